@@ -1,0 +1,30 @@
+// What one operation against a target came to. Shared by drivers (which
+// produce it), the recorder (which counts it) and the reports.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string_view>
+
+namespace drover {
+
+// Errors are counted by class, so "the server answered wrongly" is never
+// confused with "the server did not answer".
+enum class Outcome : std::uint8_t {
+  kOk,
+  kWrongReply,    // an answer came, but not the expected one
+  kTimeout,       // no answer within the operation's timeout
+  kConnectError,  // could not connect (TCP) or the port was refused
+  kIoError,       // the connection broke while sending or receiving
+};
+
+inline constexpr std::size_t kOutcomeCount = 5;
+
+inline constexpr std::array<std::string_view, kOutcomeCount> kOutcomeNames{
+    "ok", "wrong_reply", "timeout", "connect_error", "io_error"};
+
+inline std::string_view outcome_name(Outcome o) {
+  return kOutcomeNames[static_cast<std::size_t>(o)];
+}
+
+}  // namespace drover

@@ -1,0 +1,138 @@
+// The finished run, as the sinks (console, summary.json, later junit.xml and
+// report.html) read it. Plain values only: a sink never needs to know how the
+// run was produced. summary.json's schema (reports/README.md) mirrors this.
+#pragma once
+
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "harness/core/exit_code.hpp"
+#include "harness/core/outcome.hpp"
+
+namespace drover {
+
+struct OpTotals {
+  std::array<std::uint64_t, kOutcomeCount> by_outcome{};
+  std::uint64_t late_replies = 0;  // replies that came after their operation timed out
+
+  std::uint64_t ops() const {
+    std::uint64_t n = 0;
+    for (auto c : by_outcome) n += c;
+    return n;
+  }
+  std::uint64_t ok() const { return count(Outcome::kOk); }
+  std::uint64_t errors() const { return ops() - ok(); }
+  std::uint64_t count(Outcome o) const { return by_outcome[static_cast<std::size_t>(o)]; }
+  double error_rate() const { return ops() == 0 ? 0.0 : static_cast<double>(errors()) / ops(); }
+
+  OpTotals& operator+=(const OpTotals& other) {
+    for (std::size_t i = 0; i < kOutcomeCount; ++i) by_outcome[i] += other.by_outcome[i];
+    late_replies += other.late_replies;
+    return *this;
+  }
+};
+
+// Latency of answered operations, in milliseconds.
+struct LatencySummary {
+  std::uint64_t count = 0;
+  double min_ms = 0, mean_ms = 0, p50_ms = 0, p90_ms = 0, p99_ms = 0, p999_ms = 0, max_ms = 0;
+};
+
+struct Percentile {
+  double percentile;  // 0..100
+  double value_ms;
+};
+
+struct OpResult {
+  std::string name;
+  OpTotals totals;
+  LatencySummary latency;
+  double rate_per_s = 0;
+};
+
+struct FleetResult {
+  std::string name;
+  std::string target;
+  int clients = 0;
+  OpTotals totals;
+  LatencySummary latency;
+  double rate_per_s = 0;
+  std::vector<OpResult> ops;
+};
+
+// One second of the run, for charts and for reading a spike against time.
+struct SecondSample {
+  int second = 0;  // seconds since the load started; covers [second, second+1)
+  std::uint64_t ops = 0;
+  std::uint64_t errors = 0;
+  double p50_ms = 0, p99_ms = 0, max_ms = 0;
+};
+
+struct ThresholdResult {
+  std::string metric;      // "latency.p99", "errors.rate", "throughput", ...
+  std::string fleet;       // empty: the whole run
+  std::string comparison;  // "<", "<=", ">", ">="
+  std::string limit;       // as written in the scenario: "20ms"
+  double limit_value = 0;  // in the metric's unit (ms, ratio, ops/s, count)
+  double value = 0;
+  std::string unit;
+  bool ok = false;
+};
+
+struct InvariantResult {
+  std::string name;     // "replies_correct", "no_zombies", "target_alive"
+  std::string subject;  // the fleet or target it is about
+  bool ok = false;
+  std::string detail;
+};
+
+struct TargetResult {
+  std::string name;
+  std::string kind;  // reference kind, "command" or "address"
+  std::string address;
+  int pid = 0;  // 0 when drover did not start it
+  bool exited_during_run = false;
+  std::string exit_description;  // "exited with status 1", "killed by signal 9"
+  std::vector<std::string> logs;  // paths relative to the run folder
+};
+
+enum class Verdict { kPass, kFail, kError };
+
+struct RunResult {
+  std::string scenario;
+  std::string scenario_file;
+  std::string expect = "pass";  // or "violation"
+  std::string run_dir;
+  std::chrono::system_clock::time_point started_at;
+  double duration_s = 0;  // of the load phase
+  bool interrupted = false;
+
+  Verdict verdict = Verdict::kError;
+  ExitCode exit_code = ExitCode::kInfrastructure;
+  std::vector<std::string> errors;  // infrastructure errors, when verdict is kError
+
+  OpTotals totals;
+  LatencySummary latency;
+  double rate_per_s = 0;
+  std::vector<Percentile> distribution;  // latency by percentile, for plots
+  std::vector<FleetResult> fleets;
+  std::vector<SecondSample> series;
+  std::vector<ThresholdResult> thresholds;
+  std::vector<InvariantResult> invariants;
+  std::vector<TargetResult> targets;
+};
+
+inline const char* verdict_name(Verdict v) {
+  switch (v) {
+    case Verdict::kPass: return "pass";
+    case Verdict::kFail: return "fail";
+    case Verdict::kError: return "error";
+  }
+  return "error";
+}
+
+}  // namespace drover

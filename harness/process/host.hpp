@@ -1,0 +1,79 @@
+// Where drover runs a process: this machine now, an SSH host later. The runner
+// starts targets through a Host and never asks which kind it has.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <regex>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "harness/core/clock.hpp"
+
+namespace drover {
+
+// A host could not do what was asked (start, copy). The message names the
+// program or file and the reason; the runner turns it into exit code 3.
+class HostError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct ProcessSpec {
+  std::string name;               // names the logs: <log_dir>/<name>.stdout.log
+  std::vector<std::string> argv;  // argv[0] without '/' is searched in PATH
+  std::vector<std::pair<std::string, std::string>> env;  // added to drover's own
+  std::string cwd;      // empty: drover's working directory
+  std::string log_dir;  // stdout and stderr are captured here
+};
+
+struct ExitStatus {
+  bool exited = false;  // true: code is valid; false: killed by signal
+  int code = 0;
+  int signal = 0;
+  std::string describe() const;  // "exited with status 1", "killed by signal 9 (Killed)"
+};
+
+// A started process and its process group. Not thread-safe: one owner.
+// Destroying it stops the whole group (SIGKILL) if it still runs.
+class Process {
+ public:
+  virtual ~Process() = default;
+  virtual int pid() const = 0;
+  // Sends sig to the process group, so forked children get it too.
+  virtual void signal(int sig) = 0;
+  // nullopt while running; reaps the process once it has exited.
+  virtual std::optional<ExitStatus> poll() = 0;
+  // SIGTERM to the group, SIGKILL after grace, then SIGKILL to any member of
+  // the group still alive. Idempotent: returns the first exit status seen.
+  virtual ExitStatus stop(Duration grace) = 0;
+  // Waits for a stdout line matching re (whole-line regex_search). nullopt if
+  // the process exits or the deadline passes first.
+  virtual std::optional<std::string> wait_for_stdout_line(const std::regex& re,
+                                                          TimePoint deadline) = 0;
+  // The last lines of stderr, for error messages.
+  virtual std::string stderr_tail(std::size_t max_lines) = 0;
+  // Paths of the captured stdout and stderr logs.
+  virtual std::vector<std::string> log_files() const = 0;
+};
+using ProcessPtr = std::unique_ptr<Process>;
+
+class Host {
+ public:
+  virtual ~Host() = default;
+  virtual std::string name() const = 0;
+  // Starts a process in its own process group, with its output captured and
+  // set to die with drover. Throws HostError when it cannot be started.
+  virtual ProcessPtr start(const ProcessSpec& spec) = 0;
+  virtual void copy_to(const std::string& local_path, const std::string& host_path) = 0;
+  virtual void copy_from(const std::string& host_path, const std::string& local_path) = 0;
+  // Children of pid that have exited but were not reaped.
+  virtual std::vector<int> zombie_children(int pid) = 0;
+};
+using HostPtr = std::unique_ptr<Host>;
+
+HostPtr make_local_host();
+
+}  // namespace drover

@@ -1,0 +1,70 @@
+// Starts a scenario's targets on a Host, waits until each is ready, watches
+// them during the run and stops them all at the end: SIGTERM, then SIGKILL
+// after the target's grace. Not thread-safe: the runner's main thread owns it.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "harness/core/run_result.hpp"
+#include "harness/process/host.hpp"
+#include "harness/scenario/scenario.hpp"
+
+namespace drover {
+
+// A target would not start or never became ready. what() names the target
+// and the reason, with the tail of its stderr when there is one.
+class TargetStartError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct SupervisorOptions {
+  std::string run_dir;      // logs go to <run_dir>/logs
+  std::string targets_dir;  // where reference target executables are
+  // Added to every started process's environment, so a test (or a user) can
+  // find every process a run started: DROVER_RUN_DIR=<run_dir>.
+  std::vector<std::pair<std::string, std::string>> env;
+};
+
+class TargetSupervisor {
+ public:
+  TargetSupervisor(Host& host, SupervisorOptions options);
+  ~TargetSupervisor();  // stop_all()
+
+  // Starts the target (kReference, kCommand) or just records its address
+  // (kAddress), and returns once it is ready. Throws TargetStartError.
+  void start(const TargetSpec& spec);
+
+  // "host:port" fleets use for this target (learnt from a READY line,
+  // {port} substituted, or as given).
+  const std::string& address_of(const std::string& name) const;
+  int pid_of(const std::string& name) const;  // 0 if drover did not start it
+
+  // Names of targets that exited since the last call (each reported once).
+  std::vector<std::string> poll_exits();
+  std::vector<int> zombie_children(const std::string& name);
+
+  // Stops every started target; idempotent.
+  void stop_all();
+
+  // One entry per target, in start order, for the run result.
+  std::vector<TargetResult> results() const;
+
+ private:
+  struct Running;
+  Host& host_;
+  SupervisorOptions options_;
+  std::vector<std::unique_ptr<Running>> running_;
+};
+
+// Picks a free loopback port for the protocol (binds port 0, reads it, closes).
+int pick_free_port(Protocol protocol);
+
+// Readiness probes, each polling until the deadline. true once ready.
+bool wait_udp_bound(const std::string& address, TimePoint deadline);
+bool wait_tcp_accepts(const std::string& address, TimePoint deadline);
+
+}  // namespace drover

@@ -1,0 +1,38 @@
+// The reference targets drover ships (targets/), with the arguments a
+// scenario may pass them. The one list that validation, `drover targets` and
+// the runner read.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "harness/scenario/scenario.hpp"
+
+namespace drover {
+
+struct TargetArg {
+  enum class Type { kInt, kBool, kChoice };
+  std::string name;  // scenario key ("max_children"); flag is "--max-children"
+  Type type = Type::kInt;
+  std::int64_t min = 0, max = 0;     // kInt
+  std::vector<std::string> choices;  // kChoice
+  std::string help;
+};
+
+struct ReferenceTarget {
+  std::string kind;        // "udp_echo"; also the executable's name under targets/
+  Protocol protocol;
+  std::string summary;     // one line for `drover targets`
+  std::vector<TargetArg> args;
+  std::vector<std::string> default_checks;  // invariants every run of this kind checks
+};
+
+const std::vector<ReferenceTarget>& reference_targets();
+const ReferenceTarget* find_reference_target(std::string_view kind);
+
+// "max_children" -> "--max-children"
+std::string flag_for_arg(std::string_view arg_name);
+
+}  // namespace drover
