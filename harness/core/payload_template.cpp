@@ -1,0 +1,128 @@
+#include "harness/core/payload_template.hpp"
+
+#include <charconv>
+
+namespace drover {
+namespace {
+
+constexpr std::uint32_t kMaxRandom = 65536;
+constexpr std::string_view kAlphabet =
+    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+
+std::uint64_t next_random(std::uint64_t& state) {
+  // xorshift64*: fast, and good enough for filler bytes.
+  state ^= state >> 12;
+  state ^= state << 25;
+  state ^= state >> 27;
+  return state * 0x2545F4914F6CDD1DULL;
+}
+
+void append_number(std::string& out, std::uint64_t n) {
+  char digits[20];
+  auto [end, ec] = std::to_chars(digits, digits + sizeof digits, n);
+  out.append(digits, end);
+}
+
+}  // namespace
+
+std::optional<PayloadTemplate> PayloadTemplate::compile(std::string_view text, std::string* error) {
+  PayloadTemplate t;
+  t.text_ = text;
+  std::string literal;
+  auto flush = [&] {
+    if (!literal.empty()) {
+      t.max_size_ += literal.size();
+      t.pieces_.push_back({Piece::Kind::kLiteral, std::move(literal), 0});
+      literal.clear();
+    }
+  };
+  auto fail = [&](std::string message) -> std::optional<PayloadTemplate> {
+    if (error) *error = std::move(message);
+    return std::nullopt;
+  };
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (c == '}') {
+      if (i + 1 < text.size() && text[i + 1] == '}') {
+        literal += '}';
+        ++i;
+        continue;
+      }
+      return fail("unmatched \"}\" (write \"}}\" for a literal brace)");
+    }
+    if (c != '{') {
+      literal += c;
+      continue;
+    }
+    if (i + 1 < text.size() && text[i + 1] == '{') {
+      literal += '{';
+      ++i;
+      continue;
+    }
+    std::size_t close = text.find('}', i);
+    if (close == std::string_view::npos) {
+      return fail("unclosed \"{\" (write \"{{\" for a literal brace)");
+    }
+    std::string_view name = text.substr(i + 1, close - i - 1);
+    flush();
+    if (name == "client") {
+      t.pieces_.push_back({Piece::Kind::kClient, {}, 0});
+      t.max_size_ += 20;
+    } else if (name == "seq") {
+      t.pieces_.push_back({Piece::Kind::kSeq, {}, 0});
+      t.max_size_ += 20;
+      t.uses_seq_ = true;
+    } else if (name.substr(0, 7) == "random:") {
+      std::string_view digits = name.substr(7);
+      std::uint32_t n = 0;
+      auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), n);
+      if (digits.empty() || ec != std::errc() || end != digits.data() + digits.size() || n == 0 ||
+          n > kMaxRandom) {
+        return fail("{" + std::string(name) + "}: the length must be an integer from 1 to 65536");
+      }
+      t.pieces_.push_back({Piece::Kind::kRandom, {}, n});
+      t.max_size_ += n;
+    } else {
+      return fail("unknown placeholder {" + std::string(name) +
+                  "} (known: {client}, {seq}, {random:N})");
+    }
+    i = close;
+  }
+  flush();
+  return t;
+}
+
+void PayloadTemplate::render(std::string& out, std::uint64_t client, std::uint64_t seq,
+                             std::uint64_t& random_state) const {
+  out.clear();
+  for (const Piece& p : pieces_) {
+    switch (p.kind) {
+      case Piece::Kind::kLiteral:
+        out += p.literal;
+        break;
+      case Piece::Kind::kClient:
+        append_number(out, client);
+        break;
+      case Piece::Kind::kSeq:
+        append_number(out, seq);
+        break;
+      case Piece::Kind::kRandom: {
+        std::size_t start = out.size();
+        out.resize(start + p.length);
+        char* dst = out.data() + start;
+        std::uint32_t left = p.length;
+        while (left > 0) {
+          std::uint64_t r = next_random(random_state);
+          // Ten characters from each 64-bit draw (6 bits apiece).
+          for (int k = 0; k < 10 && left > 0; ++k, --left) {
+            *dst++ = kAlphabet[(r & 63) % kAlphabet.size()];
+            r >>= 6;
+          }
+        }
+        break;
+      }
+    }
+  }
+}
+
+}  // namespace drover

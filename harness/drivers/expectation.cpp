@@ -1,0 +1,48 @@
+#include "harness/drivers/expectation.hpp"
+
+namespace drover {
+
+bool is_upper_of(std::string_view request, std::string_view reply) {
+  if (request.size() != reply.size()) return false;
+  for (std::size_t i = 0; i < request.size(); ++i) {
+    char c = request[i];
+    char up = (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c;
+    if (reply[i] != up) return false;
+  }
+  return true;
+}
+
+ReplyCheck::ReplyCheck(const Expectation& expectation) : kind_(expectation.kind) {
+  if (kind_ == Expectation::Kind::kEquals) {
+    std::string error;
+    equals_ = PayloadTemplate::compile(expectation.text, &error);
+  } else if (kind_ == Expectation::Kind::kRegex) {
+    regex_.emplace(expectation.text, std::regex::ECMAScript | std::regex::optimize);
+  }
+}
+
+bool ReplyCheck::matches(std::string_view request, std::string_view reply, std::uint64_t client,
+                         std::uint64_t seq, std::uint64_t random_state) const {
+  switch (kind_) {
+    case Expectation::Kind::kAny:
+      return true;
+    case Expectation::Kind::kEcho:
+      return request == reply;
+    case Expectation::Kind::kUpper:
+      return is_upper_of(request, reply);
+    case Expectation::Kind::kEquals:
+      if (!equals_) return false;
+      equals_->render(scratch_, client, seq, random_state);
+      return scratch_ == reply;
+    case Expectation::Kind::kRegex:
+      return regex_ && std::regex_match(reply.begin(), reply.end(), *regex_);
+  }
+  return false;
+}
+
+bool ReplyCheck::identifies_request() const {
+  return kind_ == Expectation::Kind::kEcho || kind_ == Expectation::Kind::kUpper ||
+         kind_ == Expectation::Kind::kEquals;
+}
+
+}  // namespace drover

@@ -1,0 +1,43 @@
+// Judges a reply against the fleet's expectation: "any", "echo", "upper",
+// {"equals": template} or {"regex": ...}. Each session holds its own copy:
+// matches() renders into a scratch buffer, so one copy is not thread-safe.
+#pragma once
+
+#include <optional>
+#include <regex>
+#include <string>
+#include <string_view>
+
+#include "harness/core/payload_template.hpp"
+#include "harness/scenario/scenario.hpp"
+
+namespace drover {
+
+class ReplyCheck {
+ public:
+  // The scenario was validated, so templates and regexes compile.
+  explicit ReplyCheck(const Expectation& expectation);
+
+  // True when reply is right for request. For kEquals the expected text is
+  // rendered for (client, seq) with random_state as it was before the
+  // request was rendered, so {random:N} matches the request's filler.
+  bool matches(std::string_view request, std::string_view reply, std::uint64_t client,
+               std::uint64_t seq, std::uint64_t random_state) const;
+
+  // Whether a reply can be told apart from replies to other requests (then
+  // a late reply is recognised as such rather than taken as the current one).
+  bool identifies_request() const;
+
+  Expectation::Kind kind() const { return kind_; }
+
+ private:
+  Expectation::Kind kind_;
+  std::optional<PayloadTemplate> equals_;
+  std::optional<std::regex> regex_;
+  mutable std::string scratch_;  // rendering buffer for kEquals
+};
+
+// Same bytes with ASCII letters upper-cased: what the echo targets send back.
+bool is_upper_of(std::string_view request, std::string_view reply);
+
+}  // namespace drover

@@ -1,0 +1,14 @@
+// TCP: each client keeps one connection open across operations (connecting
+// on first use and again after an error or a timeout), sends the rendered
+// payload and reads one reply, framed as a line or as exactly as many bytes
+// as were sent.
+#pragma once
+
+#include "harness/drivers/driver.hpp"
+#include "harness/drivers/endpoint.hpp"
+
+namespace drover {
+
+DriverPtr make_tcp_driver(const OpSpec& op, const HostPort& target);
+
+}  // namespace drover

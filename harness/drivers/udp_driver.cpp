@@ -1,0 +1,153 @@
+#include "harness/drivers/udp_driver.hpp"
+
+#include <array>
+#include <vector>
+
+#include "harness/drivers/deadline.hpp"
+#include "harness/drivers/expectation.hpp"
+
+namespace drover {
+namespace {
+
+using udp = asio::ip::udp;
+
+// Timed-out requests whose replies may still arrive; a few suffice, since a
+// reply later than several further timeouts is as good as lost.
+constexpr std::size_t kLateMemory = 8;
+
+struct UdpPlan {
+  PayloadTemplate payload;
+  Expectation expectation;
+  Duration timeout;
+  udp::endpoint target;
+  std::size_t receive_size;
+};
+
+class UdpSession final : public ClientSession {
+ public:
+  UdpSession(asio::io_context& io, const UdpPlan& plan, std::uint64_t client_id)
+      : plan_(plan),
+        socket_(io),
+        deadline_(io, plan.timeout),
+        check_(plan.expectation),
+        client_(client_id),
+        random_state_(0x9E3779B97F4A7C15ULL ^ (client_id + 1) * 0xBF58476D1CE4E5B9ULL),
+        receive_buffer_(plan.receive_size) {
+    boost::system::error_code ec;
+    socket_.open(plan.target.protocol(), ec);
+    if (!ec) socket_.connect(plan.target, ec);
+    open_error_ = ec;
+    deadline_.start(io, [this] {
+      boost::system::error_code ignored;
+      socket_.cancel(ignored);
+    });
+  }
+
+  asio::awaitable<Outcome> perform(std::uint64_t seq) override {
+    if (open_error_) co_return Outcome::kConnectError;
+    std::uint64_t random_before = random_state_;
+    plan_.payload.render(request_, client_, seq, random_state_);
+    deadline_.arm(Clock::now() + plan_.timeout);
+
+    boost::system::error_code ec;
+    co_await socket_.async_send(asio::buffer(request_),
+                                asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) co_return finish_with_error(ec);
+
+    for (;;) {
+      std::size_t n = co_await socket_.async_receive(asio::buffer(receive_buffer_),
+                                                     asio::redirect_error(asio::use_awaitable, ec));
+      if (ec) co_return finish_with_error(ec);
+      std::string_view reply(receive_buffer_.data(), n);
+      if (check_.matches(request_, reply, client_, seq, random_before)) {
+        deadline_.disarm();
+        co_return Outcome::kOk;
+      }
+      if (is_late(reply)) {
+        ++late_replies_;
+        continue;
+      }
+      deadline_.disarm();
+      co_return Outcome::kWrongReply;
+    }
+  }
+
+  std::uint64_t take_late_replies() override { return std::exchange(late_replies_, 0); }
+
+  void close() override {
+    deadline_.stop();
+    boost::system::error_code ignored;
+    socket_.close(ignored);
+  }
+
+ private:
+  Outcome finish_with_error(const boost::system::error_code& ec) {
+    if (deadline_.expired()) {
+      remember_timed_out();
+      return Outcome::kTimeout;
+    }
+    deadline_.disarm();
+    // A connected UDP socket reports ICMP port unreachable as refused.
+    return ec == asio::error::connection_refused ? Outcome::kConnectError : Outcome::kIoError;
+  }
+
+  void remember_timed_out() {
+    if (!check_.identifies_request()) return;
+    timed_out_[next_timed_out_ % kLateMemory] = request_;
+    ++next_timed_out_;
+  }
+
+  bool is_late(std::string_view reply) const {
+    std::size_t remembered = std::min<std::size_t>(next_timed_out_, kLateMemory);
+    for (std::size_t i = 0; i < remembered; ++i) {
+      const std::string& old = timed_out_[i];
+      bool same = check_.kind() == Expectation::Kind::kUpper ? is_upper_of(old, reply)
+                                                             : std::string_view(old) == reply;
+      if (same) return true;
+    }
+    return false;
+  }
+
+  const UdpPlan& plan_;
+  udp::socket socket_;
+  Deadline deadline_;
+  ReplyCheck check_;
+  std::uint64_t client_;
+  std::uint64_t random_state_;
+  boost::system::error_code open_error_;
+  std::string request_;
+  std::vector<char> receive_buffer_;
+  std::array<std::string, kLateMemory> timed_out_;
+  std::size_t next_timed_out_ = 0;
+  std::uint64_t late_replies_ = 0;
+};
+
+class UdpDriver final : public Driver {
+ public:
+  explicit UdpDriver(UdpPlan plan) : plan_(std::move(plan)) {}
+  const std::vector<std::string>& op_names() const override { return op_names_; }
+  ClientSessionPtr open(asio::io_context& io, std::uint64_t client_id) override {
+    return std::make_unique<UdpSession>(io, plan_, client_id);
+  }
+
+ private:
+  UdpPlan plan_;
+  std::vector<std::string> op_names_{"datagram"};
+};
+
+}  // namespace
+
+DriverPtr make_udp_driver(const OpSpec& op, const HostPort& target) {
+  std::string error;
+  auto payload = PayloadTemplate::compile(op.send, &error);
+  if (!payload) throw std::invalid_argument("invalid payload template: " + error);
+  // Room for any reply the request could fairly get, and a little more, so
+  // an oversized reply shows up as a wrong one rather than truncated.
+  std::size_t receive_size = std::max<std::size_t>(2048, payload->max_size() * 2 + 64);
+  receive_size = std::min<std::size_t>(receive_size, 65536);
+  UdpPlan plan{std::move(*payload), op.expect, op.timeout,
+               udp::endpoint(target.address, target.port), receive_size};
+  return std::make_unique<UdpDriver>(std::move(plan));
+}
+
+}  // namespace drover

@@ -1,0 +1,43 @@
+#include "harness/measure/recorder.hpp"
+
+namespace drover {
+
+Recorder::Recorder(std::size_t slot_count, TimePoint load_start)
+    : slots_(slot_count), load_start_(load_start) {}
+
+void Recorder::flush_second() {
+  if (seconds_.size() <= current_second_) seconds_.resize(current_second_ + 1);
+  SecondRecording& s = seconds_[current_second_];
+  s.ops += current_ops_;
+  s.errors += current_errors_;
+  if (current_latency_.count() > 0) {
+    auto buckets = current_latency_.nonzero_buckets();
+    s.latency.insert(s.latency.end(), buckets.begin(), buckets.end());
+    current_latency_.clear();
+  }
+  current_ops_ = 0;
+  current_errors_ = 0;
+}
+
+void Recorder::roll_to(std::size_t second) {
+  if (current_ops_ > 0) flush_second();
+  current_second_ = second;
+}
+
+void Recorder::merge_into(Recording& into) {
+  if (current_ops_ > 0) flush_second();
+  if (into.slots.size() < slots_.size()) into.slots.resize(slots_.size());
+  for (std::size_t i = 0; i < slots_.size(); ++i) {
+    into.slots[i].totals += slots_[i].totals;
+    into.slots[i].latency.merge(slots_[i].latency);
+  }
+  if (into.seconds.size() < seconds_.size()) into.seconds.resize(seconds_.size());
+  for (std::size_t i = 0; i < seconds_.size(); ++i) {
+    into.seconds[i].ops += seconds_[i].ops;
+    into.seconds[i].errors += seconds_[i].errors;
+    into.seconds[i].latency.insert(into.seconds[i].latency.end(), seconds_[i].latency.begin(),
+                                   seconds_[i].latency.end());
+  }
+}
+
+}  // namespace drover

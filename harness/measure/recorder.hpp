@@ -1,0 +1,90 @@
+// Where operations are counted and timed. Each io thread owns one Recorder
+// and records without locks; the runner merges them into a Recording when the
+// load has stopped. Operations are grouped in slots, one per (fleet, op),
+// numbered by the runner.
+//
+// Thread-safety: record*() only from the owning thread. live_ops() and
+// live_errors() may be read from any thread while the load runs.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <vector>
+
+#include "harness/core/clock.hpp"
+#include "harness/core/outcome.hpp"
+#include "harness/core/run_result.hpp"
+#include "harness/measure/histogram.hpp"
+
+namespace drover {
+
+struct SlotRecording {
+  OpTotals totals;
+  LatencyHistogram latency;  // answered operations (ok and wrong replies)
+};
+
+struct SecondRecording {
+  std::uint64_t ops = 0;
+  std::uint64_t errors = 0;
+  std::vector<LatencyHistogram::Bucket> latency;  // sparse, to keep long runs small
+};
+
+// Everything recorded in a run, merged across threads.
+struct Recording {
+  std::vector<SlotRecording> slots;
+  std::vector<SecondRecording> seconds;  // index = seconds since the load started
+};
+
+class Recorder {
+ public:
+  Recorder(std::size_t slot_count, TimePoint load_start);
+
+  // latency is measured from the operation's intended start; finished is
+  // when its outcome was known.
+  void record(std::size_t slot, Outcome outcome, Duration latency, TimePoint finished) {
+    SlotRecording& s = slots_[slot];
+    ++s.totals.by_outcome[static_cast<std::size_t>(outcome)];
+    bool answered = outcome == Outcome::kOk || outcome == Outcome::kWrongReply;
+    auto nanos = static_cast<std::uint64_t>(latency.count() < 0 ? 0 : latency.count());
+    if (answered) s.latency.record(nanos);
+
+    auto second = static_cast<std::size_t>((finished - load_start_) / std::chrono::seconds(1));
+    if (second != current_second_) roll_to(second);
+    ++current_ops_;
+    if (answered) current_latency_.record(nanos);
+    bump(live_ops_);
+    if (outcome != Outcome::kOk) {
+      ++current_errors_;
+      bump(live_errors_);
+    }
+  }
+
+  void record_late_reply(std::size_t slot) { ++slots_[slot].totals.late_replies; }
+
+  std::uint64_t live_ops() const { return live_ops_.load(std::memory_order_relaxed); }
+  std::uint64_t live_errors() const { return live_errors_.load(std::memory_order_relaxed); }
+
+  // Adds this recorder's figures to into (which it sizes on first use).
+  // Call once the owning thread has stopped recording.
+  void merge_into(Recording& into);
+
+ private:
+  static void bump(std::atomic<std::uint64_t>& counter) {
+    // One writer: a plain load and store is enough and avoids a locked add.
+    counter.store(counter.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+  }
+  void roll_to(std::size_t second);
+  void flush_second();
+
+  std::vector<SlotRecording> slots_;
+  TimePoint load_start_;
+  std::size_t current_second_ = 0;
+  std::uint64_t current_ops_ = 0;
+  std::uint64_t current_errors_ = 0;
+  LatencyHistogram current_latency_;
+  std::vector<SecondRecording> seconds_;
+  alignas(64) std::atomic<std::uint64_t> live_ops_{0};
+  std::atomic<std::uint64_t> live_errors_{0};
+};
+
+}  // namespace drover

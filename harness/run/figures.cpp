@@ -1,0 +1,90 @@
+#include "harness/run/figures.hpp"
+
+namespace drover {
+namespace {
+
+double ms(std::uint64_t nanos) {
+  return static_cast<double>(nanos) / 1e6;
+}
+
+double rate(std::uint64_t ops, Duration d) {
+  double s = to_seconds(d);
+  return s > 0 ? static_cast<double>(ops) / s : 0.0;
+}
+
+}  // namespace
+
+LatencySummary summarize(const LatencyHistogram& h) {
+  LatencySummary s;
+  s.count = h.count();
+  if (s.count == 0) return s;
+  s.min_ms = ms(h.min());
+  s.mean_ms = h.mean() / 1e6;
+  s.p50_ms = ms(h.percentile(50));
+  s.p90_ms = ms(h.percentile(90));
+  s.p99_ms = ms(h.percentile(99));
+  s.p999_ms = ms(h.percentile(99.9));
+  s.max_ms = ms(h.max());
+  return s;
+}
+
+void fill_figures(RunResult& run, const Recording& recording, const std::vector<FleetSlots>& fleets,
+                  Duration load_duration) {
+  run.duration_s = to_seconds(load_duration);
+  LatencyHistogram all;
+  run.totals = {};
+  run.fleets.clear();
+  for (const FleetSlots& f : fleets) {
+    FleetResult fr;
+    fr.name = f.name;
+    fr.target = f.target;
+    fr.clients = f.clients;
+    LatencyHistogram fleet_latency;
+    for (std::size_t i = 0; i < f.op_names.size(); ++i) {
+      const SlotRecording& slot = recording.slots.at(f.first_slot + i);
+      OpResult op;
+      op.name = f.op_names[i];
+      op.totals = slot.totals;
+      op.latency = summarize(slot.latency);
+      op.rate_per_s = rate(slot.totals.ops(), load_duration);
+      fr.totals += slot.totals;
+      fleet_latency.merge(slot.latency);
+      fr.ops.push_back(std::move(op));
+    }
+    fr.latency = summarize(fleet_latency);
+    fr.rate_per_s = rate(fr.totals.ops(), load_duration);
+    run.totals += fr.totals;
+    all.merge(fleet_latency);
+    run.fleets.push_back(std::move(fr));
+  }
+  run.latency = summarize(all);
+  run.rate_per_s = rate(run.totals.ops(), load_duration);
+
+  run.distribution.clear();
+  if (all.count() > 0) {
+    for (double p : {0.0, 10.0, 20.0, 30.0, 40.0, 50.0, 60.0, 70.0, 75.0, 80.0, 90.0, 95.0, 99.0,
+                     99.9, 99.99, 99.999, 100.0}) {
+      run.distribution.push_back({p, ms(p == 0.0 ? all.min() : all.percentile(p))});
+    }
+  }
+
+  run.series.clear();
+  LatencyHistogram second;
+  for (std::size_t i = 0; i < recording.seconds.size(); ++i) {
+    const SecondRecording& s = recording.seconds[i];
+    second.clear();
+    second.add_buckets(s.latency);
+    SecondSample sample;
+    sample.second = static_cast<int>(i);
+    sample.ops = s.ops;
+    sample.errors = s.errors;
+    if (second.count() > 0) {
+      sample.p50_ms = ms(second.percentile(50));
+      sample.p99_ms = ms(second.percentile(99));
+      sample.max_ms = ms(second.percentile(100));
+    }
+    run.series.push_back(sample);
+  }
+}
+
+}  // namespace drover

@@ -1,0 +1,27 @@
+// Turns what the recorders saw into the run result's figures: totals,
+// latency percentiles (always from merged histograms, never averaged
+// percentiles), per-fleet and per-op figures and the per-second series.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "harness/core/run_result.hpp"
+#include "harness/measure/recorder.hpp"
+
+namespace drover {
+
+LatencySummary summarize(const LatencyHistogram& histogram);
+
+struct FleetSlots {
+  std::string name;
+  std::string target;
+  int clients = 0;
+  std::size_t first_slot = 0;
+  std::vector<std::string> op_names;  // one slot each, from first_slot
+};
+
+void fill_figures(RunResult& run, const Recording& recording, const std::vector<FleetSlots>& fleets,
+                  Duration load_duration);
+
+}  // namespace drover

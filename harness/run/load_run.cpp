@@ -1,0 +1,120 @@
+#include "harness/run/load_run.hpp"
+
+#include <algorithm>
+
+namespace drover {
+
+// Think time and waits for a start are slept in slices, so stop() is seen
+// within this long even by a client with a long think time.
+constexpr auto kStopCheck = std::chrono::milliseconds(50);
+
+struct LoadRun::Client {
+  ClientSessionPtr session;
+  ClientPacerPtr pacer;
+  std::size_t slot = 0;
+};
+
+struct LoadRun::Worker {
+  asio::io_context io{1};
+  std::unique_ptr<Recorder> recorder;
+  std::vector<std::unique_ptr<Client>> clients;
+  TimePoint finished_at{};
+};
+
+LoadRun::LoadRun(std::vector<FleetPlan> fleets, LoadModel& model, std::size_t slot_count,
+                 std::size_t threads)
+    : fleets_(std::move(fleets)), model_(model), slot_count_(slot_count) {
+  std::size_t total_clients = 0;
+  for (const auto& f : fleets_) total_clients += static_cast<std::size_t>(f.spec->clients);
+  threads = std::clamp<std::size_t>(threads, 1, std::max<std::size_t>(total_clients, 1));
+  for (std::size_t i = 0; i < threads; ++i) workers_.push_back(std::make_unique<Worker>());
+}
+
+LoadRun::~LoadRun() {
+  stop();
+  for (auto& t : threads_) {
+    if (t.joinable()) t.join();
+  }
+}
+
+void LoadRun::start() {
+  load_start_ = Clock::now();
+  // Clients are dealt round-robin over the threads, across fleets, so each
+  // fleet is spread over every core.
+  std::size_t next_worker = 0;
+  std::size_t client_index = 0;
+  for (auto& fleet : fleets_) {
+    for (int i = 0; i < fleet.spec->clients; ++i, ++client_index) {
+      Worker& w = *workers_[next_worker];
+      next_worker = (next_worker + 1) % workers_.size();
+      auto c = std::make_unique<Client>();
+      c->session = fleet.driver->open(w.io, static_cast<std::uint64_t>(i));
+      c->pacer = model_.pacer_for(client_index, load_start_);
+      c->slot = fleet.first_slot;
+      w.clients.push_back(std::move(c));
+    }
+  }
+  running_threads_ = workers_.size();
+  for (auto& worker : workers_) {
+    Worker& w = *worker;
+    w.recorder = std::make_unique<Recorder>(slot_count_, load_start_);
+    for (auto& c : w.clients) asio::co_spawn(w.io, run_client(w, *c), asio::detached);
+    threads_.emplace_back([this, &w] {
+      w.io.run();
+      w.finished_at = Clock::now();
+      running_threads_.fetch_sub(1);
+    });
+  }
+}
+
+asio::awaitable<void> LoadRun::run_client(Worker& worker, Client& client) {
+  asio::steady_timer wait(worker.io);
+  std::uint64_t seq = 0;
+  boost::system::error_code ec;
+  while (!stop_.load(std::memory_order_relaxed)) {
+    auto start = client.pacer->next(Clock::now());
+    if (!start) break;
+    while (Clock::now() < *start && !stop_.load(std::memory_order_relaxed)) {
+      wait.expires_at(std::min<TimePoint>(*start, Clock::now() + kStopCheck));
+      co_await wait.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    }
+    if (stop_.load(std::memory_order_relaxed)) break;
+    Outcome outcome = co_await client.session->perform(seq++);
+    TimePoint end = Clock::now();
+    worker.recorder->record(client.slot, outcome, end - *start, end);
+    if (std::uint64_t late = client.session->take_late_replies()) {
+      for (std::uint64_t i = 0; i < late; ++i) worker.recorder->record_late_reply(client.slot);
+    }
+  }
+  client.session->close();
+}
+
+std::uint64_t LoadRun::live_ops() const {
+  std::uint64_t n = 0;
+  for (const auto& w : workers_)
+    if (w->recorder) n += w->recorder->live_ops();
+  return n;
+}
+
+std::uint64_t LoadRun::live_errors() const {
+  std::uint64_t n = 0;
+  for (const auto& w : workers_)
+    if (w->recorder) n += w->recorder->live_errors();
+  return n;
+}
+
+Recording LoadRun::finish() {
+  for (auto& t : threads_) {
+    if (t.joinable()) t.join();
+  }
+  Recording recording;
+  load_end_ = load_start_;
+  for (auto& w : workers_) {
+    if (w->recorder) w->recorder->merge_into(recording);
+    load_end_ = std::max(load_end_, w->finished_at);
+  }
+  recording.slots.resize(slot_count_);
+  return recording;
+}
+
+}  // namespace drover

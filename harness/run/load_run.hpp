@@ -1,0 +1,63 @@
+// Drives every fleet of a run: N clients per fleet, each a coroutine on an
+// io_context pool with one thread per core, each recording into its thread's
+// Recorder. The runner's thread starts it, watches it and stops it.
+//
+// Thread-safety: start(), stop(), finished(), live_*() and finish() are for
+// the runner's thread; everything else runs on the pool's threads.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include "harness/core/clock.hpp"
+#include "harness/drivers/driver.hpp"
+#include "harness/load/load_model.hpp"
+#include "harness/measure/recorder.hpp"
+
+namespace drover {
+
+struct FleetPlan {
+  const FleetSpec* spec = nullptr;
+  DriverPtr driver;
+  std::size_t first_slot = 0;  // the recorder slot of the driver's first op
+};
+
+class LoadRun {
+ public:
+  LoadRun(std::vector<FleetPlan> fleets, LoadModel& model, std::size_t slot_count,
+          std::size_t threads);
+  ~LoadRun();
+
+  void start();
+  // Asks every client to finish its current operation and stop.
+  void stop() { stop_.store(true, std::memory_order_relaxed); }
+  bool finished() const { return running_threads_.load() == 0; }
+  std::uint64_t live_ops() const;
+  std::uint64_t live_errors() const;
+  TimePoint load_start() const { return load_start_; }
+
+  // Joins the threads (after stop() or the load's natural end) and merges
+  // what they recorded. Call once.
+  Recording finish();
+  // When the last client finished.
+  TimePoint load_end() const { return load_end_; }
+
+ private:
+  struct Client;
+  struct Worker;
+  asio::awaitable<void> run_client(Worker& worker, Client& client);
+
+  std::vector<FleetPlan> fleets_;
+  LoadModel& model_;
+  std::size_t slot_count_;
+  std::vector<std::unique_ptr<Worker>> workers_;
+  std::vector<std::thread> threads_;
+  std::atomic<bool> stop_{false};
+  std::atomic<std::size_t> running_threads_{0};
+  TimePoint load_start_{};
+  TimePoint load_end_{};
+};
+
+}  // namespace drover

@@ -1,0 +1,186 @@
+#include "harness/run/runner.hpp"
+
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "harness/checks/invariants.hpp"
+#include "harness/checks/thresholds.hpp"
+#include "harness/drivers/driver.hpp"
+#include "harness/load/load_model.hpp"
+#include "harness/process/supervisor.hpp"
+#include "harness/run/figures.hpp"
+#include "harness/run/load_run.hpp"
+#include "harness/scenario/reference_targets.hpp"
+
+namespace drover {
+namespace {
+
+constexpr auto kWatchInterval = std::chrono::milliseconds(20);
+// A correct forking server reaps a child within milliseconds of its exit;
+// this is how long drover waits for the last ones before calling them zombies.
+constexpr auto kReapGrace = std::chrono::seconds(2);
+
+std::vector<std::string> zombie_checked_targets(const Scenario& s) {
+  std::vector<std::string> names;
+  auto add = [&](const std::string& name) {
+    if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
+  };
+  for (const TargetSpec& t : s.targets) {
+    if (t.source != TargetSpec::Source::kReference) continue;
+    if (const ReferenceTarget* ref = find_reference_target(t.kind)) {
+      for (const auto& check : ref->default_checks)
+        if (check == "no_zombies") add(t.name);
+    }
+  }
+  for (const CheckSpec& c : s.checks)
+    if (c.invariant == "no_zombies") add(c.target);
+  return names;
+}
+
+// Drives the fleets until the load ends, a target dies or the user
+// interrupts; reports progress on the way.
+void watch_load(LoadRun& load, TargetSupervisor& supervisor, const RunOptions& options,
+                Duration planned, RunResult& run) {
+  TimePoint last_progress = load.load_start();
+  std::uint64_t last_ops = 0;
+  while (!load.finished()) {
+    std::this_thread::sleep_for(kWatchInterval);
+    // The load means nothing once a target is gone: stop it, and let the
+    // target_alive invariant report what happened.
+    if (!supervisor.poll_exits().empty()) load.stop();
+    if (options.interrupt && options.interrupt->load()) {
+      run.interrupted = true;
+      load.stop();
+    }
+    TimePoint now = Clock::now();
+    if (options.on_progress && now - last_progress >= options.progress_interval) {
+      LiveStatus status;
+      status.elapsed = now - load.load_start();
+      status.planned = planned;
+      status.ops = load.live_ops();
+      status.errors = load.live_errors();
+      status.rate_per_s =
+          static_cast<double>(status.ops - last_ops) / to_seconds(now - last_progress);
+      options.on_progress(status);
+      last_progress = now;
+      last_ops = status.ops;
+    }
+  }
+}
+
+std::vector<int> wait_for_reaping(TargetSupervisor& supervisor, const std::string& target) {
+  TimePoint deadline = Clock::now() + kReapGrace;
+  for (;;) {
+    std::vector<int> zombies = supervisor.zombie_children(target);
+    if (zombies.empty() || Clock::now() >= deadline) return zombies;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+}
+
+}  // namespace
+
+void decide_verdict(RunResult& run, bool expect_violation) {
+  if (run.verdict == Verdict::kError) {
+    run.exit_code = ExitCode::kInfrastructure;
+    return;
+  }
+  bool thresholds_ok = true;
+  for (const auto& t : run.thresholds) thresholds_ok = thresholds_ok && t.ok;
+  bool invariants_ok = true;
+  for (const auto& i : run.invariants) invariants_ok = invariants_ok && i.ok;
+  bool pass = thresholds_ok && (expect_violation ? !invariants_ok : invariants_ok);
+  run.verdict = pass ? Verdict::kPass : Verdict::kFail;
+  if (run.interrupted) {
+    run.exit_code = ExitCode::kInterrupted;
+  } else {
+    run.exit_code = pass ? ExitCode::kPass : ExitCode::kFailed;
+  }
+}
+
+RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
+  RunResult run;
+  run.scenario = scenario.name;
+  run.scenario_file = scenario.file;
+  run.expect = scenario.expect_violation ? "violation" : "pass";
+  run.run_dir = options.run_dir;
+  run.started_at = std::chrono::system_clock::now();
+
+  HostPtr host = make_local_host();
+  SupervisorOptions supervisor_options{options.run_dir, options.targets_dir, options.env};
+  if (supervisor_options.env.empty())
+    supervisor_options.env = {{"DROVER_RUN_DIR", options.run_dir}};
+  TargetSupervisor supervisor(*host, supervisor_options);
+
+  auto fail_infrastructure = [&](const std::string& message) {
+    run.errors.push_back(message);
+    run.verdict = Verdict::kError;
+    supervisor.stop_all();
+    run.targets = supervisor.results();
+    decide_verdict(run, scenario.expect_violation);
+    return run;
+  };
+
+  try {
+    for (const TargetSpec& target : scenario.targets) supervisor.start(target);
+  } catch (const std::exception& e) {
+    return fail_infrastructure(e.what());
+  }
+
+  std::vector<FleetPlan> plans;
+  std::vector<FleetSlots> slots;
+  std::size_t slot_count = 0;
+  try {
+    for (const FleetSpec& fleet : scenario.fleets) {
+      const TargetSpec* target = scenario.find_target(fleet.target);
+      FleetPlan plan{&fleet,
+                     make_driver(fleet, target->protocol, supervisor.address_of(target->name)),
+                     slot_count};
+      slots.push_back(
+          {fleet.name, fleet.target, fleet.clients, slot_count, plan.driver->op_names()});
+      slot_count += plan.driver->op_names().size();
+      plans.push_back(std::move(plan));
+    }
+  } catch (const std::exception& e) {
+    return fail_infrastructure(e.what());
+  }
+
+  LoadModelPtr model = make_load_model(scenario.load);
+  std::size_t threads = options.threads ? options.threads : std::thread::hardware_concurrency();
+  Recording recording;
+  Duration load_duration{};
+  {
+    LoadRun load(std::move(plans), *model, slot_count, threads);
+    load.start();
+    watch_load(load, supervisor, options, model->planned_duration(), run);
+    recording = load.finish();
+    load_duration = load.load_end() - load.load_start();
+  }  // clients are closed and gone here, so forking targets can reap
+
+  fill_figures(run, recording, slots, load_duration);
+
+  for (const FleetSpec& fleet : scenario.fleets) {
+    if (fleet.op.expect.kind == Expectation::Kind::kAny) continue;
+    for (const FleetResult& fr : run.fleets)
+      if (fr.name == fleet.name) run.invariants.push_back(check_replies_correct(fr));
+  }
+  supervisor.poll_exits();
+  std::vector<TargetResult> before_stop = supervisor.results();
+  for (const std::string& name : zombie_checked_targets(scenario)) {
+    int pid = supervisor.pid_of(name);
+    run.invariants.push_back(check_no_zombies(name, pid, wait_for_reaping(supervisor, name)));
+  }
+  for (const TargetResult& t : before_stop) {
+    if (t.pid == 0) continue;
+    run.invariants.push_back(check_target_alive(t.name, t.exited_during_run, t.exit_description));
+  }
+  run.thresholds = evaluate_thresholds(scenario.thresholds, run);
+
+  supervisor.stop_all();
+  run.targets = supervisor.results();
+  run.verdict = Verdict::kPass;  // decided below from invariants and thresholds
+  decide_verdict(run, scenario.expect_violation);
+  return run;
+}
+
+}  // namespace drover

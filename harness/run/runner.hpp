@@ -1,0 +1,43 @@
+// One run of a validated scenario, from starting its targets to the checked
+// result: start and watch targets, drive the fleets, check invariants and
+// thresholds, stop everything. The result always comes back, also when a
+// target would not start (verdict kError, exit code 3) or died mid-run.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <string>
+
+#include "harness/core/run_result.hpp"
+#include "harness/scenario/scenario.hpp"
+
+namespace drover {
+
+struct LiveStatus {
+  Duration elapsed{};
+  Duration planned{};
+  std::uint64_t ops = 0;
+  std::uint64_t errors = 0;
+  double rate_per_s = 0;  // over the last progress interval
+};
+
+struct RunOptions {
+  std::string run_dir;      // created by the caller; logs/ goes inside
+  std::string targets_dir;  // reference target executables
+  std::size_t threads = 0;  // io threads; 0: one per core
+  Duration progress_interval = std::chrono::milliseconds(500);
+  std::function<void(const LiveStatus&)> on_progress;
+  // Set (from a signal watcher) to stop the load early; the run then ends
+  // normally with interrupted = true.
+  const std::atomic<bool>* interrupt = nullptr;
+  // Added to every started target's environment; by default
+  // DROVER_RUN_DIR=<run_dir>, so every process of a run can be found.
+  std::vector<std::pair<std::string, std::string>> env;
+};
+
+RunResult run_scenario(const Scenario& scenario, const RunOptions& options);
+
+// Decides verdict and exit code from invariants, thresholds and errors.
+void decide_verdict(RunResult& run, bool expect_violation);
+
+}  // namespace drover

@@ -1,0 +1,113 @@
+#include <fmt/format.h>
+
+#include "reports/sink.hpp"
+
+namespace drover {
+namespace {
+
+std::string format_ms(double ms) {
+  if (ms >= 1000) return fmt::format("{:.2f}s", ms / 1000);
+  if (ms >= 100) return fmt::format("{:.0f}ms", ms);
+  if (ms >= 10) return fmt::format("{:.1f}ms", ms);
+  if (ms >= 1) return fmt::format("{:.2f}ms", ms);
+  return fmt::format("{:.0f}us", ms * 1000);
+}
+
+std::string format_count(double v) {
+  if (v >= 1e9) return fmt::format("{:.2f}G", v / 1e9);
+  if (v >= 1e6) return fmt::format("{:.2f}M", v / 1e6);
+  if (v >= 1e4) return fmt::format("{:.1f}k", v / 1e3);
+  return fmt::format("{:.0f}", v);
+}
+
+std::string format_value(double v, const std::string& unit) {
+  if (unit == "ms") return format_ms(v);
+  if (unit == "ratio") return fmt::format("{:.4g}", v);
+  if (unit == "ops/s") return fmt::format("{:.0f}/s", v);
+  return fmt::format("{:.0f}", v);
+}
+
+class ConsoleSink final : public Sink {
+ public:
+  ConsoleSink(std::FILE* out, bool color) : out_(out), color_(color) {}
+
+  void write(const RunResult& run) override {
+    fmt::print(out_, "\n{} {}  {:.1f}s  {}\n", bold("drover"), run.scenario, run.duration_s,
+               run.interrupted ? "(interrupted)" : "");
+    if (!run.fleets.empty()) print_table(run);
+    if (!run.thresholds.empty()) {
+      fmt::print(out_, "\n{}\n", bold("thresholds"));
+      for (const ThresholdResult& t : run.thresholds) {
+        std::string name = t.metric + (t.fleet.empty() ? "" : "{fleet:" + t.fleet + "}");
+        fmt::print(out_, "  {} {:<32} {:<12} value {}\n", mark(t.ok), name, t.limit,
+                   format_value(t.value, t.unit));
+      }
+    }
+    if (!run.invariants.empty()) {
+      fmt::print(out_, "\n{}{}\n", bold("invariants"),
+                 run.expect == "violation" ? " (a violation is expected)" : "");
+      for (const InvariantResult& i : run.invariants) {
+        fmt::print(out_, "  {} {:<16} {:<14} {}\n", mark(i.ok), i.name, i.subject, i.detail);
+      }
+    }
+    for (const std::string& e : run.errors) fmt::print(out_, "\n{} {}\n", paint("error:", 31), e);
+    const char* word = run.verdict == Verdict::kPass   ? "PASS"
+                       : run.verdict == Verdict::kFail ? "FAIL"
+                                                       : "ERROR";
+    fmt::print(out_, "\n{}  exit code {}  {}\n",
+               paint(word, run.verdict == Verdict::kPass ? 32 : 31), to_int(run.exit_code),
+               run.run_dir);
+    std::fflush(out_);
+  }
+
+ private:
+  void print_table(const RunResult& run) {
+    fmt::print(out_, "\n{:<16} {:>7} {:>9} {:>9} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8}\n", "fleet",
+               "clients", "ops", "ops/s", "errors", "p50", "p90", "p99", "p99.9", "max");
+    auto row = [&](const std::string& name, int clients, const OpTotals& t, double rate,
+                   const LatencySummary& l) {
+      fmt::print(out_, "{:<16} {:>7} {:>9} {:>9} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8}\n", name,
+                 clients, format_count(static_cast<double>(t.ops())), format_count(rate),
+                 format_count(static_cast<double>(t.errors())), format_ms(l.p50_ms),
+                 format_ms(l.p90_ms), format_ms(l.p99_ms), format_ms(l.p999_ms),
+                 format_ms(l.max_ms));
+    };
+    int clients = 0;
+    for (const FleetResult& f : run.fleets) {
+      row(f.name, f.clients, f.totals, f.rate_per_s, f.latency);
+      clients += f.clients;
+    }
+    if (run.fleets.size() > 1) row("total", clients, run.totals, run.rate_per_s, run.latency);
+    if (run.totals.errors() > 0) {
+      std::string classes;
+      for (std::size_t i = 1; i < kOutcomeCount; ++i) {
+        if (run.totals.by_outcome[i] == 0) continue;
+        classes += fmt::format("{}{} {}", classes.empty() ? "" : ", ", run.totals.by_outcome[i],
+                               kOutcomeNames[i]);
+      }
+      fmt::print(out_, "errors: {}\n", classes);
+    }
+    if (run.totals.late_replies > 0) {
+      fmt::print(out_, "late replies (after their timeout): {}\n", run.totals.late_replies);
+    }
+  }
+
+  std::string paint(const std::string& text, int code) const {
+    return color_ ? fmt::format("\033[1;{}m{}\033[0m", code, text) : text;
+  }
+  std::string bold(const std::string& text) const {
+    return color_ ? fmt::format("\033[1m{}\033[0m", text) : text;
+  }
+  std::string mark(bool ok) const { return ok ? paint("ok  ", 32) : paint("FAIL", 31); }
+
+  std::FILE* out_;
+  bool color_;
+};
+
+}  // namespace
+
+SinkPtr make_console_sink(std::FILE* out, bool color) {
+  return std::make_unique<ConsoleSink>(out, color);
+}
+
+}  // namespace drover

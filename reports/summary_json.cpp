@@ -1,0 +1,157 @@
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <stdexcept>
+
+#include <fmt/chrono.h>
+#include <nlohmann/json.hpp>
+
+#include "reports/sink.hpp"
+
+namespace drover {
+namespace {
+
+using nlohmann::ordered_json;
+
+// Figures are rounded to the microsecond: more digits would only be noise.
+double round3(double v) {
+  return std::round(v * 1000.0) / 1000.0;
+}
+
+ordered_json totals_json(const OpTotals& t, double rate) {
+  ordered_json j;
+  j["ops"] = t.ops();
+  j["ok"] = t.ok();
+  j["errors"] = t.errors();
+  j["error_rate"] = t.error_rate();
+  j["rate_per_s"] = round3(rate);
+  ordered_json by_class;
+  for (std::size_t i = 1; i < kOutcomeCount; ++i) {
+    by_class[std::string(kOutcomeNames[i])] = t.by_outcome[i];
+  }
+  j["errors_by_class"] = by_class;
+  j["late_replies"] = t.late_replies;
+  return j;
+}
+
+ordered_json latency_json(const LatencySummary& l) {
+  return {{"count", l.count},          {"min", round3(l.min_ms)}, {"mean", round3(l.mean_ms)},
+          {"p50", round3(l.p50_ms)},   {"p90", round3(l.p90_ms)}, {"p99", round3(l.p99_ms)},
+          {"p999", round3(l.p999_ms)}, {"max", round3(l.max_ms)}};
+}
+
+class SummaryJsonSink final : public Sink {
+ public:
+  explicit SummaryJsonSink(std::string path) : path_(std::move(path)) {}
+  void write(const RunResult& run) override {
+    // Written next to the final name and renamed, so a reader never sees a
+    // half-written summary.
+    std::string tmp = path_ + ".tmp";
+    {
+      std::ofstream out(tmp, std::ios::trunc);
+      if (!out) throw std::runtime_error("cannot write " + tmp + ": " + std::strerror(errno));
+      out << render_summary_json(run) << '\n';
+      if (!out) throw std::runtime_error("cannot write " + tmp + ": " + std::strerror(errno));
+    }
+    if (std::rename(tmp.c_str(), path_.c_str()) != 0) {
+      throw std::runtime_error("cannot write " + path_ + ": " + std::strerror(errno));
+    }
+  }
+
+ private:
+  std::string path_;
+};
+
+}  // namespace
+
+std::string render_summary_json(const RunResult& run) {
+  ordered_json j;
+  j["schema_version"] = 1;
+  j["scenario"] = run.scenario;
+  j["scenario_file"] = run.scenario_file;
+  j["result"] = verdict_name(run.verdict);
+  j["exit_code"] = to_int(run.exit_code);
+  j["expect"] = run.expect;
+  j["interrupted"] = run.interrupted;
+  j["started_at"] = fmt::format("{:%Y-%m-%dT%H:%M:%S}Z",
+                                fmt::gmtime(std::chrono::system_clock::to_time_t(run.started_at)));
+  j["duration_s"] = round3(run.duration_s);
+  j["errors"] = run.errors;
+  j["totals"] = totals_json(run.totals, run.rate_per_s);
+  j["latency_ms"] = latency_json(run.latency);
+
+  ordered_json fleets = ordered_json::array();
+  for (const FleetResult& f : run.fleets) {
+    ordered_json fj;
+    fj["name"] = f.name;
+    fj["target"] = f.target;
+    fj["clients"] = f.clients;
+    fj["totals"] = totals_json(f.totals, f.rate_per_s);
+    fj["latency_ms"] = latency_json(f.latency);
+    ordered_json ops = ordered_json::array();
+    for (const OpResult& op : f.ops) {
+      ops.push_back({{"name", op.name},
+                     {"totals", totals_json(op.totals, op.rate_per_s)},
+                     {"latency_ms", latency_json(op.latency)}});
+    }
+    fj["ops"] = ops;
+    fleets.push_back(fj);
+  }
+  j["fleets"] = fleets;
+
+  ordered_json thresholds = ordered_json::array();
+  for (const ThresholdResult& t : run.thresholds) {
+    thresholds.push_back({{"metric", t.metric},
+                          {"fleet", t.fleet.empty() ? ordered_json() : ordered_json(t.fleet)},
+                          {"op", t.comparison},
+                          {"limit", t.limit},
+                          {"limit_value", t.limit_value},
+                          {"value", round3(t.value)},
+                          {"unit", t.unit},
+                          {"ok", t.ok}});
+  }
+  j["thresholds"] = thresholds;
+
+  ordered_json invariants = ordered_json::array();
+  for (const InvariantResult& i : run.invariants) {
+    invariants.push_back(
+        {{"name", i.name}, {"subject", i.subject}, {"ok", i.ok}, {"detail", i.detail}});
+  }
+  j["invariants"] = invariants;
+
+  ordered_json targets = ordered_json::array();
+  for (const TargetResult& t : run.targets) {
+    targets.push_back({{"name", t.name},
+                       {"kind", t.kind},
+                       {"address", t.address},
+                       {"pid", t.pid},
+                       {"exited_during_run", t.exited_during_run},
+                       {"exit", t.exit_description},
+                       {"logs", t.logs}});
+  }
+  j["targets"] = targets;
+
+  ordered_json series = ordered_json::array();
+  for (const SecondSample& s : run.series) {
+    series.push_back({{"second", s.second},
+                      {"ops", s.ops},
+                      {"errors", s.errors},
+                      {"p50_ms", round3(s.p50_ms)},
+                      {"p99_ms", round3(s.p99_ms)},
+                      {"max_ms", round3(s.max_ms)}});
+  }
+  j["series"] = series;
+
+  ordered_json distribution = ordered_json::array();
+  for (const Percentile& p : run.distribution) {
+    distribution.push_back({{"percentile", p.percentile}, {"ms", round3(p.value_ms)}});
+  }
+  j["latency_distribution"] = distribution;
+  return j.dump(2);
+}
+
+SinkPtr make_summary_json_sink(std::string path) {
+  return std::make_unique<SummaryJsonSink>(std::move(path));
+}
+
+}  // namespace drover
