@@ -11,6 +11,8 @@ enum class ExitCode : int {
   kInterrupted = 130,   // stopped by SIGINT or SIGTERM
 };
 
-inline int to_int(ExitCode code) { return static_cast<int>(code); }
+inline int to_int(ExitCode code) {
+  return static_cast<int>(code);
+}
 
 }  // namespace drover

@@ -96,7 +96,7 @@ struct TargetResult {
   std::string address;
   int pid = 0;  // 0 when drover did not start it
   bool exited_during_run = false;
-  std::string exit_description;  // "exited with status 1", "killed by signal 9"
+  std::string exit_description;   // "exited with status 1", "killed by signal 9"
   std::vector<std::string> logs;  // paths relative to the run folder
 };
 
@@ -128,9 +128,12 @@ struct RunResult {
 
 inline const char* verdict_name(Verdict v) {
   switch (v) {
-    case Verdict::kPass: return "pass";
-    case Verdict::kFail: return "fail";
-    case Verdict::kError: return "error";
+    case Verdict::kPass:
+      return "pass";
+    case Verdict::kFail:
+      return "fail";
+    case Verdict::kError:
+      return "error";
   }
   return "error";
 }

@@ -8,7 +8,7 @@
 namespace drover {
 
 DriverPtr make_driver(const FleetSpec& fleet, Protocol protocol, const std::string& address) {
-  auto target = parse_host_port(address);
+  auto target = resolve_endpoint(address);
   if (!target) {
     throw std::invalid_argument("fleet \"" + fleet.name + "\": target address \"" + address +
                                 "\" is not host:port");

@@ -1,5 +1,5 @@
-// "host:port" as scenarios write it (IPv4 literal, "localhost" or "[IPv6]")
-// into an address and port. No name lookups: load goes to literal addresses.
+// A target's "host:port" as the drivers need it: an IP address and a port.
+// No name lookups: load goes to literal addresses ("localhost" is loopback).
 #pragma once
 
 #include <cstdint>
@@ -10,11 +10,11 @@
 
 namespace drover {
 
-struct HostPort {
+struct Endpoint {
   asio::ip::address address;
   std::uint16_t port = 0;
 };
 
-std::optional<HostPort> parse_host_port(std::string_view text);
+std::optional<Endpoint> resolve_endpoint(std::string_view host_port);
 
 }  // namespace drover

@@ -140,7 +140,7 @@ class TcpDriver final : public Driver {
 
 }  // namespace
 
-DriverPtr make_tcp_driver(const OpSpec& op, const HostPort& target) {
+DriverPtr make_tcp_driver(const OpSpec& op, const Endpoint& target) {
   std::string error;
   auto payload = PayloadTemplate::compile(op.send, &error);
   if (!payload) throw std::invalid_argument("invalid payload template: " + error);

@@ -137,7 +137,7 @@ class UdpDriver final : public Driver {
 
 }  // namespace
 
-DriverPtr make_udp_driver(const OpSpec& op, const HostPort& target) {
+DriverPtr make_udp_driver(const OpSpec& op, const Endpoint& target) {
   std::string error;
   auto payload = PayloadTemplate::compile(op.send, &error);
   if (!payload) throw std::invalid_argument("invalid payload template: " + error);

@@ -9,6 +9,6 @@
 
 namespace drover {
 
-DriverPtr make_udp_driver(const OpSpec& op, const HostPort& target);
+DriverPtr make_udp_driver(const OpSpec& op, const Endpoint& target);
 
 }  // namespace drover

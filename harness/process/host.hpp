@@ -25,8 +25,8 @@ struct ProcessSpec {
   std::string name;               // names the logs: <log_dir>/<name>.stdout.log
   std::vector<std::string> argv;  // argv[0] without '/' is searched in PATH
   std::vector<std::pair<std::string, std::string>> env;  // added to drover's own
-  std::string cwd;      // empty: drover's working directory
-  std::string log_dir;  // stdout and stderr are captured here
+  std::string cwd;                                       // empty: drover's working directory
+  std::string log_dir;                                   // stdout and stderr are captured here
 };
 
 struct ExitStatus {

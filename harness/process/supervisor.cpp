@@ -1,0 +1,302 @@
+#include "harness/process/supervisor.hpp"
+
+#include <signal.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <optional>
+#include <regex>
+#include <stdexcept>
+#include <system_error>
+
+#include <fmt/format.h>
+
+#include "harness/core/duration.hpp"
+#include "harness/core/host_port.hpp"
+
+namespace drover {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+// What a reference target prints once it serves: its protocol and address.
+constexpr const char* kReferenceReadyRegex = R"(^READY (udp|tcp) (\S+)$)";
+// Stderr lines quoted in an "exited before it was ready" message.
+constexpr std::size_t kStderrTailLines = 10;
+// Probes run in slices this long, so an early exit is noticed between them.
+constexpr auto kProbeSlice = 100ms;
+
+void replace_all(std::string& text, const std::string& from, const std::string& to) {
+  for (auto at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size())) {
+    text.replace(at, from.size(), to);
+  }
+}
+
+std::string indent(const std::string& lines) {
+  std::string out = "    ";
+  for (char c : lines) {
+    out += c;
+    if (c == '\n') out += "    ";
+  }
+  return out;
+}
+
+// How a target ended when drover stopped it at the end of the run.
+std::string describe_stop(const ExitStatus& status, Duration grace) {
+  if (status.exited) return status.describe() + " after SIGTERM";
+  if (status.signal == SIGKILL) {
+    return fmt::format("{} after ignoring SIGTERM for {}", status.describe(),
+                       format_duration(grace));
+  }
+  return status.describe();
+}
+
+// A target that did not become ready: what to tell the user, and how it
+// ended (for results()).
+struct NotReady {
+  std::string message;
+  std::string ended;
+};
+
+NotReady exited_before_ready(Process& process, const TargetSpec& spec) {
+  ExitStatus status = process.stop(spec.stop_grace);  // already reaped; completes the logs
+  NotReady failure;
+  failure.ended = status.describe() + " before it was ready";
+  failure.message = failure.ended;
+  std::string tail = process.stderr_tail(kStderrTailLines);
+  if (!tail.empty()) failure.message += "; last lines of its stderr:\n" + indent(tail);
+  return failure;
+}
+
+NotReady not_ready_in_time(Process& process, const TargetSpec& spec,
+                           const std::string& waiting_for) {
+  // Exited in the last moment: that is the better explanation.
+  if (process.poll()) return exited_before_ready(process, spec);
+  ExitStatus status = process.stop(spec.stop_grace);
+  const std::string after = format_duration(spec.ready.timeout);
+  return NotReady{
+      fmt::format("not ready after {} (waiting for {}); see logs/{}.stdout.log and "
+                  "logs/{}.stderr.log",
+                  after, waiting_for, spec.name, spec.name),
+      fmt::format("not ready after {}; {}", after, describe_stop(status, spec.stop_grace))};
+}
+
+// Waits, until the deadline, for the ready line (when ready_re is set) and
+// then the probe; learns a reference target's address from its line. On
+// failure the process is stopped before this returns.
+std::optional<NotReady> wait_until_ready(Process& process, const TargetSpec& spec,
+                                         const std::regex* ready_re, const std::string& ready_regex,
+                                         TimePoint deadline, std::string* address) {
+  if (ready_re) {
+    auto line = process.wait_for_stdout_line(*ready_re, deadline);
+    if (!line) {
+      return not_ready_in_time(process, spec,
+                               fmt::format("a stdout line matching \"{}\"", ready_regex));
+    }
+    if (spec.source == TargetSpec::Source::kReference) {
+      // The reference regex's second group is the address; a custom regex
+      // with fewer groups leaves the address as the scenario gave it.
+      std::smatch match;
+      std::regex_search(*line, match, *ready_re);
+      *address = match.size() > 2 && match[2].matched ? match[2].str() : spec.address;
+    }
+  }
+
+  if (spec.ready.probe != ReadySpec::Probe::kNone) {
+    const std::string probe_address = spec.ready.address.empty() ? *address : spec.ready.address;
+    const bool udp = spec.ready.probe == ReadySpec::Probe::kUdpBound;
+    if (!parse_host_port(probe_address)) {
+      process.stop(spec.stop_grace);
+      return NotReady{fmt::format("bad ready address \"{}\" (want host:port)", probe_address),
+                      "stopped: bad ready address"};
+    }
+    for (;;) {
+      const TimePoint slice = std::min(deadline, Clock::now() + kProbeSlice);
+      if (udp ? wait_udp_bound(probe_address, slice) : wait_tcp_accepts(probe_address, slice)) {
+        break;
+      }
+      if (process.poll()) return exited_before_ready(process, spec);
+      if (Clock::now() >= deadline) {
+        return not_ready_in_time(process, spec,
+                                 udp ? fmt::format("UDP port {} to be bound", probe_address)
+                                     : fmt::format("a TCP connection to {}", probe_address));
+      }
+    }
+  }
+
+  // Ready also means still running: a line or port left by a process that
+  // has already exited does not count.
+  if (process.poll()) return exited_before_ready(process, spec);
+  return std::nullopt;
+}
+
+}  // namespace
+
+struct TargetSupervisor::Running {
+  TargetSpec spec;  // as started: "{port}" substituted
+  std::string address;
+  ProcessPtr process;
+  bool exited_during_run = false;
+  bool exit_reported = false;  // by poll_exits()
+  bool stopped = false;
+  std::string exit_description;
+};
+
+TargetSupervisor::TargetSupervisor(Host& host, SupervisorOptions options)
+    : host_(host), options_(std::move(options)) {}
+
+TargetSupervisor::~TargetSupervisor() {
+  stop_all();
+}
+
+void TargetSupervisor::start(const TargetSpec& given) {
+  auto target = std::make_unique<Running>();
+  target->spec = given;
+  TargetSpec& spec = target->spec;
+  const std::string prefix = fmt::format("target \"{}\": ", spec.name);
+
+  if (spec.source == TargetSpec::Source::kAddress) {
+    target->address = spec.address;
+    running_.push_back(std::move(target));
+    return;
+  }
+
+  if (spec.wants_free_port) {
+    int port = 0;
+    try {
+      port = pick_free_port(spec.protocol);
+    } catch (const std::system_error& e) {
+      throw TargetStartError(prefix + "cannot pick a free port: " + e.what());
+    }
+    const std::string text = std::to_string(port);
+    for (auto& arg : spec.argv) replace_all(arg, "{port}", text);
+    replace_all(spec.address, "{port}", text);
+    replace_all(spec.ready.address, "{port}", text);
+  }
+
+  ProcessSpec process_spec;
+  process_spec.name = spec.name;
+  process_spec.cwd = spec.cwd;
+  process_spec.log_dir = (fs::path(options_.run_dir) / "logs").string();
+  process_spec.env = options_.env;
+  process_spec.env.insert(process_spec.env.end(), spec.env.begin(), spec.env.end());
+  std::string ready_regex = spec.ready.stdout_regex;
+  if (spec.source == TargetSpec::Source::kReference) {
+    const fs::path executable = fs::path(options_.targets_dir) / spec.kind;
+    std::error_code ec;
+    if (!fs::is_regular_file(executable, ec)) {
+      throw TargetStartError(prefix + fmt::format("reference target executable not found at {} "
+                                                  "(build drover, or set DROVER_TARGETS_DIR)",
+                                                  executable.string()));
+    }
+    process_spec.argv.push_back(executable.string());
+    if (ready_regex.empty()) ready_regex = kReferenceReadyRegex;
+  } else {
+    target->address = spec.address;
+  }
+  process_spec.argv.insert(process_spec.argv.end(), spec.argv.begin(), spec.argv.end());
+
+  std::regex ready_re;
+  try {
+    if (!ready_regex.empty()) ready_re = std::regex(ready_regex);
+  } catch (const std::regex_error& e) {
+    throw TargetStartError(prefix +
+                           fmt::format("bad ready regex \"{}\": {}", ready_regex, e.what()));
+  }
+
+  const TimePoint deadline = Clock::now() + spec.ready.timeout;
+  try {
+    target->process = host_.start(process_spec);
+  } catch (const HostError& e) {
+    throw TargetStartError(prefix + e.what());
+  }
+
+  // From here on the target is recorded, so its logs reach the results even
+  // when it fails to become ready.
+  Running& t = *target;
+  running_.push_back(std::move(target));
+  const std::regex* re = ready_regex.empty() ? nullptr : &ready_re;
+  if (auto failure = wait_until_ready(*t.process, spec, re, ready_regex, deadline, &t.address)) {
+    t.stopped = true;
+    t.exit_description = failure->ended;
+    throw TargetStartError(prefix + failure->message);
+  }
+}
+
+const std::string& TargetSupervisor::address_of(const std::string& name) const {
+  for (const auto& t : running_)
+    if (t->spec.name == name) return t->address;
+  throw std::out_of_range(fmt::format("no target named \"{}\"", name));
+}
+
+int TargetSupervisor::pid_of(const std::string& name) const {
+  for (const auto& t : running_)
+    if (t->spec.name == name) return t->process ? t->process->pid() : 0;
+  throw std::out_of_range(fmt::format("no target named \"{}\"", name));
+}
+
+std::vector<std::string> TargetSupervisor::poll_exits() {
+  std::vector<std::string> exited;
+  for (auto& t : running_) {
+    if (!t->process || t->stopped || t->exit_reported) continue;
+    if (auto status = t->process->poll()) {
+      t->exited_during_run = true;
+      t->exit_reported = true;
+      t->exit_description = status->describe();
+      exited.push_back(t->spec.name);
+    }
+  }
+  return exited;
+}
+
+std::vector<int> TargetSupervisor::zombie_children(const std::string& name) {
+  const int pid = pid_of(name);
+  if (pid == 0) return {};
+  return host_.zombie_children(pid);
+}
+
+void TargetSupervisor::stop_all() {
+  for (auto it = running_.rbegin(); it != running_.rend(); ++it) {
+    Running& t = **it;
+    if (!t.process || t.stopped) continue;
+    if (auto status = t.process->poll()) {
+      // Exited on its own after the last poll_exits(): still during the run.
+      if (!t.exit_reported) {
+        t.exited_during_run = true;
+        t.exit_reported = true;
+        t.exit_description = status->describe();
+      }
+      t.process->stop(t.spec.stop_grace);  // sweeps the group, completes the logs
+    } else {
+      t.exit_description = describe_stop(t.process->stop(t.spec.stop_grace), t.spec.stop_grace);
+    }
+    t.stopped = true;
+  }
+}
+
+std::vector<TargetResult> TargetSupervisor::results() const {
+  std::vector<TargetResult> results;
+  const fs::path run_dir = fs::path(options_.run_dir).lexically_normal();
+  for (const auto& t : running_) {
+    TargetResult r;
+    r.name = t->spec.name;
+    r.kind = t->spec.kind;
+    if (r.kind.empty()) {
+      r.kind = t->spec.source == TargetSpec::Source::kAddress ? "address" : "command";
+    }
+    r.address = t->address;
+    r.exited_during_run = t->exited_during_run;
+    r.exit_description = t->exit_description;
+    if (t->process) {
+      r.pid = t->process->pid();
+      for (const auto& log : t->process->log_files()) {
+        r.logs.push_back(fs::path(log).lexically_normal().lexically_relative(run_dir).string());
+      }
+    }
+    results.push_back(std::move(r));
+  }
+  return results;
+}
+
+}  // namespace drover
