@@ -1,15 +1,38 @@
-// drover: the command line. Subcommands parse flags, call one stage, and
-// map the outcome to an exit code; nothing else lives here.
+// drover: the command line. Each subcommand parses its flags, calls one
+// stage, and maps the outcome to an exit code; nothing else lives here.
+#include <unistd.h>
+
+#include <csignal>
 #include <cstdio>
+#include <filesystem>
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
+#include "harness/cli/progress.hpp"
+#include "harness/cli/run_folder.hpp"
+#include "harness/cli/signals.hpp"
+#include "harness/core/duration.hpp"
 #include "harness/core/exit_code.hpp"
+#include "harness/run/runner.hpp"
+#include "harness/scenario/parse.hpp"
 #include "harness/scenario/reference_targets.hpp"
+#include "reports/sink.hpp"
 
 namespace drover {
 namespace {
+
+int report_input_errors(const InputErrors& errors) {
+  for (const InputError& e : errors) fmt::print(stderr, "error: {}\n", e.to_string());
+  return to_int(ExitCode::kBadInput);
+}
+
+std::string default_targets_dir() {
+  if (const char* dir = std::getenv("DROVER_TARGETS_DIR")) return dir;
+  std::error_code ec;
+  auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  return ec ? "targets" : (exe.parent_path() / "targets").string();
+}
 
 int list_targets() {
   for (const auto& t : reference_targets()) {
@@ -18,19 +41,105 @@ int list_targets() {
   return to_int(ExitCode::kPass);
 }
 
+int validate(const std::string& file, const std::vector<std::string>& sets) {
+  ParsedScenario parsed = load_scenario(file, sets);
+  if (!parsed.scenario) return report_input_errors(parsed.errors);
+  const Scenario& s = *parsed.scenario;
+  int clients = 0;
+  for (const auto& f : s.fleets) clients += f.clients;
+  fmt::print("{}: ok ({} targets, {} fleets, {} clients, closed loop for {})\n", file,
+             s.targets.size(), s.fleets.size(), clients, format_duration(s.load.duration));
+  return to_int(ExitCode::kPass);
+}
+
+struct RunFlags {
+  std::string file;
+  std::string out;
+  std::vector<std::string> sets;
+  bool quiet = false;
+  std::size_t threads = 0;
+};
+
+int run(const RunFlags& flags, const std::atomic<bool>& interrupt) {
+  ParsedScenario parsed = load_scenario(flags.file, flags.sets);
+  if (!parsed.scenario) return report_input_errors(parsed.errors);
+  const Scenario& scenario = *parsed.scenario;
+
+  std::string run_dir;
+  try {
+    run_dir = create_run_folder(flags.out, scenario.name);
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "error: --out: {}\n", e.what());
+    return to_int(ExitCode::kBadInput);
+  }
+
+  RunOptions options;
+  options.run_dir = run_dir;
+  options.targets_dir = default_targets_dir();
+  options.threads = flags.threads;
+  options.interrupt = &interrupt;
+  ProgressPrinter progress(stderr, scenario.name);
+  if (!flags.quiet) {
+    options.progress_interval = progress.interval();
+    options.on_progress = [&progress](const LiveStatus& s) { progress.update(s); };
+  }
+  RunResult result = run_scenario(scenario, options);
+  progress.finish();
+
+  int code = to_int(result.exit_code);
+  try {
+    make_summary_json_sink(run_dir + "/summary.json")->write(result);
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "error: {}\n", e.what());
+    if (code == 0) code = to_int(ExitCode::kInfrastructure);
+  }
+  make_console_sink(stdout, isatty(STDOUT_FILENO) != 0)->write(result);
+  return code;
+}
+
 }  // namespace
 }  // namespace drover
 
 int main(int argc, char** argv) {
+  using namespace drover;
+  // Before any thread exists, so every thread inherits the blocked mask and
+  // only the watcher receives SIGINT/SIGTERM.
+  SignalWatcher signals;
+
   CLI::App app{"drover: drive fleets of clients against servers and check they stay correct"};
   app.require_subcommand(1);
-  auto* targets = app.add_subcommand("targets", "List the reference targets drover ships");
+  app.set_version_flag("--version", DROVER_VERSION);
+
+  RunFlags run_flags;
+  auto* run_cmd = app.add_subcommand("run",
+                                     "Run a scenario: start its targets, drive its fleets, "
+                                     "check it, and write a run folder");
+  run_cmd->add_option("file", run_flags.file, "Scenario file (JSON)")->required();
+  run_cmd->add_option("--out", run_flags.out,
+                      "Run folder to write (default: runs/<scenario>/<UTC time>)");
+  run_cmd->add_option("--set", run_flags.sets,
+                      "Override one scenario value: key.path=value or /json/pointer=value");
+  run_cmd->add_flag("--quiet,-q", run_flags.quiet, "No progress line while running");
+  run_cmd->add_option("--threads", run_flags.threads, "Load threads (default: one per core)")
+      ->check(CLI::Range(1, 256));
+
+  std::string validate_file;
+  std::vector<std::string> validate_sets;
+  auto* validate_cmd =
+      app.add_subcommand("validate", "Check a scenario file and report every problem");
+  validate_cmd->add_option("file", validate_file, "Scenario file (JSON)")->required();
+  validate_cmd->add_option("--set", validate_sets, "Override one scenario value, as for run");
+
+  auto* targets_cmd = app.add_subcommand("targets", "List the reference targets drover ships");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     int code = app.exit(e);
-    return code == 0 ? 0 : drover::to_int(drover::ExitCode::kBadInput);
+    return code == 0 ? 0 : to_int(ExitCode::kBadInput);
   }
-  if (targets->parsed()) return drover::list_targets();
-  return drover::to_int(drover::ExitCode::kBadInput);
+  if (targets_cmd->parsed()) return list_targets();
+  if (validate_cmd->parsed()) return validate(validate_file, validate_sets);
+  if (run_cmd->parsed()) return drover::run(run_flags, signals.interrupted());
+  return to_int(ExitCode::kBadInput);
 }

@@ -14,7 +14,9 @@ namespace drover {
 // error (nullopt).
 std::optional<Duration> parse_duration(std::string_view text);
 
-// The shortest exact form with one unit, as parse_duration accepts it ("1.5s").
+// The shortest exact form with one unit, as parse_duration accepts it
+// ("1.5s"), among the units the duration is at least one of ("500ms", not
+// "0.5s").
 std::string format_duration(Duration d);
 
 }  // namespace drover

@@ -22,9 +22,9 @@ struct TargetArg {
 };
 
 struct ReferenceTarget {
-  std::string kind;        // "udp_echo"; also the executable's name under targets/
+  std::string kind;  // "udp_echo"; also the executable's name under targets/
   Protocol protocol;
-  std::string summary;     // one line for `drover targets`
+  std::string summary;  // one line for `drover targets`
   std::vector<TargetArg> args;
   std::vector<std::string> default_checks;  // invariants every run of this kind checks
 };

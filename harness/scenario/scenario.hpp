@@ -13,14 +13,16 @@ namespace drover {
 
 enum class Protocol { kUdp, kTcp };
 
-inline const char* protocol_name(Protocol p) { return p == Protocol::kUdp ? "udp" : "tcp"; }
+inline const char* protocol_name(Protocol p) {
+  return p == Protocol::kUdp ? "udp" : "tcp";
+}
 
 // How drover knows a started target is ready for load.
 struct ReadySpec {
   enum class Probe {
-    kNone,      // ready as soon as the process runs (or the stdout line is seen)
-    kUdpBound,  // the UDP port is bound by some socket on this machine
-    kTcpConnect // a TCP connection to the address succeeds
+    kNone,       // ready as soon as the process runs (or the stdout line is seen)
+    kUdpBound,   // the UDP port is bound by some socket on this machine
+    kTcpConnect  // a TCP connection to the address succeeds
   };
   Probe probe = Probe::kNone;
   std::string address;       // for probes: "127.0.0.1:8080" ({port} already substituted)
@@ -92,10 +94,14 @@ enum class Comparison { kLess, kLessEqual, kGreater, kGreaterEqual };
 
 inline const char* comparison_text(Comparison c) {
   switch (c) {
-    case Comparison::kLess: return "<";
-    case Comparison::kLessEqual: return "<=";
-    case Comparison::kGreater: return ">";
-    case Comparison::kGreaterEqual: return ">=";
+    case Comparison::kLess:
+      return "<";
+    case Comparison::kLessEqual:
+      return "<=";
+    case Comparison::kGreater:
+      return ">";
+    case Comparison::kGreaterEqual:
+      return ">=";
   }
   return "?";
 }
@@ -104,8 +110,8 @@ struct ThresholdSpec {
   std::string metric;  // "latency.p99", "errors.rate", "errors.count", "throughput", "ops"
   std::string fleet;   // empty: the whole run ("latency.p99{fleet:clients}" otherwise)
   Comparison comparison = Comparison::kLess;
-  double limit = 0;    // in the metric's unit: ms for latency, ratio, ops/s, count
-  std::string text;    // as written: "< 20ms"
+  double limit = 0;  // in the metric's unit: ms for latency, ratio, ops/s, count
+  std::string text;  // as written: "< 20ms"
 };
 
 // An invariant the scenario asks for beyond the automatic ones.

@@ -1,0 +1,215 @@
+// Scenario text to Scenario: JSON syntax (with duplicate keys caught), the
+// --set overrides, then each section (parse_targets.cpp, parse_fleets.cpp,
+// parse_thresholds.cpp), every problem collected and reported in file order.
+#include "harness/scenario/parse.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+#include <fmt/format.h>
+
+#include "harness/scenario/parse_sections.hpp"
+
+namespace drover {
+namespace {
+
+using scenario_json::Json;
+using scenario_json::ObjectReader;
+using scenario_json::ParseContext;
+using scenario_json::Problems;
+
+// nlohmann's message without its prefix and without the "last read" echo of
+// the input, which can be long and span lines.
+std::string short_reason(const std::string& what) {
+  std::string reason = what;
+  if (auto column = reason.find(", column "); column != std::string::npos) {
+    if (auto colon = reason.find(": ", column); colon != std::string::npos) {
+      reason = reason.substr(colon + 2);
+    }
+  }
+  if (reason.rfind("syntax error while parsing ", 0) == 0) {
+    if (auto dash = reason.find(" - "); dash != std::string::npos) reason = reason.substr(dash + 3);
+  }
+  if (auto echo = reason.find("; last read: '"); echo != std::string::npos) {
+    auto expected = reason.rfind("'; expected ");
+    reason = reason.substr(0, echo) +
+             (expected != std::string::npos && expected > echo ? reason.substr(expected + 1) : "");
+  }
+  return reason;
+}
+
+// Follows the parse as a callback, knowing the JSON pointer of the value
+// being read. nlohmann keeps the last of two equal keys without a word; a
+// scenario that says "clients" twice has a mistake in it, so repeats are
+// reported. The pointer also names the value a number overflow stopped at.
+class PathTracker {
+ public:
+  explicit PathTracker(Problems& problems) : problems_(problems) {}
+
+  bool operator()(int /*depth*/, nlohmann::json::parse_event_t event, Json& parsed) {
+    using Event = nlohmann::json::parse_event_t;
+    switch (event) {
+      case Event::object_start:
+      case Event::array_start:
+        frames_.push_back({event == Event::array_start, 0, {}, {}});
+        break;
+      case Event::key: {
+        Frame& top = frames_.back();
+        top.key = parsed.get<std::string>();
+        if (std::find(top.keys.begin(), top.keys.end(), top.key) != top.keys.end()) {
+          problems_.at(path(), "duplicate key (each key may appear once)");
+        } else {
+          top.keys.push_back(top.key);
+        }
+        break;
+      }
+      case Event::object_end:
+      case Event::array_end:
+        frames_.pop_back();
+        next_element();
+        break;
+      case Event::value:
+        next_element();
+        break;
+    }
+    return true;
+  }
+
+  // Where the parse is: the value being read.
+  std::string path() const {
+    std::string at;
+    for (const Frame& f : frames_) {
+      at = f.array ? scenario_json::child(at, f.index) : scenario_json::child(at, f.key);
+    }
+    return at;
+  }
+
+ private:
+  struct Frame {
+    bool array;
+    std::size_t index;
+    std::string key;
+    std::vector<std::string> keys;
+  };
+
+  void next_element() {
+    if (!frames_.empty() && frames_.back().array) ++frames_.back().index;
+  }
+
+  Problems& problems_;
+  std::vector<Frame> frames_;
+};
+
+std::optional<Json> read_json(std::string_view text, const std::string& file, Problems& problems) {
+  PathTracker tracker(problems);
+  try {
+    return Json::parse(text, [&tracker](int depth, nlohmann::json::parse_event_t event,
+                                        Json& parsed) { return tracker(depth, event, parsed); });
+  } catch (const nlohmann::json::out_of_range& e) {
+    // Valid JSON, but a number beyond a double ("1e400"): nlohmann's message
+    // is "... number overflow parsing '1e400'".
+    std::string what = e.what();
+    std::size_t quote = what.find('\'');
+    std::string number = quote == std::string::npos ? what : what.substr(quote);
+    std::string at = tracker.path();
+    std::string message = fmt::format("the number {} is too large", number);
+    if (at.empty()) {
+      problems.general(file, message);
+    } else {
+      problems.at(at, message);
+    }
+  } catch (const nlohmann::json::parse_error& e) {
+    // The offending byte is e.byte - 1 (one past the end at end of input);
+    // counted here because nlohmann reports a newline as column 0 of the
+    // next line.
+    std::size_t offset = std::min<std::size_t>(e.byte == 0 ? 0 : e.byte - 1, text.size());
+    std::string_view before = text.substr(0, offset);
+    std::size_t line = 1 + static_cast<std::size_t>(std::count(before.begin(), before.end(), '\n'));
+    std::size_t line_start = before.rfind('\n');
+    std::size_t column = offset - (line_start == std::string_view::npos ? 0 : line_start + 1) + 1;
+    problems.general(file, fmt::format("invalid JSON at line {}, column {}: {}", line, column,
+                                       short_reason(e.what())));
+  }
+  return std::nullopt;
+}
+
+void parse_document(const Json& doc, ParseContext& ctx, Scenario& s) {
+  Problems& problems = ctx.problems;
+  ObjectReader r(
+      problems, doc, "",
+      {"name", "description", "expect", "targets", "fleets", "load", "thresholds", "checks"});
+  if (std::optional<std::string> name = r.string("name", scenario_json::Need::kRequired)) {
+    s.name = *name;
+    if (!scenario_json::is_simple_name(*name, "._-")) {
+      problems.at(r.at("name"),
+                  "must be 1 to 64 letters, digits, \".\", \"_\" or \"-\" (it names the run "
+                  "folder)");
+    }
+  }
+  s.description = r.string("description", scenario_json::Need::kOptional).value_or("");
+  s.expect_violation =
+      r.choice("expect", scenario_json::Need::kOptional, {"pass", "violation"}) == "violation";
+  // Targets before fleets, fleets before thresholds and checks: each refers
+  // back to the ones before, whatever order the file lists them in.
+  if (const Json* targets = r.get("targets", scenario_json::Need::kRequired)) {
+    scenario_json::parse_targets(*targets, ctx, s.targets);
+  }
+  if (const Json* fleets = r.get("fleets", scenario_json::Need::kRequired)) {
+    scenario_json::parse_fleets(*fleets, ctx, s.fleets);
+  }
+  if (const Json* load = r.get("load", scenario_json::Need::kRequired)) {
+    scenario_json::parse_load(*load, ctx, s.load);
+  }
+  if (const Json* thresholds = r.get("thresholds")) {
+    scenario_json::parse_thresholds(*thresholds, ctx, s.thresholds);
+  }
+  if (const Json* checks = r.get("checks")) scenario_json::parse_checks(*checks, ctx, s.checks);
+}
+
+}  // namespace
+
+ParsedScenario parse_scenario(std::string_view text, const std::string& file_path,
+                              const std::vector<std::string>& overrides) {
+  Problems problems;
+  std::optional<Json> doc = read_json(text, file_path, problems);
+  if (!doc) return {std::nullopt, problems.sorted(Json())};
+  scenario_json::apply_overrides(*doc, overrides, problems);
+
+  Scenario s;
+  ParseContext ctx(problems);
+  // A scenario given as text alone (no file) resolves "cwd" against the
+  // current folder, as a file there would.
+  std::filesystem::path given = file_path.empty() ? "scenario.json" : file_path;
+  std::error_code no_current_folder;  // it was deleted: keep the path as given
+  std::filesystem::path file = std::filesystem::absolute(given, no_current_folder);
+  file = (no_current_folder ? given : file).lexically_normal();
+  s.file = file_path.empty() ? "" : file.string();
+  ctx.folder = file.parent_path();
+  if (doc->is_object()) {
+    parse_document(*doc, ctx, s);
+  } else {
+    problems.general(file_path, "a scenario must be a JSON object");
+  }
+  InputErrors errors = problems.sorted(*doc);
+  if (!errors.empty()) return {std::nullopt, std::move(errors)};
+  return {std::move(s), {}};
+}
+
+ParsedScenario load_scenario(const std::string& file_path,
+                             const std::vector<std::string>& overrides) {
+  std::FILE* f = std::fopen(file_path.c_str(), "rb");
+  if (f == nullptr) return {std::nullopt, {{file_path, std::strerror(errno)}}};
+  std::string text;
+  char buffer[65536];
+  std::size_t n;
+  while ((n = std::fread(buffer, 1, sizeof buffer, f)) > 0) text.append(buffer, n);
+  // A folder opens but does not read (EISDIR).
+  int error = std::ferror(f) ? errno : 0;
+  std::fclose(f);
+  if (error != 0) return {std::nullopt, {{file_path, std::strerror(error)}}};
+  return parse_scenario(text, file_path, overrides);
+}
+
+}  // namespace drover

@@ -1,0 +1,66 @@
+// The sections of a scenario document, each read by its own file
+// (parse_targets.cpp, parse_fleets.cpp, parse_thresholds.cpp) and the --set
+// overrides (overrides.cpp). Private to harness/scenario.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "harness/scenario/json_reading.hpp"
+#include "harness/scenario/scenario.hpp"
+
+namespace drover::scenario_json {
+
+// Every name under "targets", the invalid ones too, so a fleet naming a
+// target that has its own errors does not get a second, misleading one.
+struct DeclaredTarget {
+  std::string name;
+  std::optional<Protocol> protocol;          // unset when the target's form is wrong
+  std::optional<TargetSpec::Source> source;  // likewise
+};
+
+// What later sections need to know about earlier ones.
+struct ParseContext {
+  explicit ParseContext(Problems& p) : problems(p) {}
+
+  Problems& problems;
+  std::filesystem::path folder;  // the scenario file's folder, absolute
+  // Cross-references are checked only when the section they point into was
+  // readable, so a missing "targets" is one error, not one per fleet.
+  bool targets_known = false;
+  std::vector<DeclaredTarget> targets;
+  bool fleets_known = false;
+  std::vector<std::string> fleets;
+
+  const DeclaredTarget* find_target(std::string_view name) const {
+    for (const auto& t : targets)
+      if (t.name == name) return &t;
+    return nullptr;
+  }
+  std::vector<std::string> target_names() const {
+    std::vector<std::string> names;
+    for (const auto& t : targets) names.push_back(t.name);
+    return names;
+  }
+};
+
+void parse_targets(const Json& value, ParseContext& ctx, std::vector<TargetSpec>& out);
+void parse_fleets(const Json& value, ParseContext& ctx, std::vector<FleetSpec>& out);
+void parse_load(const Json& value, ParseContext& ctx, LoadSpec& out);
+void parse_checks(const Json& value, ParseContext& ctx, std::vector<CheckSpec>& out);
+void parse_thresholds(const Json& value, ParseContext& ctx, std::vector<ThresholdSpec>& out);
+
+// Why `text` is not "host:port", or nullopt when it is. Hosts are literal so
+// a scenario never depends on name resolution: IPv4, "localhost" or
+// bracketed IPv6. The port "{port}" (drover picks a free one) only where
+// placeholder_allowed.
+std::optional<std::string> host_port_problem(std::string_view text, bool placeholder_allowed);
+
+// Applies each "path=value" in order; a wrong one is reported under
+// "--set <argument>" and leaves the document as it was.
+void apply_overrides(Json& doc, const std::vector<std::string>& overrides, Problems& problems);
+
+}  // namespace drover::scenario_json

@@ -1,0 +1,269 @@
+// "targets": reference, command and address targets.
+#include <algorithm>
+#include <regex>
+
+#include <fmt/format.h>
+
+#include "harness/scenario/parse_sections.hpp"
+#include "harness/scenario/reference_targets.hpp"
+
+namespace drover::scenario_json {
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr std::string_view kPortPlaceholder = "{port}";
+// What every reference target prints once it is listening.
+constexpr const char* kReadyLine = R"(^READY (udp|tcp) (\S+)$)";
+constexpr const char* kForms =
+    "must have exactly one of \"kind\" (a reference target), \"command\" (a server drover "
+    "starts) or \"address\" (a server already running)";
+
+std::optional<std::string> read_host_port(ObjectReader& r, std::string_view key, Need need,
+                                          bool placeholder_allowed) {
+  std::optional<std::string> text = r.string(key, need);
+  if (!text) return std::nullopt;
+  if (auto problem = host_port_problem(*text, placeholder_allowed)) {
+    r.problems().at(r.at(key), *problem);
+    return std::nullopt;
+  }
+  return text;
+}
+
+void parse_reference(ObjectReader& r, ParseContext& ctx, TargetSpec& t, DeclaredTarget& declared) {
+  Problems& problems = ctx.problems;
+  t.source = TargetSpec::Source::kReference;
+  std::optional<std::string> kind = r.string("kind", Need::kRequired);
+  const ReferenceTarget* ref = kind ? find_reference_target(*kind) : nullptr;
+  if (kind && ref == nullptr) {
+    std::vector<std::string> kinds;
+    for (const auto& known : reference_targets()) kinds.push_back(known.kind);
+    problems.at(r.at("kind"), fmt::format("unknown kind \"{}\" (known: {})", *kind, joined(kinds)));
+  }
+  if (ref != nullptr) {
+    t.kind = ref->kind;
+    t.protocol = ref->protocol;
+    declared.protocol = ref->protocol;
+    declared.source = t.source;
+  }
+
+  if (const Json* args = r.get("args")) {
+    std::string args_at = r.at("args");
+    if (!args->is_object()) {
+      problems.at(args_at, "must be an object");
+    } else if (ref != nullptr) {
+      std::vector<std::string> names;
+      for (const TargetArg& a : ref->args) names.push_back(a.name);
+      for (const auto& [name, value] : args->items()) {
+        std::string at = child(args_at, name);
+        auto arg = std::find_if(ref->args.begin(), ref->args.end(),
+                                [&](const TargetArg& a) { return a.name == name; });
+        if (arg == ref->args.end()) {
+          problems.at(at, fmt::format("unknown arg for {} (known: {})", ref->kind, joined(names)));
+          continue;
+        }
+        std::string flag = flag_for_arg(name);
+        switch (arg->type) {
+          case TargetArg::Type::kInt: {
+            std::optional<std::int64_t> n = integer_value(value);
+            if (!n || *n < arg->min || *n > arg->max) {
+              problems.at(at, fmt::format("must be an integer from {} to {}", arg->min, arg->max));
+            } else {
+              t.argv.insert(t.argv.end(), {flag, std::to_string(*n)});
+            }
+            break;
+          }
+          case TargetArg::Type::kBool:
+            if (!value.is_boolean()) {
+              problems.at(at, "must be true or false");
+            } else if (value.get<bool>()) {
+              t.argv.push_back(flag);
+            }
+            break;
+          case TargetArg::Type::kChoice: {
+            const auto& choices = arg->choices;
+            if (!value.is_string() || std::find(choices.begin(), choices.end(),
+                                                value.get<std::string>()) == choices.end()) {
+              problems.at(at, "must be " + quoted_choices(choices));
+            } else {
+              t.argv.insert(t.argv.end(), {flag, value.get<std::string>()});
+            }
+            break;
+          }
+        }
+      }
+    }
+  }
+  t.ready.probe = ReadySpec::Probe::kNone;
+  t.ready.stdout_regex = kReadyLine;
+  t.ready.timeout = r.duration("ready_timeout", Need::kOptional, Zero::kRefused).value_or(10s);
+  t.stop_grace = r.duration("stop_grace", Need::kOptional, Zero::kAllowed).value_or(3s);
+  t.cwd = ctx.folder.string();
+}
+
+void parse_command_line(ObjectReader& r, TargetSpec& t) {
+  const Json* command = r.get("command", Need::kRequired);
+  if (command == nullptr) return;
+  std::string at = r.at("command");
+  bool strings = command->is_array() && std::all_of(command->begin(), command->end(),
+                                                    [](const Json& e) { return e.is_string(); });
+  if (!strings) {
+    r.problems().at(at, "must be an array of strings");
+  } else if (command->empty()) {
+    r.problems().at(at, "must not be empty (the program to run, then its arguments)");
+  }
+  if (!strings) return;
+  for (std::size_t i = 0; i < command->size(); ++i) {
+    const auto& element = (*command)[i].get_ref<const std::string&>();
+    if (element.empty()) r.problems().at(child(at, i), "must not be empty");
+    t.argv.push_back(element);
+  }
+}
+
+// Whether "ready" names a probe ("udp" or "tcp"), even a wrong one: then
+// "protocol" and "address" are not reported missing on top.
+bool parse_ready(ObjectReader& r, TargetSpec& t, std::optional<Protocol>& probe_protocol) {
+  const Json* ready = r.get("ready");
+  if (ready == nullptr) return false;
+  ObjectReader rr(r.problems(), *ready, r.at("ready"), {"udp", "tcp", "stdout", "timeout"});
+  if (!rr.ok()) return true;
+  if (rr.has("udp") && rr.has("tcp")) {
+    r.problems().at(rr.pointer(), "give at most one of \"udp\" and \"tcp\"");
+  } else if (rr.has("udp") || rr.has("tcp")) {
+    bool udp = rr.has("udp");
+    probe_protocol = udp ? Protocol::kUdp : Protocol::kTcp;
+    t.ready.probe = udp ? ReadySpec::Probe::kUdpBound : ReadySpec::Probe::kTcpConnect;
+    t.ready.address = read_host_port(rr, udp ? "udp" : "tcp", Need::kOptional, true).value_or("");
+  }
+  if (std::optional<std::string> regex = rr.string("stdout", Need::kOptional)) {
+    try {
+      std::regex compiled(*regex, std::regex::ECMAScript);
+      t.ready.stdout_regex = *regex;
+    } catch (const std::regex_error& e) {
+      r.problems().at(rr.at("stdout"), fmt::format("is not a valid regex ({})", e.what()));
+    }
+  }
+  t.ready.timeout = rr.duration("timeout", Need::kOptional, Zero::kRefused).value_or(10s);
+  return rr.has("udp") || rr.has("tcp");
+}
+
+void parse_command(ObjectReader& r, ParseContext& ctx, TargetSpec& t, DeclaredTarget& declared) {
+  Problems& problems = ctx.problems;
+  t.source = TargetSpec::Source::kCommand;
+  t.kind = "command";
+  declared.source = t.source;
+  parse_command_line(r, t);
+
+  std::optional<Protocol> probe_protocol;
+  bool probe_named = parse_ready(r, t, probe_protocol);
+  std::optional<std::string> protocol = r.choice("protocol", Need::kOptional, {"udp", "tcp"});
+  std::optional<Protocol> chosen;
+  if (protocol) chosen = *protocol == "udp" ? Protocol::kUdp : Protocol::kTcp;
+  if (chosen && probe_protocol && *chosen != *probe_protocol) {
+    problems.at(r.at("protocol"), fmt::format("\"{}\" does not match the ready probe (\"{}\")",
+                                              *protocol, protocol_name(*probe_protocol)));
+  } else if (!r.has("protocol") && !probe_named) {
+    problems.at(r.at("protocol"), "required when \"ready\" has neither \"udp\" nor \"tcp\"");
+  }
+  if (!chosen) chosen = probe_protocol;
+  if (chosen) {
+    t.protocol = *chosen;
+    declared.protocol = *chosen;
+  }
+
+  if (r.has("address")) {
+    t.address = read_host_port(r, "address", Need::kOptional, true).value_or("");
+  } else if (probe_named) {
+    t.address = t.ready.address;
+  } else {
+    problems.at(r.at("address"), "required when \"ready\" has neither \"udp\" nor \"tcp\"");
+  }
+
+  if (const Json* env = r.get("env")) {
+    if (!env->is_object()) {
+      problems.at(r.at("env"), "must be an object");
+    } else {
+      for (const auto& [name, value] : env->items()) {
+        std::string at = child(r.at("env"), name);
+        if (name.empty() || name.find('=') != std::string::npos) {
+          problems.at(at, "is not an environment variable name");
+        } else if (auto text = read_string(problems, value, at)) {
+          t.env.emplace_back(name, *text);
+        }
+      }
+    }
+  }
+  std::filesystem::path cwd = ctx.folder;
+  if (std::optional<std::string> text = r.string("cwd", Need::kOptional)) cwd /= *text;
+  cwd = cwd.lexically_normal();
+  // "dir/." normalises to "dir/"; the supervisor and logs want "dir".
+  if (!cwd.has_filename() && cwd.has_relative_path()) cwd = cwd.parent_path();
+  t.cwd = cwd.string();
+  t.stop_grace = r.duration("stop_grace", Need::kOptional, Zero::kAllowed).value_or(3s);
+
+  auto has_placeholder = [](const std::string& s) { return s.find(kPortPlaceholder) != s.npos; };
+  t.wants_free_port = std::any_of(t.argv.begin(), t.argv.end(), has_placeholder) ||
+                      has_placeholder(t.address) || has_placeholder(t.ready.address);
+}
+
+void parse_address(ObjectReader& r, TargetSpec& t, DeclaredTarget& declared) {
+  t.source = TargetSpec::Source::kAddress;
+  t.kind = "address";
+  declared.source = t.source;
+  t.address = read_host_port(r, "address", Need::kRequired, false).value_or("");
+  if (auto protocol = r.choice("protocol", Need::kRequired, {"udp", "tcp"})) {
+    t.protocol = *protocol == "udp" ? Protocol::kUdp : Protocol::kTcp;
+    declared.protocol = t.protocol;
+  }
+}
+
+}  // namespace
+
+void parse_targets(const Json& value, ParseContext& ctx, std::vector<TargetSpec>& out) {
+  Problems& problems = ctx.problems;
+  if (!value.is_object()) {
+    problems.at("/targets", "must be an object");
+    return;
+  }
+  if (value.empty()) {
+    problems.at("/targets", "must define at least one target");
+    return;
+  }
+  ctx.targets_known = true;
+  for (const auto& [name, spec] : value.items()) {
+    std::string at = child("/targets", name);
+    DeclaredTarget declared{name, std::nullopt, std::nullopt};
+    if (!is_simple_name(name, "_-")) {
+      problems.at(at, "a target name must be 1 to 64 letters, digits, \"_\" or \"-\"");
+    }
+    TargetSpec t;
+    t.name = name;
+    bool kind = spec.contains("kind"), command = spec.contains("command");
+    bool address = spec.contains("address");
+    if (!spec.is_object()) {
+      problems.at(at, "must be an object");
+    } else if (kind && !command && !address) {
+      ObjectReader r(problems, spec, at, {"kind", "args", "ready_timeout", "stop_grace"});
+      parse_reference(r, ctx, t, declared);
+    } else if (command && !kind) {
+      ObjectReader r(problems, spec, at,
+                     {"command", "protocol", "address", "ready", "env", "cwd", "stop_grace"});
+      parse_command(r, ctx, t, declared);
+    } else if (address && !kind && !command) {
+      ObjectReader r(problems, spec, at, {"address", "protocol"});
+      parse_address(r, t, declared);
+    } else {
+      problems.at(at, kForms);
+      // Without any of the three, a misspelt one ("kinf") is the likely cause.
+      if (!kind && !command && !address) {
+        ObjectReader(problems, spec, at,
+                     {"kind", "args", "ready_timeout", "command", "protocol", "address", "ready",
+                      "env", "cwd", "stop_grace"});
+      }
+    }
+    ctx.targets.push_back(declared);
+    out.push_back(std::move(t));
+  }
+}
+
+}  // namespace drover::scenario_json

@@ -1,0 +1,174 @@
+// "thresholds": "metric{fleet:NAME}": "<op> <value>", the value in the
+// metric's unit.
+#include <algorithm>
+#include <charconv>
+
+#include <fmt/format.h>
+
+#include "harness/core/duration.hpp"
+#include "harness/scenario/parse_sections.hpp"
+
+namespace drover::scenario_json {
+namespace {
+
+enum class Unit {
+  kDuration,  // stored in milliseconds
+  kRatio,     // 0..1, or a percentage
+  kCount,     // a non-negative integer
+  kRate,      // operations per second
+};
+
+struct Metric {
+  std::string_view name;
+  Unit unit;
+};
+
+constexpr Metric kMetrics[] = {
+    {"latency.min", Unit::kDuration}, {"latency.mean", Unit::kDuration},
+    {"latency.p50", Unit::kDuration}, {"latency.p90", Unit::kDuration},
+    {"latency.p99", Unit::kDuration}, {"latency.p999", Unit::kDuration},
+    {"latency.max", Unit::kDuration}, {"errors.rate", Unit::kRatio},
+    {"errors.count", Unit::kCount},   {"ops", Unit::kCount},
+    {"throughput", Unit::kRate},
+};
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
+  while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
+  return s;
+}
+
+bool all_digits(std::string_view s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+// "12" or "0.5": no sign, no exponent, so a limit reads the same to every
+// reader of the file.
+std::optional<double> plain_number(std::string_view s) {
+  std::size_t point = s.find('.');
+  if (!all_digits(s.substr(0, point))) return std::nullopt;
+  if (point != std::string_view::npos && !all_digits(s.substr(point + 1))) return std::nullopt;
+  double value = 0;
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
+  if (ec != std::errc() || end != s.data() + s.size()) return std::nullopt;
+  return value;
+}
+
+std::optional<double> limit_in_unit(Unit unit, std::string_view text) {
+  switch (unit) {
+    case Unit::kDuration:
+      if (auto d = parse_duration(text)) return to_millis(*d);
+      return std::nullopt;
+    case Unit::kRatio: {
+      bool percent = !text.empty() && text.back() == '%';
+      std::optional<double> n =
+          plain_number(percent ? trim(text.substr(0, text.size() - 1)) : text);
+      if (n && percent) *n /= 100;
+      if (n && *n > 1) return std::nullopt;
+      return n;
+    }
+    case Unit::kCount:
+      if (all_digits(text) && text.size() <= 15) return plain_number(text);
+      return std::nullopt;
+    case Unit::kRate:
+      if (text.size() >= 2 && text.substr(text.size() - 2) == "/s") {
+        text = trim(text.substr(0, text.size() - 2));
+      }
+      return plain_number(text);
+  }
+  return std::nullopt;
+}
+
+std::string unit_problem(Unit unit, std::string_view metric, std::string_view written) {
+  switch (unit) {
+    case Unit::kDuration:
+      return fmt::format("\"{}\": latency limits are durations (e.g. \"< 20ms\")", written);
+    case Unit::kRatio:
+      return fmt::format(
+          "\"{}\": errors.rate is a ratio from 0 to 1 or a percentage (e.g. \"< 0.001\" or "
+          "\"< 0.1%\")",
+          written);
+    case Unit::kCount:
+      return fmt::format("\"{}\": {} is a whole number (e.g. \"< 10\")", written, metric);
+    case Unit::kRate:
+      return fmt::format("\"{}\": throughput is operations per second (e.g. \"> 1000/s\")",
+                         written);
+  }
+  return {};
+}
+
+// Reads "<op> <limit>" into `t`; a problem when it does not read.
+std::optional<std::string> read_condition(Unit unit, const std::string& written, ThresholdSpec& t) {
+  std::string_view text = trim(written);
+  static constexpr std::pair<std::string_view, Comparison> kOps[] = {
+      {"<=", Comparison::kLessEqual},
+      {">=", Comparison::kGreaterEqual},
+      {"<", Comparison::kLess},
+      {">", Comparison::kGreater},
+  };
+  auto op = std::find_if(std::begin(kOps), std::end(kOps),
+                         [&](const auto& o) { return text.substr(0, o.first.size()) == o.first; });
+  if (op == std::end(kOps)) {
+    return fmt::format("\"{}\" must start with a comparison: <, <=, > or >= (e.g. \"< 50ms\")",
+                       written);
+  }
+  t.comparison = op->second;
+  std::optional<double> limit = limit_in_unit(unit, trim(text.substr(op->first.size())));
+  if (!limit) return unit_problem(unit, t.metric, written);
+  t.limit = *limit;
+  return std::nullopt;
+}
+
+}  // namespace
+
+void parse_thresholds(const Json& value, ParseContext& ctx, std::vector<ThresholdSpec>& out) {
+  Problems& problems = ctx.problems;
+  if (!value.is_object()) {
+    problems.at("/thresholds", "must be an object");
+    return;
+  }
+  std::vector<std::string> metric_names;
+  for (const Metric& m : kMetrics) metric_names.emplace_back(m.name);
+  for (const auto& [key, condition] : value.items()) {
+    std::string at = child("/thresholds", key);
+    ThresholdSpec t;
+    std::size_t brace = key.find('{');
+    t.metric = key.substr(0, brace);
+    const Metric* metric = std::find_if(std::begin(kMetrics), std::end(kMetrics),
+                                        [&](const Metric& m) { return m.name == t.metric; });
+    if (metric == std::end(kMetrics)) {
+      problems.at(at,
+                  fmt::format("unknown metric \"{}\" (known: {})", t.metric, joined(metric_names)));
+      continue;
+    }
+    if (brace != std::string::npos) {
+      std::string_view scope = std::string_view(key).substr(brace);
+      constexpr std::string_view kOpen = "{fleet:";
+      if (scope.substr(0, kOpen.size()) != kOpen || scope.back() != '}' ||
+          scope.find('}') != scope.size() - 1) {
+        problems.at(
+            at, fmt::format("\"{}\" is not a scope (write \"{}{{fleet:NAME}}\")", scope, t.metric));
+        continue;
+      }
+      t.fleet = scope.substr(kOpen.size(), scope.size() - kOpen.size() - 1);
+      if (ctx.fleets_known &&
+          std::find(ctx.fleets.begin(), ctx.fleets.end(), t.fleet) == ctx.fleets.end()) {
+        problems.at(at,
+                    fmt::format("no fleet named \"{}\" (fleets: {})", t.fleet, joined(ctx.fleets)));
+        continue;
+      }
+    }
+    if (!condition.is_string()) {
+      problems.at(at, "must be a string such as \"< 20ms\"");
+      continue;
+    }
+    t.text = condition.get<std::string>();
+    if (auto problem = read_condition(metric->unit, t.text, t)) {
+      problems.at(at, *problem);
+      continue;
+    }
+    out.push_back(std::move(t));
+  }
+}
+
+}  // namespace drover::scenario_json

@@ -1,0 +1,163 @@
+// Runs the drover executable as a real process for end-to-end tests, and
+// finds every process a run started (they all carry DROVER_RUN_DIR).
+#pragma once
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "harness/process/proc_table.hpp"
+
+namespace drover::e2e {
+
+namespace fs = std::filesystem;
+
+inline std::string read_file(const fs::path& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// A fresh folder per test, removed at the end.
+class TempDir {
+ public:
+  TempDir() {
+    std::string pattern = (fs::temp_directory_path() / "drover-e2e-XXXXXX").string();
+    path_ = mkdtemp(pattern.data());
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  const fs::path& path() const { return path_; }
+  fs::path write(const std::string& name, const std::string& text) const {
+    std::ofstream(path_ / name) << text;
+    return path_ / name;
+  }
+
+ private:
+  fs::path path_;
+};
+
+struct Finished {
+  int exit_code = -1;  // -1: killed by a signal
+  std::string out;
+  std::string err;
+  double seconds = 0;
+};
+
+// drover started in the background; killed if still running when destroyed.
+class DroverProcess {
+ public:
+  DroverProcess(const std::vector<std::string>& args, const fs::path& io_dir) : io_dir_(io_dir) {
+    started_ = std::chrono::steady_clock::now();
+    pid_ = fork();
+    if (pid_ == 0) {
+      int out = open((io_dir / "drover.out").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      int err = open((io_dir / "drover.err").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      dup2(out, 1);
+      dup2(err, 2);
+      std::vector<char*> argv;
+      std::string exe = DROVER_EXE;
+      argv.push_back(exe.data());
+      std::vector<std::string> copy = args;
+      for (auto& a : copy) argv.push_back(a.data());
+      argv.push_back(nullptr);
+      execv(exe.c_str(), argv.data());
+      _exit(127);
+    }
+  }
+  ~DroverProcess() {
+    if (pid_ > 0 && !reaped_) {
+      kill(pid_, SIGKILL);
+      waitpid(pid_, nullptr, 0);
+    }
+  }
+  int pid() const { return pid_; }
+  void signal(int sig) { kill(pid_, sig); }
+
+  // Waits at most timeout; on timeout drover is killed and exit_code is -2.
+  Finished wait(std::chrono::seconds timeout = std::chrono::seconds(60)) {
+    Finished f;
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    int status = 0;
+    for (;;) {
+      pid_t r = waitpid(pid_, &status, WNOHANG);
+      if (r == pid_) break;
+      if (std::chrono::steady_clock::now() > deadline) {
+        kill(pid_, SIGKILL);
+        waitpid(pid_, &status, 0);
+        reaped_ = true;
+        f.exit_code = -2;
+        f.out = read_file(io_dir_ / "drover.out");
+        f.err = read_file(io_dir_ / "drover.err");
+        return f;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    reaped_ = true;
+    f.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    f.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
+    f.out = read_file(io_dir_ / "drover.out");
+    f.err = read_file(io_dir_ / "drover.err");
+    return f;
+  }
+
+ private:
+  fs::path io_dir_;
+  pid_t pid_ = -1;
+  bool reaped_ = false;
+  std::chrono::steady_clock::time_point started_;
+};
+
+inline Finished run_drover(const std::vector<std::string>& args, const fs::path& io_dir,
+                           std::chrono::seconds timeout = std::chrono::seconds(60)) {
+  DroverProcess p(args, io_dir);
+  return p.wait(timeout);
+}
+
+// Every process started for the run in run_dir, after giving them up to
+// grace to go away.
+inline std::vector<int> leftover_processes(
+    const fs::path& run_dir, std::chrono::milliseconds grace = std::chrono::milliseconds(2000)) {
+  auto deadline = std::chrono::steady_clock::now() + grace;
+  for (;;) {
+    auto pids = processes_with_env("DROVER_RUN_DIR", run_dir.string());
+    if (pids.empty() || std::chrono::steady_clock::now() > deadline) return pids;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+}
+
+// Waits until the run has started a process (a target), and returns its pid.
+inline int wait_for_run_process(const fs::path& run_dir, std::chrono::seconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    auto pids = processes_with_env("DROVER_RUN_DIR", run_dir.string());
+    if (!pids.empty()) return pids.front();
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return 0;
+}
+
+inline nlohmann::json read_summary(const fs::path& run_dir) {
+  return nlohmann::json::parse(read_file(run_dir / "summary.json"));
+}
+
+inline std::string targets_dir() {
+  return DROVER_TARGETS_DIR;
+}
+
+}  // namespace drover::e2e

@@ -1,0 +1,78 @@
+// Child processes never outlive drover: not when it is interrupted, not when
+// it is killed outright (the targets' parent-death signal takes them down,
+// and a forking target's own children go with it).
+#include <gtest/gtest.h>
+
+#include "tests/e2e/drover_cli.hpp"
+
+namespace drover::e2e {
+namespace {
+
+using std::chrono::seconds;
+
+// Both kinds of target, and connections open to the forking one, so there
+// are grandchildren too.
+constexpr const char* kLongRun = R"({
+  "name": "e2e-cleanup",
+  "targets": { "udp": { "kind": "udp_echo" }, "tcp": { "kind": "tcp_fork_echo" } },
+  "fleets": [ { "name": "u", "target": "udp", "clients": 4, "op": { "send": "a{seq}", "expect": "upper" } },
+              { "name": "t", "target": "tcp", "clients": 4, "op": { "send": "b{seq}", "expect": "upper" } } ],
+  "load": { "duration": "30s" } })";
+
+class ProcessCleanupTest : public ::testing::Test {
+ protected:
+  fs::path run_dir() const { return dir_.path() / "run"; }
+  DroverProcess start() {
+    return DroverProcess(
+        {"run", dir_.write("s.json", kLongRun).string(), "--out", run_dir().string()}, dir_.path());
+  }
+  // Waits until both targets and some connection children exist.
+  void wait_for_load() {
+    auto deadline = std::chrono::steady_clock::now() + seconds(15);
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (processes_with_env("DROVER_RUN_DIR", run_dir().string()).size() >= 4) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(300));
+        return;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    FAIL() << "the run never started its targets and connections";
+  }
+  TempDir dir_;
+};
+
+TEST_F(ProcessCleanupTest, InterruptStopsTheLoadWritesTheReportAndStopsTargets) {
+  DroverProcess drover = start();
+  wait_for_load();
+  drover.signal(SIGINT);
+  Finished f = drover.wait(seconds(20));
+  EXPECT_EQ(f.exit_code, 130) << f.out << f.err;
+  EXPECT_LT(f.seconds, 20.0);
+  auto summary = read_summary(run_dir());
+  EXPECT_TRUE(summary["interrupted"].get<bool>());
+  EXPECT_GT(summary["totals"]["ops"].get<int>(), 0);
+  EXPECT_TRUE(leftover_processes(run_dir()).empty());
+}
+
+TEST_F(ProcessCleanupTest, SigtermIsAnInterruptToo) {
+  DroverProcess drover = start();
+  wait_for_load();
+  drover.signal(SIGTERM);
+  Finished f = drover.wait(seconds(20));
+  EXPECT_EQ(f.exit_code, 130) << f.out << f.err;
+  EXPECT_TRUE(leftover_processes(run_dir()).empty());
+}
+
+TEST_F(ProcessCleanupTest, KillingDroverTakesItsTargetsAndTheirChildrenDown) {
+  DroverProcess drover = start();
+  wait_for_load();
+  auto before = processes_with_env("DROVER_RUN_DIR", run_dir().string());
+  ASSERT_GE(before.size(), 4u);
+  drover.signal(SIGKILL);
+  drover.wait(seconds(5));
+  EXPECT_TRUE(leftover_processes(run_dir(), std::chrono::milliseconds(3000)).empty())
+      << before.size() << " processes were running before drover was killed";
+}
+
+}  // namespace
+}  // namespace drover::e2e

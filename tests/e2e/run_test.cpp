@@ -1,0 +1,206 @@
+// End-to-end: drover runs real scenarios against real target processes, as
+// a user would, and after every run no process it started is left alive.
+#include <gtest/gtest.h>
+
+#include "tests/e2e/drover_cli.hpp"
+
+namespace drover::e2e {
+namespace {
+
+using nlohmann::json;
+using std::chrono::seconds;
+
+std::string udp_scenario(const std::string& args = "{}", const std::string& extra = "") {
+  return R"({
+    "name": "e2e-udp",
+    "targets": { "echo": { "kind": "udp_echo", "args": )" +
+         args + R"( } },
+    "fleets": [ { "name": "clients", "target": "echo", "clients": 8,
+                  "op": { "send": "hello {client}-{seq} {random:8}", "expect": "upper",
+                          "timeout": "500ms" } } ],
+    "load": { "model": "closed", "duration": "1500ms" })" +
+         extra + "}";
+}
+
+std::string tcp_scenario(const std::string& args = "{}", const std::string& extra = "") {
+  return R"({
+    "name": "e2e-tcp",
+    "targets": { "echo": { "kind": "tcp_fork_echo", "args": )" +
+         args + R"( } },
+    "fleets": [ { "name": "clients", "target": "echo", "clients": 6,
+                  "op": { "send": "hello {client}-{seq}", "expect": "upper", "timeout": "1s" } } ],
+    "load": { "model": "closed", "duration": "1500ms" })" +
+         extra + "}";
+}
+
+class RunTest : public ::testing::Test {
+ protected:
+  fs::path scenario(const std::string& text) { return dir_.write("scenario.json", text); }
+  fs::path run_dir() const { return dir_.path() / "run"; }
+  Finished run(const std::string& text, std::vector<std::string> extra = {}) {
+    std::vector<std::string> args{"run", scenario(text).string(), "--out", run_dir().string()};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return run_drover(args, dir_.path());
+  }
+  void TearDown() override {
+    EXPECT_TRUE(leftover_processes(run_dir()).empty()) << "processes outlived the run";
+  }
+
+  const json* invariant(const json& summary, const std::string& name) {
+    for (const auto& i : summary["invariants"])
+      if (i["name"] == name) return &i;
+    return nullptr;
+  }
+
+  TempDir dir_;
+};
+
+TEST_F(RunTest, UdpEchoRunPassesAndWritesItsSummary) {
+  Finished f =
+      run(udp_scenario(R"({"model": "workers", "threads": 1})",
+                       R"(, "thresholds": {"latency.p99": "< 200ms", "errors.rate": "< 0.01"})"));
+  ASSERT_EQ(f.exit_code, 0) << f.out << f.err;
+  json s = read_summary(run_dir());
+  EXPECT_EQ(s["result"], "pass");
+  EXPECT_EQ(s["exit_code"], 0);
+  EXPECT_GT(s["totals"]["ops"].get<int>(), 500);
+  EXPECT_EQ(s["totals"]["ops"], s["fleets"][0]["totals"]["ops"]);
+  EXPECT_EQ(s["fleets"][0]["ops"][0]["name"], "datagram");
+  EXPECT_GT(s["latency_ms"]["p50"].get<double>(), 0.0);
+  EXPECT_LE(s["latency_ms"]["p50"].get<double>(), s["latency_ms"]["p99"].get<double>());
+  EXPECT_EQ(s["thresholds"].size(), 2u);
+  EXPECT_TRUE(s["thresholds"][0]["ok"].get<bool>());
+  ASSERT_NE(invariant(s, "replies_correct"), nullptr);
+  EXPECT_TRUE((*invariant(s, "replies_correct"))["ok"].get<bool>());
+  ASSERT_NE(invariant(s, "target_alive"), nullptr);
+  EXPECT_GE(s["series"].size(), 1u);
+  EXPECT_TRUE(fs::exists(run_dir() / "logs" / "echo.stdout.log"));
+  EXPECT_NE(f.out.find("PASS"), std::string::npos);
+}
+
+TEST_F(RunTest, TcpForkEchoRunPassesWithNoZombies) {
+  Finished f = run(tcp_scenario());
+  ASSERT_EQ(f.exit_code, 0) << f.out << f.err;
+  json s = read_summary(run_dir());
+  EXPECT_GT(s["totals"]["ok"].get<int>(), 100);
+  EXPECT_EQ(s["fleets"][0]["ops"][0]["name"], "message");
+  ASSERT_NE(invariant(s, "no_zombies"), nullptr);
+  EXPECT_TRUE((*invariant(s, "no_zombies"))["ok"].get<bool>());
+}
+
+TEST_F(RunTest, AThresholdThatFailsExitsOne) {
+  Finished f = run(udp_scenario("{}", R"(, "thresholds": {"latency.p99": "< 1ns"})"));
+  EXPECT_EQ(f.exit_code, 1) << f.out << f.err;
+  json s = read_summary(run_dir());
+  EXPECT_EQ(s["result"], "fail");
+  EXPECT_FALSE(s["thresholds"][0]["ok"].get<bool>());
+  EXPECT_NE(f.out.find("FAIL"), std::string::npos);
+}
+
+TEST_F(RunTest, ABadScenarioExitsTwoNamingThePathAndLeavesNothing) {
+  std::string text = udp_scenario();
+  text.replace(text.find("\"clients\": 8"), 12, "\"clients\": -3");
+  Finished f = run(text);
+  EXPECT_EQ(f.exit_code, 2);
+  EXPECT_NE(f.err.find("/fleets/0/clients: must be a positive integer"), std::string::npos)
+      << f.err;
+  EXPECT_FALSE(fs::exists(run_dir()));
+}
+
+TEST_F(RunTest, ATargetCommandThatDoesNotExistExitsThree) {
+  Finished f = run(R"({ "name": "missing",
+    "targets": { "srv": { "command": ["/nonexistent/drover-test-server"],
+                          "ready": { "udp": "127.0.0.1:{port}" } } },
+    "fleets": [ { "name": "c", "target": "srv", "clients": 1, "op": { "send": "x" } } ],
+    "load": { "duration": "1s" } })");
+  EXPECT_EQ(f.exit_code, 3) << f.out << f.err;
+  EXPECT_NE(f.out.find("drover-test-server"), std::string::npos) << f.out;
+  EXPECT_EQ(read_summary(run_dir())["result"], "error");
+}
+
+TEST_F(RunTest, ATargetThatNeverBecomesReadyExitsThreeAfterItsTimeout) {
+  Finished f = run(R"({ "name": "never-ready",
+    "targets": { "srv": { "command": ["sleep", "30"],
+                          "ready": { "tcp": "127.0.0.1:{port}", "timeout": "1s" } } },
+    "fleets": [ { "name": "c", "target": "srv", "clients": 1, "op": { "send": "x" } } ],
+    "load": { "duration": "1s" } })");
+  EXPECT_EQ(f.exit_code, 3) << f.out << f.err;
+  EXPECT_LT(f.seconds, 8.0);
+  EXPECT_NE(f.out.find("not ready after 1s"), std::string::npos) << f.out;
+}
+
+TEST_F(RunTest, ATargetKilledMidRunEndsTheRunWithAFailureReport) {
+  std::string text = udp_scenario();
+  text.replace(text.find("1500ms"), 6, "20s");
+  DroverProcess drover({"run", scenario(text).string(), "--out", run_dir().string()}, dir_.path());
+  int target = wait_for_run_process(run_dir(), seconds(10));
+  ASSERT_GT(target, 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  kill(target, SIGKILL);
+  Finished f = drover.wait(seconds(30));
+  EXPECT_EQ(f.exit_code, 1) << f.out << f.err;
+  EXPECT_LT(f.seconds, 10.0) << "the run went on after its target died";
+  json s = read_summary(run_dir());
+  const json* alive = invariant(s, "target_alive");
+  ASSERT_NE(alive, nullptr);
+  EXPECT_FALSE((*alive)["ok"].get<bool>());
+  EXPECT_NE((*alive)["detail"].get<std::string>().find("signal 9"), std::string::npos);
+}
+
+TEST_F(RunTest, WrongRepliesAreCaughtAndAnExpectedViolationPasses) {
+  Finished f = run(udp_scenario(R"({"corrupt_every": 5})"));
+  EXPECT_EQ(f.exit_code, 1) << f.out << f.err;
+  json summary = read_summary(run_dir());
+  const json* replies = invariant(summary, "replies_correct");
+  ASSERT_NE(replies, nullptr);
+  EXPECT_FALSE((*replies)["ok"].get<bool>());
+
+  fs::remove_all(run_dir());
+  std::string expecting = udp_scenario(R"({"corrupt_every": 5})");
+  expecting.insert(1, R"("expect": "violation",)");
+  Finished caught = run(expecting);
+  EXPECT_EQ(caught.exit_code, 0) << caught.out << caught.err;
+}
+
+TEST_F(RunTest, ZombiesOfABrokenForkingServerAreCaught) {
+  Finished f = run(tcp_scenario(R"({"no_reap": true})"));
+  EXPECT_EQ(f.exit_code, 1) << f.out << f.err;
+  json summary = read_summary(run_dir());
+  const json* zombies = invariant(summary, "no_zombies");
+  ASSERT_NE(zombies, nullptr);
+  EXPECT_FALSE((*zombies)["ok"].get<bool>());
+  EXPECT_NE((*zombies)["detail"].get<std::string>().find("zombie"), std::string::npos);
+}
+
+TEST_F(RunTest, SetOverridesAScenarioValue) {
+  Finished f = run(udp_scenario(), {"--set", "load.duration=500ms", "--set", "fleets.0.clients=2"});
+  ASSERT_EQ(f.exit_code, 0) << f.out << f.err;
+  json s = read_summary(run_dir());
+  EXPECT_EQ(s["fleets"][0]["clients"], 2);
+  EXPECT_LT(s["duration_s"].get<double>(), 1.2);
+}
+
+// The shipped scenarios, shortened: what the README tells users to run.
+class ShippedScenarioTest : public RunTest, public ::testing::WithParamInterface<const char*> {};
+
+TEST_P(ShippedScenarioTest, PassesAgainstItsTargets) {
+  fs::path file = fs::path(DROVER_SOURCE_DIR) / "scenarios" / GetParam();
+  Finished f =
+      run_drover({"run", file.string(), "--out", run_dir().string(), "--set", "load.duration=2s"},
+                 dir_.path());
+  EXPECT_EQ(f.exit_code, 0) << f.out << f.err;
+  json s = read_summary(run_dir());
+  EXPECT_GT(s["totals"]["ok"].get<int>(), 50);
+}
+
+INSTANTIATE_TEST_SUITE_P(Scenarios, ShippedScenarioTest,
+                         ::testing::Values("quickstart.json", "python-udp.json", "python-tcp.json"),
+                         [](const auto& info) {
+                           std::string name = info.param;
+                           name = name.substr(0, name.find('.'));
+                           std::replace(name.begin(), name.end(), '-', '_');
+                           return name;
+                         });
+
+}  // namespace
+}  // namespace drover::e2e

@@ -1,0 +1,144 @@
+#!/usr/bin/python3
+"""Checks that scenarios/schema.json and `drover validate` agree on what a
+scenario is.
+
+- every scenarios/*.json (but schema.json) passes the schema and
+  `drover validate`;
+- a few mutations of scenarios/quickstart.json fail both;
+- every tests/data/scenarios/bad/X.json makes `drover validate` exit 2 and
+  print each line of X.expected on stderr as "error: LINE".
+
+Usage: scenarios_schema_test.py --drover PATH --source REPO_ROOT
+Needs python3-jsonschema (Debian: /usr/bin/python3). Exits 1 on any failure.
+"""
+import argparse
+import copy
+import json
+import pathlib
+import subprocess
+import sys
+import tempfile
+
+import jsonschema
+
+BAD_INPUT = 2  # drover's exit code for bad input
+
+
+class Results:
+    def __init__(self):
+        self.passed = 0
+        self.failed = 0
+
+    def check(self, ok, name, detail=""):
+        if ok:
+            self.passed += 1
+            print(f"ok    {name}")
+        else:
+            self.failed += 1
+            print(f"FAIL  {name}")
+            for line in detail.rstrip().splitlines():
+                print(f"      {line}")
+
+
+def drover_validate(drover, path, cwd=None):
+    return subprocess.run([drover, "validate", str(path)], cwd=cwd, capture_output=True,
+                          text=True, timeout=60)
+
+
+def schema_errors(validator, document):
+    return [f"{'/'.join(map(str, e.absolute_path)) or '(root)'}: {e.message}"
+            for e in validator.iter_errors(document)]
+
+
+# Mutations of quickstart.json that both the schema and drover must refuse.
+def mutations(base):
+    def mutated(change):
+        doc = copy.deepcopy(base)
+        change(doc)
+        return doc
+
+    yield "unknown top-level key", mutated(lambda d: d.update(colour="blue"))
+    yield "misspelt fleet key", mutated(lambda d: d["fleets"][0].update(
+        clinets=d["fleets"][0].pop("clients")))
+    yield "malformed duration", mutated(lambda d: d["load"].update(duration="10x"))
+    yield "zero clients", mutated(lambda d: d["fleets"][0].update(clients=0))
+    yield "unknown threshold metric", mutated(
+        lambda d: d["thresholds"].update({"latency.p95": "< 1ms"}))
+    yield "threshold without comparison", mutated(
+        lambda d: d["thresholds"].update({"latency.p99": "50ms"}))
+    yield "kind and command together", mutated(
+        lambda d: d["targets"]["udp"].update(command=["./udp_echo"]))
+    yield "arg out of range", mutated(lambda d: d["targets"]["udp"]["args"].update(threads=0))
+    yield "unknown placeholder", mutated(lambda d: d["fleets"][0]["op"].update(send="{sq}"))
+    yield "bad name", mutated(lambda d: d.update(name="my run"))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--drover", required=True, help="path of the drover executable")
+    parser.add_argument("--source", required=True, help="repository root")
+    args = parser.parse_args()
+    # Absolute, as the bad scenarios are validated from their own folder.
+    source = pathlib.Path(args.source).resolve()
+    args.drover = str(pathlib.Path(args.drover).resolve())
+    results = Results()
+
+    schema = json.loads((source / "scenarios/schema.json").read_text())
+    try:
+        jsonschema.Draft7Validator.check_schema(schema)
+        results.check(True, "scenarios/schema.json is a valid draft-07 schema")
+    except jsonschema.SchemaError as e:
+        results.check(False, "scenarios/schema.json is a valid draft-07 schema", str(e))
+        print(f"{results.passed} passed, {results.failed} failed")
+        return 1
+    results.check(schema.get("$id") and schema.get("title"), "schema has $id and title")
+    validator = jsonschema.Draft7Validator(schema)
+
+    shipped = sorted(p for p in (source / "scenarios").glob("*.json") if p.name != "schema.json")
+    results.check(len(shipped) >= 3, "scenarios/ holds the shipped scenarios",
+                  f"found {[p.name for p in shipped]}")
+    for path in shipped:
+        name = f"scenarios/{path.name}"
+        errors = schema_errors(validator, json.loads(path.read_text()))
+        results.check(not errors, f"{name} matches the schema", "\n".join(errors))
+        run = drover_validate(args.drover, path)
+        results.check(run.returncode == 0, f"drover validate {name} exits 0",
+                      f"exit {run.returncode}\n{run.stderr}")
+
+    quickstart = json.loads((source / "scenarios/quickstart.json").read_text())
+    with tempfile.TemporaryDirectory() as tmp:
+        for label, doc in mutations(quickstart):
+            results.check(bool(schema_errors(validator, doc)), f"schema refuses: {label}")
+            path = pathlib.Path(tmp) / "mutated.json"
+            path.write_text(json.dumps(doc))
+            run = drover_validate(args.drover, path)
+            results.check(run.returncode == BAD_INPUT and "error: " in run.stderr,
+                          f"drover validate refuses: {label}",
+                          f"exit {run.returncode}\n{run.stderr}")
+
+    bad_dir = source / "tests/data/scenarios/bad"
+    bad = sorted(bad_dir.glob("*.json"))
+    results.check(len(bad) >= 5, "tests/data/scenarios/bad holds the bad scenarios")
+    for path in bad:
+        name = f"bad/{path.name}"
+        expected_file = path.with_suffix(".expected")
+        if not expected_file.exists():
+            results.check(False, f"{name} has {expected_file.name}")
+            continue
+        expected = [line for line in expected_file.read_text().splitlines() if line]
+        # Run from the folder with the bare name, so an error naming the file
+        # reads the same as in the .expected file.
+        run = drover_validate(args.drover, path.name, cwd=bad_dir)
+        printed = run.stderr.splitlines()
+        missing = [line for line in expected if f"error: {line}" not in printed]
+        results.check(run.returncode == BAD_INPUT and expected and not missing,
+                      f"drover validate {name} exits 2 with the expected errors",
+                      f"exit {run.returncode}\nmissing:\n" + "\n".join(missing) +
+                      f"\nstderr:\n{run.stderr}")
+
+    print(f"{results.passed} passed, {results.failed} failed")
+    return 0 if results.failed == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,599 @@
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "harness/scenario/parse.hpp"
+
+namespace drover {
+namespace {
+
+using namespace std::chrono_literals;
+using ::testing::ElementsAre;
+using Env = std::vector<std::pair<std::string, std::string>>;
+using Argv = std::vector<std::string>;
+
+constexpr const char* kFile = "/srv/drover/scenarios/test.json";
+
+std::vector<std::string> lines(const InputErrors& errors) {
+  std::vector<std::string> out;
+  for (const auto& e : errors) out.push_back(e.to_string());
+  return out;
+}
+
+Scenario parse_ok(const std::string& text) {
+  ParsedScenario parsed = parse_scenario(text, kFile);
+  EXPECT_THAT(lines(parsed.errors), ElementsAre());
+  EXPECT_TRUE(parsed.scenario.has_value());
+  return parsed.scenario.value_or(Scenario{});
+}
+
+std::vector<std::string> errors_of(const std::string& text) {
+  ParsedScenario parsed = parse_scenario(text, kFile);
+  EXPECT_FALSE(parsed.scenario.has_value());
+  return lines(parsed.errors);
+}
+
+// A scenario around the given targets and fleets; `extra` adds top-level
+// members (", \"thresholds\": {...}").
+std::string scenario(const std::string& targets, const std::string& fleets,
+                     const std::string& extra = "", const std::string& load = "{}") {
+  return R"({"name": "t", "targets": )" + targets + R"(, "fleets": [)" + fleets + R"(], "load": )" +
+         load + extra + "}";
+}
+
+const std::string kTargets = R"({"echo": {"kind": "udp_echo"}, "tcp": {"kind": "tcp_fork_echo"}})";
+
+std::string fleet(const std::string& op, const std::string& target = "echo",
+                  const std::string& clients = "4") {
+  return R"({"name": "c", "target": ")" + target + R"(", "clients": )" + clients + R"(, "op": )" +
+         op + "}";
+}
+
+const std::string kFleet = fleet(R"({"send": "hi {seq}"})");
+
+// The shipped and the test scenarios, relative to the repository.
+std::filesystem::path source(const std::string& relative) {
+  return std::filesystem::path(DROVER_SOURCE_DIR) / relative;
+}
+
+TEST(ScenarioParse, ReferenceTarget) {
+  Scenario s = parse_ok(scenario(
+      R"({"echo": {"kind": "udp_echo", "args": {"threads": 2, "model": "thread-per-datagram"},
+                   "ready_timeout": "3s", "stop_grace": "500ms"},
+          "tcp": {"kind": "tcp_fork_echo", "args": {"no_reap": true, "max_children": 0}},
+          "tcp2": {"kind": "tcp_fork_echo", "args": {"no_reap": false}}})",
+      kFleet));
+  EXPECT_EQ(s.name, "t");
+  EXPECT_EQ(s.file, kFile);
+  EXPECT_FALSE(s.expect_violation);
+  EXPECT_EQ(s.description, "");
+  ASSERT_EQ(s.targets.size(), 3u);
+  const TargetSpec& echo = s.targets[0];
+  EXPECT_EQ(echo.name, "echo");
+  EXPECT_EQ(echo.source, TargetSpec::Source::kReference);
+  EXPECT_EQ(echo.kind, "udp_echo");
+  EXPECT_EQ(echo.protocol, Protocol::kUdp);
+  EXPECT_EQ(echo.argv, (Argv{"--threads", "2", "--model", "thread-per-datagram"}));
+  EXPECT_EQ(echo.address, "");
+  EXPECT_FALSE(echo.wants_free_port);
+  EXPECT_EQ(echo.cwd, "/srv/drover/scenarios");
+  EXPECT_EQ(echo.ready.probe, ReadySpec::Probe::kNone);
+  EXPECT_EQ(echo.ready.address, "");
+  EXPECT_EQ(echo.ready.stdout_regex, R"(^READY (udp|tcp) (\S+)$)");
+  EXPECT_EQ(echo.ready.timeout, 3s);
+  EXPECT_EQ(echo.stop_grace, 500ms);
+  const TargetSpec& tcp = s.targets[1];
+  EXPECT_EQ(tcp.protocol, Protocol::kTcp);
+  EXPECT_EQ(tcp.argv, (Argv{"--no-reap", "--max-children", "0"}));
+  EXPECT_EQ(tcp.ready.timeout, 10s);
+  EXPECT_EQ(tcp.stop_grace, 3s);
+  EXPECT_EQ(s.targets[2].argv, Argv{});
+}
+
+TEST(ScenarioParse, CommandTargetWithTcpProbe) {
+  Scenario s = parse_ok(scenario(
+      R"({"srv": {"command": ["python3", "server.py", "--port={port}"],
+                  "ready": {"tcp": "127.0.0.1:{port}", "stdout": "^serving", "timeout": "5s"},
+                  "env": {"B": "2", "A": "1"}, "cwd": "../bin/./", "stop_grace": "1s"}})",
+      fleet(R"({"send": "x"})", "srv")));
+  ASSERT_EQ(s.targets.size(), 1u);
+  const TargetSpec& t = s.targets[0];
+  EXPECT_EQ(t.source, TargetSpec::Source::kCommand);
+  EXPECT_EQ(t.kind, "command");
+  EXPECT_EQ(t.protocol, Protocol::kTcp);
+  EXPECT_EQ(t.argv, (Argv{"python3", "server.py", "--port={port}"}));
+  EXPECT_EQ(t.address, "127.0.0.1:{port}");
+  EXPECT_TRUE(t.wants_free_port);
+  EXPECT_EQ(t.ready.probe, ReadySpec::Probe::kTcpConnect);
+  EXPECT_EQ(t.ready.address, "127.0.0.1:{port}");
+  EXPECT_EQ(t.ready.stdout_regex, "^serving");
+  EXPECT_EQ(t.ready.timeout, 5s);
+  EXPECT_EQ(t.env, (Env{{"B", "2"}, {"A", "1"}}));
+  EXPECT_EQ(t.cwd, "/srv/drover/bin");
+  EXPECT_EQ(t.stop_grace, 1s);
+}
+
+TEST(ScenarioParse, CommandTargetWithUdpProbeAndOwnAddress) {
+  Scenario s = parse_ok(scenario(
+      R"({"srv": {"command": ["./udp-server"], "protocol": "udp", "address": "localhost:9000",
+                  "ready": {"udp": "[::1]:9000"}, "cwd": "/opt/server"}})",
+      fleet(R"({"send": "x"})", "srv")));
+  const TargetSpec& t = s.targets[0];
+  EXPECT_EQ(t.protocol, Protocol::kUdp);
+  EXPECT_EQ(t.address, "localhost:9000");
+  EXPECT_EQ(t.ready.probe, ReadySpec::Probe::kUdpBound);
+  EXPECT_EQ(t.ready.address, "[::1]:9000");
+  EXPECT_EQ(t.ready.stdout_regex, "");
+  EXPECT_EQ(t.ready.timeout, 10s);
+  EXPECT_FALSE(t.wants_free_port);
+  EXPECT_EQ(t.cwd, "/opt/server");
+  EXPECT_EQ(t.stop_grace, 3s);
+}
+
+TEST(ScenarioParse, CommandTargetWithoutProbe) {
+  Scenario s = parse_ok(
+      scenario(R"({"srv": {"command": ["srv"], "protocol": "tcp", "address": "10.0.0.7:80"}})",
+               fleet(R"({"send": "x"})", "srv")));
+  const TargetSpec& t = s.targets[0];
+  EXPECT_EQ(t.protocol, Protocol::kTcp);
+  EXPECT_EQ(t.ready.probe, ReadySpec::Probe::kNone);
+  EXPECT_EQ(t.ready.address, "");
+  EXPECT_EQ(t.cwd, "/srv/drover/scenarios");
+  EXPECT_TRUE(t.env.empty());
+}
+
+TEST(ScenarioParse, AddressTarget) {
+  Scenario s = parse_ok(scenario(R"({"ext": {"address": "[::1]:8080", "protocol": "tcp"}})",
+                                 fleet(R"({"send": "x"})", "ext")));
+  const TargetSpec& t = s.targets[0];
+  EXPECT_EQ(t.source, TargetSpec::Source::kAddress);
+  EXPECT_EQ(t.kind, "address");
+  EXPECT_EQ(t.protocol, Protocol::kTcp);
+  EXPECT_EQ(t.address, "[::1]:8080");
+  EXPECT_TRUE(t.argv.empty());
+  EXPECT_FALSE(t.wants_free_port);
+  EXPECT_EQ(t.ready.probe, ReadySpec::Probe::kNone);
+}
+
+TEST(ScenarioParse, FleetsOpsAndDefaults) {
+  Scenario s = parse_ok(
+      scenario(kTargets,
+               R"({"name": "a", "target": "echo", "clients": 100000, "op": {"send": "{client}"}},
+         {"name": "b", "target": "tcp", "clients": 1,
+          "op": {"send": "x", "expect": "upper", "framing": "fixed", "timeout": "250ms"}},
+         {"name": "c", "target": "tcp", "clients": 2, "op": {"send": "x", "expect": "echo"}},
+         {"name": "d", "target": "echo", "clients": 3,
+          "op": {"send": "x", "expect": {"equals": "X {seq}"}}},
+         {"name": "e", "target": "echo", "clients": 4, "op": {"send": "x", "expect": {"regex": "^X+$"}}})",
+               R"(, "description": "what it shows", "expect": "violation")"));
+  EXPECT_EQ(s.description, "what it shows");
+  EXPECT_TRUE(s.expect_violation);
+  ASSERT_EQ(s.fleets.size(), 5u);
+  const FleetSpec& a = s.fleets[0];
+  EXPECT_EQ(a.name, "a");
+  EXPECT_EQ(a.target, "echo");
+  EXPECT_EQ(a.clients, 100000);
+  EXPECT_EQ(a.op.send, "{client}");
+  EXPECT_EQ(a.op.expect.kind, Expectation::Kind::kAny);
+  EXPECT_EQ(a.op.framing, Framing::kLine);
+  EXPECT_EQ(a.op.timeout, 1s);
+  EXPECT_EQ(s.fleets[1].op.expect.kind, Expectation::Kind::kUpper);
+  EXPECT_EQ(s.fleets[1].op.framing, Framing::kFixed);
+  EXPECT_EQ(s.fleets[1].op.timeout, 250ms);
+  EXPECT_EQ(s.fleets[2].op.expect.kind, Expectation::Kind::kEcho);
+  EXPECT_EQ(s.fleets[3].op.expect.kind, Expectation::Kind::kEquals);
+  EXPECT_EQ(s.fleets[3].op.expect.text, "X {seq}");
+  EXPECT_EQ(s.fleets[4].op.expect.kind, Expectation::Kind::kRegex);
+  EXPECT_EQ(s.fleets[4].op.expect.text, "^X+$");
+  // "load": {} takes every default.
+  EXPECT_EQ(s.load.model, LoadSpec::Model::kClosed);
+  EXPECT_EQ(s.load.duration, 10s);
+  EXPECT_EQ(s.load.think_time, 0ms);
+  EXPECT_EQ(s.load.iterations, std::nullopt);
+  EXPECT_TRUE(s.thresholds.empty());
+  EXPECT_TRUE(s.checks.empty());
+}
+
+TEST(ScenarioParse, Load) {
+  Scenario s = parse_ok(scenario(kTargets, kFleet, "",
+                                 R"({"model": "closed", "duration": "2m", "think_time": "5ms",
+                                     "iterations": 100})"));
+  EXPECT_EQ(s.load.duration, 2min);
+  EXPECT_EQ(s.load.think_time, 5ms);
+  EXPECT_EQ(s.load.iterations, 100u);
+}
+
+TEST(ScenarioParse, ThresholdsKeepOrderScopeAndUnits) {
+  Scenario s = parse_ok(scenario(kTargets, kFleet, R"(, "thresholds": {
+      "latency.p99": "< 20ms", "latency.mean{fleet:c}": "<=1.5ms", "errors.rate": "< 0.1%",
+      "errors.rate{fleet:c}": "<0.01", "errors.count": ">= 0", "ops": "> 1000",
+      "throughput{fleet:c}": " >= 500/s ", "throughput": "> 2.5", "latency.max": "< 2s"})"));
+  ASSERT_EQ(s.thresholds.size(), 9u);
+  auto expect = [&](std::size_t i, const char* metric, const char* fleet, Comparison c,
+                    double limit, const char* text) {
+    SCOPED_TRACE(i);
+    const ThresholdSpec& t = s.thresholds[i];
+    EXPECT_EQ(t.metric, metric);
+    EXPECT_EQ(t.fleet, fleet);
+    EXPECT_EQ(t.comparison, c);
+    EXPECT_DOUBLE_EQ(t.limit, limit);
+    EXPECT_EQ(t.text, text);
+  };
+  expect(0, "latency.p99", "", Comparison::kLess, 20, "< 20ms");
+  expect(1, "latency.mean", "c", Comparison::kLessEqual, 1.5, "<=1.5ms");
+  expect(2, "errors.rate", "", Comparison::kLess, 0.001, "< 0.1%");
+  expect(3, "errors.rate", "c", Comparison::kLess, 0.01, "<0.01");
+  expect(4, "errors.count", "", Comparison::kGreaterEqual, 0, ">= 0");
+  expect(5, "ops", "", Comparison::kGreater, 1000, "> 1000");
+  expect(6, "throughput", "c", Comparison::kGreaterEqual, 500, " >= 500/s ");
+  expect(7, "throughput", "", Comparison::kGreater, 2.5, "> 2.5");
+  expect(8, "latency.max", "", Comparison::kLess, 2000, "< 2s");
+}
+
+TEST(ScenarioParse, Checks) {
+  Scenario s = parse_ok(scenario(
+      R"({"tcp": {"kind": "tcp_fork_echo"}, "srv": {"command": ["s"], "ready": {"tcp": "127.0.0.1:1"}}})",
+      fleet(R"({"send": "x"})", "tcp"),
+      R"(, "checks": [{"invariant": "no_zombies", "target": "tcp"},
+                      {"invariant": "no_zombies", "target": "srv"}])"));
+  ASSERT_EQ(s.checks.size(), 2u);
+  EXPECT_EQ(s.checks[0].invariant, "no_zombies");
+  EXPECT_EQ(s.checks[0].target, "tcp");
+  EXPECT_EQ(s.checks[1].target, "srv");
+}
+
+TEST(ScenarioParse, RelativeFilePathBecomesAbsolute) {
+  ParsedScenario parsed = parse_scenario(scenario(kTargets, kFleet), "sub/../s.json");
+  ASSERT_TRUE(parsed.scenario);
+  std::filesystem::path expected = std::filesystem::current_path() / "s.json";
+  EXPECT_EQ(parsed.scenario->file, expected.string());
+  EXPECT_EQ(parsed.scenario->targets[0].cwd, std::filesystem::current_path().string());
+}
+
+TEST(ScenarioParse, ShippedScenariosAreValid) {
+  int seen = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(source("scenarios"))) {
+    const auto& path = entry.path();
+    if (path.extension() != ".json" || path.filename() == "schema.json") continue;
+    ++seen;
+    ParsedScenario parsed = load_scenario(path.string());
+    EXPECT_THAT(lines(parsed.errors), ElementsAre()) << path;
+    if (parsed.scenario) {
+      EXPECT_EQ(parsed.scenario->name, path.stem().string());
+    }
+  }
+  EXPECT_GE(seen, 3);
+}
+
+// Errors: each names its JSON pointer and says what is wrong.
+TEST(ScenarioErrors, UnknownKeyWithSuggestion) {
+  EXPECT_THAT(errors_of(scenario(kTargets, R"({"name": "c", "target": "echo", "clinets": 4,
+                                               "op": {"send": "x"}})")),
+              ElementsAre(R"(/fleets/0/clinets: unknown key (did you mean "clients"?))",
+                          "/fleets/0/clients: required"));
+}
+
+TEST(ScenarioErrors, UnknownKeyListsTheKnownOnes) {
+  EXPECT_THAT(errors_of(scenario(kTargets, kFleet, R"(, "colour": "blue")")),
+              ElementsAre("/colour: unknown key (known keys: name, description, expect, targets, "
+                          "fleets, load, thresholds, checks)"));
+}
+
+TEST(ScenarioErrors, MissingRequiredMembers) {
+  EXPECT_THAT(errors_of("{}"), ElementsAre("/name: required", "/targets: required",
+                                           "/fleets: required", "/load: required"));
+  EXPECT_THAT(errors_of(scenario(kTargets, R"({"clients": 1})")),
+              ElementsAre("/fleets/0/name: required", "/fleets/0/target: required",
+                          "/fleets/0/op: required"));
+}
+
+TEST(ScenarioErrors, WrongTypes) {
+  EXPECT_THAT(
+      errors_of(R"({"name": 5, "description": [], "expect": true, "targets": [], "fleets": {},
+                    "load": "fast", "thresholds": [], "checks": {}})"),
+      ElementsAre("/name: must be a string", "/description: must be a string",
+                  R"(/expect: must be "pass" or "violation")", "/targets: must be an object",
+                  "/fleets: must be an array", "/load: must be an object",
+                  "/thresholds: must be an object", "/checks: must be an array"));
+  EXPECT_THAT(
+      errors_of(scenario(R"({"srv": {"command": "srv --fast", "protocol": "sctp",
+                                     "address": 80, "env": {"A": 1}, "cwd": false}})",
+                         fleet(R"({"send": 7, "expect": 1, "timeout": 1})", "srv"))),
+      ElementsAre(
+          "/targets/srv/command: must be an array of strings",
+          R"(/targets/srv/protocol: must be "udp" or "tcp")",
+          "/targets/srv/address: must be a string", "/targets/srv/env/A: must be a string",
+          "/targets/srv/cwd: must be a string", "/fleets/0/op/send: must be a string",
+          R"(/fleets/0/op/expect: must be "any", "echo", "upper", {"equals": TEMPLATE} or {"regex": REGEX})",
+          R"(/fleets/0/op/timeout: must be a duration string (write e.g. "250ms", "10s", "2m"))"));
+}
+
+TEST(ScenarioErrors, NamesMustBeSimple) {
+  EXPECT_THAT(
+      errors_of(R"({"name": "my run", "targets": {"e cho": {"kind": "udp_echo"}},
+                    "fleets": [{"name": "c/1", "target": "e cho", "clients": 1, "op": {"send": "x"}}],
+                    "load": {}})"),
+      ElementsAre(
+          R"(/name: must be 1 to 64 letters, digits, ".", "_" or "-" (it names the run folder))",
+          R"(/targets/e cho: a target name must be 1 to 64 letters, digits, "_" or "-")",
+          R"(/fleets/0/name: must be 1 to 64 letters, digits, "_" or "-")"));
+}
+
+TEST(ScenarioErrors, Clients) {
+  for (const char* clients : {"-3", "0", "\"ten\"", "1.5", "true", "null"}) {
+    EXPECT_THAT(errors_of(scenario(kTargets, fleet(R"({"send": "x"})", "echo", clients))),
+                ElementsAre("/fleets/0/clients: must be a positive integer"))
+        << clients;
+  }
+  for (const char* clients : {"100001", "18446744073709551615"}) {
+    EXPECT_THAT(errors_of(scenario(kTargets, fleet(R"({"send": "x"})", "echo", clients))),
+                ElementsAre("/fleets/0/clients: must be at most 100000"))
+        << clients;
+  }
+}
+
+TEST(ScenarioErrors, Durations) {
+  std::string text = scenario(kTargets, fleet(R"({"send": "x", "timeout": "0s"})"), "",
+                              R"({"duration": "10x", "think_time": "-1s", "iterations": 0})");
+  EXPECT_THAT(
+      errors_of(text),
+      ElementsAre("/fleets/0/op/timeout: must be longer than 0",
+                  R"(/load/duration: "10x" is not a duration (write e.g. "250ms", "10s", "2m"))",
+                  R"(/load/think_time: "-1s" is not a duration (write e.g. "250ms", "10s", "2m"))",
+                  "/load/iterations: must be a positive integer"));
+}
+
+TEST(ScenarioErrors, UnknownLoadModel) {
+  std::string text = scenario(kTargets, kFleet, "", R"({"model": "open"})");
+  EXPECT_THAT(errors_of(text),
+              ElementsAre(R"(/load/model: unknown load model "open" (models: closed))"));
+}
+
+TEST(ScenarioErrors, UndefinedTarget) {
+  EXPECT_THAT(errors_of(scenario(kTargets, fleet(R"({"send": "x"})", "ech"))),
+              ElementsAre(R"(/fleets/0/target: no target named "ech" (targets: echo, tcp))"));
+}
+
+TEST(ScenarioErrors, TargetForms) {
+  const std::string kForms =
+      R"(must have exactly one of "kind" (a reference target), "command" (a server drover )"
+      R"(starts) or "address" (a server already running))";
+  EXPECT_THAT(
+      errors_of(scenario(
+          R"({"a": {"protocol": "udp", "adress": "127.0.0.1:1"}, "b": {"kind": "udp_echo", "command": ["x"]},
+                             "c": {"kind": "udp_echo", "address": "127.0.0.1:1"}, "d": 1})",
+          fleet(R"({"send": "x"})", "a"))),
+      ElementsAre(
+          "/targets/a: " + kForms, R"(/targets/a/adress: unknown key (did you mean "address"?))",
+          "/targets/b: " + kForms, "/targets/c: " + kForms, "/targets/d: must be an object"));
+  EXPECT_THAT(errors_of(scenario("{}", kFleet)),
+              ElementsAre("/targets: must define at least one target"));
+}
+
+TEST(ScenarioErrors, UnknownKind) {
+  EXPECT_THAT(
+      errors_of(scenario(R"({"echo": {"kind": "udp_ecko", "args": {"threads": 2}}})", kFleet)),
+      ElementsAre(
+          R"(/targets/echo/kind: unknown kind "udp_ecko" (known: udp_echo, tcp_fork_echo))"));
+}
+
+TEST(ScenarioErrors, UnknownArg) {
+  EXPECT_THAT(
+      errors_of(scenario(R"({"echo": {"kind": "udp_echo", "args": {"thread": 2}}})", kFleet)),
+      ElementsAre("/targets/echo/args/thread: unknown arg for udp_echo (known: model, "
+                  "threads, batch, corrupt_every)"));
+}
+
+TEST(ScenarioErrors, ArgTypesAndRanges) {
+  EXPECT_THAT(
+      errors_of(scenario(
+          R"({"echo": {"kind": "udp_echo", "args": {"threads": 0, "batch": "2", "corrupt_every": 1.5}},
+              "tcp": {"kind": "tcp_fork_echo", "args": {"max_children": 100001, "no_reap": "yes"}}})",
+          kFleet)),
+      ElementsAre("/targets/echo/args/threads: must be an integer from 1 to 256",
+                  "/targets/echo/args/batch: must be an integer from 1 to 1024",
+                  "/targets/echo/args/corrupt_every: must be an integer from 0 to 1000000000",
+                  "/targets/tcp/args/max_children: must be an integer from 0 to 100000",
+                  "/targets/tcp/args/no_reap: must be true or false"));
+}
+
+TEST(ScenarioErrors, BadChoice) {
+  EXPECT_THAT(
+      errors_of(scenario(R"({"echo": {"kind": "udp_echo", "args": {"model": "pool"}}})", kFleet)),
+      ElementsAre(R"(/targets/echo/args/model: must be "workers" or "thread-per-datagram")"));
+}
+
+TEST(ScenarioErrors, CommandTargets) {
+  EXPECT_THAT(
+      errors_of(scenario(
+          R"({"a": {"command": [], "ready": {"udp": "127.0.0.1:1", "tcp": "127.0.0.1:1"}},
+              "b": {"command": ["srv", ""], "protocol": "udp", "ready": {"tcp": "localhost:{port}"}},
+              "c": {"command": ["srv"], "ready": {"stdout": "(ready", "timeout": "0ms"}},
+              "d": {"command": ["srv"], "address": "example.com:80", "ready": {"udp": "127.0.0.1:70000"}}})",
+          fleet(R"({"send": "x"})", "b"))),
+      ElementsAre(
+          "/targets/a/command: must not be empty (the program to run, then its arguments)",
+          R"(/targets/a/ready: give at most one of "udp" and "tcp")",
+          "/targets/b/command/1: must not be empty",
+          R"(/targets/b/protocol: "udp" does not match the ready probe ("tcp"))",
+          "/targets/c/ready/stdout: is not a valid regex (Mismatched '(' and ')' in regular "
+          "expression)",
+          "/targets/c/ready/timeout: must be longer than 0",
+          R"(/targets/c/protocol: required when "ready" has neither "udp" nor "tcp")",
+          R"(/targets/c/address: required when "ready" has neither "udp" nor "tcp")",
+          R"(/targets/d/address: "example.com:80": the host must be an IPv4 address, "localhost" or an IPv6 address in brackets ("[::1]"))",
+          R"(/targets/d/ready/udp: "127.0.0.1:70000": the port must be a number from 1 to 65535 or "{port}")"));
+}
+
+TEST(ScenarioErrors, AddressTargets) {
+  EXPECT_THAT(
+      errors_of(scenario(R"({"a": {"address": "127.0.0.1:{port}", "protocol": "udp"},
+                             "b": {"address": "127.0.0.1"}, "c": {"address": "[::1:80", "protocol": "tcp"}})",
+                         fleet(R"({"send": "x"})", "a"))),
+      ElementsAre(
+          R"(/targets/a/address: "127.0.0.1:{port}": "{port}" is only for targets drover starts ("command"))",
+          R"(/targets/b/address: "127.0.0.1" is not host:port (e.g. "127.0.0.1:9000"))",
+          "/targets/b/protocol: required",
+          R"(/targets/c/address: "[::1:80" is not host:port (e.g. "[::1]:9000"))"));
+}
+
+TEST(ScenarioErrors, InvalidTemplatePlaceholder) {
+  EXPECT_THAT(
+      errors_of(
+          scenario(kTargets, fleet(R"({"send": "hi {sq}", "expect": {"equals": "{random:0}"}})"))),
+      ElementsAre(
+          "/fleets/0/op/send: unknown placeholder {sq} (known: {client}, {seq}, {random:N})",
+          "/fleets/0/op/expect/equals: {random:0}: the length must be an integer from 1 to "
+          "65536"));
+}
+
+TEST(ScenarioErrors, InvalidRegex) {
+  EXPECT_THAT(errors_of(scenario(kTargets, fleet(R"({"send": "x", "expect": {"regex": "[a"}})"))),
+              ElementsAre("/fleets/0/op/expect/regex: is not a valid regex (Unexpected character "
+                          "within '[...]' in regular expression)"));
+  EXPECT_THAT(errors_of(scenario(kTargets, fleet(R"({"send": "x", "expect": {}})"))),
+              ElementsAre(R"(/fleets/0/op/expect: give exactly one of "equals" and "regex")"));
+}
+
+TEST(ScenarioErrors, PayloadTooLargeForUdp) {
+  EXPECT_THAT(errors_of(scenario(kTargets, fleet(R"({"send": "{random:65508}"})"))),
+              ElementsAre("/fleets/0/op/send: renders up to 65508 bytes, more than a UDP datagram "
+                          "carries (65507)"));
+  parse_ok(scenario(kTargets, fleet(R"({"send": "{random:65507}"})")));
+  parse_ok(scenario(kTargets, fleet(R"({"send": "{random:65508}"})", "tcp")));
+}
+
+TEST(ScenarioErrors, FramingOnUdpTarget) {
+  EXPECT_THAT(
+      errors_of(scenario(kTargets, fleet(R"({"send": "x", "framing": "line"})"))),
+      ElementsAre(R"(/fleets/0/op/framing: only for TCP targets ("echo" is a UDP target))"));
+  EXPECT_THAT(errors_of(scenario(kTargets, fleet(R"({"send": "x", "framing": "lines"})", "tcp"))),
+              ElementsAre(R"(/fleets/0/op/framing: must be "line" or "fixed")"));
+}
+
+TEST(ScenarioErrors, DuplicateFleetNames) {
+  EXPECT_THAT(errors_of(scenario(kTargets, kFleet + "," + kFleet + "," + kFleet)),
+              ElementsAre(R"(/fleets/1/name: duplicate fleet name "c" (also at /fleets/0/name))",
+                          R"(/fleets/2/name: duplicate fleet name "c" (also at /fleets/0/name))"));
+  EXPECT_THAT(errors_of(scenario(kTargets, "")),
+              ElementsAre("/fleets: must list at least one fleet"));
+}
+
+TEST(ScenarioErrors, Thresholds) {
+  EXPECT_THAT(
+      errors_of(scenario(kTargets, kFleet, R"(, "thresholds": {
+          "latency.p98": "< 1ms", "latency.p99": "= 20ms", "latency.p50": "< 20",
+          "errors.rate": "< 2", "errors.count": "< 1.5", "throughput": "> fast",
+          "ops{fleet:nope}": "> 1", "ops{flt:c}": "> 1", "latency.max": 20})")),
+      ElementsAre(
+          "/thresholds/latency.p98: unknown metric \"latency.p98\" (known: latency.min, "
+          "latency.mean, latency.p50, latency.p90, latency.p99, latency.p999, latency.max, "
+          "errors.rate, errors.count, ops, throughput)",
+          R"(/thresholds/latency.p99: "= 20ms" must start with a comparison: <, <=, > or >= (e.g. "< 50ms"))",
+          R"(/thresholds/latency.p50: "< 20": latency limits are durations (e.g. "< 20ms"))",
+          R"(/thresholds/errors.rate: "< 2": errors.rate is a ratio from 0 to 1 or a percentage (e.g. "< 0.001" or "< 0.1%"))",
+          R"(/thresholds/errors.count: "< 1.5": errors.count is a whole number (e.g. "< 10"))",
+          R"(/thresholds/throughput: "> fast": throughput is operations per second (e.g. "> 1000/s"))",
+          R"(/thresholds/ops{fleet:nope}: no fleet named "nope" (fleets: c))",
+          R"(/thresholds/ops{flt:c}: "{flt:c}" is not a scope (write "ops{fleet:NAME}"))",
+          R"(/thresholds/latency.max: must be a string such as "< 20ms")"));
+}
+
+TEST(ScenarioErrors, Checks) {
+  EXPECT_THAT(
+      errors_of(scenario(
+          R"({"tcp": {"kind": "tcp_fork_echo"}, "ext": {"address": "127.0.0.1:7", "protocol": "tcp"}})",
+          fleet(R"({"send": "x"})", "tcp"),
+          R"(, "checks": [{"invariant": "no_zombie", "target": "tcp"},
+                          {"invariant": "no_zombies", "target": "ext"},
+                          {"invariant": "no_zombies", "target": "tpc"}, {"target": "tcp"}])")),
+      ElementsAre(
+          R"(/checks/0/invariant: unknown invariant "no_zombie" (known: no_zombies))",
+          R"(/checks/1/target: "ext" is an address target; no_zombies needs a target drover starts ("kind" or "command"))",
+          R"(/checks/2/target: no target named "tpc" (targets: tcp, ext))",
+          "/checks/3/invariant: required"));
+}
+
+TEST(ScenarioErrors, DuplicateJsonKey) {
+  EXPECT_THAT(errors_of(scenario(kTargets, R"({"name": "c", "target": "echo", "clients": 1,
+                                               "clients": 2, "op": {"send": "x"}})")),
+              ElementsAre("/fleets/0/clients: duplicate key (each key may appear once)"));
+}
+
+TEST(ScenarioErrors, InvalidJsonNamesLineAndColumn) {
+  auto errors = [](const char* text) { return lines(parse_scenario(text, "dir/s.json").errors); };
+  EXPECT_THAT(errors("{\n  \"name\": \"t\",\n}\n"),
+              ElementsAre("dir/s.json: invalid JSON at line 3, column 1: unexpected '}'; "
+                          "expected string literal"));
+  EXPECT_THAT(errors("{\"name\": tru}"),
+              ElementsAre("dir/s.json: invalid JSON at line 1, column 13: invalid literal"));
+  EXPECT_THAT(errors("{\"name\": \"t\""),
+              ElementsAre("dir/s.json: invalid JSON at line 1, column 13: unexpected end of "
+                          "input; expected '}'"));
+  EXPECT_THAT(errors("[1]"), ElementsAre("dir/s.json: a scenario must be a JSON object"));
+  // Valid JSON, but no double holds it: named by its pointer.
+  EXPECT_THAT(errors(R"({"load": {"iterations": 1e400}})"),
+              ElementsAre("/load/iterations: the number '1e400' is too large"));
+}
+
+TEST(ScenarioErrors, UnreadableFiles) {
+  std::string missing = source("tests/data/scenarios/no-such-file.json").string();
+  EXPECT_THAT(lines(load_scenario(missing).errors),
+              ElementsAre(missing + ": No such file or directory"));
+  std::string folder = source("tests/data/scenarios").string();
+  EXPECT_THAT(lines(load_scenario(folder).errors), ElementsAre(folder + ": Is a directory"));
+}
+
+// Problems come in the order of the file, whatever order validation meets
+// them in ("fleets" is written before "targets" here, yet read after).
+TEST(ScenarioErrors, AllReportedInFileOrder) {
+  EXPECT_THAT(
+      errors_of(R"({
+        "name": "bad name",
+        "fleets": [
+          {"name": "c", "target": "nope", "clients": 0, "op": {"send": "{x}", "framing": "line"}},
+          {"name": "d", "target": "echo", "clients": 1, "op": {"send": "x", "framing": "line"}}
+        ],
+        "targets": {"echo": {"kind": "udp_echo", "args": {"threads": 999}}},
+        "load": {"duration": "soon"},
+        "thresholds": {"latency.p99": "< 1"},
+        "checks": [{"invariant": "no_zombies", "target": "echo", "extra": 1}]
+      })"),
+      ElementsAre(
+          R"(/name: must be 1 to 64 letters, digits, ".", "_" or "-" (it names the run folder))",
+          R"(/fleets/0/target: no target named "nope" (targets: echo))",
+          "/fleets/0/clients: must be a positive integer",
+          "/fleets/0/op/send: unknown placeholder {x} (known: {client}, {seq}, {random:N})",
+          R"(/fleets/1/op/framing: only for TCP targets ("echo" is a UDP target))",
+          "/targets/echo/args/threads: must be an integer from 1 to 256",
+          R"(/load/duration: "soon" is not a duration (write e.g. "250ms", "10s", "2m"))",
+          R"(/thresholds/latency.p99: "< 1": latency limits are durations (e.g. "< 20ms"))",
+          "/checks/0/extra: unknown key (known keys: invariant, target)"));
+}
+
+// Each tests/data/scenarios/bad/X.json reports exactly the lines of
+// X.expected (parsed under its bare file name, as `drover validate X.json`
+// run in that folder prints them).
+TEST(ScenarioParse, BadFixturesReportTheirExpectedLines) {
+  int seen = 0;
+  for (const auto& entry :
+       std::filesystem::directory_iterator(source("tests/data/scenarios/bad"))) {
+    std::filesystem::path path = entry.path();
+    if (path.extension() != ".json") continue;
+    ++seen;
+    std::ifstream json(path), expected_lines(path.replace_extension(".expected"));
+    ASSERT_TRUE(expected_lines) << path;
+    std::vector<std::string> expected;
+    for (std::string line; std::getline(expected_lines, line);) expected.push_back(line);
+    std::string text{std::istreambuf_iterator<char>(json), {}};
+    EXPECT_EQ(lines(parse_scenario(text, entry.path().filename().string()).errors), expected)
+        << path;
+  }
+  EXPECT_GE(seen, 5);
+}
+
+}  // namespace
+}  // namespace drover
