@@ -194,7 +194,8 @@ TEST_P(ShippedScenarioTest, PassesAgainstItsTargets) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Scenarios, ShippedScenarioTest,
-                         ::testing::Values("quickstart.json", "python-udp.json", "python-tcp.json"),
+                         ::testing::Values("quickstart.json", "python-udp.json", "python-tcp.json",
+                                           "python-tcp-zombies.json"),
                          [](const auto& info) {
                            std::string name = info.param;
                            name = name.substr(0, name.find('.'));
