@@ -2,22 +2,9 @@
 
 #include <fmt/format.h>
 
+#include "harness/checks/listing.hpp"
+
 namespace drover {
-namespace {
-
-// Offending items are listed, but only the first few: a detail stays readable.
-constexpr std::size_t kListed = 10;
-
-std::string first_items(const std::vector<int>& items) {
-  std::string out;
-  for (std::size_t i = 0; i < items.size() && i < kListed; ++i) {
-    out += (i ? ", " : "") + std::to_string(items[i]);
-  }
-  if (items.size() > kListed) out += fmt::format(", ... ({} more)", items.size() - kListed);
-  return out;
-}
-
-}  // namespace
 
 InvariantResult check_replies_correct(const FleetResult& fleet) {
   InvariantResult r{"replies_correct", fleet.name, true, ""};

@@ -1,0 +1,55 @@
+// A checker reads a history one event at a time and says whether its
+// invariant held. It knows nothing of sockets or targets: everything it
+// needs is in the events (drover records a target's final state, such as a
+// ticket audit or queue stats, as events of the pseudo-fleet "@<target>").
+// Memory grows with the distinct items seen, never with the history's length
+// beyond that.
+//
+// Not thread-safe: one checker, one reader.
+#pragma once
+
+#include <memory>
+#include <set>
+#include <string>
+
+#include "harness/core/run_result.hpp"
+#include "harness/history/event.hpp"
+
+namespace drover {
+
+class Checker {
+ public:
+  virtual ~Checker() = default;
+  virtual void observe(const Event& event) = 0;
+  virtual InvariantResult result() const = 0;
+};
+using CheckerPtr = std::unique_ptr<Checker>;
+
+// The events one checker looks at: those of the fleets driving its target,
+// and drover's own final queries of it.
+struct CheckScope {
+  std::string target;
+  std::set<std::string> fleets;
+  bool covers(const Event& e) const {
+    return fleets.count(e.fleet) != 0 ||
+           (e.fleet.size() == target.size() + 1 && e.fleet[0] == '@' &&
+            e.fleet.compare(1, target.size(), target) == 0);
+  }
+};
+
+// no_oversell: successful BUYs <= stock; no serial sold twice; serials in
+// 1..stock; the final audited count = stock - sold, where sold lies between
+// the successful BUYs and those plus the BUYs of unknown outcome.
+CheckerPtr make_no_oversell_checker(CheckScope scope, std::int64_t stock);
+
+// exactly_once: every acknowledged PUT consumed exactly once; no item
+// consumed that was never put; the queue's depth never above maxsize (from
+// its final stats); JOIN returned only after every DONE had been sent.
+CheckerPtr make_exactly_once_checker(CheckScope scope, std::int64_t maxsize);
+
+// pool_complete: every SUBMIT answered exactly once; every value n*n; never
+// more than workers tasks running at once (from the workers' own start and
+// end times).
+CheckerPtr make_pool_complete_checker(CheckScope scope, std::int64_t workers);
+
+}  // namespace drover

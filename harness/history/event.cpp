@@ -1,0 +1,207 @@
+#include "harness/history/event.hpp"
+
+#include <charconv>
+
+namespace drover {
+namespace {
+
+constexpr const char* kTypeNames[] = {"invoke", "ok", "fail", "info"};
+
+void append_number(std::string& out, std::int64_t n) {
+  char digits[24];
+  auto [end, ec] = std::to_chars(digits, digits + sizeof digits, n);
+  out.append(digits, end);
+}
+
+void append_string(std::string& out, std::string_view s) {
+  out += '"';
+  for (char c : s) {
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          static const char kHex[] = "0123456789abcdef";
+          out += "\\u00";
+          out += kHex[(c >> 4) & 0xf];
+          out += kHex[c & 0xf];
+        } else {
+          out += c;
+        }
+    }
+  }
+  out += '"';
+}
+
+// A cursor over one line; every read checks the exact expected text, so a
+// line that is not ours fails rather than being misread.
+class Cursor {
+ public:
+  explicit Cursor(std::string_view s) : s_(s) {}
+  bool literal(std::string_view text) {
+    if (s_.substr(pos_, text.size()) != text) return false;
+    pos_ += text.size();
+    return true;
+  }
+  bool number(std::int64_t& n) {
+    auto [end, ec] = std::from_chars(s_.data() + pos_, s_.data() + s_.size(), n);
+    if (ec != std::errc()) return false;
+    pos_ = static_cast<std::size_t>(end - s_.data());
+    return true;
+  }
+  bool string(std::string& out) {
+    if (!literal("\"")) return false;
+    out.clear();
+    while (pos_ < s_.size()) {
+      char c = s_[pos_++];
+      if (c == '"') return true;
+      if (c != '\\') {
+        out += c;
+        continue;
+      }
+      if (pos_ >= s_.size()) return false;
+      char e = s_[pos_++];
+      switch (e) {
+        case '"':
+          out += '"';
+          break;
+        case '\\':
+          out += '\\';
+          break;
+        case '/':
+          out += '/';
+          break;
+        case 'n':
+          out += '\n';
+          break;
+        case 'r':
+          out += '\r';
+          break;
+        case 't':
+          out += '\t';
+          break;
+        case 'u': {
+          if (pos_ + 4 > s_.size()) return false;
+          unsigned code = 0;
+          auto [end, ec] = std::from_chars(s_.data() + pos_, s_.data() + pos_ + 4, code, 16);
+          if (ec != std::errc() || end != s_.data() + pos_ + 4 || code > 0x7f) return false;
+          out += static_cast<char>(code);
+          pos_ += 4;
+          break;
+        }
+        default:
+          return false;
+      }
+    }
+    return false;
+  }
+  char peek() const { return pos_ < s_.size() ? s_[pos_] : '\0'; }
+  bool at_end() const { return pos_ == s_.size(); }
+
+ private:
+  std::string_view s_;
+  std::size_t pos_ = 0;
+};
+
+}  // namespace
+
+const char* event_type_name(EventType type) {
+  return kTypeNames[static_cast<int>(type)];
+}
+
+void append_event_json(std::string& out, const Event& e) {
+  out += "{\"t\":";
+  append_number(out, static_cast<std::int64_t>(e.time_ns));
+  out += ",\"client\":";
+  append_number(out, e.client);
+  out += ",\"fleet\":";
+  append_string(out, e.fleet);
+  out += ",\"type\":\"";
+  out += kTypeNames[static_cast<int>(e.type)];
+  out += "\",\"f\":";
+  append_string(out, e.f);
+  out += ",\"value\":";
+  switch (e.value.kind) {
+    case EventValue::Kind::kNull:
+      out += "null";
+      break;
+    case EventValue::Kind::kInt:
+      append_number(out, e.value.number);
+      break;
+    case EventValue::Kind::kText:
+      append_string(out, e.value.text);
+      break;
+    case EventValue::Kind::kInts:
+      out += '[';
+      for (std::size_t i = 0; i < e.value.numbers.size(); ++i) {
+        if (i) out += ',';
+        append_number(out, e.value.numbers[i]);
+      }
+      out += ']';
+      break;
+  }
+  out += '}';
+}
+
+bool parse_event_json(std::string_view line, Event& e, std::string* error) {
+  auto fail = [&](const char* what) {
+    if (error) *error = what;
+    return false;
+  };
+  Cursor c(line);
+  std::int64_t n = 0;
+  if (!c.literal("{\"t\":") || !c.number(n) || n < 0) return fail("bad \"t\"");
+  e.time_ns = static_cast<std::uint64_t>(n);
+  if (!c.literal(",\"client\":") || !c.number(n) || n < 0) return fail("bad \"client\"");
+  e.client = static_cast<std::uint32_t>(n);
+  if (!c.literal(",\"fleet\":") || !c.string(e.fleet)) return fail("bad \"fleet\"");
+  if (!c.literal(",\"type\":\"")) return fail("bad \"type\"");
+  bool typed = false;
+  for (int i = 0; i < 4 && !typed; ++i) {
+    if (c.literal(kTypeNames[i]) && c.literal("\"")) {
+      e.type = static_cast<EventType>(i);
+      typed = true;
+    }
+  }
+  if (!typed) return fail("bad \"type\"");
+  if (!c.literal(",\"f\":") || !c.string(e.f)) return fail("bad \"f\"");
+  if (!c.literal(",\"value\":")) return fail("bad \"value\"");
+  e.value = EventValue{};
+  char p = c.peek();
+  if (p == 'n') {
+    if (!c.literal("null")) return fail("bad \"value\"");
+  } else if (p == '"') {
+    e.value.kind = EventValue::Kind::kText;
+    if (!c.string(e.value.text)) return fail("bad \"value\"");
+  } else if (p == '[') {
+    e.value.kind = EventValue::Kind::kInts;
+    c.literal("[");
+    if (!c.literal("]")) {
+      do {
+        if (!c.number(n)) return fail("bad \"value\"");
+        e.value.numbers.push_back(n);
+      } while (c.literal(","));
+      if (!c.literal("]")) return fail("bad \"value\"");
+    }
+  } else {
+    e.value.kind = EventValue::Kind::kInt;
+    if (!c.number(e.value.number)) return fail("bad \"value\"");
+  }
+  if (!c.literal("}") || !c.at_end()) return fail("trailing text");
+  return true;
+}
+
+}  // namespace drover

@@ -1,0 +1,51 @@
+// One event of a correctness history, in the manner of Jepsen: a client
+// invokes an operation, then it completes as ok, fail (definitely did not
+// happen) or info (unknown: it may or may not have happened, e.g. a timeout).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace drover {
+
+enum class EventType : std::uint8_t { kInvoke, kOk, kFail, kInfo };
+
+const char* event_type_name(EventType type);
+
+// The value an operation carries: nothing, an integer, a text, or a list of
+// integers (a pool result: task, n, value, worker pid, start, end).
+struct EventValue {
+  enum class Kind : std::uint8_t { kNull, kInt, kText, kInts };
+  Kind kind = Kind::kNull;
+  std::int64_t number = 0;
+  std::string text;
+  std::vector<std::int64_t> numbers;
+
+  static EventValue none() { return {}; }
+  static EventValue of(std::int64_t n) { return {Kind::kInt, n, {}, {}}; }
+  static EventValue of(std::string s) { return {Kind::kText, 0, std::move(s), {}}; }
+  static EventValue of(std::vector<std::int64_t> v) { return {Kind::kInts, 0, {}, std::move(v)}; }
+  bool operator==(const EventValue&) const = default;
+};
+
+struct Event {
+  std::uint64_t time_ns = 0;  // since the load started, monotonic
+  std::uint32_t client = 0;   // unique across the run's fleets
+  EventType type = EventType::kInvoke;
+  std::string fleet;
+  std::string f;  // the operation: "buy", "search", "put", "get", "done", "join", "submit",
+                  // "audit", "stats"
+  EventValue value;
+  bool operator==(const Event&) const = default;
+};
+
+// One line of history.jsonl, without the newline:
+// {"t":1234,"client":3,"fleet":"buyers","type":"ok","f":"buy","value":17}
+void append_event_json(std::string& out, const Event& event);
+
+// Parses a line written by append_event_json (key order as written; other
+// JSON is rejected). false with *error set on a malformed line.
+bool parse_event_json(std::string_view line, Event& event, std::string* error);
+
+}  // namespace drover
