@@ -2,11 +2,8 @@
 // one process per connection, which writes back the upper-cased bytes (ASCII)
 // of whatever it reads, until EOF.
 //
-// What drover's supervisor relies on:
-//  - once listening, exactly one line "READY tcp HOST:PORT" on stdout,
-//    flushed (IPv6 hosts in brackets); with --port 0 it names the port the
-//    kernel picked;
-//  - a bad flag: a message naming it on stderr, exit status 2;
+// Flags, the READY line and exit statuses follow targets/common/target.hpp.
+// Beyond them, drover's supervisor relies on:
 //  - SIGTERM or SIGINT: stops accepting, sends SIGTERM to the live children,
 //    reaps them (SIGKILL after 2 s), prints one stats line on stderr, exits 0;
 //  - children never outlive the server: each dies with SIGKILL when it does.
@@ -17,9 +14,6 @@
 // server) for drover's no_zombies invariant to find. Since such a server never
 // learns that a child ended, with --no-reap every child counts toward
 // --max-children until shutdown, as zombies hold process-table slots.
-#include <arpa/inet.h>
-#include <netdb.h>
-#include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -29,32 +23,22 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <charconv>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
-#include <cstdlib>
-#include <cstring>
-#include <string>
-#include <string_view>
 #include <thread>
 #include <unordered_set>
 #include <utility>
 
+#include "targets/common/target.hpp"
+
 namespace {
 
-constexpr const char* kUsage =
-    "usage: tcp_fork_echo [--host H] [--port P] [--max-children N] [--no-reap]\n"
-    "Forks one process per TCP connection; it writes back what it reads, upper-cased.\n"
-    "  --host H            address to bind (default 127.0.0.1)\n"
-    "  --port P            port to listen on, 0 = any free port (default 0)\n"
-    "  --max-children N    stop accepting while N children run, 0 = no limit (default 0)\n"
-    "  --no-reap           never reap finished children (they stay zombies)\n"
-    "Prints \"READY tcp HOST:PORT\" once listening; exits 0 on SIGTERM or SIGINT.\n";
+namespace target = drover::target;
 
-struct Options {
-  std::string host = "127.0.0.1";
-  int port = 0;
+constexpr const char* kProgram = "tcp_fork_echo";
+
+struct Options : target::AddressOptions {
   std::size_t max_children = 0;
   bool no_reap = false;
 };
@@ -63,94 +47,27 @@ struct Stats {
   std::uint64_t accepted = 0, reaped = 0, fork_failures = 0, accept_errors = 0, killed = 0;
 };
 
-[[noreturn]] void usage_error(const std::string& message) {
-  std::fprintf(stderr, "tcp_fork_echo: %s (see tcp_fork_echo --help)\n", message.c_str());
-  std::exit(2);
-}
-
-[[noreturn]] void die(const std::string& what) {
-  std::fprintf(stderr, "tcp_fork_echo: %s: %s\n", what.c_str(), std::strerror(errno));
-  std::exit(1);
-}
-
-long long parse_int(std::string_view flag, std::string_view text, long long min, long long max) {
-  long long value = 0;
-  const char* end = text.data() + text.size();
-  auto [ptr, ec] = std::from_chars(text.data(), end, value);
-  if (text.empty() || ec != std::errc{} || ptr != end || value < min || value > max) {
-    usage_error(std::string(flag) + ": expected an integer from " + std::to_string(min) + " to " +
-                std::to_string(max) + ", got '" + std::string(text) + "'");
-  }
-  return value;
-}
-
 Options parse_options(int argc, char** argv) {
   Options o;
-  for (int i = 1; i < argc; ++i) {
-    std::string_view arg = argv[i], flag = arg, inline_value;
-    bool has_inline = false;
-    if (auto eq = arg.find('='); arg.starts_with("--") && eq != std::string_view::npos) {
-      flag = arg.substr(0, eq);
-      inline_value = arg.substr(eq + 1);
-      has_inline = true;
-    }
-    auto value = [&]() -> std::string_view {
-      if (has_inline) return inline_value;
-      if (i + 1 >= argc) usage_error(std::string(flag) + ": missing value");
-      return argv[++i];
-    };
-    if (flag == "--help" || flag == "-h") {
-      std::fputs(kUsage, stdout);
-      std::exit(0);
-    } else if (flag == "--host") {
-      o.host = value();
-      if (o.host.empty()) usage_error("--host: empty address");
-    } else if (flag == "--port") {
-      o.port = static_cast<int>(parse_int(flag, value(), 0, 65535));
-    } else if (flag == "--max-children") {
-      o.max_children = static_cast<std::size_t>(parse_int(flag, value(), 0, 100'000));
-    } else if (flag == "--no-reap") {
-      if (has_inline) usage_error("--no-reap: takes no value, got '" + std::string(arg) + "'");
-      o.no_reap = true;
-    } else {
-      usage_error("unknown flag '" + std::string(arg) + "'");
-    }
-  }
+  CLI::App app{"Forks one process per TCP connection; it writes back what it reads, upper-cased.",
+               kProgram};
+  app.footer("Prints \"READY tcp HOST:PORT\" once listening; exits 0 on SIGTERM or SIGINT.");
+  target::add_address_flags(app, o);
+  app.add_option("--max-children", o.max_children,
+                 "stop accepting while N children run, 0 = no limit (default 0)")
+      ->transform(target::Decimal())
+      ->check(CLI::Range(0, 100'000));
+  app.add_flag("--no-reap", o.no_reap, "never reap finished children (they stay zombies)")
+      ->check(target::NoValue());
+  target::parse_flags(app, argc, argv);
   return o;
 }
 
-std::string format_address(const sockaddr_storage& address) {
-  char text[INET6_ADDRSTRLEN] = {};
-  if (address.ss_family == AF_INET6) {
-    const auto& a = reinterpret_cast<const sockaddr_in6&>(address);
-    inet_ntop(AF_INET6, &a.sin6_addr, text, sizeof text);
-    return "[" + std::string(text) + "]:" + std::to_string(ntohs(a.sin6_port));
-  }
-  const auto& a = reinterpret_cast<const sockaddr_in&>(address);
-  inet_ntop(AF_INET, &a.sin_addr, text, sizeof text);
-  return std::string(text) + ":" + std::to_string(ntohs(a.sin_port));
-}
-
 // Non-blocking, so one readable event can drain the backlog without hanging.
-int listen_on(const Options& o, sockaddr_storage& bound) {
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-  addrinfo* found = nullptr;
-  const std::string port = std::to_string(o.port);
-  if (int rc = getaddrinfo(o.host.c_str(), port.c_str(), &hints, &found); rc != 0)
-    usage_error("--host " + o.host + ": " + gai_strerror(rc));
-  int fd = socket(found->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (fd < 0) die("socket");
-  int one = 1;
-  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  std::memcpy(&bound, found->ai_addr, found->ai_addrlen);
-  if (bind(fd, found->ai_addr, found->ai_addrlen) < 0) die("bind " + format_address(bound));
-  freeaddrinfo(found);
-  if (listen(fd, SOMAXCONN) < 0) die("listen");
-  socklen_t length = sizeof bound;
-  if (getsockname(fd, reinterpret_cast<sockaddr*>(&bound), &length) < 0) die("getsockname");
+int listen_on(const Options& o) {
+  const int fd = target::bind_socket(kProgram, target::resolve(kProgram, o, SOCK_STREAM),
+                                     SOCK_STREAM | SOCK_NONBLOCK, {.address = true});
+  if (listen(fd, SOMAXCONN) < 0) target::die(kProgram, "listen");
   return fd;
 }
 
@@ -197,7 +114,7 @@ class Server {
       const nfds_t count = room && !backoff ? 2 : 1;
       int ready = poll(fds, count, backoff ? 50 : -1);
       backoff = false;
-      if (ready < 0 && errno != EINTR) die("poll");
+      if (ready < 0 && errno != EINTR) target::die(kProgram, "poll");
       if (ready <= 0) continue;
       if (fds[0].revents & POLLIN) {
         signalfd_siginfo info;
@@ -294,23 +211,17 @@ int main(int argc, char** argv) {
   // would make the kernel reap children itself, hiding both the reaping and
   // the zombies of --no-reap.
   signal(SIGCHLD, SIG_DFL);
-  signal(SIGPIPE, SIG_IGN);
 
   // The signals are read from a descriptor polled beside the listener. With
   // --no-reap SIGCHLD stays out of it: its default disposition is to do nothing.
-  sigset_t handled;
-  sigemptyset(&handled);
-  sigaddset(&handled, SIGTERM);
-  sigaddset(&handled, SIGINT);
+  sigset_t handled = target::stop_signals();
   if (!options.no_reap) sigaddset(&handled, SIGCHLD);
-  if (sigprocmask(SIG_BLOCK, &handled, nullptr) < 0) die("sigprocmask");
+  target::set_up_signals(kProgram, handled);
   int signal_fd = signalfd(-1, &handled, SFD_NONBLOCK | SFD_CLOEXEC);
-  if (signal_fd < 0) die("signalfd");
+  if (signal_fd < 0) target::die(kProgram, "signalfd");
 
-  sockaddr_storage bound{};
-  int listener = listen_on(options, bound);
-  std::printf("READY tcp %s\n", format_address(bound).c_str());
-  std::fflush(stdout);
+  const int listener = listen_on(options);
+  target::print_ready("tcp", target::bound_address(kProgram, listener));
 
   Server server(options, listener, signal_fd);
   server.serve();

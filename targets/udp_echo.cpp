@@ -2,13 +2,9 @@
 // same bytes upper-cased (ASCII only, like Python's bytes.upper()), sent back
 // to the sender's address.
 //
-// What drover's supervisor relies on:
-//  - once every socket is bound, exactly one line "READY udp HOST:PORT" on
-//    stdout, flushed (IPv6 hosts in brackets); with --port 0 it names the
-//    port the kernel picked;
-//  - a bad flag: a message naming it on stderr, exit status 2;
-//  - SIGTERM or SIGINT: exit status 0 within about 300 ms, after one stats
-//    line on stderr.
+// Flags, the READY line and exit statuses follow targets/common/target.hpp.
+// SIGTERM or SIGINT: exit status 0 within about 300 ms, after one stats line
+// on stderr.
 //
 // Models:
 //  - workers (default): --threads sockets on one port (SO_REUSEPORT), each
@@ -20,10 +16,6 @@
 //    under load on purpose.
 // --corrupt-every N is the broken twin: about every Nth reply is wrong, which
 // drover's replies_correct invariant must catch.
-#include <arpa/inet.h>
-#include <netdb.h>
-#include <netinet/in.h>
-#include <pthread.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -31,144 +23,59 @@
 
 #include <atomic>
 #include <cerrno>
-#include <charconv>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
-#include <cstdlib>
-#include <cstring>
 #include <functional>
 #include <memory>
 #include <string>
-#include <string_view>
 #include <thread>
 #include <vector>
 
+#include "targets/common/target.hpp"
+
 namespace {
+
+namespace target = drover::target;
+
+constexpr const char* kProgram = "udp_echo";
 
 // Large enough for any UDP payload (65507 over IPv4, 65527 over IPv6), so no
 // datagram is ever truncated.
 constexpr std::size_t kMaxDatagram = 65536;
 
-constexpr const char* kUsage =
-    "usage: udp_echo [--host H] [--port P] [--model workers|thread-per-datagram]\n"
-    "                [--threads N] [--batch N] [--corrupt-every N]\n"
-    "Replies to each datagram with its bytes upper-cased.\n"
-    "  --host H            address to bind (default 127.0.0.1)\n"
-    "  --port P            port to bind, 0 = any free port (default 0)\n"
-    "  --model M           workers (default) or thread-per-datagram\n"
-    "  --threads N         worker threads, model workers (1..256, default 2)\n"
-    "  --batch N           datagrams per recvmmsg/sendmmsg (1..1024, default 32)\n"
-    "  --corrupt-every N   make every Nth reply wrong, 0 = never (default 0)\n"
-    "Prints \"READY udp HOST:PORT\" once bound; exits 0 on SIGTERM or SIGINT.\n";
-
-struct Options {
-  std::string host = "127.0.0.1";
-  int port = 0;
-  bool thread_per_datagram = false;
+struct Options : target::AddressOptions {
+  std::string model = "workers";  // or "thread-per-datagram"
   int threads = 2;
   int batch = 32;
   std::uint64_t corrupt_every = 0;
 };
 
-[[noreturn]] void usage_error(const std::string& message) {
-  std::fprintf(stderr, "udp_echo: %s (see udp_echo --help)\n", message.c_str());
-  std::exit(2);
-}
-
-long long parse_int(std::string_view flag, std::string_view text, long long min, long long max) {
-  long long value = 0;
-  const char* end = text.data() + text.size();
-  auto [ptr, ec] = std::from_chars(text.data(), end, value);
-  if (text.empty() || ec != std::errc{} || ptr != end || value < min || value > max) {
-    usage_error(std::string(flag) + ": expected an integer from " + std::to_string(min) + " to " +
-                std::to_string(max) + ", got '" + std::string(text) + "'");
-  }
-  return value;
-}
-
 Options parse_options(int argc, char** argv) {
   Options o;
-  for (int i = 1; i < argc; ++i) {
-    std::string_view arg = argv[i], flag = arg, inline_value;
-    bool has_inline = false;
-    if (auto eq = arg.find('='); arg.starts_with("--") && eq != std::string_view::npos) {
-      flag = arg.substr(0, eq);
-      inline_value = arg.substr(eq + 1);
-      has_inline = true;
-    }
-    auto value = [&]() -> std::string_view {
-      if (has_inline) return inline_value;
-      if (i + 1 >= argc) usage_error(std::string(flag) + ": missing value");
-      return argv[++i];
-    };
-    if (flag == "--help" || flag == "-h") {
-      std::fputs(kUsage, stdout);
-      std::exit(0);
-    } else if (flag == "--host") {
-      o.host = value();
-      if (o.host.empty()) usage_error("--host: empty address");
-    } else if (flag == "--port") {
-      o.port = static_cast<int>(parse_int(flag, value(), 0, 65535));
-    } else if (flag == "--model") {
-      std::string_view model = value();
-      if (model != "workers" && model != "thread-per-datagram")
-        usage_error("--model: expected workers or thread-per-datagram, got '" + std::string(model) +
-                    "'");
-      o.thread_per_datagram = model == "thread-per-datagram";
-    } else if (flag == "--threads") {
-      o.threads = static_cast<int>(parse_int(flag, value(), 1, 256));
-    } else if (flag == "--batch") {
-      o.batch = static_cast<int>(parse_int(flag, value(), 1, 1024));
-    } else if (flag == "--corrupt-every") {
-      o.corrupt_every = static_cast<std::uint64_t>(parse_int(flag, value(), 0, 1'000'000'000));
-    } else {
-      usage_error("unknown flag '" + std::string(arg) + "'");
-    }
-  }
+  CLI::App app{"Replies to each datagram with its bytes upper-cased.", kProgram};
+  app.footer("Prints \"READY udp HOST:PORT\" once bound; exits 0 on SIGTERM or SIGINT.");
+  target::add_address_flags(app, o);
+  app.add_option("--model", o.model, "workers (default) or thread-per-datagram")
+      ->check(CLI::IsMember({"workers", "thread-per-datagram"}));
+  app.add_option("--threads", o.threads, "worker threads, model workers (1..256, default 2)")
+      ->transform(target::Decimal())
+      ->check(CLI::Range(1, 256));
+  app.add_option("--batch", o.batch, "datagrams per recvmmsg/sendmmsg (1..1024, default 32)")
+      ->transform(target::Decimal())
+      ->check(CLI::Range(1, 1024));
+  app.add_option("--corrupt-every", o.corrupt_every,
+                 "make every Nth reply wrong, 0 = never (default 0)")
+      ->transform(target::Decimal())
+      ->check(CLI::Range(0, 1'000'000'000));
+  target::parse_flags(app, argc, argv);
   return o;
 }
 
-[[noreturn]] void die(const std::string& what) {
-  std::fprintf(stderr, "udp_echo: %s: %s\n", what.c_str(), std::strerror(errno));
-  std::exit(1);
-}
-
-sockaddr_storage resolve(const Options& o, socklen_t& length) {
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_DGRAM;
-  hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-  addrinfo* found = nullptr;
-  const std::string port = std::to_string(o.port);
-  if (int rc = getaddrinfo(o.host.c_str(), port.c_str(), &hints, &found); rc != 0)
-    usage_error("--host " + o.host + ": " + gai_strerror(rc));
-  sockaddr_storage address{};
-  std::memcpy(&address, found->ai_addr, found->ai_addrlen);
-  length = found->ai_addrlen;
-  freeaddrinfo(found);
-  return address;
-}
-
-std::string format_address(const sockaddr_storage& address) {
-  char text[INET6_ADDRSTRLEN] = {};
-  if (address.ss_family == AF_INET6) {
-    const auto& a = reinterpret_cast<const sockaddr_in6&>(address);
-    inet_ntop(AF_INET6, &a.sin6_addr, text, sizeof text);
-    return "[" + std::string(text) + "]:" + std::to_string(ntohs(a.sin6_port));
-  }
-  const auto& a = reinterpret_cast<const sockaddr_in&>(address);
-  inet_ntop(AF_INET, &a.sin_addr, text, sizeof text);
-  return std::string(text) + ":" + std::to_string(ntohs(a.sin_port));
-}
-
 // Receives time out so that threads notice the stop flag promptly.
-int open_socket(const sockaddr_storage& address, socklen_t length, bool workers) {
-  int fd = socket(address.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) die("socket");
-  int one = 1;
+int open_socket(const sockaddr_storage& address, bool workers) {
+  const int fd = target::bind_socket(kProgram, address, SOCK_DGRAM, {.port = workers});
   if (workers) {
-    if (setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) < 0) die("SO_REUSEPORT");
     // Big buffers absorb bursts; the kernel caps them at rmem_max/wmem_max.
     // The thread-per-datagram model keeps the defaults, as Python does.
     int size = 4 << 20;
@@ -176,9 +83,8 @@ int open_socket(const sockaddr_storage& address, socklen_t length, bool workers)
     setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
   }
   timeval timeout{0, 100'000};
-  if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout) < 0) die("SO_RCVTIMEO");
-  if (bind(fd, reinterpret_cast<const sockaddr*>(&address), length) < 0)
-    die("bind " + format_address(address));
+  if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout) < 0)
+    target::die(kProgram, "SO_RCVTIMEO");
   return fd;
 }
 
@@ -325,27 +231,19 @@ void print_stats(const char* model, const Stats& s) {
 
 int main(int argc, char** argv) {
   const Options options = parse_options(argc, argv);
-  signal(SIGPIPE, SIG_IGN);
   // Blocked before any thread starts, so only sigwait below ever takes them.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGTERM);
-  sigaddset(&stop_signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  const sigset_t stop_signals = target::stop_signals();
+  target::set_up_signals(kProgram, stop_signals);
 
-  socklen_t length = 0;
-  sockaddr_storage address = resolve(options, length);
-  const bool workers = !options.thread_per_datagram;
-  std::vector<int> sockets{open_socket(address, length, workers)};
+  const bool workers = options.model == "workers";
+  sockaddr_storage address = target::resolve(kProgram, options, SOCK_DGRAM);
+  std::vector<int> sockets{open_socket(address, workers)};
   // The first bind settles the port (the kernel's pick for port 0); the
   // other workers join that port.
-  if (getsockname(sockets[0], reinterpret_cast<sockaddr*>(&address), &length) < 0)
-    die("getsockname");
+  address = target::bound_address(kProgram, sockets[0]);
   for (int i = 1; workers && i < options.threads; ++i)
-    sockets.push_back(open_socket(address, length, true));
-
-  std::printf("READY udp %s\n", format_address(address).c_str());
-  std::fflush(stdout);
+    sockets.push_back(open_socket(address, true));
+  target::print_ready("udp", address);
 
   std::vector<std::thread> threads;
   std::vector<Stats> stats(sockets.size());
