@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "harness/core/run_result.hpp"
@@ -25,5 +26,14 @@ SinkPtr make_console_sink(std::FILE* out, bool color);
 
 // The JSON text of summary.json.
 std::string render_summary_json(const RunResult& run);
+
+}  // namespace drover
+
+namespace drover {
+
+// Reads back what render_summary_json wrote: the verdict, thresholds,
+// invariants and totals (not the per-second series). nullopt with *error
+// naming the file when it cannot be read or is not a drover summary.
+std::optional<RunResult> read_summary_json(const std::string& path, std::string* error);
 
 }  // namespace drover

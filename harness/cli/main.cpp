@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
 
+#include "harness/cli/check_command.hpp"
 #include "harness/cli/progress.hpp"
 #include "harness/cli/run_folder.hpp"
 #include "harness/cli/signals.hpp"
@@ -73,6 +74,13 @@ int run(const RunFlags& flags, const std::atomic<bool>& interrupt) {
     return to_int(ExitCode::kBadInput);
   }
 
+  try {
+    save_run_inputs(run_dir, flags.file, flags.sets);
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "error: cannot save the scenario in {}: {}\n", run_dir, e.what());
+    return to_int(ExitCode::kInfrastructure);
+  }
+
   RunOptions options;
   options.run_dir = run_dir;
   options.targets_dir = default_targets_dir();
@@ -130,6 +138,11 @@ int main(int argc, char** argv) {
   validate_cmd->add_option("file", validate_file, "Scenario file (JSON)")->required();
   validate_cmd->add_option("--set", validate_sets, "Override one scenario value, as for run");
 
+  std::string check_dir;
+  auto* check_cmd = app.add_subcommand(
+      "check", "Re-run a finished run's invariants offline on its saved history");
+  check_cmd->add_option("run_dir", check_dir, "Run folder written by drover run")->required();
+
   auto* targets_cmd = app.add_subcommand("targets", "List the reference targets drover ships");
 
   try {
@@ -140,6 +153,7 @@ int main(int argc, char** argv) {
   }
   if (targets_cmd->parsed()) return list_targets();
   if (validate_cmd->parsed()) return validate(validate_file, validate_sets);
+  if (check_cmd->parsed()) return check_run_folder(check_dir);
   if (run_cmd->parsed()) return drover::run(run_flags, signals.interrupted());
   return to_int(ExitCode::kBadInput);
 }

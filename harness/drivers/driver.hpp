@@ -1,18 +1,22 @@
 // The seam between a fleet and a protocol. A Driver knows one wire protocol
-// and nothing of pacing; a ClientSession is one client's connection to the
-// target and performs one operation at a time.
+// and one workload and nothing of pacing; a ClientSession is one client's
+// connection to the target and runs one iteration at a time (an echo, a
+// SEARCH then a BUY, a GET then a DONE, a few SUBMITs), recording each
+// operation's outcome and latency, and for correctness workloads each
+// operation's history events.
 //
 // Thread-safety: a Driver is shared by the fleet's threads and immutable
 // after construction. A ClientSession lives on one io_context thread.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "harness/core/asio.hpp"
-#include "harness/core/outcome.hpp"
+#include "harness/drivers/client_log.hpp"
 #include "harness/scenario/scenario.hpp"
 
 namespace drover {
@@ -20,30 +24,42 @@ namespace drover {
 class ClientSession {
  public:
   virtual ~ClientSession() = default;
-  // Performs the client's seq-th operation: sends, waits for the reply (at
-  // most the operation's timeout) and judges it. Network errors are outcomes,
-  // never exceptions.
-  virtual asio::awaitable<Outcome> perform(std::uint64_t seq) = 0;
-  // Replies that arrived after their operation had timed out, since the
-  // last call.
-  virtual std::uint64_t take_late_replies() = 0;
+  // One iteration, started at (or after) its intended start, from which the
+  // first operation's latency is measured. Network errors are recorded
+  // outcomes, never exceptions.
+  virtual asio::awaitable<void> iterate(std::uint64_t seq, TimePoint intended_start) = 0;
+  // A draining session (a queue consumer) goes on after the load's end
+  // until it has emptied what it consumes; drained() says when.
+  virtual bool drains() const { return false; }
+  virtual bool drained() const { return true; }
   // Closes the connection and stops the session's timers, so its coroutines
   // finish. The session must outlive its io_context's run().
   virtual void close() = 0;
 };
 using ClientSessionPtr = std::unique_ptr<ClientSession>;
 
+// Shared by the sessions of every fleet on one target: consumers drain only
+// once no producer of the target is still running.
+struct TargetActivity {
+  std::atomic<int> producers_running{0};
+};
+
 class Driver {
  public:
   virtual ~Driver() = default;
-  // The operations this driver reports, one recorder slot each.
+  // The operations this driver reports, one recorder slot each, in order.
   virtual const std::vector<std::string>& op_names() const = 0;
-  virtual ClientSessionPtr open(asio::io_context& io, std::uint64_t client_id) = 0;
+  // Whether its operations go into the run's history (correctness workloads).
+  virtual bool records_history() const { return false; }
+  virtual bool produces() const { return false; }
+  virtual ClientSessionPtr open(asio::io_context& io, ClientLog log) = 0;
 };
 using DriverPtr = std::unique_ptr<Driver>;
 
-// A driver for the fleet's op against a target at address ("host:port").
-// Throws std::invalid_argument when the address cannot be resolved.
-DriverPtr make_driver(const FleetSpec& fleet, Protocol protocol, const std::string& address);
+// A driver for the fleet's op against a target speaking protocol at address
+// ("host:port"). activity is shared by every fleet on the same target.
+// Throws std::invalid_argument when the address cannot be used.
+DriverPtr make_driver(const FleetSpec& fleet, Protocol protocol, const std::string& address,
+                      TargetActivity& activity);
 
 }  // namespace drover

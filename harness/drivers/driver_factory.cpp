@@ -4,22 +4,31 @@
 #include "harness/drivers/endpoint.hpp"
 #include "harness/drivers/tcp_driver.hpp"
 #include "harness/drivers/udp_driver.hpp"
+#include "harness/drivers/workload_drivers.hpp"
 
 namespace drover {
 
-DriverPtr make_driver(const FleetSpec& fleet, Protocol protocol, const std::string& address) {
+DriverPtr make_driver(const FleetSpec& fleet, Protocol protocol, const std::string& address,
+                      TargetActivity& activity) {
   auto target = resolve_endpoint(address);
   if (!target) {
     throw std::invalid_argument("fleet \"" + fleet.name + "\": target address \"" + address +
                                 "\" is not host:port");
   }
-  switch (protocol) {
-    case Protocol::kUdp:
-      return make_udp_driver(fleet.op, *target);
-    case Protocol::kTcp:
-      return make_tcp_driver(fleet.op, *target);
+  // Validation matched each workload to its target's protocol.
+  switch (fleet.op.workload) {
+    case Workload::kEcho:
+      return protocol == Protocol::kUdp ? make_udp_driver(fleet.op, *target)
+                                        : make_tcp_driver(fleet.op, *target);
+    case Workload::kBuy:
+      return make_tickets_driver(fleet.op, *target);
+    case Workload::kProduce:
+    case Workload::kConsume:
+      return make_queue_driver(fleet.op, *target, activity);
+    case Workload::kSubmit:
+      return make_pool_driver(fleet.op, *target);
   }
-  throw std::invalid_argument("unknown protocol");
+  throw std::invalid_argument("unknown workload");
 }
 
 }  // namespace drover

@@ -25,13 +25,14 @@ struct UdpPlan {
 
 class UdpSession final : public ClientSession {
  public:
-  UdpSession(asio::io_context& io, const UdpPlan& plan, std::uint64_t client_id)
-      : plan_(plan),
+  UdpSession(asio::io_context& io, const UdpPlan& plan, ClientLog log)
+      : log_(std::move(log)),
+        plan_(plan),
         socket_(io),
         deadline_(io, plan.timeout),
         check_(plan.expectation),
-        client_(client_id),
-        random_state_(0x9E3779B97F4A7C15ULL ^ (client_id + 1) * 0xBF58476D1CE4E5B9ULL),
+        client_(log_.index_in_fleet()),
+        random_state_(0x9E3779B97F4A7C15ULL ^ (client_ + 1) * 0xBF58476D1CE4E5B9ULL),
         receive_buffer_(plan.receive_size) {
     boost::system::error_code ec;
     socket_.open(plan.target.protocol(), ec);
@@ -43,7 +44,13 @@ class UdpSession final : public ClientSession {
     });
   }
 
-  asio::awaitable<Outcome> perform(std::uint64_t seq) override {
+  asio::awaitable<void> iterate(std::uint64_t seq, TimePoint intended_start) override {
+    Outcome outcome = co_await perform(seq);
+    log_.op(0, outcome, intended_start, Clock::now());
+    for (; late_replies_ > 0; --late_replies_) log_.late_reply(0);
+  }
+
+  asio::awaitable<Outcome> perform(std::uint64_t seq) {
     if (open_error_) co_return Outcome::kConnectError;
     std::uint64_t random_before = random_state_;
     plan_.payload.render(request_, client_, seq, random_state_);
@@ -71,8 +78,6 @@ class UdpSession final : public ClientSession {
       co_return Outcome::kWrongReply;
     }
   }
-
-  std::uint64_t take_late_replies() override { return std::exchange(late_replies_, 0); }
 
   void close() override {
     deadline_.stop();
@@ -108,6 +113,7 @@ class UdpSession final : public ClientSession {
     return false;
   }
 
+  ClientLog log_;
   const UdpPlan& plan_;
   udp::socket socket_;
   Deadline deadline_;
@@ -126,8 +132,8 @@ class UdpDriver final : public Driver {
  public:
   explicit UdpDriver(UdpPlan plan) : plan_(std::move(plan)) {}
   const std::vector<std::string>& op_names() const override { return op_names_; }
-  ClientSessionPtr open(asio::io_context& io, std::uint64_t client_id) override {
-    return std::make_unique<UdpSession>(io, plan_, client_id);
+  ClientSessionPtr open(asio::io_context& io, ClientLog log) override {
+    return std::make_unique<UdpSession>(io, plan_, std::move(log));
   }
 
  private:

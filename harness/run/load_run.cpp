@@ -7,6 +7,9 @@ namespace drover {
 // Think time and waits for a start are slept in slices, so stop() is seen
 // within this long even by a client with a long think time.
 constexpr auto kStopCheck = std::chrono::milliseconds(50);
+// How long draining clients (queue consumers) may go on after the load's
+// planned end before they are stopped regardless.
+constexpr auto kDrainLimit = std::chrono::seconds(30);
 
 struct LoadRun::Client {
   ClientSessionPtr session;
@@ -17,13 +20,14 @@ struct LoadRun::Client {
 struct LoadRun::Worker {
   asio::io_context io{1};
   std::unique_ptr<Recorder> recorder;
+  HistoryLog::Buffer* history = nullptr;
   std::vector<std::unique_ptr<Client>> clients;
   TimePoint finished_at{};
 };
 
 LoadRun::LoadRun(std::vector<FleetPlan> fleets, LoadModel& model, std::size_t slot_count,
-                 std::size_t threads)
-    : fleets_(std::move(fleets)), model_(model), slot_count_(slot_count) {
+                 std::size_t threads, HistoryLog* history)
+    : fleets_(std::move(fleets)), model_(model), slot_count_(slot_count), history_(history) {
   std::size_t total_clients = 0;
   for (const auto& f : fleets_) total_clients += static_cast<std::size_t>(f.spec->clients);
   threads = std::clamp<std::size_t>(threads, 1, std::max<std::size_t>(total_clients, 1));
@@ -39,17 +43,24 @@ LoadRun::~LoadRun() {
 
 void LoadRun::start() {
   load_start_ = Clock::now();
+  for (auto& w : workers_) {
+    w->recorder = std::make_unique<Recorder>(slot_count_, load_start_);
+    if (history_) w->history = &history_->new_buffer();
+  }
   // Clients are dealt round-robin over the threads, across fleets, so each
-  // fleet is spread over every core.
+  // fleet is spread over every core. A client's id is unique in the run.
   std::size_t next_worker = 0;
-  std::size_t client_index = 0;
+  std::uint32_t client_id = 0;
   for (auto& fleet : fleets_) {
-    for (int i = 0; i < fleet.spec->clients; ++i, ++client_index) {
+    bool records_history = fleet.driver->records_history();
+    for (int i = 0; i < fleet.spec->clients; ++i, ++client_id) {
       Worker& w = *workers_[next_worker];
       next_worker = (next_worker + 1) % workers_.size();
       auto c = std::make_unique<Client>();
-      c->session = fleet.driver->open(w.io, static_cast<std::uint64_t>(i));
-      c->pacer = model_.pacer_for(client_index, load_start_);
+      ClientLog log(w.recorder.get(), records_history ? w.history : nullptr, fleet.first_slot,
+                    client_id, static_cast<std::uint64_t>(i), fleet.spec->name, load_start_);
+      c->session = fleet.driver->open(w.io, std::move(log));
+      c->pacer = model_.pacer_for(client_id, load_start_);
       c->slot = fleet.first_slot;
       w.clients.push_back(std::move(c));
     }
@@ -57,7 +68,6 @@ void LoadRun::start() {
   running_threads_ = workers_.size();
   for (auto& worker : workers_) {
     Worker& w = *worker;
-    w.recorder = std::make_unique<Recorder>(slot_count_, load_start_);
     for (auto& c : w.clients) asio::co_spawn(w.io, run_client(w, *c), asio::detached);
     threads_.emplace_back([this, &w] {
       w.io.run();
@@ -79,12 +89,14 @@ asio::awaitable<void> LoadRun::run_client(Worker& worker, Client& client) {
       co_await wait.async_wait(asio::redirect_error(asio::use_awaitable, ec));
     }
     if (stop_.load(std::memory_order_relaxed)) break;
-    Outcome outcome = co_await client.session->perform(seq++);
-    TimePoint end = Clock::now();
-    worker.recorder->record(client.slot, outcome, end - *start, end);
-    if (std::uint64_t late = client.session->take_late_replies()) {
-      for (std::uint64_t i = 0; i < late; ++i) worker.recorder->record_late_reply(client.slot);
-    }
+    co_await client.session->iterate(seq++, *start);
+  }
+  // A draining client empties what it consumes before it stops, within a
+  // bound, unless the run is being stopped.
+  TimePoint drain_deadline = Clock::now() + kDrainLimit;
+  while (client.session->drains() && !client.session->drained() &&
+         !stop_.load(std::memory_order_relaxed) && Clock::now() < drain_deadline) {
+    co_await client.session->iterate(seq++, Clock::now());
   }
   client.session->close();
 }

@@ -13,6 +13,7 @@
 
 #include "harness/core/clock.hpp"
 #include "harness/drivers/driver.hpp"
+#include "harness/history/history_log.hpp"
 #include "harness/load/load_model.hpp"
 #include "harness/measure/recorder.hpp"
 
@@ -26,8 +27,9 @@ struct FleetPlan {
 
 class LoadRun {
  public:
+  // history: where correctness workloads record their events (null: none).
   LoadRun(std::vector<FleetPlan> fleets, LoadModel& model, std::size_t slot_count,
-          std::size_t threads);
+          std::size_t threads, HistoryLog* history);
   ~LoadRun();
 
   void start();
@@ -52,6 +54,7 @@ class LoadRun {
   std::vector<FleetPlan> fleets_;
   LoadModel& model_;
   std::size_t slot_count_;
+  HistoryLog* history_;
   std::vector<std::unique_ptr<Worker>> workers_;
   std::vector<std::thread> threads_;
   std::atomic<bool> stop_{false};

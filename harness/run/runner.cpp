@@ -1,17 +1,21 @@
 #include "harness/run/runner.hpp"
 
+#include <filesystem>
+#include <map>
 #include <thread>
 
 #include <fmt/format.h>
 
+#include "harness/checks/history_checks.hpp"
 #include "harness/checks/invariants.hpp"
 #include "harness/checks/thresholds.hpp"
 #include "harness/drivers/driver.hpp"
+#include "harness/drivers/final_state.hpp"
+#include "harness/history/history_log.hpp"
 #include "harness/load/load_model.hpp"
 #include "harness/process/supervisor.hpp"
 #include "harness/run/figures.hpp"
 #include "harness/run/load_run.hpp"
-#include "harness/scenario/reference_targets.hpp"
 
 namespace drover {
 namespace {
@@ -20,23 +24,6 @@ constexpr auto kWatchInterval = std::chrono::milliseconds(20);
 // A correct forking server reaps a child within milliseconds of its exit;
 // this is how long drover waits for the last ones before calling them zombies.
 constexpr auto kReapGrace = std::chrono::seconds(2);
-
-std::vector<std::string> zombie_checked_targets(const Scenario& s) {
-  std::vector<std::string> names;
-  auto add = [&](const std::string& name) {
-    if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
-  };
-  for (const TargetSpec& t : s.targets) {
-    if (t.source != TargetSpec::Source::kReference) continue;
-    if (const ReferenceTarget* ref = find_reference_target(t.kind)) {
-      for (const auto& check : ref->default_checks)
-        if (check == "no_zombies") add(t.name);
-    }
-  }
-  for (const CheckSpec& c : s.checks)
-    if (c.invariant == "no_zombies") add(c.target);
-  return names;
-}
 
 // Drives the fleets until the load ends, a target dies or the user
 // interrupts; reports progress on the way.
@@ -66,6 +53,35 @@ void watch_load(LoadRun& load, TargetSupervisor& supervisor, const RunOptions& o
       last_progress = now;
       last_ops = status.ops;
     }
+  }
+}
+
+// A reference target works in its own folder of the run folder (where
+// ticket_db keeps its file), not in the scenario's folder.
+TargetSpec with_work_folder(const TargetSpec& spec, const std::string& run_dir) {
+  TargetSpec copy = spec;
+  if (spec.source == TargetSpec::Source::kReference) {
+    copy.cwd = run_dir + "/work/" + spec.name;
+    std::filesystem::create_directories(copy.cwd);
+  }
+  return copy;
+}
+
+// The final state of every correctness target the fleets drove, as history.
+void record_final_states(const Scenario& scenario, TargetSupervisor& supervisor,
+                         HistoryLog& history, TimePoint load_start) {
+  HistoryLog::Buffer& buffer = history.new_buffer();
+  for (const TargetSpec& target : scenario.targets) {
+    Duration timeout = std::chrono::seconds(5);
+    bool driven = false;
+    for (const FleetSpec& fleet : scenario.fleets) {
+      if (fleet.target != target.name) continue;
+      driven = true;
+      timeout = std::max<Duration>(timeout, fleet.op.timeout);
+    }
+    if (!driven) continue;
+    record_final_state(target.protocol, supervisor.address_of(target.name), target.name, buffer,
+                       load_start, timeout);
   }
 }
 
@@ -122,7 +138,9 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
   };
 
   try {
-    for (const TargetSpec& target : scenario.targets) supervisor.start(target);
+    for (const TargetSpec& target : scenario.targets) {
+      supervisor.start(with_work_folder(target, options.run_dir));
+    }
   } catch (const std::exception& e) {
     return fail_infrastructure(e.what());
   }
@@ -130,12 +148,16 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
   std::vector<FleetPlan> plans;
   std::vector<FleetSlots> slots;
   std::size_t slot_count = 0;
+  bool wants_history = false;
+  std::map<std::string, TargetActivity> activity;  // per target; stable addresses
   try {
     for (const FleetSpec& fleet : scenario.fleets) {
       const TargetSpec* target = scenario.find_target(fleet.target);
       FleetPlan plan{&fleet,
-                     make_driver(fleet, target->protocol, supervisor.address_of(target->name)),
+                     make_driver(fleet, target->protocol, supervisor.address_of(target->name),
+                                 activity[target->name]),
                      slot_count};
+      wants_history = wants_history || plan.driver->records_history();
       slots.push_back(
           {fleet.name, fleet.target, fleet.clients, slot_count, plan.driver->op_names()});
       slot_count += plan.driver->op_names().size();
@@ -145,19 +167,40 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
     return fail_infrastructure(e.what());
   }
 
+  std::unique_ptr<HistoryLog> history;
+  std::string history_path = options.run_dir + "/history.jsonl";
+  if (wants_history) {
+    try {
+      history = std::make_unique<HistoryLog>(history_path);
+    } catch (const std::exception& e) {
+      return fail_infrastructure(e.what());
+    }
+  }
+
   LoadModelPtr model = make_load_model(scenario.load);
   std::size_t threads = options.threads ? options.threads : std::thread::hardware_concurrency();
   Recording recording;
   Duration load_duration{};
+  TimePoint load_start{};
   {
-    LoadRun load(std::move(plans), *model, slot_count, threads);
+    LoadRun load(std::move(plans), *model, slot_count, threads, history.get());
     load.start();
+    load_start = load.load_start();
     watch_load(load, supervisor, options, model->planned_duration(), run);
     recording = load.finish();
     load_duration = load.load_end() - load.load_start();
   }  // clients are closed and gone here, so forking targets can reap
 
   fill_figures(run, recording, slots, load_duration);
+
+  if (history) {
+    record_final_states(scenario, supervisor, *history, load_start);
+    history->close();
+    std::string error;
+    auto results = check_history(scenario, history_path, &error);
+    if (!results) return fail_infrastructure(error);
+    run.invariants.insert(run.invariants.end(), results->begin(), results->end());
+  }
 
   for (const FleetSpec& fleet : scenario.fleets) {
     if (fleet.op.expect.kind == Expectation::Kind::kAny) continue;
@@ -166,9 +209,11 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
   }
   supervisor.poll_exits();
   std::vector<TargetResult> before_stop = supervisor.results();
-  for (const std::string& name : zombie_checked_targets(scenario)) {
-    int pid = supervisor.pid_of(name);
-    run.invariants.push_back(check_no_zombies(name, pid, wait_for_reaping(supervisor, name)));
+  for (const CheckSpec& check : scenario.checks) {
+    if (check.invariant != "no_zombies") continue;
+    int pid = supervisor.pid_of(check.target);
+    run.invariants.push_back(
+        check_no_zombies(check.target, pid, wait_for_reaping(supervisor, check.target)));
   }
   for (const TargetResult& t : before_stop) {
     if (t.pid == 0) continue;

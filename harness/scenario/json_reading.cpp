@@ -211,6 +211,14 @@ std::optional<std::string> ObjectReader::string(std::string_view key, Need need)
   return read_string(problems_, *value, at(key));
 }
 
+std::optional<bool> ObjectReader::boolean(std::string_view key, Need need) const {
+  const Json* value = get(key, need);
+  if (value == nullptr) return std::nullopt;
+  if (value->is_boolean()) return value->get<bool>();
+  problems_.at(at(key), "must be true or false");
+  return std::nullopt;
+}
+
 std::optional<std::string> ObjectReader::choice(std::string_view key, Need need,
                                                 const std::vector<std::string>& choices) const {
   const Json* value = get(key, need);

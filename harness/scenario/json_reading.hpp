@@ -85,6 +85,7 @@ class ObjectReader {
   const Json* get(std::string_view key, Need need = Need::kOptional) const;
 
   std::optional<std::string> string(std::string_view key, Need need) const;
+  std::optional<bool> boolean(std::string_view key, Need need) const;
   // One of `choices` ("must be \"udp\" or \"tcp\"" otherwise).
   std::optional<std::string> choice(std::string_view key, Need need,
                                     const std::vector<std::string>& choices) const;

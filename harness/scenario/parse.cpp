@@ -1,6 +1,7 @@
 // Scenario text to Scenario: JSON syntax (with duplicate keys caught), the
 // --set overrides, then each section (parse_targets.cpp, parse_fleets.cpp,
-// parse_thresholds.cpp), every problem collected and reported in file order.
+// parse_thresholds.cpp, parse_checks.cpp), every problem collected and
+// reported in file order.
 #include "harness/scenario/parse.hpp"
 
 #include <algorithm>
@@ -165,7 +166,7 @@ void parse_document(const Json& doc, ParseContext& ctx, Scenario& s) {
   if (const Json* thresholds = r.get("thresholds")) {
     scenario_json::parse_thresholds(*thresholds, ctx, s.thresholds);
   }
-  if (const Json* checks = r.get("checks")) scenario_json::parse_checks(*checks, ctx, s.checks);
+  scenario_json::parse_checks(r.get("checks"), ctx, s.checks);
 }
 
 }  // namespace

@@ -1,15 +1,19 @@
 // The sections of a scenario document, each read by its own file
-// (parse_targets.cpp, parse_fleets.cpp, parse_thresholds.cpp) and the --set
-// overrides (overrides.cpp). Private to harness/scenario.
+// (parse_targets.cpp, parse_fleets.cpp with parse_op.cpp, parse_thresholds.cpp,
+// parse_checks.cpp) and the --set overrides (overrides.cpp). Private to
+// harness/scenario.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "harness/scenario/json_reading.hpp"
+#include "harness/scenario/reference_targets.hpp"
 #include "harness/scenario/scenario.hpp"
 
 namespace drover::scenario_json {
@@ -20,6 +24,10 @@ struct DeclaredTarget {
   std::string name;
   std::optional<Protocol> protocol;          // unset when the target's form is wrong
   std::optional<TargetSpec::Source> source;  // likewise
+  // Reference targets: the kind, and each integer arg as written (nullopt
+  // when its value is wrong), where checks find their parameters.
+  const ReferenceTarget* reference = nullptr;
+  std::vector<std::pair<std::string, std::optional<std::int64_t>>> int_args;
 };
 
 // What later sections need to know about earlier ones.
@@ -50,8 +58,15 @@ struct ParseContext {
 void parse_targets(const Json& value, ParseContext& ctx, std::vector<TargetSpec>& out);
 void parse_fleets(const Json& value, ParseContext& ctx, std::vector<FleetSpec>& out);
 void parse_load(const Json& value, ParseContext& ctx, LoadSpec& out);
-void parse_checks(const Json& value, ParseContext& ctx, std::vector<CheckSpec>& out);
 void parse_thresholds(const Json& value, ParseContext& ctx, std::vector<ThresholdSpec>& out);
+// Every check the run makes: the reference targets' default checks, then the
+// scenario's "checks" (nullptr when it has none), each (invariant, target)
+// once.
+void parse_checks(const Json* value, ParseContext& ctx, std::vector<CheckSpec>& out);
+
+// A fleet's "op" at `at`, for `target` (nullptr: not a declared target).
+void parse_op(Problems& problems, const Json& value, const std::string& at,
+              const DeclaredTarget* target, OpSpec& op);
 
 // Why `text` is not "host:port", or nullopt when it is. Hosts are literal so
 // a scenario never depends on name resolution: IPv4, "localhost" or

@@ -30,6 +30,18 @@ std::optional<std::string> read_host_port(ObjectReader& r, std::string_view key,
   return text;
 }
 
+// The protocol named by "protocol", or nullopt (reported) when it names none.
+std::optional<Protocol> read_protocol(ObjectReader& r, Need need) {
+  static const std::vector<Protocol> kProtocols{Protocol::kUdp, Protocol::kTcp, Protocol::kTickets,
+                                                Protocol::kQueue, Protocol::kPool};
+  std::vector<std::string> names;
+  for (Protocol p : kProtocols) names.emplace_back(protocol_name(p));
+  std::optional<std::string> name = r.choice("protocol", need, names);
+  if (!name) return std::nullopt;
+  return kProtocols[static_cast<std::size_t>(std::find(names.begin(), names.end(), *name) -
+                                             names.begin())];
+}
+
 void parse_reference(ObjectReader& r, ParseContext& ctx, TargetSpec& t, DeclaredTarget& declared) {
   Problems& problems = ctx.problems;
   t.source = TargetSpec::Source::kReference;
@@ -45,6 +57,7 @@ void parse_reference(ObjectReader& r, ParseContext& ctx, TargetSpec& t, Declared
     t.protocol = ref->protocol;
     declared.protocol = ref->protocol;
     declared.source = t.source;
+    declared.reference = ref;
   }
 
   if (const Json* args = r.get("args")) {
@@ -68,9 +81,11 @@ void parse_reference(ObjectReader& r, ParseContext& ctx, TargetSpec& t, Declared
             std::optional<std::int64_t> n = integer_value(value);
             if (!n || *n < arg->min || *n > arg->max) {
               problems.at(at, fmt::format("must be an integer from {} to {}", arg->min, arg->max));
+              n.reset();
             } else {
               t.argv.insert(t.argv.end(), {flag, std::to_string(*n)});
             }
+            declared.int_args.emplace_back(name, n);
             break;
           }
           case TargetArg::Type::kBool:
@@ -156,12 +171,19 @@ void parse_command(ObjectReader& r, ParseContext& ctx, TargetSpec& t, DeclaredTa
 
   std::optional<Protocol> probe_protocol;
   bool probe_named = parse_ready(r, t, probe_protocol);
-  std::optional<std::string> protocol = r.choice("protocol", Need::kOptional, {"udp", "tcp"});
-  std::optional<Protocol> chosen;
-  if (protocol) chosen = *protocol == "udp" ? Protocol::kUdp : Protocol::kTcp;
-  if (chosen && probe_protocol && *chosen != *probe_protocol) {
-    problems.at(r.at("protocol"), fmt::format("\"{}\" does not match the ready probe (\"{}\")",
-                                              *protocol, protocol_name(*probe_protocol)));
+  std::optional<Protocol> chosen = read_protocol(r, Need::kOptional);
+  // ready.tcp only says the server accepts TCP connections: any protocol
+  // over TCP fits it ("tickets" with ready.tcp is a ticket server).
+  if (chosen && probe_protocol && is_udp(*chosen) != is_udp(*probe_protocol)) {
+    bool plain = *chosen == Protocol::kUdp || *chosen == Protocol::kTcp;
+    problems.at(
+        r.at("protocol"),
+        fmt::format("\"{}\"{} does not match the ready probe (\"{}\")", protocol_name(*chosen),
+                    plain ? "" : " runs over TCP, which", protocol_name(*probe_protocol)));
+    // Which one was meant is unknown: fleets and checks are not judged
+    // against a guess.
+    probe_protocol.reset();
+    chosen.reset();
   } else if (!r.has("protocol") && !probe_named) {
     problems.at(r.at("protocol"), "required when \"ready\" has neither \"udp\" nor \"tcp\"");
   }
@@ -211,8 +233,8 @@ void parse_address(ObjectReader& r, TargetSpec& t, DeclaredTarget& declared) {
   t.kind = "address";
   declared.source = t.source;
   t.address = read_host_port(r, "address", Need::kRequired, false).value_or("");
-  if (auto protocol = r.choice("protocol", Need::kRequired, {"udp", "tcp"})) {
-    t.protocol = *protocol == "udp" ? Protocol::kUdp : Protocol::kTcp;
+  if (std::optional<Protocol> protocol = read_protocol(r, Need::kRequired)) {
+    t.protocol = *protocol;
     declared.protocol = t.protocol;
   }
 }
@@ -232,7 +254,8 @@ void parse_targets(const Json& value, ParseContext& ctx, std::vector<TargetSpec>
   ctx.targets_known = true;
   for (const auto& [name, spec] : value.items()) {
     std::string at = child("/targets", name);
-    DeclaredTarget declared{name, std::nullopt, std::nullopt};
+    DeclaredTarget declared;
+    declared.name = name;
     if (!is_simple_name(name, "_-")) {
       problems.at(at, "a target name must be 1 to 64 letters, digits, \"_\" or \"-\"");
     }

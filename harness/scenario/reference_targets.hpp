@@ -21,12 +21,20 @@ struct TargetArg {
   std::string help;
 };
 
+// An invariant checked on every run of a kind, and where its parameter comes
+// from: the value of one of the target's args, or that arg's default.
+struct DefaultCheck {
+  std::string invariant;
+  std::string parameter_arg;  // empty: no parameter
+  std::int64_t parameter_default = 0;
+};
+
 struct ReferenceTarget {
   std::string kind;  // "udp_echo"; also the executable's name under targets/
   Protocol protocol;
   std::string summary;  // one line for `drover targets`
   std::vector<TargetArg> args;
-  std::vector<std::string> default_checks;  // invariants every run of this kind checks
+  std::vector<DefaultCheck> default_checks;  // invariants every run of this kind checks
 };
 
 const std::vector<ReferenceTarget>& reference_targets();

@@ -11,10 +11,28 @@
 
 namespace drover {
 
-enum class Protocol { kUdp, kTcp };
+// What a target speaks: plain echo over UDP or TCP, or one of the line
+// protocols of the correctness targets (targets/README.md), all over TCP.
+enum class Protocol { kUdp, kTcp, kTickets, kQueue, kPool };
 
 inline const char* protocol_name(Protocol p) {
-  return p == Protocol::kUdp ? "udp" : "tcp";
+  switch (p) {
+    case Protocol::kUdp:
+      return "udp";
+    case Protocol::kTcp:
+      return "tcp";
+    case Protocol::kTickets:
+      return "tickets";
+    case Protocol::kQueue:
+      return "queue";
+    case Protocol::kPool:
+      return "pool";
+  }
+  return "?";
+}
+
+inline bool is_udp(Protocol p) {
+  return p == Protocol::kUdp;
 }
 
 // How drover knows a started target is ready for load.
@@ -68,10 +86,44 @@ enum class Framing {
   kFixed,  // TCP: payload out, exactly as many bytes back
 };
 
+// What each client of a fleet does, one iteration at a time.
+enum class Workload {
+  kEcho,     // udp/tcp: send a payload, judge the reply
+  kBuy,      // tickets: SEARCH (optional) then BUY
+  kProduce,  // queue: PUT a unique item
+  kConsume,  // queue: GET an item, then DONE it; drains the queue at the end
+  kSubmit,   // pool: SUBMIT tasks and await their RESULTs
+};
+
+inline const char* workload_name(Workload w) {
+  switch (w) {
+    case Workload::kEcho:
+      return "echo";
+    case Workload::kBuy:
+      return "buy";
+    case Workload::kProduce:
+      return "produce";
+    case Workload::kConsume:
+      return "consume";
+    case Workload::kSubmit:
+      return "submit";
+  }
+  return "?";
+}
+
 struct OpSpec {
+  Workload workload = Workload::kEcho;
+  // kEcho
   std::string send;  // payload template: {client}, {seq}, {random:N}
   Expectation expect;
   Framing framing = Framing::kLine;
+  // kBuy
+  bool search_first = true;
+  // kSubmit
+  std::int64_t n_max = 1000;  // n is drawn from 1..n_max
+  Duration work = std::chrono::milliseconds(1);
+  int inflight = 1;  // SUBMITs a client keeps outstanding
+  // every workload: bound on each request's wait for its reply
   Duration timeout = std::chrono::seconds(1);
 };
 
@@ -114,10 +166,14 @@ struct ThresholdSpec {
   std::string text;  // as written: "< 20ms"
 };
 
-// An invariant the scenario asks for beyond the automatic ones.
+// An invariant checked on a target: the reference target's defaults (e.g.
+// no_oversell for ticket_db) plus those the scenario asks for.
 struct CheckSpec {
-  std::string invariant;  // "no_zombies"
+  std::string invariant;  // "no_zombies", "no_oversell", "exactly_once", "pool_complete"
   std::string target;
+  // no_oversell: the stock; exactly_once: the maxsize; pool_complete: the
+  // workers. From the reference target's args, or given in the scenario.
+  std::int64_t parameter = 0;
 };
 
 struct Scenario {

@@ -4,7 +4,8 @@ scenario is.
 
 - every scenarios/*.json (but schema.json) passes the schema and
   `drover validate`;
-- a few mutations of scenarios/quickstart.json fail both;
+- a few mutations of scenarios/quickstart.json fail both, and a few
+  variants of it with the correctness targets pass both;
 - every tests/data/scenarios/bad/X.json makes `drover validate` exit 2 and
   print each line of X.expected on stderr as "error: LINE".
 
@@ -71,6 +72,44 @@ def mutations(base):
     yield "arg out of range", mutated(lambda d: d["targets"]["udp"]["args"].update(threads=0))
     yield "unknown placeholder", mutated(lambda d: d["fleets"][0]["op"].update(send="{sq}"))
     yield "bad name", mutated(lambda d: d.update(name="my run"))
+    yield "another workload's keys", mutated(
+        lambda d: d["fleets"][0]["op"].update(workload="buy"))
+    yield "inflight out of range", mutated(
+        lambda d: d["fleets"][0].update(op={"workload": "submit", "inflight": 0}))
+    yield "unknown invariant", mutated(
+        lambda d: d.update(checks=[{"invariant": "no_leaks", "target": "tcp"}]))
+    yield "another invariant's parameter", mutated(
+        lambda d: d.update(checks=[{"invariant": "no_zombies", "target": "tcp", "stock": 5}]))
+
+
+# Variants of quickstart.json with the correctness targets, which both the
+# schema and drover must accept, so the schema is not stricter than drover.
+def variants(base):
+    def variant(targets, fleets, checks=None):
+        doc = copy.deepcopy(base)
+        doc["targets"].update(targets)
+        doc["fleets"].extend(fleets)
+        if checks is not None:
+            doc["checks"] = checks
+        return doc
+
+    yield "tickets: buyers with and without SEARCH", variant(
+        {"box-office": {"kind": "ticket_db", "args": {"stock": 50, "lock": "file"}}},
+        [{"name": "buyers", "target": "box-office", "clients": 8, "op": {}},
+         {"name": "blind-buyers", "target": "box-office", "clients": 8,
+          "op": {"workload": "buy", "search": False, "timeout": "2s"}}],
+        [{"invariant": "no_oversell", "target": "box-office", "stock": 50}])
+    yield "queue: producers and consumers", variant(
+        {"jobs": {"kind": "queue_broker", "args": {"maxsize": 4, "bug": "none"}}},
+        [{"name": "producers", "target": "jobs", "clients": 4, "op": {"workload": "produce"}},
+         {"name": "consumers", "target": "jobs", "clients": 4, "op": {"workload": "consume"}}])
+    yield "pool: a command target checked with its workers", variant(
+        {"squares": {"command": ["./my-pool", "{port}"], "protocol": "pool",
+                     "ready": {"tcp": "127.0.0.1:{port}"}}},
+        [{"name": "submitters", "target": "squares", "clients": 2,
+          "op": {"workload": "submit", "n_max": 100, "work": "0ms", "inflight": 4}}],
+        [{"invariant": "pool_complete", "target": "squares", "workers": 2},
+         {"invariant": "no_zombies", "target": "squares"}])
 
 
 def main():
@@ -107,6 +146,14 @@ def main():
 
     quickstart = json.loads((source / "scenarios/quickstart.json").read_text())
     with tempfile.TemporaryDirectory() as tmp:
+        for label, doc in variants(quickstart):
+            errors = schema_errors(validator, doc)
+            results.check(not errors, f"schema accepts: {label}", "\n".join(errors))
+            path = pathlib.Path(tmp) / "variant.json"
+            path.write_text(json.dumps(doc))
+            run = drover_validate(args.drover, path)
+            results.check(run.returncode == 0, f"drover validate accepts: {label}",
+                          f"exit {run.returncode}\n{run.stderr}")
         for label, doc in mutations(quickstart):
             results.check(bool(schema_errors(validator, doc)), f"schema refuses: {label}")
             path = pathlib.Path(tmp) / "mutated.json"

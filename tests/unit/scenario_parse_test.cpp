@@ -194,7 +194,7 @@ TEST(ScenarioParse, FleetsOpsAndDefaults) {
   EXPECT_EQ(s.load.think_time, 0ms);
   EXPECT_EQ(s.load.iterations, std::nullopt);
   EXPECT_TRUE(s.thresholds.empty());
-  EXPECT_TRUE(s.checks.empty());
+  EXPECT_EQ(s.checks.size(), 1u);  // tcp_fork_echo's own no_zombies
 }
 
 TEST(ScenarioParse, Load) {
@@ -304,7 +304,7 @@ TEST(ScenarioErrors, WrongTypes) {
                          fleet(R"({"send": 7, "expect": 1, "timeout": 1})", "srv"))),
       ElementsAre(
           "/targets/srv/command: must be an array of strings",
-          R"(/targets/srv/protocol: must be "udp" or "tcp")",
+          R"(/targets/srv/protocol: must be "udp", "tcp", "tickets", "queue" or "pool")",
           "/targets/srv/address: must be a string", "/targets/srv/env/A: must be a string",
           "/targets/srv/cwd: must be a string", "/fleets/0/op/send: must be a string",
           R"(/fleets/0/op/expect: must be "any", "echo", "upper", {"equals": TEMPLATE} or {"regex": REGEX})",
@@ -377,7 +377,7 @@ TEST(ScenarioErrors, UnknownKind) {
   EXPECT_THAT(
       errors_of(scenario(R"({"echo": {"kind": "udp_ecko", "args": {"threads": 2}}})", kFleet)),
       ElementsAre(
-          R"(/targets/echo/kind: unknown kind "udp_ecko" (known: udp_echo, tcp_fork_echo))"));
+          R"(/targets/echo/kind: unknown kind "udp_ecko" (known: udp_echo, tcp_fork_echo, ticket_db, queue_broker, worker_pool))"));
 }
 
 TEST(ScenarioErrors, UnknownArg) {
@@ -511,7 +511,7 @@ TEST(ScenarioErrors, Checks) {
                           {"invariant": "no_zombies", "target": "ext"},
                           {"invariant": "no_zombies", "target": "tpc"}, {"target": "tcp"}])")),
       ElementsAre(
-          R"(/checks/0/invariant: unknown invariant "no_zombie" (known: no_zombies))",
+          R"(/checks/0/invariant: unknown invariant "no_zombie" (known: no_zombies, no_oversell, exactly_once, pool_complete))",
           R"(/checks/1/target: "ext" is an address target; no_zombies needs a target drover starts ("kind" or "command"))",
           R"(/checks/2/target: no target named "tpc" (targets: tcp, ext))",
           "/checks/3/invariant: required"));

@@ -1,0 +1,43 @@
+#include "harness/checks/history_checks.hpp"
+
+#include "harness/checks/checker.hpp"
+#include "harness/history/history_log.hpp"
+
+namespace drover {
+
+bool is_history_invariant(const std::string& invariant) {
+  return invariant == "no_oversell" || invariant == "exactly_once" || invariant == "pool_complete";
+}
+
+std::optional<std::vector<InvariantResult>> check_history(const Scenario& scenario,
+                                                          const std::string& history_path,
+                                                          std::string* error) {
+  std::vector<CheckerPtr> checkers;
+  for (const CheckSpec& check : scenario.checks) {
+    if (!is_history_invariant(check.invariant)) continue;
+    CheckScope scope{check.target, {}};
+    for (const FleetSpec& fleet : scenario.fleets) {
+      if (fleet.target == check.target) scope.fleets.insert(fleet.name);
+    }
+    if (check.invariant == "no_oversell") {
+      checkers.push_back(make_no_oversell_checker(std::move(scope), check.parameter));
+    } else if (check.invariant == "exactly_once") {
+      checkers.push_back(make_exactly_once_checker(std::move(scope), check.parameter));
+    } else {
+      checkers.push_back(make_pool_complete_checker(std::move(scope), check.parameter));
+    }
+  }
+  if (checkers.empty()) return std::vector<InvariantResult>{};
+  bool read = read_history(
+      history_path,
+      [&](const Event& event) {
+        for (auto& checker : checkers) checker->observe(event);
+      },
+      error);
+  if (!read) return std::nullopt;
+  std::vector<InvariantResult> results;
+  for (const auto& checker : checkers) results.push_back(checker->result());
+  return results;
+}
+
+}  // namespace drover

@@ -1,0 +1,24 @@
+// The history-based invariants of a scenario, run over a history file: the
+// same code for the live run and for `drover check RUN_DIR` afterwards.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "harness/core/run_result.hpp"
+#include "harness/scenario/scenario.hpp"
+
+namespace drover {
+
+// True for invariants decided from the history (no_oversell, exactly_once,
+// pool_complete), as opposed to facts observed during the run (no_zombies).
+bool is_history_invariant(const std::string& invariant);
+
+// One result per history invariant in scenario.checks, in order; nullopt
+// with *error set when the history cannot be read.
+std::optional<std::vector<InvariantResult>> check_history(const Scenario& scenario,
+                                                          const std::string& history_path,
+                                                          std::string* error);
+
+}  // namespace drover

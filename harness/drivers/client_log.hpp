@@ -1,0 +1,58 @@
+// Where one client records what it did: each operation's outcome and latency
+// into its thread's Recorder, and for correctness workloads each operation's
+// invoke / ok / fail / info events into the run's history.
+//
+// Not thread-safe: one per client, used on the client's io thread.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "harness/history/history_log.hpp"
+#include "harness/measure/recorder.hpp"
+
+namespace drover {
+
+class ClientLog {
+ public:
+  ClientLog(Recorder* recorder, HistoryLog::Buffer* history, std::size_t first_slot,
+            std::uint32_t client, std::uint64_t index_in_fleet, std::string fleet,
+            TimePoint load_start)
+      : recorder_(recorder),
+        history_(history),
+        first_slot_(first_slot),
+        client_(client),
+        index_in_fleet_(index_in_fleet),
+        fleet_(std::move(fleet)),
+        load_start_(load_start) {}
+
+  // The op_index-th operation of the driver ended with outcome.
+  void op(std::size_t op_index, Outcome outcome, TimePoint started, TimePoint ended) {
+    if (recorder_) recorder_->record(first_slot_ + op_index, outcome, ended - started, ended);
+  }
+  void late_reply(std::size_t op_index) {
+    if (recorder_) recorder_->record_late_reply(first_slot_ + op_index);
+  }
+
+  void event(EventType type, const char* f, EventValue value) {
+    if (!history_) return;
+    auto t = std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - load_start_);
+    history_->record({static_cast<std::uint64_t>(t.count() < 0 ? 0 : t.count()), client_, type,
+                      fleet_, f, std::move(value)});
+  }
+
+  std::uint32_t client() const { return client_; }
+  std::uint64_t index_in_fleet() const { return index_in_fleet_; }
+  const std::string& fleet() const { return fleet_; }
+
+ private:
+  Recorder* recorder_;
+  HistoryLog::Buffer* history_;
+  std::size_t first_slot_;
+  std::uint32_t client_;
+  std::uint64_t index_in_fleet_;
+  std::string fleet_;
+  TimePoint load_start_;
+};
+
+}  // namespace drover

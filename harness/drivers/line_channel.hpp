@@ -1,0 +1,52 @@
+// One client's TCP connection for request/reply protocols: connects on first
+// use and again after any failure, writes requests, and reads replies as
+// lines or as a fixed number of bytes. Every call is bounded by the
+// operation timeout through a Deadline; a timed-out or failed connection is
+// dropped, since its position in the stream is unknown.
+//
+// Not thread-safe: one client coroutine on one io_context.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "harness/core/asio.hpp"
+#include "harness/core/outcome.hpp"
+#include "harness/drivers/deadline.hpp"
+
+namespace drover {
+
+class LineChannel {
+ public:
+  LineChannel(asio::io_context& io, asio::ip::tcp::endpoint target, Duration timeout);
+
+  // Starts the operation clock: every call until finish() shares one deadline.
+  void begin() { deadline_.arm(Clock::now() + timeout_); }
+  void finish() { deadline_.disarm(); }
+
+  // kOk, or the outcome that ended the connection.
+  asio::awaitable<Outcome> write(std::string_view bytes);
+  // One line without its '\n' (and without a '\r' before it).
+  asio::awaitable<Outcome> read_line(std::string& line);
+  asio::awaitable<Outcome> read_exact(std::size_t size, std::string& out);
+
+  // Stops the deadline watcher and closes the connection for good.
+  void close();
+  bool connected() const { return socket_.is_open(); }
+
+ private:
+  asio::awaitable<Outcome> ensure_connected();
+  asio::awaitable<Outcome> fill();
+  Outcome fail(const boost::system::error_code& ec);
+  void drop();
+
+  asio::ip::tcp::socket socket_;
+  asio::steady_timer pause_;
+  asio::ip::tcp::endpoint target_;
+  Duration timeout_;
+  Deadline deadline_;
+  std::string pending_;
+  bool closed_ = false;
+};
+
+}  // namespace drover

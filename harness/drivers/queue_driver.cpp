@@ -1,0 +1,158 @@
+// Producers PUT unique items; consumers GET an item and mark it DONE, and
+// once every producer of their target has finished they go on until the
+// queue answers EMPTY, so the run ends drained, as a JoinableQueue does.
+#include "harness/drivers/line_channel.hpp"
+#include "harness/drivers/workload_drivers.hpp"
+
+namespace drover {
+namespace {
+
+struct QueuePlan {
+  Duration timeout;
+  asio::ip::tcp::endpoint target;
+};
+
+// A request that got no reply (timeout, broken connection) may have been
+// carried out: its completion is unknown (info), never a failure.
+EventType completion_of(Outcome outcome) {
+  return outcome == Outcome::kTimeout || outcome == Outcome::kIoError ? EventType::kInfo
+                                                                      : EventType::kFail;
+}
+
+class QueueSession : public ClientSession {
+ public:
+  QueueSession(asio::io_context& io, const QueuePlan& plan, ClientLog log)
+      : log_(std::move(log)), channel_(io, plan.target, plan.timeout) {}
+  void close() override { channel_.close(); }
+
+ protected:
+  asio::awaitable<Outcome> request(const std::string& line) {
+    channel_.begin();
+    Outcome outcome = co_await channel_.write(line);
+    if (outcome == Outcome::kOk) outcome = co_await channel_.read_line(reply_);
+    channel_.finish();
+    co_return outcome;
+  }
+
+  ClientLog log_;
+  LineChannel channel_;
+  std::string reply_;
+};
+
+class ProducerSession final : public QueueSession {
+ public:
+  ProducerSession(asio::io_context& io, const QueuePlan& plan, ClientLog log,
+                  TargetActivity& activity)
+      : QueueSession(io, plan, std::move(log)), activity_(activity) {
+    activity_.producers_running.fetch_add(1);
+  }
+
+  asio::awaitable<void> iterate(std::uint64_t seq, TimePoint intended_start) override {
+    std::string item =
+        log_.fleet() + "-" + std::to_string(log_.index_in_fleet()) + "-" + std::to_string(seq);
+    log_.event(EventType::kInvoke, "put", EventValue::of(item));
+    Outcome outcome = co_await request("PUT " + item + "\n");
+    EventType type = completion_of(outcome);
+    if (outcome == Outcome::kOk) {
+      if (reply_ == "OK") {
+        type = EventType::kOk;
+      } else if (reply_ != "FULL") {
+        outcome = Outcome::kWrongReply;
+      }
+    }
+    log_.op(0, outcome, intended_start, Clock::now());
+    log_.event(type, "put", EventValue::of(std::move(item)));
+  }
+
+  void close() override {
+    if (!closed_) activity_.producers_running.fetch_sub(1);
+    closed_ = true;
+    QueueSession::close();
+  }
+
+ private:
+  TargetActivity& activity_;
+  bool closed_ = false;
+};
+
+class ConsumerSession final : public QueueSession {
+ public:
+  ConsumerSession(asio::io_context& io, const QueuePlan& plan, ClientLog log,
+                  TargetActivity& activity)
+      : QueueSession(io, plan, std::move(log)), activity_(activity) {}
+
+  asio::awaitable<void> iterate(std::uint64_t, TimePoint intended_start) override {
+    // Read before asking: an EMPTY seen after every producer had finished
+    // means the queue is drained for good.
+    bool producers_done = activity_.producers_running.load() == 0;
+    log_.event(EventType::kInvoke, "get", {});
+    Outcome outcome = co_await request("GET\n");
+    std::string item;
+    EventType type = completion_of(outcome);
+    if (outcome == Outcome::kOk) {
+      auto [word, rest] = split_word(reply_);
+      if (word == "ITEM" && !rest.empty()) {
+        type = EventType::kOk;
+        item = rest;
+      } else if (word == "EMPTY") {
+        drained_ = producers_done;
+      } else {
+        outcome = Outcome::kWrongReply;
+      }
+    }
+    log_.op(0, outcome, intended_start, Clock::now());
+    log_.event(type, "get", type == EventType::kOk ? EventValue::of(item) : EventValue{});
+    if (type != EventType::kOk) co_return;
+
+    TimePoint done_start = Clock::now();
+    log_.event(EventType::kInvoke, "done", EventValue::of(item));
+    outcome = co_await request("DONE " + item + "\n");
+    type = completion_of(outcome);
+    if (outcome == Outcome::kOk) {
+      if (reply_ == "OK") {
+        type = EventType::kOk;
+      } else {
+        outcome = Outcome::kWrongReply;
+      }
+    }
+    log_.op(1, outcome, done_start, Clock::now());
+    log_.event(type, "done", EventValue::of(std::move(item)));
+  }
+
+  bool drains() const override { return true; }
+  bool drained() const override { return drained_; }
+
+ private:
+  TargetActivity& activity_;
+  bool drained_ = false;
+};
+
+class QueueDriver final : public Driver {
+ public:
+  QueueDriver(QueuePlan plan, bool produce, TargetActivity& activity)
+      : plan_(plan), produce_(produce), activity_(activity) {
+    op_names_ = produce ? std::vector<std::string>{"put"} : std::vector<std::string>{"get", "done"};
+  }
+  const std::vector<std::string>& op_names() const override { return op_names_; }
+  bool records_history() const override { return true; }
+  bool produces() const override { return produce_; }
+  ClientSessionPtr open(asio::io_context& io, ClientLog log) override {
+    if (produce_) return std::make_unique<ProducerSession>(io, plan_, std::move(log), activity_);
+    return std::make_unique<ConsumerSession>(io, plan_, std::move(log), activity_);
+  }
+
+ private:
+  QueuePlan plan_;
+  bool produce_;
+  TargetActivity& activity_;
+  std::vector<std::string> op_names_;
+};
+
+}  // namespace
+
+DriverPtr make_queue_driver(const OpSpec& op, const Endpoint& target, TargetActivity& activity) {
+  return std::make_unique<QueueDriver>(QueuePlan{op.timeout, {target.address, target.port}},
+                                       op.workload == Workload::kProduce, activity);
+}
+
+}  // namespace drover

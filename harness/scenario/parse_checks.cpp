@@ -1,0 +1,190 @@
+// "checks", resolved with the reference targets' default checks into the one
+// list of invariants the run checks.
+#include <algorithm>
+#include <limits>
+
+#include <fmt/format.h>
+
+#include "harness/scenario/parse_sections.hpp"
+
+namespace drover::scenario_json {
+namespace {
+
+struct InvariantRule {
+  std::string name;
+  std::string parameter;             // the check's key for it; empty: none
+  std::optional<Protocol> protocol;  // what the target must speak; unset: any
+  bool needs_process;                // drover must have started the target
+};
+
+const std::vector<InvariantRule>& invariant_rules() {
+  static const std::vector<InvariantRule> kRules{
+      // Zombies are children of the server process: drover can only look at
+      // processes it started.
+      {"no_zombies", "", std::nullopt, true},
+      {"no_oversell", "stock", Protocol::kTickets, false},
+      {"exactly_once", "maxsize", Protocol::kQueue, false},
+      {"pool_complete", "workers", Protocol::kPool, false},
+  };
+  return kRules;
+}
+
+const InvariantRule* find_rule(const Json* value) {
+  if (value == nullptr || !value->is_string()) return nullptr;
+  for (const InvariantRule& rule : invariant_rules())
+    if (value->get_ref<const std::string&>() == rule.name) return &rule;
+  return nullptr;
+}
+
+// A reference target's parameter for `check`, and where it came from: its
+// args, or the kind's default. nullopt when the arg's value is wrong
+// (already reported).
+struct TargetParameter {
+  std::optional<std::int64_t> value;
+  bool from_args = false;
+};
+
+TargetParameter reference_parameter(const DeclaredTarget& target, const DefaultCheck& check) {
+  if (check.parameter_arg.empty()) return {0, false};
+  for (const auto& [name, value] : target.int_args)
+    if (name == check.parameter_arg) return {value, true};
+  return {check.parameter_default, false};
+}
+
+const DefaultCheck* default_check(const DeclaredTarget& target, const std::string& invariant) {
+  if (target.reference == nullptr) return nullptr;
+  for (const DefaultCheck& check : target.reference->default_checks)
+    if (check.invariant == invariant) return &check;
+  return nullptr;
+}
+
+// Whether `rule` may be checked on `target`; reported under the target's key
+// when not.
+bool fits_target(ObjectReader& r, const InvariantRule& rule, const DeclaredTarget& target) {
+  if (rule.needs_process && target.source == TargetSpec::Source::kAddress) {
+    r.problems().at(r.at("target"),
+                    fmt::format("\"{}\" is an address target; {} needs a target drover starts "
+                                "(\"kind\" or \"command\")",
+                                target.name, rule.name));
+    return false;
+  }
+  if (rule.protocol && target.protocol && *rule.protocol != *target.protocol) {
+    r.problems().at(r.at("target"), fmt::format("{} needs a {} target; \"{}\" speaks {}", rule.name,
+                                                protocol_name(*rule.protocol), target.name,
+                                                protocol_name(*target.protocol)));
+    return false;
+  }
+  return target.protocol.has_value() && target.source.has_value();
+}
+
+// The check's parameter: from the reference target, which an explicit value
+// must agree with, or given explicitly for any other target.
+std::optional<std::int64_t> read_parameter(ObjectReader& r, const InvariantRule& rule,
+                                           const DeclaredTarget& target) {
+  const std::string& key = rule.parameter;
+  std::optional<std::int64_t> given =
+      r.positive_integer(key, Need::kOptional, std::numeric_limits<std::int64_t>::max());
+  if (const DefaultCheck* own = default_check(target, rule.name)) {
+    TargetParameter known = reference_parameter(target, *own);
+    if (given && known.value && *given != *known.value) {
+      r.problems().at(
+          r.at(key),
+          known.from_args
+              ? fmt::format("{} disagrees with the {} of \"{}\" ({}, from its args); "
+                            "leave it out to use the target's own",
+                            *given, key, target.name, *known.value)
+              : fmt::format("{} disagrees with the {} of \"{}\" ({}, the default of "
+                            "{}); set \"{}\" in its args instead",
+                            *given, key, target.name, *known.value, target.reference->kind, key));
+      return std::nullopt;
+    }
+    return known.value ? known.value : given;
+  }
+  if (!given && !r.has(key)) {
+    std::string message =
+        target.reference != nullptr
+            ? fmt::format("required ({} has no {} of its own)", target.reference->kind, key)
+            : fmt::format(
+                  "required for a target drover did not build (\"{}\" is {} target)", target.name,
+                  target.source == TargetSpec::Source::kAddress ? "an address" : "a command");
+    r.problems().at(r.at(key), message);
+  }
+  return given;
+}
+
+}  // namespace
+
+void parse_checks(const Json* value, ParseContext& ctx, std::vector<CheckSpec>& out) {
+  Problems& problems = ctx.problems;
+  // Where each check in `out` was written; empty for a default check.
+  std::vector<std::string> written;
+  for (const DeclaredTarget& target : ctx.targets) {
+    if (target.reference == nullptr) continue;
+    for (const DefaultCheck& check : target.reference->default_checks) {
+      out.push_back({check.invariant, target.name,
+                     reference_parameter(target, check).value.value_or(check.parameter_default)});
+      written.emplace_back();
+    }
+  }
+  if (value == nullptr) return;
+  if (!value->is_array()) {
+    problems.at("/checks", "must be an array");
+    return;
+  }
+  std::vector<std::string> invariants, parameters;
+  for (const InvariantRule& rule : invariant_rules()) {
+    invariants.push_back(rule.name);
+    if (!rule.parameter.empty()) parameters.push_back(rule.parameter);
+  }
+  for (std::size_t i = 0; i < value->size(); ++i) {
+    const Json& element = (*value)[i];
+    // The parameter key allowed depends on the invariant: every one of them
+    // while the invariant is unknown.
+    const InvariantRule* rule = nullptr;
+    if (auto it = element.find("invariant"); element.is_object() && it != element.end())
+      rule = find_rule(&*it);
+    std::vector<std::string> known{"invariant", "target"};
+    if (rule == nullptr) {
+      known.insert(known.end(), parameters.begin(), parameters.end());
+    } else if (!rule->parameter.empty()) {
+      known.push_back(rule->parameter);
+    }
+    ObjectReader r(problems, element, child("/checks", i), known);
+    if (!r.ok()) continue;
+    std::optional<std::string> invariant = r.string("invariant", Need::kRequired);
+    if (invariant && rule == nullptr) {
+      problems.at(r.at("invariant"), fmt::format("unknown invariant \"{}\" (known: {})", *invariant,
+                                                 joined(invariants)));
+    }
+    std::optional<std::string> name = r.string("target", Need::kRequired);
+    const DeclaredTarget* target = name ? ctx.find_target(*name) : nullptr;
+    if (name && target == nullptr && ctx.targets_known) {
+      problems.at(r.at("target"), fmt::format("no target named \"{}\" (targets: {})", *name,
+                                              joined(ctx.target_names())));
+    }
+    if (rule == nullptr || target == nullptr || !fits_target(r, *rule, *target)) continue;
+
+    CheckSpec check{rule->name, target->name, 0};
+    if (!rule->parameter.empty()) {
+      std::optional<std::int64_t> parameter = read_parameter(r, *rule, *target);
+      if (!parameter) continue;
+      check.parameter = *parameter;
+    }
+    auto same = std::find_if(out.begin(), out.end(), [&](const CheckSpec& c) {
+      return c.invariant == check.invariant && c.target == check.target;
+    });
+    if (same == out.end()) {
+      out.push_back(check);
+      written.push_back(r.pointer());
+      continue;
+    }
+    const std::string& first = written[static_cast<std::size_t>(same - out.begin())];
+    if (same->parameter != check.parameter && !first.empty()) {
+      problems.at(r.at(rule->parameter),
+                  fmt::format("repeats the check at {} with another {} ({} there)", first,
+                              rule->parameter, same->parameter));
+    }
+  }
+}
+
+}  // namespace drover::scenario_json

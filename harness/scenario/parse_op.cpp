@@ -1,0 +1,211 @@
+// A fleet's "op": its workload, defaulted from the target's protocol, and
+// the keys of that workload.
+#include <algorithm>
+#include <regex>
+
+#include <fmt/format.h>
+
+#include "harness/core/payload_template.hpp"
+#include "harness/scenario/parse_sections.hpp"
+
+namespace drover::scenario_json {
+namespace {
+
+using namespace std::chrono_literals;
+
+// The largest UDP payload over IPv4 (65535 - 8 UDP - 20 IP header bytes).
+constexpr std::size_t kMaxDatagram = 65'507;
+// n*n must fit an int64: floor(sqrt(2^63 - 1)).
+constexpr std::int64_t kMaxN = 3'037'000'499;
+constexpr std::int64_t kMaxInflight = 1024;
+constexpr Duration kMaxWork = 60s;
+
+struct WorkloadRule {
+  Workload workload;
+  std::vector<Protocol> protocols;  // what its target may speak
+  std::vector<std::string> keys;    // of "op", besides "workload"
+  Duration timeout;                 // default: a slow database or a busy pool answers late
+};
+
+const std::vector<WorkloadRule>& workload_rules() {
+  static const std::vector<WorkloadRule> kRules{
+      {Workload::kEcho,
+       {Protocol::kUdp, Protocol::kTcp},
+       {"send", "expect", "framing", "timeout"},
+       1s},
+      {Workload::kBuy, {Protocol::kTickets}, {"search", "timeout"}, 5s},
+      {Workload::kProduce, {Protocol::kQueue}, {"timeout"}, 5s},
+      {Workload::kConsume, {Protocol::kQueue}, {"timeout"}, 5s},
+      {Workload::kSubmit, {Protocol::kPool}, {"n_max", "work", "inflight", "timeout"}, 5s},
+  };
+  return kRules;
+}
+
+bool fits(const WorkloadRule& rule, Protocol protocol) {
+  return std::find(rule.protocols.begin(), rule.protocols.end(), protocol) != rule.protocols.end();
+}
+
+// The rule of the workload `value` names, or nullptr.
+const WorkloadRule* named_rule(const Json* value) {
+  if (value == nullptr || !value->is_string()) return nullptr;
+  for (const WorkloadRule& rule : workload_rules())
+    if (value->get_ref<const std::string&>() == workload_name(rule.workload)) return &rule;
+  return nullptr;
+}
+
+std::optional<PayloadTemplate> read_template(Problems& problems, const std::string& text,
+                                             const std::string& at) {
+  std::string error;
+  std::optional<PayloadTemplate> compiled = PayloadTemplate::compile(text, &error);
+  if (!compiled) problems.at(at, error);
+  return compiled;
+}
+
+void parse_expectation(Problems& problems, const Json& value, const std::string& at,
+                       Expectation& out) {
+  if (value.is_string()) {
+    const auto& text = value.get_ref<const std::string&>();
+    if (text == "any") {
+      out.kind = Expectation::Kind::kAny;
+      return;
+    }
+    if (text == "echo") {
+      out.kind = Expectation::Kind::kEcho;
+      return;
+    }
+    if (text == "upper") {
+      out.kind = Expectation::Kind::kUpper;
+      return;
+    }
+  }
+  if (!value.is_object()) {
+    problems.at(at,
+                "must be \"any\", \"echo\", \"upper\", {\"equals\": TEMPLATE} or "
+                "{\"regex\": REGEX}");
+    return;
+  }
+  ObjectReader r(problems, value, at, {"equals", "regex"});
+  if (r.has("equals") == r.has("regex")) {
+    // An unknown key ("equal") already says what is wrong.
+    if (!r.had_unknown_keys()) problems.at(at, "give exactly one of \"equals\" and \"regex\"");
+    return;
+  }
+  if (std::optional<std::string> text = r.string("equals", Need::kOptional)) {
+    out.kind = Expectation::Kind::kEquals;
+    out.text = *text;
+    read_template(problems, *text, r.at("equals"));
+  }
+  if (std::optional<std::string> text = r.string("regex", Need::kOptional)) {
+    out.kind = Expectation::Kind::kRegex;
+    out.text = *text;
+    try {
+      std::regex compiled(*text, std::regex::ECMAScript);
+    } catch (const std::regex_error& e) {
+      problems.at(r.at("regex"), fmt::format("is not a valid regex ({})", e.what()));
+    }
+  }
+}
+
+// "send", "expect" and "framing". `need` is kOptional when the workload is
+// not known for sure: then only what is given is checked.
+void parse_echo(ObjectReader& r, Need need, const DeclaredTarget* target, OpSpec& op) {
+  Problems& problems = r.problems();
+  bool udp = target != nullptr && target->protocol && is_udp(*target->protocol);
+  if (std::optional<std::string> send = r.string("send", need)) {
+    op.send = *send;
+    std::optional<PayloadTemplate> compiled = read_template(problems, *send, r.at("send"));
+    if (compiled && udp && compiled->max_size() > kMaxDatagram) {
+      problems.at(r.at("send"),
+                  fmt::format("renders up to {} bytes, more than a UDP datagram carries ({})",
+                              compiled->max_size(), kMaxDatagram));
+    }
+  }
+  if (const Json* expect = r.get("expect"))
+    parse_expectation(problems, *expect, r.at("expect"), op.expect);
+  if (std::optional<std::string> framing =
+          r.choice("framing", Need::kOptional, {"line", "fixed"})) {
+    op.framing = *framing == "line" ? Framing::kLine : Framing::kFixed;
+    if (udp) {
+      problems.at(r.at("framing"),
+                  fmt::format("only for TCP targets (\"{}\" is a UDP target)", target->name));
+    }
+  }
+}
+
+void parse_submit(ObjectReader& r, OpSpec& op) {
+  op.n_max = r.positive_integer("n_max", Need::kOptional, kMaxN).value_or(op.n_max);
+  if (std::optional<Duration> work = r.duration("work", Need::kOptional, Zero::kAllowed)) {
+    if (*work > kMaxWork) {
+      r.problems().at(r.at("work"), "must be at most 60s");
+    } else {
+      op.work = *work;
+    }
+  }
+  op.inflight = static_cast<int>(
+      r.positive_integer("inflight", Need::kOptional, kMaxInflight).value_or(op.inflight));
+}
+
+}  // namespace
+
+void parse_op(Problems& problems, const Json& value, const std::string& at,
+              const DeclaredTarget* target, OpSpec& op) {
+  std::optional<Protocol> protocol;
+  if (target != nullptr) protocol = target->protocol;
+  // The workloads this op may be: the one it names, else those its target's
+  // protocol allows (all of them when the protocol is unknown). Which keys
+  // are unknown depends on it, so it is read before the reader is made.
+  const Json* workload = nullptr;
+  if (auto it = value.find("workload"); value.is_object() && it != value.end()) workload = &*it;
+  std::vector<const WorkloadRule*> candidates;
+  if (const WorkloadRule* named = named_rule(workload)) {
+    candidates.push_back(named);
+  } else {
+    for (const WorkloadRule& rule : workload_rules())
+      if (!protocol || fits(rule, *protocol)) candidates.push_back(&rule);
+  }
+  std::vector<std::string> known{"workload"};
+  for (const WorkloadRule* rule : candidates) {
+    for (const std::string& key : rule->keys)
+      if (std::find(known.begin(), known.end(), key) == known.end()) known.push_back(key);
+  }
+  ObjectReader r(problems, value, at, known);
+  if (!r.ok()) return;
+
+  std::vector<std::string> names;
+  for (const WorkloadRule& rule : workload_rules())
+    names.emplace_back(workload_name(rule.workload));
+  if (workload != nullptr) {
+    r.choice("workload", Need::kOptional, names);
+    const WorkloadRule* named = named_rule(workload);
+    if (named != nullptr && protocol && !fits(*named, *protocol)) {
+      std::vector<std::string> wanted;
+      for (Protocol p : named->protocols) wanted.emplace_back(protocol_name(p));
+      std::string needs = wanted.front();
+      for (std::size_t i = 1; i < wanted.size(); ++i) needs += " or " + wanted[i];
+      problems.at(r.at("workload"), fmt::format("\"{}\" needs a {} target; \"{}\" speaks {}",
+                                                workload_name(named->workload), needs, target->name,
+                                                protocol_name(*protocol)));
+    }
+  } else if (protocol && candidates.size() > 1) {
+    std::vector<std::string> choices;
+    for (const WorkloadRule* rule : candidates) choices.emplace_back(workload_name(rule->workload));
+    problems.at(r.at("workload"), fmt::format("required for a {} target: {}",
+                                              protocol_name(*protocol), quoted_choices(choices)));
+  }
+
+  const WorkloadRule* rule = candidates.size() == 1 ? candidates.front() : nullptr;
+  if (rule != nullptr) op.workload = rule->workload;
+  auto allows = [&](Workload w) {
+    return std::any_of(candidates.begin(), candidates.end(),
+                       [w](const WorkloadRule* c) { return c->workload == w; });
+  };
+  if (allows(Workload::kEcho)) {
+    parse_echo(r, rule != nullptr ? Need::kRequired : Need::kOptional, target, op);
+  }
+  if (allows(Workload::kBuy)) op.search_first = r.boolean("search", Need::kOptional).value_or(true);
+  if (allows(Workload::kSubmit)) parse_submit(r, op);
+  op.timeout = r.duration("timeout", Need::kOptional, Zero::kRefused)
+                   .value_or(rule != nullptr ? rule->timeout : 1s);
+}
+
+}  // namespace drover::scenario_json
