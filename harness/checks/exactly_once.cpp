@@ -1,8 +1,13 @@
+// exactly_once over histories of tens of millions of operations: items are
+// not kept in a node-based map (one allocation and a cache miss each), but
+// appended as (hash, name) records to three flat lists (put invoked, put
+// acknowledged, taken) and matched by sorting at the end. Names are compared
+// whenever hashes are equal, so a hash collision never hides an anomaly.
 #include <fmt/format.h>
 
-#include <limits>
+#include <algorithm>
 #include <optional>
-#include <unordered_map>
+#include <string_view>
 #include <vector>
 
 #include "harness/checks/checker.hpp"
@@ -10,6 +15,55 @@
 
 namespace drover {
 namespace {
+
+// Item names, stored end to end in one arena and referred to by offset.
+class ItemList {
+ public:
+  void add(std::string_view name) {
+    records_.push_back({hash(name), static_cast<std::uint64_t>(arena_.size()),
+                        static_cast<std::uint32_t>(name.size())});
+    arena_.append(name);
+  }
+  void sort() {
+    std::sort(records_.begin(), records_.end(), [this](const Record& a, const Record& b) {
+      return a.hash != b.hash ? a.hash < b.hash : name(a) < name(b);
+    });
+  }
+  std::size_t size() const { return records_.size(); }
+  std::string_view name(std::size_t i) const { return name(records_[i]); }
+  // Compares record i with record j of other, by hash then by name.
+  int compare(std::size_t i, const ItemList& other, std::size_t j) const {
+    const Record& a = records_[i];
+    const Record& b = other.records_[j];
+    if (a.hash != b.hash) return a.hash < b.hash ? -1 : 1;
+    return name(a).compare(other.name(b));
+  }
+
+ private:
+  struct Record {
+    std::uint64_t hash;
+    std::uint64_t offset;
+    std::uint32_t length;
+  };
+  static std::uint64_t hash(std::string_view s) {
+    std::uint64_t h = 0xcbf29ce484222325ULL;  // FNV-1a, then a final mix
+    for (unsigned char c : s) h = (h ^ c) * 0x100000001b3ULL;
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdULL;
+    return h ^ (h >> 33);
+  }
+  std::string_view name(const Record& r) const { return {arena_.data() + r.offset, r.length}; }
+
+  std::vector<Record> records_;
+  std::string arena_;
+};
+
+// Whether list a holds a record equal to b's record j, walking a's cursor
+// forward (both lists sorted).
+bool advance_to(const ItemList& a, std::size_t& cursor, const ItemList& b, std::size_t j) {
+  while (cursor < a.size() && a.compare(cursor, b, j) < 0) ++cursor;
+  return cursor < a.size() && a.compare(cursor, b, j) == 0;
+}
 
 class ExactlyOnce final : public Checker {
  public:
@@ -19,12 +73,11 @@ class ExactlyOnce final : public Checker {
   void observe(const Event& e) override {
     if (!scope_.covers(e)) return;
     if (e.f == "put") {
-      Item& item = items_[e.value.text];
-      if (e.type == EventType::kInvoke) item.put_invoked = true;
-      if (e.type == EventType::kOk) item.put_acked = true;
+      if (e.type == EventType::kInvoke) invoked_.add(e.value.text);
+      if (e.type == EventType::kOk) acked_.add(e.value.text);
     } else if (e.f == "get") {
       if (e.type == EventType::kOk) {
-        ++items_[e.value.text].taken;
+        taken_.add(e.value.text);
       } else if (e.type == EventType::kInfo) {
         ++unknown_gets_;
       }
@@ -38,15 +91,30 @@ class ExactlyOnce final : public Checker {
   }
 
   InvariantResult result() const override {
+    ItemList invoked = invoked_, acked = acked_, taken = taken_;
+    invoked.sort();
+    acked.sort();
+    taken.sort();
     std::vector<std::string> lost, duplicated, unexpected;
-    std::int64_t acked = 0, consumed = 0;
-    for (const auto& [name, item] : items_) {
-      if (item.put_acked) ++acked;
-      if (item.taken > 0) ++consumed;
-      if (item.put_acked && item.taken == 0) lost.push_back(name);
-      if (item.taken > 1) duplicated.push_back(name);
-      if (item.taken > 0 && !item.put_invoked) unexpected.push_back(name);
+    std::size_t consumed = 0;
+    std::size_t in_invoked = 0;
+    for (std::size_t i = 0; i < taken.size(); ++i) {
+      bool repeat = i > 0 && taken.compare(i, taken, i - 1) == 0;
+      if (repeat) {
+        if (i < 2 || taken.compare(i, taken, i - 2) != 0) duplicated.emplace_back(taken.name(i));
+        continue;
+      }
+      ++consumed;
+      if (!advance_to(invoked, in_invoked, taken, i)) unexpected.emplace_back(taken.name(i));
     }
+    std::size_t acknowledged = 0;
+    std::size_t in_taken = 0;
+    for (std::size_t i = 0; i < acked.size(); ++i) {
+      if (i > 0 && acked.compare(i, acked, i - 1) == 0) continue;
+      ++acknowledged;
+      if (!advance_to(taken, in_taken, acked, i)) lost.emplace_back(acked.name(i));
+    }
+
     std::vector<std::string> problems;
     // A GET whose reply never came may have taken an item: that many lost
     // items are unconfirmed rather than proven lost.
@@ -74,7 +142,7 @@ class ExactlyOnce final : public Checker {
     InvariantResult r{"exactly_once", scope_.target, problems.empty(), ""};
     if (r.ok) {
       r.detail =
-          fmt::format("{} acknowledged items, {} consumed once each{}{}", acked, consumed,
+          fmt::format("{} acknowledged items, {} consumed once each{}{}", acknowledged, consumed,
                       max_depth_ ? fmt::format(", max depth {} of {}", *max_depth_, maxsize_) : "",
                       lost.empty() ? "" : fmt::format(", {} unconfirmed", lost.size()));
     } else {
@@ -84,14 +152,9 @@ class ExactlyOnce final : public Checker {
   }
 
  private:
-  struct Item {
-    bool put_invoked = false;
-    bool put_acked = false;
-    std::int64_t taken = 0;
-  };
   CheckScope scope_;
   std::int64_t maxsize_;
-  std::unordered_map<std::string, Item> items_;
+  ItemList invoked_, acked_, taken_;
   std::int64_t unknown_gets_ = 0;
   std::uint64_t last_done_sent_ns_ = 0;
   std::optional<std::uint64_t> join_ns_;

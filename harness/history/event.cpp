@@ -66,12 +66,13 @@ class Cursor {
     if (!literal("\"")) return false;
     out.clear();
     while (pos_ < s_.size()) {
-      char c = s_[pos_++];
-      if (c == '"') return true;
-      if (c != '\\') {
-        out += c;
-        continue;
-      }
+      // Copy the run up to the next quote or escape at once: most strings
+      // have no escapes at all.
+      std::size_t stop = s_.find_first_of("\"\\", pos_);
+      if (stop == std::string_view::npos) return false;
+      out.append(s_.data() + pos_, stop - pos_);
+      pos_ = stop + 1;
+      if (s_[stop] == '"') return true;
       if (pos_ >= s_.size()) return false;
       char e = s_[pos_++];
       switch (e) {

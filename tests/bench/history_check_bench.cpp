@@ -38,7 +38,8 @@ void write_history(const std::string& path, Kind kind, std::int64_t ops) {
         done = {t + 500, client, EventType::kOk, "buyers", "buy", EventValue::of(ops - i)};
         break;
       case Kind::kQueue: {
-        std::string item = "producers-" + std::to_string(client) + "-" + std::to_string(i / 2);
+        std::string item =
+            "producers-" + std::to_string(i / 2 % 256) + "-" + std::to_string(i / 512);
         const char* f = i % 2 == 0 ? "put" : "get";
         invoke = {t,
                   client,
