@@ -6,6 +6,8 @@
 // Not thread-safe: one test thread owns it.
 #pragma once
 
+#include "harness/process/proc_table.hpp"
+
 #include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -151,27 +153,13 @@ struct ProcessState {
   char state;  // 'Z' for a zombie
 };
 
-// The processes whose parent is ppid, from /proc/<pid>/stat.
+// The processes whose parent is ppid (drover's own /proc reader, which
+// copes with processes vanishing while it reads).
 inline std::vector<ProcessState> children_of(pid_t ppid) {
   std::vector<ProcessState> children;
-  DIR* proc = opendir("/proc");
-  if (!proc) return children;
-  while (dirent* entry = readdir(proc)) {
-    char* end = nullptr;
-    long pid = std::strtol(entry->d_name, &end, 10);
-    if (*end != '\0' || pid <= 0) continue;
-    std::ifstream file(std::string("/proc/") + entry->d_name + "/stat");
-    std::string stat((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
-    // "pid (comm) S ppid ...": comm may hold spaces and parentheses.
-    auto close_paren = stat.rfind(')');
-    if (close_paren == std::string::npos) continue;
-    std::istringstream rest(stat.substr(close_paren + 1));
-    char state = 0;
-    long parent = 0;
-    if (rest >> state >> parent && parent == ppid)
-      children.push_back({static_cast<pid_t>(pid), state});
+  for (const drover::ProcEntry& e : drover::list_processes()) {
+    if (e.ppid == ppid) children.push_back({static_cast<pid_t>(e.pid), e.state});
   }
-  closedir(proc);
   return children;
 }
 
@@ -194,11 +182,9 @@ bool eventually(Pred pred, milliseconds timeout) {
 
 // A process's state letter ('Z' for a zombie), or nullopt once it is gone.
 inline std::optional<char> process_state(pid_t pid) {
-  std::ifstream file("/proc/" + std::to_string(pid) + "/stat");
-  std::string stat((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
-  auto close_paren = stat.rfind(')');
-  if (close_paren == std::string::npos || close_paren + 2 >= stat.size()) return std::nullopt;
-  return stat[close_paren + 2];
+  auto entry = drover::read_proc_entry(pid);
+  if (!entry) return std::nullopt;
+  return entry->state;
 }
 
 }  // namespace drover::test
