@@ -180,7 +180,12 @@ bool parse_event_json(std::string_view line, Event& e, std::string* error) {
   if (!typed) return fail("bad \"type\"");
   if (!c.literal(",\"f\":") || !c.string(e.f)) return fail("bad \"f\"");
   if (!c.literal(",\"value\":")) return fail("bad \"value\"");
-  e.value = EventValue{};
+  // Cleared field by field, not reassigned: the caller reuses one Event for
+  // a whole file, and its strings and vectors keep their capacity.
+  e.value.kind = EventValue::Kind::kNull;
+  e.value.number = 0;
+  e.value.text.clear();
+  e.value.numbers.clear();
   char p = c.peek();
   if (p == 'n') {
     if (!c.literal("null")) return fail("bad \"value\"");

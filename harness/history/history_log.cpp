@@ -78,6 +78,131 @@ void HistoryLog::close() {
   file_ = nullptr;
 }
 
+namespace {
+
+// Parses history.jsonl into batches of events. Runs on its own thread
+// while the caller checks the previous batch: parsing and checking each
+// take seconds on ten million operations, so they overlap.
+class BatchReader {
+ public:
+  static constexpr std::size_t kBatch = 8192;
+  static constexpr std::size_t kInFlight = 4;
+
+  explicit BatchReader(std::FILE* file) : file_(file) {
+    for (std::size_t i = 0; i < kInFlight; ++i) free_.push_back(std::vector<Event>(kBatch));
+    thread_ = std::thread([this] { run(); });
+  }
+  ~BatchReader() {
+    {
+      std::lock_guard lock(mutex_);
+      abandoned_ = true;
+    }
+    changed_.notify_all();
+    thread_.join();
+  }
+
+  // The next batch (size events in it), or false at the end.
+  bool next(std::vector<Event>& batch, std::size_t& size) {
+    std::unique_lock lock(mutex_);
+    if (!batch.empty()) {
+      free_.push_back(std::move(batch));
+      changed_.notify_all();
+    }
+    changed_.wait(lock, [this] { return !full_.empty() || finished_; });
+    if (full_.empty()) return false;
+    batch = std::move(full_.front().first);
+    size = full_.front().second;
+    full_.erase(full_.begin());
+    changed_.notify_all();
+    return true;
+  }
+  const std::string& error() const { return error_; }
+
+ private:
+  void run() {
+    std::vector<char> buffer(1 << 20);
+    std::size_t filled = 0;
+    std::uint64_t line_number = 0;
+    std::string parse_error;
+    std::vector<Event> batch;
+    std::size_t size = 0;
+    auto take_free = [&]() -> bool {
+      std::unique_lock lock(mutex_);
+      changed_.wait(lock, [this] { return !free_.empty() || abandoned_; });
+      if (abandoned_) return false;
+      batch = std::move(free_.back());
+      free_.pop_back();
+      size = 0;
+      return true;
+    };
+    auto hand_over = [&] {
+      std::lock_guard lock(mutex_);
+      full_.emplace_back(std::move(batch), size);
+      changed_.notify_all();
+    };
+    bool ok = take_free();
+    while (ok) {
+      std::size_t n = std::fread(buffer.data() + filled, 1, buffer.size() - filled, file_);
+      filled += n;
+      bool eof = n == 0;
+      std::size_t start = 0;
+      for (;;) {
+        char* begin = buffer.data() + start;
+        auto* newline = static_cast<char*>(std::memchr(begin, '\n', filled - start));
+        std::size_t length;
+        if (newline) {
+          length = static_cast<std::size_t>(newline - begin);
+        } else if (eof && start < filled) {
+          length = filled - start;  // a last line without its newline (a crash mid-write)
+        } else {
+          break;
+        }
+        ++line_number;
+        std::string_view line(begin, length);
+        if (!line.empty()) {
+          if (!parse_event_json(line, batch[size], &parse_error)) {
+            // A torn last line is what a crash leaves: skip it, keep the rest.
+            if (!(eof && !newline)) {
+              error_ = std::to_string(line_number) + ": " + parse_error;
+              ok = false;
+            }
+            break;
+          }
+          if (++size == kBatch) {
+            hand_over();
+            if (!take_free()) {
+              ok = false;
+              break;
+            }
+          }
+        }
+        start += length + (newline ? 1 : 0);
+        if (start >= filled) break;
+      }
+      if (!ok || eof) break;
+      std::memmove(buffer.data(), buffer.data() + start, filled - start);
+      filled -= std::min(start, filled);
+      if (filled == buffer.size()) buffer.resize(buffer.size() * 2);  // a very long line
+    }
+    if (ok && size > 0) hand_over();
+    std::lock_guard lock(mutex_);
+    finished_ = true;
+    changed_.notify_all();
+  }
+
+  std::FILE* file_;
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::vector<std::vector<Event>> free_;
+  std::vector<std::pair<std::vector<Event>, std::size_t>> full_;
+  bool finished_ = false;
+  bool abandoned_ = false;
+  std::string error_;
+  std::thread thread_;
+};
+
+}  // namespace
+
 bool read_history_file(const std::string& path, void (*on_event)(const Event&, void*),
                        void* context, std::string* error) {
   std::FILE* file = std::fopen(path.c_str(), "r");
@@ -85,51 +210,18 @@ bool read_history_file(const std::string& path, void (*on_event)(const Event&, v
     if (error) *error = "cannot read " + path + ": " + std::strerror(errno);
     return false;
   }
-  // Large reads and in-place line splitting: a history may hold tens of
-  // millions of lines.
-  std::vector<char> buffer(1 << 20);
-  std::size_t filled = 0;
-  std::uint64_t line_number = 0;
-  Event event;
-  std::string parse_error;
   bool ok = true;
-  for (;;) {
-    std::size_t n = std::fread(buffer.data() + filled, 1, buffer.size() - filled, file);
-    filled += n;
-    bool eof = n == 0;
-    std::size_t start = 0;
-    for (;;) {
-      char* begin = buffer.data() + start;
-      auto* newline = static_cast<char*>(std::memchr(begin, '\n', filled - start));
-      std::size_t length;
-      if (newline) {
-        length = static_cast<std::size_t>(newline - begin);
-      } else if (eof && start < filled) {
-        length = filled - start;  // a last line without its newline (a crash mid-write)
-      } else {
-        break;
-      }
-      ++line_number;
-      std::string_view line(begin, length);
-      if (!line.empty()) {
-        if (!parse_event_json(line, event, &parse_error)) {
-          // A torn last line is what a crash leaves: skip it, keep the rest.
-          if (!(eof && !newline)) {
-            if (error) *error = path + ":" + std::to_string(line_number) + ": " + parse_error;
-            ok = false;
-          }
-          break;
-        }
-        on_event(event, context);
-      }
-      start += length + (newline ? 1 : 0);
-      if (start >= filled) break;
+  {
+    BatchReader reader(file);
+    std::vector<Event> batch;
+    std::size_t size = 0;
+    while (reader.next(batch, size)) {
+      for (std::size_t i = 0; i < size; ++i) on_event(batch[i], context);
     }
-    if (!ok) break;
-    std::memmove(buffer.data(), buffer.data() + start, filled - start);
-    filled -= std::min(start, filled);
-    if (eof) break;
-    if (filled == buffer.size()) buffer.resize(buffer.size() * 2);  // a very long line
+    if (!reader.error().empty()) {
+      if (error) *error = path + ":" + reader.error();
+      ok = false;
+    }
   }
   std::fclose(file);
   return ok;
