@@ -37,7 +37,7 @@ std::string default_targets_dir() {
 
 int list_targets() {
   for (const auto& t : reference_targets()) {
-    fmt::print("{:<16} {:<4} {}\n", t.kind, protocol_name(t.protocol), t.summary);
+    fmt::print("{:<16} {:<8} {}\n", t.kind, protocol_name(t.protocol), t.summary);
   }
   return to_int(ExitCode::kPass);
 }
@@ -58,6 +58,7 @@ struct RunFlags {
   std::string out;
   std::vector<std::string> sets;
   bool quiet = false;
+  bool no_history = false;
   std::size_t threads = 0;
 };
 
@@ -86,6 +87,12 @@ int run(const RunFlags& flags, const std::atomic<bool>& interrupt) {
   options.targets_dir = default_targets_dir();
   options.threads = flags.threads;
   options.interrupt = &interrupt;
+  options.record_history = !flags.no_history;
+  if (flags.no_history) {
+    fmt::print(stderr,
+               "warning: --no-history: no_oversell, exactly_once and pool_complete are "
+               "not checked in this run\n");
+  }
   ProgressPrinter progress(stderr, scenario.name);
   if (!flags.quiet) {
     options.progress_interval = progress.interval();
@@ -130,6 +137,9 @@ int main(int argc, char** argv) {
   run_cmd->add_flag("--quiet,-q", run_flags.quiet, "No progress line while running");
   run_cmd->add_option("--threads", run_flags.threads, "Load threads (default: one per core)")
       ->check(CLI::Range(1, 256));
+  run_cmd->add_flag("--no-history", run_flags.no_history,
+                    "Record no history.jsonl (to measure its cost); history invariants are then "
+                    "not checked");
 
   std::string validate_file;
   std::vector<std::string> validate_sets;

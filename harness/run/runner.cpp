@@ -169,7 +169,7 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
 
   std::unique_ptr<HistoryLog> history;
   std::string history_path = options.run_dir + "/history.jsonl";
-  if (wants_history) {
+  if (wants_history && options.record_history) {
     try {
       history = std::make_unique<HistoryLog>(history_path);
     } catch (const std::exception& e) {

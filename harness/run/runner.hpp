@@ -30,6 +30,9 @@ struct RunOptions {
   // Set (from a signal watcher) to stop the load early; the run then ends
   // normally with interrupted = true.
   const std::atomic<bool>* interrupt = nullptr;
+  // Off only to measure what recording costs: history invariants are then
+  // not checked at all.
+  bool record_history = true;
   // Added to every started target's environment; by default
   // DROVER_RUN_DIR=<run_dir>, so every process of a run can be found.
   std::vector<std::pair<std::string, std::string>> env;
