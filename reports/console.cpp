@@ -87,6 +87,10 @@ class ConsoleSink final : public Sink {
       }
       fmt::print(out_, "errors: {}\n", classes);
     }
+    if (run.totals.missed_starts > 0) {
+      fmt::print(out_, "missed starts (no idle client at the intended time): {}\n",
+                 run.totals.missed_starts);
+    }
     if (run.totals.late_replies > 0) {
       fmt::print(out_, "late replies (after their timeout): {}\n", run.totals.late_replies);
     }

@@ -31,6 +31,7 @@ ordered_json totals_json(const OpTotals& t, double rate) {
   }
   j["errors_by_class"] = by_class;
   j["late_replies"] = t.late_replies;
+  j["missed_starts"] = t.missed_starts;
   return j;
 }
 

@@ -26,6 +26,7 @@ std::optional<double> figure(const Figures& f, const std::string& metric) {
   if (metric == "errors.count") return static_cast<double>(f.totals.errors());
   if (metric == "throughput") return f.rate;
   if (metric == "ops") return static_cast<double>(f.totals.ops());
+  if (metric == "missed_starts") return static_cast<double>(f.totals.missed_starts);
   return std::nullopt;
 }
 

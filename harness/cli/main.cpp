@@ -48,8 +48,11 @@ int validate(const std::string& file, const std::vector<std::string>& sets) {
   const Scenario& s = *parsed.scenario;
   int clients = 0;
   for (const auto& f : s.fleets) clients += f.clients;
-  fmt::print("{}: ok ({} targets, {} fleets, {} clients, closed loop for {})\n", file,
-             s.targets.size(), s.fleets.size(), clients, format_duration(s.load.duration));
+  const char* model = s.load.model == LoadSpec::Model::kClosed ? "closed"
+                      : s.load.model == LoadSpec::Model::kOpen ? "open"
+                                                               : "stages";
+  fmt::print("{}: ok ({} targets, {} fleets, {} clients, {} load for {})\n", file, s.targets.size(),
+             s.fleets.size(), clients, model, format_duration(s.load.duration));
   return to_int(ExitCode::kPass);
 }
 

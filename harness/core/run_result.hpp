@@ -18,6 +18,9 @@ namespace drover {
 struct OpTotals {
   std::array<std::uint64_t, kOutcomeCount> by_outcome{};
   std::uint64_t late_replies = 0;  // replies that came after their operation timed out
+  // Open models: intended starts that found no idle client (or max_inflight
+  // outstanding) and were skipped. Counted, never waited for; not operations.
+  std::uint64_t missed_starts = 0;
 
   std::uint64_t ops() const {
     std::uint64_t n = 0;
@@ -32,6 +35,7 @@ struct OpTotals {
   OpTotals& operator+=(const OpTotals& other) {
     for (std::size_t i = 0; i < kOutcomeCount; ++i) by_outcome[i] += other.by_outcome[i];
     late_replies += other.late_replies;
+    missed_starts += other.missed_starts;
     return *this;
   }
 };

@@ -34,12 +34,4 @@ ClientPacerPtr ClosedLoop::pacer_for(std::size_t, TimePoint load_start) {
   return std::make_unique<ClosedLoopPacer>(spec_, load_start);
 }
 
-LoadModelPtr make_load_model(const LoadSpec& spec) {
-  switch (spec.model) {
-    case LoadSpec::Model::kClosed:
-      return std::make_unique<ClosedLoop>(spec);
-  }
-  return nullptr;
-}
-
 }  // namespace drover

@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "harness/core/clock.hpp"
+#include "harness/load/arrivals.hpp"
 #include "harness/scenario/scenario.hpp"
 
 namespace drover {
@@ -24,7 +25,13 @@ using ClientPacerPtr = std::unique_ptr<ClientPacer>;
 class LoadModel {
  public:
   virtual ~LoadModel() = default;
+  // Closed models pace each client; open models instead give a schedule of
+  // arrivals per fleet (arrivals()), served by whichever client is idle.
   virtual ClientPacerPtr pacer_for(std::size_t client_index, TimePoint load_start) = 0;
+  virtual const RateProfile* arrivals() const { return nullptr; }
+  // Open models: the most iterations of one fleet outstanding at once (0:
+  // as many as the fleet has clients).
+  virtual int max_inflight() const { return 0; }
   // How long the load phase is planned to last (for progress and reports).
   virtual Duration planned_duration() const = 0;
 };

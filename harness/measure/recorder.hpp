@@ -60,6 +60,11 @@ class Recorder {
   }
 
   void record_late_reply(std::size_t slot) { ++slots_[slot].totals.late_replies; }
+  void record_missed_start(std::size_t slot) {
+    ++slots_[slot].totals.missed_starts;
+    bump(live_missed_);
+  }
+  std::uint64_t live_missed() const { return live_missed_.load(std::memory_order_relaxed); }
 
   std::uint64_t live_ops() const { return live_ops_.load(std::memory_order_relaxed); }
   std::uint64_t live_errors() const { return live_errors_.load(std::memory_order_relaxed); }
@@ -85,6 +90,7 @@ class Recorder {
   std::vector<SecondRecording> seconds_;
   alignas(64) std::atomic<std::uint64_t> live_ops_{0};
   std::atomic<std::uint64_t> live_errors_{0};
+  std::atomic<std::uint64_t> live_missed_{0};
 };
 
 }  // namespace drover

@@ -17,11 +17,23 @@ struct LoadRun::Client {
   std::size_t slot = 0;
 };
 
+// Open models: one fleet's clients on one thread, and that thread's share of
+// the fleet's arrivals.
+struct LoadRun::FleetShare {
+  std::size_t slot = 0;
+  std::vector<Client*> idle;
+  std::vector<Client*> all;
+  std::size_t inflight = 0;
+  std::size_t max_inflight = 0;
+  std::unique_ptr<ArrivalSchedule> schedule;
+};
+
 struct LoadRun::Worker {
   asio::io_context io{1};
   std::unique_ptr<Recorder> recorder;
   HistoryLog::Buffer* history = nullptr;
   std::vector<std::unique_ptr<Client>> clients;
+  std::vector<std::unique_ptr<FleetShare>> shares;  // open models
   TimePoint finished_at{};
 };
 
@@ -49,10 +61,26 @@ void LoadRun::start() {
   }
   // Clients are dealt round-robin over the threads, across fleets, so each
   // fleet is spread over every core. A client's id is unique in the run.
+  const RateProfile* arrivals = model_.arrivals();
   std::size_t next_worker = 0;
   std::uint32_t client_id = 0;
   for (auto& fleet : fleets_) {
     bool records_history = fleet.driver->records_history();
+    if (arrivals) {
+      // Each thread serves an equal share of the fleet's arrivals with the
+      // fleet's clients it holds.
+      for (std::size_t t = 0; t < workers_.size(); ++t) {
+        auto share = std::make_unique<FleetShare>();
+        share->slot = fleet.first_slot;
+        share->schedule =
+            std::make_unique<ArrivalSchedule>(*arrivals, load_start_, t, workers_.size());
+        std::size_t limit = model_.max_inflight() > 0
+                                ? static_cast<std::size_t>(model_.max_inflight())
+                                : static_cast<std::size_t>(fleet.spec->clients);
+        share->max_inflight = std::max<std::size_t>(1, (limit + t) / workers_.size());
+        workers_[t]->shares.push_back(std::move(share));
+      }
+    }
     for (int i = 0; i < fleet.spec->clients; ++i, ++client_id) {
       Worker& w = *workers_[next_worker];
       next_worker = (next_worker + 1) % workers_.size();
@@ -62,13 +90,22 @@ void LoadRun::start() {
       c->session = fleet.driver->open(w.io, std::move(log));
       c->pacer = model_.pacer_for(client_id, load_start_);
       c->slot = fleet.first_slot;
+      if (arrivals) {
+        FleetShare& share = *w.shares.back();
+        share.idle.push_back(c.get());
+        share.all.push_back(c.get());
+      }
       w.clients.push_back(std::move(c));
     }
   }
   running_threads_ = workers_.size();
   for (auto& worker : workers_) {
     Worker& w = *worker;
-    for (auto& c : w.clients) asio::co_spawn(w.io, run_client(w, *c), asio::detached);
+    if (arrivals) {
+      for (auto& share : w.shares) asio::co_spawn(w.io, dispatch(w, *share), asio::detached);
+    } else {
+      for (auto& c : w.clients) asio::co_spawn(w.io, run_client(w, *c), asio::detached);
+    }
     threads_.emplace_back([this, &w] {
       w.io.run();
       w.finished_at = Clock::now();
@@ -99,6 +136,44 @@ asio::awaitable<void> LoadRun::run_client(Worker& worker, Client& client) {
     co_await client.session->iterate(seq++, Clock::now());
   }
   client.session->close();
+}
+
+asio::awaitable<void> LoadRun::dispatch(Worker& worker, FleetShare& share) {
+  asio::steady_timer wait(worker.io);
+  boost::system::error_code ec;
+  std::uint64_t seq = 0;
+  while (!stop_.load(std::memory_order_relaxed)) {
+    auto intended = share.schedule->next();
+    if (!intended) break;
+    // Behind schedule, due arrivals go out at once, one after another:
+    // their latency still counts from when they were due.
+    while (Clock::now() < *intended && !stop_.load(std::memory_order_relaxed)) {
+      wait.expires_at(std::min<TimePoint>(*intended, Clock::now() + kStopCheck));
+      co_await wait.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    }
+    if (stop_.load(std::memory_order_relaxed)) break;
+    if (share.idle.empty() || share.inflight >= share.max_inflight) {
+      worker.recorder->record_missed_start(share.slot);
+      continue;
+    }
+    Client* client = share.idle.back();
+    share.idle.pop_back();
+    ++share.inflight;
+    asio::co_spawn(worker.io, run_arrival(share, *client, seq++, *intended), asio::detached);
+  }
+  // Outstanding iterations end within their timeout; then the clients close.
+  while (share.inflight > 0) {
+    wait.expires_after(std::chrono::milliseconds(5));
+    co_await wait.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  }
+  for (Client* client : share.all) client->session->close();
+}
+
+asio::awaitable<void> LoadRun::run_arrival(FleetShare& share, Client& client, std::uint64_t seq,
+                                           TimePoint intended) {
+  co_await client.session->iterate(seq, intended);
+  share.idle.push_back(&client);
+  --share.inflight;
 }
 
 std::uint64_t LoadRun::live_ops() const {

@@ -1,6 +1,5 @@
-// "fleets" and "load"; each fleet's "op" is read by parse_op.cpp.
+// "fleets"; each fleet's "op" is read by parse_op.cpp.
 #include <algorithm>
-#include <limits>
 
 #include <fmt/format.h>
 
@@ -8,8 +7,6 @@
 
 namespace drover::scenario_json {
 namespace {
-
-using namespace std::chrono_literals;
 
 constexpr std::int64_t kMaxClients = 100'000;
 
@@ -60,24 +57,6 @@ void parse_fleets(const Json& value, ParseContext& ctx, std::vector<FleetSpec>& 
       parse_op(problems, *op, r.at("op"), target, fleet.op);
     }
     out.push_back(std::move(fleet));
-  }
-}
-
-void parse_load(const Json& value, ParseContext& ctx, LoadSpec& out) {
-  ObjectReader r(ctx.problems, value, "/load", {"model", "duration", "think_time", "iterations"});
-  if (!r.ok()) return;
-  if (std::optional<std::string> model = r.string("model", Need::kOptional)) {
-    if (*model != "closed") {
-      ctx.problems.at(r.at("model"),
-                      fmt::format("unknown load model \"{}\" (models: closed)", *model));
-    }
-  }
-  out.model = LoadSpec::Model::kClosed;
-  out.duration = r.duration("duration", Need::kOptional, Zero::kRefused).value_or(10s);
-  out.think_time = r.duration("think_time", Need::kOptional, Zero::kAllowed).value_or(0ms);
-  if (auto n = r.positive_integer("iterations", Need::kOptional,
-                                  std::numeric_limits<std::int64_t>::max())) {
-    out.iterations = static_cast<std::uint64_t>(*n);
   }
 }
 

@@ -1,7 +1,7 @@
 // The sections of a scenario document, each read by its own file
-// (parse_targets.cpp, parse_fleets.cpp with parse_op.cpp, parse_thresholds.cpp,
-// parse_checks.cpp) and the --set overrides (overrides.cpp). Private to
-// harness/scenario.
+// (parse_targets.cpp, parse_fleets.cpp with parse_op.cpp, parse_load.cpp,
+// parse_thresholds.cpp, parse_checks.cpp) and the --set overrides
+// (overrides.cpp). Private to harness/scenario.
 #pragma once
 
 #include <cstdint>

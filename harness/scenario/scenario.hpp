@@ -134,12 +134,27 @@ struct FleetSpec {
   OpSpec op;
 };
 
+// One stage of the stages model: the rate (or, later, the clients) the load
+// ramps to, linearly, by the stage's end.
+struct Stage {
+  Duration duration{};
+  double target = 0;
+};
+
 struct LoadSpec {
-  enum class Model { kClosed };
+  enum class Model {
+    kClosed,  // N clients, each starting its next iteration when the last ended
+    kOpen,    // arrivals on a fixed schedule per fleet, regardless of replies
+    kStages,  // the open model with a rate ramping linearly stage by stage
+  };
   Model model = Model::kClosed;
-  Duration duration = std::chrono::seconds(10);
-  Duration think_time{0};
-  std::optional<std::uint64_t> iterations;  // per client; the run ends at whichever comes first
+  Duration duration = std::chrono::seconds(10);  // for stages: the sum of the stages
+  Duration think_time{0};                        // closed
+  std::optional<std::uint64_t> iterations;       // closed: per client
+  double rate = 0;                               // open: iterations per second, per fleet
+  int max_inflight = 0;  // open, stages: 0 = no limit beyond the fleet's clients
+  double start_rate = 0;  // stages: the rate at the start of the first stage
+  std::vector<Stage> stages;
 };
 
 enum class Comparison { kLess, kLessEqual, kGreater, kGreaterEqual };

@@ -80,18 +80,35 @@ def mutations(base):
         lambda d: d.update(checks=[{"invariant": "no_leaks", "target": "tcp"}]))
     yield "another invariant's parameter", mutated(
         lambda d: d.update(checks=[{"invariant": "no_zombies", "target": "tcp", "stock": 5}]))
+    yield "unknown load model", mutated(lambda d: d.update(load={"model": "opn"}))
+    yield "open load without a rate", mutated(lambda d: d.update(load={"model": "open"}))
+    yield "the closed model's key on an open load", mutated(
+        lambda d: d.update(load={"model": "open", "rate": 100, "think_time": "1ms"}))
+    yield "a stage without a rate", mutated(
+        lambda d: d.update(load={"model": "stages", "stages": [{"duration": "1s"}]}))
+    yield "no stages", mutated(lambda d: d.update(load={"model": "stages", "stages": []}))
 
 
-# Variants of quickstart.json with the correctness targets, which both the
-# schema and drover must accept, so the schema is not stricter than drover.
+# Variants of quickstart.json with the correctness targets and the load
+# models, which both the schema and drover must accept, so the schema is not
+# stricter than drover.
 def variants(base):
-    def variant(targets, fleets, checks=None):
+    def variant(targets, fleets, checks=None, load=None):
         doc = copy.deepcopy(base)
         doc["targets"].update(targets)
         doc["fleets"].extend(fleets)
         if checks is not None:
             doc["checks"] = checks
+        if load is not None:
+            doc["load"] = load
         return doc
+
+    yield "open load", variant({}, [], load={
+        "model": "open", "rate": 2500.5, "duration": "30s", "max_inflight": 64})
+    yield "stages load", variant({}, [], load={
+        "model": "stages", "start_rate": 0, "max_inflight": 100,
+        "stages": [{"duration": "10s", "rate": 1000}, {"duration": "1m", "rate": 1000},
+                   {"duration": "5s", "rate": 0}]})
 
     yield "tickets: buyers with and without SEARCH", variant(
         {"box-office": {"kind": "ticket_db", "args": {"stock": 50, "lock": "file"}}},

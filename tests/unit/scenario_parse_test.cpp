@@ -347,9 +347,9 @@ TEST(ScenarioErrors, Durations) {
 }
 
 TEST(ScenarioErrors, UnknownLoadModel) {
-  std::string text = scenario(kTargets, kFleet, "", R"({"model": "open"})");
+  std::string text = scenario(kTargets, kFleet, "", R"({"model": "opn"})");
   EXPECT_THAT(errors_of(text),
-              ElementsAre(R"(/load/model: unknown load model "open" (models: closed))"));
+              ElementsAre(R"(/load/model: unknown model "opn" (known: closed, open, stages))"));
 }
 
 TEST(ScenarioErrors, UndefinedTarget) {
@@ -491,7 +491,7 @@ TEST(ScenarioErrors, Thresholds) {
       ElementsAre(
           "/thresholds/latency.p98: unknown metric \"latency.p98\" (known: latency.min, "
           "latency.mean, latency.p50, latency.p90, latency.p99, latency.p999, latency.max, "
-          "errors.rate, errors.count, ops, throughput)",
+          "errors.rate, errors.count, ops, missed_starts, throughput)",
           R"(/thresholds/latency.p99: "= 20ms" must start with a comparison: <, <=, > or >= (e.g. "< 50ms"))",
           R"(/thresholds/latency.p50: "< 20": latency limits are durations (e.g. "< 20ms"))",
           R"(/thresholds/errors.rate: "< 2": errors.rate is a ratio from 0 to 1 or a percentage (e.g. "< 0.001" or "< 0.1%"))",

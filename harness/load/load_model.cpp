@@ -1,0 +1,19 @@
+#include "harness/load/load_model.hpp"
+
+#include "harness/load/closed_loop.hpp"
+#include "harness/load/open_loop.hpp"
+
+namespace drover {
+
+LoadModelPtr make_load_model(const LoadSpec& spec) {
+  switch (spec.model) {
+    case LoadSpec::Model::kClosed:
+      return std::make_unique<ClosedLoop>(spec);
+    case LoadSpec::Model::kOpen:
+    case LoadSpec::Model::kStages:
+      return std::make_unique<OpenLoop>(spec);
+  }
+  return nullptr;
+}
+
+}  // namespace drover

@@ -1,0 +1,162 @@
+// "load": the model that decides when each iteration starts, and its keys.
+// Each model has keys of its own, so a key of another model is reported as
+// unknown rather than silently ignored.
+#include <limits>
+
+#include <fmt/format.h>
+
+#include "harness/scenario/parse_sections.hpp"
+
+namespace drover::scenario_json {
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr std::int64_t kMaxRate = 10'000'000;  // iterations per second, per fleet
+constexpr std::int64_t kMaxInflight = 1'000'000;
+
+struct ModelName {
+  const char* name;
+  LoadSpec::Model model;
+};
+constexpr ModelName kModels[] = {
+    {"closed", LoadSpec::Model::kClosed},
+    {"open", LoadSpec::Model::kOpen},
+    {"stages", LoadSpec::Model::kStages},
+};
+
+std::vector<std::string> model_names() {
+  std::vector<std::string> names;
+  for (const ModelName& m : kModels) names.emplace_back(m.name);
+  return names;
+}
+
+std::optional<LoadSpec::Model> read_model(Problems& problems, const Json& value) {
+  if (value.is_string()) {
+    const auto& text = value.get_ref<const std::string&>();
+    for (const ModelName& m : kModels)
+      if (text == m.name) return m.model;
+    problems.at("/load/model",
+                fmt::format("unknown model \"{}\" (known: {})", text, joined(model_names())));
+    return std::nullopt;
+  }
+  problems.at("/load/model", "must be " + quoted_choices(model_names()));
+  return std::nullopt;
+}
+
+// A rate in iterations per second: above 0, or from 0 where a stage may idle.
+std::optional<double> read_rate(Problems& problems, const Json& value, const std::string& pointer,
+                                Zero zero) {
+  if (value.is_number()) {
+    double rate = value.get<double>();
+    bool low_ok = zero == Zero::kAllowed ? rate >= 0 : rate > 0;
+    if (low_ok && rate <= static_cast<double>(kMaxRate)) return rate;
+  }
+  problems.at(pointer, zero == Zero::kAllowed
+                           ? fmt::format("must be a number from 0 to {}", kMaxRate)
+                           : fmt::format("must be a number above 0, at most {}", kMaxRate));
+  return std::nullopt;
+}
+
+void read_max_inflight(const ObjectReader& r, LoadSpec& out) {
+  out.max_inflight = static_cast<int>(
+      r.positive_integer("max_inflight", Need::kOptional, kMaxInflight).value_or(0));
+}
+
+void parse_closed(const ObjectReader& r, LoadSpec& out) {
+  out.duration = r.duration("duration", Need::kOptional, Zero::kRefused).value_or(10s);
+  out.think_time = r.duration("think_time", Need::kOptional, Zero::kAllowed).value_or(0ms);
+  if (auto n = r.positive_integer("iterations", Need::kOptional,
+                                  std::numeric_limits<std::int64_t>::max())) {
+    out.iterations = static_cast<std::uint64_t>(*n);
+  }
+}
+
+void parse_open(const ObjectReader& r, LoadSpec& out) {
+  if (const Json* rate = r.get("rate")) {
+    out.rate = read_rate(r.problems(), *rate, r.at("rate"), Zero::kRefused).value_or(0);
+  } else {
+    r.problems().at(r.at("rate"), "required for the open model");
+  }
+  out.duration = r.duration("duration", Need::kOptional, Zero::kRefused).value_or(10s);
+  read_max_inflight(r, out);
+}
+
+void parse_stages(const ObjectReader& r, LoadSpec& out) {
+  Problems& problems = r.problems();
+  const std::string at = r.at("stages");
+  out.duration = 0s;
+  if (const Json* stages = r.get("stages")) {
+    if (!stages->is_array()) {
+      problems.at(at, R"(must be an array of stages, e.g. [{"duration": "30s", "rate": 100}])");
+    } else if (stages->empty()) {
+      problems.at(at, "must list at least one stage");
+    }
+    bool too_long = false;
+    for (std::size_t i = 0; stages->is_array() && i < stages->size(); ++i) {
+      ObjectReader s(problems, (*stages)[i], child(at, i), {"duration", "rate"});
+      if (!s.ok()) continue;
+      Stage stage;
+      stage.duration = s.duration("duration", Need::kRequired, Zero::kRefused).value_or(0s);
+      if (const Json* rate = s.get("rate", Need::kRequired)) {
+        stage.target = read_rate(problems, *rate, s.at("rate"), Zero::kAllowed).value_or(0);
+      }
+      // Durations parse up to the largest Duration, so their sum can overflow.
+      if (stage.duration > Duration::max() - out.duration) {
+        too_long = true;
+      } else {
+        out.duration += stage.duration;
+      }
+      out.stages.push_back(stage);
+    }
+    if (too_long) {
+      problems.at(
+          at, fmt::format("the stages add up to more than {}h",
+                          std::chrono::duration_cast<std::chrono::hours>(Duration::max()).count()));
+    }
+  } else {
+    problems.at(at, "required for the stages model");
+  }
+  if (const Json* start = r.get("start_rate")) {
+    out.start_rate = read_rate(problems, *start, r.at("start_rate"), Zero::kAllowed).value_or(0);
+  }
+  read_max_inflight(r, out);
+}
+
+}  // namespace
+
+void parse_load(const Json& value, ParseContext& ctx, LoadSpec& out) {
+  Problems& problems = ctx.problems;
+  std::optional<LoadSpec::Model> model = LoadSpec::Model::kClosed;
+  if (value.is_object()) {
+    if (auto it = value.find("model"); it != value.end()) model = read_model(problems, *it);
+  }
+  if (!model) {
+    // Which keys belong depends on the model: judge them against every
+    // model's, so a misspelt key is still reported.
+    ObjectReader r(problems, value, "/load",
+                   {"model", "duration", "think_time", "iterations", "rate", "max_inflight",
+                    "stages", "start_rate"});
+    return;
+  }
+  out.model = *model;
+  switch (*model) {
+    case LoadSpec::Model::kClosed: {
+      ObjectReader r(problems, value, "/load", {"model", "duration", "think_time", "iterations"});
+      if (r.ok()) parse_closed(r, out);
+      return;
+    }
+    case LoadSpec::Model::kOpen: {
+      ObjectReader r(problems, value, "/load", {"model", "rate", "duration", "max_inflight"});
+      if (r.ok()) parse_open(r, out);
+      return;
+    }
+    case LoadSpec::Model::kStages: {
+      ObjectReader r(problems, value, "/load", {"model", "stages", "start_rate", "max_inflight"});
+      if (r.ok()) parse_stages(r, out);
+      return;
+    }
+  }
+}
+
+}  // namespace drover::scenario_json
