@@ -32,8 +32,8 @@ class ConsoleSink final : public Sink {
   ConsoleSink(std::FILE* out, bool color) : out_(out), color_(color) {}
 
   void write(const RunResult& run) override {
-    fmt::print(out_, "\n{} {}  {:.1f}s  {}\n", bold("drover"), run.scenario, run.duration_s,
-               run.interrupted ? "(interrupted)" : "");
+    fmt::print(out_, "\n{} {}  {:.1f}s  seed {}  {}\n", bold("drover"), run.scenario,
+               run.duration_s, run.seed, run.interrupted ? "(interrupted)" : "");
     if (!run.fleets.empty()) print_table(run);
     if (!run.thresholds.empty()) {
       fmt::print(out_, "\n{}\n", bold("thresholds"));

@@ -74,6 +74,7 @@ std::string render_summary_json(const RunResult& run) {
   j["exit_code"] = to_int(run.exit_code);
   j["expect"] = run.expect;
   j["interrupted"] = run.interrupted;
+  j["seed"] = run.seed;
   j["started_at"] = fmt::format("{:%Y-%m-%dT%H:%M:%S}Z",
                                 fmt::gmtime(std::chrono::system_clock::to_time_t(run.started_at)));
   j["duration_s"] = round3(run.duration_s);

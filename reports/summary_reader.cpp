@@ -19,6 +19,7 @@ std::optional<RunResult> read_summary_json(const std::string& path, std::string*
     run.scenario_file = j.value("scenario_file", "");
     run.expect = j.value("expect", "pass");
     run.interrupted = j.value("interrupted", false);
+    run.seed = j.value("seed", std::uint64_t{0});
     run.duration_s = j.value("duration_s", 0.0);
     std::string result = j.at("result").get<std::string>();
     run.verdict = result == "pass"   ? Verdict::kPass

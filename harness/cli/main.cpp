@@ -5,6 +5,8 @@
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
+#include <optional>
+#include <random>
 
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
@@ -62,6 +64,7 @@ struct RunFlags {
   std::vector<std::string> sets;
   bool quiet = false;
   bool no_history = false;
+  std::optional<std::uint64_t> seed;
   std::size_t threads = 0;
 };
 
@@ -91,6 +94,7 @@ int run(const RunFlags& flags, const std::atomic<bool>& interrupt) {
   options.threads = flags.threads;
   options.interrupt = &interrupt;
   options.record_history = !flags.no_history;
+  options.seed = flags.seed ? *flags.seed : std::random_device{}() | 1;
   if (flags.no_history) {
     fmt::print(stderr,
                "warning: --no-history: no_oversell, exactly_once and pool_complete are "
@@ -140,6 +144,9 @@ int main(int argc, char** argv) {
   run_cmd->add_flag("--quiet,-q", run_flags.quiet, "No progress line while running");
   run_cmd->add_option("--threads", run_flags.threads, "Load threads (default: one per core)")
       ->check(CLI::Range(1, 256));
+  run_cmd->add_option("--seed", run_flags.seed,
+                      "Seed of all randomness (payloads, task sizes); printed in every summary, "
+                      "so a run can be repeated (default: a fresh one)");
   run_cmd->add_flag("--no-history", run_flags.no_history,
                     "Record no history.jsonl (to measure its cost); history invariants are then "
                     "not checked");

@@ -114,6 +114,7 @@ struct RunResult {
   std::chrono::system_clock::time_point started_at;
   double duration_s = 0;  // of the load phase
   bool interrupted = false;
+  std::uint64_t seed = 0;  // repeat the run's randomness with --seed
 
   Verdict verdict = Verdict::kError;
   ExitCode exit_code = ExitCode::kInfrastructure;

@@ -17,14 +17,15 @@ class ClientLog {
  public:
   ClientLog(Recorder* recorder, HistoryLog::Buffer* history, std::size_t first_slot,
             std::uint32_t client, std::uint64_t index_in_fleet, std::string fleet,
-            TimePoint load_start)
+            TimePoint load_start, std::uint64_t seed = 0)
       : recorder_(recorder),
         history_(history),
         first_slot_(first_slot),
         client_(client),
         index_in_fleet_(index_in_fleet),
         fleet_(std::move(fleet)),
-        load_start_(load_start) {}
+        load_start_(load_start),
+        random_seed_(mix(seed ^ (std::uint64_t{client} + 1) * 0x9E3779B97F4A7C15ULL)) {}
 
   // The op_index-th operation of the driver ended with outcome.
   void op(std::size_t op_index, Outcome outcome, TimePoint started, TimePoint ended) {
@@ -44,6 +45,9 @@ class ClientLog {
   std::uint32_t client() const { return client_; }
   std::uint64_t index_in_fleet() const { return index_in_fleet_; }
   const std::string& fleet() const { return fleet_; }
+  // Where this client's randomness (payload filler, task sizes) starts: from
+  // the run's seed and the client's id, never 0, so a run can be repeated.
+  std::uint64_t random_seed() const { return random_seed_; }
 
  private:
   Recorder* recorder_;
@@ -53,6 +57,14 @@ class ClientLog {
   std::uint64_t index_in_fleet_;
   std::string fleet_;
   TimePoint load_start_;
+  std::uint64_t random_seed_;
+
+  static std::uint64_t mix(std::uint64_t z) {  // splitmix64's finaliser
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    z ^= z >> 31;
+    return z ? z : 1;
+  }
 };
 
 }  // namespace drover

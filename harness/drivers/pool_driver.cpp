@@ -29,8 +29,7 @@ class SubmitterSession final : public ClientSession {
       : log_(std::move(log)),
         plan_(plan),
         channel_(io, plan.target, plan.timeout),
-        random_state_(0x9E3779B97F4A7C15ULL ^
-                      (std::uint64_t{log_.client()} + 1) * 0xBF58476D1CE4E5B9ULL) {}
+        random_state_(log_.random_seed()) {}
 
   asio::awaitable<void> iterate(std::uint64_t, TimePoint intended_start) override {
     channel_.begin();

@@ -24,7 +24,7 @@ class TcpSession final : public ClientSession {
         channel_(io, plan.target, plan.timeout),
         check_(plan.expectation),
         client_(log_.index_in_fleet()),
-        random_state_(0x9E3779B97F4A7C15ULL ^ (client_ + 1) * 0xBF58476D1CE4E5B9ULL) {}
+        random_state_(log_.random_seed()) {}
 
   asio::awaitable<void> iterate(std::uint64_t seq, TimePoint intended_start) override {
     Outcome outcome = co_await perform(seq);

@@ -32,7 +32,7 @@ class UdpSession final : public ClientSession {
         deadline_(io, plan.timeout),
         check_(plan.expectation),
         client_(log_.index_in_fleet()),
-        random_state_(0x9E3779B97F4A7C15ULL ^ (client_ + 1) * 0xBF58476D1CE4E5B9ULL),
+        random_state_(log_.random_seed()),
         receive_buffer_(plan.receive_size) {
     boost::system::error_code ec;
     socket_.open(plan.target.protocol(), ec);

@@ -38,8 +38,12 @@ struct LoadRun::Worker {
 };
 
 LoadRun::LoadRun(std::vector<FleetPlan> fleets, LoadModel& model, std::size_t slot_count,
-                 std::size_t threads, HistoryLog* history)
-    : fleets_(std::move(fleets)), model_(model), slot_count_(slot_count), history_(history) {
+                 std::size_t threads, HistoryLog* history, std::uint64_t seed)
+    : fleets_(std::move(fleets)),
+      model_(model),
+      slot_count_(slot_count),
+      history_(history),
+      seed_(seed) {
   std::size_t total_clients = 0;
   for (const auto& f : fleets_) total_clients += static_cast<std::size_t>(f.spec->clients);
   threads = std::clamp<std::size_t>(threads, 1, std::max<std::size_t>(total_clients, 1));
@@ -86,7 +90,7 @@ void LoadRun::start() {
       next_worker = (next_worker + 1) % workers_.size();
       auto c = std::make_unique<Client>();
       ClientLog log(w.recorder.get(), records_history ? w.history : nullptr, fleet.first_slot,
-                    client_id, static_cast<std::uint64_t>(i), fleet.spec->name, load_start_);
+                    client_id, static_cast<std::uint64_t>(i), fleet.spec->name, load_start_, seed_);
       c->session = fleet.driver->open(w.io, std::move(log));
       c->pacer = model_.pacer_for(client_id, load_start_);
       c->slot = fleet.first_slot;

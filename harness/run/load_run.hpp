@@ -29,7 +29,7 @@ class LoadRun {
  public:
   // history: where correctness workloads record their events (null: none).
   LoadRun(std::vector<FleetPlan> fleets, LoadModel& model, std::size_t slot_count,
-          std::size_t threads, HistoryLog* history);
+          std::size_t threads, HistoryLog* history, std::uint64_t seed);
   ~LoadRun();
 
   void start();
@@ -59,6 +59,7 @@ class LoadRun {
   LoadModel& model_;
   std::size_t slot_count_;
   HistoryLog* history_;
+  std::uint64_t seed_;
   std::vector<std::unique_ptr<Worker>> workers_;
   std::vector<std::thread> threads_;
   std::atomic<bool> stop_{false};

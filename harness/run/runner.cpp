@@ -121,6 +121,7 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
   run.expect = scenario.expect_violation ? "violation" : "pass";
   run.run_dir = options.run_dir;
   run.started_at = std::chrono::system_clock::now();
+  run.seed = options.seed;
 
   HostPtr host = make_local_host();
   SupervisorOptions supervisor_options{options.run_dir, options.targets_dir, options.env};
@@ -183,7 +184,7 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
   Duration load_duration{};
   TimePoint load_start{};
   {
-    LoadRun load(std::move(plans), *model, slot_count, threads, history.get());
+    LoadRun load(std::move(plans), *model, slot_count, threads, history.get(), options.seed);
     load.start();
     load_start = load.load_start();
     watch_load(load, supervisor, options, model->planned_duration(), run);

@@ -33,6 +33,8 @@ struct RunOptions {
   // Off only to measure what recording costs: history invariants are then
   // not checked at all.
   bool record_history = true;
+  // Where all of the run's randomness (payload filler, task sizes) starts.
+  std::uint64_t seed = 1;
   // Added to every started target's environment; by default
   // DROVER_RUN_DIR=<run_dir>, so every process of a run can be found.
   std::vector<std::pair<std::string, std::string>> env;

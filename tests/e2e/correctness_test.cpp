@@ -83,3 +83,40 @@ TEST(CheckCommand, AFolderThatIsNotARunIsBadInput) {
 
 }  // namespace
 }  // namespace drover::e2e
+
+namespace drover::e2e {
+namespace {
+
+// The submitted tasks (task id and n, from the history), in a stable order.
+std::vector<std::string> submitted_tasks(const fs::path& run_dir) {
+  std::vector<std::string> tasks;
+  std::ifstream in(run_dir / "history.jsonl");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.find("\"type\":\"invoke\",\"f\":\"submit\"") == std::string::npos) continue;
+    tasks.push_back(line.substr(line.find("\"value\":")));
+  }
+  std::sort(tasks.begin(), tasks.end());
+  return tasks;
+}
+
+TEST(Seed, TheSameSeedRepeatsTheRunsRandomChoicesAndAnotherChangesThem) {
+  TempDir dir;
+  fs::path file = fs::path(DROVER_SOURCE_DIR) / "scenarios" / "pool.json";
+  auto run = [&](const char* name, const char* seed) {
+    Finished f =
+        run_drover({"run", file.string(), "--out", (dir.path() / name).string(), "--quiet",
+                    "--seed", seed, "--set", "load.iterations=5", "--set", "load.duration=10s"},
+                   dir.path());
+    EXPECT_EQ(f.exit_code, 0) << f.out << f.err;
+    EXPECT_EQ(read_summary(dir.path() / name)["seed"], std::stoull(seed));
+    return submitted_tasks(dir.path() / name);
+  };
+  auto a = run("a", "42"), b = run("b", "42"), c = run("c", "43");
+  ASSERT_EQ(a.size(), 16u * 5 * 2);  // 16 clients, 5 iterations, 2 tasks each
+  EXPECT_EQ(a, b);
+  EXPECT_NE(a, c);
+}
+
+}  // namespace
+}  // namespace drover::e2e
