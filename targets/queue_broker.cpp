@@ -380,9 +380,7 @@ int main(int argc, char** argv) {
   const Options options = parse_options(argc, argv);
   // Blocked before any thread starts, so they arrive only through signal_fd.
   const sigset_t stop_signals = target::stop_signals();
-  target::set_up_signals(kProgram, stop_signals);
-  const int signal_fd = signalfd(-1, &stop_signals, SFD_NONBLOCK | SFD_CLOEXEC);
-  if (signal_fd < 0) target::die(kProgram, "signalfd");
+  const int signal_fd = target::signal_descriptor(kProgram, stop_signals);
 
   // Non-blocking, so that one readable event can drain the backlog; accepted
   // sockets are blocking, as their threads want.

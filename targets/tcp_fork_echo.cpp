@@ -216,9 +216,7 @@ int main(int argc, char** argv) {
   // --no-reap SIGCHLD stays out of it: its default disposition is to do nothing.
   sigset_t handled = target::stop_signals();
   if (!options.no_reap) sigaddset(&handled, SIGCHLD);
-  target::set_up_signals(kProgram, handled);
-  int signal_fd = signalfd(-1, &handled, SFD_NONBLOCK | SFD_CLOEXEC);
-  if (signal_fd < 0) target::die(kProgram, "signalfd");
+  int signal_fd = target::signal_descriptor(kProgram, handled);
 
   const int listener = listen_on(options);
   target::print_ready("tcp", target::bound_address(kProgram, listener));

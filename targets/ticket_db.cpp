@@ -477,9 +477,7 @@ int main(int argc, char** argv) {
   signal(SIGCHLD, SIG_DFL);
   sigset_t handled = target::stop_signals();
   sigaddset(&handled, SIGCHLD);
-  target::set_up_signals(kProgram, handled);
-  const int signal_fd = signalfd(-1, &handled, SFD_NONBLOCK | SFD_CLOEXEC);
-  if (signal_fd < 0) target::die(kProgram, "signalfd");
+  const int signal_fd = target::signal_descriptor(kProgram, handled);
 
   prepare_file(options);
   const int listener =

@@ -473,9 +473,7 @@ int main(int argc, char** argv) {
   signal(SIGCHLD, SIG_DFL);
   sigset_t handled = target::stop_signals();
   sigaddset(&handled, SIGCHLD);
-  target::set_up_signals(kProgram, handled);
-  const int signal_fd = signalfd(-1, &handled, SFD_NONBLOCK | SFD_CLOEXEC);
-  if (signal_fd < 0) target::die(kProgram, "signalfd");
+  const int signal_fd = target::signal_descriptor(kProgram, handled);
 
   const int listener =
       target::bind_socket(kProgram, target::resolve(kProgram, options, SOCK_STREAM),

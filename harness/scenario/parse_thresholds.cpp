@@ -28,8 +28,8 @@ constexpr Metric kMetrics[] = {
     {"latency.p50", Unit::kDuration}, {"latency.p90", Unit::kDuration},
     {"latency.p99", Unit::kDuration}, {"latency.p999", Unit::kDuration},
     {"latency.max", Unit::kDuration}, {"errors.rate", Unit::kRatio},
-    {"errors.count", Unit::kCount},   {"ops", Unit::kCount}, {"missed_starts", Unit::kCount},
-    {"throughput", Unit::kRate},
+    {"errors.count", Unit::kCount},   {"ops", Unit::kCount},
+    {"missed_starts", Unit::kCount},  {"throughput", Unit::kRate},
 };
 
 std::string_view trim(std::string_view s) {

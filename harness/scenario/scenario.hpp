@@ -152,7 +152,7 @@ struct LoadSpec {
   Duration think_time{0};                        // closed
   std::optional<std::uint64_t> iterations;       // closed: per client
   double rate = 0;                               // open: iterations per second, per fleet
-  int max_inflight = 0;  // open, stages: 0 = no limit beyond the fleet's clients
+  int max_inflight = 0;   // open, stages: 0 = no limit beyond the fleet's clients
   double start_rate = 0;  // stages: the rate at the start of the first stage
   std::vector<Stage> stages;
 };

@@ -1,5 +1,7 @@
 #include "targets/common/target.hpp"
 
+#include <sys/signalfd.h>
+
 #include <arpa/inet.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -145,6 +147,13 @@ sigset_t stop_signals() {
 void set_up_signals(std::string_view program, const sigset_t& taken) {
   signal(SIGPIPE, SIG_IGN);
   if (sigprocmask(SIG_BLOCK, &taken, nullptr) < 0) die(program, "sigprocmask");
+}
+
+int signal_descriptor(std::string_view program, const sigset_t& taken) {
+  set_up_signals(program, taken);
+  int fd = signalfd(-1, &taken, SFD_NONBLOCK | SFD_CLOEXEC);
+  if (fd < 0) die(program, "signalfd");
+  return fd;
 }
 
 }  // namespace drover::target

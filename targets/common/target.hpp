@@ -111,4 +111,8 @@ sigset_t stop_signals();
 // threads inherit the mask.
 void set_up_signals(std::string_view program, const sigset_t& taken);
 
+// set_up_signals, then a non-blocking, close-on-exec signalfd for `taken`,
+// for targets that poll their signals beside their sockets.
+int signal_descriptor(std::string_view program, const sigset_t& taken);
+
 }  // namespace drover::target
