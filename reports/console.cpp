@@ -35,6 +35,7 @@ class ConsoleSink final : public Sink {
     fmt::print(out_, "\n{} {}  {:.1f}s  seed {}  {}\n", bold("drover"), run.scenario,
                run.duration_s, run.seed, run.interrupted ? "(interrupted)" : "");
     if (!run.fleets.empty()) print_table(run);
+    if (run.capacity.searched) print_capacity(run.capacity);
     if (!run.thresholds.empty()) {
       fmt::print(out_, "\n{}\n", bold("thresholds"));
       for (const ThresholdResult& t : run.thresholds) {
@@ -93,6 +94,19 @@ class ConsoleSink final : public Sink {
     }
     if (run.totals.late_replies > 0) {
       fmt::print(out_, "late replies (after their timeout): {}\n", run.totals.late_replies);
+    }
+  }
+
+  void print_capacity(const CapacityResult& c) {
+    fmt::print(out_, "\n{} {}\n", bold("capacity"),
+               c.capacity_per_s > 0
+                   ? fmt::format("{:.0f} ops/s within the objective", c.capacity_per_s)
+                   : std::string("none: the first step already missed the objective"));
+    fmt::print(out_, "  {:>10} {:>10} {:>9} {:>10}  {}\n", "offered/s", "answered/s", "p99",
+               "errors", "");
+    for (const CapacityStep& s : c.curve) {
+      fmt::print(out_, "  {:>10.0f} {:>10.0f} {:>9} {:>10.4g}  {} {}\n", s.offered_per_s,
+                 s.answered_per_s, format_ms(s.p99_ms), s.error_rate, mark(s.ok), s.why);
     }
   }
 

@@ -144,6 +144,20 @@ std::string render_summary_json(const RunResult& run) {
   }
   j["series"] = series;
 
+  if (run.capacity.searched) {
+    ordered_json curve = ordered_json::array();
+    for (const CapacityStep& c : run.capacity.curve) {
+      curve.push_back({{"offered_per_s", round3(c.offered_per_s)},
+                       {"answered_per_s", round3(c.answered_per_s)},
+                       {"p99_ms", round3(c.p99_ms)},
+                       {"error_rate", c.error_rate},
+                       {"missed_starts", c.missed_starts},
+                       {"ok", c.ok},
+                       {"missed", c.why}});
+    }
+    j["capacity"] = {{"capacity_per_s", round3(run.capacity.capacity_per_s)}, {"curve", curve}};
+  }
+
   ordered_json distribution = ordered_json::array();
   for (const Percentile& p : run.distribution) {
     distribution.push_back({{"percentile", p.percentile}, {"ms", round3(p.value_ms)}});

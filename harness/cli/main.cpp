@@ -50,9 +50,10 @@ int validate(const std::string& file, const std::vector<std::string>& sets) {
   const Scenario& s = *parsed.scenario;
   int clients = 0;
   for (const auto& f : s.fleets) clients += f.clients;
-  const char* model = s.load.model == LoadSpec::Model::kClosed ? "closed"
-                      : s.load.model == LoadSpec::Model::kOpen ? "open"
-                                                               : "stages";
+  const char* model = s.load.model == LoadSpec::Model::kClosed   ? "closed"
+                      : s.load.model == LoadSpec::Model::kOpen   ? "open"
+                      : s.load.model == LoadSpec::Model::kStages ? "stages"
+                                                                 : "capacity";
   fmt::print("{}: ok ({} targets, {} fleets, {} clients, {} load for {})\n", file, s.targets.size(),
              s.fleets.size(), clients, model, format_duration(s.load.duration));
   return to_int(ExitCode::kPass);

@@ -104,6 +104,24 @@ struct TargetResult {
   std::vector<std::string> logs;  // paths relative to the run folder
 };
 
+// One step of the capacity search: an offered rate held for a while, and
+// whether the target met the service-level objective at it.
+struct CapacityStep {
+  double offered_per_s = 0;
+  double answered_per_s = 0;  // ok operations per second of the step
+  double p99_ms = 0;
+  double error_rate = 0;
+  std::uint64_t missed_starts = 0;
+  bool ok = false;
+  std::string why;  // the objectives it missed
+};
+
+struct CapacityResult {
+  bool searched = false;
+  double capacity_per_s = 0;  // the highest offered rate that met the objective; 0 if none
+  std::vector<CapacityStep> curve;
+};
+
 enum class Verdict { kPass, kFail, kError };
 
 struct RunResult {
@@ -129,6 +147,7 @@ struct RunResult {
   std::vector<ThresholdResult> thresholds;
   std::vector<InvariantResult> invariants;
   std::vector<TargetResult> targets;
+  CapacityResult capacity;
 };
 
 inline const char* verdict_name(Verdict v) {

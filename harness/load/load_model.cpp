@@ -11,6 +11,7 @@ LoadModelPtr make_load_model(const LoadSpec& spec) {
       return std::make_unique<ClosedLoop>(spec);
     case LoadSpec::Model::kOpen:
     case LoadSpec::Model::kStages:
+    case LoadSpec::Model::kCapacity:  // the runner runs one open model per step
       return std::make_unique<OpenLoop>(spec);
   }
   return nullptr;

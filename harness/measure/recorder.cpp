@@ -24,6 +24,24 @@ void Recorder::roll_to(std::size_t second) {
   current_second_ = second;
 }
 
+void append_recording(Recording& into, const Recording& from, std::size_t second_offset) {
+  if (into.slots.size() < from.slots.size()) into.slots.resize(from.slots.size());
+  for (std::size_t i = 0; i < from.slots.size(); ++i) {
+    into.slots[i].totals += from.slots[i].totals;
+    into.slots[i].latency.merge(from.slots[i].latency);
+  }
+  if (into.seconds.size() < second_offset + from.seconds.size()) {
+    into.seconds.resize(second_offset + from.seconds.size());
+  }
+  for (std::size_t i = 0; i < from.seconds.size(); ++i) {
+    SecondRecording& s = into.seconds[second_offset + i];
+    s.ops += from.seconds[i].ops;
+    s.errors += from.seconds[i].errors;
+    s.latency.insert(s.latency.end(), from.seconds[i].latency.begin(),
+                     from.seconds[i].latency.end());
+  }
+}
+
 void Recorder::merge_into(Recording& into) {
   if (current_ops_ > 0) flush_second();
   if (into.slots.size() < slots_.size()) into.slots.resize(slots_.size());

@@ -35,6 +35,10 @@ struct Recording {
   std::vector<SecondRecording> seconds;  // index = seconds since the load started
 };
 
+// Adds one recording to another, its seconds shifted by second_offset (the
+// capacity search runs its steps one after another).
+void append_recording(Recording& into, const Recording& from, std::size_t second_offset);
+
 class Recorder {
  public:
   Recorder(std::size_t slot_count, TimePoint load_start);

@@ -1,5 +1,6 @@
 #include "harness/run/runner.hpp"
 
+#include <cmath>
 #include <filesystem>
 #include <map>
 #include <thread>
@@ -53,6 +54,56 @@ void watch_load(LoadRun& load, TargetSupervisor& supervisor, const RunOptions& o
       last_progress = now;
       last_ops = status.ops;
     }
+  }
+}
+
+// The capacity search: open-model steps of rising rate, each held for the
+// step duration, until a step misses the objective (or the target dies, or
+// the user interrupts). A step also fails when fewer than 95% of its
+// offered operations were answered: a rate not served is not sustained.
+template <class RunPhase, class MakePlans>
+void search_capacity(const Scenario& scenario, const std::vector<FleetSlots>& slots,
+                     RunPhase& run_phase, std::vector<FleetPlan>& first_plans,
+                     MakePlans& make_plans, std::uint64_t seed, RunResult& run,
+                     Recording& recording, Duration& load_duration) {
+  const LoadSpec& spec = scenario.load;
+  run.capacity.searched = true;
+  std::size_t second_offset = 0;
+  std::uint64_t step_index = 0;
+  for (double rate = spec.from; rate <= spec.to * 1.000001; rate *= spec.factor, ++step_index) {
+    LoadSpec step = spec;
+    step.model = LoadSpec::Model::kOpen;
+    step.rate = rate;
+    step.duration = spec.step_duration;
+    Recording step_recording;
+    auto plans = step_index == 0 ? std::move(first_plans) : make_plans();
+    Duration took = run_phase(step, std::move(plans), seed + step_index, step_recording);
+    load_duration += took;
+    append_recording(recording, step_recording, second_offset);
+    second_offset += static_cast<std::size_t>(std::ceil(to_seconds(took)));
+
+    RunResult figures;
+    fill_figures(figures, step_recording, slots, took);
+    CapacityStep point;
+    point.offered_per_s = rate * static_cast<double>(scenario.fleets.size());
+    point.answered_per_s =
+        static_cast<double>(figures.totals.ok()) / to_seconds(spec.step_duration);
+    point.p99_ms = figures.latency.p99_ms;
+    point.error_rate = figures.totals.error_rate();
+    point.missed_starts = figures.totals.missed_starts;
+    std::vector<std::string> missed;
+    for (const ThresholdResult& t : evaluate_thresholds(spec.slo, figures)) {
+      if (!t.ok) missed.push_back(fmt::format("{} {}", t.metric, t.limit));
+    }
+    if (point.answered_per_s < 0.95 * point.offered_per_s) {
+      missed.push_back(fmt::format("answered {:.0f}/s of {:.0f}/s offered", point.answered_per_s,
+                                   point.offered_per_s));
+    }
+    point.ok = missed.empty();
+    for (const auto& m : missed) point.why += (point.why.empty() ? "" : "; ") + m;
+    run.capacity.curve.push_back(point);
+    if (!point.ok || run.interrupted) break;
+    run.capacity.capacity_per_s = point.offered_per_s;
   }
 }
 
@@ -146,23 +197,34 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
     return fail_infrastructure(e.what());
   }
 
-  std::vector<FleetPlan> plans;
   std::vector<FleetSlots> slots;
   std::size_t slot_count = 0;
   bool wants_history = false;
   std::map<std::string, TargetActivity> activity;  // per target; stable addresses
-  try {
+  // Drivers go to the LoadRun that uses them: the capacity search needs
+  // fresh ones for every step.
+  auto make_plans = [&] {
+    std::vector<FleetPlan> plans;
+    std::size_t slot = 0;
     for (const FleetSpec& fleet : scenario.fleets) {
       const TargetSpec* target = scenario.find_target(fleet.target);
       FleetPlan plan{&fleet,
                      make_driver(fleet, target->protocol, supervisor.address_of(target->name),
                                  activity[target->name]),
-                     slot_count};
-      wants_history = wants_history || plan.driver->records_history();
-      slots.push_back(
-          {fleet.name, fleet.target, fleet.clients, slot_count, plan.driver->op_names()});
-      slot_count += plan.driver->op_names().size();
+                     slot};
+      slot += plan.driver->op_names().size();
       plans.push_back(std::move(plan));
+    }
+    return plans;
+  };
+  std::vector<FleetPlan> plans;
+  try {
+    plans = make_plans();
+    for (const FleetPlan& plan : plans) {
+      wants_history = wants_history || plan.driver->records_history();
+      slots.push_back({plan.spec->name, plan.spec->target, plan.spec->clients, slot_count,
+                       plan.driver->op_names()});
+      slot_count += plan.driver->op_names().size();
     }
   } catch (const std::exception& e) {
     return fail_infrastructure(e.what());
@@ -178,19 +240,33 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
     }
   }
 
-  LoadModelPtr model = make_load_model(scenario.load);
   std::size_t threads = options.threads ? options.threads : std::thread::hardware_concurrency();
   Recording recording;
   Duration load_duration{};
   TimePoint load_start{};
-  {
-    LoadRun load(std::move(plans), *model, slot_count, threads, history.get(), options.seed);
+  // One load phase; clients are closed and gone when it returns, so forking
+  // targets can reap.
+  auto run_phase = [&](const LoadSpec& spec, std::vector<FleetPlan> phase_plans, std::uint64_t seed,
+                       Recording& out) {
+    LoadModelPtr model = make_load_model(spec);
+    LoadRun load(std::move(phase_plans), *model, slot_count, threads, history.get(), seed);
     load.start();
-    load_start = load.load_start();
+    if (load_start == TimePoint{}) load_start = load.load_start();
     watch_load(load, supervisor, options, model->planned_duration(), run);
-    recording = load.finish();
-    load_duration = load.load_end() - load.load_start();
-  }  // clients are closed and gone here, so forking targets can reap
+    out = load.finish();
+    return load.load_end() - load.load_start();
+  };
+
+  if (scenario.load.model == LoadSpec::Model::kCapacity) {
+    try {
+      search_capacity(scenario, slots, run_phase, plans, make_plans, options.seed, run, recording,
+                      load_duration);
+    } catch (const std::exception& e) {
+      return fail_infrastructure(e.what());
+    }
+  } else {
+    load_duration = run_phase(scenario.load, std::move(plans), options.seed, recording);
+  }
 
   fill_figures(run, recording, slots, load_duration);
 

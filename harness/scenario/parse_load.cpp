@@ -23,6 +23,7 @@ constexpr ModelName kModels[] = {
     {"closed", LoadSpec::Model::kClosed},
     {"open", LoadSpec::Model::kOpen},
     {"stages", LoadSpec::Model::kStages},
+    {"capacity", LoadSpec::Model::kCapacity},
 };
 
 std::vector<std::string> model_names() {
@@ -123,6 +124,52 @@ void parse_stages(const ObjectReader& r, LoadSpec& out) {
   read_max_inflight(r, out);
 }
 
+// Steps beyond this many would make a run of hours: a sign of a typo.
+constexpr int kMaxSteps = 100;
+
+void parse_capacity(const ObjectReader& r, ParseContext& ctx, LoadSpec& out) {
+  Problems& problems = r.problems();
+  auto rate = [&](const char* key) -> double {
+    if (const Json* value = r.get(key, Need::kRequired)) {
+      return read_rate(problems, *value, r.at(key), Zero::kRefused).value_or(0);
+    }
+    return 0;
+  };
+  out.from = rate("from");
+  out.to = rate("to");
+  if (out.from > 0 && out.to > 0 && out.to < out.from) {
+    problems.at(r.at("to"), fmt::format("must be at least \"from\" ({})", out.from));
+  }
+  if (const Json* factor = r.get("factor")) {
+    if (factor->is_number() && factor->get<double>() > 1 && factor->get<double>() <= 10) {
+      out.factor = factor->get<double>();
+    } else {
+      problems.at(r.at("factor"), "must be a number above 1, at most 10");
+    }
+  }
+  out.step_duration = r.duration("step_duration", Need::kOptional, Zero::kRefused).value_or(5s);
+  read_max_inflight(r, out);
+  if (const Json* slo = r.get("slo", Need::kRequired)) {
+    parse_thresholds(*slo, ctx, out.slo, r.at("slo"));
+    if (slo->is_object() && slo->empty()) {
+      problems.at(r.at("slo"),
+                  R"(must hold at least one objective, e.g. {"latency.p99": "< 5ms"})");
+    }
+  }
+  int steps = 0;
+  if (out.from > 0 && out.to >= out.from) {
+    for (double rate = out.from; rate <= out.to * 1.000001 && steps <= kMaxSteps;
+         rate *= out.factor) {
+      ++steps;
+    }
+  }
+  if (steps > kMaxSteps) {
+    problems.at(r.at("factor"), fmt::format("from {} to {} would take more than {} steps", out.from,
+                                            out.to, kMaxSteps));
+  }
+  out.duration = out.step_duration * std::max(steps, 1);
+}
+
 }  // namespace
 
 void parse_load(const Json& value, ParseContext& ctx, LoadSpec& out) {
@@ -136,7 +183,7 @@ void parse_load(const Json& value, ParseContext& ctx, LoadSpec& out) {
     // model's, so a misspelt key is still reported.
     ObjectReader r(problems, value, "/load",
                    {"model", "duration", "think_time", "iterations", "rate", "max_inflight",
-                    "stages", "start_rate"});
+                    "stages", "start_rate", "slo", "from", "to", "factor", "step_duration"});
     return;
   }
   out.model = *model;
@@ -154,6 +201,12 @@ void parse_load(const Json& value, ParseContext& ctx, LoadSpec& out) {
     case LoadSpec::Model::kStages: {
       ObjectReader r(problems, value, "/load", {"model", "stages", "start_rate", "max_inflight"});
       if (r.ok()) parse_stages(r, out);
+      return;
+    }
+    case LoadSpec::Model::kCapacity: {
+      ObjectReader r(problems, value, "/load",
+                     {"model", "slo", "from", "to", "factor", "step_duration", "max_inflight"});
+      if (r.ok()) parse_capacity(r, ctx, out);
       return;
     }
   }

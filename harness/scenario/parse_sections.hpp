@@ -58,7 +58,10 @@ struct ParseContext {
 void parse_targets(const Json& value, ParseContext& ctx, std::vector<TargetSpec>& out);
 void parse_fleets(const Json& value, ParseContext& ctx, std::vector<FleetSpec>& out);
 void parse_load(const Json& value, ParseContext& ctx, LoadSpec& out);
-void parse_thresholds(const Json& value, ParseContext& ctx, std::vector<ThresholdSpec>& out);
+// at: where the thresholds are ("/thresholds", or "/load/slo" for the
+// capacity model's service-level objective).
+void parse_thresholds(const Json& value, ParseContext& ctx, std::vector<ThresholdSpec>& out,
+                      const std::string& at = "/thresholds");
 // Every check the run makes: the reference targets' default checks, then the
 // scenario's "checks" (nullptr when it has none), each (invariant, target)
 // once.

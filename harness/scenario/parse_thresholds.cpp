@@ -121,16 +121,17 @@ std::optional<std::string> read_condition(Unit unit, const std::string& written,
 
 }  // namespace
 
-void parse_thresholds(const Json& value, ParseContext& ctx, std::vector<ThresholdSpec>& out) {
+void parse_thresholds(const Json& value, ParseContext& ctx, std::vector<ThresholdSpec>& out,
+                      const std::string& where) {
   Problems& problems = ctx.problems;
   if (!value.is_object()) {
-    problems.at("/thresholds", "must be an object");
+    problems.at(where, "must be an object");
     return;
   }
   std::vector<std::string> metric_names;
   for (const Metric& m : kMetrics) metric_names.emplace_back(m.name);
   for (const auto& [key, condition] : value.items()) {
-    std::string at = child("/thresholds", key);
+    std::string at = child(where, key);
     ThresholdSpec t;
     std::size_t brace = key.find('{');
     t.metric = key.substr(0, brace);

@@ -134,29 +134,6 @@ struct FleetSpec {
   OpSpec op;
 };
 
-// One stage of the stages model: the rate (or, later, the clients) the load
-// ramps to, linearly, by the stage's end.
-struct Stage {
-  Duration duration{};
-  double target = 0;
-};
-
-struct LoadSpec {
-  enum class Model {
-    kClosed,  // N clients, each starting its next iteration when the last ended
-    kOpen,    // arrivals on a fixed schedule per fleet, regardless of replies
-    kStages,  // the open model with a rate ramping linearly stage by stage
-  };
-  Model model = Model::kClosed;
-  Duration duration = std::chrono::seconds(10);  // for stages: the sum of the stages
-  Duration think_time{0};                        // closed
-  std::optional<std::uint64_t> iterations;       // closed: per client
-  double rate = 0;                               // open: iterations per second, per fleet
-  int max_inflight = 0;   // open, stages: 0 = no limit beyond the fleet's clients
-  double start_rate = 0;  // stages: the rate at the start of the first stage
-  std::vector<Stage> stages;
-};
-
 enum class Comparison { kLess, kLessEqual, kGreater, kGreaterEqual };
 
 inline const char* comparison_text(Comparison c) {
@@ -179,6 +156,35 @@ struct ThresholdSpec {
   Comparison comparison = Comparison::kLess;
   double limit = 0;  // in the metric's unit: ms for latency, ratio, ops/s, count
   std::string text;  // as written: "< 20ms"
+};
+
+// One stage of the stages model: the rate (or, later, the clients) the load
+// ramps to, linearly, by the stage's end.
+struct Stage {
+  Duration duration{};
+  double target = 0;
+};
+
+struct LoadSpec {
+  enum class Model {
+    kClosed,    // N clients, each starting its next iteration when the last ended
+    kOpen,      // arrivals on a fixed schedule per fleet, regardless of replies
+    kStages,    // the open model with a rate ramping linearly stage by stage
+    kCapacity,  // open-model steps of rising rate until the SLO fails
+  };
+  Model model = Model::kClosed;
+  Duration duration = std::chrono::seconds(10);  // for stages: the sum of the stages
+  Duration think_time{0};                        // closed
+  std::optional<std::uint64_t> iterations;       // closed: per client
+  double rate = 0;                               // open: iterations per second, per fleet
+  int max_inflight = 0;   // open, stages: 0 = no limit beyond the fleet's clients
+  double start_rate = 0;  // stages: the rate at the start of the first stage
+  std::vector<Stage> stages;
+  // capacity: rates from, from*factor, ... up to `to`, each held for
+  // step_duration; the capacity is the highest rate whose step met the slo.
+  double from = 0, to = 0, factor = 2;
+  Duration step_duration = std::chrono::seconds(5);
+  std::vector<ThresholdSpec> slo;
 };
 
 // An invariant checked on a target: the reference target's defaults (e.g.

@@ -115,3 +115,30 @@ TEST_F(OpenLoopTest, StartsThatFindNoIdleClientAreCountedAndCanBeThresholded) {
 
 }  // namespace
 }  // namespace drover::e2e
+
+namespace drover::e2e {
+namespace {
+
+// The question the classic UDP lesson leaves open, answered for both of
+// udp_echo's models: at what rate does each stop meeting the objective?
+TEST(CapacityTest, TheFinderReportsACapacityForEachModelAndWorkersSustainMore) {
+  TempDir dir;
+  fs::path file = fs::path(DROVER_SOURCE_DIR) / "scenarios" / "udp-capacity.json";
+  auto capacity = [&](const char* model) {
+    fs::path out = dir.path() / model;
+    Finished f = run_drover({"run", file.string(), "--out", out.string(), "--quiet", "--set",
+                             std::string("targets.echo.args.model=") + model},
+                            dir.path(), seconds(120));
+    EXPECT_EQ(f.exit_code, 0) << f.out << f.err;
+    json s = read_summary(out);
+    EXPECT_GE(s["capacity"]["curve"].size(), 1u) << f.out;
+    return s["capacity"]["capacity_per_s"].get<double>();
+  };
+  double workers = capacity("workers");
+  double per_datagram = capacity("thread-per-datagram");
+  EXPECT_GT(per_datagram, 0);
+  EXPECT_GT(workers, per_datagram);
+}
+
+}  // namespace
+}  // namespace drover::e2e

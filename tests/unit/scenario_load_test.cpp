@@ -197,14 +197,16 @@ TEST(ScenarioLoad, StagesTooLongInTotal) {
 }
 
 TEST(ScenarioLoad, UnknownModel) {
-  EXPECT_THAT(errors_of(R"({"model": "opn", "rate": 5})"),
-              ElementsAre(R"(/load/model: unknown model "opn" (known: closed, open, stages))"));
+  EXPECT_THAT(
+      errors_of(R"({"model": "opn", "rate": 5})"),
+      ElementsAre(R"(/load/model: unknown model "opn" (known: closed, open, stages, capacity))"));
   EXPECT_THAT(errors_of(R"({"model": 2})"),
-              ElementsAre(R"(/load/model: must be "closed", "open" or "stages")"));
+              ElementsAre(R"(/load/model: must be "closed", "open", "stages" or "capacity")"));
   // The model is unknown, but a key no model has is still reported.
-  EXPECT_THAT(errors_of(R"({"model": "ramp", "durtion": "1s"})"),
-              ElementsAre(R"(/load/model: unknown model "ramp" (known: closed, open, stages))",
-                          R"(/load/durtion: unknown key (did you mean "duration"?))"));
+  EXPECT_THAT(
+      errors_of(R"({"model": "ramp", "durtion": "1s"})"),
+      ElementsAre(R"(/load/model: unknown model "ramp" (known: closed, open, stages, capacity))",
+                  R"(/load/durtion: unknown key (did you mean "duration"?))"));
 }
 
 TEST(ScenarioLoad, NotAnObject) {

@@ -348,8 +348,9 @@ TEST(ScenarioErrors, Durations) {
 
 TEST(ScenarioErrors, UnknownLoadModel) {
   std::string text = scenario(kTargets, kFleet, "", R"({"model": "opn"})");
-  EXPECT_THAT(errors_of(text),
-              ElementsAre(R"(/load/model: unknown model "opn" (known: closed, open, stages))"));
+  EXPECT_THAT(
+      errors_of(text),
+      ElementsAre(R"(/load/model: unknown model "opn" (known: closed, open, stages, capacity))"));
 }
 
 TEST(ScenarioErrors, UndefinedTarget) {
