@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "tests/e2e/queue_client.hpp"
+#include "tests/e2e/running_target.hpp"
 #include "tests/e2e/targets_net.hpp"
 #include "tests/e2e/targets_process.hpp"
 
@@ -28,25 +29,10 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// queue_broker started with flags, its READY line read (3 s at most).
-class Broker {
+// queue_broker started with flags, its READY line read.
+class Broker : public RunningTarget {
  public:
-  explicit Broker(const std::vector<std::string>& flags) {
-    std::vector<std::string> argv{std::string(DROVER_TARGETS_DIR) + "/queue_broker"};
-    argv.insert(argv.end(), flags.begin(), flags.end());
-    process_ = std::make_unique<TestProcess>(argv);
-    ready_line_ = process_->read_line(3000ms).value_or("(no line)");
-    endpoint_ = parse_ready(ready_line_, "tcp");
-  }
-  bool ready() const { return endpoint_.has_value(); }
-  std::string said() { return "stdout: " + ready_line_ + "\nstderr: " + process_->stderr_text(); }
-  const Endpoint& endpoint() const { return *endpoint_; }
-  TestProcess& process() { return *process_; }
-
- private:
-  std::unique_ptr<TestProcess> process_;
-  std::string ready_line_;
-  std::optional<Endpoint> endpoint_;
+  explicit Broker(const std::vector<std::string>& flags) : RunningTarget("queue_broker", flags) {}
 };
 
 #define START_BROKER(name, ...) \

@@ -24,6 +24,7 @@
 #include <thread>
 #include <vector>
 
+#include "tests/e2e/running_target.hpp"
 #include "tests/e2e/targets_net.hpp"
 #include "tests/e2e/targets_process.hpp"
 #include "tests/e2e/tickets_client.hpp"
@@ -73,29 +74,21 @@ long long file_count(const std::string& path) {
 }
 
 // ticket_db started on a free port with its file in `folder`, READY read.
-class TicketDb {
+class TicketDb : public RunningTarget {
  public:
-  TicketDb(const TempFolder& folder, std::vector<std::string> flags) {
-    std::vector<std::string> argv{std::string(DROVER_TARGETS_DIR) + "/ticket_db", "--file",
-                                  folder.file("tickets.json")};
-    argv.insert(argv.end(), flags.begin(), flags.end());
-    process_ = std::make_unique<TestProcess>(argv);
-    ready_line_ = process_->read_line(3000ms).value_or("(no line)");
-    endpoint_ = parse_ready(ready_line_, "tcp");
-  }
-  bool ready() const { return endpoint_.has_value(); }
-  std::string said() { return "stdout: " + ready_line_ + "\nstderr: " + process_->stderr_text(); }
-  const Endpoint& endpoint() const { return *endpoint_; }
-  TestProcess& process() { return *process_; }
+  TicketDb(const TempFolder& folder, std::vector<std::string> flags)
+      : RunningTarget("ticket_db", with_file(folder, std::move(flags))) {}
   std::optional<std::string> ask(const std::string& line) {
     TicketsClient client(endpoint(), 1000ms);
     return client.request(line, 3000ms);
   }
 
  private:
-  std::unique_ptr<TestProcess> process_;
-  std::string ready_line_;
-  std::optional<Endpoint> endpoint_;
+  static std::vector<std::string> with_file(const TempFolder& folder,
+                                            std::vector<std::string> flags) {
+    flags.insert(flags.begin(), {"--file", folder.file("tickets.json")});
+    return flags;
+  }
 };
 
 // True once no process of group `pgid` is left, zombies included: they were

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "tests/e2e/pool_client.hpp"
+#include "tests/e2e/running_target.hpp"
 #include "tests/e2e/targets_net.hpp"
 #include "tests/e2e/targets_process.hpp"
 
@@ -44,34 +45,18 @@ bool gone(pid_t pid) {
   return !reading_proc([&] { return process_state(pid); });
 }
 
-// worker_pool started with flags, its READY line read (3 s at most).
-class Pool {
+// worker_pool started with flags, its READY line read.
+class Pool : public RunningTarget {
  public:
-  explicit Pool(const std::vector<std::string>& flags) {
-    std::vector<std::string> argv{std::string(DROVER_TARGETS_DIR) + "/worker_pool"};
-    argv.insert(argv.end(), flags.begin(), flags.end());
-    process_ = std::make_unique<TestProcess>(argv);
-    ready_line_ = process_->read_line(3000ms).value_or("(no line)");
-    endpoint_ = parse_ready(ready_line_, "tcp");
-  }
-  bool ready() const { return endpoint_.has_value(); }
-  std::string said() { return "stdout: " + ready_line_ + "\nstderr: " + process_->stderr_text(); }
-  const Endpoint& endpoint() const { return *endpoint_; }
-  TestProcess& process() { return *process_; }
-  pid_t pid() const { return process_->pid(); }
+  explicit Pool(const std::vector<std::string>& flags) : RunningTarget("worker_pool", flags) {}
 
   // The live (not zombie) workers.
   std::set<pid_t> workers() const {
     std::set<pid_t> pids;
-    for (const auto& c : reading_proc([&] { return children_of(process_->pid()); }))
+    for (const auto& c : reading_proc([&] { return children_of(pid()); }))
       if (c.state != 'Z') pids.insert(c.pid);
     return pids;
   }
-
- private:
-  std::unique_ptr<TestProcess> process_;
-  std::string ready_line_;
-  std::optional<Endpoint> endpoint_;
 };
 
 std::int64_t monotonic_us() {
