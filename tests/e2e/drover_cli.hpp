@@ -19,6 +19,7 @@
 #include <nlohmann/json.hpp>
 
 #include "harness/process/proc_table.hpp"
+#include "tests/temp_dir.hpp"
 
 namespace drover::e2e {
 
@@ -31,26 +32,7 @@ inline std::string read_file(const fs::path& path) {
   return s.str();
 }
 
-// A fresh folder per test, removed at the end.
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "drover-e2e-XXXXXX").string();
-    path_ = mkdtemp(pattern.data());
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  const fs::path& path() const { return path_; }
-  fs::path write(const std::string& name, const std::string& text) const {
-    std::ofstream(path_ / name) << text;
-    return path_ / name;
-  }
-
- private:
-  fs::path path_;
-};
+using TempDir = test_files::TempDir;
 
 struct Finished {
   int exit_code = -1;  // -1: killed by a signal

@@ -19,6 +19,7 @@
 
 #include "harness/process/host.hpp"
 #include "harness/process/proc_table.hpp"
+#include "tests/temp_dir.hpp"
 
 namespace drover {
 namespace {
@@ -28,23 +29,7 @@ using namespace std::chrono_literals;
 
 constexpr const char* kMarkerVar = "DROVER_TEST_MARKER";
 
-// A fresh folder under /tmp, removed with everything in it.
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "drover-host-XXXXXX").string();
-    if (!::mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
+using TempDir = test_files::TempDir;
 
 // Kills every process still carrying this test's marker, and reaps those
 // that are children of the test.

@@ -25,6 +25,7 @@
 #include "harness/process/output_capture.hpp"
 #include "harness/process/proc_table.hpp"
 #include "harness/process/supervisor.hpp"
+#include "tests/temp_dir.hpp"
 
 namespace drover {
 namespace {
@@ -37,22 +38,7 @@ const fs::path kData = fs::path(DROVER_SOURCE_DIR) / "tests" / "data" / "process
 // Debian's python3: a python first in PATH may be a slow shim.
 constexpr const char* kPython = "/usr/bin/python3";
 
-class TempDir {
- public:
-  explicit TempDir(const char* prefix) {
-    std::string pattern = (fs::temp_directory_path() / (std::string(prefix) + "XXXXXX")).string();
-    if (!::mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
+using TempDir = test_files::TempDir;
 
 // SIGKILLs every process still marked with this run folder.
 class RunMarkerGuard {
