@@ -17,14 +17,14 @@ class ClientLog {
  public:
   ClientLog(Recorder* recorder, HistoryLog::Buffer* history, std::size_t first_slot,
             std::uint32_t client, std::uint64_t index_in_fleet, std::string fleet,
-            TimePoint load_start, std::uint64_t seed = 0)
+            const TimePoint& load_start, std::uint64_t seed = 0)
       : recorder_(recorder),
         history_(history),
         first_slot_(first_slot),
         client_(client),
         index_in_fleet_(index_in_fleet),
         fleet_(std::move(fleet)),
-        load_start_(load_start),
+        load_start_(&load_start),
         random_seed_(mix(seed ^ (std::uint64_t{client} + 1) * 0x9E3779B97F4A7C15ULL)) {}
 
   // The op_index-th operation of the driver ended with outcome.
@@ -37,7 +37,7 @@ class ClientLog {
 
   void event(EventType type, const char* f, EventValue value) {
     if (!history_) return;
-    auto t = std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - load_start_);
+    auto t = std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - *load_start_);
     history_->record({static_cast<std::uint64_t>(t.count() < 0 ? 0 : t.count()), client_, type,
                       fleet_, f, std::move(value)});
   }
@@ -56,7 +56,7 @@ class ClientLog {
   std::uint32_t client_;
   std::uint64_t index_in_fleet_;
   std::string fleet_;
-  TimePoint load_start_;
+  const TimePoint* load_start_;  // read when recording, as Recorder does
   std::uint64_t random_seed_;
 
   static std::uint64_t mix(std::uint64_t z) {  // splitmix64's finaliser

@@ -2,8 +2,8 @@
 
 namespace drover {
 
-Recorder::Recorder(std::size_t slot_count, TimePoint load_start)
-    : slots_(slot_count), load_start_(load_start) {}
+Recorder::Recorder(std::size_t slot_count, const TimePoint& load_start)
+    : slots_(slot_count), load_start_(&load_start) {}
 
 void Recorder::flush_second() {
   if (seconds_.size() <= current_second_) seconds_.resize(current_second_ + 1);

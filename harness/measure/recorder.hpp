@@ -41,7 +41,9 @@ void append_recording(Recording& into, const Recording& from, std::size_t second
 
 class Recorder {
  public:
-  Recorder(std::size_t slot_count, TimePoint load_start);
+  // load_start is read on every record, not copied: whoever owns it may set
+  // it once everything is ready, before the first operation is recorded.
+  Recorder(std::size_t slot_count, const TimePoint& load_start);
 
   // latency is measured from the operation's intended start; finished is
   // when its outcome was known.
@@ -52,7 +54,7 @@ class Recorder {
     auto nanos = static_cast<std::uint64_t>(latency.count() < 0 ? 0 : latency.count());
     if (answered) s.latency.record(nanos);
 
-    auto second = static_cast<std::size_t>((finished - load_start_) / std::chrono::seconds(1));
+    auto second = static_cast<std::size_t>((finished - *load_start_) / std::chrono::seconds(1));
     if (second != current_second_) roll_to(second);
     ++current_ops_;
     if (answered) current_latency_.record(nanos);
@@ -86,7 +88,7 @@ class Recorder {
   void flush_second();
 
   std::vector<SlotRecording> slots_;
-  TimePoint load_start_;
+  const TimePoint* load_start_;
   std::size_t current_second_ = 0;
   std::uint64_t current_ops_ = 0;
   std::uint64_t current_errors_ = 0;

@@ -14,6 +14,7 @@ constexpr auto kDrainLimit = std::chrono::seconds(30);
 struct LoadRun::Client {
   ClientSessionPtr session;
   ClientPacerPtr pacer;
+  std::uint32_t id = 0;
   std::size_t slot = 0;
 };
 
@@ -58,7 +59,9 @@ LoadRun::~LoadRun() {
 }
 
 void LoadRun::start() {
-  load_start_ = Clock::now();
+  // Recorders and client logs read load_start_, set below once every client
+  // is open: opening hundreds of sessions takes milliseconds that must not
+  // count as latency of the first operations.
   for (auto& w : workers_) {
     w->recorder = std::make_unique<Recorder>(slot_count_, load_start_);
     if (history_) w->history = &history_->new_buffer();
@@ -76,8 +79,6 @@ void LoadRun::start() {
       for (std::size_t t = 0; t < workers_.size(); ++t) {
         auto share = std::make_unique<FleetShare>();
         share->slot = fleet.first_slot;
-        share->schedule =
-            std::make_unique<ArrivalSchedule>(*arrivals, load_start_, t, workers_.size());
         std::size_t limit = model_.max_inflight() > 0
                                 ? static_cast<std::size_t>(model_.max_inflight())
                                 : static_cast<std::size_t>(fleet.spec->clients);
@@ -92,7 +93,7 @@ void LoadRun::start() {
       ClientLog log(w.recorder.get(), records_history ? w.history : nullptr, fleet.first_slot,
                     client_id, static_cast<std::uint64_t>(i), fleet.spec->name, load_start_, seed_);
       c->session = fleet.driver->open(w.io, std::move(log));
-      c->pacer = model_.pacer_for(client_id, load_start_);
+      c->id = client_id;
       c->slot = fleet.first_slot;
       if (arrivals) {
         FleetShare& share = *w.shares.back();
@@ -101,6 +102,15 @@ void LoadRun::start() {
       }
       w.clients.push_back(std::move(c));
     }
+  }
+  load_start_ = Clock::now();
+  for (std::size_t t = 0; t < workers_.size(); ++t) {
+    // Thread t serves share t of every fleet's arrivals.
+    for (auto& share : workers_[t]->shares) {
+      share->schedule =
+          std::make_unique<ArrivalSchedule>(*arrivals, load_start_, t, workers_.size());
+    }
+    for (auto& c : workers_[t]->clients) c->pacer = model_.pacer_for(c->id, load_start_);
   }
   running_threads_ = workers_.size();
   for (auto& worker : workers_) {
