@@ -60,4 +60,20 @@ double RateProfile::rate_at(double t) const {
   return 0;
 }
 
+std::optional<double> RateProfile::first_time_above(double level, double t) const {
+  for (const Segment& s : segments_) {
+    if (s.end_s < t) continue;
+    double from = std::max(t, s.start_s);
+    double d = s.end_s - s.start_s;
+    double at_from = d > 0 ? s.from + (s.to - s.from) * (from - s.start_s) / d : s.to;
+    if (at_from > level) return from;
+    if (s.to > level && s.to > at_from) {
+      // Rising through level inside the segment: just past the crossing.
+      double crossing = s.start_s + (level - s.from) / (s.to - s.from) * d;
+      return std::nextafter(std::max(crossing, from), s.end_s);
+    }
+  }
+  return std::nullopt;
+}
+
 }  // namespace drover

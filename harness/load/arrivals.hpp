@@ -34,6 +34,10 @@ class RateProfile {
   std::optional<double> time_of(double n) const;
   // The rate at t seconds.
   double rate_at(double t) const;
+  // The earliest time from t on at which the rate is above level, or
+  // nullopt if it never is before the end. The closed model's stages use a
+  // profile as a client count over time: client k runs while it is above k.
+  std::optional<double> first_time_above(double level, double t) const;
 
  private:
   std::vector<Segment> segments_;

@@ -3,7 +3,13 @@
 // done its iterations. A slow server therefore receives less load: the
 // closed loop measures what clients experience, not what an open arrival
 // rate would (that is the open model's job).
+//
+// With stages, the number of active clients of each fleet ramps linearly
+// stage by stage (k6's ramping VUs): client k of a fleet starts iterations
+// only while the count is above k, and waits, idle, while it is not.
 #pragma once
+
+#include <optional>
 
 #include "harness/load/load_model.hpp"
 
@@ -11,12 +17,13 @@ namespace drover {
 
 class ClosedLoop final : public LoadModel {
  public:
-  explicit ClosedLoop(const LoadSpec& spec) : spec_(spec) {}
-  ClientPacerPtr pacer_for(std::size_t client_index, TimePoint load_start) override;
+  explicit ClosedLoop(const LoadSpec& spec);
+  ClientPacerPtr pacer_for(std::size_t index_in_fleet, TimePoint load_start) override;
   Duration planned_duration() const override { return spec_.duration; }
 
  private:
   LoadSpec spec_;
+  std::optional<RateProfile> clients_;  // with stages: active clients over time
 };
 
 }  // namespace drover

@@ -27,7 +27,8 @@ class LoadModel {
   virtual ~LoadModel() = default;
   // Closed models pace each client; open models instead give a schedule of
   // arrivals per fleet (arrivals()), served by whichever client is idle.
-  virtual ClientPacerPtr pacer_for(std::size_t client_index, TimePoint load_start) = 0;
+  // index_in_fleet: the client's place in its fleet, from 0.
+  virtual ClientPacerPtr pacer_for(std::size_t index_in_fleet, TimePoint load_start) = 0;
   virtual const RateProfile* arrivals() const { return nullptr; }
   // Open models: the most iterations of one fleet outstanding at once (0:
   // as many as the fleet has clients).

@@ -14,7 +14,7 @@ constexpr auto kDrainLimit = std::chrono::seconds(30);
 struct LoadRun::Client {
   ClientSessionPtr session;
   ClientPacerPtr pacer;
-  std::uint32_t id = 0;
+  std::size_t index_in_fleet = 0;
   std::size_t slot = 0;
 };
 
@@ -93,7 +93,7 @@ void LoadRun::start() {
       ClientLog log(w.recorder.get(), records_history ? w.history : nullptr, fleet.first_slot,
                     client_id, static_cast<std::uint64_t>(i), fleet.spec->name, load_start_, seed_);
       c->session = fleet.driver->open(w.io, std::move(log));
-      c->id = client_id;
+      c->index_in_fleet = static_cast<std::size_t>(i);
       c->slot = fleet.first_slot;
       if (arrivals) {
         FleetShare& share = *w.shares.back();
@@ -110,7 +110,8 @@ void LoadRun::start() {
       share->schedule =
           std::make_unique<ArrivalSchedule>(*arrivals, load_start_, t, workers_.size());
     }
-    for (auto& c : workers_[t]->clients) c->pacer = model_.pacer_for(c->id, load_start_);
+    for (auto& c : workers_[t]->clients)
+      c->pacer = model_.pacer_for(c->index_in_fleet, load_start_);
   }
   running_threads_ = workers_.size();
   for (auto& worker : workers_) {

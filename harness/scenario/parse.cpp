@@ -103,6 +103,22 @@ class PathTracker {
   std::vector<Frame> frames_;
 };
 
+// A closed-model stage runs at most each fleet's clients: a stage asking for
+// more would be silently capped, so it is an error naming both.
+void check_stage_clients(const Scenario& s, scenario_json::Problems& problems) {
+  if (s.load.model != LoadSpec::Model::kClosed || s.load.stages.empty()) return;
+  for (std::size_t k = 0; k < s.load.stages.size(); ++k) {
+    for (std::size_t f = 0; f < s.fleets.size(); ++f) {
+      if (s.load.stages[k].target > s.fleets[f].clients) {
+        problems.at(fmt::format("/load/stages/{}/clients", k),
+                    fmt::format("fleet \"{}\" has only {} clients (raise /fleets/{}/clients)",
+                                s.fleets[f].name, s.fleets[f].clients, f));
+        break;
+      }
+    }
+  }
+}
+
 std::optional<Json> read_json(std::string_view text, const std::string& file, Problems& problems) {
   PathTracker tracker(problems);
   try {
@@ -162,6 +178,7 @@ void parse_document(const Json& doc, ParseContext& ctx, Scenario& s) {
   }
   if (const Json* load = r.get("load", scenario_json::Need::kRequired)) {
     scenario_json::parse_load(*load, ctx, s.load);
+    check_stage_clients(s, problems);
   }
   if (const Json* thresholds = r.get("thresholds")) {
     scenario_json::parse_thresholds(*thresholds, ctx, s.thresholds);

@@ -14,6 +14,7 @@ using namespace std::chrono_literals;
 
 constexpr std::int64_t kMaxRate = 10'000'000;  // iterations per second, per fleet
 constexpr std::int64_t kMaxInflight = 1'000'000;
+constexpr std::int64_t kMaxStageClients = 100'000;  // as a fleet's clients
 
 struct ModelName {
   const char* name;
@@ -64,12 +65,77 @@ void read_max_inflight(const ObjectReader& r, LoadSpec& out) {
       r.positive_integer("max_inflight", Need::kOptional, kMaxInflight).value_or(0));
 }
 
+// A client count a closed-model stage ramps to: a whole number from 0.
+std::optional<double> read_clients(Problems& problems, const Json& value,
+                                   const std::string& pointer) {
+  if (value.is_number_integer() && value.get<std::int64_t>() >= 0 &&
+      value.get<std::int64_t>() <= kMaxStageClients) {
+    return static_cast<double>(value.get<std::int64_t>());
+  }
+  problems.at(pointer, fmt::format("must be a whole number from 0 to {}", kMaxStageClients));
+  return std::nullopt;
+}
+
+// "stages": [{"duration": ..., level_key: ...}], the level read by
+// read_level; out.duration becomes their sum.
+template <class ReadLevel>
+void parse_stage_list(const ObjectReader& r, LoadSpec& out, const char* level_key,
+                      ReadLevel read_level) {
+  Problems& problems = r.problems();
+  const std::string at = r.at("stages");
+  out.duration = 0s;
+  const Json* stages = r.get("stages");
+  if (!stages->is_array()) {
+    problems.at(
+        at, fmt::format(R"(must be an array of stages, e.g. [{{"duration": "30s", "{}": 100}}])",
+                        level_key));
+  } else if (stages->empty()) {
+    problems.at(at, "must list at least one stage");
+  }
+  bool too_long = false;
+  for (std::size_t i = 0; stages->is_array() && i < stages->size(); ++i) {
+    ObjectReader s(problems, (*stages)[i], child(at, i), {"duration", level_key});
+    if (!s.ok()) continue;
+    Stage stage;
+    stage.duration = s.duration("duration", Need::kRequired, Zero::kRefused).value_or(0s);
+    if (const Json* level = s.get(level_key, Need::kRequired)) {
+      stage.target = read_level(problems, *level, s.at(level_key)).value_or(0);
+    }
+    // Durations parse up to the largest Duration, so their sum can overflow.
+    if (stage.duration > Duration::max() - out.duration) {
+      too_long = true;
+    } else {
+      out.duration += stage.duration;
+    }
+    out.stages.push_back(stage);
+  }
+  if (too_long) {
+    problems.at(
+        at, fmt::format("the stages add up to more than {}h",
+                        std::chrono::duration_cast<std::chrono::hours>(Duration::max()).count()));
+  }
+}
+
 void parse_closed(const ObjectReader& r, LoadSpec& out) {
-  out.duration = r.duration("duration", Need::kOptional, Zero::kRefused).value_or(10s);
   out.think_time = r.duration("think_time", Need::kOptional, Zero::kAllowed).value_or(0ms);
   if (auto n = r.positive_integer("iterations", Need::kOptional,
                                   std::numeric_limits<std::int64_t>::max())) {
     out.iterations = static_cast<std::uint64_t>(*n);
+  }
+  if (!r.has("stages")) {
+    out.duration = r.duration("duration", Need::kOptional, Zero::kRefused).value_or(10s);
+    if (r.has("start_clients")) {
+      r.problems().at(r.at("start_clients"), "only with \"stages\"");
+    }
+    return;
+  }
+  if (r.has("duration")) {
+    r.problems().at(r.at("duration"),
+                    "not with \"stages\": the run lasts the sum of the stages' durations");
+  }
+  parse_stage_list(r, out, "clients", read_clients);
+  if (const Json* start = r.get("start_clients")) {
+    out.start_clients = read_clients(r.problems(), *start, r.at("start_clients")).value_or(0);
   }
 }
 
@@ -85,38 +151,12 @@ void parse_open(const ObjectReader& r, LoadSpec& out) {
 
 void parse_stages(const ObjectReader& r, LoadSpec& out) {
   Problems& problems = r.problems();
-  const std::string at = r.at("stages");
-  out.duration = 0s;
-  if (const Json* stages = r.get("stages")) {
-    if (!stages->is_array()) {
-      problems.at(at, R"(must be an array of stages, e.g. [{"duration": "30s", "rate": 100}])");
-    } else if (stages->empty()) {
-      problems.at(at, "must list at least one stage");
-    }
-    bool too_long = false;
-    for (std::size_t i = 0; stages->is_array() && i < stages->size(); ++i) {
-      ObjectReader s(problems, (*stages)[i], child(at, i), {"duration", "rate"});
-      if (!s.ok()) continue;
-      Stage stage;
-      stage.duration = s.duration("duration", Need::kRequired, Zero::kRefused).value_or(0s);
-      if (const Json* rate = s.get("rate", Need::kRequired)) {
-        stage.target = read_rate(problems, *rate, s.at("rate"), Zero::kAllowed).value_or(0);
-      }
-      // Durations parse up to the largest Duration, so their sum can overflow.
-      if (stage.duration > Duration::max() - out.duration) {
-        too_long = true;
-      } else {
-        out.duration += stage.duration;
-      }
-      out.stages.push_back(stage);
-    }
-    if (too_long) {
-      problems.at(
-          at, fmt::format("the stages add up to more than {}h",
-                          std::chrono::duration_cast<std::chrono::hours>(Duration::max()).count()));
-    }
+  if (r.has("stages")) {
+    parse_stage_list(r, out, "rate", [](Problems& p, const Json& value, const std::string& at) {
+      return read_rate(p, value, at, Zero::kAllowed);
+    });
   } else {
-    problems.at(at, "required for the stages model");
+    problems.at(r.at("stages"), "required for the stages model");
   }
   if (const Json* start = r.get("start_rate")) {
     out.start_rate = read_rate(problems, *start, r.at("start_rate"), Zero::kAllowed).value_or(0);
@@ -181,15 +221,17 @@ void parse_load(const Json& value, ParseContext& ctx, LoadSpec& out) {
   if (!model) {
     // Which keys belong depends on the model: judge them against every
     // model's, so a misspelt key is still reported.
-    ObjectReader r(problems, value, "/load",
-                   {"model", "duration", "think_time", "iterations", "rate", "max_inflight",
-                    "stages", "start_rate", "slo", "from", "to", "factor", "step_duration"});
+    ObjectReader r(
+        problems, value, "/load",
+        {"model", "duration", "think_time", "iterations", "rate", "max_inflight", "stages",
+         "start_rate", "start_clients", "slo", "from", "to", "factor", "step_duration"});
     return;
   }
   out.model = *model;
   switch (*model) {
     case LoadSpec::Model::kClosed: {
-      ObjectReader r(problems, value, "/load", {"model", "duration", "think_time", "iterations"});
+      ObjectReader r(problems, value, "/load",
+                     {"model", "duration", "think_time", "iterations", "stages", "start_clients"});
       if (r.ok()) parse_closed(r, out);
       return;
     }

@@ -158,8 +158,9 @@ struct ThresholdSpec {
   std::string text;  // as written: "< 20ms"
 };
 
-// One stage of the stages model: the rate (or, later, the clients) the load
-// ramps to, linearly, by the stage's end.
+// One stage: the arrival rate (stages model) or the number of active
+// clients per fleet (closed model) the load ramps to, linearly, by the
+// stage's end.
 struct Stage {
   Duration duration{};
   double target = 0;
@@ -176,6 +177,9 @@ struct LoadSpec {
   Duration duration = std::chrono::seconds(10);  // for stages: the sum of the stages
   Duration think_time{0};                        // closed
   std::optional<std::uint64_t> iterations;       // closed: per client
+  // closed with stages: client k of a fleet runs while the stages' client
+  // count is above k, ramping from start_clients; duration is their sum.
+  double start_clients = 0;
   double rate = 0;                               // open: iterations per second, per fleet
   int max_inflight = 0;   // open, stages: 0 = no limit beyond the fleet's clients
   double start_rate = 0;  // stages: the rate at the start of the first stage

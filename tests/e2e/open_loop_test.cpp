@@ -97,6 +97,28 @@ TEST_F(OpenLoopTest, TheStagesRampIsFollowedSecondBySecond) {
   }
 }
 
+// The closed model's stages ramp the number of active clients: with a
+// think time that sets each client's pace, each second's operations follow
+// the client count, measured against the plateau (seconds 2 and 3, 20
+// clients): a quarter of it while ramping 0 to 10, three quarters while
+// ramping 10 to 20, half while ramping down from 20 to 0.
+TEST_F(OpenLoopTest, TheClosedModelsClientStagesAreFollowedSecondBySecond) {
+  Finished f = run(udp_scenario(20, R"({"model": "closed", "think_time": "50ms",
+      "stages": [{"duration": "2s", "clients": 20}, {"duration": "2s", "clients": 20},
+                 {"duration": "1s", "clients": 0}]})",
+                                "1s"),
+                   "closed-stages");
+  ASSERT_EQ(f.exit_code, 0) << f.out << f.err;
+  json s = read_summary(run_dir("closed-stages"));
+  ASSERT_GE(s["series"].size(), 5u) << s["series"];
+  auto ops = [&](int second) { return s["series"][second]["ops"].get<double>(); };
+  double plateau = (ops(2) + ops(3)) / 2;
+  ASSERT_GT(plateau, 200) << s["series"];
+  EXPECT_NEAR(ops(0) / plateau, 0.25, 0.08) << s["series"];
+  EXPECT_NEAR(ops(1) / plateau, 0.75, 0.08) << s["series"];
+  EXPECT_NEAR(ops(4) / plateau, 0.5, 0.08) << s["series"];
+}
+
 TEST_F(OpenLoopTest, StartsThatFindNoIdleClientAreCountedAndCanBeThresholded) {
   // One client and a server that takes about 20 ms per BUY cannot serve
   // 200 arrivals a second: most starts are missed, and said so.

@@ -54,6 +54,52 @@ TEST(ClosedLoop, EachClientHasItsOwnSchedule) {
   EXPECT_FALSE(a->next(t0));
 }
 
+LoadSpec staged(std::vector<std::pair<Duration, double>> stages, Duration think) {
+  LoadSpec s;
+  s.think_time = think;
+  s.duration = Duration(0);
+  for (auto [d, clients] : stages) {
+    s.stages.push_back({d, clients});
+    s.duration += d;
+  }
+  return s;
+}
+
+// Ramping from 0 to 10 clients over 1 s, client k joins at k/10 s.
+TEST(ClosedLoop, StagedClientsJoinAsTheCountRampsUpToThem) {
+  ClosedLoop model(staged({{seconds(1), 10}, {seconds(1), 10}}, milliseconds(10)));
+  TimePoint t0{};
+  for (int k : {0, 3, 9}) {
+    auto pacer = model.pacer_for(static_cast<std::size_t>(k), t0);
+    auto first = pacer->next(t0);
+    ASSERT_TRUE(first) << k;
+    EXPECT_NEAR(to_seconds(*first - t0), k / 10.0, 1e-6) << k;
+  }
+}
+
+// Ramping down from 10 to 0 over the second second, client 7 stops at 1.3 s
+// (the count is 7 then) and client 10, beyond every stage, never runs.
+TEST(ClosedLoop, StagedClientsLeaveAsTheCountRampsDown) {
+  ClosedLoop model(staged({{seconds(1), 10}, {seconds(1), 0}}, milliseconds(100)));
+  TimePoint t0{};
+  auto pacer = model.pacer_for(7, t0);
+  TimePoint last{};
+  for (auto start = pacer->next(t0); start; start = pacer->next(*start)) last = *start;
+  EXPECT_NEAR(to_seconds(last - t0), 1.2, 0.101);
+  EXPECT_FALSE(model.pacer_for(10, t0)->next(t0));
+}
+
+// A client left idle by a dip in the count comes back when it rises again.
+TEST(ClosedLoop, StagedClientsComeBackWhenTheCountRisesAgain) {
+  ClosedLoop model(staged({{seconds(1), 0}, {seconds(1), 4}}, Duration(0)));
+  TimePoint t0{};
+  // start_clients 0, then 0 for a second, then up to 4: client 1 joins at 1.25 s.
+  auto pacer = model.pacer_for(1, t0);
+  auto first = pacer->next(t0);
+  ASSERT_TRUE(first);
+  EXPECT_NEAR(to_seconds(*first - t0), 1.25, 1e-6);
+}
+
 TEST(ClosedLoop, PlannedDurationIsTheScenarioDuration) {
   EXPECT_EQ(ClosedLoop(spec(seconds(7), Duration(0))).planned_duration(), seconds(7));
 }

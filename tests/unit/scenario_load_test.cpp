@@ -63,13 +63,13 @@ TEST(ScenarioLoad, Closed) {
 }
 
 TEST(ScenarioLoad, ClosedRefusesTheOtherModelsKeys) {
-  EXPECT_THAT(errors_of(R"({"rate": 100, "stages": [], "max_inflight": 4})"),
+  EXPECT_THAT(errors_of(R"({"rate": 100, "start_rate": 5, "max_inflight": 4})"),
               ElementsAre("/load/rate: unknown key (known keys: model, duration, think_time, "
-                          "iterations)",
-                          "/load/stages: unknown key (known keys: model, duration, think_time, "
-                          "iterations)",
+                          "iterations, stages, start_clients)",
+                          "/load/start_rate: unknown key (known keys: model, duration, "
+                          "think_time, iterations, stages, start_clients)",
                           "/load/max_inflight: unknown key (known keys: model, duration, "
-                          "think_time, iterations)"));
+                          "think_time, iterations, stages, start_clients)"));
 }
 
 TEST(ScenarioLoad, Open) {
@@ -194,6 +194,41 @@ TEST(ScenarioLoad, StagesTooLongInTotal) {
   EXPECT_THAT(errors_of(R"({"model": "stages", "stages": [
       {"duration": "2000000h", "rate": 1}, {"duration": "2000000h", "rate": 1}]})"),
               ElementsAre("/load/stages: the stages add up to more than 2562047h"));
+}
+
+// The closed model's stages ramp the number of active clients per fleet.
+TEST(ScenarioLoad, ClosedStagesOverClients) {
+  LoadSpec l = load_of(R"({"think_time": "10ms", "start_clients": 1,
+      "stages": [{"duration": "2s", "clients": 4}, {"duration": "1s", "clients": 0}]})");
+  EXPECT_EQ(l.model, LoadSpec::Model::kClosed);
+  EXPECT_EQ(l.start_clients, 1);
+  ASSERT_EQ(l.stages.size(), 2u);
+  EXPECT_EQ(l.stages[0].target, 4);
+  EXPECT_EQ(l.stages[1].target, 0);
+  EXPECT_EQ(l.duration, 3s);
+  EXPECT_EQ(l.think_time, 10ms);
+}
+
+TEST(ScenarioLoad, ClosedStagesErrors) {
+  EXPECT_THAT(
+      errors_of(R"({"model": "closed", "duration": "5s", "start_clients": -1,
+                    "stages": [{"duration": "1s", "clients": 2.5}, {"duration": "1s", "rate": 3}]})"),
+      ElementsAre("/load/duration: not with \"stages\": the run lasts the sum of the stages' "
+                  "durations",
+                  "/load/start_clients: must be a whole number from 0 to 100000",
+                  "/load/stages/0/clients: must be a whole number from 0 to 100000",
+                  "/load/stages/1/rate: unknown key (known keys: duration, clients)",
+                  "/load/stages/1/clients: required"));
+  EXPECT_THAT(errors_of(R"({"start_clients": 2})"),
+              ElementsAre("/load/start_clients: only with \"stages\""));
+}
+
+// The fleet has 4 clients: a stage cannot run 5 of them.
+TEST(ScenarioLoad, ClosedStagesCannotAskForMoreClientsThanAFleetHas) {
+  EXPECT_THAT(errors_of(R"({"stages": [{"duration": "1s", "clients": 4},
+                                        {"duration": "1s", "clients": 5}]})"),
+              ElementsAre("/load/stages/1/clients: fleet \"c\" has only 4 clients (raise "
+                          "/fleets/0/clients)"));
 }
 
 TEST(ScenarioLoad, UnknownModel) {
