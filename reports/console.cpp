@@ -33,15 +33,21 @@ class ConsoleSink final : public Sink {
 
   void write(const RunResult& run) override {
     fmt::print(out_, "\n{} {}  {:.1f}s  seed {}  {}\n", bold("drover"), run.scenario,
-               run.duration_s, run.seed, run.interrupted ? "(interrupted)" : "");
+               run.duration_s, run.seed,
+               run.interrupted ? "(interrupted)"
+               : run.aborted   ? "(aborted by a threshold)"
+                               : "");
     if (!run.fleets.empty()) print_table(run);
     if (run.capacity.searched) print_capacity(run.capacity);
     if (!run.thresholds.empty()) {
       fmt::print(out_, "\n{}\n", bold("thresholds"));
       for (const ThresholdResult& t : run.thresholds) {
         std::string name = t.metric + (t.fleet.empty() ? "" : "{fleet:" + t.fleet + "}");
-        fmt::print(out_, "  {} {:<32} {:<12} value {}\n", mark(t.ok), name, t.limit,
-                   format_value(t.value, t.unit));
+        fmt::print(out_, "  {} {:<32} {:<12} value {}{}\n", mark(t.ok), name, t.limit,
+                   format_value(t.value, t.unit),
+                   t.aborted ? fmt::format("  aborted the run at {:.1f}s (value then {})",
+                                           t.aborted_at_s, format_value(t.aborted_value, t.unit))
+                             : "");
       }
     }
     if (!run.invariants.empty()) {

@@ -74,6 +74,7 @@ std::string render_summary_json(const RunResult& run) {
   j["exit_code"] = to_int(run.exit_code);
   j["expect"] = run.expect;
   j["interrupted"] = run.interrupted;
+  j["aborted"] = run.aborted;
   j["seed"] = run.seed;
   j["started_at"] = fmt::format("{:%Y-%m-%dT%H:%M:%S}Z",
                                 fmt::gmtime(std::chrono::system_clock::to_time_t(run.started_at)));
@@ -111,6 +112,10 @@ std::string render_summary_json(const RunResult& run) {
                           {"value", round3(t.value)},
                           {"unit", t.unit},
                           {"ok", t.ok}});
+    if (t.aborted) {
+      thresholds.back()["aborted"] = {{"at_s", round3(t.aborted_at_s)},
+                                      {"value", round3(t.aborted_value)}};
+    }
   }
   j["thresholds"] = thresholds;
 

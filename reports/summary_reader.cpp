@@ -19,6 +19,7 @@ std::optional<RunResult> read_summary_json(const std::string& path, std::string*
     run.scenario_file = j.value("scenario_file", "");
     run.expect = j.value("expect", "pass");
     run.interrupted = j.value("interrupted", false);
+    run.aborted = j.value("aborted", false);
     run.seed = j.value("seed", std::uint64_t{0});
     run.duration_s = j.value("duration_s", 0.0);
     std::string result = j.at("result").get<std::string>();
@@ -37,6 +38,11 @@ std::optional<RunResult> read_summary_json(const std::string& path, std::string*
       r.value = t.at("value").get<double>();
       r.unit = t.at("unit").get<std::string>();
       r.ok = t.at("ok").get<bool>();
+      if (t.contains("aborted")) {
+        r.aborted = true;
+        r.aborted_at_s = t.at("aborted").at("at_s").get<double>();
+        r.aborted_value = t.at("aborted").at("value").get<double>();
+      }
       run.thresholds.push_back(std::move(r));
     }
     for (const auto& i : j.at("invariants")) {

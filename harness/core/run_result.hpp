@@ -85,6 +85,11 @@ struct ThresholdResult {
   double value = 0;
   std::string unit;
   bool ok = false;
+  // abort_on_fail: this threshold failed on the figures so far and stopped
+  // the load at aborted_at_s (it then fails, whatever the final figures).
+  bool aborted = false;
+  double aborted_at_s = 0;
+  double aborted_value = 0;  // the value that failed it then
 };
 
 struct InvariantResult {
@@ -132,6 +137,7 @@ struct RunResult {
   std::chrono::system_clock::time_point started_at;
   double duration_s = 0;  // of the load phase
   bool interrupted = false;
+  bool aborted = false;    // a threshold with abort_on_fail stopped the load
   std::uint64_t seed = 0;  // repeat the run's randomness with --seed
 
   Verdict verdict = Verdict::kError;

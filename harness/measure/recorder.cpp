@@ -42,6 +42,14 @@ void append_recording(Recording& into, const Recording& from, std::size_t second
   }
 }
 
+void Recorder::add_totals_to(std::vector<SlotRecording>& slots) const {
+  if (slots.size() < slots_.size()) slots.resize(slots_.size());
+  for (std::size_t i = 0; i < slots_.size(); ++i) {
+    slots[i].totals += slots_[i].totals;
+    slots[i].latency.merge(slots_[i].latency);
+  }
+}
+
 void Recorder::merge_into(Recording& into) {
   if (current_ops_ > 0) flush_second();
   if (into.slots.size() < slots_.size()) into.slots.resize(slots_.size());

@@ -78,6 +78,9 @@ class Recorder {
   // Adds this recorder's figures to into (which it sizes on first use).
   // Call once the owning thread has stopped recording.
   void merge_into(Recording& into);
+  // Adds the totals so far, without the per-second series, to slots (which
+  // it sizes on first use). Call on the owning thread, between records.
+  void add_totals_to(std::vector<SlotRecording>& slots) const;
 
  private:
   static void bump(std::atomic<std::uint64_t>& counter) {

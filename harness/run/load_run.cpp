@@ -1,6 +1,8 @@
 #include "harness/run/load_run.hpp"
 
 #include <algorithm>
+#include <mutex>
+#include <thread>
 
 namespace drover {
 
@@ -36,6 +38,7 @@ struct LoadRun::Worker {
   std::vector<std::unique_ptr<Client>> clients;
   std::vector<std::unique_ptr<FleetShare>> shares;  // open models
   TimePoint finished_at{};
+  std::atomic<bool> done{false};  // io.run() has returned: nothing records any more
 };
 
 LoadRun::LoadRun(std::vector<FleetPlan> fleets, LoadModel& model, std::size_t slot_count,
@@ -124,6 +127,7 @@ void LoadRun::start() {
     threads_.emplace_back([this, &w] {
       w.io.run();
       w.finished_at = Clock::now();
+      w.done.store(true, std::memory_order_release);
       running_threads_.fetch_sub(1);
     });
   }
@@ -189,6 +193,41 @@ asio::awaitable<void> LoadRun::run_arrival(FleetShare& share, Client& client, st
   co_await client.session->iterate(seq, intended);
   share.idle.push_back(&client);
   --share.inflight;
+}
+
+Recording LoadRun::snapshot() {
+  Recording out;
+  std::mutex mutex;
+  std::vector<char> taken(workers_.size(), 0);  // by the worker's own thread
+  for (std::size_t i = 0; i < workers_.size(); ++i) {
+    Worker& w = *workers_[i];
+    if (w.done.load(std::memory_order_acquire)) continue;
+    // Handed to the worker's thread. A thread that finishes before running
+    // it never will (io.run() has returned), and then its recorder is
+    // read here instead: it records nothing any more.
+    asio::post(w.io, [&out, &mutex, &taken, &w, i] {
+      std::lock_guard lock(mutex);
+      w.recorder->add_totals_to(out.slots);
+      taken[i] = 1;
+    });
+  }
+  for (std::size_t i = 0; i < workers_.size(); ++i) {
+    Worker& w = *workers_[i];
+    for (;;) {
+      {
+        std::lock_guard lock(mutex);
+        if (taken[i]) break;
+      }
+      if (w.done.load(std::memory_order_acquire)) {
+        std::lock_guard lock(mutex);
+        if (!taken[i]) w.recorder->add_totals_to(out.slots);
+        taken[i] = 1;
+        break;
+      }
+      std::this_thread::sleep_for(std::chrono::microseconds(200));
+    }
+  }
+  return out;
 }
 
 std::uint64_t LoadRun::live_ops() const {

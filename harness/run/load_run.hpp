@@ -38,6 +38,10 @@ class LoadRun {
   bool finished() const { return running_threads_.load() == 0; }
   std::uint64_t live_ops() const;
   std::uint64_t live_errors() const;
+  // The totals so far (no per-second series), each thread's taken on that
+  // thread between two of its operations. For judging a run while it goes
+  // (abort_on_fail); call from one thread at a time, not a load thread.
+  Recording snapshot();
   TimePoint load_start() const { return load_start_; }
 
   // Joins the threads (after stop() or the load's natural end) and merges

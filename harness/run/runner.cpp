@@ -26,11 +26,44 @@ constexpr auto kWatchInterval = std::chrono::milliseconds(20);
 // this is how long drover waits for the last ones before calling them zombies.
 constexpr auto kReapGrace = std::chrono::seconds(2);
 
-// Drives the fleets until the load ends, a target dies or the user
-// interrupts; reports progress on the way.
+constexpr auto kAbortCheckInterval = std::chrono::seconds(1);
+
+// The thresholds with abort_on_fail, judged on the figures so far: the
+// first that fails (once its delay_abort_eval has passed) is marked in
+// aborts and the load stopped. Returns whether it did.
+bool abort_on_threshold(LoadRun& load, const std::vector<ThresholdSpec>& thresholds,
+                        const std::vector<FleetSlots>& slots, std::vector<ThresholdResult>& aborts,
+                        RunResult& run) {
+  Duration elapsed = Clock::now() - load.load_start();
+  std::vector<ThresholdSpec> due;
+  for (const ThresholdSpec& t : thresholds) {
+    if (t.abort_on_fail && elapsed >= t.delay_abort_eval) due.push_back(t);
+  }
+  if (due.empty()) return false;
+  RunResult so_far;
+  fill_figures(so_far, load.snapshot(), slots, elapsed);
+  std::vector<ThresholdResult> results = evaluate_thresholds(due, so_far);
+  for (ThresholdResult& r : results) {
+    if (r.ok) continue;
+    r.aborted = true;
+    r.aborted_at_s = to_seconds(elapsed);
+    r.aborted_value = r.value;
+    aborts.push_back(r);
+    run.aborted = true;
+    load.stop();
+    return true;
+  }
+  return false;
+}
+
+// Drives the fleets until the load ends, a target dies, the user interrupts
+// or a threshold with abort_on_fail fails; reports progress on the way.
 void watch_load(LoadRun& load, TargetSupervisor& supervisor, const RunOptions& options,
-                Duration planned, RunResult& run) {
+                Duration planned, const std::vector<ThresholdSpec>& thresholds,
+                const std::vector<FleetSlots>& slots, std::vector<ThresholdResult>& aborts,
+                RunResult& run) {
   TimePoint last_progress = load.load_start();
+  TimePoint last_abort_check = load.load_start();
   std::uint64_t last_ops = 0;
   while (!load.finished()) {
     std::this_thread::sleep_for(kWatchInterval);
@@ -42,6 +75,10 @@ void watch_load(LoadRun& load, TargetSupervisor& supervisor, const RunOptions& o
       load.stop();
     }
     TimePoint now = Clock::now();
+    if (!run.aborted && now - last_abort_check >= kAbortCheckInterval) {
+      last_abort_check = now;
+      abort_on_threshold(load, thresholds, slots, aborts, run);
+    }
     if (options.on_progress && now - last_progress >= options.progress_interval) {
       LiveStatus status;
       status.elapsed = now - load.load_start();
@@ -242,6 +279,7 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
 
   std::size_t threads = options.threads ? options.threads : std::thread::hardware_concurrency();
   Recording recording;
+  std::vector<ThresholdResult> aborts;  // the threshold that stopped the load, if one did
   Duration load_duration{};
   TimePoint load_start{};
   // One load phase; clients are closed and gone when it returns, so forking
@@ -252,7 +290,8 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
     LoadRun load(std::move(phase_plans), *model, slot_count, threads, history.get(), seed);
     load.start();
     if (load_start == TimePoint{}) load_start = load.load_start();
-    watch_load(load, supervisor, options, model->planned_duration(), run);
+    watch_load(load, supervisor, options, model->planned_duration(), scenario.thresholds, slots,
+               aborts, run);
     out = load.finish();
     return load.load_end() - load.load_start();
   };
@@ -297,6 +336,18 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
     run.invariants.push_back(check_target_alive(t.name, t.exited_during_run, t.exit_description));
   }
   run.thresholds = evaluate_thresholds(scenario.thresholds, run);
+  // A threshold that aborted the run fails it, even if the figures of the
+  // shortened run would pass: the load the scenario asked for never ran.
+  for (const ThresholdResult& abort : aborts) {
+    for (ThresholdResult& t : run.thresholds) {
+      if (t.metric == abort.metric && t.fleet == abort.fleet) {
+        t.ok = false;
+        t.aborted = true;
+        t.aborted_at_s = abort.aborted_at_s;
+        t.aborted_value = abort.aborted_value;
+      }
+    }
+  }
 
   supervisor.stop_all();
   run.targets = supervisor.results();

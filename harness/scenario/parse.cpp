@@ -103,6 +103,18 @@ class PathTracker {
   std::vector<Frame> frames_;
 };
 
+// The capacity search ends at its first step that misses the objective:
+// aborting on a threshold would cut it short of its answer.
+void check_abort_on_fail(const Scenario& s, scenario_json::Problems& problems) {
+  if (s.load.model != LoadSpec::Model::kCapacity) return;
+  for (const ThresholdSpec& t : s.thresholds) {
+    if (!t.abort_on_fail) continue;
+    std::string key = t.fleet.empty() ? t.metric : t.metric + "{fleet:" + t.fleet + "}";
+    problems.at(scenario_json::child(scenario_json::child("/thresholds", key), "abort_on_fail"),
+                "not with the capacity model: its \"slo\" already ends the search");
+  }
+}
+
 // A closed-model stage runs at most each fleet's clients: a stage asking for
 // more would be silently capped, so it is an error naming both.
 void check_stage_clients(const Scenario& s, scenario_json::Problems& problems) {
@@ -182,6 +194,7 @@ void parse_document(const Json& doc, ParseContext& ctx, Scenario& s) {
   }
   if (const Json* thresholds = r.get("thresholds")) {
     scenario_json::parse_thresholds(*thresholds, ctx, s.thresholds);
+    check_abort_on_fail(s, problems);
   }
   scenario_json::parse_checks(r.get("checks"), ctx, s.checks);
 }

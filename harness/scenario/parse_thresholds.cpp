@@ -159,13 +159,31 @@ void parse_thresholds(const Json& value, ParseContext& ctx, std::vector<Threshol
         continue;
       }
     }
-    if (!condition.is_string()) {
-      problems.at(at, "must be a string such as \"< 20ms\"");
+    // "< 20ms", or {"threshold": "< 20ms", "abort_on_fail": true, ...}.
+    const Json* text = &condition;
+    std::string text_at = at;
+    if (condition.is_object()) {
+      ObjectReader r(problems, condition, at, {"threshold", "abort_on_fail", "delay_abort_eval"});
+      text = r.get("threshold", Need::kRequired);
+      text_at = r.at("threshold");
+      t.abort_on_fail = r.boolean("abort_on_fail", Need::kOptional).value_or(false);
+      t.delay_abort_eval =
+          r.duration("delay_abort_eval", Need::kOptional, Zero::kAllowed).value_or(Duration(0));
+      if (r.has("delay_abort_eval") && !t.abort_on_fail) {
+        problems.at(r.at("delay_abort_eval"), "only with \"abort_on_fail\": true");
+      }
+      if (!text) continue;
+    }
+    if (!text->is_string()) {
+      problems.at(text_at, condition.is_object()
+                               ? "must be a string such as \"< 20ms\""
+                               : R"(must be a string such as "< 20ms", or an object such as )"
+                                 R"({"threshold": "< 20ms", "abort_on_fail": true})");
       continue;
     }
-    t.text = condition.get<std::string>();
+    t.text = text->get<std::string>();
     if (auto problem = read_condition(metric->unit, t.text, t)) {
-      problems.at(at, *problem);
+      problems.at(text_at, *problem);
       continue;
     }
     out.push_back(std::move(t));

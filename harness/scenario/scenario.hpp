@@ -156,6 +156,10 @@ struct ThresholdSpec {
   Comparison comparison = Comparison::kLess;
   double limit = 0;  // in the metric's unit: ms for latency, ratio, ops/s, count
   std::string text;  // as written: "< 20ms"
+  // Like k6's abortOnFail: judged on the figures so far every second of
+  // the load (from delay_abort_eval on), and failing stops the load.
+  bool abort_on_fail = false;
+  Duration delay_abort_eval{0};
 };
 
 // One stage: the arrival rate (stages model) or the number of active

@@ -97,6 +97,41 @@ TEST_F(RunTest, AThresholdThatFailsExitsOne) {
   EXPECT_NE(f.out.find("FAIL"), std::string::npos);
 }
 
+// abort_on_fail: a threshold that fails on the figures so far stops a 30 s
+// load once its delay has passed, and the run fails on it.
+TEST_F(RunTest, AThresholdWithAbortOnFailStopsTheLoadEarly) {
+  auto began = std::chrono::steady_clock::now();
+  Finished f = run(udp_scenario("{}", R"(, "thresholds": {
+      "latency.p99": {"threshold": "< 1ns", "abort_on_fail": true, "delay_abort_eval": "2s"},
+      "errors.rate": "< 0.5"})"),
+                   {"--set", "load.duration=30s"});
+  EXPECT_LT(std::chrono::steady_clock::now() - began, seconds(15));
+  EXPECT_EQ(f.exit_code, 1) << f.out << f.err;
+  json s = read_summary(run_dir());
+  EXPECT_TRUE(s["aborted"].get<bool>());
+  EXPECT_FALSE(s["interrupted"].get<bool>());
+  double took = s["duration_s"].get<double>();
+  EXPECT_GE(took, 2.0);
+  EXPECT_LT(took, 5.0);
+  const json& p99 = s["thresholds"][0];
+  EXPECT_FALSE(p99["ok"].get<bool>());
+  EXPECT_GE(p99["aborted"]["at_s"].get<double>(), 2.0);
+  EXPECT_GT(p99["aborted"]["value"].get<double>(), 0.0);
+  EXPECT_FALSE(s["thresholds"][1].contains("aborted"));
+  EXPECT_TRUE(s["thresholds"][1]["ok"].get<bool>());
+  EXPECT_NE(f.out.find("aborted the run at"), std::string::npos) << f.out;
+}
+
+TEST_F(RunTest, AnAbortOnFailThresholdThatHoldsLetsTheLoadRunItsCourse) {
+  Finished f = run(udp_scenario(
+      "{}", R"(, "thresholds": {"errors.rate": {"threshold": "< 0.5", "abort_on_fail": true}})"));
+  EXPECT_EQ(f.exit_code, 0) << f.out << f.err;
+  json s = read_summary(run_dir());
+  EXPECT_FALSE(s["aborted"].get<bool>());
+  EXPECT_GE(s["duration_s"].get<double>(), 1.4);
+  EXPECT_TRUE(s["thresholds"][0]["ok"].get<bool>());
+}
+
 TEST_F(RunTest, ABadScenarioExitsTwoNamingThePathAndLeavesNothing) {
   std::string text = udp_scenario();
   text.replace(text.find("\"clients\": 8"), 12, "\"clients\": -3");

@@ -87,6 +87,14 @@ def mutations(base):
     yield "a stage without a rate", mutated(
         lambda d: d.update(load={"model": "stages", "stages": [{"duration": "1s"}]}))
     yield "no stages", mutated(lambda d: d.update(load={"model": "stages", "stages": []}))
+    yield "closed stages with a duration", mutated(lambda d: d.update(load={
+        "duration": "5s", "stages": [{"duration": "1s", "clients": 1}]}))
+    yield "a closed stage with a rate", mutated(lambda d: d.update(load={
+        "stages": [{"duration": "1s", "rate": 1}]}))
+    yield "delay_abort_eval without abort_on_fail", mutated(lambda d: d.update(thresholds={
+        "latency.p99": {"threshold": "< 5ms", "delay_abort_eval": "1s"}}))
+    yield "an abort threshold without its condition", mutated(lambda d: d.update(thresholds={
+        "latency.p99": {"abort_on_fail": True}}))
 
 
 # Variants of quickstart.json with the correctness targets and the load
@@ -109,6 +117,15 @@ def variants(base):
         "model": "stages", "start_rate": 0, "max_inflight": 100,
         "stages": [{"duration": "10s", "rate": 1000}, {"duration": "1m", "rate": 1000},
                    {"duration": "5s", "rate": 0}]})
+
+    yield "closed stages over clients", variant({}, [], load={
+        "think_time": "10ms", "start_clients": 1,
+        "stages": [{"duration": "2s", "clients": 2}, {"duration": "1s", "clients": 0}]})
+    abort = variant({}, [])
+    abort["thresholds"] = {"latency.p99": {"threshold": "< 50ms", "abort_on_fail": True,
+                                           "delay_abort_eval": "2s"},
+                           "errors.rate": {"threshold": "< 0.01"}}
+    yield "thresholds that abort the run", abort
 
     yield "tickets: buyers with and without SEARCH", variant(
         {"box-office": {"kind": "ticket_db", "args": {"stock": 50, "lock": "file"}}},

@@ -500,7 +500,45 @@ TEST(ScenarioErrors, Thresholds) {
           R"(/thresholds/throughput: "> fast": throughput is operations per second (e.g. "> 1000/s"))",
           R"(/thresholds/ops{fleet:nope}: no fleet named "nope" (fleets: c))",
           R"(/thresholds/ops{flt:c}: "{flt:c}" is not a scope (write "ops{fleet:NAME}"))",
-          R"(/thresholds/latency.max: must be a string such as "< 20ms")"));
+          R"(/thresholds/latency.max: must be a string such as "< 20ms", or an object such as {"threshold": "< 20ms", "abort_on_fail": true})"));
+}
+
+// {"threshold": ..., "abort_on_fail": true}: k6's abortOnFail.
+TEST(ScenarioParse, ThresholdsThatAbortTheRun) {
+  Scenario s = parse_ok(scenario(kTargets, kFleet, R"(, "thresholds": {
+      "latency.p99": {"threshold": "< 20ms", "abort_on_fail": true, "delay_abort_eval": "5s"},
+      "errors.rate": {"threshold": "< 0.01"}, "ops": "> 10"})"));
+  ASSERT_EQ(s.thresholds.size(), 3u);
+  EXPECT_TRUE(s.thresholds[0].abort_on_fail);
+  EXPECT_EQ(s.thresholds[0].delay_abort_eval, 5s);
+  EXPECT_DOUBLE_EQ(s.thresholds[0].limit, 20);
+  EXPECT_FALSE(s.thresholds[1].abort_on_fail);
+  EXPECT_EQ(s.thresholds[1].text, "< 0.01");
+  EXPECT_FALSE(s.thresholds[2].abort_on_fail);
+}
+
+TEST(ScenarioErrors, ThresholdsThatAbortTheRun) {
+  EXPECT_THAT(
+      errors_of(scenario(kTargets, kFleet, R"(, "thresholds": {
+          "latency.p99": {"abort_on_fail": "yes"},
+          "latency.p90": {"threshold": 5, "abort_on": true},
+          "errors.rate": {"threshold": "< 0.01", "delay_abort_eval": "1s"},
+          "ops": {"threshold": "> x", "abort_on_fail": true}})")),
+      ElementsAre(
+          "/thresholds/latency.p99/abort_on_fail: must be true or false",
+          "/thresholds/latency.p99/threshold: required",
+          R"(/thresholds/latency.p90/threshold: must be a string such as "< 20ms")",
+          "/thresholds/latency.p90/abort_on: unknown key (known keys: threshold, abort_on_fail, "
+          "delay_abort_eval)",
+          R"(/thresholds/errors.rate/delay_abort_eval: only with "abort_on_fail": true)",
+          R"(/thresholds/ops/threshold: "> x": ops is a whole number (e.g. "< 10"))"));
+  EXPECT_THAT(
+      errors_of(scenario(kTargets, kFleet, R"(, "thresholds": {
+          "latency.p99": {"threshold": "< 20ms", "abort_on_fail": true}})",
+                         R"({"model": "capacity", "from": 10, "to": 20,
+                             "slo": {"latency.p99": "< 5ms"}})")),
+      ElementsAre(
+          R"(/thresholds/latency.p99/abort_on_fail: not with the capacity model: its "slo" already ends the search)"));
 }
 
 TEST(ScenarioErrors, Checks) {
