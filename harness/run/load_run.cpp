@@ -12,6 +12,9 @@ constexpr auto kStopCheck = std::chrono::milliseconds(50);
 // How long draining clients (queue consumers) may go on after the load's
 // planned end before they are stopped regardless.
 constexpr auto kDrainLimit = std::chrono::seconds(30);
+// Due arrivals an open model's dispatcher sends back to back before it lets
+// the thread read replies.
+constexpr std::size_t kArrivalsPerYield = 8;
 
 struct LoadRun::Client {
   ClientSessionPtr session;
@@ -161,16 +164,33 @@ asio::awaitable<void> LoadRun::dispatch(Worker& worker, FleetShare& share) {
   asio::steady_timer wait(worker.io);
   boost::system::error_code ec;
   std::uint64_t seq = 0;
+  std::size_t without_yield = 0;
+  // Lets the thread's other work run (replies that free clients among it):
+  // the reactor is polled before this coroutine resumes.
+  auto yield = [&worker]() { return asio::post(worker.io, asio::use_awaitable); };
   while (!stop_.load(std::memory_order_relaxed)) {
     auto intended = share.schedule->next();
     if (!intended) break;
-    // Behind schedule, due arrivals go out at once, one after another:
-    // their latency still counts from when they were due.
-    while (Clock::now() < *intended && !stop_.load(std::memory_order_relaxed)) {
-      wait.expires_at(std::min<TimePoint>(*intended, Clock::now() + kStopCheck));
-      co_await wait.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    // Behind schedule, due arrivals go out at once, one after another
+    // (their latency still counts from when they were due), but not so many
+    // that the replies waiting to free their clients are never read.
+    if (Clock::now() < *intended) {
+      without_yield = 0;
+      while (Clock::now() < *intended && !stop_.load(std::memory_order_relaxed)) {
+        wait.expires_at(std::min<TimePoint>(*intended, Clock::now() + kStopCheck));
+        co_await wait.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      }
+    } else if (++without_yield == kArrivalsPerYield) {
+      without_yield = 0;
+      co_await yield();
     }
     if (stop_.load(std::memory_order_relaxed)) break;
+    if (share.idle.empty() || share.inflight >= share.max_inflight) {
+      // A start is missed only if no client is free once the replies that
+      // have already arrived are read.
+      without_yield = 0;
+      co_await yield();
+    }
     if (share.idle.empty() || share.inflight >= share.max_inflight) {
       worker.recorder->record_missed_start(share.slot);
       continue;
