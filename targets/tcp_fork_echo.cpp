@@ -1,11 +1,14 @@
-// tcp_fork_echo: drover's reference TCP target. Accepts connections and forks
-// one process per connection, which writes back the upper-cased bytes (ASCII)
-// of whatever it reads, until EOF.
+// tcp_fork_echo: drover's reference TCP target. Accepts connections and, in
+// the default model fork, forks one process per connection, which writes back
+// the upper-cased bytes (ASCII) of whatever it reads, until EOF. --model async
+// serves every connection in this one process instead, with Boost.Asio
+// (targets/tcp_fork_echo/async_echo.hpp): the model for thousands of clients.
 //
 // Flags, the READY line and exit statuses follow targets/common/target.hpp.
 // Beyond them, drover's supervisor relies on:
 //  - SIGTERM or SIGINT: stops accepting, sends SIGTERM to the live children,
-//    reaps them (SIGKILL after 2 s), prints one stats line on stderr, exits 0;
+//    reaps them (SIGKILL after 2 s), prints one stats line on stderr, exits 0
+//    (model async: closes its connections, prints its stats line, exits 0);
 //  - children never outlive the server: each dies with SIGKILL when it does.
 //
 // --max-children N stops accepting while N children run (new connections wait
@@ -13,7 +16,8 @@
 // while serving, so each finished one stays a zombie (state Z, ppid = this
 // server) for drover's no_zombies invariant to find. Since such a server never
 // learns that a child ended, with --no-reap every child counts toward
-// --max-children until shutdown, as zombies hold process-table slots.
+// --max-children until shutdown, as zombies hold process-table slots. Both
+// are about children: with --model async either is a bad flag.
 #include <poll.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -26,19 +30,25 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <string>
 #include <thread>
 #include <unordered_set>
 #include <utility>
 
 #include "targets/common/target.hpp"
+#include "targets/tcp_fork_echo/async_echo.hpp"
 
 namespace {
 
 namespace target = drover::target;
 
 constexpr const char* kProgram = "tcp_fork_echo";
+// Thousands of clients may connect at once. The kernel caps the backlog at
+// net.core.somaxconn (4096 on current kernels): asking for more gets the cap.
+constexpr int kBacklog = 65535;
 
 struct Options : target::AddressOptions {
+  std::string model = "fork";  // or "async"
   std::size_t max_children = 0;
   bool no_reap = false;
 };
@@ -49,10 +59,16 @@ struct Stats {
 
 Options parse_options(int argc, char** argv) {
   Options o;
-  CLI::App app{"Forks one process per TCP connection; it writes back what it reads, upper-cased.",
-               kProgram};
+  CLI::App app{
+      "Serves TCP connections (a forked process per connection, or all in one with "
+      "--model async); writes back what it reads, upper-cased.",
+      kProgram};
   app.footer("Prints \"READY tcp HOST:PORT\" once listening; exits 0 on SIGTERM or SIGINT.");
   target::add_address_flags(app, o);
+  app.add_option("--model", o.model,
+                 "fork (default): a process per connection; async: every connection in this "
+                 "process")
+      ->check(CLI::IsMember({"fork", "async"}));
   app.add_option("--max-children", o.max_children,
                  "stop accepting while N children run, 0 = no limit (default 0)")
       ->transform(target::Decimal())
@@ -60,6 +76,10 @@ Options parse_options(int argc, char** argv) {
   app.add_flag("--no-reap", o.no_reap, "never reap finished children (they stay zombies)")
       ->check(target::NoValue());
   target::parse_flags(app, argc, argv);
+  if (o.model == "async" && o.max_children != 0)
+    target::bad_flag(kProgram, "--max-children: only with --model fork");
+  if (o.model == "async" && o.no_reap)
+    target::bad_flag(kProgram, "--no-reap: only with --model fork");
   return o;
 }
 
@@ -67,7 +87,7 @@ Options parse_options(int argc, char** argv) {
 int listen_on(const Options& o) {
   const int fd = target::bind_socket(kProgram, target::resolve(kProgram, o, SOCK_STREAM),
                                      SOCK_STREAM | SOCK_NONBLOCK, {.address = true});
-  if (listen(fd, SOMAXCONN) < 0) target::die(kProgram, "listen");
+  if (listen(fd, kBacklog) < 0) target::die(kProgram, "listen");
   return fd;
 }
 
@@ -211,6 +231,14 @@ int main(int argc, char** argv) {
   // would make the kernel reap children itself, hiding both the reaping and
   // the zombies of --no-reap.
   signal(SIGCHLD, SIG_DFL);
+
+  if (options.model == "async") {
+    int signal_fd = target::signal_descriptor(kProgram, target::stop_signals());
+    const int listener = listen_on(options);
+    target::print_ready("tcp", target::bound_address(kProgram, listener));
+    target::serve_async(listener, signal_fd);
+    return 0;
+  }
 
   // The signals are read from a descriptor polled beside the listener. With
   // --no-reap SIGCHLD stays out of it: its default disposition is to do nothing.

@@ -17,6 +17,7 @@
 #include "harness/cli/signals.hpp"
 #include "harness/core/duration.hpp"
 #include "harness/core/exit_code.hpp"
+#include "harness/core/open_files.hpp"
 #include "harness/run/runner.hpp"
 #include "harness/scenario/parse.hpp"
 #include "harness/scenario/reference_targets.hpp"
@@ -59,6 +60,25 @@ int validate(const std::string& file, const std::vector<std::string>& sets) {
   return to_int(ExitCode::kPass);
 }
 
+// Each client holds a socket for the whole run; beyond them drover keeps a
+// few dozen files of its own (run folder, logs, pipes to its targets).
+constexpr rlim_t kOwnOpenFiles = 64;
+
+// A run whose clients cannot all have a socket is refused before anything
+// starts (exit 2): run anyway, it would report the machine's limit as the
+// target's connect errors.
+bool enough_open_files(const Scenario& s, rlim_t limit) {
+  rlim_t clients = 0;
+  for (const auto& f : s.fleets) clients += static_cast<rlim_t>(f.clients);
+  if (limit == RLIM_INFINITY || clients + kOwnOpenFiles <= limit) return true;
+  fmt::print(stderr,
+             "error: /fleets: {} clients need about {} open files, but RLIMIT_NOFILE allows "
+             "{} (the soft limit raised to the hard limit): raise the hard limit (ulimit -Hn, "
+             "systemd LimitNOFILE=, /etc/security/limits.conf) or run fewer clients\n",
+             clients, clients + kOwnOpenFiles, limit);
+  return false;
+}
+
 struct RunFlags {
   std::string file;
   std::string out;
@@ -69,10 +89,11 @@ struct RunFlags {
   std::size_t threads = 0;
 };
 
-int run(const RunFlags& flags, const std::atomic<bool>& interrupt) {
+int run(const RunFlags& flags, const std::atomic<bool>& interrupt, rlim_t open_file_limit) {
   ParsedScenario parsed = load_scenario(flags.file, flags.sets);
   if (!parsed.scenario) return report_input_errors(parsed.errors);
   const Scenario& scenario = *parsed.scenario;
+  if (!enough_open_files(scenario, open_file_limit)) return to_int(ExitCode::kBadInput);
 
   std::string run_dir;
   try {
@@ -128,6 +149,7 @@ int main(int argc, char** argv) {
   // Before any thread exists, so every thread inherits the blocked mask and
   // only the watcher receives SIGINT/SIGTERM.
   SignalWatcher signals;
+  const rlim_t open_file_limit = raise_open_file_limit();
 
   CLI::App app{"drover: drive fleets of clients against servers and check they stay correct"};
   app.require_subcommand(1);
@@ -175,6 +197,6 @@ int main(int argc, char** argv) {
   if (targets_cmd->parsed()) return list_targets();
   if (validate_cmd->parsed()) return validate(validate_file, validate_sets);
   if (check_cmd->parsed()) return check_run_folder(check_dir);
-  if (run_cmd->parsed()) return drover::run(run_flags, signals.interrupted());
+  if (run_cmd->parsed()) return drover::run(run_flags, signals.interrupted(), open_file_limit);
   return to_int(ExitCode::kBadInput);
 }

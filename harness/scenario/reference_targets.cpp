@@ -30,6 +30,13 @@ const std::vector<ReferenceTarget>& reference_targets() {
        Protocol::kTcp,
        "forks one process per TCP connection that upper-cases what it reads",
        {
+           {"model",
+            T::kChoice,
+            0,
+            0,
+            {"fork", "async"},
+            "fork: a process per connection; async: every connection in one process "
+            "(Boost.Asio), for thousands of clients"},
            {"max_children",
             T::kInt,
             0,

@@ -12,6 +12,8 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "harness/core/open_files.hpp"
+
 namespace drover::target {
 
 namespace {
@@ -76,6 +78,7 @@ void parse_flags(CLI::App& app, int argc, char** argv) {
     if (e.get_exit_code() == 0) std::exit(app.exit(e));
     bad_flag(app.get_name(), e.what());
   }
+  drover::raise_open_file_limit();
 }
 
 // ---- sockets -----------------------------------------------------------------

@@ -7,7 +7,9 @@
 //  - once bound, exactly one flushed line `READY <proto> HOST:PORT` on
 //    stdout, with the real port and IPv6 hosts in brackets;
 //  - a failure at run time (the port is taken) prints the system error and
-//    exits 1.
+//    exits 1;
+//  - the soft limit on open files is raised to the hard limit, so that a
+//    target can hold thousands of connections (parse_flags does it).
 // Everything here runs at start-up in the main thread, before the target
 // starts its own threads or children; none of it is meant to be called
 // concurrently.
@@ -70,6 +72,8 @@ class NoValue : public CLI::Validator {
 // Parses the command line, or exits: 0 after printing the usage for --help,
 // 2 after a one-line message naming the bad flag. A repeated flag takes its
 // last value, so a flag appended to a command line overrides an earlier one.
+// Then raises the open-file limit (harness/core/open_files.hpp): every
+// target calls this first, so every target gets it.
 void parse_flags(CLI::App& app, int argc, char** argv);
 
 // ---- sockets -----------------------------------------------------------------

@@ -1,0 +1,155 @@
+// End-to-end tests of tcp_fork_echo --model async: every connection served
+// by the one server process (no children), the same upper-cased echo as the
+// fork model, replies a slow reader cannot take at once kept until sent, more
+// connections than the usual soft limit of 1024 open files, and a clean exit
+// on SIGTERM. The fork model's own tests are in targets_test.cpp.
+#include <gtest/gtest.h>
+#include <sys/resource.h>
+
+#include <fstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "tests/e2e/running_target.hpp"
+
+namespace drover::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+RunningTarget start_async(std::vector<std::string> flags = {}) {
+  flags.insert(flags.begin(), {"--model", "async"});
+  return RunningTarget("tcp_fork_echo", flags);
+}
+
+void expect_echo(Socket& s, const std::string& text) {
+  ASSERT_TRUE(s.send_all(text, 1000ms));
+  EXPECT_EQ(s.receive_exactly(text.size(), 2000ms), std::optional<std::string>(upper(text)));
+}
+
+int stop_with(TestProcess& p, int sig, std::chrono::milliseconds limit) {
+  p.signal(sig);
+  auto status = p.wait_exit(limit);
+  return status ? exit_code(*status) : -2;
+}
+
+// The soft limit in /proc/<pid>/limits ("Max open files  SOFT  HARD  files").
+long soft_open_files(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/limits");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("Max open files", 0) == 0) return std::stol(line.substr(14));
+  }
+  return -1;
+}
+
+TEST(TcpForkEchoAsync, UpperCasesEveryConnectionInOneProcess) {
+  RunningTarget t = start_async();
+  ASSERT_TRUE(t.ready()) << t.said();
+  std::vector<Socket> connections;
+  for (int i = 0; i < 3; ++i)
+    connections.push_back(Socket::connected(t.endpoint(), SOCK_STREAM, 1000ms));
+  for (std::size_t i = 0; i < connections.size(); ++i) {
+    ASSERT_GE(connections[i].fd(), 0);
+    expect_echo(connections[i], "connection " + std::to_string(i) + " says Hello, \xff stays");
+  }
+  expect_echo(connections[0], "and again\n");
+  EXPECT_TRUE(children_of(t.pid()).empty());
+}
+
+TEST(TcpForkEchoAsync, AReplyTheClientIsSlowToReadIsKeptUntilSent) {
+  RunningTarget t = start_async();
+  ASSERT_TRUE(t.ready()) << t.said();
+  Socket s = Socket::connected(t.endpoint(), SOCK_STREAM, 1000ms);
+  ASSERT_GE(s.fd(), 0);
+  // More than the socket buffers hold: the server's sends fill up while this
+  // client is not reading, and the rest must wait in the server.
+  std::string big;
+  for (int i = 0; big.size() < (32u << 20); ++i) big += "chunk " + std::to_string(i) + " abc\n";
+  bool sent = false;
+  std::thread writer([&] { sent = s.send_all(big, 10000ms); });
+  std::this_thread::sleep_for(300ms);
+  auto reply = s.receive_exactly(big.size(), 10000ms);
+  writer.join();
+  EXPECT_TRUE(sent);
+  ASSERT_TRUE(reply);
+  EXPECT_TRUE(*reply == upper(big)) << "the reply differs from the upper-cased request";
+  // Another connection was served meanwhile and still is.
+  Socket other = Socket::connected(t.endpoint(), SOCK_STREAM, 1000ms);
+  expect_echo(other, "still here");
+}
+
+TEST(TcpForkEchoAsync, ServesMoreConnectionsThanTheUsualSoftLimitOfOpenFiles) {
+  constexpr int kConnections = 1500;
+  rlimit saved{};
+  ASSERT_EQ(getrlimit(RLIMIT_NOFILE, &saved), 0);
+  if (saved.rlim_max != RLIM_INFINITY && saved.rlim_max < 2 * kConnections)
+    GTEST_SKIP() << "needs a hard RLIMIT_NOFILE of " << 2 * kConnections << ", it is "
+                 << saved.rlim_max;
+  // The target starts with the usual soft limit of 1024 and must raise it;
+  // this test needs as many descriptors itself.
+  rlimit usual{1024, saved.rlim_max}, all{saved.rlim_max, saved.rlim_max};
+  ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &usual), 0);
+  RunningTarget t = start_async();
+  ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &all), 0);
+  struct Restore {
+    rlimit limit;
+    ~Restore() { setrlimit(RLIMIT_NOFILE, &limit); }
+  } restore{saved};
+  ASSERT_TRUE(t.ready()) << t.said();
+  EXPECT_EQ(soft_open_files(t.pid()), static_cast<long>(saved.rlim_max));
+
+  std::vector<Socket> connections;
+  for (int i = 0; i < kConnections; ++i) {
+    connections.push_back(Socket::connected(t.endpoint(), SOCK_STREAM, 2000ms));
+    ASSERT_GE(connections.back().fd(), 0) << "connection " << i;
+  }
+  int correct = 0;
+  for (std::size_t i = 0; i < connections.size(); ++i) {
+    std::string text = "client " + std::to_string(i);
+    if (connections[i].send_all(text, 1000ms) &&
+        connections[i].receive_exactly(text.size(), 2000ms) == upper(text))
+      ++correct;
+  }
+  EXPECT_EQ(correct, kConnections);
+  connections.clear();
+  EXPECT_EQ(stop_with(t.process(), SIGTERM, 3000ms), 0);
+  EXPECT_NE(t.process().stderr_text().find("max open 1500"), std::string::npos) << t.said();
+}
+
+TEST(TcpForkEchoAsync, SigtermClosesTheConnectionsAndExitsZeroWithItsStats) {
+  RunningTarget t = start_async();
+  ASSERT_TRUE(t.ready()) << t.said();
+  Socket a = Socket::connected(t.endpoint(), SOCK_STREAM, 1000ms);
+  Socket b = Socket::connected(t.endpoint(), SOCK_STREAM, 1000ms);
+  expect_echo(a, "open while stopping");
+  expect_echo(b, "me too");
+  const auto start = Clock::now();
+  EXPECT_EQ(stop_with(t.process(), SIGTERM, 3000ms), 0) << t.said();
+  EXPECT_LT(Clock::now() - start, 1000ms);
+  EXPECT_TRUE(a.closed_by_peer(1000ms));
+  EXPECT_TRUE(b.closed_by_peer(1000ms));
+  EXPECT_NE(t.process().stderr_text().find("model async: accepted 2,"), std::string::npos)
+      << t.said();
+}
+
+TEST(TcpForkEchoAsync, RefusesTheFlagsAboutChildrenWithStatusTwo) {
+  for (const auto& flags :
+       std::vector<std::vector<std::string>>{{"--no-reap"}, {"--max-children", "4"}}) {
+    RunningTarget t = start_async(flags);
+    auto status = t.process().wait_exit(2000ms);
+    ASSERT_TRUE(status) << flags[0];
+    EXPECT_EQ(exit_code(*status), 2) << flags[0];
+    EXPECT_NE(t.process().stderr_text().find(flags[0] + ": only with --model fork"),
+              std::string::npos)
+        << t.said();
+  }
+  RunningTarget bad("tcp_fork_echo", {"--model", "threads"});
+  auto status = bad.process().wait_exit(2000ms);
+  ASSERT_TRUE(status);
+  EXPECT_EQ(exit_code(*status), 2);
+}
+
+}  // namespace
+}  // namespace drover::test
