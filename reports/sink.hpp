@@ -1,8 +1,9 @@
-// A sink renders a finished run somewhere: the console, summary.json, and
-// later junit.xml and report.html. Sinks read a RunResult and nothing else.
+// A sink renders a finished run somewhere: the console, summary.json,
+// junit.xml, and later report.html. Sinks read a RunResult and nothing else.
 #pragma once
 
 #include <cstdio>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -19,13 +20,23 @@ class Sink {
 };
 using SinkPtr = std::unique_ptr<Sink>;
 
+// A file of the run folder, rendered by render: written next to its final
+// name and renamed, so a reader (a CI server, drover check) never sees a
+// half-written file.
+SinkPtr make_file_sink(std::string path, std::function<std::string(const RunResult&)> render);
+
 // <run_dir>/summary.json, schema in reports/README.md.
 SinkPtr make_summary_json_sink(std::string path);
+// <run_dir>/junit.xml: the run as JUnit test results for CI servers, one
+// testcase per fleet, threshold and invariant (reports/README.md).
+SinkPtr make_junit_xml_sink(std::string path);
 // The summary table and verdict for people.
 SinkPtr make_console_sink(std::FILE* out, bool color);
 
 // The JSON text of summary.json.
 std::string render_summary_json(const RunResult& run);
+// The XML text of junit.xml.
+std::string render_junit_xml(const RunResult& run);
 
 }  // namespace drover
 

@@ -1,8 +1,3 @@
-#include <cerrno>
-#include <cstring>
-#include <fstream>
-#include <stdexcept>
-
 #include <fmt/chrono.h>
 #include <nlohmann/json.hpp>
 
@@ -40,28 +35,6 @@ ordered_json latency_json(const LatencySummary& l) {
           {"p50", round3(l.p50_ms)},   {"p90", round3(l.p90_ms)}, {"p99", round3(l.p99_ms)},
           {"p999", round3(l.p999_ms)}, {"max", round3(l.max_ms)}};
 }
-
-class SummaryJsonSink final : public Sink {
- public:
-  explicit SummaryJsonSink(std::string path) : path_(std::move(path)) {}
-  void write(const RunResult& run) override {
-    // Written next to the final name and renamed, so a reader never sees a
-    // half-written summary.
-    std::string tmp = path_ + ".tmp";
-    {
-      std::ofstream out(tmp, std::ios::trunc);
-      if (!out) throw std::runtime_error("cannot write " + tmp + ": " + std::strerror(errno));
-      out << render_summary_json(run) << '\n';
-      if (!out) throw std::runtime_error("cannot write " + tmp + ": " + std::strerror(errno));
-    }
-    if (std::rename(tmp.c_str(), path_.c_str()) != 0) {
-      throw std::runtime_error("cannot write " + path_ + ": " + std::strerror(errno));
-    }
-  }
-
- private:
-  std::string path_;
-};
 
 }  // namespace
 
@@ -172,7 +145,8 @@ std::string render_summary_json(const RunResult& run) {
 }
 
 SinkPtr make_summary_json_sink(std::string path) {
-  return std::make_unique<SummaryJsonSink>(std::move(path));
+  return make_file_sink(std::move(path),
+                        [](const RunResult& run) { return render_summary_json(run) + '\n'; });
 }
 
 }  // namespace drover

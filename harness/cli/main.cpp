@@ -131,11 +131,15 @@ int run(const RunFlags& flags, const std::atomic<bool>& interrupt, rlim_t open_f
   progress.finish();
 
   int code = to_int(result.exit_code);
-  try {
-    make_summary_json_sink(run_dir + "/summary.json")->write(result);
-  } catch (const std::exception& e) {
-    fmt::print(stderr, "error: {}\n", e.what());
-    if (code == 0) code = to_int(ExitCode::kInfrastructure);
+  SinkPtr files[] = {make_summary_json_sink(run_dir + "/summary.json"),
+                     make_junit_xml_sink(run_dir + "/junit.xml")};
+  for (SinkPtr& file : files) {
+    try {
+      file->write(result);
+    } catch (const std::exception& e) {
+      fmt::print(stderr, "error: {}\n", e.what());
+      if (code == 0) code = to_int(ExitCode::kInfrastructure);
+    }
   }
   make_console_sink(stdout, isatty(STDOUT_FILENO) != 0)->write(result);
   return code;

@@ -95,6 +95,19 @@ TEST_F(RunTest, AThresholdThatFailsExitsOne) {
   EXPECT_EQ(s["result"], "fail");
   EXPECT_FALSE(s["thresholds"][0]["ok"].get<bool>());
   EXPECT_NE(f.out.find("FAIL"), std::string::npos);
+  // junit.xml beside it: the failed threshold is its one failure, and the
+  // file is what a CI server accepts (the unit tests fail clearly when
+  // xmllint is missing).
+  std::string junit = read_file(run_dir() / "junit.xml");
+  EXPECT_NE(junit.find("failures=\"1\" errors=\"0\""), std::string::npos) << junit;
+  EXPECT_NE(junit.find("<testcase classname=\"e2e-udp.thresholds\" name=\"latency.p99 &lt; 1ns\""),
+            std::string::npos)
+      << junit;
+  EXPECT_NE(junit.find("<failure message=\"value "), std::string::npos) << junit;
+  EXPECT_NE(junit.find("type=\"threshold\""), std::string::npos) << junit;
+  std::string validate = std::string("xmllint --noout --schema ") + DROVER_SOURCE_DIR +
+                         "/tests/data/junit.xsd " + (run_dir() / "junit.xml").string();
+  EXPECT_EQ(std::system(validate.c_str()), 0) << validate;
 }
 
 // abort_on_fail: a threshold that fails on the figures so far stops a 30 s

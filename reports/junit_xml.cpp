@@ -1,0 +1,326 @@
+// junit.xml: the run as JUnit test results, for CI servers that show tests
+// (Jenkins, GitLab, GitHub test reporters). The mapping is in
+// reports/README.md; its promise is that the file fails exactly when the run
+// does: no failure and no error in it means the verdict is pass.
+#include <unistd.h>
+
+#include <cmath>
+#include <string_view>
+
+#include <fmt/chrono.h>
+#include <fmt/format.h>
+
+#include "reports/sink.hpp"
+
+namespace drover {
+namespace {
+
+// Appends `text` as XML 1.0 character data or attribute value. What XML 1.0
+// cannot carry (control characters other than tab, newline and carriage
+// return; bytes that are not UTF-8, which a wrong reply can contain) is
+// written as the visible text \xNN, so the file stays well-formed and the
+// reader still sees which byte it was.
+void append_xml(std::string& out, std::string_view text, bool attribute) {
+  for (std::size_t i = 0; i < text.size();) {
+    auto c = static_cast<unsigned char>(text[i]);
+    if (c < 0x80) {
+      switch (c) {
+        case '&':
+          out += "&amp;";
+          break;
+        case '<':
+          out += "&lt;";
+          break;
+        case '>':
+          out += "&gt;";
+          break;
+        case '"':
+          out += "&quot;";
+          break;
+        case '\'':
+          out += "&apos;";
+          break;
+        // In attributes as references, which a parser keeps (it turns a
+        // literal one into a space); \r always, or it would read \r\n as \n.
+        case '\t':
+          out += attribute ? "&#9;" : "\t";
+          break;
+        case '\n':
+          out += attribute ? "&#10;" : "\n";
+          break;
+        case '\r':
+          out += "&#13;";
+          break;
+        default:
+          if (c < 0x20) {
+            out += fmt::format("\\x{:02x}", c);
+          } else {
+            out += static_cast<char>(c);
+          }
+      }
+      ++i;
+      continue;
+    }
+    // A multi-byte UTF-8 sequence: copied when it is one XML allows.
+    std::size_t length = c >= 0xc2 && c <= 0xdf   ? 2
+                         : c >= 0xe0 && c <= 0xef ? 3
+                         : c >= 0xf0 && c <= 0xf4 ? 4
+                                                  : 0;
+    char32_t code = length == 2 ? c & 0x1f : length == 3 ? c & 0x0f : c & 0x07;
+    bool valid = length > 0 && i + length <= text.size();
+    for (std::size_t k = 1; valid && k < length; ++k) {
+      auto next = static_cast<unsigned char>(text[i + k]);
+      valid = (next & 0xc0) == 0x80;
+      code = (code << 6) | (next & 0x3f);
+    }
+    static constexpr char32_t kSmallest[] = {0, 0, 0x80, 0x800, 0x10000};
+    valid = valid && code >= kSmallest[length] && code <= 0x10ffff &&
+            !(code >= 0xd800 && code <= 0xdfff) && code != 0xfffe && code != 0xffff;
+    if (valid) {
+      out.append(text.substr(i, length));
+      i += length;
+    } else {
+      out += fmt::format("\\x{:02x}", c);
+      ++i;
+    }
+  }
+}
+
+// An attribute value.
+std::string xml(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  append_xml(out, text, true);
+  return out;
+}
+
+// The text of an element.
+std::string xml_text(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  append_xml(out, text, false);
+  return out;
+}
+
+// A failure message is one line that CI servers show in their list; the
+// whole text goes in the element's body.
+std::string first_line(const std::string& text) {
+  std::string line = text.substr(0, text.find('\n'));
+  if (line.size() <= 200) return line;
+  std::size_t cut = 200;
+  while (cut > 0 && (static_cast<unsigned char>(line[cut]) & 0xc0) == 0x80) --cut;
+  return line.substr(0, cut) + "...";
+}
+
+std::string figure(double v) {
+  return fmt::format("{:.6g}", v);
+}
+
+// Milliseconds and seconds to the microsecond, as in summary.json: more
+// digits would only be noise.
+std::string rounded(double v) {
+  return fmt::format("{}", std::round(v * 1000.0) / 1000.0);
+}
+
+std::string with_unit(double v, const std::string& unit) {
+  if (unit == "ms") return rounded(v) + " ms";
+  if (unit == "ratio" || unit == "count" || unit.empty()) return figure(v);
+  return figure(v) + " " + unit;
+}
+
+struct TestCase {
+  enum class Kind { kPass, kFailure, kError };
+  TestCase(std::string in_class, std::string test_name, double seconds = 0)
+      : classname(std::move(in_class)), name(std::move(test_name)), time_s(seconds) {}
+  std::string classname;
+  std::string name;
+  double time_s = 0;
+  Kind outcome = Kind::kPass;
+  std::string message;  // of the failure or error
+  std::string type;
+  std::string text;
+  std::string out;  // system-out
+};
+
+std::string fleet_figures(const FleetResult& f, double duration_s) {
+  std::string out = fmt::format("target {}, clients {}\n", f.target, f.clients);
+  auto line = [&](const std::string& label, const OpTotals& t, const LatencySummary& l,
+                  double rate) {
+    out += fmt::format("{}ops {}, ok {}, errors {}, error rate {}, {} ops/s\n", label, t.ops(),
+                       t.ok(), t.errors(), figure(t.error_rate()), figure(rate));
+    std::string classes;
+    for (std::size_t i = 1; i < kOutcomeCount; ++i) {
+      if (t.by_outcome[i] > 0) {
+        classes +=
+            fmt::format("{}{} {}", classes.empty() ? "" : ", ", kOutcomeNames[i], t.by_outcome[i]);
+      }
+    }
+    if (!classes.empty()) out += fmt::format("{}errors by class: {}\n", label, classes);
+    out += fmt::format("{}latency p50 {} ms, p99 {} ms, max {} ms ({} answered)\n", label,
+                       rounded(l.p50_ms), rounded(l.p99_ms), rounded(l.max_ms), l.count);
+  };
+  line("", f.totals, f.latency, f.rate_per_s);
+  if (f.totals.missed_starts > 0) out += fmt::format("missed starts {}\n", f.totals.missed_starts);
+  if (f.totals.late_replies > 0) out += fmt::format("late replies {}\n", f.totals.late_replies);
+  if (f.ops.size() > 1) {
+    for (const OpResult& op : f.ops)
+      line("op " + op.name + ": ", op.totals, op.latency, op.rate_per_s);
+  }
+  if (f.totals.ops() > 0 && f.totals.ok() == 0) {
+    out += "every operation failed: only a threshold or an invariant fails a run on it\n";
+  }
+  out += fmt::format("over {} s of load", rounded(duration_s));
+  return out;
+}
+
+std::vector<TestCase> test_cases(const RunResult& run) {
+  std::vector<TestCase> cases;
+  // Fleets carry their figures and never fail on their own: the scenario's
+  // thresholds and invariants are what judge them, so the file fails
+  // exactly when drover's verdict does.
+  for (const FleetResult& f : run.fleets) {
+    TestCase c{run.scenario + ".fleets", f.name, run.duration_s};
+    c.out = fleet_figures(f, run.duration_s);
+    cases.push_back(std::move(c));
+  }
+
+  for (const ThresholdResult& t : run.thresholds) {
+    std::string limit = t.limit;
+    limit.erase(0, limit.find_first_not_of(' '));
+    TestCase c{run.scenario + ".thresholds",
+               t.metric + (t.fleet.empty() ? "" : "{fleet:" + t.fleet + "}") + " " + limit};
+    std::string verdict = fmt::format("value {}, limit {}", with_unit(t.value, t.unit), limit);
+    if (t.aborted) {
+      verdict += fmt::format("; aborted the run at {} s (value then {})", rounded(t.aborted_at_s),
+                             with_unit(t.aborted_value, t.unit));
+    }
+    if (t.ok) {
+      c.out = verdict;
+    } else {
+      c.outcome = TestCase::Kind::kFailure;
+      c.type = "threshold";
+      c.message = verdict;
+      c.text = verdict;
+    }
+    cases.push_back(std::move(c));
+  }
+
+  // With "expect": "violation" the scenario runs a deliberately broken
+  // target: an invariant that caught it is the expected outcome, and none
+  // catching one is the failure (runner.cpp decide_verdict).
+  bool expect_violation = run.expect == "violation";
+  bool caught = false;
+  for (const InvariantResult& i : run.invariants) {
+    TestCase c{run.scenario + ".invariants",
+               i.subject.empty() ? i.name : i.name + " (" + i.subject + ")"};
+    if (i.ok) {
+      c.out = i.detail;
+    } else if (expect_violation) {
+      caught = true;
+      c.out = "violation caught, as the scenario expects (\"expect\": \"violation\"): " + i.detail;
+    } else {
+      c.outcome = TestCase::Kind::kFailure;
+      c.type = "invariant";
+      c.message = first_line(i.detail.empty() ? i.name + " violated" : i.detail);
+      c.text = i.detail;
+    }
+    cases.push_back(std::move(c));
+  }
+  if (expect_violation && !caught && run.verdict != Verdict::kError) {
+    TestCase c{run.scenario + ".invariants", "expected a violation"};
+    c.outcome = TestCase::Kind::kFailure;
+    c.type = "expected_violation";
+    c.message =
+        "the scenario expects a violation (\"expect\": \"violation\") and no invariant "
+        "caught one";
+    c.text = c.message;
+    cases.push_back(std::move(c));
+  }
+
+  if (run.verdict == Verdict::kError || !run.errors.empty()) {
+    TestCase c{run.scenario + ".run", "infrastructure"};
+    c.outcome = TestCase::Kind::kError;
+    c.type = "infrastructure";
+    for (const std::string& e : run.errors) {
+      c.message += (c.message.empty() ? "" : "; ") + e;
+      c.text += e + "\n";
+    }
+    if (c.message.empty()) c.message = "the run could not be carried out";
+    c.message = first_line(c.message);
+    cases.push_back(std::move(c));
+  }
+  return cases;
+}
+
+std::string host_name() {
+  char name[256] = {};
+  if (gethostname(name, sizeof name - 1) != 0 || name[0] == '\0') return "localhost";
+  return name;
+}
+
+void append_case(std::string& out, const TestCase& c) {
+  out += fmt::format("    <testcase classname=\"{}\" name=\"{}\" time=\"{:.3f}\"", xml(c.classname),
+                     xml(c.name), c.time_s);
+  if (c.outcome == TestCase::Kind::kPass && c.out.empty()) {
+    out += "/>\n";
+    return;
+  }
+  out += ">\n";
+  if (c.outcome != TestCase::Kind::kPass) {
+    const char* element = c.outcome == TestCase::Kind::kFailure ? "failure" : "error";
+    out += fmt::format("      <{} message=\"{}\" type=\"{}\">{}</{}>\n", element, xml(c.message),
+                       xml(c.type), xml_text(c.text), element);
+  }
+  if (!c.out.empty()) out += fmt::format("      <system-out>{}</system-out>\n", xml_text(c.out));
+  out += "    </testcase>\n";
+}
+
+}  // namespace
+
+std::string render_junit_xml(const RunResult& run) {
+  std::vector<TestCase> cases = test_cases(run);
+  std::size_t failures = 0, errors = 0;
+  for (const TestCase& c : cases) {
+    failures += c.outcome == TestCase::Kind::kFailure;
+    errors += c.outcome == TestCase::Kind::kError;
+  }
+  std::string timestamp = fmt::format(
+      "{:%Y-%m-%dT%H:%M:%S}Z", fmt::gmtime(std::chrono::system_clock::to_time_t(run.started_at)));
+
+  std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
+  out += fmt::format(
+      "<testsuites name=\"drover\" tests=\"{}\" failures=\"{}\" errors=\"{}\" time=\"{:.3f}\">\n",
+      cases.size(), failures, errors, run.duration_s);
+  out += fmt::format(
+      "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"0\" "
+      "time=\"{:.3f}\" timestamp=\"{}\" hostname=\"{}\">\n",
+      xml(run.scenario), cases.size(), failures, errors, run.duration_s, timestamp,
+      xml(host_name()));
+  out += "    <properties>\n";
+  auto property = [&](const char* name, const std::string& value) {
+    out += fmt::format("      <property name=\"{}\" value=\"{}\"/>\n", name, xml(value));
+  };
+  property("scenario_file", run.scenario_file);
+  property("result", verdict_name(run.verdict));
+  property("exit_code", std::to_string(to_int(run.exit_code)));
+  property("expect", run.expect);
+  property("seed", std::to_string(run.seed));
+  property("interrupted", run.interrupted ? "true" : "false");
+  property("aborted", run.aborted ? "true" : "false");
+  out += "    </properties>\n";
+  for (const TestCase& c : cases) append_case(out, c);
+  if (run.interrupted) {
+    out += fmt::format(
+        "    <system-out>interrupted by SIGINT or SIGTERM after {} s of load: the testcases "
+        "judge the run as far as it went (drover exits 130)</system-out>\n",
+        rounded(run.duration_s));
+  }
+  out += "  </testsuite>\n</testsuites>\n";
+  return out;
+}
+
+SinkPtr make_junit_xml_sink(std::string path) {
+  return make_file_sink(std::move(path), render_junit_xml);
+}
+
+}  // namespace drover
