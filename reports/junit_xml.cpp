@@ -277,30 +277,38 @@ void append_case(std::string& out, const TestCase& c) {
 
 }  // namespace
 
-std::string render_junit_xml(const RunResult& run) {
-  std::vector<TestCase> cases = test_cases(run);
-  std::size_t failures = 0, errors = 0;
+namespace {
+
+struct Counts {
+  std::size_t tests = 0, failures = 0, errors = 0;
+};
+
+Counts count_cases(const std::vector<TestCase>& cases) {
+  Counts n;
+  n.tests = cases.size();
   for (const TestCase& c : cases) {
-    failures += c.outcome == TestCase::Kind::kFailure;
-    errors += c.outcome == TestCase::Kind::kError;
+    n.failures += c.outcome == TestCase::Kind::kFailure;
+    n.errors += c.outcome == TestCase::Kind::kError;
   }
+  return n;
+}
+
+// One run as a <testsuite>.
+void append_suite(std::string& out, const RunResult& run, const std::vector<TestCase>& cases) {
+  Counts n = count_cases(cases);
   std::string timestamp = fmt::format(
       "{:%Y-%m-%dT%H:%M:%S}Z", fmt::gmtime(std::chrono::system_clock::to_time_t(run.started_at)));
-
-  std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
-  out += fmt::format(
-      "<testsuites name=\"drover\" tests=\"{}\" failures=\"{}\" errors=\"{}\" time=\"{:.3f}\">\n",
-      cases.size(), failures, errors, run.duration_s);
   out += fmt::format(
       "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"0\" "
       "time=\"{:.3f}\" timestamp=\"{}\" hostname=\"{}\">\n",
-      xml(run.scenario), cases.size(), failures, errors, run.duration_s, timestamp,
+      xml(run.scenario), n.tests, n.failures, n.errors, run.duration_s, timestamp,
       xml(host_name()));
   out += "    <properties>\n";
   auto property = [&](const char* name, const std::string& value) {
     out += fmt::format("      <property name=\"{}\" value=\"{}\"/>\n", name, xml(value));
   };
   property("scenario_file", run.scenario_file);
+  property("run_dir", run.run_dir);
   property("result", verdict_name(run.verdict));
   property("exit_code", std::to_string(to_int(run.exit_code)));
   property("expect", run.expect);
@@ -315,12 +323,39 @@ std::string render_junit_xml(const RunResult& run) {
         "judge the run as far as it went (drover exits 130)</system-out>\n",
         rounded(run.duration_s));
   }
-  out += "  </testsuite>\n</testsuites>\n";
+  out += "  </testsuite>\n";
+}
+
+}  // namespace
+
+std::string render_junit_xml(const std::vector<RunResult>& runs) {
+  std::vector<std::vector<TestCase>> cases;
+  Counts total;
+  double time = 0;
+  for (const RunResult& run : runs) {
+    cases.push_back(test_cases(run));
+    Counts n = count_cases(cases.back());
+    total.tests += n.tests;
+    total.failures += n.failures;
+    total.errors += n.errors;
+    time += run.duration_s;
+  }
+  std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
+  out += fmt::format(
+      "<testsuites name=\"drover\" tests=\"{}\" failures=\"{}\" errors=\"{}\" time=\"{:.3f}\">\n",
+      total.tests, total.failures, total.errors, time);
+  for (std::size_t i = 0; i < runs.size(); ++i) append_suite(out, runs[i], cases[i]);
+  out += "</testsuites>\n";
   return out;
 }
 
+std::string render_junit_xml(const RunResult& run) {
+  return render_junit_xml(std::vector<RunResult>{run});
+}
+
 SinkPtr make_junit_xml_sink(std::string path) {
-  return make_file_sink(std::move(path), render_junit_xml);
+  return make_file_sink(std::move(path),
+                        [](const RunResult& run) { return render_junit_xml(run); });
 }
 
 }  // namespace drover

@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "harness/core/run_result.hpp"
 
@@ -37,6 +38,8 @@ SinkPtr make_console_sink(std::FILE* out, bool color);
 std::string render_summary_json(const RunResult& run);
 // The XML text of junit.xml.
 std::string render_junit_xml(const RunResult& run);
+// Several runs (drover run a.json b.json) as one file, a testsuite each.
+std::string render_junit_xml(const std::vector<RunResult>& runs);
 
 }  // namespace drover
 

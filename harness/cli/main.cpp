@@ -2,14 +2,18 @@
 // stage, and maps the outcome to an exit code; nothing else lives here.
 #include <unistd.h>
 
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
+#include <map>
 #include <optional>
 #include <random>
 
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
 
 #include "harness/cli/check_command.hpp"
 #include "harness/cli/progress.hpp"
@@ -80,8 +84,9 @@ bool enough_open_files(const Scenario& s, rlim_t limit) {
 }
 
 struct RunFlags {
-  std::string file;
+  std::vector<std::string> files;  // scenario files and folders of them
   std::string out;
+  std::string junit;
   std::vector<std::string> sets;
   bool quiet = false;
   bool no_history = false;
@@ -89,25 +94,60 @@ struct RunFlags {
   std::size_t threads = 0;
 };
 
-int run(const RunFlags& flags, const std::atomic<bool>& interrupt, rlim_t open_file_limit) {
-  ParsedScenario parsed = load_scenario(flags.file, flags.sets);
-  if (!parsed.scenario) return report_input_errors(parsed.errors);
-  const Scenario& scenario = *parsed.scenario;
-  if (!enough_open_files(scenario, open_file_limit)) return to_int(ExitCode::kBadInput);
+// The scenario files named on the command line, in order: a folder stands
+// for its *.json files in name order, less JSON Schema documents (a
+// top-level "$schema"), so that `drover run scenarios/` runs every scenario.
+std::vector<std::string> scenario_files(const std::vector<std::string>& given,
+                                        InputErrors& errors) {
+  namespace fs = std::filesystem;
+  std::vector<std::string> files;
+  for (const std::string& name : given) {
+    std::error_code ec;
+    if (!fs::is_directory(name, ec)) {
+      files.push_back(name);  // a missing file is reported when it is read
+      continue;
+    }
+    std::vector<std::string> found;
+    for (const auto& entry : fs::directory_iterator(name, ec)) {
+      if (entry.path().extension() != ".json" || !entry.is_regular_file()) continue;
+      std::ifstream in(entry.path());
+      auto doc = nlohmann::json::parse(in, nullptr, false);
+      if (doc.is_object() && doc.contains("$schema")) continue;
+      found.push_back(entry.path().string());
+    }
+    if (ec) errors.push_back({name, "cannot read the folder: " + ec.message()});
+    if (found.empty() && !ec) errors.push_back({name, "holds no scenario (*.json) files"});
+    std::sort(found.begin(), found.end());
+    files.insert(files.end(), found.begin(), found.end());
+  }
+  return files;
+}
 
+// One scenario, run into its folder; the result carries the exit code,
+// worsened to 3 if a report could not be written.
+RunResult run_one(const RunFlags& flags, const std::string& file, const Scenario& scenario,
+                  const std::string& out, const std::atomic<bool>& interrupt) {
+  RunResult failed;
+  failed.scenario = scenario.name;
+  failed.scenario_file = scenario.file;
+  failed.verdict = Verdict::kError;
+  failed.exit_code = ExitCode::kInfrastructure;
   std::string run_dir;
   try {
-    run_dir = create_run_folder(flags.out, scenario.name);
+    run_dir = create_run_folder(out, scenario.name);
   } catch (const std::exception& e) {
     fmt::print(stderr, "error: --out: {}\n", e.what());
-    return to_int(ExitCode::kBadInput);
+    failed.errors.push_back(e.what());
+    failed.exit_code = ExitCode::kBadInput;
+    return failed;
   }
-
   try {
-    save_run_inputs(run_dir, flags.file, flags.sets);
+    save_run_inputs(run_dir, file, flags.sets);
   } catch (const std::exception& e) {
     fmt::print(stderr, "error: cannot save the scenario in {}: {}\n", run_dir, e.what());
-    return to_int(ExitCode::kInfrastructure);
+    failed.run_dir = run_dir;
+    failed.errors.push_back(e.what());
+    return failed;
   }
 
   RunOptions options;
@@ -117,11 +157,6 @@ int run(const RunFlags& flags, const std::atomic<bool>& interrupt, rlim_t open_f
   options.interrupt = &interrupt;
   options.record_history = !flags.no_history;
   options.seed = flags.seed ? *flags.seed : std::random_device{}() | 1;
-  if (flags.no_history) {
-    fmt::print(stderr,
-               "warning: --no-history: no_oversell, exactly_once and pool_complete are "
-               "not checked in this run\n");
-  }
   ProgressPrinter progress(stderr, scenario.name);
   if (!flags.quiet) {
     options.progress_interval = progress.interval();
@@ -130,19 +165,104 @@ int run(const RunFlags& flags, const std::atomic<bool>& interrupt, rlim_t open_f
   RunResult result = run_scenario(scenario, options);
   progress.finish();
 
-  int code = to_int(result.exit_code);
   SinkPtr files[] = {make_summary_json_sink(run_dir + "/summary.json"),
                      make_junit_xml_sink(run_dir + "/junit.xml")};
-  for (SinkPtr& file : files) {
+  for (SinkPtr& sink : files) {
     try {
-      file->write(result);
+      sink->write(result);
     } catch (const std::exception& e) {
       fmt::print(stderr, "error: {}\n", e.what());
-      if (code == 0) code = to_int(ExitCode::kInfrastructure);
+      if (result.exit_code == ExitCode::kPass) result.exit_code = ExitCode::kInfrastructure;
     }
   }
   make_console_sink(stdout, isatty(STDOUT_FILENO) != 0)->write(result);
-  return code;
+  return result;
+}
+
+// Several runs give one exit code, the first of these that any run had:
+// 130 (the user stopped them), 2 (an --out folder could not be made), 3 (a
+// run could not be carried out), 1 (a run failed); else 0.
+ExitCode combined_exit_code(const std::vector<RunResult>& results) {
+  for (ExitCode code : {ExitCode::kInterrupted, ExitCode::kBadInput, ExitCode::kInfrastructure,
+                        ExitCode::kFailed}) {
+    for (const RunResult& r : results) {
+      if (r.exit_code == code) return code;
+    }
+  }
+  return ExitCode::kPass;
+}
+
+int run(const RunFlags& flags, const std::atomic<bool>& interrupt, rlim_t open_file_limit) {
+  // Every scenario is read and checked before the first one runs: bad
+  // input anywhere exits 2 with nothing started.
+  InputErrors errors;
+  std::vector<std::string> files = scenario_files(flags.files, errors);
+  if (!errors.empty()) return report_input_errors(errors);
+  const bool several = files.size() > 1;
+  std::vector<Scenario> scenarios;
+  bool bad = false;
+  for (const std::string& file : files) {
+    ParsedScenario parsed = load_scenario(file, flags.sets);
+    if (!parsed.scenario) {
+      for (InputError e : parsed.errors) {
+        // Which file, unless the error names it already (unreadable, not JSON).
+        if (several && e.where.rfind(file, 0) != 0) {
+          e.where = e.where.empty() ? file : file + ": " + e.where;
+        }
+        fmt::print(stderr, "error: {}\n", e.to_string());
+      }
+      bad = true;
+      continue;
+    }
+    if (!enough_open_files(*parsed.scenario, open_file_limit)) bad = true;
+    scenarios.push_back(std::move(*parsed.scenario));
+  }
+  if (bad) return to_int(ExitCode::kBadInput);
+  if (flags.no_history) {
+    fmt::print(stderr,
+               "warning: --no-history: no_oversell, exactly_once and pool_complete are "
+               "not checked in this run\n");
+  }
+
+  // With several scenarios and --out DIR, each runs in DIR/<name> (a
+  // repeated name gets -2, -3, ...) and DIR/junit.xml holds them all.
+  std::vector<RunResult> results;
+  std::map<std::string, int> seen;
+  for (std::size_t i = 0; i < scenarios.size(); ++i) {
+    std::string out = flags.out;
+    if (several && !out.empty()) {
+      int n = ++seen[scenarios[i].name];
+      out += "/" + scenarios[i].name + (n > 1 ? "-" + std::to_string(n) : "");
+    }
+    results.push_back(run_one(flags, files[i], scenarios[i], out, interrupt));
+    if (results.back().exit_code == ExitCode::kInterrupted) break;
+  }
+
+  std::string junit = flags.junit;
+  if (junit.empty() && several && !flags.out.empty()) junit = flags.out + "/junit.xml";
+  if (!junit.empty()) {
+    try {
+      make_file_sink(junit, [&results](const RunResult&) {
+        return render_junit_xml(results);
+      })->write(results.back());
+    } catch (const std::exception& e) {
+      fmt::print(stderr, "error: --junit: {}\n", e.what());
+      return to_int(ExitCode::kInfrastructure);
+    }
+  }
+  ExitCode code = combined_exit_code(results);
+  if (several) {
+    fmt::print("\n{} scenarios:\n", results.size());
+    for (const RunResult& r : results) {
+      fmt::print("  {:<5} {:<28} exit {:<3} {}\n", verdict_name(r.verdict), r.scenario,
+                 to_int(r.exit_code), r.run_dir);
+    }
+    if (results.size() < scenarios.size()) {
+      fmt::print("  ({} not run: interrupted)\n", scenarios.size() - results.size());
+    }
+    fmt::print("exit code {}{}\n", to_int(code), junit.empty() ? "" : "  junit " + junit);
+  }
+  return to_int(code);
 }
 
 }  // namespace
@@ -163,9 +283,15 @@ int main(int argc, char** argv) {
   auto* run_cmd = app.add_subcommand("run",
                                      "Run a scenario: start its targets, drive its fleets, "
                                      "check it, and write a run folder");
-  run_cmd->add_option("file", run_flags.file, "Scenario file (JSON)")->required();
+  run_cmd
+      ->add_option("files", run_flags.files,
+                   "Scenario files (JSON), or folders of them, run one after another")
+      ->required();
   run_cmd->add_option("--out", run_flags.out,
-                      "Run folder to write (default: runs/<scenario>/<UTC time>)");
+                      "Run folder to write (default: runs/<scenario>/<UTC time>); with several "
+                      "scenarios, each runs in <out>/<scenario> and <out>/junit.xml holds all");
+  run_cmd->add_option("--junit", run_flags.junit,
+                      "Also write every scenario's results into this one JUnit file");
   run_cmd->add_option("--set", run_flags.sets,
                       "Override one scenario value: key.path=value or /json/pointer=value");
   run_cmd->add_flag("--quiet,-q", run_flags.quiet, "No progress line while running");

@@ -110,6 +110,49 @@ TEST_F(RunTest, AThresholdThatFailsExitsOne) {
   EXPECT_EQ(std::system(validate.c_str()), 0) << validate;
 }
 
+// Several scenarios (a folder of them, here, beside a JSON Schema file that
+// is not one) run one after another, each in <out>/<name>, with one exit
+// code and one junit.xml holding a testsuite each.
+TEST_F(RunTest, AFolderOfScenariosRunsEachWithOneExitCodeAndOneJunitFile) {
+  auto named = [](const std::string& text, const std::string& name) {
+    std::string copy = text;
+    copy.replace(copy.find("e2e-udp"), 7, name);
+    return copy;
+  };
+  fs::create_directories(dir_.path() / "suite");
+  dir_.write("suite/a-pass.json", named(udp_scenario(), "first"));
+  dir_.write("suite/b-fail.json",
+             named(udp_scenario("{}", R"(, "thresholds": {"latency.p99": "< 1ns"})"), "second"));
+  dir_.write("suite/schema.json", R"({"$schema": "http://json-schema.org/draft-07/schema#"})");
+  Finished f =
+      run_drover({"run", (dir_.path() / "suite").string(), "--out", run_dir().string(), "--quiet"},
+                 dir_.path());
+  EXPECT_EQ(f.exit_code, 1) << f.out << f.err;
+  EXPECT_EQ(read_summary(run_dir() / "first")["result"], "pass");
+  EXPECT_EQ(read_summary(run_dir() / "second")["result"], "fail");
+  std::string junit = read_file(run_dir() / "junit.xml");
+  EXPECT_NE(junit.find("<testsuite name=\"first\""), std::string::npos) << junit;
+  EXPECT_NE(junit.find("<testsuite name=\"second\""), std::string::npos) << junit;
+  EXPECT_NE(f.out.find("2 scenarios:"), std::string::npos) << f.out;
+  std::string validate = std::string("xmllint --noout --schema ") + DROVER_SOURCE_DIR +
+                         "/tests/data/junit.xsd " + (run_dir() / "junit.xml").string();
+  EXPECT_EQ(std::system(validate.c_str()), 0) << validate;
+}
+
+// One bad scenario among several: exit 2, naming the file and the path,
+// and none of them runs.
+TEST_F(RunTest, ABadScenarioAmongSeveralStopsThemAllBeforeAnyRuns) {
+  fs::path good = dir_.write("good.json", udp_scenario());
+  std::string broken = udp_scenario();
+  broken.replace(broken.find("\"clients\": 8"), 12, "\"clients\": 0");
+  fs::path bad = dir_.write("bad.json", broken);
+  Finished f = run_drover(
+      {"run", good.string(), bad.string(), "--out", run_dir().string(), "--quiet"}, dir_.path());
+  EXPECT_EQ(f.exit_code, 2) << f.out << f.err;
+  EXPECT_NE(f.err.find(bad.string() + ": /fleets/0/clients"), std::string::npos) << f.err;
+  EXPECT_FALSE(fs::exists(run_dir())) << "a run started although a scenario was bad";
+}
+
 // abort_on_fail: a threshold that fails on the figures so far stops a 30 s
 // load once its delay has passed, and the run fails on it.
 TEST_F(RunTest, AThresholdWithAbortOnFailStopsTheLoadEarly) {
