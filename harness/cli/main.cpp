@@ -89,6 +89,7 @@ struct RunFlags {
   std::string junit;
   std::vector<std::string> sets;
   bool quiet = false;
+  std::string progress = "auto";
   bool no_history = false;
   std::optional<std::uint64_t> seed;
   std::size_t threads = 0;
@@ -157,7 +158,9 @@ RunResult run_one(const RunFlags& flags, const std::string& file, const Scenario
   options.interrupt = &interrupt;
   options.record_history = !flags.no_history;
   options.seed = flags.seed ? *flags.seed : std::random_device{}() | 1;
-  ProgressPrinter progress(stderr, scenario.name);
+  ProgressPrinter progress(
+      stderr, scenario.name,
+      flags.progress == "json" ? ProgressPrinter::Style::kJson : ProgressPrinter::Style::kAuto);
   if (!flags.quiet) {
     options.progress_interval = progress.interval();
     options.on_progress = [&progress](const LiveStatus& s) { progress.update(s); };
@@ -294,7 +297,12 @@ int main(int argc, char** argv) {
                       "Also write every scenario's results into this one JUnit file");
   run_cmd->add_option("--set", run_flags.sets,
                       "Override one scenario value: key.path=value or /json/pointer=value");
-  run_cmd->add_flag("--quiet,-q", run_flags.quiet, "No progress line while running");
+  run_cmd->add_flag("--quiet,-q", run_flags.quiet, "No progress while running");
+  run_cmd
+      ->add_option("--progress", run_flags.progress,
+                   "auto: lines per fleet on stderr (in place on a terminal); json: one JSON "
+                   "object per line every second, for programs")
+      ->check(CLI::IsMember({"auto", "json"}));
   run_cmd->add_option("--threads", run_flags.threads, "Load threads (default: one per core)")
       ->check(CLI::Range(1, 256));
   run_cmd->add_option("--seed", run_flags.seed,

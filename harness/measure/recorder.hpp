@@ -3,11 +3,11 @@
 // load has stopped. Operations are grouped in slots, one per (fleet, op),
 // numbered by the runner.
 //
-// Thread-safety: record*() only from the owning thread. live_ops() and
-// live_errors() may be read from any thread while the load runs.
+// Thread-safety: everything only from the owning thread; others read a
+// running recorder through add_totals_to() posted to that thread
+// (LoadRun::snapshot).
 #pragma once
 
-#include <atomic>
 #include <cstdint>
 #include <vector>
 
@@ -58,22 +58,11 @@ class Recorder {
     if (second != current_second_) roll_to(second);
     ++current_ops_;
     if (answered) current_latency_.record(nanos);
-    bump(live_ops_);
-    if (outcome != Outcome::kOk) {
-      ++current_errors_;
-      bump(live_errors_);
-    }
+    if (outcome != Outcome::kOk) ++current_errors_;
   }
 
   void record_late_reply(std::size_t slot) { ++slots_[slot].totals.late_replies; }
-  void record_missed_start(std::size_t slot) {
-    ++slots_[slot].totals.missed_starts;
-    bump(live_missed_);
-  }
-  std::uint64_t live_missed() const { return live_missed_.load(std::memory_order_relaxed); }
-
-  std::uint64_t live_ops() const { return live_ops_.load(std::memory_order_relaxed); }
-  std::uint64_t live_errors() const { return live_errors_.load(std::memory_order_relaxed); }
+  void record_missed_start(std::size_t slot) { ++slots_[slot].totals.missed_starts; }
 
   // Adds this recorder's figures to into (which it sizes on first use).
   // Call once the owning thread has stopped recording.
@@ -83,10 +72,6 @@ class Recorder {
   void add_totals_to(std::vector<SlotRecording>& slots) const;
 
  private:
-  static void bump(std::atomic<std::uint64_t>& counter) {
-    // One writer: a plain load and store is enough and avoids a locked add.
-    counter.store(counter.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
-  }
   void roll_to(std::size_t second);
   void flush_second();
 
@@ -97,9 +82,6 @@ class Recorder {
   std::uint64_t current_errors_ = 0;
   LatencyHistogram current_latency_;
   std::vector<SecondRecording> seconds_;
-  alignas(64) std::atomic<std::uint64_t> live_ops_{0};
-  std::atomic<std::uint64_t> live_errors_{0};
-  std::atomic<std::uint64_t> live_missed_{0};
 };
 
 }  // namespace drover

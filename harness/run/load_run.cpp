@@ -258,20 +258,6 @@ Recording LoadRun::snapshot() {
   return out;
 }
 
-std::uint64_t LoadRun::live_ops() const {
-  std::uint64_t n = 0;
-  for (const auto& w : workers_)
-    if (w->recorder) n += w->recorder->live_ops();
-  return n;
-}
-
-std::uint64_t LoadRun::live_errors() const {
-  std::uint64_t n = 0;
-  for (const auto& w : workers_)
-    if (w->recorder) n += w->recorder->live_errors();
-  return n;
-}
-
 Recording LoadRun::finish() {
   for (auto& t : threads_) {
     if (t.joinable()) t.join();

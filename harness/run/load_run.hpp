@@ -36,8 +36,6 @@ class LoadRun {
   // Asks every client to finish its current operation and stop.
   void stop() { stop_.store(true, std::memory_order_relaxed); }
   bool finished() const { return running_threads_.load() == 0; }
-  std::uint64_t live_ops() const;
-  std::uint64_t live_errors() const;
   // The totals so far (no per-second series), each thread's taken on that
   // thread between two of its operations. For judging a run while it goes
   // (abort_on_fail); call from one thread at a time, not a load thread.

@@ -65,6 +65,7 @@ void watch_load(LoadRun& load, TargetSupervisor& supervisor, const RunOptions& o
   TimePoint last_progress = load.load_start();
   TimePoint last_abort_check = load.load_start();
   std::uint64_t last_ops = 0;
+  std::vector<std::uint64_t> last_fleet_ops;
   while (!load.finished()) {
     std::this_thread::sleep_for(kWatchInterval);
     // The load means nothing once a target is gone: stop it, and let the
@@ -80,13 +81,24 @@ void watch_load(LoadRun& load, TargetSupervisor& supervisor, const RunOptions& o
       abort_on_threshold(load, thresholds, slots, aborts, run);
     }
     if (options.on_progress && now - last_progress >= options.progress_interval) {
+      double interval_s = to_seconds(now - last_progress);
       LiveStatus status;
       status.elapsed = now - load.load_start();
       status.planned = planned;
-      status.ops = load.live_ops();
-      status.errors = load.live_errors();
-      status.rate_per_s =
-          static_cast<double>(status.ops - last_ops) / to_seconds(now - last_progress);
+      RunResult so_far;
+      fill_figures(so_far, load.snapshot(), slots, status.elapsed);
+      status.ops = so_far.totals.ops();
+      status.errors = so_far.totals.errors();
+      status.rate_per_s = static_cast<double>(status.ops - last_ops) / interval_s;
+      last_fleet_ops.resize(so_far.fleets.size());
+      for (std::size_t i = 0; i < so_far.fleets.size(); ++i) {
+        const FleetResult& f = so_far.fleets[i];
+        status.fleets.push_back(
+            {f.name, f.totals.ops(), f.totals.errors(),
+             static_cast<double>(f.totals.ops() - last_fleet_ops[i]) / interval_s,
+             f.latency.p99_ms});
+        last_fleet_ops[i] = f.totals.ops();
+      }
       options.on_progress(status);
       last_progress = now;
       last_ops = status.ops;

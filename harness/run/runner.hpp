@@ -13,12 +13,22 @@
 
 namespace drover {
 
+// One fleet's figures so far, for the progress display.
+struct LiveFleet {
+  std::string name;
+  std::uint64_t ops = 0;
+  std::uint64_t errors = 0;
+  double rate_per_s = 0;  // over the last progress interval
+  double p99_ms = 0;      // over the run so far
+};
+
 struct LiveStatus {
   Duration elapsed{};
   Duration planned{};
   std::uint64_t ops = 0;
   std::uint64_t errors = 0;
   double rate_per_s = 0;  // over the last progress interval
+  std::vector<LiveFleet> fleets;
 };
 
 struct RunOptions {

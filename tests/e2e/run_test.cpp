@@ -2,6 +2,8 @@
 // a user would, and after every run no process it started is left alive.
 #include <gtest/gtest.h>
 
+#include <sstream>
+
 #include "tests/e2e/drover_cli.hpp"
 
 namespace drover::e2e {
@@ -108,6 +110,32 @@ TEST_F(RunTest, AThresholdThatFailsExitsOne) {
   std::string validate = std::string("xmllint --noout --schema ") + DROVER_SOURCE_DIR +
                          "/tests/data/junit.xsd " + (run_dir() / "junit.xml").string();
   EXPECT_EQ(std::system(validate.c_str()), 0) << validate;
+}
+
+// --progress json: a JSON object per second on stderr, with each fleet's
+// figures so far, for programs that follow a run.
+TEST_F(RunTest, ProgressAsJsonLinesFollowsEachFleet) {
+  Finished f = run(udp_scenario(), {"--progress", "json", "--set", "load.duration=2500ms"});
+  ASSERT_EQ(f.exit_code, 0) << f.out << f.err;
+  std::vector<json> lines;
+  std::istringstream err(f.err);
+  for (std::string line; std::getline(err, line);) {
+    if (!line.empty() && line[0] == '{') lines.push_back(json::parse(line));
+  }
+  ASSERT_GE(lines.size(), 2u) << f.err;
+  std::uint64_t last = 0;
+  for (const json& l : lines) {
+    EXPECT_EQ(l["scenario"], "e2e-udp");
+    EXPECT_EQ(l["planned_s"].get<double>(), 2.5);
+    ASSERT_EQ(l["fleets"].size(), 1u) << l;
+    EXPECT_EQ(l["fleets"][0]["name"], "clients");
+    EXPECT_EQ(l["fleets"][0]["ops"], l["ops"]);
+    EXPECT_GT(l["fleets"][0]["p99_ms"].get<double>(), 0.0) << l;
+    EXPECT_GE(l["ops"].get<std::uint64_t>(), last);
+    last = l["ops"].get<std::uint64_t>();
+  }
+  EXPECT_GT(last, 0u);
+  EXPECT_LE(last, read_summary(run_dir())["totals"]["ops"].get<std::uint64_t>());
 }
 
 // Several scenarios (a folder of them, here, beside a JSON Schema file that
