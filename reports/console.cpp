@@ -1,31 +1,10 @@
 #include <fmt/format.h>
 
+#include "reports/format.hpp"
 #include "reports/sink.hpp"
 
 namespace drover {
 namespace {
-
-std::string format_ms(double ms) {
-  if (ms >= 1000) return fmt::format("{:.2f}s", ms / 1000);
-  if (ms >= 100) return fmt::format("{:.0f}ms", ms);
-  if (ms >= 10) return fmt::format("{:.1f}ms", ms);
-  if (ms >= 1) return fmt::format("{:.2f}ms", ms);
-  return fmt::format("{:.0f}us", ms * 1000);
-}
-
-std::string format_count(double v) {
-  if (v >= 1e9) return fmt::format("{:.2f}G", v / 1e9);
-  if (v >= 1e6) return fmt::format("{:.2f}M", v / 1e6);
-  if (v >= 1e4) return fmt::format("{:.1f}k", v / 1e3);
-  return fmt::format("{:.0f}", v);
-}
-
-std::string format_value(double v, const std::string& unit) {
-  if (unit == "ms") return format_ms(v);
-  if (unit == "ratio") return fmt::format("{:.4g}", v);
-  if (unit == "ops/s") return fmt::format("{:.0f}/s", v);
-  return fmt::format("{:.0f}", v);
-}
 
 class ConsoleSink final : public Sink {
  public:

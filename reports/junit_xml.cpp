@@ -10,87 +10,17 @@
 #include <fmt/chrono.h>
 #include <fmt/format.h>
 
+#include "reports/format.hpp"
 #include "reports/sink.hpp"
 
 namespace drover {
 namespace {
 
-// Appends `text` as XML 1.0 character data or attribute value. What XML 1.0
-// cannot carry (control characters other than tab, newline and carriage
-// return; bytes that are not UTF-8, which a wrong reply can contain) is
-// written as the visible text \xNN, so the file stays well-formed and the
-// reader still sees which byte it was.
-void append_xml(std::string& out, std::string_view text, bool attribute) {
-  for (std::size_t i = 0; i < text.size();) {
-    auto c = static_cast<unsigned char>(text[i]);
-    if (c < 0x80) {
-      switch (c) {
-        case '&':
-          out += "&amp;";
-          break;
-        case '<':
-          out += "&lt;";
-          break;
-        case '>':
-          out += "&gt;";
-          break;
-        case '"':
-          out += "&quot;";
-          break;
-        case '\'':
-          out += "&apos;";
-          break;
-        // In attributes as references, which a parser keeps (it turns a
-        // literal one into a space); \r always, or it would read \r\n as \n.
-        case '\t':
-          out += attribute ? "&#9;" : "\t";
-          break;
-        case '\n':
-          out += attribute ? "&#10;" : "\n";
-          break;
-        case '\r':
-          out += "&#13;";
-          break;
-        default:
-          if (c < 0x20) {
-            out += fmt::format("\\x{:02x}", c);
-          } else {
-            out += static_cast<char>(c);
-          }
-      }
-      ++i;
-      continue;
-    }
-    // A multi-byte UTF-8 sequence: copied when it is one XML allows.
-    std::size_t length = c >= 0xc2 && c <= 0xdf   ? 2
-                         : c >= 0xe0 && c <= 0xef ? 3
-                         : c >= 0xf0 && c <= 0xf4 ? 4
-                                                  : 0;
-    char32_t code = length == 2 ? c & 0x1f : length == 3 ? c & 0x0f : c & 0x07;
-    bool valid = length > 0 && i + length <= text.size();
-    for (std::size_t k = 1; valid && k < length; ++k) {
-      auto next = static_cast<unsigned char>(text[i + k]);
-      valid = (next & 0xc0) == 0x80;
-      code = (code << 6) | (next & 0x3f);
-    }
-    static constexpr char32_t kSmallest[] = {0, 0, 0x80, 0x800, 0x10000};
-    valid = valid && code >= kSmallest[length] && code <= 0x10ffff &&
-            !(code >= 0xd800 && code <= 0xdfff) && code != 0xfffe && code != 0xffff;
-    if (valid) {
-      out.append(text.substr(i, length));
-      i += length;
-    } else {
-      out += fmt::format("\\x{:02x}", c);
-      ++i;
-    }
-  }
-}
-
 // An attribute value.
 std::string xml(std::string_view text) {
   std::string out;
   out.reserve(text.size());
-  append_xml(out, text, true);
+  append_markup(out, text, true);
   return out;
 }
 
@@ -98,7 +28,7 @@ std::string xml(std::string_view text) {
 std::string xml_text(std::string_view text) {
   std::string out;
   out.reserve(text.size());
-  append_xml(out, text, false);
+  append_markup(out, text, false);
   return out;
 }
 

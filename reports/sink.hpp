@@ -1,5 +1,5 @@
 // A sink renders a finished run somewhere: the console, summary.json,
-// junit.xml, and later report.html. Sinks read a RunResult and nothing else.
+// junit.xml, report.html. Sinks read a RunResult and nothing else.
 #pragma once
 
 #include <cstdio>
@@ -31,6 +31,10 @@ SinkPtr make_summary_json_sink(std::string path);
 // <run_dir>/junit.xml: the run as JUnit test results for CI servers, one
 // testcase per fleet, threshold and invariant (reports/README.md).
 SinkPtr make_junit_xml_sink(std::string path);
+// <run_dir>/report.html: the run for people, one self-contained file with
+// inline SVG charts (reports/README.md). Reads the tails of the targets' logs
+// from run.run_dir.
+SinkPtr make_report_html_sink(std::string path);
 // The summary table and verdict for people.
 SinkPtr make_console_sink(std::FILE* out, bool color);
 
@@ -38,6 +42,8 @@ SinkPtr make_console_sink(std::FILE* out, bool color);
 std::string render_summary_json(const RunResult& run);
 // The XML text of junit.xml.
 std::string render_junit_xml(const RunResult& run);
+// The HTML text of report.html.
+std::string render_report_html(const RunResult& run);
 // Several runs (drover run a.json b.json) as one file, a testsuite each.
 std::string render_junit_xml(const std::vector<RunResult>& runs);
 
@@ -46,7 +52,9 @@ std::string render_junit_xml(const std::vector<RunResult>& runs);
 namespace drover {
 
 // Reads back what render_summary_json wrote: the verdict, thresholds,
-// invariants and totals (not the per-second series). nullopt with *error
+// invariants, totals, fleets, targets, series and latency distribution (all
+// report.html needs; run_dir is left empty). Fields newer than a file are
+// left at their defaults. nullopt with *error
 // naming the file when it cannot be read or is not a drover summary.
 std::optional<RunResult> read_summary_json(const std::string& path, std::string* error);
 

@@ -1,3 +1,4 @@
+#include <ctime>
 #include <fstream>
 
 #include <nlohmann/json.hpp>
@@ -5,6 +6,103 @@
 #include "reports/sink.hpp"
 
 namespace drover {
+namespace {
+
+// Fields added after schema_version 1's first release are read when present,
+// so an older summary still reads back.
+OpTotals read_totals(const nlohmann::json& j, double* rate) {
+  OpTotals t;
+  if (!j.is_object()) return t;
+  const auto& by_class = j.value("errors_by_class", nlohmann::json::object());
+  for (std::size_t i = 1; i < kOutcomeCount; ++i) {
+    t.by_outcome[i] = by_class.value(std::string(kOutcomeNames[i]), std::uint64_t{0});
+  }
+  t.by_outcome[0] = j.value("ok", std::uint64_t{0});
+  t.late_replies = j.value("late_replies", std::uint64_t{0});
+  t.missed_starts = j.value("missed_starts", std::uint64_t{0});
+  if (rate) *rate = j.value("rate_per_s", 0.0);
+  return t;
+}
+
+LatencySummary read_latency(const nlohmann::json& j) {
+  LatencySummary l;
+  if (!j.is_object()) return l;
+  l.count = j.value("count", std::uint64_t{0});
+  l.min_ms = j.value("min", 0.0);
+  l.mean_ms = j.value("mean", 0.0);
+  l.p50_ms = j.value("p50", 0.0);
+  l.p90_ms = j.value("p90", 0.0);
+  l.p99_ms = j.value("p99", 0.0);
+  l.p999_ms = j.value("p999", 0.0);
+  l.max_ms = j.value("max", 0.0);
+  return l;
+}
+
+std::chrono::system_clock::time_point read_time(const std::string& iso) {
+  std::tm tm{};
+  if (std::sscanf(iso.c_str(), "%d-%d-%dT%d:%d:%d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+                  &tm.tm_hour, &tm.tm_min, &tm.tm_sec) != 6) {
+    return {};
+  }
+  tm.tm_year -= 1900;
+  tm.tm_mon -= 1;
+  return std::chrono::system_clock::from_time_t(timegm(&tm));
+}
+
+void read_figures(const nlohmann::json& j, RunResult& run) {
+  run.started_at = read_time(j.value("started_at", ""));
+  run.totals = read_totals(j.value("totals", nlohmann::json()), &run.rate_per_s);
+  run.latency = read_latency(j.value("latency_ms", nlohmann::json()));
+  for (const auto& f : j.value("fleets", nlohmann::json::array())) {
+    FleetResult fr;
+    fr.name = f.at("name").get<std::string>();
+    fr.target = f.value("target", "");
+    fr.clients = f.value("clients", 0);
+    fr.totals = read_totals(f.value("totals", nlohmann::json()), &fr.rate_per_s);
+    fr.latency = read_latency(f.value("latency_ms", nlohmann::json()));
+    for (const auto& o : f.value("ops", nlohmann::json::array())) {
+      OpResult op;
+      op.name = o.at("name").get<std::string>();
+      op.totals = read_totals(o.value("totals", nlohmann::json()), &op.rate_per_s);
+      op.latency = read_latency(o.value("latency_ms", nlohmann::json()));
+      fr.ops.push_back(std::move(op));
+    }
+    run.fleets.push_back(std::move(fr));
+  }
+  for (const auto& t : j.value("targets", nlohmann::json::array())) {
+    TargetResult tr;
+    tr.name = t.at("name").get<std::string>();
+    tr.kind = t.value("kind", "");
+    tr.address = t.value("address", "");
+    tr.pid = t.value("pid", 0);
+    tr.exited_during_run = t.value("exited_during_run", false);
+    tr.exit_description = t.value("exit", "");
+    tr.logs = t.value("logs", std::vector<std::string>{});
+    run.targets.push_back(std::move(tr));
+  }
+  for (const auto& s : j.value("series", nlohmann::json::array())) {
+    run.series.push_back({s.at("second").get<int>(), s.value("ops", std::uint64_t{0}),
+                          s.value("errors", std::uint64_t{0}), s.value("p50_ms", 0.0),
+                          s.value("p99_ms", 0.0), s.value("max_ms", 0.0)});
+  }
+  for (const auto& p : j.value("latency_distribution", nlohmann::json::array())) {
+    run.distribution.push_back({p.at("percentile").get<double>(), p.at("ms").get<double>()});
+  }
+  if (j.contains("capacity")) {
+    const auto& c = j.at("capacity");
+    run.capacity.searched = true;
+    run.capacity.capacity_per_s = c.value("capacity_per_s", 0.0);
+    for (const auto& step : c.value("curve", nlohmann::json::array())) {
+      run.capacity.curve.push_back({step.value("offered_per_s", 0.0),
+                                    step.value("answered_per_s", 0.0), step.value("p99_ms", 0.0),
+                                    step.value("error_rate", 0.0),
+                                    step.value("missed_starts", std::uint64_t{0}),
+                                    step.value("ok", false), step.value("missed", "")});
+    }
+  }
+}
+
+}  // namespace
 
 std::optional<RunResult> read_summary_json(const std::string& path, std::string* error) {
   std::ifstream in(path);
@@ -49,6 +147,7 @@ std::optional<RunResult> read_summary_json(const std::string& path, std::string*
       run.invariants.push_back({i.at("name").get<std::string>(), i.at("subject").get<std::string>(),
                                 i.at("ok").get<bool>(), i.at("detail").get<std::string>()});
     }
+    read_figures(j, run);
     return run;
   } catch (const std::exception& e) {
     if (error) *error = path + ": not a drover summary (" + e.what() + ")";

@@ -10,6 +10,8 @@
 #include <map>
 #include <optional>
 #include <random>
+#include <thread>
+#include <variant>
 
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
@@ -17,11 +19,14 @@
 
 #include "harness/cli/check_command.hpp"
 #include "harness/cli/progress.hpp"
+#include "harness/cli/report_command.hpp"
 #include "harness/cli/run_folder.hpp"
 #include "harness/cli/signals.hpp"
 #include "harness/core/duration.hpp"
 #include "harness/core/exit_code.hpp"
 #include "harness/core/open_files.hpp"
+#include "harness/metrics/metrics_listener.hpp"
+#include "harness/metrics/push_gateway.hpp"
 #include "harness/run/runner.hpp"
 #include "harness/scenario/parse.hpp"
 #include "harness/scenario/reference_targets.hpp"
@@ -93,7 +98,16 @@ struct RunFlags {
   bool no_history = false;
   std::optional<std::uint64_t> seed;
   std::size_t threads = 0;
+  std::string metrics_listen;  // HOST:PORT, empty: off
+  std::string push_gateway;    // URL, empty: off
 };
+
+// After the last run, --metrics-listen keeps serving the final figures this
+// long, so a scraper (interval up to about 1 s) gets them before drover exits.
+constexpr auto kFinalMetricsHold = std::chrono::seconds(2);
+// --push-gateway: how often during a run, and how long a push may take.
+constexpr auto kPushInterval = std::chrono::seconds(5);
+constexpr auto kPushDeadline = std::chrono::seconds(5);
 
 // The scenario files named on the command line, in order: a folder stands
 // for its *.json files in name order, less JSON Schema documents (a
@@ -126,8 +140,11 @@ std::vector<std::string> scenario_files(const std::vector<std::string>& given,
 
 // One scenario, run into its folder; the result carries the exit code,
 // worsened to 3 if a report could not be written.
+// collector: where --metrics-listen and --push-gateway read the figures
+// (null: neither is on).
 RunResult run_one(const RunFlags& flags, const std::string& file, const Scenario& scenario,
-                  const std::string& out, const std::atomic<bool>& interrupt) {
+                  const std::string& out, const std::atomic<bool>& interrupt,
+                  const std::shared_ptr<RunCollector>& collector) {
   RunResult failed;
   failed.scenario = scenario.name;
   failed.scenario_file = scenario.file;
@@ -165,11 +182,28 @@ RunResult run_one(const RunFlags& flags, const std::string& file, const Scenario
     options.progress_interval = progress.interval();
     options.on_progress = [&progress](const LiveStatus& s) { progress.update(s); };
   }
+  std::unique_ptr<MetricsPusher> pusher;
+  if (collector) {
+    options.on_figures = [&collector](const RunResult& so_far) { collector->publish(so_far); };
+    if (!flags.push_gateway.empty()) {
+      PushTarget target{flags.push_gateway, scenario.name,
+                        std::filesystem::path(run_dir).filename().string()};
+      pusher = std::make_unique<MetricsPusher>(target, collector, kPushInterval, kPushDeadline);
+    }
+  }
   RunResult result = run_scenario(scenario, options);
   progress.finish();
+  if (collector) collector->publish(result);
+  if (pusher) {
+    if (auto error = pusher->push_final()) {
+      fmt::print(stderr, "warning: --push-gateway {}: final figures not pushed: {}\n",
+                 flags.push_gateway, *error);
+    }
+  }
 
   SinkPtr files[] = {make_summary_json_sink(run_dir + "/summary.json"),
-                     make_junit_xml_sink(run_dir + "/junit.xml")};
+                     make_junit_xml_sink(run_dir + "/junit.xml"),
+                     make_report_html_sink(run_dir + "/report.html")};
   for (SinkPtr& sink : files) {
     try {
       sink->write(result);
@@ -220,7 +254,28 @@ int run(const RunFlags& flags, const std::atomic<bool>& interrupt, rlim_t open_f
     if (!enough_open_files(*parsed.scenario, open_file_limit)) bad = true;
     scenarios.push_back(std::move(*parsed.scenario));
   }
+  if (!flags.push_gateway.empty()) {
+    if (auto why = check_push_gateway_url(flags.push_gateway)) {
+      fmt::print(stderr, "error: --push-gateway: {}\n", *why);
+      bad = true;
+    }
+  }
   if (bad) return to_int(ExitCode::kBadInput);
+  // The metrics port is bound before any target starts: a taken port is
+  // bad input, and nothing runs.
+  std::shared_ptr<RunCollector> collector;
+  std::unique_ptr<MetricsListener> listener;
+  if (!flags.metrics_listen.empty() || !flags.push_gateway.empty()) {
+    collector = std::make_shared<RunCollector>(DROVER_VERSION);
+  }
+  if (!flags.metrics_listen.empty()) {
+    auto listening = MetricsListener::listen(flags.metrics_listen, collector);
+    if (auto* why = std::get_if<std::string>(&listening)) {
+      fmt::print(stderr, "error: --metrics-listen: {}\n", *why);
+      return to_int(ExitCode::kBadInput);
+    }
+    listener = std::move(std::get<std::unique_ptr<MetricsListener>>(listening));
+  }
   if (flags.no_history) {
     fmt::print(stderr,
                "warning: --no-history: no_oversell, exactly_once and pool_complete are "
@@ -237,8 +292,14 @@ int run(const RunFlags& flags, const std::atomic<bool>& interrupt, rlim_t open_f
       int n = ++seen[scenarios[i].name];
       out += "/" + scenarios[i].name + (n > 1 ? "-" + std::to_string(n) : "");
     }
-    results.push_back(run_one(flags, files[i], scenarios[i], out, interrupt));
+    results.push_back(run_one(flags, files[i], scenarios[i], out, interrupt, collector));
     if (results.back().exit_code == ExitCode::kInterrupted) break;
+  }
+  if (listener) {
+    auto until = std::chrono::steady_clock::now() + kFinalMetricsHold;
+    while (!interrupt.load() && std::chrono::steady_clock::now() < until) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
   }
 
   std::string junit = flags.junit;
@@ -308,6 +369,12 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--seed", run_flags.seed,
                       "Seed of all randomness (payloads, task sizes); printed in every summary, "
                       "so a run can be repeated (default: a fresh one)");
+  run_cmd->add_option("--metrics-listen", run_flags.metrics_listen,
+                      "Serve Prometheus metrics on http://HOST:PORT/metrics during the run "
+                      "(e.g. 127.0.0.1:9464); kept up 2 s after the last run");
+  run_cmd->add_option("--push-gateway", run_flags.push_gateway,
+                      "Push metrics to this Prometheus Pushgateway (e.g. http://127.0.0.1:9091) "
+                      "every 5 s and at the end, as job drover, grouped by scenario and run");
   run_cmd->add_flag("--no-history", run_flags.no_history,
                     "Record no history.jsonl (to measure its cost); history invariants are then "
                     "not checked");
@@ -324,6 +391,11 @@ int main(int argc, char** argv) {
       "check", "Re-run a finished run's invariants offline on its saved history");
   check_cmd->add_option("run_dir", check_dir, "Run folder written by drover run")->required();
 
+  std::string report_dir;
+  auto* report_cmd = app.add_subcommand(
+      "report", "Render a finished run's report.html again from its summary.json");
+  report_cmd->add_option("run_dir", report_dir, "Run folder written by drover run")->required();
+
   auto* targets_cmd = app.add_subcommand("targets", "List the reference targets drover ships");
 
   try {
@@ -335,6 +407,7 @@ int main(int argc, char** argv) {
   if (targets_cmd->parsed()) return list_targets();
   if (validate_cmd->parsed()) return validate(validate_file, validate_sets);
   if (check_cmd->parsed()) return check_run_folder(check_dir);
+  if (report_cmd->parsed()) return report_run_folder(report_dir);
   if (run_cmd->parsed()) return drover::run(run_flags, signals.interrupted(), open_file_limit);
   return to_int(ExitCode::kBadInput);
 }

@@ -51,11 +51,22 @@ struct Percentile {
   double value_ms;
 };
 
+// One bucket of an op's latency histogram: how many answered operations
+// took at most max_ns nanoseconds (and more than the previous bucket's).
+struct LatencyBucketCount {
+  std::uint64_t max_ns = 0;
+  std::uint64_t count = 0;
+};
+
 struct OpResult {
   std::string name;
   OpTotals totals;
   LatencySummary latency;
   double rate_per_s = 0;
+  // The histogram behind latency, for sinks that export one (Prometheus):
+  // its non-empty buckets in ascending order, and the sum of all latencies.
+  std::vector<LatencyBucketCount> latency_buckets;
+  double latency_sum_s = 0;
 };
 
 struct FleetResult {

@@ -38,6 +38,7 @@ class LatencyHistogram {
   std::uint64_t count() const { return count_; }
   std::uint64_t min() const { return count_ ? min_ : 0; }
   std::uint64_t max() const { return max_; }
+  std::uint64_t sum() const { return sum_; }
   double mean() const { return count_ ? static_cast<double>(sum_) / count_ : 0.0; }
 
   // The value at percentile p (0..100]: the smallest recorded value v such

@@ -47,6 +47,12 @@ void fill_figures(RunResult& run, const Recording& recording, const std::vector<
       op.totals = slot.totals;
       op.latency = summarize(slot.latency);
       op.rate_per_s = rate(slot.totals.ops(), load_duration);
+      for (const LatencyHistogram::Bucket& b : slot.latency.nonzero_buckets()) {
+        op.latency_buckets.push_back(
+            {LatencyHistogram::bucket_low(b.index) + LatencyHistogram::bucket_width(b.index) - 1,
+             b.count});
+      }
+      op.latency_sum_s = static_cast<double>(slot.latency.sum()) / 1e9;
       fr.totals += slot.totals;
       fleet_latency.merge(slot.latency);
       fr.ops.push_back(std::move(op));

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <thread>
 
 #include <fmt/format.h>
@@ -63,6 +64,7 @@ void watch_load(LoadRun& load, TargetSupervisor& supervisor, const RunOptions& o
                 const std::vector<FleetSlots>& slots, std::vector<ThresholdResult>& aborts,
                 RunResult& run) {
   TimePoint last_progress = load.load_start();
+  TimePoint last_figures = load.load_start();
   TimePoint last_abort_check = load.load_start();
   std::uint64_t last_ops = 0;
   std::vector<std::uint64_t> last_fleet_ops;
@@ -80,19 +82,37 @@ void watch_load(LoadRun& load, TargetSupervisor& supervisor, const RunOptions& o
       last_abort_check = now;
       abort_on_threshold(load, thresholds, slots, aborts, run);
     }
+    // One snapshot serves both the progress display and the exporters.
+    std::optional<RunResult> so_far;
+    auto figures_so_far = [&]() -> const RunResult& {
+      if (!so_far) {
+        so_far.emplace();
+        fill_figures(*so_far, load.snapshot(), slots, now - load.load_start());
+      }
+      return *so_far;
+    };
+    if (options.on_figures && now - last_figures >= options.figures_interval) {
+      RunResult figures = figures_so_far();
+      figures.scenario = run.scenario;
+      figures.seed = run.seed;
+      figures.run_dir = run.run_dir;
+      figures.started_at = run.started_at;
+      figures.targets = supervisor.results();
+      options.on_figures(figures);
+      last_figures = now;
+    }
     if (options.on_progress && now - last_progress >= options.progress_interval) {
       double interval_s = to_seconds(now - last_progress);
       LiveStatus status;
       status.elapsed = now - load.load_start();
       status.planned = planned;
-      RunResult so_far;
-      fill_figures(so_far, load.snapshot(), slots, status.elapsed);
-      status.ops = so_far.totals.ops();
-      status.errors = so_far.totals.errors();
+      const RunResult& figures = figures_so_far();
+      status.ops = figures.totals.ops();
+      status.errors = figures.totals.errors();
       status.rate_per_s = static_cast<double>(status.ops - last_ops) / interval_s;
-      last_fleet_ops.resize(so_far.fleets.size());
-      for (std::size_t i = 0; i < so_far.fleets.size(); ++i) {
-        const FleetResult& f = so_far.fleets[i];
+      last_fleet_ops.resize(figures.fleets.size());
+      for (std::size_t i = 0; i < figures.fleets.size(); ++i) {
+        const FleetResult& f = figures.fleets[i];
         status.fleets.push_back(
             {f.name, f.totals.ops(), f.totals.errors(),
              static_cast<double>(f.totals.ops() - last_fleet_ops[i]) / interval_s,
@@ -361,6 +381,12 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
     }
   }
 
+  if (options.on_figures) {
+    // Before the targets stop, so a scraper sees the final figures with the
+    // targets as the load left them.
+    run.targets = before_stop;
+    options.on_figures(run);
+  }
   supervisor.stop_all();
   run.targets = supervisor.results();
   run.verdict = Verdict::kPass;  // decided below from invariants and thresholds

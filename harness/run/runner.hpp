@@ -37,6 +37,14 @@ struct RunOptions {
   std::size_t threads = 0;  // io threads; 0: one per core
   Duration progress_interval = std::chrono::milliseconds(500);
   std::function<void(const LiveStatus&)> on_progress;
+  // The figures so far (totals, per-op histograms, targets), every
+  // figures_interval while the load runs, then once more with the final
+  // figures, invariants and thresholds before the targets are stopped. For
+  // metrics exporters: nothing is observed per operation. Called on the
+  // runner's thread; keep it short. In a capacity search each step starts
+  // from zero again.
+  Duration figures_interval = std::chrono::seconds(1);
+  std::function<void(const RunResult& so_far)> on_figures;
   // Set (from a signal watcher) to stop the load early; the run then ends
   // normally with interrupted = true.
   const std::atomic<bool>* interrupt = nullptr;

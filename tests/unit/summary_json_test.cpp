@@ -78,6 +78,113 @@ TEST(SummaryJson, ReadsBackWhatItWrote) {
   EXPECT_FALSE(std::filesystem::exists(path + ".tmp"));
 }
 
+// drover report renders report.html from summary.json alone: everything it
+// shows comes back.
+TEST(SummaryJson, ReadsBackWhatTheHtmlReportShows) {
+  RunResult run = failed_run();
+  run.totals.by_outcome[static_cast<std::size_t>(Outcome::kOk)] = 900;
+  run.totals.by_outcome[static_cast<std::size_t>(Outcome::kTimeout)] = 7;
+  run.totals.by_outcome[static_cast<std::size_t>(Outcome::kWrongReply)] = 3;
+  run.totals.missed_starts = 5;
+  run.totals.late_replies = 2;
+  run.rate_per_s = 202.25;
+  run.latency = {903, 0.125, 1.5, 1.25, 2.5, 4.75, 8.5, 9.25};
+  FleetResult fleet;
+  fleet.name = "buyers";
+  fleet.target = "box-office";
+  fleet.clients = 8;
+  fleet.totals = run.totals;
+  fleet.latency = run.latency;
+  fleet.rate_per_s = 202.25;
+  OpResult buy;
+  buy.name = "buy";
+  buy.totals = run.totals;
+  buy.latency = run.latency;
+  buy.rate_per_s = 202.25;
+  OpResult search;
+  search.name = "search";
+  fleet.ops = {buy, search};
+  run.fleets = {fleet};
+  run.targets = {{"box-office",
+                  "ticket_db",
+                  "127.0.0.1:4000",
+                  1234,
+                  true,
+                  "killed by signal 9",
+                  {"logs/box-office.stdout.log", "logs/box-office.stderr.log"}}};
+  run.series = {{0, 100, 1, 1.5, 3.25, 7.5}, {1, 120, 0, 1.25, 3.5, 9.25}};
+  run.distribution = {{0, 0.125}, {50, 1.25}, {99.9, 8.5}, {100, 9.25}};
+  run.capacity.searched = true;
+  run.capacity.capacity_per_s = 1000;
+  run.capacity.curve = {{1000, 990.5, 4.5, 0.001, 3, true, ""},
+                        {2000, 1500, 50.25, 0.02, 40, false, "p99 50.25ms >= 20ms"}};
+
+  TempDir dir;
+  std::string path = (dir.path() / "summary.json").string();
+  make_summary_json_sink(path)->write(run);
+  std::string error;
+  std::optional<RunResult> back = read_summary_json(path, &error);
+  ASSERT_TRUE(back) << error;
+  EXPECT_EQ(back->started_at, run.started_at);
+  EXPECT_DOUBLE_EQ(back->duration_s, 4.5);
+  EXPECT_EQ(back->scenario_file, "/srv/tickets.json");
+  EXPECT_EQ(back->totals.by_outcome, run.totals.by_outcome);
+  EXPECT_EQ(back->totals.missed_starts, 5u);
+  EXPECT_EQ(back->totals.late_replies, 2u);
+  EXPECT_DOUBLE_EQ(back->rate_per_s, 202.25);
+  EXPECT_EQ(back->latency.count, 903u);
+  EXPECT_DOUBLE_EQ(back->latency.min_ms, 0.125);
+  EXPECT_DOUBLE_EQ(back->latency.p999_ms, 8.5);
+  EXPECT_DOUBLE_EQ(back->latency.max_ms, 9.25);
+
+  ASSERT_EQ(back->fleets.size(), 1u);
+  const FleetResult& f = back->fleets[0];
+  EXPECT_EQ(f.name, "buyers");
+  EXPECT_EQ(f.target, "box-office");
+  EXPECT_EQ(f.clients, 8);
+  EXPECT_EQ(f.totals.ops(), 910u);
+  EXPECT_DOUBLE_EQ(f.latency.p99_ms, 4.75);
+  ASSERT_EQ(f.ops.size(), 2u);
+  EXPECT_EQ(f.ops[0].name, "buy");
+  EXPECT_DOUBLE_EQ(f.ops[0].rate_per_s, 202.25);
+  EXPECT_EQ(f.ops[1].name, "search");
+  EXPECT_EQ(f.ops[1].totals.ops(), 0u);
+
+  ASSERT_EQ(back->targets.size(), 1u);
+  const TargetResult& t = back->targets[0];
+  EXPECT_EQ(t.name, "box-office");
+  EXPECT_EQ(t.kind, "ticket_db");
+  EXPECT_EQ(t.address, "127.0.0.1:4000");
+  EXPECT_EQ(t.pid, 1234);
+  EXPECT_TRUE(t.exited_during_run);
+  EXPECT_EQ(t.exit_description, "killed by signal 9");
+  EXPECT_EQ(t.logs, run.targets[0].logs);
+
+  ASSERT_EQ(back->series.size(), 2u);
+  EXPECT_EQ(back->series[1].second, 1);
+  EXPECT_EQ(back->series[1].ops, 120u);
+  EXPECT_EQ(back->series[0].errors, 1u);
+  EXPECT_DOUBLE_EQ(back->series[0].p50_ms, 1.5);
+  EXPECT_DOUBLE_EQ(back->series[0].p99_ms, 3.25);
+  EXPECT_DOUBLE_EQ(back->series[1].max_ms, 9.25);
+
+  ASSERT_EQ(back->distribution.size(), 4u);
+  EXPECT_DOUBLE_EQ(back->distribution[2].percentile, 99.9);
+  EXPECT_DOUBLE_EQ(back->distribution[2].value_ms, 8.5);
+
+  ASSERT_TRUE(back->capacity.searched);
+  EXPECT_DOUBLE_EQ(back->capacity.capacity_per_s, 1000);
+  ASSERT_EQ(back->capacity.curve.size(), 2u);
+  EXPECT_DOUBLE_EQ(back->capacity.curve[1].p99_ms, 50.25);
+  EXPECT_EQ(back->capacity.curve[1].missed_starts, 40u);
+  EXPECT_FALSE(back->capacity.curve[1].ok);
+  EXPECT_EQ(back->capacity.curve[1].why, "p99 50.25ms >= 20ms");
+
+  // The report drawn from the file is the report drawn from the run.
+  run.run_dir = back->run_dir;
+  EXPECT_EQ(render_report_html(*back), render_report_html(run));
+}
+
 TEST(SummaryJson, AFileThatIsNotASummaryIsAnErrorNamingIt) {
   TempDir dir;
   std::string path = dir.write("summary.json", R"({"scenario": "x"})").string();

@@ -1,0 +1,150 @@
+#include "harness/metrics/push_gateway.hpp"
+
+#include <atomic>
+#include <cctype>
+#include <condition_variable>
+#include <future>
+#include <mutex>
+#include <thread>
+
+#include <fmt/format.h>
+#include <prometheus/gateway.h>
+
+namespace drover {
+
+struct MetricsPusher::State {
+  std::shared_ptr<prometheus::Gateway> gateway;
+  Duration interval{};
+  Duration deadline{};
+  std::mutex mutex;
+  std::condition_variable wake;
+  bool stopped = false;
+  std::atomic<bool> in_flight{false};
+  bool warned = false;  // periodic failures are reported once
+};
+
+namespace {
+
+// The Pushgateway takes a grouping label value as base64url under
+// "name@base64" when it holds characters a URL path cannot.
+prometheus::Labels::value_type grouping_label(const std::string& name, const std::string& value) {
+  bool plain = !value.empty();
+  for (char c : value) {
+    bool safe = std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
+    plain = plain && safe;
+  }
+  if (plain) return {name, value};
+  static const char* alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  std::string out;
+  std::size_t i = 0;
+  for (; i + 2 < value.size(); i += 3) {
+    unsigned n = (unsigned char)value[i] << 16 | (unsigned char)value[i + 1] << 8 |
+                 (unsigned char)value[i + 2];
+    for (int s : {18, 12, 6, 0}) out += alphabet[(n >> s) & 63];
+  }
+  if (i < value.size()) {
+    unsigned n = (unsigned char)value[i] << 16;
+    if (i + 1 < value.size()) n |= (unsigned char)value[i + 1] << 8;
+    out += alphabet[(n >> 18) & 63];
+    out += alphabet[(n >> 12) & 63];
+    out += i + 1 < value.size() ? alphabet[(n >> 6) & 63] : '=';
+    out += '=';
+  }
+  if (out.empty()) out = "=";  // the Pushgateway's spelling of an empty value
+  return {name + "@base64", out};
+}
+
+// One push on its own thread; waits at most the deadline for it.
+std::optional<std::string> push_within(const std::shared_ptr<MetricsPusher::State>& state) {
+  if (state->in_flight.exchange(true)) return "the previous push has not finished";
+  auto done = std::make_shared<std::promise<int>>();
+  std::future<int> result = done->get_future();
+  std::thread([state, done] {
+    try {
+      done->set_value(state->gateway->Push());
+    } catch (...) {
+      done->set_exception(std::current_exception());
+    }
+    state->in_flight = false;
+  }).detach();
+  if (result.wait_for(state->deadline) != std::future_status::ready) {
+    return fmt::format("no answer within {:.0f} s", to_seconds(state->deadline));
+  }
+  try {
+    int status = result.get();
+    if (status >= 200 && status < 300) return std::nullopt;
+    if (status < 0) return fmt::format("cannot reach it (curl error {})", -status);
+    return fmt::format("it answered HTTP {}", status);
+  } catch (const std::exception& e) {
+    return e.what();
+  }
+}
+
+}  // namespace
+
+std::optional<std::string> check_push_gateway_url(const std::string& url) {
+  auto scheme = url.find("://");
+  std::string s = scheme == std::string::npos ? "" : url.substr(0, scheme);
+  if (s != "http" && s != "https") return "'" + url + "' is not a URL like http://127.0.0.1:9091";
+  std::string rest = url.substr(scheme + 3);
+  auto colon = rest.rfind(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == rest.size() ||
+      rest.find('/') != std::string::npos) {
+    return "'" + url + "' needs a host and port and no path, like http://127.0.0.1:9091";
+  }
+  for (char c : rest.substr(colon + 1)) {
+    if (!std::isdigit(static_cast<unsigned char>(c)))
+      return "'" + url + "': the port is not a number";
+  }
+  return std::nullopt;
+}
+
+MetricsPusher::MetricsPusher(const PushTarget& target, std::shared_ptr<RunCollector> collector,
+                             Duration interval, Duration deadline)
+    : state_(std::make_shared<State>()) {
+  auto colon = target.url.rfind(':');
+  state_->gateway = std::make_shared<prometheus::Gateway>(
+      target.url.substr(0, colon), target.url.substr(colon + 1), "drover",
+      prometheus::Labels{grouping_label("scenario", target.scenario),
+                         grouping_label("run", target.run)});
+  state_->gateway->RegisterCollectable(collector);
+  state_->interval = interval;
+  state_->deadline = deadline;
+  std::thread([state = state_] {
+    std::unique_lock<std::mutex> lock(state->mutex);
+    for (;;) {
+      state->wake.wait_for(lock, state->interval, [&] { return state->stopped; });
+      if (state->stopped) return;
+      lock.unlock();
+      std::optional<std::string> error = push_within(state);
+      lock.lock();
+      if (error && !state->warned && !state->stopped) {
+        state->warned = true;
+        fmt::print(stderr, "warning: --push-gateway: {}\n", *error);
+      }
+    }
+  }).detach();
+}
+
+MetricsPusher::~MetricsPusher() {
+  std::lock_guard<std::mutex> lock(state_->mutex);
+  state_->stopped = true;
+  state_->wake.notify_all();
+}
+
+std::optional<std::string> MetricsPusher::push_final() {
+  {
+    std::lock_guard<std::mutex> lock(state_->mutex);
+    state_->stopped = true;
+    state_->wake.notify_all();
+  }
+  // A periodic push still going gets the rest of the deadline to finish.
+  TimePoint until = Clock::now() + state_->deadline;
+  while (state_->in_flight && Clock::now() < until) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  if (state_->in_flight) return "the previous push has not finished";
+  return push_within(state_);
+}
+
+}  // namespace drover

@@ -1,0 +1,24 @@
+// Figures and text as people read them, shared by the console table and
+// report.html so both show a run the same way. Pure functions, thread-safe.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace drover {
+
+// 0.25 -> "250us", 3.456 -> "3.46ms", 1500 -> "1.50s".
+std::string format_ms(double ms);
+// 12345 -> "12.3k", 2.5e6 -> "2.50M".
+std::string format_count(double v);
+// A threshold's figure in its unit ("ms", "ratio", "ops/s", "count").
+std::string format_value(double v, const std::string& unit);
+
+// Appends text as XML or HTML character data (attribute: false) or an
+// attribute value (true): & < > " ' as entities, and what XML 1.0 cannot
+// carry (control bytes, bytes that are not UTF-8) as the visible text \xNN.
+void append_markup(std::string& out, std::string_view text, bool attribute);
+// Text for HTML, as append_markup(..., false) writes it.
+std::string escape_html(std::string_view text);
+
+}  // namespace drover

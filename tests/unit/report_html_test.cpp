@@ -1,0 +1,131 @@
+// report.html from a hand-built run: the verdict, the four charts, every
+// text escaped, and nothing fetched from the network.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "reports/sink.hpp"
+#include "tests/temp_dir.hpp"
+
+namespace drover {
+namespace {
+
+using test_files::TempDir;
+
+RunResult sample_run() {
+  RunResult run;
+  run.scenario = "tickets";
+  run.scenario_file = "scenarios/tickets.json";
+  run.started_at = std::chrono::system_clock::from_time_t(1700000000);
+  run.duration_s = 3.0;
+  run.seed = 4242;
+  run.verdict = Verdict::kFail;
+  run.exit_code = ExitCode::kFailed;
+  run.totals.by_outcome[static_cast<std::size_t>(Outcome::kOk)] = 2900;
+  run.totals.by_outcome[static_cast<std::size_t>(Outcome::kTimeout)] = 100;
+  run.rate_per_s = 1000;
+  run.latency = {2900, 0.1, 1.2, 1.0, 2.0, 5.0, 9.0, 12.0};
+  for (int s = 0; s < 3; ++s) {
+    run.series.push_back({s, 1000, static_cast<std::uint64_t>(s * 50), 1.0, 5.0, 12.0});
+  }
+  run.distribution = {{0, 0.1}, {50, 1.0}, {90, 2.0}, {99, 5.0}, {99.9, 9.0}, {100, 12.0}};
+  FleetResult buyers;
+  buyers.name = "buyers";
+  buyers.target = "box-office";
+  buyers.clients = 8;
+  buyers.totals = run.totals;
+  buyers.latency = run.latency;
+  buyers.rate_per_s = 1000;
+  run.fleets = {buyers};
+  ThresholdResult p99;
+  p99.metric = "latency.p99";
+  p99.comparison = "<";
+  p99.limit = "< 2ms";
+  p99.limit_value = 2;
+  p99.value = 5;
+  p99.unit = "ms";
+  p99.aborted = true;
+  p99.aborted_at_s = 2.5;
+  p99.aborted_value = 6.5;
+  run.thresholds = {p99};
+  run.invariants = {
+      {"no_oversell", "box-office", false, "serial 7 sold twice <script>alert(1)</script>"}};
+  run.targets = {{"box-office",
+                  "ticket_db",
+                  "127.0.0.1:4000",
+                  99,
+                  true,
+                  "killed by signal 9",
+                  {"logs/box-office.stderr.log"}}};
+  return run;
+}
+
+TEST(ReportHtml, ShowsTheVerdictAndTheRun) {
+  std::string html = render_report_html(sample_run());
+  EXPECT_NE(html.find("<!DOCTYPE html>"), std::string::npos);
+  EXPECT_NE(html.find("class=\"verdict fail\" id=\"verdict\">FAIL<"), std::string::npos);
+  EXPECT_NE(html.find("scenarios/tickets.json"), std::string::npos);
+  EXPECT_NE(html.find("4242"), std::string::npos);
+  EXPECT_NE(html.find("buyers"), std::string::npos);
+  EXPECT_NE(html.find("aborted the run at 2.5 s"), std::string::npos);
+  EXPECT_NE(html.find("killed by signal 9"), std::string::npos);
+}
+
+TEST(ReportHtml, DrawsEachChartWithALine) {
+  std::string html = render_report_html(sample_run());
+  for (const char* id :
+       {"throughput", "latency-over-time", "latency-distribution", "errors-over-time"}) {
+    std::size_t at = html.find(std::string("<svg class=\"chart\" id=\"") + id + "\"");
+    ASSERT_NE(at, std::string::npos) << id;
+    std::size_t end = html.find("</svg>", at);
+    EXPECT_NE(html.substr(at, end - at).find("<polyline"), std::string::npos) << id;
+  }
+}
+
+TEST(ReportHtml, EscapesText) {
+  std::string html = render_report_html(sample_run());
+  EXPECT_EQ(html.find("<script"), std::string::npos);
+  EXPECT_NE(html.find("&lt;script&gt;alert(1)&lt;/script&gt;"), std::string::npos);
+}
+
+TEST(ReportHtml, IsSelfContained) {
+  std::string html = render_report_html(sample_run());
+  EXPECT_EQ(html.find("http://"), std::string::npos);
+  EXPECT_EQ(html.find("https://"), std::string::npos);
+  EXPECT_EQ(html.find("<link"), std::string::npos);
+}
+
+TEST(ReportHtml, ShowsTheTailOfEachLog) {
+  TempDir dir;
+  std::string log;
+  for (int i = 1; i <= 30; ++i) log += "line " + std::to_string(i) + "\n";
+  std::filesystem::create_directories(dir.path() / "logs");
+  dir.write("logs/box-office.stderr.log", log);
+  RunResult run = sample_run();
+  run.run_dir = dir.path().string();
+  std::string html = render_report_html(run);
+  EXPECT_NE(html.find("line 30"), std::string::npos);
+  EXPECT_NE(html.find("line 11\n"), std::string::npos);
+  EXPECT_EQ(html.find("line 10\n"), std::string::npos);
+}
+
+TEST(ReportHtml, ARunWithoutFiguresStillRenders) {
+  RunResult run;
+  run.scenario = "broken";
+  run.errors = {"target box-office never became ready"};
+  std::string html = render_report_html(run);
+  EXPECT_NE(html.find(">ERROR<"), std::string::npos);
+  EXPECT_NE(html.find("never became ready"), std::string::npos);
+  EXPECT_NE(html.find("no data"), std::string::npos);
+}
+
+TEST(ReportHtml, SinkWritesTheFile) {
+  TempDir dir;
+  std::string path = (dir.path() / "report.html").string();
+  make_report_html_sink(path)->write(sample_run());
+  EXPECT_TRUE(std::filesystem::exists(path));
+  EXPECT_FALSE(std::filesystem::exists(path + ".tmp"));
+}
+
+}  // namespace
+}  // namespace drover

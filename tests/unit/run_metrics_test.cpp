@@ -1,0 +1,98 @@
+#include "harness/metrics/run_metrics.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+
+namespace drover {
+namespace {
+
+TEST(RunMetricsTest, DroverBucketsCountUnderTheFirstBoundNotBelowTheirHighestValue) {
+  std::vector<double> bounds{0.001, 0.01};
+  // 0.5 ms, exactly 1 ms, 1.0004 ms, 20 ms.
+  std::vector<LatencyBucketCount> buckets{
+      {500'000, 3}, {1'000'000, 2}, {1'000'400, 1}, {20'000'000, 4}};
+  EXPECT_EQ(cumulative_counts(buckets, bounds), (std::vector<std::uint64_t>{5, 6, 10}));
+  EXPECT_EQ(cumulative_counts({}, bounds), (std::vector<std::uint64_t>{0, 0, 0}));
+}
+
+TEST(RunMetricsTest, BoundsRiseFrom100MicrosecondsTo10Seconds) {
+  const auto& b = latency_bucket_bounds();
+  ASSERT_FALSE(b.empty());
+  EXPECT_DOUBLE_EQ(b.front(), 0.0001);
+  EXPECT_DOUBLE_EQ(b.back(), 10);
+  EXPECT_TRUE(std::is_sorted(b.begin(), b.end()));
+}
+
+RunResult a_run() {
+  RunResult run;
+  run.scenario = "s";
+  run.seed = 42;
+  FleetResult fleet;
+  fleet.name = "f";
+  OpResult op;
+  op.name = "send";
+  op.totals.by_outcome[static_cast<std::size_t>(Outcome::kOk)] = 7;
+  op.totals.by_outcome[static_cast<std::size_t>(Outcome::kTimeout)] = 2;
+  op.latency_buckets = {{200'000, 7}};
+  op.latency_sum_s = 0.0014;
+  fleet.ops.push_back(op);
+  run.fleets.push_back(fleet);
+  run.targets.push_back({"echo", "udp_echo", "127.0.0.1:1", 10, true, "killed", {}});
+  run.invariants.push_back({"replies_correct", "f", true, ""});
+  return run;
+}
+
+const prometheus::MetricFamily* find(const std::vector<prometheus::MetricFamily>& families,
+                                     const std::string& name) {
+  for (const auto& f : families)
+    if (f.name == name) return &f;
+  return nullptr;
+}
+
+TEST(RunMetricsTest, FamiliesCarryTheRunsFiguresWithLowCardinalityLabels) {
+  auto families = run_metric_families(a_run(), "0.1.0");
+  const auto* ops = find(families, "drover_operations_total");
+  ASSERT_TRUE(ops);
+  EXPECT_EQ(ops->type, prometheus::MetricType::Counter);
+  ASSERT_EQ(ops->metric.size(), kOutcomeCount);
+  double total = 0;
+  for (const auto& m : ops->metric) {
+    ASSERT_EQ(m.label.size(), 4u);
+    EXPECT_EQ(m.label[3].name, "outcome");
+    total += m.counter.value;
+  }
+  EXPECT_EQ(total, 9);
+
+  const auto* latency = find(families, "drover_operation_duration_seconds");
+  ASSERT_TRUE(latency);
+  ASSERT_EQ(latency->metric.size(), 1u);
+  const auto& h = latency->metric[0].histogram;
+  EXPECT_EQ(h.sample_count, 7u);
+  EXPECT_DOUBLE_EQ(h.sample_sum, 0.0014);
+  ASSERT_EQ(h.bucket.size(), latency_bucket_bounds().size() + 1);
+  EXPECT_EQ(h.bucket[0].cumulative_count, 0u);  // le 100us
+  EXPECT_EQ(h.bucket[1].cumulative_count, 7u);  // le 250us
+  EXPECT_TRUE(std::isinf(h.bucket.back().upper_bound));
+
+  const auto* up = find(families, "drover_target_up");
+  ASSERT_TRUE(up);
+  EXPECT_EQ(up->metric[0].gauge.value, 0);
+  const auto* inv = find(families, "drover_invariant_ok");
+  ASSERT_TRUE(inv);
+  EXPECT_EQ(inv->metric[0].gauge.value, 1);
+  const auto* info = find(families, "drover_run_info");
+  ASSERT_TRUE(info);
+  EXPECT_EQ(info->metric[0].label[2].value, "42");
+}
+
+TEST(RunMetricsTest, TheCollectorServesNothingUntilTheFirstPublish) {
+  RunCollector collector("0.1.0");
+  EXPECT_TRUE(collector.Collect().empty());
+  collector.publish(a_run());
+  EXPECT_EQ(collector.Collect().size(), 5u);
+}
+
+}  // namespace
+}  // namespace drover
