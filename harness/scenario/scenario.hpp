@@ -184,7 +184,7 @@ struct LoadSpec {
   // closed with stages: client k of a fleet runs while the stages' client
   // count is above k, ramping from start_clients; duration is their sum.
   double start_clients = 0;
-  double rate = 0;                               // open: iterations per second, per fleet
+  double rate = 0;        // open: iterations per second, per fleet
   int max_inflight = 0;   // open, stages: 0 = no limit beyond the fleet's clients
   double start_rate = 0;  // stages: the rate at the start of the first stage
   std::vector<Stage> stages;

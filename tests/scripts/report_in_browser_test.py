@@ -27,26 +27,11 @@ import subprocess
 import sys
 import tempfile
 
+from results import Results  # tests/scripts/results.py, beside this script
+
 CHARTS = ["throughput", "latency-over-time", "latency-distribution", "errors-over-time"]
 RUN_TIMEOUT_S = 120
 BROWSER_TIMEOUT_S = 60
-
-
-class Results:
-    def __init__(self):
-        self.passed = 0
-        self.failed = 0
-
-    def check(self, ok, name, detail=""):
-        if ok:
-            self.passed += 1
-            print(f"ok    {name}")
-        else:
-            self.failed += 1
-            print(f"FAIL  {name}")
-            for line in str(detail).rstrip().splitlines()[-30:]:
-                print(f"      {line}")
-        return ok
 
 
 class ReportDom(html.parser.HTMLParser):

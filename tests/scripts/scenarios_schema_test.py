@@ -22,23 +22,9 @@ import tempfile
 
 import jsonschema
 
+from results import Results  # tests/scripts/results.py, beside this script
+
 BAD_INPUT = 2  # drover's exit code for bad input
-
-
-class Results:
-    def __init__(self):
-        self.passed = 0
-        self.failed = 0
-
-    def check(self, ok, name, detail=""):
-        if ok:
-            self.passed += 1
-            print(f"ok    {name}")
-        else:
-            self.failed += 1
-            print(f"FAIL  {name}")
-            for line in detail.rstrip().splitlines():
-                print(f"      {line}")
 
 
 def drover_validate(drover, path, cwd=None):
