@@ -12,6 +12,11 @@ std::string format_ms(double ms) {
   return fmt::format("{:.0f}us", ms * 1000);
 }
 
+std::string format_offset_ms(double ms) {
+  if (ms == 0) return "0";
+  return (ms > 0 ? "+" : "-") + format_ms(ms > 0 ? ms : -ms);
+}
+
 std::string format_count(double v) {
   if (v >= 1e9) return fmt::format("{:.2f}G", v / 1e9);
   if (v >= 1e6) return fmt::format("{:.2f}M", v / 1e6);

@@ -9,6 +9,8 @@ namespace drover {
 
 // 0.25 -> "250us", 3.456 -> "3.46ms", 1500 -> "1.50s".
 std::string format_ms(double ms);
+// A time relative to another: 1.25 -> "+1.25ms", -0.04 -> "-40us", 0 -> "0".
+std::string format_offset_ms(double ms);
 // 12345 -> "12.3k", 2.5e6 -> "2.50M".
 std::string format_count(double v);
 // A threshold's figure in its unit ("ms", "ratio", "ops/s", "count").

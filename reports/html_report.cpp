@@ -10,6 +10,7 @@
 #include "reports/format.hpp"
 #include "reports/sink.hpp"
 #include "reports/svg_chart.hpp"
+#include "reports/timeline_svg.hpp"
 
 namespace drover {
 namespace {
@@ -35,6 +36,8 @@ svg.chart{width:100%;height:auto;border:1px solid #eee;border-radius:4px;backgro
 svg .grid{stroke:#eee}svg .axis{stroke:#888}svg .line{stroke-width:1.8}
 svg text{font-size:11px;fill:#555}svg .label{font-size:12px;fill:#222}svg .empty{font-size:16px;fill:#999}
 .errors li{color:#cf222e}
+svg.timeline{width:100%;height:auto;border:1px solid #eee;border-radius:4px;background:#fff}
+h3{font-size:15px;margin:16px 0 6px}
 )";
 
 std::string h(std::string_view text) {
@@ -234,6 +237,30 @@ void thresholds(std::string& out, const RunResult& run) {
   out += "</table>\n";
 }
 
+// Where a violated history invariant first broke: the timeline, then its
+// events as a table.
+void anomaly(std::string& out, const InvariantResult& i, int n) {
+  const Anomaly& a = *i.anomaly;
+  out += fmt::format("<h3>Where {} ({}) first broke: {}, at {:.3f} s</h3>\n{}\n", h(i.name),
+                     h(i.subject), h(a.about), a.t_ms / 1000,
+                     render_anomaly_timeline(a, fmt::format("anomaly-timeline-{}", n)));
+  out +=
+      "<details><summary>the events</summary><table class=\"anomaly-events\"><tr><th>time</th>"
+      "<th>client</th><th class=\"text\">fleet</th><th class=\"text\">operation</th>"
+      "<th class=\"text\">type</th><th class=\"text\">value</th><th class=\"text\"></th></tr>\n";
+  for (const TimelineEvent& e : a.events) {
+    out += fmt::format(
+        "<tr{}><td>{}</td><td>{}</td><td class=\"text\">{}</td><td class=\"text\">{}</td>"
+        "<td class=\"text\">{}</td><td class=\"text\">{}</td><td class=\"text\">{}</td></tr>\n",
+        e.focus ? " class=\"bad\"" : "", format_offset_ms(e.t_ms - a.t_ms), e.client, h(e.fleet),
+        h(e.f), h(e.type), h(e.value),
+        e.focus     ? "where it broke"
+        : e.related ? "same key"
+                    : "");
+  }
+  out += "</table></details>\n";
+}
+
 void invariants(std::string& out, const RunResult& run) {
   if (run.invariants.empty()) return;
   out += fmt::format("<h2>Invariants{}</h2>\n",
@@ -248,6 +275,10 @@ void invariants(std::string& out, const RunResult& run) {
         h(i.name), h(i.subject), mark(i.ok), h(i.detail));
   }
   out += "</table>\n";
+  int n = 0;
+  for (const InvariantResult& i : run.invariants) {
+    if (i.anomaly) anomaly(out, i, ++n);
+  }
 }
 
 void targets(std::string& out, const RunResult& run) {

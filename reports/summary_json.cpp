@@ -94,8 +94,24 @@ std::string render_summary_json(const RunResult& run) {
 
   ordered_json invariants = ordered_json::array();
   for (const InvariantResult& i : run.invariants) {
-    invariants.push_back(
-        {{"name", i.name}, {"subject", i.subject}, {"ok", i.ok}, {"detail", i.detail}});
+    ordered_json invariant = {
+        {"name", i.name}, {"subject", i.subject}, {"ok", i.ok}, {"detail", i.detail}};
+    if (i.anomaly) {
+      ordered_json events = ordered_json::array();
+      for (const TimelineEvent& e : i.anomaly->events) {
+        events.push_back({{"t_ms", round3(e.t_ms)},
+                          {"client", e.client},
+                          {"fleet", e.fleet},
+                          {"type", e.type},
+                          {"f", e.f},
+                          {"value", e.value},
+                          {"focus", e.focus},
+                          {"related", e.related}});
+      }
+      invariant["anomaly"] = {
+          {"about", i.anomaly->about}, {"t_ms", round3(i.anomaly->t_ms)}, {"events", events}};
+    }
+    invariants.push_back(std::move(invariant));
   }
   j["invariants"] = invariants;
 

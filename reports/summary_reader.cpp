@@ -144,8 +144,21 @@ std::optional<RunResult> read_summary_json(const std::string& path, std::string*
       run.thresholds.push_back(std::move(r));
     }
     for (const auto& i : j.at("invariants")) {
-      run.invariants.push_back({i.at("name").get<std::string>(), i.at("subject").get<std::string>(),
-                                i.at("ok").get<bool>(), i.at("detail").get<std::string>()});
+      InvariantResult r{i.at("name").get<std::string>(), i.at("subject").get<std::string>(),
+                        i.at("ok").get<bool>(), i.at("detail").get<std::string>(), std::nullopt};
+      if (i.contains("anomaly")) {
+        const auto& a = i.at("anomaly");
+        Anomaly anomaly{a.at("about").get<std::string>(), a.at("t_ms").get<double>(), {}};
+        for (const auto& e : a.at("events")) {
+          anomaly.events.push_back({e.at("t_ms").get<double>(), e.at("client").get<std::uint32_t>(),
+                                    e.at("fleet").get<std::string>(),
+                                    e.at("type").get<std::string>(), e.at("f").get<std::string>(),
+                                    e.at("value").get<std::string>(), e.at("focus").get<bool>(),
+                                    e.at("related").get<bool>()});
+        }
+        r.anomaly = std::move(anomaly);
+      }
+      run.invariants.push_back(std::move(r));
     }
     read_figures(j, run);
     return run;

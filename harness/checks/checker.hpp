@@ -9,19 +9,38 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "harness/core/run_result.hpp"
 #include "harness/history/event.hpp"
 
 namespace drover {
 
+// How to find, in a history, the event where a failed invariant first
+// broke: the nth event of operation f with this type (in time order) whose
+// key is key. An event's key is its value as text: the number, the text, or
+// one number of a list (key_field: a pool result's task id is field 0).
+struct AnomalyFocus {
+  std::string about;  // "serial 17 sold a second time"
+  std::string f;
+  EventType type = EventType::kOk;
+  std::optional<std::string> key;  // nullopt: any event of f and type
+  std::size_t key_field = 0;
+  std::size_t nth = 1;
+};
+
 class Checker {
  public:
   virtual ~Checker() = default;
   virtual void observe(const Event& event) = 0;
   virtual InvariantResult result() const = 0;
+  // After result() found the invariant broken: the events where it broke,
+  // a few of each kind of problem found. find_first_anomaly() locates them
+  // in time and keeps the earliest.
+  virtual std::vector<AnomalyFocus> anomalies() const { return {}; }
 };
 using CheckerPtr = std::unique_ptr<Checker>;
 

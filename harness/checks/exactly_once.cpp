@@ -123,6 +123,8 @@ class ExactlyOnce final : public Checker {
     }
   }
 
+  std::vector<AnomalyFocus> anomalies() const override { return anomalies_; }
+
   InvariantResult result() const override {
     // Sorted in place: copies of lists this size would double the memory.
     ItemList& invoked = invoked_;
@@ -155,6 +157,16 @@ class ExactlyOnce final : public Checker {
       if (!advance_to(taken, in_taken, acked, i)) lost.emplace_back(acked.name(i));
     }
 
+    // A few of each kind, for find_first_anomaly() to place in time.
+    constexpr std::size_t kCandidates = 3;
+    anomalies_.clear();
+    auto candidates = [&](const std::vector<std::string>& items, const char* about, const char* f,
+                          std::size_t nth) {
+      for (std::size_t i = 0; i < items.size() && i < kCandidates; ++i) {
+        anomalies_.push_back(
+            {fmt::format("item {} {}", items[i], about), f, EventType::kOk, items[i], 0, nth});
+      }
+    };
     std::vector<std::string> problems;
     // A GET whose reply never came may have taken an item: that many lost
     // items are unconfirmed rather than proven lost.
@@ -164,22 +176,30 @@ class ExactlyOnce final : public Checker {
           "{} acknowledged items never consumed{}: {}", lost.size(),
           unknown_gets_ ? fmt::format(" ({} GETs of unknown outcome)", unknown_gets_) : "",
           first_items(sorted(lost))));
+      candidates(lost, "was acknowledged and never consumed", "put", 1);
     }
     if (!duplicated.empty()) {
       problems.push_back(fmt::format("{} items consumed more than once: {}", duplicated.size(),
                                      first_items(sorted(duplicated))));
+      candidates(duplicated, "was consumed a second time", "get", 2);
     }
     if (!unexpected.empty()) {
       problems.push_back(fmt::format("{} items consumed that were never put: {}", unexpected.size(),
                                      first_items(sorted(unexpected))));
+      candidates(unexpected, "was consumed but never put", "get", 1);
     }
     if (max_depth_ && *max_depth_ > maxsize_) {
       problems.push_back(fmt::format("queue depth reached {} (maxsize {})", *max_depth_, maxsize_));
+      anomalies_.push_back(
+          {fmt::format("the broker reports a depth of {} (maxsize {})", *max_depth_, maxsize_),
+           "stats", EventType::kOk, std::nullopt, 0, 1});
     }
     if (join_ns_ && *join_ns_ < last_done_sent_ns_) {
       problems.push_back("JOIN returned before every DONE had been sent");
+      anomalies_.push_back({"JOIN returned before every DONE had been sent", "join", EventType::kOk,
+                            std::nullopt, 0, 1});
     }
-    InvariantResult r{"exactly_once", scope_.target, problems.empty(), ""};
+    InvariantResult r{"exactly_once", scope_.target, problems.empty(), "", {}};
     if (r.ok) {
       r.detail =
           fmt::format("{} acknowledged items, {} consumed once each{}{}", acknowledged, consumed,
@@ -194,7 +214,8 @@ class ExactlyOnce final : public Checker {
  private:
   CheckScope scope_;
   std::int64_t maxsize_;
-  mutable ItemList invoked_, acked_, taken_;  // sorted by result()
+  mutable ItemList invoked_, acked_, taken_;     // sorted by result()
+  mutable std::vector<AnomalyFocus> anomalies_;  // set by result()
   std::int64_t unknown_gets_ = 0;
   std::uint64_t last_done_sent_ns_ = 0;
   std::optional<std::uint64_t> join_ns_;

@@ -1,5 +1,6 @@
 #include "harness/checks/history_checks.hpp"
 
+#include "harness/checks/anomaly_timeline.hpp"
 #include "harness/checks/checker.hpp"
 #include "harness/history/history_log.hpp"
 
@@ -13,12 +14,14 @@ std::optional<std::vector<InvariantResult>> check_history(const Scenario& scenar
                                                           const std::string& history_path,
                                                           std::string* error) {
   std::vector<CheckerPtr> checkers;
+  std::vector<CheckScope> scopes;
   for (const CheckSpec& check : scenario.checks) {
     if (!is_history_invariant(check.invariant)) continue;
     CheckScope scope{check.target, {}};
     for (const FleetSpec& fleet : scenario.fleets) {
       if (fleet.target == check.target) scope.fleets.insert(fleet.name);
     }
+    scopes.push_back(scope);
     if (check.invariant == "no_oversell") {
       checkers.push_back(make_no_oversell_checker(std::move(scope), check.parameter));
     } else if (check.invariant == "exactly_once") {
@@ -37,6 +40,14 @@ std::optional<std::vector<InvariantResult>> check_history(const Scenario& scenar
   if (!read) return std::nullopt;
   std::vector<InvariantResult> results;
   for (const auto& checker : checkers) results.push_back(checker->result());
+  // Where each broken invariant first broke, for the report. A history that
+  // was read once reads again; if it could not, the verdict stands anyway.
+  for (std::size_t i = 0; i < results.size(); ++i) {
+    if (results[i].ok) continue;
+    std::string ignored;
+    results[i].anomaly =
+        find_first_anomaly(history_path, scopes[i], checkers[i]->anomalies(), &ignored);
+  }
   return results;
 }
 

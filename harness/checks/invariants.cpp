@@ -7,7 +7,7 @@
 namespace drover {
 
 InvariantResult check_replies_correct(const FleetResult& fleet) {
-  InvariantResult r{"replies_correct", fleet.name, true, ""};
+  InvariantResult r{"replies_correct", fleet.name, true, "", {}};
   std::uint64_t wrong = fleet.totals.count(Outcome::kWrongReply);
   std::uint64_t answered = fleet.totals.ok() + wrong;
   if (wrong == 0) {
@@ -22,19 +22,25 @@ InvariantResult check_replies_correct(const FleetResult& fleet) {
 
 InvariantResult check_target_alive(const std::string& target, bool exited_during_run,
                                    const std::string& exit_description) {
-  if (!exited_during_run) return {"target_alive", target, true, "running for the whole load"};
-  return {"target_alive", target, false,
-          fmt::format("target \"{}\" {} during the run", target, exit_description)};
+  if (!exited_during_run) return {"target_alive", target, true, "running for the whole load", {}};
+  return {"target_alive",
+          target,
+          false,
+          fmt::format("target \"{}\" {} during the run", target, exit_description),
+          {}};
 }
 
 InvariantResult check_no_zombies(const std::string& target, int pid,
                                  const std::vector<int>& zombies) {
   if (zombies.empty()) {
-    return {"no_zombies", target, true, fmt::format("no zombie children of pid {}", pid)};
+    return {"no_zombies", target, true, fmt::format("no zombie children of pid {}", pid), {}};
   }
-  return {"no_zombies", target, false,
+  return {"no_zombies",
+          target,
+          false,
           fmt::format("{} zombie (unreaped) children of pid {}: {}", zombies.size(), pid,
-                      first_items(zombies))};
+                      first_items(zombies)),
+          {}};
 }
 
 }  // namespace drover

@@ -18,7 +18,12 @@ class NoOversell final : public Checker {
     if (e.f == "buy") {
       if (e.type == EventType::kOk && e.value.kind == EventValue::Kind::kInt) {
         ++sold_;
-        ++serials_[e.value.number];
+        // The serial sold twice that was noticed earliest: a candidate for
+        // where the run first went wrong.
+        if (++serials_[e.value.number] == 2 && e.time_ns < first_twice_ns_) {
+          first_twice_ns_ = e.time_ns;
+          first_twice_ = e.value.number;
+        }
       } else if (e.type == EventType::kInfo) {
         ++unknown_;
       }
@@ -28,14 +33,30 @@ class NoOversell final : public Checker {
     }
   }
 
+  std::vector<AnomalyFocus> anomalies() const override { return anomalies_; }
+
   InvariantResult result() const override {
-    InvariantResult r{"no_oversell", scope_.target, true, ""};
+    InvariantResult r{"no_oversell", scope_.target, true, "", {}};
     std::vector<std::int64_t> twice, outside;
     for (const auto& [serial, count] : serials_) {
       if (count > 1) twice.push_back(serial);
       if (serial < 1 || serial > stock_) outside.push_back(serial);
     }
     std::vector<std::string> problems;
+    anomalies_.clear();
+    if (sold_ > stock_) {
+      anomalies_.push_back(
+          {fmt::format("BUY number {} succeeded, with a stock of {}", stock_ + 1, stock_), "buy",
+           EventType::kOk, std::nullopt, 0, static_cast<std::size_t>(stock_ + 1)});
+    }
+    if (!twice.empty()) {
+      anomalies_.push_back({fmt::format("serial {} sold a second time", first_twice_), "buy",
+                            EventType::kOk, std::to_string(first_twice_), 0, 2});
+    }
+    if (!outside.empty()) {
+      anomalies_.push_back({fmt::format("serial {} is outside 1..{}", outside.front(), stock_),
+                            "buy", EventType::kOk, std::to_string(outside.front()), 0, 1});
+    }
     if (sold_ > stock_)
       problems.push_back(fmt::format("sold {} tickets of a stock of {}", sold_, stock_));
     if (!twice.empty()) {
@@ -57,6 +78,8 @@ class NoOversell final : public Checker {
                       low == high ? fmt::format("{}", high) : fmt::format("{}..{}", low, high));
       if (*final_count_ < low || *final_count_ > high || *final_count_ < 0) {
         problems.push_back(count_text + ": the file disagrees with the sales");
+        anomalies_.push_back({"the final audit disagrees with the sales", "audit", EventType::kOk,
+                              std::nullopt, 0, 1});
       }
     }
     if (problems.empty()) {
@@ -76,6 +99,9 @@ class NoOversell final : public Checker {
   std::int64_t unknown_ = 0;
   std::unordered_map<std::int64_t, std::int64_t> serials_;
   std::optional<std::int64_t> final_count_;
+  std::uint64_t first_twice_ns_ = UINT64_MAX;
+  std::int64_t first_twice_ = 0;
+  mutable std::vector<AnomalyFocus> anomalies_;  // set by result()
 };
 
 }  // namespace

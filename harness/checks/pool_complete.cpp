@@ -48,6 +48,8 @@ class PoolComplete final : public Checker {
     }
   }
 
+  std::vector<AnomalyFocus> anomalies() const override { return anomalies_; }
+
   InvariantResult result() const override {
     // Sorted in place: copies of lists this size would double the memory.
     // One sort on a second core while this one does the other.
@@ -77,6 +79,26 @@ class PoolComplete final : public Checker {
       if (answers > times) answered_twice.push_back(task);
     }
     auto [peak, peak_at] = max_overlap();
+    // A few of each kind, for find_first_anomaly() to place in time.
+    constexpr std::size_t kCandidates = 3;
+    anomalies_.clear();
+    auto candidates = [&](const std::vector<std::int64_t>& tasks, const char* about, EventType type,
+                          std::size_t nth) {
+      for (std::size_t i = 0; i < tasks.size() && i < kCandidates; ++i) {
+        anomalies_.push_back({fmt::format("task {} {}", tasks[i], about), "submit", type,
+                              std::to_string(tasks[i]), 0, nth});
+      }
+    };
+    candidates(unanswered, "was submitted and never answered", EventType::kInvoke, 1);
+    candidates(answered_twice, "was answered a second time", EventType::kOk, 2);
+    candidates(wrong, "was answered with a value that is not n*n", EventType::kOk, 1);
+    if (peak > workers_) {
+      // The answer of the task whose start made one too many (field 4 of a
+      // result is its start on the workers' clock).
+      anomalies_.push_back(
+          {fmt::format("a task started while {} others ran (pool of {})", peak - 1, workers_),
+           "submit", EventType::kOk, std::to_string(peak_at), 4, 1});
+    }
     std::vector<std::string> problems;
     if (!unanswered.empty()) {
       problems.push_back(
@@ -95,7 +117,7 @@ class PoolComplete final : public Checker {
           fmt::format("{} tasks ran at once (pool of {}), at {} us on the workers' clock", peak,
                       workers_, peak_at));
     }
-    InvariantResult r{"pool_complete", scope_.target, problems.empty(), ""};
+    InvariantResult r{"pool_complete", scope_.target, problems.empty(), "", {}};
     r.detail = r.ok ? fmt::format(
                           "{} tasks answered once each ({} with an error), at most {} of {} "
                           "running at once",
@@ -143,6 +165,7 @@ class PoolComplete final : public Checker {
   mutable std::vector<Answer> answers_;
   mutable std::vector<std::int64_t> starts_;
   mutable std::vector<std::int64_t> ends_;
+  mutable std::vector<AnomalyFocus> anomalies_;  // set by result()
 };
 
 }  // namespace

@@ -34,7 +34,8 @@ std::string json_line(const std::string& scenario, const LiveStatus& s) {
                            {"ops", f.ops},
                            {"errors", f.errors},
                            {"rate_per_s", std::round(f.rate_per_s)},
-                           {"p99_ms", std::round(f.p99_ms * 1000) / 1000}});
+                           {"p99_ms", std::round(f.p99_ms * 1000) / 1000},
+                           {"inflight", f.inflight}});
   }
   return j.dump();
 }

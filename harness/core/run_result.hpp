@@ -77,6 +77,9 @@ struct FleetResult {
   LatencySummary latency;
   double rate_per_s = 0;
   std::vector<OpResult> ops;
+  // While the load runs (progress, metrics): operations under way. Zero in
+  // a finished run's result.
+  std::uint64_t inflight = 0;
 };
 
 // One second of the run, for charts and for reading a spike against time.
@@ -103,11 +106,33 @@ struct ThresholdResult {
   double aborted_value = 0;  // the value that failed it then
 };
 
+// One history event shown around an invariant's first anomaly.
+struct TimelineEvent {
+  double t_ms = 0;  // since the load started
+  std::uint32_t client = 0;
+  std::string fleet;
+  std::string type;      // invoke, ok, fail, info
+  std::string f;         // the operation
+  std::string value;     // as text; empty: none
+  bool focus = false;    // the event where the invariant first broke
+  bool related = false;  // about the same serial, item or task as the focus
+};
+
+// Where a failed history invariant first broke, and what the clients were
+// doing just before and after: the events nearest in time, and the earlier
+// ones about the same thing (the first sale of a serial sold twice).
+struct Anomaly {
+  std::string about;  // "serial 17 sold a second time"
+  double t_ms = 0;
+  std::vector<TimelineEvent> events;  // in time order
+};
+
 struct InvariantResult {
   std::string name;     // "replies_correct", "no_zombies", "target_alive"
   std::string subject;  // the fleet or target it is about
   bool ok = false;
   std::string detail;
+  std::optional<Anomaly> anomaly;  // failed history invariants
 };
 
 struct TargetResult {

@@ -47,6 +47,7 @@ void Recorder::add_totals_to(std::vector<SlotRecording>& slots) const {
   for (std::size_t i = 0; i < slots_.size(); ++i) {
     slots[i].totals += slots_[i].totals;
     slots[i].latency.merge(slots_[i].latency);
+    slots[i].inflight += slots_[i].inflight;
   }
 }
 

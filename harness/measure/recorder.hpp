@@ -21,6 +21,9 @@ namespace drover {
 struct SlotRecording {
   OpTotals totals;
   LatencyHistogram latency;  // answered operations (ok and wrong replies)
+  // Live figures only (LoadRun::snapshot): operations begun and not yet
+  // finished when the totals were taken. Zero once the load has stopped.
+  std::uint64_t inflight = 0;
 };
 
 struct SecondRecording {
@@ -60,6 +63,11 @@ class Recorder {
     if (answered) current_latency_.record(nanos);
     if (outcome != Outcome::kOk) ++current_errors_;
   }
+
+  // Brackets one client iteration (one operation, or a driver's few in a
+  // row), so a snapshot can tell how many are under way.
+  void operation_begun(std::size_t slot) { ++slots_[slot].inflight; }
+  void operation_ended(std::size_t slot) { --slots_[slot].inflight; }
 
   void record_late_reply(std::size_t slot) { ++slots_[slot].totals.late_replies; }
   void record_missed_start(std::size_t slot) { ++slots_[slot].totals.missed_starts; }

@@ -59,8 +59,14 @@ std::vector<MetricFamily> run_metric_families(const RunResult& run, const std::s
                                 "Latency of answered operations (ok and wrong replies) from "
                                 "their intended start",
                                 MetricType::Histogram);
+  MetricFamily inflight =
+      family("drover_inflight_operations",
+             "Operations begun and not yet finished (a client's iteration counts once)",
+             MetricType::Gauge);
   const std::vector<double>& bounds = latency_bucket_bounds();
   for (const FleetResult& fleet : run.fleets) {
+    inflight.metric.push_back(gauge({{"scenario", run.scenario}, {"fleet", fleet.name}},
+                                    static_cast<double>(fleet.inflight)));
     for (const OpResult& op : fleet.ops) {
       for (std::size_t o = 0; o < kOutcomeCount; ++o) {
         ClientMetric m = labelled({{"scenario", run.scenario},
@@ -105,7 +111,7 @@ std::vector<MetricFamily> run_metric_families(const RunResult& run, const std::s
       {{"scenario", run.scenario}, {"version", version}, {"seed", std::to_string(run.seed)}}, 1));
 
   std::vector<MetricFamily> out;
-  for (MetricFamily* f : {&ops, &latency, &up, &invariants, &info}) {
+  for (MetricFamily* f : {&ops, &latency, &inflight, &up, &invariants, &info}) {
     if (!f->metric.empty()) out.push_back(std::move(*f));
   }
   return out;

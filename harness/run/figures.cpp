@@ -54,6 +54,7 @@ void fill_figures(RunResult& run, const Recording& recording, const std::vector<
       }
       op.latency_sum_s = static_cast<double>(slot.latency.sum()) / 1e9;
       fr.totals += slot.totals;
+      fr.inflight += slot.inflight;
       fleet_latency.merge(slot.latency);
       fr.ops.push_back(std::move(op));
     }

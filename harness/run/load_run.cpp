@@ -153,7 +153,9 @@ asio::awaitable<void> LoadRun::run_client(Worker& worker, Client& client) {
       co_await wait.async_wait(asio::redirect_error(asio::use_awaitable, ec));
     }
     if (stop_.load(std::memory_order_relaxed)) break;
+    worker.recorder->operation_begun(client.slot);
     co_await client.session->iterate(seq++, *start);
+    worker.recorder->operation_ended(client.slot);
   }
   // A draining client empties what it consumes before it stops, within a
   // bound, unless the run is being stopped.
@@ -206,7 +208,9 @@ asio::awaitable<void> LoadRun::dispatch(Worker& worker, FleetShare& share) {
     Client* client = share.idle.back();
     share.idle.pop_back();
     ++share.inflight;
-    asio::co_spawn(worker.io, run_arrival(share, *client, seq++, *intended), asio::detached);
+    worker.recorder->operation_begun(share.slot);
+    asio::co_spawn(worker.io, run_arrival(worker, share, *client, seq++, *intended),
+                   asio::detached);
   }
   // Outstanding iterations end within their timeout; then the clients close.
   while (share.inflight > 0) {
@@ -216,11 +220,12 @@ asio::awaitable<void> LoadRun::dispatch(Worker& worker, FleetShare& share) {
   for (Client* client : share.all) client->session->close();
 }
 
-asio::awaitable<void> LoadRun::run_arrival(FleetShare& share, Client& client, std::uint64_t seq,
-                                           TimePoint intended) {
+asio::awaitable<void> LoadRun::run_arrival(Worker& worker, FleetShare& share, Client& client,
+                                           std::uint64_t seq, TimePoint intended) {
   co_await client.session->iterate(seq, intended);
   share.idle.push_back(&client);
   --share.inflight;
+  worker.recorder->operation_ended(share.slot);
 }
 
 Recording LoadRun::snapshot() {

@@ -54,8 +54,8 @@ class LoadRun {
   struct FleetShare;
   asio::awaitable<void> run_client(Worker& worker, Client& client);
   asio::awaitable<void> dispatch(Worker& worker, FleetShare& share);
-  asio::awaitable<void> run_arrival(FleetShare& share, Client& client, std::uint64_t seq,
-                                    TimePoint intended);
+  asio::awaitable<void> run_arrival(Worker& worker, FleetShare& share, Client& client,
+                                    std::uint64_t seq, TimePoint intended);
 
   std::vector<FleetPlan> fleets_;
   LoadModel& model_;

@@ -115,8 +115,8 @@ void watch_load(LoadRun& load, TargetSupervisor& supervisor, const RunOptions& o
         const FleetResult& f = figures.fleets[i];
         status.fleets.push_back(
             {f.name, f.totals.ops(), f.totals.errors(),
-             static_cast<double>(f.totals.ops() - last_fleet_ops[i]) / interval_s,
-             f.latency.p99_ms});
+             static_cast<double>(f.totals.ops() - last_fleet_ops[i]) / interval_s, f.latency.p99_ms,
+             f.inflight});
         last_fleet_ops[i] = f.totals.ops();
       }
       options.on_progress(status);

@@ -18,8 +18,9 @@ struct LiveFleet {
   std::string name;
   std::uint64_t ops = 0;
   std::uint64_t errors = 0;
-  double rate_per_s = 0;  // over the last progress interval
-  double p99_ms = 0;      // over the run so far
+  double rate_per_s = 0;       // over the last progress interval
+  double p99_ms = 0;           // over the run so far
+  std::uint64_t inflight = 0;  // operations under way now
 };
 
 struct LiveStatus {

@@ -45,6 +45,15 @@ TEST_P(CorrectnessTest, TheInvariantHoldsOnTheCorrectTargetAndCatchesTheBrokenOn
     const json* invariant = find_invariant(summary, GetParam().invariant);
     ASSERT_NE(invariant, nullptr) << f.out;
     EXPECT_EQ((*invariant)["ok"].get<bool>(), !GetParam().broken) << (*invariant)["detail"];
+    // A caught violation says where it first broke, with the events around.
+    EXPECT_EQ(invariant->contains("anomaly"), GetParam().broken) << *invariant;
+    if (GetParam().broken && invariant->contains("anomaly")) {
+      const json& a = (*invariant)["anomaly"];
+      int focus = 0;
+      for (const auto& e : a["events"]) focus += e["focus"].get<bool>();
+      EXPECT_EQ(focus, 1) << a;
+      EXPECT_GE(a["events"].size(), 2u) << a;
+    }
     EXPECT_TRUE(fs::exists(run_dir / "history.jsonl"));
     EXPECT_TRUE(leftover_processes(run_dir).empty());
   }

@@ -221,6 +221,13 @@ scrape_configs:
   invariants_ok = query(prometheus_port, "min(last_over_time(drover_invariant_ok[5m]))");
   ASSERT_TRUE(invariants_ok) << "no drover_invariant_ok: final figures never scraped";
   EXPECT_EQ(*invariants_ok, 1);
+  // Scraped as a gauge per fleet, never above the fleet's four clients (the
+  // scrapes may all fall after the load: tests/e2e/run_test.cpp sees the
+  // same figure mid-run through --progress json).
+  std::optional<double> inflight =
+      query(prometheus_port, "max(max_over_time(drover_inflight_operations[5m]))");
+  ASSERT_TRUE(inflight) << "no drover_inflight_operations";
+  EXPECT_LE(*inflight, 4);
   run_info = query(prometheus_port,
                    fmt::format("sum(last_over_time(drover_run_info{{scenario=\"e2e-metrics\","
                                "seed=\"{}\"}}[5m]))",

@@ -2,6 +2,7 @@
 // a user would, and after every run no process it started is left alive.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <sstream>
 
 #include "tests/e2e/drover_cli.hpp"
@@ -124,6 +125,7 @@ TEST_F(RunTest, ProgressAsJsonLinesFollowsEachFleet) {
   }
   ASSERT_GE(lines.size(), 2u) << f.err;
   std::uint64_t last = 0;
+  std::vector<int> busy;  // in flight while the load ran
   for (const json& l : lines) {
     EXPECT_EQ(l["scenario"], "e2e-udp");
     EXPECT_EQ(l["planned_s"].get<double>(), 2.5);
@@ -131,10 +133,16 @@ TEST_F(RunTest, ProgressAsJsonLinesFollowsEachFleet) {
     EXPECT_EQ(l["fleets"][0]["name"], "clients");
     EXPECT_EQ(l["fleets"][0]["ops"], l["ops"]);
     EXPECT_GT(l["fleets"][0]["p99_ms"].get<double>(), 0.0) << l;
+    // Operations under way: never more than the fleet's clients.
+    EXPECT_LE(l["fleets"][0]["inflight"].get<int>(), 8) << l;
+    if (l["elapsed_s"].get<double>() < 2.4) busy.push_back(l["fleets"][0]["inflight"].get<int>());
     EXPECT_GE(l["ops"].get<std::uint64_t>(), last);
     last = l["ops"].get<std::uint64_t>();
   }
   EXPECT_GT(last, 0u);
+  // Eight clients without think time are nearly always waiting for a reply.
+  ASSERT_FALSE(busy.empty()) << f.err;
+  EXPECT_GE(*std::max_element(busy.begin(), busy.end()), 1) << f.err;
   EXPECT_LE(last, read_summary(run_dir())["totals"]["ops"].get<std::uint64_t>());
 }
 

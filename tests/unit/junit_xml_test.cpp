@@ -45,8 +45,8 @@ RunResult passing_run() {
   run.latency = f.latency;
   run.thresholds.push_back({"latency.p99", "", "<", "< 20ms", 20, 1.5, "ms", true});
   run.thresholds.push_back({"errors.rate", "clients", "<", "< 0.05", 0.05, 0.01, "ratio", true});
-  run.invariants.push_back({"replies_correct", "clients", true, "990 replies checked"});
-  run.invariants.push_back({"target_alive", "echo", true, ""});
+  run.invariants.push_back({"replies_correct", "clients", true, "990 replies checked", {}});
+  run.invariants.push_back({"target_alive", "echo", true, "", {}});
   return run;
 }
 

@@ -28,6 +28,20 @@ TEST(Recorder, CountsOutcomesPerSlotAndTimesOnlyAnsweredOperations) {
   EXPECT_EQ(rec.slots[1].totals.count(Outcome::kConnectError), 1u);
 }
 
+TEST(Recorder, SnapshotsCountOperationsUnderWay) {
+  TimePoint start = Clock::now();
+  Recorder r(2, start);
+  r.operation_begun(1);
+  r.operation_begun(1);
+  r.operation_begun(0);
+  r.operation_ended(1);
+  std::vector<SlotRecording> live;
+  r.add_totals_to(live);
+  ASSERT_EQ(live.size(), 2u);
+  EXPECT_EQ(live[0].inflight, 1u);
+  EXPECT_EQ(live[1].inflight, 1u);
+}
+
 TEST(Recorder, SplitsOperationsIntoSecondsByCompletionTime) {
   TimePoint start = Clock::now();
   Recorder r(1, start);

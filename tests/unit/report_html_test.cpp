@@ -49,7 +49,7 @@ RunResult sample_run() {
   p99.aborted_value = 6.5;
   run.thresholds = {p99};
   run.invariants = {
-      {"no_oversell", "box-office", false, "serial 7 sold twice <script>alert(1)</script>"}};
+      {"no_oversell", "box-office", false, "serial 7 sold twice <script>alert(1)</script>", {}}};
   run.targets = {{"box-office",
                   "ticket_db",
                   "127.0.0.1:4000",
@@ -80,6 +80,29 @@ TEST(ReportHtml, DrawsEachChartWithALine) {
     std::size_t end = html.find("</svg>", at);
     EXPECT_NE(html.substr(at, end - at).find("<polyline"), std::string::npos) << id;
   }
+}
+
+// A violated history invariant: the operations around where it first broke.
+TEST(ReportHtml, DrawsATimelineAroundTheFirstAnomaly) {
+  RunResult run = sample_run();
+  Anomaly a{"serial 7 sold a second time", 1500, {}};
+  a.events = {{1200, 1, "buyers", "ok", "buy", "7", false, true},
+              {1499.5, 2, "buyers", "invoke", "buy", "b2", false, false},
+              {1500, 2, "buyers", "ok", "buy", "7", true, true},
+              {1500.25, 3, "buyers", "invoke", "search", "", false, false}};
+  run.invariants[0].anomaly = a;
+  std::string html = render_report_html(run);
+  std::size_t at = html.find("<svg class=\"timeline\" id=\"anomaly-timeline-1\"");
+  ASSERT_NE(at, std::string::npos);
+  std::string svg = html.substr(at, html.find("</svg>", at) - at);
+  EXPECT_NE(svg.find("client 3 (buyers)"), std::string::npos);
+  EXPECT_NE(svg.find("class=\"event ok focus\""), std::string::npos);
+  EXPECT_NE(svg.find("class=\"event ok related\""), std::string::npos);
+  EXPECT_NE(svg.find("-300ms"), std::string::npos);  // the first sale, relative to the second
+  EXPECT_NE(html.find("serial 7 sold a second time, at 1.500 s"), std::string::npos);
+  EXPECT_NE(html.find("where it broke"), std::string::npos);
+  // A run without one draws none.
+  EXPECT_EQ(render_report_html(sample_run()).find("class=\"timeline\""), std::string::npos);
 }
 
 TEST(ReportHtml, EscapesText) {

@@ -38,9 +38,10 @@ RunResult a_run() {
   op.latency_buckets = {{200'000, 7}};
   op.latency_sum_s = 0.0014;
   fleet.ops.push_back(op);
+  fleet.inflight = 3;
   run.fleets.push_back(fleet);
   run.targets.push_back({"echo", "udp_echo", "127.0.0.1:1", 10, true, "killed", {}});
-  run.invariants.push_back({"replies_correct", "f", true, ""});
+  run.invariants.push_back({"replies_correct", "f", true, "", {}});
   return run;
 }
 
@@ -76,6 +77,14 @@ TEST(RunMetricsTest, FamiliesCarryTheRunsFiguresWithLowCardinalityLabels) {
   EXPECT_EQ(h.bucket[1].cumulative_count, 7u);  // le 250us
   EXPECT_TRUE(std::isinf(h.bucket.back().upper_bound));
 
+  const auto* inflight = find(families, "drover_inflight_operations");
+  ASSERT_TRUE(inflight);
+  EXPECT_EQ(inflight->type, prometheus::MetricType::Gauge);
+  ASSERT_EQ(inflight->metric.size(), 1u);
+  EXPECT_EQ(inflight->metric[0].gauge.value, 3);
+  ASSERT_EQ(inflight->metric[0].label.size(), 2u);
+  EXPECT_EQ(inflight->metric[0].label[1].value, "f");
+
   const auto* up = find(families, "drover_target_up");
   ASSERT_TRUE(up);
   EXPECT_EQ(up->metric[0].gauge.value, 0);
@@ -91,7 +100,8 @@ TEST(RunMetricsTest, TheCollectorServesNothingUntilTheFirstPublish) {
   RunCollector collector("0.1.0");
   EXPECT_TRUE(collector.Collect().empty());
   collector.publish(a_run());
-  EXPECT_EQ(collector.Collect().size(), 5u);
+  // operations, latency, in flight, targets up, invariants, run info
+  EXPECT_EQ(collector.Collect().size(), 6u);
 }
 
 }  // namespace

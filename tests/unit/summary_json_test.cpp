@@ -43,7 +43,7 @@ RunResult failed_run() {
   rate.ok = true;
   rate.aborted = false;
   run.thresholds = {p99, rate};
-  run.invariants = {{"no_oversell", "box-office", false, "2 serials sold twice: 7, 9"}};
+  run.invariants = {{"no_oversell", "box-office", false, "2 serials sold twice: 7, 9", {}}};
   return run;
 }
 
@@ -119,6 +119,11 @@ TEST(SummaryJson, ReadsBackWhatTheHtmlReportShows) {
   run.capacity.curve = {{1000, 990.5, 4.5, 0.001, 3, true, ""},
                         {2000, 1500, 50.25, 0.02, 40, false, "p99 50.25ms >= 20ms"}};
 
+  Anomaly anomaly{"serial 7 sold a second time", 1500.25, {}};
+  anomaly.events = {{1200, 1, "buyers", "ok", "buy", "7", false, true},
+                    {1500.25, 2, "buyers", "ok", "buy", "7", true, true}};
+  run.invariants.at(0).anomaly = anomaly;
+
   TempDir dir;
   std::string path = (dir.path() / "summary.json").string();
   make_summary_json_sink(path)->write(run);
@@ -126,6 +131,17 @@ TEST(SummaryJson, ReadsBackWhatTheHtmlReportShows) {
   std::optional<RunResult> back = read_summary_json(path, &error);
   ASSERT_TRUE(back) << error;
   EXPECT_EQ(back->started_at, run.started_at);
+  ASSERT_FALSE(back->invariants.empty());
+  ASSERT_TRUE(back->invariants[0].anomaly);
+  EXPECT_EQ(back->invariants[0].anomaly->about, "serial 7 sold a second time");
+  EXPECT_DOUBLE_EQ(back->invariants[0].anomaly->t_ms, 1500.25);
+  ASSERT_EQ(back->invariants[0].anomaly->events.size(), 2u);
+  const TimelineEvent& e = back->invariants[0].anomaly->events[1];
+  EXPECT_EQ(e.client, 2u);
+  EXPECT_EQ(e.type, "ok");
+  EXPECT_EQ(e.value, "7");
+  EXPECT_TRUE(e.focus);
+  EXPECT_TRUE(back->invariants[0].anomaly->events[0].related);
   EXPECT_DOUBLE_EQ(back->duration_s, 4.5);
   EXPECT_EQ(back->scenario_file, "/srv/tickets.json");
   EXPECT_EQ(back->totals.by_outcome, run.totals.by_outcome);

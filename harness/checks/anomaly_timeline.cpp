@@ -1,0 +1,171 @@
+#include "harness/checks/anomaly_timeline.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <queue>
+#include <tuple>
+
+#include "harness/history/history_log.hpp"
+
+namespace drover {
+namespace {
+
+// An event's key as AnomalyFocus defines it; nullopt when it has none.
+std::optional<std::string> key_of(const Event& e, std::size_t field) {
+  switch (e.value.kind) {
+    case EventValue::Kind::kInt:
+      return std::to_string(e.value.number);
+    case EventValue::Kind::kText:
+      return e.value.text;
+    case EventValue::Kind::kInts:
+      if (field < e.value.numbers.size()) return std::to_string(e.value.numbers[field]);
+      return std::nullopt;
+    case EventValue::Kind::kNull:
+      break;
+  }
+  return std::nullopt;
+}
+
+bool matches(const Event& e, const AnomalyFocus& c) {
+  if (e.type != c.type || e.f != c.f) return false;
+  return !c.key || key_of(e, c.key_field) == c.key;
+}
+
+// Whether e is about the focus's key, whatever its type.
+bool related_to(const Event& e, const AnomalyFocus& c) {
+  return c.key && e.f == c.f && key_of(e, c.key_field) == c.key;
+}
+
+std::string value_text(const EventValue& v) {
+  switch (v.kind) {
+    case EventValue::Kind::kInt:
+      return std::to_string(v.number);
+    case EventValue::Kind::kText:
+      return v.text;
+    case EventValue::Kind::kInts:
+      return fmt::format("[{}]", fmt::join(v.numbers, ", "));
+    case EventValue::Kind::kNull:
+      break;
+  }
+  return "";
+}
+
+TimelineEvent timeline_event(const Event& e) {
+  return {static_cast<double>(e.time_ns) / 1e6,
+          e.client,
+          e.fleet,
+          event_type_name(e.type),
+          e.f,
+          value_text(e.value),
+          false,
+          false};
+}
+
+// The `limit` events nearest to a time on one side of it: a heap whose top
+// is the farthest kept.
+class Nearest {
+ public:
+  Nearest(std::uint64_t focus_ns, std::size_t limit) : focus_ns_(focus_ns), limit_(limit) {}
+  void offer(const Event& e) {
+    std::uint64_t d = distance(e.time_ns);
+    if (heap_.size() == limit_ && d >= heap_.top().first) return;
+    if (heap_.size() == limit_) heap_.pop();
+    heap_.push({d, timeline_event(e)});
+  }
+  void drain_into(std::vector<TimelineEvent>& out) {
+    for (; !heap_.empty(); heap_.pop()) out.push_back(heap_.top().second);
+  }
+
+ private:
+  using Entry = std::pair<std::uint64_t, TimelineEvent>;
+  struct Farther {
+    bool operator()(const Entry& a, const Entry& b) const { return a.first < b.first; }
+  };
+  std::uint64_t distance(std::uint64_t t) const {
+    return t > focus_ns_ ? t - focus_ns_ : focus_ns_ - t;
+  }
+  std::uint64_t focus_ns_;
+  std::size_t limit_;
+  std::priority_queue<Entry, std::vector<Entry>, Farther> heap_;
+};
+
+}  // namespace
+
+std::optional<Anomaly> find_first_anomaly(const std::string& history_path, const CheckScope& scope,
+                                          const std::vector<AnomalyFocus>& candidates,
+                                          std::string* error) {
+  if (candidates.empty()) return std::nullopt;
+  // First read: when each candidate happened (its nth matching event in
+  // time order; the file is in the order threads wrote, not time order).
+  std::vector<std::vector<std::uint64_t>> times(candidates.size());
+  bool read = read_history(
+      history_path,
+      [&](const Event& e) {
+        if (!scope.covers(e)) return;
+        for (std::size_t i = 0; i < candidates.size(); ++i) {
+          if (matches(e, candidates[i])) times[i].push_back(e.time_ns);
+        }
+      },
+      error);
+  if (!read) return std::nullopt;
+  std::optional<std::size_t> first;
+  std::uint64_t focus_ns = 0;
+  for (std::size_t i = 0; i < candidates.size(); ++i) {
+    std::size_t nth = std::max<std::size_t>(candidates[i].nth, 1);
+    if (times[i].size() < nth) continue;
+    auto at = times[i].begin() + static_cast<std::ptrdiff_t>(nth - 1);
+    std::nth_element(times[i].begin(), at, times[i].end());
+    if (!first || *at < focus_ns) {
+      first = i;
+      focus_ns = *at;
+    }
+  }
+  if (!first) return std::nullopt;
+  const AnomalyFocus& focus = candidates[*first];
+
+  // Second read: the events nearest the anomaly on each side, and those
+  // about the same key.
+  Nearest before(focus_ns, kTimelineNeighbours), after(focus_ns, kTimelineNeighbours);
+  Nearest related(focus_ns, kTimelineRelated);
+  std::optional<TimelineEvent> focus_event;
+  read = read_history(
+      history_path,
+      [&](const Event& e) {
+        if (!scope.covers(e)) return;
+        if (!focus_event && e.time_ns == focus_ns && matches(e, focus)) {
+          focus_event = timeline_event(e);
+          focus_event->focus = true;
+          focus_event->related = focus.key.has_value();
+          return;
+        }
+        if (related_to(e, focus)) {
+          related.offer(e);
+        } else if (e.time_ns <= focus_ns) {
+          before.offer(e);
+        } else {
+          after.offer(e);
+        }
+      },
+      error);
+  if (!read || !focus_event) return std::nullopt;
+
+  Anomaly anomaly;
+  anomaly.about = focus.about;
+  anomaly.t_ms = static_cast<double>(focus_ns) / 1e6;
+  std::vector<TimelineEvent>& events = anomaly.events;
+  events.push_back(*focus_event);
+  before.drain_into(events);
+  after.drain_into(events);
+  std::size_t first_related = events.size();
+  related.drain_into(events);
+  for (std::size_t i = first_related; i < events.size(); ++i) events[i].related = true;
+  std::stable_sort(events.begin(), events.end(),
+                   [](const TimelineEvent& a, const TimelineEvent& b) {
+                     return std::tie(a.t_ms, a.client) < std::tie(b.t_ms, b.client);
+                   });
+  return anomaly;
+}
+
+}  // namespace drover
