@@ -1,0 +1,289 @@
+// SshHost and the processes it starts. Each remote process runs under a
+// small sh wrapper that leads its process group, sends the program's
+// output to the run folder and records its exit status in a file: the
+// program is not a child of anything drover can wait for.
+#include "harness/remote/ssh_host.hpp"
+
+#include <signal.h>
+#include <string.h>
+
+#include <cstdlib>
+#include <memory>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "harness/process/proc_table.hpp"
+#include "harness/remote/shell_quote.hpp"
+#include "harness/remote/ssh_session.hpp"
+
+namespace drover {
+namespace {
+
+using namespace std::chrono_literals;
+
+// What a host and its processes share: the session and who still runs.
+struct Remote {
+  Remote(SshHostSpec spec, SshHostOptions opts)
+      : session(std::move(spec)), options(std::move(opts)) {}
+  SshSession session;
+  SshHostOptions options;
+  std::set<int> running_groups;
+
+  TimePoint command_deadline() const { return Clock::now() + options.command_timeout; }
+  CommandResult shell(const std::string& text) {
+    return session.exec_shell(text, command_deadline());
+  }
+  std::string where() const { return "ssh " + session.spec().label(); }
+};
+
+// Runs argv: exec's the program with its output and exit status captured.
+// $1..$3 are the stdout, stderr and status files.
+// The wrapper leads the process group, runs the program as its child (so
+// pid() is the program's own, as on LocalHost), writes the program's pid to
+// <status>.pid, and records how it ended in <status>. Signals go to the
+// other members of the group only, so the wrapper lives to record the end
+// (a trap would not do: an interrupted wait loses the status in dash).
+constexpr const char* kWrapper =
+    "o=$1 e=$2 s=$3; shift 3; "
+    "\"$@\" >\"$o\" 2>\"$e\" </dev/null & p=$!; echo $p >\"$s.pid\"; "
+    "wait $p; echo $? >\"$s.part\"; mv \"$s.part\" \"$s\"";
+
+// Succeeds while a member of process group pgid lives (zombies aside: an
+// orphan's zombie waits for init, which may be slow to reap it).
+std::string group_alive_test(int pgid) {
+  return fmt::format("grep -qE '\\) [^Z] [0-9]+ {} ' /proc/[0-9]*/stat 2>/dev/null", pgid);
+}
+
+ExitStatus status_from_shell_code(int code) {
+  ExitStatus status;
+  if (code > 128 && code < 128 + 65) {
+    status.signal = code - 128;  // how sh reports a program killed by a signal
+  } else {
+    status.exited = true;
+    status.code = code;
+  }
+  return status;
+}
+
+class SshProcess final : public Process {
+ public:
+  SshProcess(std::shared_ptr<Remote> remote, int pgid, int pid, std::string out, std::string err,
+             std::string status_file)
+      : remote_(std::move(remote)),
+        pgid_(pgid),
+        pid_(pid),
+        out_(std::move(out)),
+        err_(std::move(err)),
+        status_file_(std::move(status_file)) {}
+
+  ~SshProcess() override {
+    try {
+      stop(0s);
+    } catch (const HostError& e) {
+      fmt::print(stderr, "warning: {}\n", e.what());
+    }
+  }
+
+  int pid() const override { return pid_; }
+
+  void signal(int sig) override {
+    if (status_ && stopped_) return;
+    remote_->shell(fmt::format(
+        "for q in $(pgrep -g {1}); do [ \"$q\" = {1} ] || kill -{0} \"$q\"; done 2>/dev/null; true",
+        sig, pgid_));
+  }
+
+  std::optional<ExitStatus> poll() override {
+    if (status_) return status_;
+    // "running" while the wrapper lives (a zombie does not count); then the
+    // status it wrote before exiting, or "gone" if it was killed first.
+    // Liveness first: the other order races with a wrapper just exiting.
+    auto r = remote_->shell(fmt::format(
+        "if [ -d /proc/{1} ] && ! grep -q ') Z ' /proc/{1}/stat 2>/dev/null; then echo running; "
+        "elif [ -f {0} ]; then cat {0}; "
+        "else echo gone; fi",
+        shell_quote(status_file_), pgid_));
+    std::string word = r.out.substr(0, r.out.find('\n'));
+    if (word == "running") return std::nullopt;
+    if (word == "gone") {
+      ExitStatus killed;
+      killed.signal = last_signal_ != 0 ? last_signal_ : SIGKILL;
+      status_ = killed;
+    } else {
+      status_ = status_from_shell_code(std::atoi(word.c_str()));
+    }
+    return status_;
+  }
+
+  ExitStatus stop(Duration grace) override {
+    if (stopped_ && status_) return *status_;
+    if (!poll()) {
+      last_signal_ = SIGTERM;
+      signal(SIGTERM);
+      const TimePoint until = Clock::now() + grace;
+      while (!poll() && Clock::now() < until) std::this_thread::sleep_for(50ms);
+      if (!status_) {
+        last_signal_ = SIGKILL;
+        signal(SIGKILL);
+      }
+    }
+    // Whatever is left of the group (forked children), then make sure.
+    remote_->shell(fmt::format("kill -9 -{} 2>/dev/null; true", pgid_));
+    const TimePoint until = Clock::now() + 5s;
+    bool gone = false;
+    while (!gone && Clock::now() < until) {
+      gone = remote_->shell(group_alive_test(pgid_)).exit_status != 0;
+      if (!gone) std::this_thread::sleep_for(50ms);
+    }
+    stopped_ = true;
+    remote_->running_groups.erase(pgid_);
+    if (!poll()) status_ = ExitStatus{false, 0, SIGKILL};
+    if (!gone) {
+      throw HostError(fmt::format("{}: process group {} is still there after SIGKILL",
+                                  remote_->where(), pgid_));
+    }
+    return *status_;
+  }
+
+  std::optional<std::string> wait_for_stdout_line(const std::regex& re,
+                                                  TimePoint deadline) override {
+    for (;;) {
+      bool exited = poll().has_value();
+      auto r =
+          remote_->shell(fmt::format("tail -c +{} {} 2>/dev/null", seen_ + 1, shell_quote(out_)));
+      seen_ += r.out.size();
+      pending_ += r.out;
+      for (auto nl = pending_.find('\n'); nl != std::string::npos; nl = pending_.find('\n')) {
+        std::string line = pending_.substr(0, nl);
+        pending_.erase(0, nl + 1);
+        if (std::regex_search(line, re)) return line;
+      }
+      if (exited || Clock::now() >= deadline) return std::nullopt;
+      std::this_thread::sleep_for(100ms);
+    }
+  }
+
+  std::string stderr_tail(std::size_t max_lines) override {
+    return remote_->shell(fmt::format("tail -n {} {} 2>/dev/null", max_lines, shell_quote(err_)))
+        .out;
+  }
+
+  // Paths on the host: copy_from() brings them here.
+  std::vector<std::string> log_files() const override { return {out_, err_}; }
+
+ private:
+  std::shared_ptr<Remote> remote_;
+  int pgid_;  // the wrapper's pid and the group's id
+  int pid_;   // the program's
+  std::string out_, err_, status_file_;
+  std::optional<ExitStatus> status_;
+  bool stopped_ = false;
+  int last_signal_ = 0;
+  std::size_t seen_ = 0;  // stdout bytes read so far
+  std::string pending_;   // an incomplete last line
+};
+
+class SshHost final : public Host {
+ public:
+  explicit SshHost(std::shared_ptr<Remote> remote) : remote_(std::move(remote)) {}
+
+  ~SshHost() override {
+    try {
+      for (int pgid : remote_->running_groups) {
+        remote_->shell(fmt::format("kill -9 -{} 2>/dev/null; true", pgid));
+      }
+      remote_->session.remove_tree(remote_->options.run_dir, remote_->command_deadline());
+    } catch (const HostError& e) {
+      fmt::print(stderr, "warning: {}\n", e.what());
+    }
+  }
+
+  std::string name() const override {
+    const auto& spec = remote_->session.spec();
+    return spec.name.empty() ? spec.address : spec.name;
+  }
+
+  ProcessPtr start(const ProcessSpec& spec) override {
+    if (spec.argv.empty()) throw HostError(fmt::format("{}: nothing to start", remote_->where()));
+    const std::string logs = remote_->options.run_dir + "/logs";
+    const std::string base = logs + "/" + spec.name;
+    const std::string out = base + ".stdout.log", err = base + ".stderr.log";
+    const std::string status = base + ".status";
+    std::vector<std::string> argv = {"setsid", "sh", "-c",  kWrapper, "drover-" + spec.name,
+                                     out,      err,  status};
+    argv.push_back("env");
+    argv.push_back("DROVER_RUN_DIR=" + remote_->options.run_dir);
+    for (const auto& [key, value] : spec.env) argv.push_back(key + "=" + value);
+    argv.insert(argv.end(), spec.argv.begin(), spec.argv.end());
+    // Checked first, so a missing program is an error here, not a status later.
+    std::string text = fmt::format("mkdir -p -- {} || exit 1; ", shell_quote(logs));
+    if (!spec.cwd.empty()) text += fmt::format("cd -- {} || exit 1; ", shell_quote(spec.cwd));
+    text += fmt::format("command -v {} >/dev/null || {{ echo 'not found' >&2; exit 127; }}; ",
+                        shell_quote(spec.argv[0]));
+    // A simple command in the background, so $! is setsid's pid, which
+    // becomes the wrapper's and the group's; stdio detached from this
+    // channel, so the command returns at once.
+    text += shell_command(argv) + " </dev/null >/dev/null 2>&1 & g=$!; ";
+    // The program's pid, once the wrapper has written it (2 s at most).
+    text += fmt::format(
+        "i=0; while [ ! -s {0}.pid ] && [ $i -lt 200 ]; do sleep 0.01; i=$((i+1)); done; "
+        "echo $g $(cat {0}.pid 2>/dev/null)",
+        shell_quote(status));
+    auto r = remote_->shell(text);
+    int pgid = 0, pid = 0;
+    if (r.succeeded()) std::istringstream(r.out) >> pgid >> pid;
+    if (pgid > 1 && pid <= 1) {
+      remote_->shell(fmt::format("kill -9 -{} 2>/dev/null; true", pgid));
+      throw HostError(fmt::format("{}: \"{}\" started, but its pid never showed up",
+                                  remote_->where(), spec.argv[0]));
+    }
+    if (pid <= 1) {
+      std::string why = r.err.empty() ? r.describe() : r.err.substr(0, r.err.find('\n'));
+      throw HostError(
+          fmt::format("{}: cannot start \"{}\": {}", remote_->where(), spec.argv[0], why));
+    }
+    remote_->running_groups.insert(pgid);
+    return std::make_unique<SshProcess>(remote_, pgid, pid, out, err, status);
+  }
+
+  void copy_to(const std::string& local_path, const std::string& host_path) override {
+    remote_->session.put(local_path, host_path, 0644,
+                         Clock::now() + remote_->options.transfer_timeout);
+  }
+
+  void copy_from(const std::string& host_path, const std::string& local_path) override {
+    remote_->session.get(host_path, local_path, Clock::now() + remote_->options.transfer_timeout);
+  }
+
+  std::vector<int> zombie_children(int pid) override {
+    auto r = remote_->shell("cat /proc/[0-9]*/stat 2>/dev/null; true");
+    std::vector<int> zombies;
+    std::istringstream lines(r.out);
+    for (std::string line; std::getline(lines, line);) {
+      auto entry = parse_proc_stat(line);
+      if (entry && entry->ppid == pid && entry->state == 'Z') zombies.push_back(entry->pid);
+    }
+    return zombies;
+  }
+
+ private:
+  std::shared_ptr<Remote> remote_;
+};
+
+}  // namespace
+
+HostPtr make_ssh_host(SshHostSpec spec, SshHostOptions options) {
+  auto remote = std::make_shared<Remote>(std::move(spec), std::move(options));
+  const std::string& dir = remote->options.run_dir;
+  if (dir.size() < 2 || dir[0] != '/') {
+    throw SshError(fmt::format("{}: the run folder must be an absolute path, not \"{}\"",
+                               remote->where(), dir));
+  }
+  remote->session.make_directories(dir, remote->command_deadline());
+  return std::make_unique<SshHost>(std::move(remote));
+}
+
+}  // namespace drover

@@ -1,0 +1,35 @@
+// A Host reached over SSH: targets and agents run there the way LocalHost
+// runs them here, with their output captured into a per-run folder on the
+// host (<run_dir>/logs/<name>.stdout.log, .stderr.log).
+//
+// Promises: a started process leads its own process group on the host
+// (setsid), so stop() and the destructors reach everything it forked; the
+// host's destructor kills what is still running and removes run_dir.
+// Processes outlive drover only if drover dies without unwinding (SIGKILL):
+// nothing on the host watches the connection.
+//
+// Not thread-safe: the host and the processes it started share one SSH
+// session, so all of them belong to one thread.
+#pragma once
+
+#include <chrono>
+#include <string>
+
+#include "harness/process/host.hpp"
+#include "harness/remote/ssh_target.hpp"
+
+namespace drover {
+
+struct SshHostOptions {
+  // drover's folder for this run on the host (absolute, made on connect,
+  // removed by the host's destructor), e.g. /tmp/drover-<run id>.
+  std::string run_dir;
+  std::chrono::nanoseconds command_timeout = std::chrono::seconds(30);   // each remote command
+  std::chrono::nanoseconds transfer_timeout = std::chrono::minutes(10);  // each copy
+};
+
+// Connects (host key check, authentication) and makes run_dir. Throws
+// SshError.
+HostPtr make_ssh_host(SshHostSpec spec, SshHostOptions options);
+
+}  // namespace drover

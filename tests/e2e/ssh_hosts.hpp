@@ -1,0 +1,76 @@
+// The SSH hosts ci/netns-hosts started, as its env file describes them
+// ($DROVER_SSH_ENV, default /tmp/drover-netns/env): addresses, the test
+// user, its keys and password file, a known_hosts file for the hosts.
+#pragma once
+
+#include <cstdlib>
+#include <fstream>
+#include <map>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "harness/remote/ssh_target.hpp"
+
+namespace drover::test_ssh {
+
+struct SshHosts {
+  std::string env_file;
+  std::map<std::string, std::string> vars;
+  std::vector<std::string> addresses;
+  int port = 22;
+
+  std::string var(const std::string& key) const {
+    auto it = vars.find(key);
+    return it == vars.end() ? std::string() : it->second;
+  }
+  bool netns() const { return var("DROVER_SSH_MODE") == "netns"; }
+  std::string user() const { return var("DROVER_SSH_USER"); }
+  std::string known_hosts() const { return var("DROVER_SSH_KNOWN_HOSTS"); }
+
+  // Host i (wrapping around when there is only one), strict known_hosts,
+  // no authentication chosen yet.
+  SshHostSpec spec(std::size_t i) const {
+    SshHostSpec s;
+    s.address = addresses.at(i % addresses.size());
+    s.name = "h" + std::to_string(i % addresses.size() + 1);
+    s.port = port;
+    s.user = user();
+    s.known_hosts = known_hosts();
+    s.connect_timeout = std::chrono::seconds(5);
+    s.login_timeout = std::chrono::seconds(10);
+    return s;
+  }
+  SshHostSpec with_key(std::size_t i, const std::string& key_var = "DROVER_SSH_KEY_ED25519") const {
+    SshHostSpec s = spec(i);
+    s.auth.key_file = var(key_var);
+    return s;
+  }
+};
+
+inline std::string env_file_path() {
+  const char* env = std::getenv("DROVER_SSH_ENV");
+  return env != nullptr && *env != '\0' ? env : "/tmp/drover-netns/env";
+}
+
+// nullopt when there is no env file (ci/netns-hosts up has not run).
+inline std::optional<SshHosts> load_ssh_hosts() {
+  SshHosts hosts;
+  hosts.env_file = env_file_path();
+  std::ifstream in(hosts.env_file);
+  if (!in) return std::nullopt;
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.empty() || line[0] == '#') continue;
+    auto eq = line.find('=');
+    if (eq != std::string::npos) hosts.vars[line.substr(0, eq)] = line.substr(eq + 1);
+  }
+  std::istringstream addresses(hosts.var("DROVER_SSH_ADDRESSES"));
+  for (std::string a; addresses >> a;) hosts.addresses.push_back(a);
+  if (hosts.addresses.empty()) return std::nullopt;
+  hosts.port = std::atoi(hosts.var("DROVER_SSH_PORT").c_str());
+  return hosts;
+}
+
+}  // namespace drover::test_ssh

@@ -1,0 +1,116 @@
+// known_hosts names and lines, key blobs and fingerprints, compared with
+// what OpenSSH's own tools write and print.
+#include "harness/remote/known_hosts.hpp"
+
+#include <string>
+
+#include <gtest/gtest.h>
+
+namespace drover {
+namespace {
+
+// Host keys and their fingerprints as ssh-keygen -l prints them; the hashed
+// lines are ssh-keygen -H's output for "10.99.0.2" and "[10.99.0.5]:2222".
+constexpr const char* kEd25519 =
+    "AAAAC3NzaC1lZDI1NTE5AAAAILIh4t95at85q+p/7gox1tf1JTFKpn3y+9Ov+UJNe5WO";
+constexpr const char* kEcdsa =
+    "AAAAE2VjZHNhLXNoYTItbmlzdHAyNTYAAAAIbmlzdHAyNTYAAABBBPl1ilH0PhrwGZaczk4iHEbfRbBIoDLaSP2EOO9f"
+    "39+GNJ06FxbvpN3bWF0Cido0xwQ5KfUsdPcutMQesqTGcVU=";
+constexpr const char* kHashedEd25519 =
+    "|1|uuAXxklNga7bhy2dG6T4Y/kndps=|1BNMi1/JOBifvhfD2l++S+7HDHo=";
+constexpr const char* kHashedEcdsa = "|1|KrU8AQBUo8kYfsg2ya4XZDoB0S8=|dYFdCoWIJgz3q5X9EBYkA0CusTs=";
+
+std::string blob(const char* b64) {
+  return base64_decode(b64).value();
+}
+
+TEST(KnownHostsTest, NameCarriesPortOnlyWhenNot22) {
+  EXPECT_EQ(known_hosts_name("10.99.0.2", 22), "10.99.0.2");
+  EXPECT_EQ(known_hosts_name("10.99.0.2", 2222), "[10.99.0.2]:2222");
+  EXPECT_EQ(known_hosts_name("example.org", 22022), "[example.org]:22022");
+}
+
+TEST(KnownHostsTest, Base64RoundTripsRfc4648Vectors) {
+  const std::pair<std::string, std::string> vectors[] = {{"", ""},
+                                                         {"f", "Zg=="},
+                                                         {"fo", "Zm8="},
+                                                         {"foo", "Zm9v"},
+                                                         {"foob", "Zm9vYg=="},
+                                                         {"fooba", "Zm9vYmE="},
+                                                         {"foobar", "Zm9vYmFy"}};
+  for (const auto& [plain, encoded] : vectors) {
+    EXPECT_EQ(base64_encode(plain), encoded);
+    EXPECT_EQ(base64_decode(encoded), plain);
+  }
+  EXPECT_EQ(base64_decode("Zm9v!"), std::nullopt);
+  EXPECT_EQ(base64_decode("Zg==Zg"), std::nullopt);
+}
+
+TEST(KnownHostsTest, KeyTypeAndFingerprintMatchSshKeygen) {
+  EXPECT_EQ(key_type_of_blob(blob(kEd25519)), "ssh-ed25519");
+  EXPECT_EQ(key_type_of_blob(blob(kEcdsa)), "ecdsa-sha2-nistp256");
+  EXPECT_EQ(key_type_of_blob("\x00\x00"), "");
+  EXPECT_EQ(key_type_of_blob(std::string("\x00\x00\x00\x09short", 9)), "");
+  EXPECT_EQ(sha256_fingerprint(blob(kEd25519)),
+            "SHA256:1Bx/S8IZWtNaJvlKv7QS6YsUt7VA3swLobExfVWCkjM");
+  EXPECT_EQ(sha256_fingerprint(blob(kEcdsa)), "SHA256:iUQj87gZAFZM1MjCtDeod4KxlYeNcvKM4/0h5l1LRV8");
+}
+
+TEST(KnownHostsTest, FormatsOpenSshLines) {
+  EXPECT_EQ(format_known_hosts_line("10.99.0.2", blob(kEd25519)),
+            std::string("10.99.0.2 ssh-ed25519 ") + kEd25519);
+  EXPECT_EQ(format_known_hosts_line(known_hosts_name("10.99.0.5", 2222), blob(kEcdsa)),
+            std::string("[10.99.0.5]:2222 ecdsa-sha2-nistp256 ") + kEcdsa);
+}
+
+TEST(KnownHostsTest, FindsRecordedTypesInPlainAndHashedEntries) {
+  const std::string text = std::string("# comment\n") +                        //
+                           "other,10.99.0.2 ssh-ed25519 " + kEd25519 + "\n" +  //
+                           "10.99.0.2 ssh-ed25519 " + kEd25519 + "\n" +        //
+                           "@cert-authority 10.99.0.2 ecdsa-sha2-nistp256 " + kEcdsa + "\n" +
+                           "10.99.0.20 ecdsa-sha2-nistp256 " + kEcdsa + "\n" +  //
+                           kHashedEcdsa + " ecdsa-sha2-nistp256 " + kEcdsa + "\n";
+  EXPECT_EQ(recorded_key_types(text, "10.99.0.2"), std::vector<std::string>{"ssh-ed25519"});
+  EXPECT_EQ(recorded_key_types(text, "[10.99.0.5]:2222"),
+            std::vector<std::string>{"ecdsa-sha2-nistp256"});
+  EXPECT_TRUE(recorded_key_types(text, "10.99.0.5").empty());  // the port is part of the name
+  const std::string hashed = std::string(kHashedEd25519) + " ssh-ed25519 " + kEd25519 + "\n";
+  EXPECT_EQ(recorded_key_types(hashed, "10.99.0.2"), std::vector<std::string>{"ssh-ed25519"});
+  EXPECT_TRUE(recorded_key_types(hashed, "10.99.0.3").empty());
+}
+
+// An OpenSSH-format private key file around a given public key blob (the
+// private section is irrelevant to the type and left empty).
+std::string openssh_key_file(const std::string& public_blob) {
+  auto ssh_string = [](const std::string& s) {
+    std::string out(4, '\0');
+    for (int i = 0; i < 4; ++i) out[i] = static_cast<char>((s.size() >> (24 - 8 * i)) & 0xff);
+    return out + s;
+  };
+  std::string body = std::string("openssh-key-v1\0", 15) + ssh_string("aes256-ctr") +
+                     ssh_string("bcrypt") + ssh_string("salt-and-rounds") +
+                     std::string("\0\0\0\1", 4) + ssh_string(public_blob) + ssh_string("");
+  std::string b64 = base64_encode(body);
+  std::string text = "-----BEGIN OPENSSH PRIVATE KEY-----\n";
+  for (std::size_t i = 0; i < b64.size(); i += 70) text += b64.substr(i, 70) + "\n";
+  return text + "-----END OPENSSH PRIVATE KEY-----\n";
+}
+
+TEST(KnownHostsTest, TellsPrivateKeyTypes) {
+  auto with_type = [](const std::string& type) {
+    std::string blob(4, '\0');
+    blob[3] = static_cast<char>(type.size());
+    return blob + type + std::string("\0\0\0\1x", 5);
+  };
+  EXPECT_EQ(private_key_type(openssh_key_file(with_type("ssh-rsa"))), "ssh-rsa");
+  EXPECT_EQ(private_key_type(openssh_key_file(with_type("ssh-ed25519"))), "ssh-ed25519");
+  EXPECT_EQ(private_key_type(openssh_key_file(blob(kEcdsa))), "ecdsa-sha2-nistp256");
+  EXPECT_EQ(private_key_type("-----BEGIN RSA PRIVATE KEY-----\nMIIE...\n"), "ssh-rsa");
+  EXPECT_EQ(private_key_type("not a key"), "");
+  EXPECT_EQ(private_key_type("-----BEGIN OPENSSH PRIVATE KEY-----\n!!!\n"
+                             "-----END OPENSSH PRIVATE KEY-----\n"),
+            "");
+}
+
+}  // namespace
+}  // namespace drover
