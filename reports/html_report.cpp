@@ -129,27 +129,42 @@ void charts(std::string& out, const RunResult& run) {
         {p.percentile, p.value_ms, fmt::format("p{:g}: {}", p.percentile, format_ms(p.value_ms))});
   }
   auto ms = [](double v) { return format_ms(v); };
+  // The nemesis's faults, as bands on every chart over time.
+  std::vector<ChartBand> bands;
+  for (const FaultRecord& f : run.faults) {
+    bands.push_back(
+        {f.start_s, std::max(f.start_s, f.end_s),
+         fmt::format("{} {} at {:.1f} s: {}", f.action, f.target, f.start_s, f.detail)});
+  }
   out += "<h2>Over time</h2>\n<div class=\"charts\">\n";
-  out += render_line_chart(
-      {"throughput", "seconds into the load", "operations per second", {ops}, count_label, false});
+  out += render_line_chart({"throughput",
+                            "seconds into the load",
+                            "operations per second",
+                            {ops},
+                            count_label,
+                            false,
+                            bands});
   out += render_line_chart({"latency-over-time",
                             "seconds into the load",
                             "latency per second (ms)",
                             {p50, p99, max},
                             ms,
-                            false});
+                            false,
+                            bands});
   out += render_line_chart({"latency-distribution",
                             "percentile",
                             "latency by percentile, whole run",
                             {distribution},
                             ms,
-                            true});
+                            true,
+                            {}});
   out += render_line_chart({"errors-over-time",
                             "seconds into the load",
                             "errors per second",
                             {errors},
                             count_label,
-                            false});
+                            false,
+                            bands});
   out += "</div>\n";
 }
 
@@ -214,6 +229,21 @@ void capacity(std::string& out, const CapacityResult& c) {
         "<td class=\"text\">{} {}</td></tr>\n",
         s.offered_per_s, s.answered_per_s, format_ms(s.p99_ms), s.error_rate, s.missed_starts,
         mark(s.ok), h(s.why));
+  }
+  out += "</table>\n";
+}
+
+void faults(std::string& out, const RunResult& run) {
+  if (run.faults.empty()) return;
+  out +=
+      "<h2>Faults</h2>\n<table id=\"faults\"><tr><th class=\"text\">fault</th>"
+      "<th class=\"text\">target</th><th>from</th><th>to</th><th class=\"text\">what</th></tr>\n";
+  for (const FaultRecord& f : run.faults) {
+    out += fmt::format(
+        "<tr><td class=\"text\">{}</td><td class=\"text\">{}</td><td>{:.2f} s</td>"
+        "<td>{}</td><td class=\"text\">{}</td></tr>\n",
+        h(f.action), h(f.target), f.start_s,
+        f.end_s > f.start_s ? fmt::format("{:.2f} s", f.end_s) : std::string(""), h(f.detail));
   }
   out += "</table>\n";
 }
@@ -313,6 +343,7 @@ std::string render_report_html(const RunResult& run) {
   charts(out, run);
   fleets(out, run);
   capacity(out, run.capacity);
+  faults(out, run);
   thresholds(out, run);
   invariants(out, run);
   targets(out, run);

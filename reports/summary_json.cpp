@@ -123,9 +123,21 @@ std::string render_summary_json(const RunResult& run) {
                        {"pid", t.pid},
                        {"exited_during_run", t.exited_during_run},
                        {"exit", t.exit_description},
-                       {"logs", t.logs}});
+                       {"logs", t.logs},
+                       {"restarts", t.restarts}});
   }
   j["targets"] = targets;
+  if (!run.faults.empty()) {
+    ordered_json faults = ordered_json::array();
+    for (const FaultRecord& f : run.faults) {
+      faults.push_back({{"action", f.action},
+                        {"target", f.target},
+                        {"start_s", round3(f.start_s)},
+                        {"end_s", round3(f.end_s)},
+                        {"detail", f.detail}});
+    }
+    j["faults"] = faults;
+  }
 
   ordered_json series = ordered_json::array();
   for (const SecondSample& s : run.series) {

@@ -69,6 +69,11 @@ void read_figures(const nlohmann::json& j, RunResult& run) {
     }
     run.fleets.push_back(std::move(fr));
   }
+  for (const auto& f : j.value("faults", nlohmann::json::array())) {
+    run.faults.push_back({f.at("action").get<std::string>(), f.at("target").get<std::string>(),
+                          f.at("start_s").get<double>(), f.at("end_s").get<double>(),
+                          f.at("detail").get<std::string>()});
+  }
   for (const auto& t : j.value("targets", nlohmann::json::array())) {
     TargetResult tr;
     tr.name = t.at("name").get<std::string>();
@@ -78,6 +83,7 @@ void read_figures(const nlohmann::json& j, RunResult& run) {
     tr.exited_during_run = t.value("exited_during_run", false);
     tr.exit_description = t.value("exit", "");
     tr.logs = t.value("logs", std::vector<std::string>{});
+    tr.restarts = t.value("restarts", 0);
     run.targets.push_back(std::move(tr));
   }
   for (const auto& s : j.value("series", nlohmann::json::array())) {

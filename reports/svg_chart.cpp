@@ -103,6 +103,15 @@ std::string render_line_chart(const ChartSpec& spec) {
       "<text class=\"label\" x=\"{}\" y=\"16\">{}</text>\n",
       kLeft + plot_w / 2, kHeight - 6, escape_html(spec.x_label), kLeft, escape_html(spec.y_label));
 
+  for (const ChartBand& band : spec.bands) {
+    double x0 = std::clamp(sx(std::min(band.x0, band.x1)), kLeft, kLeft + plot_w);
+    double x1 = std::clamp(sx(std::max(band.x0, band.x1)), kLeft, kLeft + plot_w);
+    out += fmt::format(
+        "<rect class=\"band\" x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" height=\"{:.1f}\" "
+        "fill=\"#cf222e\" fill-opacity=\"0.12\" stroke=\"#cf222e\" stroke-opacity=\"0.5\">"
+        "<title>{}</title></rect>\n",
+        x0, kTop, std::max(x1 - x0, 2.0), plot_h, escape_html(band.label));
+  }
   if (!any) {
     out += fmt::format(
         "<text class=\"empty\" x=\"{:.1f}\" y=\"{:.1f}\" text-anchor=\"middle\">"

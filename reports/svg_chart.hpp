@@ -20,6 +20,12 @@ struct ChartLine {
   std::vector<ChartPoint> points;
 };
 
+// A span of x marked across the plot (a fault, for the time charts).
+struct ChartBand {
+  double x0 = 0, x1 = 0;  // x1 == x0: a thin line
+  std::string label;      // shown on hover
+};
+
 struct ChartSpec {
   std::string id;  // the <svg> element's id, stable for tests and styles
   std::string x_label, y_label;
@@ -29,6 +35,7 @@ struct ChartSpec {
   // for p in 0..100, so 90, 99, 99.9 % are equally spaced; 100 % (the max)
   // is drawn at the right end. Otherwise x ticks are whole numbers (seconds).
   bool percentile_x = false;
+  std::vector<ChartBand> bands;  // drawn behind the lines, clipped to the plot
 };
 
 // <svg class="chart" id="ID" ...>: axes, ticks, a grid, one polyline per

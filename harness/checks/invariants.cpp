@@ -21,8 +21,17 @@ InvariantResult check_replies_correct(const FleetResult& fleet) {
 }
 
 InvariantResult check_target_alive(const std::string& target, bool exited_during_run,
-                                   const std::string& exit_description) {
-  if (!exited_during_run) return {"target_alive", target, true, "running for the whole load", {}};
+                                   const std::string& exit_description, int restarts) {
+  if (!exited_during_run) {
+    return {"target_alive",
+            target,
+            true,
+            restarts == 0 ? "running for the whole load"
+                          : fmt::format("running for the whole load, but for the nemesis's faults "
+                                        "(started again {} time{})",
+                                        restarts, restarts == 1 ? "" : "s"),
+            {}};
+  }
   return {"target_alive",
           target,
           false,

@@ -14,7 +14,7 @@ InvariantResult check_replies_correct(const FleetResult& fleet);
 
 // A target started by drover kept running for the whole load.
 InvariantResult check_target_alive(const std::string& target, bool exited_during_run,
-                                   const std::string& exit_description);
+                                   const std::string& exit_description, int restarts = 0);
 
 // A forking target reaped its children: none is left a zombie once the
 // clients have disconnected and the target has had time to reap them.

@@ -135,6 +135,16 @@ struct InvariantResult {
   std::optional<Anomaly> anomaly;  // failed history invariants
 };
 
+// One fault the nemesis caused, for summary.json and the bands on
+// report.html's charts.
+struct FaultRecord {
+  std::string action;  // kill, terminate, pause, resume, kill_worker, network
+  std::string target;
+  double start_s = 0;  // since the load started
+  double end_s = 0;    // when it ended (a restart, a resume); = start_s when instant
+  std::string detail;  // "SIGKILL to pid 123; restarted after 1.0 s"
+};
+
 struct TargetResult {
   std::string name;
   std::string kind;  // reference kind, "command" or "address"
@@ -143,6 +153,7 @@ struct TargetResult {
   bool exited_during_run = false;
   std::string exit_description;   // "exited with status 1", "killed by signal 9"
   std::vector<std::string> logs;  // paths relative to the run folder
+  int restarts = 0;               // by the nemesis
 };
 
 // One step of the capacity search: an offered rate held for a while, and
@@ -189,6 +200,7 @@ struct RunResult {
   std::vector<ThresholdResult> thresholds;
   std::vector<InvariantResult> invariants;
   std::vector<TargetResult> targets;
+  std::vector<FaultRecord> faults;
   CapacityResult capacity;
 };
 

@@ -71,6 +71,19 @@ class Host {
   virtual void copy_from(const std::string& host_path, const std::string& local_path) = 0;
   // Children of pid that have exited but were not reaped.
   virtual std::vector<int> zombie_children(int pid) = 0;
+  // Children of pid still running (a forking server's workers), for the
+  // nemesis's kill_worker. A host that cannot tell lists none.
+  virtual std::vector<int> running_children(int pid) {
+    (void)pid;
+    return {};
+  }
+  // Sends sig to the one process pid, not its group. false when it is gone
+  // (or the host cannot).
+  virtual bool signal_one(int pid, int sig) {
+    (void)pid;
+    (void)sig;
+    return false;
+  }
 };
 using HostPtr = std::unique_ptr<Host>;
 

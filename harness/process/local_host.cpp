@@ -140,6 +140,13 @@ class LocalHost final : public Host {
     copy(host_path, local_path);
   }
   std::vector<int> zombie_children(int pid) override { return zombie_children_of(pid); }
+  std::vector<int> running_children(int pid) override {
+    std::vector<int> running;
+    for (int child : children_of(pid))
+      if (is_running(child)) running.push_back(child);
+    return running;
+  }
+  bool signal_one(int pid, int sig) override { return ::kill(pid, sig) == 0; }
 
  private:
   static void copy(const std::string& from, const std::string& to) {
@@ -183,7 +190,9 @@ ProcessPtr LocalHost::start(const ProcessSpec& spec) {
   bp::pipe err_pipe(err_fds[0], err_fds[1]);
 
   bp::environment env = boost::this_process::environment();
-  for (const auto& [key, value] : spec.env) env[key] = value;
+  // set(), not env[key]: Boost 1.74's find() behind operator[] compares
+  // "KEY=" past the end of shorter entries (a heap overflow under ASan).
+  for (const auto& [key, value] : spec.env) env.set(key, value);
   std::vector<std::string> args(spec.argv.begin() + 1, spec.argv.end());
 
   pid_t failed_child = 0;

@@ -136,7 +136,13 @@ std::optional<NotReady> wait_until_ready(Process& process, const TargetSpec& spe
 struct TargetSupervisor::Running {
   TargetSpec spec;  // as started: "{port}" substituted
   std::string address;
+  ProcessSpec process_spec;  // to start it again
+  std::string ready_regex;
   ProcessPtr process;
+  TimePoint ready_deadline{};
+  std::vector<ProcessPtr> earlier;  // before restarts: their logs stay in the results
+  int restarts = 0;
+  bool exit_expected = false;  // the nemesis stopped it: not an exit during the run
   bool exited_during_run = false;
   bool exit_reported = false;  // by poll_exits()
   bool stopped = false;
@@ -197,31 +203,103 @@ void TargetSupervisor::start(const TargetSpec& given) {
   }
   process_spec.argv.insert(process_spec.argv.end(), spec.argv.begin(), spec.argv.end());
 
-  std::regex ready_re;
-  try {
-    if (!ready_regex.empty()) ready_re = std::regex(ready_regex);
-  } catch (const std::regex_error& e) {
-    throw TargetStartError(prefix +
-                           fmt::format("bad ready regex \"{}\": {}", ready_regex, e.what()));
-  }
-
-  const TimePoint deadline = Clock::now() + spec.ready.timeout;
-  try {
-    target->process = host_.start(process_spec);
-  } catch (const HostError& e) {
-    throw TargetStartError(prefix + e.what());
-  }
-
+  target->process_spec = std::move(process_spec);
+  target->ready_regex = std::move(ready_regex);
+  start_process(*target);
   // From here on the target is recorded, so its logs reach the results even
   // when it fails to become ready.
   Running& t = *target;
   running_.push_back(std::move(target));
-  const std::regex* re = ready_regex.empty() ? nullptr : &ready_re;
-  if (auto failure = wait_until_ready(*t.process, spec, re, ready_regex, deadline, &t.address)) {
+  await_ready(t);
+}
+
+void TargetSupervisor::start_process(Running& t) {
+  const std::string prefix = fmt::format("target \"{}\": ", t.spec.name);
+  try {
+    if (!t.ready_regex.empty()) std::regex check(t.ready_regex);
+  } catch (const std::regex_error& e) {
+    throw TargetStartError(prefix +
+                           fmt::format("bad ready regex \"{}\": {}", t.ready_regex, e.what()));
+  }
+  try {
+    t.process = host_.start(t.process_spec);
+  } catch (const HostError& e) {
+    throw TargetStartError(prefix + e.what());
+  }
+  t.ready_deadline = Clock::now() + t.spec.ready.timeout;
+}
+
+void TargetSupervisor::await_ready(Running& t) {
+  std::regex ready_re;
+  if (!t.ready_regex.empty()) ready_re = std::regex(t.ready_regex);
+  const std::regex* re = t.ready_regex.empty() ? nullptr : &ready_re;
+  if (auto failure =
+          wait_until_ready(*t.process, t.spec, re, t.ready_regex, t.ready_deadline, &t.address)) {
     t.stopped = true;
     t.exit_description = failure->ended;
-    throw TargetStartError(prefix + failure->message);
+    throw TargetStartError(fmt::format("target \"{}\": ", t.spec.name) + failure->message);
   }
+}
+
+TargetSupervisor::Running& TargetSupervisor::find(const std::string& name) {
+  for (auto& t : running_)
+    if (t->spec.name == name) return *t;
+  throw std::out_of_range(fmt::format("no target named \"{}\"", name));
+}
+
+void TargetSupervisor::signal(const std::string& name, int sig) {
+  Running& t = find(name);
+  if (t.process && !t.stopped) t.process->signal(sig);
+}
+
+int TargetSupervisor::kill_one_child(const std::string& name) {
+  Running& t = find(name);
+  if (!t.process || t.stopped) return 0;
+  for (int child : host_.running_children(t.process->pid())) {
+    if (host_.signal_one(child, SIGKILL)) return child;
+  }
+  return 0;
+}
+
+void TargetSupervisor::expect_exit(const std::string& name) {
+  find(name).exit_expected = true;
+}
+
+void TargetSupervisor::restart(const std::string& name,
+                               const std::vector<std::string>& extra_args) {
+  Running& t = find(name);
+  if (!t.process || t.stopped) return;
+  // What is left of the old one (its group, its logs) goes first.
+  t.process->stop(t.spec.stop_grace);
+  t.earlier.push_back(std::move(t.process));
+  ++t.restarts;
+  t.exit_reported = false;
+  t.exit_expected = false;
+  t.process_spec.name = fmt::format("{}.restart{}", t.spec.name, t.restarts);
+  if (t.spec.source == TargetSpec::Source::kReference) {
+    // The same address as before, so the fleets find it again.
+    if (std::optional<HostPort> address = parse_host_port(t.address)) {
+      t.process_spec.argv.insert(t.process_spec.argv.end(),
+                                 {"--port", std::to_string(address->port)});
+    }
+  }
+  for (const std::string& arg : extra_args) {
+    if (std::find(t.process_spec.argv.begin(), t.process_spec.argv.end(), arg) ==
+        t.process_spec.argv.end())
+      t.process_spec.argv.push_back(arg);
+  }
+  try {
+    start_process(t);
+  } catch (const TargetStartError&) {
+    t.stopped = true;
+    t.exit_description = "not started again";
+    throw;
+  }
+  await_ready(t);
+}
+
+int TargetSupervisor::restarts(const std::string& name) {
+  return find(name).restarts;
 }
 
 const std::string& TargetSupervisor::address_of(const std::string& name) const {
@@ -241,9 +319,13 @@ std::vector<std::string> TargetSupervisor::poll_exits() {
   for (auto& t : running_) {
     if (!t->process || t->stopped || t->exit_reported) continue;
     if (auto status = t->process->poll()) {
-      t->exited_during_run = true;
       t->exit_reported = true;
       t->exit_description = status->describe();
+      if (t->exit_expected) {
+        t->exit_description += " (by the nemesis)";
+        continue;
+      }
+      t->exited_during_run = true;
       exited.push_back(t->spec.name);
     }
   }
@@ -263,9 +345,9 @@ void TargetSupervisor::stop_all() {
     if (auto status = t.process->poll()) {
       // Exited on its own after the last poll_exits(): still during the run.
       if (!t.exit_reported) {
-        t.exited_during_run = true;
+        t.exited_during_run = !t.exit_expected;
         t.exit_reported = true;
-        t.exit_description = status->describe();
+        t.exit_description = status->describe() + (t.exit_expected ? " (by the nemesis)" : "");
       }
       t.process->stop(t.spec.stop_grace);  // sweeps the group, completes the logs
     } else {
@@ -288,9 +370,13 @@ std::vector<TargetResult> TargetSupervisor::results() const {
     r.address = t->address;
     r.exited_during_run = t->exited_during_run;
     r.exit_description = t->exit_description;
-    if (t->process) {
-      r.pid = t->process->pid();
-      for (const auto& log : t->process->log_files()) {
+    r.restarts = t->restarts;
+    if (t->process) r.pid = t->process->pid();
+    std::vector<const Process*> processes;
+    for (const auto& p : t->earlier) processes.push_back(p.get());
+    if (t->process) processes.push_back(t->process.get());
+    for (const Process* p : processes) {
+      for (const auto& log : p->log_files()) {
         r.logs.push_back(fs::path(log).lexically_normal().lexically_relative(run_dir).string());
       }
     }

@@ -50,11 +50,31 @@ class TargetSupervisor {
   // Stops every started target; idempotent.
   void stop_all();
 
+  // For the nemesis (harness/faults): sig to the target's process group.
+  void signal(const std::string& name, int sig);
+  // SIGKILL to one running child of the target (a forking server's worker):
+  // its pid, or 0 when it has none.
+  int kill_one_child(const std::string& name);
+  // The target's next exit is deliberate: poll_exits() does not report it,
+  // and it is not an exit during the run.
+  void expect_exit(const std::string& name);
+  // Starts a target that has exited again, on the same address (a reference
+  // target gets --port, and extra_args when not already there), logging to
+  // logs/<name>.restartN.*, and waits until it is ready. Throws
+  // TargetStartError.
+  void restart(const std::string& name, const std::vector<std::string>& extra_args = {});
+  int restarts(const std::string& name);
+
   // One entry per target, in start order, for the run result.
   std::vector<TargetResult> results() const;
 
  private:
   struct Running;
+  Running& find(const std::string& name);
+  // Starts t's process from its process spec; then waits until it is
+  // ready, stopping it if it never is. Both throw TargetStartError.
+  void start_process(Running& t);
+  void await_ready(Running& t);
   Host& host_;
   SupervisorOptions options_;
   std::vector<std::unique_ptr<Running>> running_;

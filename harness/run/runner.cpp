@@ -13,6 +13,8 @@
 #include "harness/checks/thresholds.hpp"
 #include "harness/drivers/driver.hpp"
 #include "harness/drivers/final_state.hpp"
+#include "harness/faults/fault_proxies.hpp"
+#include "harness/faults/nemesis.hpp"
 #include "harness/history/history_log.hpp"
 #include "harness/load/load_model.hpp"
 #include "harness/process/supervisor.hpp"
@@ -59,10 +61,10 @@ bool abort_on_threshold(LoadRun& load, const std::vector<ThresholdSpec>& thresho
 
 // Drives the fleets until the load ends, a target dies, the user interrupts
 // or a threshold with abort_on_fail fails; reports progress on the way.
-void watch_load(LoadRun& load, TargetSupervisor& supervisor, const RunOptions& options,
-                Duration planned, const std::vector<ThresholdSpec>& thresholds,
-                const std::vector<FleetSlots>& slots, std::vector<ThresholdResult>& aborts,
-                RunResult& run) {
+void watch_load(LoadRun& load, TargetSupervisor& supervisor, Nemesis* nemesis,
+                const RunOptions& options, Duration planned,
+                const std::vector<ThresholdSpec>& thresholds, const std::vector<FleetSlots>& slots,
+                std::vector<ThresholdResult>& aborts, RunResult& run) {
   TimePoint last_progress = load.load_start();
   TimePoint last_figures = load.load_start();
   TimePoint last_abort_check = load.load_start();
@@ -70,8 +72,10 @@ void watch_load(LoadRun& load, TargetSupervisor& supervisor, const RunOptions& o
   std::vector<std::uint64_t> last_fleet_ops;
   while (!load.finished()) {
     std::this_thread::sleep_for(kWatchInterval);
+    if (nemesis) nemesis->tick(Clock::now());
     // The load means nothing once a target is gone: stop it, and let the
-    // target_alive invariant report what happened.
+    // target_alive invariant report what happened. (An exit the nemesis
+    // caused is not reported here.)
     if (!supervisor.poll_exits().empty()) load.stop();
     if (options.interrupt && options.interrupt->load()) {
       run.interrupted = true;
@@ -266,6 +270,14 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
     return fail_infrastructure(e.what());
   }
 
+  // Between the targets that network faults name and their fleets.
+  std::unique_ptr<FaultProxies> proxies;
+  try {
+    proxies = std::make_unique<FaultProxies>(scenario, supervisor, options.seed);
+  } catch (const std::exception& e) {
+    return fail_infrastructure(e.what());
+  }
+
   std::vector<FleetSlots> slots;
   std::size_t slot_count = 0;
   bool wants_history = false;
@@ -277,10 +289,12 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
     std::size_t slot = 0;
     for (const FleetSpec& fleet : scenario.fleets) {
       const TargetSpec* target = scenario.find_target(fleet.target);
-      FleetPlan plan{&fleet,
-                     make_driver(fleet, target->protocol, supervisor.address_of(target->name),
-                                 activity[target->name]),
-                     slot};
+      FleetPlan plan{
+          &fleet,
+          make_driver(fleet, target->protocol,
+                      proxies->address_for(target->name, supervisor.address_of(target->name)),
+                      activity[target->name]),
+          slot};
       slot += plan.driver->op_names().size();
       plans.push_back(std::move(plan));
     }
@@ -314,6 +328,7 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
   std::vector<ThresholdResult> aborts;  // the threshold that stopped the load, if one did
   Duration load_duration{};
   TimePoint load_start{};
+  std::vector<std::string> nemesis_errors;  // a target it could not start again
   // One load phase; clients are closed and gone when it returns, so forking
   // targets can reap.
   auto run_phase = [&](const LoadSpec& spec, std::vector<FleetPlan> phase_plans, std::uint64_t seed,
@@ -322,8 +337,18 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
     LoadRun load(std::move(phase_plans), *model, slot_count, threads, history.get(), seed);
     load.start();
     if (load_start == TimePoint{}) load_start = load.load_start();
-    watch_load(load, supervisor, options, model->planned_duration(), scenario.thresholds, slots,
-               aborts, run);
+    std::optional<Nemesis> nemesis;
+    if (!scenario.faults.empty()) {
+      nemesis.emplace(scenario, supervisor, proxies.get(),
+                      history ? &history->new_buffer() : nullptr, load.load_start());
+    }
+    watch_load(load, supervisor, nemesis ? &*nemesis : nullptr, options, model->planned_duration(),
+               scenario.thresholds, slots, aborts, run);
+    if (nemesis) {
+      nemesis->finish(Clock::now());
+      run.faults = nemesis->records();
+      nemesis_errors = nemesis->errors();
+    }
     out = load.finish();
     return load.load_end() - load.load_start();
   };
@@ -365,7 +390,8 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
   }
   for (const TargetResult& t : before_stop) {
     if (t.pid == 0) continue;
-    run.invariants.push_back(check_target_alive(t.name, t.exited_during_run, t.exit_description));
+    run.invariants.push_back(
+        check_target_alive(t.name, t.exited_during_run, t.exit_description, t.restarts));
   }
   run.thresholds = evaluate_thresholds(scenario.thresholds, run);
   // A threshold that aborted the run fails it, even if the figures of the
@@ -389,7 +415,10 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
   }
   supervisor.stop_all();
   run.targets = supervisor.results();
-  run.verdict = Verdict::kPass;  // decided below from invariants and thresholds
+  // decided below from invariants and thresholds, unless the nemesis could
+  // not carry out the faults asked for
+  run.verdict = nemesis_errors.empty() ? Verdict::kPass : Verdict::kError;
+  run.errors.insert(run.errors.end(), nemesis_errors.begin(), nemesis_errors.end());
   decide_verdict(run, scenario.expect_violation);
   return run;
 }

@@ -166,9 +166,9 @@ std::optional<Json> read_json(std::string_view text, const std::string& file, Pr
 
 void parse_document(const Json& doc, ParseContext& ctx, Scenario& s) {
   Problems& problems = ctx.problems;
-  ObjectReader r(
-      problems, doc, "",
-      {"name", "description", "expect", "targets", "fleets", "load", "thresholds", "checks"});
+  ObjectReader r(problems, doc, "",
+                 {"name", "description", "expect", "targets", "fleets", "load", "thresholds",
+                  "checks", "faults"});
   if (std::optional<std::string> name = r.string("name", scenario_json::Need::kRequired)) {
     s.name = *name;
     if (!scenario_json::is_simple_name(*name, "._-")) {
@@ -197,6 +197,13 @@ void parse_document(const Json& doc, ParseContext& ctx, Scenario& s) {
     check_abort_on_fail(s, problems);
   }
   scenario_json::parse_checks(r.get("checks"), ctx, s.checks);
+  if (const Json* faults = r.get("faults")) {
+    scenario_json::parse_faults(*faults, ctx, s.faults);
+    // A capacity step must measure a healthy target: a fault in one would
+    // end the search at the wrong rate.
+    if (s.load.model == LoadSpec::Model::kCapacity && !s.faults.empty())
+      problems.at("/faults", "not with the capacity model: each step measures a healthy target");
+  }
 }
 
 }  // namespace

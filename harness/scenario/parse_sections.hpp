@@ -67,6 +67,9 @@ void parse_thresholds(const Json& value, ParseContext& ctx, std::vector<Threshol
 // once.
 void parse_checks(const Json* value, ParseContext& ctx, std::vector<CheckSpec>& out);
 
+// "faults": what the nemesis does during the load (targets must be known).
+void parse_faults(const Json& value, ParseContext& ctx, std::vector<FaultSpec>& out);
+
 // A fleet's "op" at `at`, for `target` (nullptr: not a declared target).
 void parse_op(Problems& problems, const Json& value, const std::string& at,
               const DeclaredTarget* target, OpSpec& op);

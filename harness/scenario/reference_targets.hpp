@@ -35,6 +35,9 @@ struct ReferenceTarget {
   std::string summary;  // one line for `drover targets`
   std::vector<TargetArg> args;
   std::vector<DefaultCheck> default_checks;  // invariants every run of this kind checks
+  // Flags added when the nemesis starts it again after a kill: what it needs
+  // to continue from its state (ticket_db: --keep, to keep its file's count).
+  std::vector<std::string> restart_args;
 };
 
 const std::vector<ReferenceTarget>& reference_targets();

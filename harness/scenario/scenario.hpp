@@ -205,6 +205,34 @@ struct CheckSpec {
   std::int64_t parameter = 0;
 };
 
+// A network fault, carried out by the fault proxy drover places between the
+// target and its fleets (harness/faults/fault_proxy.hpp).
+struct NetworkFaultSpec {
+  enum class Mode { kDrop, kLatency, kBandwidth, kReset, kBlackhole };
+  Mode mode = Mode::kDrop;
+  double rate = 0;                // kDrop: the share of datagrams (UDP) or connections (TCP)
+  Duration latency{};             // kLatency: added to each datagram or chunk
+  Duration jitter{};              // kLatency: +- uniformly
+  std::uint64_t bytes_per_s = 0;  // kBandwidth
+};
+
+// A fault the nemesis causes during the load ("faults" in a scenario).
+struct FaultSpec {
+  enum class Action { kKill, kTerminate, kPause, kResume, kKillWorker, kNetwork };
+  Action action = Action::kKill;
+  std::string target;
+  Duration at{};     // since the load started: the first time
+  Duration every{};  // zero: once; else again every so long until the load ends
+  // pause, network: how long it lasts (zero for pause: until a resume or the
+  // end of the load).
+  Duration length{};
+  std::optional<Duration> restart_after;  // kill, terminate: start it again after
+  NetworkFaultSpec network;               // kNetwork
+  std::string at_pointer;                 // "/faults/0", for messages
+};
+
+const char* fault_action_name(FaultSpec::Action action);
+
 struct Scenario {
   std::string name;
   std::string description;
@@ -214,6 +242,7 @@ struct Scenario {
   LoadSpec load;
   std::vector<ThresholdSpec> thresholds;
   std::vector<CheckSpec> checks;
+  std::vector<FaultSpec> faults;
   std::string file;  // absolute path of the scenario file
 
   const TargetSpec* find_target(const std::string& name) const {
