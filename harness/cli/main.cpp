@@ -22,6 +22,7 @@
 #include "harness/cli/report_command.hpp"
 #include "harness/cli/run_folder.hpp"
 #include "harness/cli/signals.hpp"
+#include "harness/cli/watchdog.hpp"
 #include "harness/core/duration.hpp"
 #include "harness/core/exit_code.hpp"
 #include "harness/core/open_files.hpp"
@@ -98,8 +99,10 @@ struct RunFlags {
   bool no_history = false;
   std::optional<std::uint64_t> seed;
   std::size_t threads = 0;
-  std::string metrics_listen;  // HOST:PORT, empty: off
-  std::string push_gateway;    // URL, empty: off
+  std::string metrics_listen;            // HOST:PORT, empty: off
+  std::string push_gateway;              // URL, empty: off
+  std::string max_run_time_text;         // --max-run-time as given
+  std::optional<Duration> max_run_time;  // parsed; unset: run_time_bound()
 };
 
 // After the last run, --metrics-listen keeps serving the final figures this
@@ -108,6 +111,9 @@ constexpr auto kFinalMetricsHold = std::chrono::seconds(2);
 // --push-gateway: how often during a run, and how long a push may take.
 constexpr auto kPushInterval = std::chrono::seconds(5);
 constexpr auto kPushDeadline = std::chrono::seconds(5);
+// Once the watchdog has asked a run to stop, how long it may take to check,
+// report and stop its targets before drover exits regardless.
+constexpr auto kWatchdogGrace = std::chrono::seconds(30);
 
 // The scenario files named on the command line, in order: a folder stands
 // for its *.json files in name order, less JSON Schema documents (a
@@ -173,6 +179,9 @@ RunResult run_one(const RunFlags& flags, const std::string& file, const Scenario
   options.targets_dir = default_targets_dir();
   options.threads = flags.threads;
   options.interrupt = &interrupt;
+  Watchdog watchdog(flags.max_run_time ? *flags.max_run_time : run_time_bound(scenario),
+                    kWatchdogGrace, "scenario " + scenario.name);
+  options.overrun = &watchdog.fired();
   options.record_history = !flags.no_history;
   options.seed = flags.seed ? *flags.seed : std::random_device{}() | 1;
   ProgressPrinter progress(
@@ -229,7 +238,7 @@ ExitCode combined_exit_code(const std::vector<RunResult>& results) {
   return ExitCode::kPass;
 }
 
-int run(const RunFlags& flags, const std::atomic<bool>& interrupt, rlim_t open_file_limit) {
+int run(RunFlags flags, const std::atomic<bool>& interrupt, rlim_t open_file_limit) {
   // Every scenario is read and checked before the first one runs: bad
   // input anywhere exits 2 with nothing started.
   InputErrors errors;
@@ -257,6 +266,15 @@ int run(const RunFlags& flags, const std::atomic<bool>& interrupt, rlim_t open_f
   if (!flags.push_gateway.empty()) {
     if (auto why = check_push_gateway_url(flags.push_gateway)) {
       fmt::print(stderr, "error: --push-gateway: {}\n", *why);
+      bad = true;
+    }
+  }
+  if (!flags.max_run_time_text.empty()) {
+    flags.max_run_time = parse_duration(flags.max_run_time_text);
+    if (!flags.max_run_time || *flags.max_run_time <= Duration::zero()) {
+      fmt::print(stderr,
+                 "error: --max-run-time: \"{}\" is not a duration above 0 (\"90s\", \"5m\")\n",
+                 flags.max_run_time_text);
       bad = true;
     }
   }
@@ -375,6 +393,9 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--push-gateway", run_flags.push_gateway,
                       "Push metrics to this Prometheus Pushgateway (e.g. http://127.0.0.1:9091) "
                       "every 5 s and at the end, as job drover, grouped by scenario and run");
+  run_cmd->add_option("--max-run-time", run_flags.max_run_time_text,
+                      "Stop each run after this long, as an infrastructure failure (exit 3); "
+                      "default: its load, targets' timeouts and 2 min of room");
   run_cmd->add_flag("--no-history", run_flags.no_history,
                     "Record no history.jsonl (to measure its cost); history invariants are then "
                     "not checked");

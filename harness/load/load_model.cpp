@@ -17,4 +17,13 @@ LoadModelPtr make_load_model(const LoadSpec& spec) {
   return nullptr;
 }
 
+Duration longest_load(const LoadSpec& spec) {
+  if (spec.model != LoadSpec::Model::kCapacity) return spec.duration;
+  Duration total{};
+  // As the capacity search walks its rates (harness/run/runner.cpp).
+  for (double rate = spec.from; rate <= spec.to * 1.000001 && spec.factor > 1; rate *= spec.factor)
+    total += spec.step_duration;
+  return total;
+}
+
 }  // namespace drover

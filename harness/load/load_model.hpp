@@ -40,4 +40,9 @@ using LoadModelPtr = std::unique_ptr<LoadModel>;
 
 LoadModelPtr make_load_model(const LoadSpec& spec);
 
+// The longest the load of spec can last: its duration, or every step of a
+// capacity search. Closed clients stop starting operations then, and open
+// arrivals end; operations under way still get their timeout.
+Duration longest_load(const LoadSpec& spec);
+
 }  // namespace drover

@@ -70,6 +70,7 @@ void watch_load(LoadRun& load, TargetSupervisor& supervisor, Nemesis* nemesis,
   TimePoint last_abort_check = load.load_start();
   std::uint64_t last_ops = 0;
   std::vector<std::uint64_t> last_fleet_ops;
+  bool overran = false;
   while (!load.finished()) {
     std::this_thread::sleep_for(kWatchInterval);
     if (nemesis) nemesis->tick(Clock::now());
@@ -79,6 +80,11 @@ void watch_load(LoadRun& load, TargetSupervisor& supervisor, Nemesis* nemesis,
     if (!supervisor.poll_exits().empty()) load.stop();
     if (options.interrupt && options.interrupt->load()) {
       run.interrupted = true;
+      load.stop();
+    }
+    if (options.overrun && options.overrun->load() && !overran) {
+      overran = true;
+      run.errors.push_back("stopped by the watchdog: the run passed its time bound");
       load.stop();
     }
     TimePoint now = Clock::now();
@@ -416,9 +422,9 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
   supervisor.stop_all();
   run.targets = supervisor.results();
   // decided below from invariants and thresholds, unless the nemesis could
-  // not carry out the faults asked for
-  run.verdict = nemesis_errors.empty() ? Verdict::kPass : Verdict::kError;
+  // not carry out the faults asked for or the watchdog stopped the run
   run.errors.insert(run.errors.end(), nemesis_errors.begin(), nemesis_errors.end());
+  run.verdict = run.errors.empty() ? Verdict::kPass : Verdict::kError;
   decide_verdict(run, scenario.expect_violation);
   return run;
 }

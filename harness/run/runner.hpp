@@ -49,6 +49,9 @@ struct RunOptions {
   // Set (from a signal watcher) to stop the load early; the run then ends
   // normally with interrupted = true.
   const std::atomic<bool>* interrupt = nullptr;
+  // Set by a watchdog once the run has passed its bound: the load stops as
+  // for an interrupt, and the run ends as an infrastructure failure.
+  const std::atomic<bool>* overrun = nullptr;
   // Off only to measure what recording costs: history invariants are then
   // not checked at all.
   bool record_history = true;

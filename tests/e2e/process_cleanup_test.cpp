@@ -22,9 +22,11 @@ constexpr const char* kLongRun = R"({
 class ProcessCleanupTest : public ::testing::Test {
  protected:
   fs::path run_dir() const { return dir_.path() / "run"; }
-  DroverProcess start() {
-    return DroverProcess(
-        {"run", dir_.write("s.json", kLongRun).string(), "--out", run_dir().string()}, dir_.path());
+  DroverProcess start(const std::vector<std::string>& extra = {}) {
+    std::vector<std::string> args{"run", dir_.write("s.json", kLongRun).string(), "--out",
+                                  run_dir().string()};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return DroverProcess(args, dir_.path());
   }
   // Waits until both targets and some connection children exist.
   void wait_for_load() {
@@ -72,6 +74,31 @@ TEST_F(ProcessCleanupTest, KillingDroverTakesItsTargetsAndTheirChildrenDown) {
   drover.wait(seconds(5));
   EXPECT_TRUE(leftover_processes(run_dir(), std::chrono::milliseconds(3000)).empty())
       << before.size() << " processes were running before drover was killed";
+}
+
+// The watchdog bounds a run: past --max-run-time (by default its load, its
+// targets' timeouts and some room) the run stops as for an interrupt, still
+// checks and reports, and ends as an infrastructure failure.
+TEST_F(ProcessCleanupTest, TheWatchdogStopsARunPastItsBound) {
+  DroverProcess drover = start({"--max-run-time", "2s"});
+  Finished f = drover.wait(seconds(20));
+  EXPECT_EQ(f.exit_code, 3) << f.out << f.err;
+  EXPECT_LT(f.seconds, 8.0);
+  EXPECT_NE(f.err.find("its bound: stopping it (the watchdog)"), std::string::npos) << f.err;
+  auto summary = read_summary(run_dir());
+  EXPECT_EQ(summary["result"], "error");
+  EXPECT_NE(summary["errors"].dump().find("watchdog"), std::string::npos) << summary["errors"];
+  EXPECT_GT(summary["totals"]["ops"].get<int>(), 0);
+  EXPECT_TRUE(leftover_processes(run_dir()).empty());
+}
+
+TEST_F(ProcessCleanupTest, ABadMaxRunTimeIsBadInput) {
+  Finished f = run_drover({"run", dir_.write("s.json", kLongRun).string(), "--out",
+                           run_dir().string(), "--max-run-time", "soon"},
+                          dir_.path());
+  EXPECT_EQ(f.exit_code, 2) << f.err;
+  EXPECT_NE(f.err.find("--max-run-time: \"soon\" is not a duration"), std::string::npos) << f.err;
+  EXPECT_FALSE(fs::exists(run_dir()));
 }
 
 }  // namespace
