@@ -52,11 +52,14 @@ void Nemesis::tick(TimePoint now) {
     if (pending_[i].at <= now) {
       Pending p = pending_[i];
       pending_.erase(pending_.begin() + static_cast<std::ptrdiff_t>(i));
-      end(p, now);
+      end(p, now, false);
     } else {
       ++i;
     }
   }
+  // None starts once the load's planned time is over: clients are only
+  // finishing their last operations then.
+  if (now >= load_start_ + scenario_.load.duration) return;
   for (std::size_t i = 0; i < faults_.size(); ++i) {
     if (next_[i] > now) continue;
     start(i, now);
@@ -67,7 +70,7 @@ void Nemesis::tick(TimePoint now) {
 void Nemesis::finish(TimePoint now) {
   std::vector<Pending> left;
   left.swap(pending_);
-  for (const Pending& p : left) end(p, now);
+  for (const Pending& p : left) end(p, now, /*early=*/p.at > now);
   for (auto& n : next_) n = TimePoint::max();
   // A pause without a length lasts until the load ends.
   for (FaultRecord& r : records_) {
@@ -131,7 +134,7 @@ void Nemesis::start(std::size_t index, TimePoint now) {
   records_.push_back(std::move(r));
 }
 
-void Nemesis::end(const Pending& p, TimePoint now) {
+void Nemesis::end(const Pending& p, TimePoint now, bool early) {
   const FaultSpec& f = faults_[p.fault];
   FaultRecord& r = records_[p.record];
   if (r.end_s < 0) r.end_s = since_start(now);  // a resume fault may have ended it already
@@ -146,7 +149,8 @@ void Nemesis::end(const Pending& p, TimePoint now) {
       }
       try {
         supervisor_.restart(f.target, extra);
-        r.detail += fmt::format("; restarted after {}", format_duration(*f.restart_after));
+        r.detail += early ? std::string("; restarted early, as the load ended")
+                          : fmt::format("; restarted after {}", format_duration(*f.restart_after));
         record_event("restart", f.target, now);
       } catch (const TargetStartError& e) {
         r.detail += "; could not restart";

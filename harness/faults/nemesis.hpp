@@ -34,7 +34,8 @@ class Nemesis {
   Nemesis(const Scenario& scenario, TargetSupervisor& supervisor, NetworkFaults* network,
           HistoryLog::Buffer* history, TimePoint load_start);
 
-  // Starts what is due and ends what has lasted long enough.
+  // Starts what is due (within the load's planned duration) and ends what
+  // has lasted long enough.
   void tick(TimePoint now);
   // Once the load has stopped: ends every fault still in force (a paused
   // target resumes, a killed one due for restart starts again now, so its
@@ -54,7 +55,8 @@ class Nemesis {
     std::size_t record;  // index in records_, whose end it sets
   };
   void start(std::size_t fault, TimePoint now);
-  void end(const Pending& pending, TimePoint now);
+  // early: before its time, because the load has ended.
+  void end(const Pending& pending, TimePoint now, bool early);
   void record_event(const std::string& f, const std::string& value, TimePoint now);
   double since_start(TimePoint t) const { return to_seconds(t - load_start_); }
 
