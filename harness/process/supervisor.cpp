@@ -26,6 +26,17 @@ constexpr const char* kReferenceReadyRegex = R"(^READY (udp|tcp) (\S+)$)";
 constexpr std::size_t kStderrTailLines = 10;
 // Probes run in slices this long, so an early exit is noticed between them.
 constexpr auto kProbeSlice = 100ms;
+// poll_exits() asks a target on another host at most this often: each ask
+// is a command over SSH.
+constexpr auto kRemotePollInterval = 500ms;
+
+// address with its host part replaced by host ("0.0.0.0:7000" -> "10.0.0.2:7000").
+std::string on_host(const std::string& address, const std::string& host) {
+  std::optional<HostPort> parsed = parse_host_port(address);
+  if (!parsed) return address;
+  bool v6 = host.find(':') != std::string::npos;
+  return fmt::format("{}{}{}:{}", v6 ? "[" : "", host, v6 ? "]" : "", parsed->port);
+}
 
 void replace_all(std::string& text, const std::string& from, const std::string& to) {
   for (auto at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size())) {
@@ -135,6 +146,10 @@ std::optional<NotReady> wait_until_ready(Process& process, const TargetSpec& spe
 
 struct TargetSupervisor::Running {
   TargetSpec spec;  // as started: "{port}" substituted
+  Host* host = nullptr;
+  std::optional<TargetPlacement> placement;  // on another host
+  TimePoint last_poll{};
+  bool logs_fetched = false;
   std::string address;
   ProcessSpec process_spec;  // to start it again
   std::string ready_regex;
@@ -156,11 +171,20 @@ TargetSupervisor::~TargetSupervisor() {
   stop_all();
 }
 
-void TargetSupervisor::start(const TargetSpec& given) {
+void TargetSupervisor::start(const TargetSpec& given, const TargetPlacement* placement) {
   auto target = std::make_unique<Running>();
   target->spec = given;
   TargetSpec& spec = target->spec;
   const std::string prefix = fmt::format("target \"{}\": ", spec.name);
+  target->host = &host_;
+  if (placement != nullptr && spec.source != TargetSpec::Source::kAddress) {
+    target->placement = *placement;
+    target->host = placement->host;
+    if (!spec.address.empty()) spec.address = on_host(spec.address, placement->address);
+    if (!spec.ready.address.empty()) {
+      spec.ready.address = on_host(spec.ready.address, placement->address);
+    }
+  }
 
   if (spec.source == TargetSpec::Source::kAddress) {
     target->address = spec.address;
@@ -188,7 +212,10 @@ void TargetSupervisor::start(const TargetSpec& given) {
   process_spec.env = options_.env;
   process_spec.env.insert(process_spec.env.end(), spec.env.begin(), spec.env.end());
   std::string ready_regex = spec.ready.stdout_regex;
-  if (spec.source == TargetSpec::Source::kReference) {
+  if (spec.source == TargetSpec::Source::kReference && target->placement) {
+    process_spec.argv.push_back((fs::path(target->placement->targets_dir) / spec.kind).string());
+    if (ready_regex.empty()) ready_regex = kReferenceReadyRegex;
+  } else if (spec.source == TargetSpec::Source::kReference) {
     const fs::path executable = fs::path(options_.targets_dir) / spec.kind;
     std::error_code ec;
     if (!fs::is_regular_file(executable, ec)) {
@@ -222,7 +249,7 @@ void TargetSupervisor::start_process(Running& t) {
                            fmt::format("bad ready regex \"{}\": {}", t.ready_regex, e.what()));
   }
   try {
-    t.process = host_.start(t.process_spec);
+    t.process = t.host->start(t.process_spec);
   } catch (const HostError& e) {
     throw TargetStartError(prefix + e.what());
   }
@@ -238,6 +265,28 @@ void TargetSupervisor::await_ready(Running& t) {
     t.stopped = true;
     t.exit_description = failure->ended;
     throw TargetStartError(fmt::format("target \"{}\": ", t.spec.name) + failure->message);
+  }
+  if (t.placement) t.address = on_host(t.address, t.placement->address);
+}
+
+void TargetSupervisor::fetch_logs(Running& t) {
+  if (!t.placement || t.logs_fetched) return;
+  t.logs_fetched = true;
+  const fs::path logs = fs::path(options_.run_dir) / "logs";
+  std::error_code ec;
+  fs::create_directories(logs, ec);
+  std::vector<Process*> processes;
+  for (auto& p : t.earlier) processes.push_back(p.get());
+  if (t.process) processes.push_back(t.process.get());
+  for (Process* p : processes) {
+    for (const std::string& log : p->log_files()) {
+      try {
+        t.host->copy_from(log, (logs / fs::path(log).filename()).string());
+      } catch (const HostError& e) {
+        fmt::print(stderr, "warning: target \"{}\": its log {} stays behind: {}\n", t.spec.name,
+                   log, e.what());
+      }
+    }
   }
 }
 
@@ -255,8 +304,8 @@ void TargetSupervisor::signal(const std::string& name, int sig) {
 int TargetSupervisor::kill_one_child(const std::string& name) {
   Running& t = find(name);
   if (!t.process || t.stopped) return 0;
-  for (int child : host_.running_children(t.process->pid())) {
-    if (host_.signal_one(child, SIGKILL)) return child;
+  for (int child : t.host->running_children(t.process->pid())) {
+    if (t.host->signal_one(child, SIGKILL)) return child;
   }
   return 0;
 }
@@ -318,7 +367,23 @@ std::vector<std::string> TargetSupervisor::poll_exits() {
   std::vector<std::string> exited;
   for (auto& t : running_) {
     if (!t->process || t->stopped || t->exit_reported) continue;
-    if (auto status = t->process->poll()) {
+    if (t->placement) {
+      if (Clock::now() - t->last_poll < kRemotePollInterval) continue;
+      t->last_poll = Clock::now();
+    }
+    std::optional<ExitStatus> status;
+    try {
+      status = t->process->poll();
+    } catch (const HostError& e) {
+      // Its host cannot be asked any more (the connection broke): for the
+      // run, the target is gone.
+      t->exit_reported = true;
+      t->exit_description = fmt::format("lost: {}", e.what());
+      t->exited_during_run = true;
+      exited.push_back(t->spec.name);
+      continue;
+    }
+    if (status) {
       t->exit_reported = true;
       t->exit_description = status->describe();
       if (t->exit_expected) {
@@ -333,28 +398,36 @@ std::vector<std::string> TargetSupervisor::poll_exits() {
 }
 
 std::vector<int> TargetSupervisor::zombie_children(const std::string& name) {
-  const int pid = pid_of(name);
-  if (pid == 0) return {};
-  return host_.zombie_children(pid);
+  Running& t = find(name);
+  if (!t.process) return {};
+  return t.host->zombie_children(t.process->pid());
 }
 
 void TargetSupervisor::stop_all() {
   for (auto it = running_.rbegin(); it != running_.rend(); ++it) {
     Running& t = **it;
     if (!t.process || t.stopped) continue;
-    if (auto status = t.process->poll()) {
-      // Exited on its own after the last poll_exits(): still during the run.
-      if (!t.exit_reported) {
-        t.exited_during_run = !t.exit_expected;
-        t.exit_reported = true;
-        t.exit_description = status->describe() + (t.exit_expected ? " (by the nemesis)" : "");
-      }
-      t.process->stop(t.spec.stop_grace);  // sweeps the group, completes the logs
-    } else {
-      t.exit_description = describe_stop(t.process->stop(t.spec.stop_grace), t.spec.stop_grace);
-    }
     t.stopped = true;
+    try {
+      if (auto status = t.process->poll()) {
+        // Exited on its own after the last poll_exits(): still during the run.
+        if (!t.exit_reported) {
+          t.exited_during_run = !t.exit_expected;
+          t.exit_reported = true;
+          t.exit_description = status->describe() + (t.exit_expected ? " (by the nemesis)" : "");
+        }
+        t.process->stop(t.spec.stop_grace);  // sweeps the group, completes the logs
+      } else {
+        t.exit_description = describe_stop(t.process->stop(t.spec.stop_grace), t.spec.stop_grace);
+      }
+    } catch (const HostError& e) {
+      // Only a remote host fails here; the others must still be stopped.
+      t.exit_description = fmt::format("could not be stopped: {}", e.what());
+      fmt::print(stderr, "warning: target \"{}\" {}\n", t.spec.name, t.exit_description);
+    }
   }
+  // Also those that never became ready (stopped already).
+  for (auto& t : running_) fetch_logs(*t);
 }
 
 std::vector<TargetResult> TargetSupervisor::results() const {
@@ -377,7 +450,10 @@ std::vector<TargetResult> TargetSupervisor::results() const {
     if (t->process) processes.push_back(t->process.get());
     for (const Process* p : processes) {
       for (const auto& log : p->log_files()) {
-        r.logs.push_back(fs::path(log).lexically_normal().lexically_relative(run_dir).string());
+        // A remote target's logs are fetched (or will be) into logs/.
+        r.logs.push_back(
+            t->placement ? (fs::path("logs") / fs::path(log).filename()).string()
+                         : fs::path(log).lexically_normal().lexically_relative(run_dir).string());
       }
     }
     results.push_back(std::move(r));

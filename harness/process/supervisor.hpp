@@ -29,6 +29,16 @@ struct SupervisorOptions {
   std::vector<std::pair<std::string, std::string>> env;
 };
 
+// Where a target runs when that is not the supervisor's own host (an SSH
+// host): its logs are fetched into <run_dir>/logs once it stopped.
+struct TargetPlacement {
+  Host* host = nullptr;
+  // How this machine reaches the host: it replaces the host part of the
+  // target's addresses, the one its READY line gives ("0.0.0.0:PORT") too.
+  std::string address;
+  std::string targets_dir;  // where the reference executables are on the host
+};
+
 class TargetSupervisor {
  public:
   TargetSupervisor(Host& host, SupervisorOptions options);
@@ -36,7 +46,8 @@ class TargetSupervisor {
 
   // Starts the target (kReference, kCommand) or just records its address
   // (kAddress), and returns once it is ready. Throws TargetStartError.
-  void start(const TargetSpec& spec);
+  // placement: on another host (kept by the caller while this lives).
+  void start(const TargetSpec& spec, const TargetPlacement* placement = nullptr);
 
   // "host:port" fleets use for this target (learnt from a READY line,
   // {port} substituted, or as given).
@@ -75,6 +86,7 @@ class TargetSupervisor {
   // ready, stopping it if it never is. Both throw TargetStartError.
   void start_process(Running& t);
   void await_ready(Running& t);
+  void fetch_logs(Running& t);
   Host& host_;
   SupervisorOptions options_;
   std::vector<std::unique_ptr<Running>> running_;

@@ -6,6 +6,7 @@
 
 #include <signal.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <cstdlib>
 #include <memory>
@@ -220,6 +221,11 @@ class SshHost final : public Host {
     argv.insert(argv.end(), spec.argv.begin(), spec.argv.end());
     // Checked first, so a missing program is an error here, not a status later.
     std::string text = fmt::format("mkdir -p -- {} || exit 1; ", shell_quote(logs));
+    // A working folder inside the run folder is drover's own: made here.
+    const std::string& run_dir = remote_->options.run_dir;
+    if (spec.cwd.starts_with(run_dir + "/") && spec.cwd.find("/..") == std::string::npos) {
+      text += fmt::format("mkdir -p -- {} || exit 1; ", shell_quote(spec.cwd));
+    }
     if (!spec.cwd.empty()) text += fmt::format("cd -- {} || exit 1; ", shell_quote(spec.cwd));
     text += fmt::format("command -v {} >/dev/null || {{ echo 'not found' >&2; exit 127; }}; ",
                         shell_quote(spec.argv[0]));
@@ -249,8 +255,11 @@ class SshHost final : public Host {
     return std::make_unique<SshProcess>(remote_, pgid, pid, out, err, status);
   }
 
+  // An executable file stays executable there (0755), others are 0644.
   void copy_to(const std::string& local_path, const std::string& host_path) override {
-    remote_->session.put(local_path, host_path, 0644,
+    struct stat local {};
+    const bool executable = ::stat(local_path.c_str(), &local) == 0 && (local.st_mode & S_IXUSR);
+    remote_->session.put(local_path, host_path, executable ? 0755 : 0644,
                          Clock::now() + remote_->options.transfer_timeout);
   }
 
@@ -259,17 +268,33 @@ class SshHost final : public Host {
   }
 
   std::vector<int> zombie_children(int pid) override {
-    auto r = remote_->shell("cat /proc/[0-9]*/stat 2>/dev/null; true");
-    std::vector<int> zombies;
-    std::istringstream lines(r.out);
-    for (std::string line; std::getline(lines, line);) {
-      auto entry = parse_proc_stat(line);
-      if (entry && entry->ppid == pid && entry->state == 'Z') zombies.push_back(entry->pid);
-    }
-    return zombies;
+    return children(pid, [](char state) { return state == 'Z'; });
+  }
+
+  std::vector<int> running_children(int pid) override {
+    return children(pid, [](char state) { return state != 'Z' && state != 'X'; });
+  }
+
+  bool signal_one(int pid, int sig) override {
+    if (pid <= 1) return false;
+    return remote_->shell(fmt::format("kill -{} {} 2>/dev/null", sig, pid)).succeeded();
   }
 
  private:
+  // Children of pid on the host whose state passes `wanted`, from one read
+  // of the host's /proc.
+  template <class Wanted>
+  std::vector<int> children(int pid, Wanted wanted) {
+    auto r = remote_->shell("cat /proc/[0-9]*/stat 2>/dev/null; true");
+    std::vector<int> found;
+    std::istringstream lines(r.out);
+    for (std::string line; std::getline(lines, line);) {
+      auto entry = parse_proc_stat(line);
+      if (entry && entry->ppid == pid && wanted(entry->state)) found.push_back(entry->pid);
+    }
+    return found;
+  }
+
   std::shared_ptr<Remote> remote_;
 };
 

@@ -20,6 +20,7 @@
 #include "harness/process/supervisor.hpp"
 #include "harness/run/figures.hpp"
 #include "harness/run/load_run.hpp"
+#include "harness/run/remote_targets.hpp"
 
 namespace drover {
 namespace {
@@ -254,6 +255,7 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
   run.seed = options.seed;
 
   HostPtr host = make_local_host();
+  RemoteTargets remote;  // outlives the supervisor, which starts targets there
   SupervisorOptions supervisor_options{options.run_dir, options.targets_dir, options.env};
   if (supervisor_options.env.empty())
     supervisor_options.env = {{"DROVER_RUN_DIR", options.run_dir}};
@@ -269,8 +271,13 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
   };
 
   try {
+    remote.connect(scenario, options.run_dir, options.targets_dir);
     for (const TargetSpec& target : scenario.targets) {
-      supervisor.start(with_work_folder(target, options.run_dir));
+      if (const TargetPlacement* on = remote.placement(target)) {
+        supervisor.start(remote.as_started(target), on);
+      } else {
+        supervisor.start(with_work_folder(target, options.run_dir));
+      }
     }
   } catch (const std::exception& e) {
     return fail_infrastructure(e.what());

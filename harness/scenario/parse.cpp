@@ -168,7 +168,7 @@ void parse_document(const Json& doc, ParseContext& ctx, Scenario& s) {
   Problems& problems = ctx.problems;
   ObjectReader r(problems, doc, "",
                  {"name", "description", "expect", "targets", "fleets", "load", "thresholds",
-                  "checks", "faults"});
+                  "checks", "faults", "hosts"});
   if (std::optional<std::string> name = r.string("name", scenario_json::Need::kRequired)) {
     s.name = *name;
     if (!scenario_json::is_simple_name(*name, "._-")) {
@@ -180,8 +180,10 @@ void parse_document(const Json& doc, ParseContext& ctx, Scenario& s) {
   s.description = r.string("description", scenario_json::Need::kOptional).value_or("");
   s.expect_violation =
       r.choice("expect", scenario_json::Need::kOptional, {"pass", "violation"}) == "violation";
-  // Targets before fleets, fleets before thresholds and checks: each refers
-  // back to the ones before, whatever order the file lists them in.
+  // Hosts before targets, targets before fleets, fleets before thresholds
+  // and checks: each refers back to the ones before, whatever order the
+  // file lists them in.
+  if (const Json* hosts = r.get("hosts")) scenario_json::parse_hosts(*hosts, ctx, s.hosts);
   if (const Json* targets = r.get("targets", scenario_json::Need::kRequired)) {
     scenario_json::parse_targets(*targets, ctx, s.targets);
   }

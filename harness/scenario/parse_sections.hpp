@@ -42,6 +42,10 @@ struct ParseContext {
   std::vector<DeclaredTarget> targets;
   bool fleets_known = false;
   std::vector<std::string> fleets;
+  // "hosts", read before "targets"; every declared name, the invalid ones
+  // too. hosts_known is false when "hosts" is there but not an object.
+  bool hosts_known = true;
+  std::vector<std::string> hosts;
 
   const DeclaredTarget* find_target(std::string_view name) const {
     for (const auto& t : targets)
@@ -55,6 +59,8 @@ struct ParseContext {
   }
 };
 
+// "hosts" (parse_hosts.cpp): SSH hosts targets can be placed on.
+void parse_hosts(const Json& value, ParseContext& ctx, std::vector<RemoteHostSpec>& out);
 void parse_targets(const Json& value, ParseContext& ctx, std::vector<TargetSpec>& out);
 void parse_fleets(const Json& value, ParseContext& ctx, std::vector<FleetSpec>& out);
 void parse_load(const Json& value, ParseContext& ctx, LoadSpec& out);

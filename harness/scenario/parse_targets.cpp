@@ -70,7 +70,7 @@ void parse_reference(ObjectReader& r, ParseContext& ctx, TargetSpec& t, Declared
       for (const auto& [name, value] : args->items()) {
         std::string at = child(args_at, name);
         auto arg = std::find_if(ref->args.begin(), ref->args.end(),
-                                [&](const TargetArg& a) { return a.name == name; });
+                                [&name = name](const TargetArg& a) { return a.name == name; });
         if (arg == ref->args.end()) {
           problems.at(at, fmt::format("unknown arg for {} (known: {})", ref->kind, joined(names)));
           continue;
@@ -239,6 +239,42 @@ void parse_address(ObjectReader& r, TargetSpec& t, DeclaredTarget& declared) {
   }
 }
 
+// "host": a declared host the target runs on. A command there runs as
+// given, in its run folder on the host; what only works on this machine
+// (a folder of it, a free port picked here, a UDP probe of its sockets) is
+// refused.
+void parse_target_host(ObjectReader& r, ParseContext& ctx, TargetSpec& t) {
+  std::optional<std::string> host = r.string("host", Need::kOptional);
+  if (!host) return;
+  t.host = *host;
+  if (ctx.hosts_known && std::find(ctx.hosts.begin(), ctx.hosts.end(), *host) == ctx.hosts.end()) {
+    std::string message = fmt::format("no host named \"{}\"", *host);
+    if (ctx.hosts.empty()) {
+      message += " (declare it under \"hosts\")";
+    } else if (std::optional<std::string> near = closest(*host, ctx.hosts)) {
+      message += fmt::format(" (did you mean \"{}\"?)", *near);
+    } else {
+      message += fmt::format(" (hosts: {})", joined(ctx.hosts));
+    }
+    ctx.problems.at(r.at("host"), message);
+  }
+  if (t.source != TargetSpec::Source::kCommand) return;
+  if (r.has("cwd")) {
+    ctx.problems.at(r.at("cwd"),
+                    "not with \"host\": a command on a host runs in drover's run "
+                    "folder there");
+  }
+  if (t.wants_free_port) {
+    ctx.problems.at(r.at("command"),
+                    "\"{port}\" is picked on this machine, so not with "
+                    "\"host\": give the port the command listens on");
+  }
+  if (t.ready.probe == ReadySpec::Probe::kUdpBound) {
+    ctx.problems.at(child(r.at("ready"), "udp"),
+                    "cannot see a host's sockets: with \"host\", wait for a \"stdout\" line");
+  }
+}
+
 }  // namespace
 
 void parse_targets(const Json& value, ParseContext& ctx, std::vector<TargetSpec>& out) {
@@ -266,22 +302,30 @@ void parse_targets(const Json& value, ParseContext& ctx, std::vector<TargetSpec>
     if (!spec.is_object()) {
       problems.at(at, "must be an object");
     } else if (kind && !command && !address) {
-      ObjectReader r(problems, spec, at, {"kind", "args", "ready_timeout", "stop_grace"});
+      ObjectReader r(problems, spec, at, {"kind", "args", "ready_timeout", "stop_grace", "host"});
       parse_reference(r, ctx, t, declared);
+      parse_target_host(r, ctx, t);
     } else if (command && !kind) {
-      ObjectReader r(problems, spec, at,
-                     {"command", "protocol", "address", "ready", "env", "cwd", "stop_grace"});
+      ObjectReader r(
+          problems, spec, at,
+          {"command", "protocol", "address", "ready", "env", "cwd", "stop_grace", "host"});
       parse_command(r, ctx, t, declared);
+      parse_target_host(r, ctx, t);
     } else if (address && !kind && !command) {
-      ObjectReader r(problems, spec, at, {"address", "protocol"});
+      ObjectReader r(problems, spec, at, {"address", "protocol", "host"});
       parse_address(r, t, declared);
+      if (r.has("host")) {
+        problems.at(r.at("host"),
+                    "not with \"address\": the address already says where the server runs "
+                    "(\"host\" is for targets drover starts)");
+      }
     } else {
       problems.at(at, kForms);
       // Without any of the three, a misspelt one ("kinf") is the likely cause.
       if (!kind && !command && !address) {
         ObjectReader(problems, spec, at,
                      {"kind", "args", "ready_timeout", "command", "protocol", "address", "ready",
-                      "env", "cwd", "stop_grace"});
+                      "env", "cwd", "stop_grace", "host"});
       }
     }
     ctx.targets.push_back(declared);

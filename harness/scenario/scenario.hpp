@@ -48,6 +48,23 @@ struct ReadySpec {
   Duration timeout = std::chrono::seconds(10);
 };
 
+// A host reached over SSH ("hosts"), where targets can run. Plain data:
+// the runner maps it to an SshHostSpec. Secrets are never held here, only
+// where to find them (a variable's name or a file's path).
+struct RemoteHostSpec {
+  std::string name;
+  std::string address;  // literal IPv4 or IPv6 address, or "localhost"
+  int port = 22;
+  std::string user;
+  std::string key_file;  // absolute; "~" expanded
+  std::string passphrase_env, passphrase_file;
+  std::string password_env, password_file;
+  bool agent = false;
+  std::string known_hosts;           // absolute; empty: ~/.ssh/known_hosts
+  bool accept_new_host_key = false;  // host_key_policy "accept-new"
+  Duration connect_timeout = std::chrono::seconds(10);
+};
+
 struct TargetSpec {
   enum class Source {
     kReference,  // one of drover's reference targets ("kind")
@@ -72,6 +89,9 @@ struct TargetSpec {
   bool wants_free_port = false;
   ReadySpec ready;
   Duration stop_grace = std::chrono::seconds(3);
+  // The declared host (RemoteHostSpec::name) it runs on; empty: this
+  // machine. Never set for kAddress.
+  std::string host;
 };
 
 // What counts as a correct reply.
@@ -243,11 +263,17 @@ struct Scenario {
   std::vector<ThresholdSpec> thresholds;
   std::vector<CheckSpec> checks;
   std::vector<FaultSpec> faults;
+  std::vector<RemoteHostSpec> hosts;
   std::string file;  // absolute path of the scenario file
 
   const TargetSpec* find_target(const std::string& name) const {
     for (const auto& t : targets)
       if (t.name == name) return &t;
+    return nullptr;
+  }
+  const RemoteHostSpec* find_host(const std::string& name) const {
+    for (const auto& h : hosts)
+      if (h.name == name) return &h;
     return nullptr;
   }
 };

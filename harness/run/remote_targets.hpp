@@ -1,0 +1,48 @@
+// The SSH hosts a scenario places targets on, connected for one run. Each
+// host gets a folder of its own for the run (/tmp/drover-run-<run>-<random>),
+// holding the reference executables its targets need, their work folders
+// and their logs; the folder goes when this does, also after a failed run.
+//
+// Not thread-safe: the runner's main thread owns it (SSH sessions belong to
+// one thread). It must outlive the TargetSupervisor that starts targets
+// through its placements.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include "harness/process/supervisor.hpp"
+#include "harness/scenario/scenario.hpp"
+
+namespace drover {
+
+class RemoteTargets {
+ public:
+  RemoteTargets();
+  ~RemoteTargets();
+  RemoteTargets(const RemoteTargets&) = delete;
+  RemoteTargets& operator=(const RemoteTargets&) = delete;
+
+  // Connects to every host a target of the scenario names (host key check,
+  // authentication), makes its run folder there (named after run_dir, the
+  // local one) and uploads the reference executables from targets_dir
+  // (size and sha256 checked). Throws HostError naming the host; hosts
+  // connected before the failure are cleaned up by the destructor.
+  void connect(const Scenario& scenario, const std::string& run_dir,
+               const std::string& targets_dir);
+
+  // Where the target runs; nullptr: on this machine.
+  const TargetPlacement* placement(const TargetSpec& target) const;
+
+  // The target as it starts on its host: in <host run folder>/work/<name>,
+  // and a reference target listening on every address of the host, so the
+  // fleets here reach it.
+  TargetSpec as_started(const TargetSpec& target) const;
+
+ private:
+  struct Connected;
+  std::map<std::string, std::unique_ptr<Connected>> hosts_;  // by host name
+};
+
+}  // namespace drover
