@@ -1,5 +1,7 @@
 #include <ctime>
 #include <fstream>
+#include <stdexcept>
+#include <string>
 
 #include <nlohmann/json.hpp>
 
@@ -8,6 +10,22 @@
 namespace drover {
 namespace {
 
+// nlohmann converts a floating-point number to an integer type with a plain
+// cast, undefined behaviour when it does not fit (1e30 as a count): a field
+// render_summary_json writes as an integer must read back as one.
+template <typename Int>
+Int integer(const nlohmann::json& j) {
+  if (!j.is_number_integer())
+    throw std::domain_error(std::string("an integer field holds ") + j.type_name());
+  return j.get<Int>();
+}
+
+// j.value(key, fallback) for an integer field.
+template <typename Int>
+Int integer_value(const nlohmann::json& j, const std::string& key, Int fallback) {
+  return j.is_object() && j.contains(key) ? integer<Int>(j.at(key)) : j.value(key, fallback);
+}
+
 // Fields added after schema_version 1's first release are read when present,
 // so an older summary still reads back.
 OpTotals read_totals(const nlohmann::json& j, double* rate) {
@@ -15,11 +33,11 @@ OpTotals read_totals(const nlohmann::json& j, double* rate) {
   if (!j.is_object()) return t;
   const auto& by_class = j.value("errors_by_class", nlohmann::json::object());
   for (std::size_t i = 1; i < kOutcomeCount; ++i) {
-    t.by_outcome[i] = by_class.value(std::string(kOutcomeNames[i]), std::uint64_t{0});
+    t.by_outcome[i] = integer_value(by_class, std::string(kOutcomeNames[i]), std::uint64_t{0});
   }
-  t.by_outcome[0] = j.value("ok", std::uint64_t{0});
-  t.late_replies = j.value("late_replies", std::uint64_t{0});
-  t.missed_starts = j.value("missed_starts", std::uint64_t{0});
+  t.by_outcome[0] = integer_value(j, "ok", std::uint64_t{0});
+  t.late_replies = integer_value(j, "late_replies", std::uint64_t{0});
+  t.missed_starts = integer_value(j, "missed_starts", std::uint64_t{0});
   if (rate) *rate = j.value("rate_per_s", 0.0);
   return t;
 }
@@ -27,7 +45,7 @@ OpTotals read_totals(const nlohmann::json& j, double* rate) {
 LatencySummary read_latency(const nlohmann::json& j) {
   LatencySummary l;
   if (!j.is_object()) return l;
-  l.count = j.value("count", std::uint64_t{0});
+  l.count = integer_value(j, "count", std::uint64_t{0});
   l.min_ms = j.value("min", 0.0);
   l.mean_ms = j.value("mean", 0.0);
   l.p50_ms = j.value("p50", 0.0);
@@ -44,6 +62,14 @@ std::chrono::system_clock::time_point read_time(const std::string& iso) {
                   &tm.tm_hour, &tm.tm_min, &tm.tm_sec) != 6) {
     return {};
   }
+  // Only what system_clock's nanoseconds since 1970 can hold (years 1678 to
+  // 2261), fields within their ranges: a corrupt date reads as unknown, like
+  // an unreadable one, rather than overflow.
+  if (tm.tm_year < 1678 || tm.tm_year > 2261 || tm.tm_mon < 1 || tm.tm_mon > 12 || tm.tm_mday < 1 ||
+      tm.tm_mday > 31 || tm.tm_hour < 0 || tm.tm_hour > 23 || tm.tm_min < 0 || tm.tm_min > 59 ||
+      tm.tm_sec < 0 || tm.tm_sec > 60) {
+    return {};
+  }
   tm.tm_year -= 1900;
   tm.tm_mon -= 1;
   return std::chrono::system_clock::from_time_t(timegm(&tm));
@@ -57,7 +83,7 @@ void read_figures(const nlohmann::json& j, RunResult& run) {
     FleetResult fr;
     fr.name = f.at("name").get<std::string>();
     fr.target = f.value("target", "");
-    fr.clients = f.value("clients", 0);
+    fr.clients = integer_value(f, "clients", 0);
     fr.totals = read_totals(f.value("totals", nlohmann::json()), &fr.rate_per_s);
     fr.latency = read_latency(f.value("latency_ms", nlohmann::json()));
     for (const auto& o : f.value("ops", nlohmann::json::array())) {
@@ -79,16 +105,16 @@ void read_figures(const nlohmann::json& j, RunResult& run) {
     tr.name = t.at("name").get<std::string>();
     tr.kind = t.value("kind", "");
     tr.address = t.value("address", "");
-    tr.pid = t.value("pid", 0);
+    tr.pid = integer_value(t, "pid", 0);
     tr.exited_during_run = t.value("exited_during_run", false);
     tr.exit_description = t.value("exit", "");
     tr.logs = t.value("logs", std::vector<std::string>{});
-    tr.restarts = t.value("restarts", 0);
+    tr.restarts = integer_value(t, "restarts", 0);
     run.targets.push_back(std::move(tr));
   }
   for (const auto& s : j.value("series", nlohmann::json::array())) {
-    run.series.push_back({s.at("second").get<int>(), s.value("ops", std::uint64_t{0}),
-                          s.value("errors", std::uint64_t{0}), s.value("p50_ms", 0.0),
+    run.series.push_back({integer<int>(s.at("second")), integer_value(s, "ops", std::uint64_t{0}),
+                          integer_value(s, "errors", std::uint64_t{0}), s.value("p50_ms", 0.0),
                           s.value("p99_ms", 0.0), s.value("max_ms", 0.0)});
   }
   for (const auto& p : j.value("latency_distribution", nlohmann::json::array())) {
@@ -102,7 +128,7 @@ void read_figures(const nlohmann::json& j, RunResult& run) {
       run.capacity.curve.push_back({step.value("offered_per_s", 0.0),
                                     step.value("answered_per_s", 0.0), step.value("p99_ms", 0.0),
                                     step.value("error_rate", 0.0),
-                                    step.value("missed_starts", std::uint64_t{0}),
+                                    integer_value(step, "missed_starts", std::uint64_t{0}),
                                     step.value("ok", false), step.value("missed", "")});
     }
   }
@@ -124,13 +150,13 @@ std::optional<RunResult> read_summary_json(const std::string& path, std::string*
     run.expect = j.value("expect", "pass");
     run.interrupted = j.value("interrupted", false);
     run.aborted = j.value("aborted", false);
-    run.seed = j.value("seed", std::uint64_t{0});
+    run.seed = integer_value(j, "seed", std::uint64_t{0});
     run.duration_s = j.value("duration_s", 0.0);
     std::string result = j.at("result").get<std::string>();
     run.verdict = result == "pass"   ? Verdict::kPass
                   : result == "fail" ? Verdict::kFail
                                      : Verdict::kError;
-    run.exit_code = static_cast<ExitCode>(j.at("exit_code").get<int>());
+    run.exit_code = static_cast<ExitCode>(integer<int>(j.at("exit_code")));
     run.errors = j.value("errors", std::vector<std::string>{});
     for (const auto& t : j.at("thresholds")) {
       ThresholdResult r;
@@ -156,11 +182,11 @@ std::optional<RunResult> read_summary_json(const std::string& path, std::string*
         const auto& a = i.at("anomaly");
         Anomaly anomaly{a.at("about").get<std::string>(), a.at("t_ms").get<double>(), {}};
         for (const auto& e : a.at("events")) {
-          anomaly.events.push_back({e.at("t_ms").get<double>(), e.at("client").get<std::uint32_t>(),
-                                    e.at("fleet").get<std::string>(),
-                                    e.at("type").get<std::string>(), e.at("f").get<std::string>(),
-                                    e.at("value").get<std::string>(), e.at("focus").get<bool>(),
-                                    e.at("related").get<bool>()});
+          anomaly.events.push_back(
+              {e.at("t_ms").get<double>(), integer<std::uint32_t>(e.at("client")),
+               e.at("fleet").get<std::string>(), e.at("type").get<std::string>(),
+               e.at("f").get<std::string>(), e.at("value").get<std::string>(),
+               e.at("focus").get<bool>(), e.at("related").get<bool>()});
         }
         r.anomaly = std::move(anomaly);
       }

@@ -44,6 +44,7 @@
 #include <utility>
 
 #include "targets/common/target.hpp"
+#include "targets/queue_broker/request.hpp"
 
 namespace {
 
@@ -52,7 +53,6 @@ using std::chrono::milliseconds;
 using Clock = std::chrono::steady_clock;
 
 constexpr const char* kProgram = "queue_broker";
-constexpr std::size_t kMaxItem = 256;
 // The longest request is "DONE " and an item; anything far longer is not one
 // of ours, and is discarded rather than buffered without bound.
 constexpr std::size_t kMaxLine = 1024;
@@ -215,11 +215,6 @@ class Broker {
   std::uint64_t put_ = 0, got_ = 0, done_ = 0, unfinished_ = 0, lost_ = 0, redelivered_ = 0;
 };
 
-// A token of 1..256 bytes without spaces, as PUT and DONE take.
-bool valid_item(std::string_view item) {
-  return !item.empty() && item.size() <= kMaxItem && item.find(' ') == std::string_view::npos;
-}
-
 // The reply to a waiting PUT or GET; empty when the broker is stopping, for
 // then the connection is closed without one.
 std::string reply_to(Broker::Outcome outcome, std::string ok, std::string timed_out) {
@@ -229,26 +224,30 @@ std::string reply_to(Broker::Outcome outcome, std::string ok, std::string timed_
 
 // The reply to one request line; empty when the broker is stopping.
 std::string answer(Broker& broker, std::string_view line) {
-  const std::size_t space = line.find(' ');
-  const std::string_view verb = line.substr(0, space);
-  const std::string_view rest = space == std::string_view::npos ? "" : line.substr(space + 1);
-  if (verb == "PUT" || verb == "DONE") {
-    if (!valid_item(rest)) return "ERROR bad item";
-    if (verb == "DONE") return broker.done(std::string(rest)) ? "OK" : "ERROR not taken";
-    return reply_to(broker.put(std::string(rest)), "OK", "FULL");
+  using Verb = drover::target::queue_broker::Request::Verb;
+  const auto request = drover::target::queue_broker::parse_request(line);
+  switch (request.verb) {
+    case Verb::kBadItem:
+      return "ERROR bad item";
+    case Verb::kDone:
+      return broker.done(std::string(request.item)) ? "OK" : "ERROR not taken";
+    case Verb::kPut:
+      return reply_to(broker.put(std::string(request.item)), "OK", "FULL");
+    case Verb::kGet: {
+      std::string item;
+      const Broker::Outcome outcome = broker.get(item);
+      return reply_to(outcome, "ITEM " + item, "EMPTY");
+    }
+    case Verb::kJoin: {
+      const std::optional<std::uint64_t> pending = broker.join();
+      if (!pending) return "";
+      return *pending == 0 ? "OK" : "PENDING " + std::to_string(*pending);
+    }
+    case Verb::kStats:
+      return broker.stats_json();
+    case Verb::kUnknown:
+      break;
   }
-  if (!rest.empty() || space != std::string_view::npos) return "ERROR unknown command";
-  if (verb == "GET") {
-    std::string item;
-    const Broker::Outcome outcome = broker.get(item);
-    return reply_to(outcome, "ITEM " + item, "EMPTY");
-  }
-  if (verb == "JOIN") {
-    const std::optional<std::uint64_t> pending = broker.join();
-    if (!pending) return "";
-    return *pending == 0 ? "OK" : "PENDING " + std::to_string(*pending);
-  }
-  if (verb == "STATS") return broker.stats_json();
   return "ERROR unknown command";
 }
 

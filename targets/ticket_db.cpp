@@ -43,6 +43,7 @@
 #include <vector>
 
 #include "targets/common/target.hpp"
+#include "targets/ticket_db/request.hpp"
 
 namespace {
 
@@ -370,18 +371,20 @@ class Server {
   }
 
   void handle(int fd, Connection& c, const std::string& line) {
-    if (line == "SEARCH") {
+    using drover::target::ticket_db::Request;
+    const Request request = drover::target::ticket_db::parse_request(line);
+    if (request == Request::kSearch) {
       // Read without the lock: a rename replaces the file whole, so any read
       // sees one complete count.
       ++stats_.searches;
       const Count count = read_count(options_.file);
       c.out = count.error.empty() ? "COUNT " + std::to_string(count.value) + "\n"
                                   : "ERROR " + count.error + "\n";
-    } else if (line == "AUDIT") {
+    } else if (request == Request::kAudit) {
       // In a child too: waiting for the lock here would stall every client.
       ++stats_.audits;
       start_child(Command::kAudit, fd, c);
-    } else if (line.starts_with("BUY ") && line.size() > 4) {
+    } else if (request == Request::kBuy) {
       ++stats_.buys;
       start_child(Command::kBuy, fd, c);
     } else {

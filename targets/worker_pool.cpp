@@ -29,14 +29,12 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <charconv>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <ctime>
 #include <deque>
 #include <optional>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <unordered_map>
@@ -45,13 +43,13 @@
 #include <vector>
 
 #include "targets/common/target.hpp"
+#include "targets/worker_pool/submit.hpp"
 
 namespace {
 
 namespace target = drover::target;
 
 constexpr const char* kProgram = "worker_pool";
-constexpr std::int64_t kMaxN = 3'037'000'499;  // the largest |n| whose n*n fits in int64
 constexpr std::size_t kMaxLine = 4096;
 // A client that submits without reading its answers is not read from until
 // it catches up, so that its answers cannot grow without bound.
@@ -131,29 +129,6 @@ struct Task {
   std::uint64_t client = 0;  // which connection asked (its fd may be reused later)
   std::int64_t id = 0, n = 0, work_ms = 0;
 };
-
-// A whole word as plain decimal within [min, max]: no '+', no hex.
-std::optional<std::int64_t> parse_int(const std::string& word, std::int64_t min, std::int64_t max) {
-  std::int64_t value = 0;
-  const char* end = word.data() + word.size();
-  if (word.empty() || (min >= 0 && word[0] == '-')) return std::nullopt;
-  auto [stop, error] = std::from_chars(word.data(), end, value);
-  if (error != std::errc{} || stop != end || value < min || value > max) return std::nullopt;
-  return value;
-}
-
-// "SUBMIT <task-id> <n> [work_ms]", words separated by spaces or tabs.
-std::optional<Task> parse_submit(const std::string& line) {
-  std::istringstream in(line);
-  std::vector<std::string> w;
-  for (std::string word; in >> word;) w.push_back(word);
-  if (w.size() < 3 || w.size() > 4 || w[0] != "SUBMIT") return std::nullopt;
-  auto id = parse_int(w[1], 0, INT64_MAX);
-  auto n = parse_int(w[2], -kMaxN, kMaxN);
-  auto work = w.size() == 4 ? parse_int(w[3], 0, 60'000) : std::optional<std::int64_t>(0);
-  if (!id || !n || !work) return std::nullopt;
-  return Task{0, *id, *n, *work};
-}
 
 struct Stats {
   unsigned long long accepted = 0, submitted = 0, results = 0, died = 0, bad_requests = 0,
@@ -394,9 +369,8 @@ class Pool {
       std::string line = c.in.substr(start, nl - start);
       if (line.ends_with('\r')) line.pop_back();
       if (line.find_first_not_of(" \t") == std::string::npos) continue;  // asks nothing
-      if (auto task = parse_submit(line)) {
-        task->client = id;
-        queue_.push_back(*task);
+      if (auto submit = drover::target::worker_pool::parse_submit(line)) {
+        queue_.push_back(Task{id, submit->id, submit->n, submit->work_ms});
         ++c.owed;
         ++stats_.submitted;
       } else {
