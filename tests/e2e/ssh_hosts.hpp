@@ -54,6 +54,12 @@ inline std::string env_file_path() {
   return env != nullptr && *env != '\0' ? env : "/tmp/drover-netns/env";
 }
 
+// Why an SSH test skips: the hosts ci/netns-hosts starts are not up.
+inline std::string missing_hosts_message() {
+  return "no SSH test hosts (" + env_file_path() +
+         " is missing): run `ci/netns-hosts up` as root first (ci/test does)";
+}
+
 // nullopt when there is no env file (ci/netns-hosts up has not run).
 inline std::optional<SshHosts> load_ssh_hosts() {
   SshHosts hosts;

@@ -61,8 +61,7 @@ class SshTest : public ::testing::Test {
   void SetUp() override {
     auto loaded = test_ssh::load_ssh_hosts();
     if (!loaded) {
-      GTEST_SKIP() << "no SSH test hosts (" << test_ssh::env_file_path()
-                   << " is missing): run `ci/netns-hosts up` as root first (ci/test does)";
+      GTEST_SKIP() << test_ssh::missing_hosts_message();
     }
     hosts_ = *loaded;
     const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
