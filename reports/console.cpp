@@ -61,6 +61,8 @@ class ConsoleSink final : public Sink {
     int clients = 0;
     for (const FleetResult& f : run.fleets) {
       row(f.name, f.clients, f.totals, f.rate_per_s, f.latency);
+      for (const FleetHostResult& host : f.hosts)
+        row("  @" + host.host, host.clients, host.totals, host.rate_per_s, host.latency);
       clients += f.clients;
     }
     if (run.fleets.size() > 1) row("total", clients, run.totals, run.rate_per_s, run.latency);

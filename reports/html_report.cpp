@@ -28,7 +28,7 @@ h1{font-size:22px;margin:0}h2{font-size:17px;margin:28px 0 8px;border-bottom:1px
 .facts{color:#555}.facts b{color:#222}
 table{border-collapse:collapse;margin:6px 0}td,th{padding:3px 10px;border-bottom:1px solid #eee;text-align:right}
 th{background:#f6f8fa}td:first-child,th:first-child,td.text,th.text{text-align:left}
-tr.op td:first-child{padding-left:26px;color:#555}tr.total td{font-weight:600}
+tr.op td:first-child,tr.host td:first-child{padding-left:26px;color:#555}tr.total td{font-weight:600}
 .ok{color:#1a7f37;font-weight:600}.bad{color:#cf222e;font-weight:600}
 pre{background:#f6f8fa;padding:8px;overflow-x:auto;font-size:12px;margin:4px 0;white-space:pre-wrap}
 .charts{display:grid;grid-template-columns:1fr 1fr;gap:12px}
@@ -191,6 +191,10 @@ void fleets(std::string& out, const RunResult& run) {
     if (f.ops.size() > 1) {
       for (const OpResult& op : f.ops)
         row("op", op.name, "", "", op.totals, op.rate_per_s, op.latency);
+    }
+    for (const FleetHostResult& host : f.hosts) {
+      row("host", "@" + host.host, "", std::to_string(host.clients), host.totals, host.rate_per_s,
+          host.latency);
     }
     clients += f.clients;
   }

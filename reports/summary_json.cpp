@@ -71,6 +71,16 @@ std::string render_summary_json(const RunResult& run) {
                      {"latency_ms", latency_json(op.latency)}});
     }
     fj["ops"] = ops;
+    if (!f.hosts.empty()) {
+      ordered_json hosts = ordered_json::array();
+      for (const FleetHostResult& h : f.hosts) {
+        hosts.push_back({{"host", h.host},
+                         {"clients", h.clients},
+                         {"totals", totals_json(h.totals, h.rate_per_s)},
+                         {"latency_ms", latency_json(h.latency)}});
+      }
+      fj["hosts"] = hosts;
+    }
     fleets.push_back(fj);
   }
   j["fleets"] = fleets;

@@ -93,6 +93,16 @@ void read_figures(const nlohmann::json& j, RunResult& run) {
       op.latency = read_latency(o.value("latency_ms", nlohmann::json()));
       fr.ops.push_back(std::move(op));
     }
+    const nlohmann::json hosts = f.value("hosts", nlohmann::json::array());
+    for (const auto& h : hosts.is_array() ? hosts : nlohmann::json::array()) {
+      if (!h.is_object()) continue;
+      FleetHostResult hr;
+      hr.host = h.value("host", "");
+      hr.clients = integer_value(h, "clients", 0);
+      hr.totals = read_totals(h.value("totals", nlohmann::json()), &hr.rate_per_s);
+      hr.latency = read_latency(h.value("latency_ms", nlohmann::json()));
+      fr.hosts.push_back(std::move(hr));
+    }
     run.fleets.push_back(std::move(fr));
   }
   for (const auto& f : j.value("faults", nlohmann::json::array())) {

@@ -48,6 +48,15 @@ std::string default_targets_dir() {
   return ec ? "targets" : (exe.parent_path() / "targets").string();
 }
 
+// drover-agent, the agent drover uploads to hosts that run fleets: built
+// next to drover.
+std::string default_agent_path() {
+  if (const char* path = std::getenv("DROVER_AGENT")) return path;
+  std::error_code ec;
+  auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  return ec ? "drover-agent" : (exe.parent_path() / "drover-agent").string();
+}
+
 int list_targets() {
   for (const auto& t : reference_targets()) {
     fmt::print("{:<16} {:<8} {}\n", t.kind, protocol_name(t.protocol), t.summary);
@@ -177,6 +186,7 @@ RunResult run_one(const RunFlags& flags, const std::string& file, const Scenario
   RunOptions options;
   options.run_dir = run_dir;
   options.targets_dir = default_targets_dir();
+  options.agent_path = default_agent_path();
   options.threads = flags.threads;
   options.interrupt = &interrupt;
   Watchdog watchdog(flags.max_run_time ? *flags.max_run_time : run_time_bound(scenario),

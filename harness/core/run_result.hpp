@@ -69,6 +69,16 @@ struct OpResult {
   double latency_sum_s = 0;
 };
 
+// A fleet's share on one SSH host (a fleet with "hosts"): that host's
+// figures alone, from its own histogram.
+struct FleetHostResult {
+  std::string host;
+  int clients = 0;
+  OpTotals totals;
+  LatencySummary latency;
+  double rate_per_s = 0;
+};
+
 struct FleetResult {
   std::string name;
   std::string target;
@@ -80,6 +90,8 @@ struct FleetResult {
   // While the load runs (progress, metrics): operations under way. Zero in
   // a finished run's result.
   std::uint64_t inflight = 0;
+  // Run by agents on SSH hosts: each host's share. Empty: run here.
+  std::vector<FleetHostResult> hosts;
 };
 
 // One second of the run, for charts and for reading a spike against time.

@@ -68,4 +68,18 @@ void LatencyHistogram::add_buckets(const std::vector<Bucket>& buckets) {
   }
 }
 
+void LatencyHistogram::add_parts(const std::vector<Bucket>& buckets, std::uint64_t sum,
+                                 std::uint64_t min, std::uint64_t max) {
+  std::uint64_t added = 0;
+  for (const Bucket& b : buckets) {
+    counts_[b.index] += b.count;
+    added += b.count;
+  }
+  if (added == 0) return;
+  count_ += added;
+  sum_ += sum;
+  min_ = std::min(min_, min);
+  max_ = std::max(max_, max);
+}
+
 }  // namespace drover

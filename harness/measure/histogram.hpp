@@ -52,6 +52,11 @@ class LatencyHistogram {
   };
   std::vector<Bucket> nonzero_buckets() const;
   void add_buckets(const std::vector<Bucket>& buckets);
+  // Adds a histogram given by its parts, as another process wrote them out
+  // (nonzero_buckets() with its exact sum, min and max): exact, unlike
+  // add_buckets, which can only estimate those three.
+  void add_parts(const std::vector<Bucket>& buckets, std::uint64_t sum, std::uint64_t min,
+                 std::uint64_t max);
 
   static std::size_t index_of(std::uint64_t nanos) {
     if (nanos > kMaxTrackable) nanos = kMaxTrackable;

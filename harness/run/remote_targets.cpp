@@ -65,20 +65,24 @@ RemoteTargets::~RemoteTargets() = default;
 
 void RemoteTargets::connect(const Scenario& scenario, const std::string& run_dir,
                             const std::string& targets_dir) {
+  auto connect_host = [&](const std::string& name, const std::string& user) {
+    const RemoteHostSpec* declared = scenario.find_host(name);
+    if (declared == nullptr) throw HostError(fmt::format("{}: no host named \"{}\"", user, name));
+    auto& connected = hosts_[name];
+    if (connected) return;
+    auto fresh = std::make_unique<Connected>();
+    fresh->run_dir = fresh_run_dir(run_dir);
+    fresh->host = make_ssh_host(ssh_spec(*declared), SshHostOptions{fresh->run_dir});
+    fresh->placement = TargetPlacement{fresh->host.get(), declared->address, fresh->run_dir};
+    connected = std::move(fresh);
+  };
   for (const TargetSpec& target : scenario.targets) {
     if (target.host.empty() || target.source == TargetSpec::Source::kAddress) continue;
-    const RemoteHostSpec* declared = scenario.find_host(target.host);
-    if (declared == nullptr) {
-      throw HostError(fmt::format("target \"{}\": no host named \"{}\"", target.name, target.host));
-    }
-    auto& connected = hosts_[target.host];
-    if (!connected) {
-      auto fresh = std::make_unique<Connected>();
-      fresh->run_dir = fresh_run_dir(run_dir);
-      fresh->host = make_ssh_host(ssh_spec(*declared), SshHostOptions{fresh->run_dir});
-      fresh->placement = TargetPlacement{fresh->host.get(), declared->address, fresh->run_dir};
-      connected = std::move(fresh);
-    }
+    connect_host(target.host, fmt::format("target \"{}\"", target.name));
+  }
+  for (const FleetSpec& fleet : scenario.fleets) {
+    for (const std::string& name : fleet.hosts)
+      connect_host(name, fmt::format("fleet \"{}\"", fleet.name));
   }
   // Each host gets each reference executable its targets need, once.
   std::set<std::pair<std::string, std::string>> uploaded;  // (host, kind)
@@ -114,6 +118,16 @@ TargetSpec RemoteTargets::as_started(const TargetSpec& target) const {
     copy.argv.insert(copy.argv.begin(), {"--host", v6 ? "::" : "0.0.0.0"});
   }
   return copy;
+}
+
+Host* RemoteTargets::host(const std::string& name) const {
+  auto it = hosts_.find(name);
+  return it == hosts_.end() ? nullptr : it->second->host.get();
+}
+
+std::string RemoteTargets::run_dir(const std::string& name) const {
+  auto it = hosts_.find(name);
+  return it == hosts_.end() ? std::string() : it->second->run_dir;
 }
 
 }  // namespace drover

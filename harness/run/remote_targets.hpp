@@ -1,7 +1,9 @@
-// The SSH hosts a scenario places targets on, connected for one run. Each
-// host gets a folder of its own for the run (/tmp/drover-run-<run>-<random>),
-// holding the reference executables its targets need, their work folders
-// and their logs; the folder goes when this does, also after a failed run.
+// The SSH hosts a scenario places targets and fleets on, connected for one
+// run. Each host gets a folder of its own for the run
+// (/tmp/drover-run-<run>-<random>), holding the reference executables its
+// targets need, their work folders and their logs (and the agents of
+// remote_fleets.hpp); the folder goes when this does, also after a failed
+// run.
 //
 // Not thread-safe: the runner's main thread owns it (SSH sessions belong to
 // one thread). It must outlive the TargetSupervisor that starts targets
@@ -24,7 +26,7 @@ class RemoteTargets {
   RemoteTargets(const RemoteTargets&) = delete;
   RemoteTargets& operator=(const RemoteTargets&) = delete;
 
-  // Connects to every host a target of the scenario names (host key check,
+  // Connects to every host a target or fleet of the scenario names (host key check,
   // authentication), makes its run folder there (named after run_dir, the
   // local one) and uploads the reference executables from targets_dir
   // (size and sha256 checked). Throws HostError naming the host; hosts
@@ -39,6 +41,11 @@ class RemoteTargets {
   // and a reference target listening on every address of the host, so the
   // fleets here reach it.
   TargetSpec as_started(const TargetSpec& target) const;
+
+  // A connected host by its declared name, and its folder for the run;
+  // nullptr when it is not connected.
+  Host* host(const std::string& name) const;
+  std::string run_dir(const std::string& name) const;
 
  private:
   struct Connected;

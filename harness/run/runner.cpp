@@ -17,9 +17,10 @@
 #include "harness/faults/nemesis.hpp"
 #include "harness/history/history_log.hpp"
 #include "harness/load/load_model.hpp"
+#include "harness/load/load_run.hpp"
 #include "harness/process/supervisor.hpp"
 #include "harness/run/figures.hpp"
-#include "harness/run/load_run.hpp"
+#include "harness/run/remote_fleets.hpp"
 #include "harness/run/remote_targets.hpp"
 
 namespace drover {
@@ -62,7 +63,7 @@ bool abort_on_threshold(LoadRun& load, const std::vector<ThresholdSpec>& thresho
 
 // Drives the fleets until the load ends, a target dies, the user interrupts
 // or a threshold with abort_on_fail fails; reports progress on the way.
-void watch_load(LoadRun& load, TargetSupervisor& supervisor, Nemesis* nemesis,
+void watch_load(LoadRun& load, RemoteFleets& remote, TargetSupervisor& supervisor, Nemesis* nemesis,
                 const RunOptions& options, Duration planned,
                 const std::vector<ThresholdSpec>& thresholds, const std::vector<FleetSlots>& slots,
                 std::vector<ThresholdResult>& aborts, RunResult& run) {
@@ -72,7 +73,9 @@ void watch_load(LoadRun& load, TargetSupervisor& supervisor, Nemesis* nemesis,
   std::uint64_t last_ops = 0;
   std::vector<std::uint64_t> last_fleet_ops;
   bool overran = false;
-  while (!load.finished()) {
+  // The agents' load stops with the local one, whatever stopped that.
+  while (!load.finished() || !remote.finished()) {
+    if (load.stopping()) remote.stop();
     std::this_thread::sleep_for(kWatchInterval);
     if (nemesis) nemesis->tick(Clock::now());
     // The load means nothing once a target is gone: stop it, and let the
@@ -216,6 +219,20 @@ void record_final_states(const Scenario& scenario, TargetSupervisor& supervisor,
   }
 }
 
+// Each fleet share an agent ran on a host, figured from its own recording.
+void add_host_figures(RunResult& run, const std::vector<ShareRecording>& shares,
+                      const std::vector<FleetSlots>& slots) {
+  for (const ShareRecording& share : shares) {
+    RunResult alone;
+    fill_figures(alone, share.recording, slots, share.load_duration);
+    for (std::size_t i = 0; i < alone.fleets.size() && i < run.fleets.size(); ++i) {
+      if (alone.fleets[i].name != share.fleet) continue;
+      const FleetResult& f = alone.fleets[i];
+      run.fleets[i].hosts.push_back({share.host, share.clients, f.totals, f.latency, f.rate_per_s});
+    }
+  }
+}
+
 std::vector<int> wait_for_reaping(TargetSupervisor& supervisor, const std::string& target) {
   TimePoint deadline = Clock::now() + kReapGrace;
   for (;;) {
@@ -297,20 +314,28 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
   std::map<std::string, TargetActivity> activity;  // per target; stable addresses
   // Drivers go to the LoadRun that uses them: the capacity search needs
   // fresh ones for every step.
+  auto address_of = [&](const FleetSpec& fleet) {
+    return proxies->address_for(fleet.target, supervisor.address_of(fleet.target));
+  };
+  // Every fleet's plan, also of the fleets agents run on hosts: those give
+  // the run its slots and client ids but run nowhere here (local_plans).
   auto make_plans = [&] {
     std::vector<FleetPlan> plans;
     std::size_t slot = 0;
+    std::uint32_t client = 0;
     for (const FleetSpec& fleet : scenario.fleets) {
       const TargetSpec* target = scenario.find_target(fleet.target);
       FleetPlan plan{
-          &fleet,
-          make_driver(fleet, target->protocol,
-                      proxies->address_for(target->name, supervisor.address_of(target->name)),
-                      activity[target->name]),
-          slot};
+          &fleet, make_driver(fleet, target->protocol, address_of(fleet), activity[target->name]),
+          slot, client};
       slot += plan.driver->op_names().size();
+      client += static_cast<std::uint32_t>(fleet.clients);
       plans.push_back(std::move(plan));
     }
+    return plans;
+  };
+  auto local_plans = [](std::vector<FleetPlan> plans) {
+    std::erase_if(plans, [](const FleetPlan& p) { return !p.spec->hosts.empty(); });
     return plans;
   };
   std::vector<FleetPlan> plans;
@@ -322,6 +347,7 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
                        plan.driver->op_names()});
       slot_count += plan.driver->op_names().size();
     }
+    plans = local_plans(std::move(plans));
   } catch (const std::exception& e) {
     return fail_infrastructure(e.what());
   }
@@ -336,6 +362,21 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
     }
   }
 
+  // Agents for the fleets on hosts, ready to go with the local load.
+  RemoteFleetsOptions remote_options;
+  remote_options.run_dir = options.run_dir;
+  remote_options.agent_path = options.agent_path;
+  remote_options.seed = options.seed;
+  remote_options.record_history = history != nullptr;
+  remote_options.bound = longest_load(scenario.load) + std::chrono::minutes(2);
+  RemoteFleets remote_fleets(scenario, remote, remote_options);
+  try {
+    remote_fleets.start(address_of);
+  } catch (const std::exception& e) {
+    return fail_infrastructure(e.what());
+  }
+  std::vector<ShareRecording> shares;  // what each host's share of a fleet recorded
+
   std::size_t threads = options.threads ? options.threads : std::thread::hardware_concurrency();
   Recording recording;
   std::vector<ThresholdResult> aborts;  // the threshold that stopped the load, if one did
@@ -349,35 +390,43 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
     LoadModelPtr model = make_load_model(spec);
     LoadRun load(std::move(phase_plans), *model, slot_count, threads, history.get(), seed);
     load.start();
+    remote_fleets.go(load.load_start());
     if (load_start == TimePoint{}) load_start = load.load_start();
     std::optional<Nemesis> nemesis;
     if (!scenario.faults.empty()) {
       nemesis.emplace(scenario, supervisor, proxies.get(),
                       history ? &history->new_buffer() : nullptr, load.load_start());
     }
-    watch_load(load, supervisor, nemesis ? &*nemesis : nullptr, options, model->planned_duration(),
-               scenario.thresholds, slots, aborts, run);
+    watch_load(load, remote_fleets, supervisor, nemesis ? &*nemesis : nullptr, options,
+               model->planned_duration(), scenario.thresholds, slots, aborts, run);
     if (nemesis) {
       nemesis->finish(Clock::now());
       run.faults = nemesis->records();
       nemesis_errors = nemesis->errors();
     }
     out = load.finish();
-    return load.load_end() - load.load_start();
+    shares = remote_fleets.collect(out, slots, history.get());
+    return std::max<Duration>(load.load_end() - load.load_start(), remote_fleets.longest_load());
   };
 
   if (scenario.load.model == LoadSpec::Model::kCapacity) {
     try {
-      search_capacity(scenario, slots, run_phase, plans, make_plans, options.seed, run, recording,
-                      load_duration);
+      auto make_local_plans = [&] { return local_plans(make_plans()); };
+      search_capacity(scenario, slots, run_phase, plans, make_local_plans, options.seed, run,
+                      recording, load_duration);
     } catch (const std::exception& e) {
       return fail_infrastructure(e.what());
     }
   } else {
-    load_duration = run_phase(scenario.load, std::move(plans), options.seed, recording);
+    try {
+      load_duration = run_phase(scenario.load, std::move(plans), options.seed, recording);
+    } catch (const std::exception& e) {
+      return fail_infrastructure(e.what());
+    }
   }
 
   fill_figures(run, recording, slots, load_duration);
+  add_host_figures(run, shares, slots);
 
   if (history) {
     record_final_states(scenario, supervisor, *history, load_start);

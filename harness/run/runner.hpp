@@ -35,6 +35,7 @@ struct LiveStatus {
 struct RunOptions {
   std::string run_dir;      // created by the caller; logs/ goes inside
   std::string targets_dir;  // reference target executables
+  std::string agent_path;   // drover-agent, uploaded to hosts that run fleets
   std::size_t threads = 0;  // io threads; 0: one per core
   Duration progress_interval = std::chrono::milliseconds(500);
   std::function<void(const LiveStatus&)> on_progress;

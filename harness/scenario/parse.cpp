@@ -115,6 +115,17 @@ void check_abort_on_fail(const Scenario& s, scenario_json::Problems& problems) {
   }
 }
 
+// Agents on hosts run a fleet's share of a load that drover starts and
+// stops as one; the capacity search restarts the load step after step.
+void check_fleet_hosts(const Scenario& s, scenario_json::Problems& problems) {
+  if (s.load.model != LoadSpec::Model::kCapacity) return;
+  for (std::size_t i = 0; i < s.fleets.size(); ++i) {
+    if (s.fleets[i].hosts.empty()) continue;
+    problems.at(scenario_json::child(scenario_json::child("/fleets", i), "hosts"),
+                "not with the capacity model: fleets on hosts run one load, not a search");
+  }
+}
+
 // A closed-model stage runs at most each fleet's clients: a stage asking for
 // more would be silently capped, so it is an error naming both.
 void check_stage_clients(const Scenario& s, scenario_json::Problems& problems) {
@@ -194,6 +205,7 @@ void parse_document(const Json& doc, ParseContext& ctx, Scenario& s) {
     scenario_json::parse_load(*load, ctx, s.load);
     check_stage_clients(s, problems);
   }
+  check_fleet_hosts(s, problems);
   if (const Json* thresholds = r.get("thresholds")) {
     scenario_json::parse_thresholds(*thresholds, ctx, s.thresholds);
     check_abort_on_fail(s, problems);

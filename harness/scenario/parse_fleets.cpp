@@ -10,6 +10,33 @@ namespace {
 
 constexpr std::int64_t kMaxClients = 100'000;
 
+// "hosts": the declared hosts whose agents run the fleet's clients, each at
+// most once, no more of them than clients.
+void parse_fleet_hosts(ObjectReader& r, ParseContext& ctx, FleetSpec& fleet) {
+  const Json* hosts = r.get("hosts");
+  if (hosts == nullptr) return;
+  Problems& problems = ctx.problems;
+  if (!hosts->is_array() || hosts->empty()) {
+    problems.at(r.at("hosts"), "must be a non-empty array of host names");
+    return;
+  }
+  for (std::size_t i = 0; i < hosts->size(); ++i) {
+    std::string at = child(r.at("hosts"), i);
+    std::optional<std::string> name = read_string(problems, (*hosts)[i], at);
+    if (!name) continue;
+    if (std::find(fleet.hosts.begin(), fleet.hosts.end(), *name) != fleet.hosts.end()) {
+      problems.at(at, fmt::format("host \"{}\" is listed twice", *name));
+      continue;
+    }
+    if (std::optional<std::string> unknown = ctx.unknown_host(*name)) problems.at(at, *unknown);
+    fleet.hosts.push_back(*name);
+  }
+  if (fleet.hosts.size() > static_cast<std::size_t>(fleet.clients)) {
+    problems.at(r.at("hosts"), fmt::format("{} hosts for {} clients: each host needs a client",
+                                           fleet.hosts.size(), fleet.clients));
+  }
+}
+
 }  // namespace
 
 void parse_fleets(const Json& value, ParseContext& ctx, std::vector<FleetSpec>& out) {
@@ -25,7 +52,8 @@ void parse_fleets(const Json& value, ParseContext& ctx, std::vector<FleetSpec>& 
   ctx.fleets_known = true;
   std::vector<std::string> name_pointers;  // parallel to ctx.fleets
   for (std::size_t i = 0; i < value.size(); ++i) {
-    ObjectReader r(problems, value[i], child("/fleets", i), {"name", "target", "clients", "op"});
+    ObjectReader r(problems, value[i], child("/fleets", i),
+                   {"name", "target", "clients", "op", "hosts"});
     if (!r.ok()) continue;
     FleetSpec fleet;
     if (std::optional<std::string> name = r.string("name", Need::kRequired)) {
@@ -56,6 +84,7 @@ void parse_fleets(const Json& value, ParseContext& ctx, std::vector<FleetSpec>& 
     if (const Json* op = r.get("op", Need::kRequired)) {
       parse_op(problems, *op, r.at("op"), target, fleet.op);
     }
+    parse_fleet_hosts(r, ctx, fleet);
     out.push_back(std::move(fleet));
   }
 }

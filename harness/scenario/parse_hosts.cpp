@@ -3,6 +3,7 @@
 // the scenario is an error, so it never reaches a run folder or a log.
 #include <arpa/inet.h>
 
+#include <algorithm>
 #include <cstdlib>
 
 #include <fmt/format.h>
@@ -142,6 +143,24 @@ void parse_hosts(const Json& value, ParseContext& ctx, std::vector<RemoteHostSpe
     parse_host(spec, at, ctx, host);
     out.push_back(std::move(host));
   }
+}
+
+}  // namespace drover::scenario_json
+
+namespace drover::scenario_json {
+
+std::optional<std::string> ParseContext::unknown_host(const std::string& name) const {
+  if (!hosts_known || std::find(hosts.begin(), hosts.end(), name) != hosts.end())
+    return std::nullopt;
+  std::string message = fmt::format("no host named \"{}\"", name);
+  if (hosts.empty()) {
+    message += " (declare it under \"hosts\")";
+  } else if (std::optional<std::string> near = closest(name, hosts)) {
+    message += fmt::format(" (did you mean \"{}\"?)", *near);
+  } else {
+    message += fmt::format(" (hosts: {})", joined(hosts));
+  }
+  return message;
 }
 
 }  // namespace drover::scenario_json

@@ -52,6 +52,9 @@ struct ParseContext {
       if (t.name == name) return &t;
     return nullptr;
   }
+  // "no host named \"x\"" with a hint (a near name, or the declared ones),
+  // or nullopt when name is declared or the hosts are unknown.
+  std::optional<std::string> unknown_host(const std::string& name) const;
   std::vector<std::string> target_names() const {
     std::vector<std::string> names;
     for (const auto& t : targets) names.push_back(t.name);

@@ -247,16 +247,8 @@ void parse_target_host(ObjectReader& r, ParseContext& ctx, TargetSpec& t) {
   std::optional<std::string> host = r.string("host", Need::kOptional);
   if (!host) return;
   t.host = *host;
-  if (ctx.hosts_known && std::find(ctx.hosts.begin(), ctx.hosts.end(), *host) == ctx.hosts.end()) {
-    std::string message = fmt::format("no host named \"{}\"", *host);
-    if (ctx.hosts.empty()) {
-      message += " (declare it under \"hosts\")";
-    } else if (std::optional<std::string> near = closest(*host, ctx.hosts)) {
-      message += fmt::format(" (did you mean \"{}\"?)", *near);
-    } else {
-      message += fmt::format(" (hosts: {})", joined(ctx.hosts));
-    }
-    ctx.problems.at(r.at("host"), message);
+  if (std::optional<std::string> unknown = ctx.unknown_host(*host)) {
+    ctx.problems.at(r.at("host"), *unknown);
   }
   if (t.source != TargetSpec::Source::kCommand) return;
   if (r.has("cwd")) {

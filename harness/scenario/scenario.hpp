@@ -152,6 +152,10 @@ struct FleetSpec {
   std::string target;
   int clients = 1;
   OpSpec op;
+  // Declared hosts (RemoteHostSpec::name) whose drover agents run the
+  // clients, split as evenly as they go, the first hosts taking one more;
+  // empty: this machine.
+  std::vector<std::string> hosts;
 };
 
 enum class Comparison { kLess, kLessEqual, kGreater, kGreaterEqual };

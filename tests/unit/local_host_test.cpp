@@ -205,7 +205,9 @@ TEST_F(LocalHostTest, IgnoredSigtermIsFollowedBySigkillAfterTheGrace) {
   EXPECT_LT(took, 3s);
   EXPECT_EQ(status.signal, SIGKILL);
   EXPECT_EQ(status.describe(), "killed by signal 9 (Killed)");
-  EXPECT_TRUE(processes_with_env(kMarkerVar, marker_.value()).empty());
+  // The group's other member (sleep) got SIGKILL too; on a busy machine it
+  // may take a moment to be gone.
+  EXPECT_TRUE(eventually([&] { return processes_with_env(kMarkerVar, marker_.value()).empty(); }));
 }
 
 TEST_F(LocalHostTest, EnvironmentIsDroversOwnPlusTheSpecs) {

@@ -169,5 +169,47 @@ TEST(ScenarioHostsTest, SetOverridesAHostLikeAnythingElse) {
   EXPECT_THAT(lines(bad.errors), ElementsAre(HasSubstr("/hosts/db1/address: \"nowhere\" is not")));
 }
 
+// A scenario with hosts db1 and load1, and one fleet with the given extra
+// members (", \"hosts\": [...]") and load.
+std::string fleet_scenario(const std::string& fleet_extra, const std::string& load = "{}") {
+  return R"({"name": "t", "hosts": {"db1": {"address": "10.99.0.2", "user": "drover", )" +
+         kKeyAuth + R"(}, "load1": {"address": "10.99.0.3", "user": "drover", )" + kKeyAuth +
+         R"(}}, "targets": {"tickets": {"kind": "ticket_db", "host": "db1"}},
+             "fleets": [{"name": "b", "target": "tickets", "clients": 2,
+                         "op": {"workload": "buy"})" +
+         fleet_extra + R"(}], "load": )" + load + "}";
+}
+
+TEST(ScenarioHostsTest, AFleetRunsOnTheHostsItNames) {
+  Scenario s = parse_ok(fleet_scenario(R"(, "hosts": ["load1", "db1"])"));
+  EXPECT_THAT(s.fleets.at(0).hosts, ElementsAre("load1", "db1"));
+  EXPECT_TRUE(parse_ok(fleet_scenario("")).fleets.at(0).hosts.empty());
+}
+
+TEST(ScenarioHostsTest, AFleetsHostsAreDeclaredListedOnceAndFewerThanItsClients) {
+  EXPECT_THAT(errors_of(fleet_scenario(R"(, "hosts": ["lod1"])")),
+              ElementsAre("/fleets/0/hosts/0: no host named \"lod1\" (did you mean \"load1\"?)"));
+  EXPECT_THAT(errors_of(fleet_scenario(R"(, "hosts": ["load1", "load1"])")),
+              ElementsAre("/fleets/0/hosts/1: host \"load1\" is listed twice"));
+  EXPECT_THAT(errors_of(fleet_scenario(R"(, "hosts": [])")),
+              ElementsAre("/fleets/0/hosts: must be a non-empty array of host names"));
+  EXPECT_THAT(errors_of(fleet_scenario(R"(, "hosts": "load1")")),
+              ElementsAre("/fleets/0/hosts: must be a non-empty array of host names"));
+  EXPECT_THAT(errors_of(fleet_scenario(R"(, "hosts": [7])")),
+              ElementsAre(HasSubstr("/fleets/0/hosts/0: must be a string")));
+  std::string three = fleet_scenario(R"(, "hosts": ["load1", "db1", "x"])");
+  EXPECT_THAT(errors_of(three), ::testing::Contains("/fleets/0/hosts: 3 hosts for 2 clients: "
+                                                    "each host needs a client"));
+}
+
+TEST(ScenarioHostsTest, FleetsOnHostsDoNotSearchForCapacity) {
+  EXPECT_THAT(
+      errors_of(fleet_scenario(R"(, "hosts": ["load1"])",
+                               R"({"model": "capacity", "from": 100, "to": 200,
+                                   "slo": {"latency.p99": "< 5ms"}})")),
+      ElementsAre("/fleets/0/hosts: not with the capacity model: fleets on hosts run one load, "
+                  "not a search"));
+}
+
 }  // namespace
 }  // namespace drover

@@ -78,6 +78,39 @@ TEST(SummaryJson, ReadsBackWhatItWrote) {
   EXPECT_FALSE(std::filesystem::exists(path + ".tmp"));
 }
 
+TEST(SummaryJson, ReadsBackEachHostsShareOfAFleet) {
+  RunResult run = failed_run();
+  FleetResult fleet;
+  fleet.name = "buyers";
+  fleet.clients = 3;
+  FleetHostResult load1;
+  load1.host = "load1";
+  load1.clients = 2;
+  load1.totals.by_outcome[0] = 40;
+  load1.totals.by_outcome[2] = 1;
+  load1.rate_per_s = 20.5;
+  load1.latency.count = 40;
+  load1.latency.p99_ms = 12.25;
+  fleet.hosts = {load1, FleetHostResult{"load2", 1, {}, {}, 0}};
+  run.fleets = {fleet};
+  TempDir dir;
+  std::string path = (dir.path() / "summary.json").string();
+  make_summary_json_sink(path)->write(run);
+  std::string error;
+  std::optional<RunResult> back = read_summary_json(path, &error);
+  ASSERT_TRUE(back) << error;
+  ASSERT_EQ(back->fleets.size(), 1u);
+  ASSERT_EQ(back->fleets[0].hosts.size(), 2u);
+  const FleetHostResult& h = back->fleets[0].hosts[0];
+  EXPECT_EQ(h.host, "load1");
+  EXPECT_EQ(h.clients, 2);
+  EXPECT_EQ(h.totals.ok(), 40u);
+  EXPECT_EQ(h.totals.count(Outcome::kTimeout), 1u);
+  EXPECT_DOUBLE_EQ(h.rate_per_s, 20.5);
+  EXPECT_DOUBLE_EQ(h.latency.p99_ms, 12.25);
+  EXPECT_EQ(back->fleets[0].hosts[1].host, "load2");
+}
+
 // drover report renders report.html from summary.json alone: everything it
 // shows comes back.
 TEST(SummaryJson, ReadsBackWhatTheHtmlReportShows) {

@@ -1,4 +1,4 @@
-#include "harness/run/load_run.hpp"
+#include "harness/load/load_run.hpp"
 
 #include <algorithm>
 #include <mutex>
@@ -78,10 +78,9 @@ void LoadRun::start() {
     if (history_) w->history = &history_->new_buffer();
   }
   // Clients are dealt round-robin over the threads, across fleets, so each
-  // fleet is spread over every core. A client's id is unique in the run.
+  // fleet is spread over every core.
   const RateProfile* arrivals = model_.arrivals();
   std::size_t next_worker = 0;
-  std::uint32_t client_id = 0;
   for (auto& fleet : fleets_) {
     bool records_history = fleet.driver->records_history();
     if (arrivals) {
@@ -97,14 +96,16 @@ void LoadRun::start() {
         workers_[t]->shares.push_back(std::move(share));
       }
     }
-    for (int i = 0; i < fleet.spec->clients; ++i, ++client_id) {
+    for (int i = 0; i < fleet.spec->clients; ++i) {
       Worker& w = *workers_[next_worker];
       next_worker = (next_worker + 1) % workers_.size();
       auto c = std::make_unique<Client>();
+      const std::uint64_t index = fleet.first_index + static_cast<std::uint64_t>(i);
       ClientLog log(w.recorder.get(), records_history ? w.history : nullptr, fleet.first_slot,
-                    client_id, static_cast<std::uint64_t>(i), fleet.spec->name, load_start_, seed_);
+                    fleet.first_client + static_cast<std::uint32_t>(i), index, fleet.spec->name,
+                    load_start_, seed_);
       c->session = fleet.driver->open(w.io, std::move(log));
-      c->index_in_fleet = static_cast<std::size_t>(i);
+      c->index_in_fleet = static_cast<std::size_t>(index);
       c->slot = fleet.first_slot;
       if (arrivals) {
         FleetShare& share = *w.shares.back();

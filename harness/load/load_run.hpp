@@ -20,9 +20,15 @@
 namespace drover {
 
 struct FleetPlan {
-  const FleetSpec* spec = nullptr;
+  const FleetSpec* spec = nullptr;  // its clients: how many run here
   DriverPtr driver;
   std::size_t first_slot = 0;  // the recorder slot of the driver's first op
+  // The first client's id, unique across the run's fleets wherever they
+  // run, and its index in the fleet (not 0 for a share of a fleet split
+  // over hosts): ids pick each client's random seed, indices its items and
+  // its place in a ramp of clients, so a client behaves the same anywhere.
+  std::uint32_t first_client = 0;
+  std::uint64_t first_index = 0;
 };
 
 class LoadRun {
@@ -35,6 +41,7 @@ class LoadRun {
   void start();
   // Asks every client to finish its current operation and stop.
   void stop() { stop_.store(true, std::memory_order_relaxed); }
+  bool stopping() const { return stop_.load(std::memory_order_relaxed); }
   bool finished() const { return running_threads_.load() == 0; }
   // The totals so far (no per-second series), each thread's taken on that
   // thread between two of its operations. For judging a run while it goes

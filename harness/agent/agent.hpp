@@ -1,0 +1,20 @@
+// drover-agent: runs one AgentJob on the host it was uploaded to and leaves
+// what it recorded in a folder for drover to fetch.
+//
+// The conversation, over the process's signals and files (drover reaches it
+// only through SSH commands): the agent prints READY once its clients are
+// set up, starts its load on SIGUSR1 (go), stops it early on SIGTERM,
+// SIGINT or SIGHUP, and in any case by the job's bound after go, so an agent
+// whose drover vanished ends by itself. It then writes
+// <out>/recording.json (agent_recording.hpp) and, for correctness
+// workloads, <out>/history.jsonl, prints DONE and exits 0. A job it cannot
+// read exits 2; no go in time, or a folder it cannot write, exits 3.
+#pragma once
+
+#include <string>
+
+namespace drover {
+
+int run_agent(const std::string& job_path, const std::string& out_dir);
+
+}  // namespace drover

@@ -1,0 +1,118 @@
+#include "harness/agent/agent_recording.hpp"
+
+#include <stdexcept>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+namespace drover {
+namespace {
+
+using Json = nlohmann::json;
+
+Json buckets_json(const std::vector<LatencyHistogram::Bucket>& buckets) {
+  Json out = Json::array();
+  for (const auto& b : buckets) out.push_back({b.index, b.count});
+  return out;
+}
+
+std::vector<LatencyHistogram::Bucket> buckets_from(const Json& j, const std::string& at) {
+  if (!j.is_array()) throw std::runtime_error(at + " must be an array");
+  std::vector<LatencyHistogram::Bucket> out;
+  for (const Json& b : j) {
+    if (!b.is_array() || b.size() != 2 || !b[0].is_number_unsigned() ||
+        !b[1].is_number_unsigned() || b[0].get<std::uint64_t>() >= LatencyHistogram::kBucketCount)
+      throw std::runtime_error(at + ": each bucket must be [index, count]");
+    out.push_back({b[0].get<std::uint32_t>(), b[1].get<std::uint64_t>()});
+  }
+  return out;
+}
+
+template <class T>
+T field(const Json& j, const char* key, const std::string& at) {
+  auto it = j.find(key);
+  if (it == j.end()) throw std::runtime_error(fmt::format("{}/{} is missing", at, key));
+  try {
+    return it->get<T>();
+  } catch (const Json::exception&) {
+    throw std::runtime_error(fmt::format("{}/{} has the wrong type", at, key));
+  }
+}
+
+}  // namespace
+
+std::string recording_to_json(const AgentRecording& r) {
+  Json slots = Json::array();
+  for (std::size_t i = 0; i < r.op_names.size(); ++i) {
+    SlotRecording empty;
+    const SlotRecording& s = i < r.recording.slots.size() ? r.recording.slots[i] : empty;
+    Json outcomes = Json::object();
+    for (std::size_t o = 0; o < kOutcomeCount; ++o)
+      outcomes[std::string(kOutcomeNames[o])] = s.totals.by_outcome[o];
+    slots.push_back({{"op", r.op_names[i]},
+                     {"outcomes", outcomes},
+                     {"late_replies", s.totals.late_replies},
+                     {"missed_starts", s.totals.missed_starts},
+                     {"latency",
+                      {{"sum_ns", s.latency.sum()},
+                       {"min_ns", s.latency.min()},
+                       {"max_ns", s.latency.max()},
+                       {"buckets", buckets_json(s.latency.nonzero_buckets())}}}});
+  }
+  Json seconds = Json::array();
+  for (const SecondRecording& s : r.recording.seconds) {
+    seconds.push_back({{"ops", s.ops}, {"errors", s.errors}, {"latency", buckets_json(s.latency)}});
+  }
+  Json j = {{"slots", slots},
+            {"seconds", seconds},
+            {"load_ns", r.load_duration.count()},
+            {"go_to_start_ns", r.go_to_start.count()},
+            {"history_events", r.history_events},
+            {"stopped_early", r.stopped_early}};
+  return j.dump() + "\n";
+}
+
+AgentRecording recording_from_json(std::string_view text) {
+  Json j = Json::parse(text, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) throw std::runtime_error("recording: not a JSON object");
+  AgentRecording r;
+  const Json& slots = field<Json>(j, "slots", "");
+  if (!slots.is_array()) throw std::runtime_error("/slots must be an array");
+  for (std::size_t i = 0; i < slots.size(); ++i) {
+    const std::string at = fmt::format("/slots/{}", i);
+    const Json& s = slots[i];
+    r.op_names.push_back(field<std::string>(s, "op", at));
+    SlotRecording slot;
+    const Json& outcomes = field<Json>(s, "outcomes", at);
+    for (std::size_t o = 0; o < kOutcomeCount; ++o) {
+      slot.totals.by_outcome[o] =
+          field<std::uint64_t>(outcomes, std::string(kOutcomeNames[o]).c_str(), at + "/outcomes");
+    }
+    slot.totals.late_replies = field<std::uint64_t>(s, "late_replies", at);
+    slot.totals.missed_starts = field<std::uint64_t>(s, "missed_starts", at);
+    const Json& latency = field<Json>(s, "latency", at);
+    slot.latency.add_parts(
+        buckets_from(field<Json>(latency, "buckets", at + "/latency"), at + "/latency/buckets"),
+        field<std::uint64_t>(latency, "sum_ns", at + "/latency"),
+        field<std::uint64_t>(latency, "min_ns", at + "/latency"),
+        field<std::uint64_t>(latency, "max_ns", at + "/latency"));
+    r.recording.slots.push_back(std::move(slot));
+  }
+  const Json& seconds = field<Json>(j, "seconds", "");
+  if (!seconds.is_array()) throw std::runtime_error("/seconds must be an array");
+  for (std::size_t i = 0; i < seconds.size(); ++i) {
+    const std::string at = fmt::format("/seconds/{}", i);
+    SecondRecording s;
+    s.ops = field<std::uint64_t>(seconds[i], "ops", at);
+    s.errors = field<std::uint64_t>(seconds[i], "errors", at);
+    s.latency = buckets_from(field<Json>(seconds[i], "latency", at), at + "/latency");
+    r.recording.seconds.push_back(std::move(s));
+  }
+  r.load_duration = Duration(field<std::int64_t>(j, "load_ns", ""));
+  r.go_to_start = Duration(field<std::int64_t>(j, "go_to_start_ns", ""));
+  r.history_events = field<std::uint64_t>(j, "history_events", "");
+  r.stopped_early = field<bool>(j, "stopped_early", "");
+  return r;
+}
+
+}  // namespace drover

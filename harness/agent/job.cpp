@@ -1,0 +1,204 @@
+#include "harness/agent/job.hpp"
+
+#include <cmath>
+#include <stdexcept>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+namespace drover {
+namespace {
+
+using Json = nlohmann::json;
+
+constexpr int kFormat = 1;
+
+std::int64_t ns(Duration d) {
+  return d.count();
+}
+
+// Reads a job's members, naming the first one missing or of the wrong kind.
+class Reader {
+ public:
+  explicit Reader(const Json& j, std::string at = "") : j_(j), at_(std::move(at)) {}
+
+  const Json& member(const char* key) const {
+    auto it = j_.find(key);
+    if (it == j_.end()) throw std::runtime_error(fmt::format("job: {}/{} is missing", at_, key));
+    return *it;
+  }
+  template <class T>
+  T get(const char* key) const {
+    try {
+      return member(key).get<T>();
+    } catch (const Json::exception&) {
+      throw std::runtime_error(fmt::format("job: {}/{} has the wrong type", at_, key));
+    }
+  }
+  Duration duration(const char* key) const { return Duration(get<std::int64_t>(key)); }
+  template <class Enum>
+  Enum enumerated(const char* key, int last) const {
+    int v = get<int>(key);
+    if (v < 0 || v > last)
+      throw std::runtime_error(fmt::format("job: {}/{} is out of range: {}", at_, key, v));
+    return static_cast<Enum>(v);
+  }
+  Reader child(const char* key) const {
+    const Json& c = member(key);
+    if (!c.is_object())
+      throw std::runtime_error(fmt::format("job: {}/{} must be an object", at_, key));
+    return Reader(c, at_ + "/" + key);
+  }
+  const Json& json() const { return j_; }
+  const std::string& at() const { return at_; }
+
+ private:
+  const Json& j_;
+  std::string at_;
+};
+
+Json op_json(const OpSpec& op) {
+  return {{"workload", static_cast<int>(op.workload)},
+          {"send", op.send},
+          {"expect", {{"kind", static_cast<int>(op.expect.kind)}, {"text", op.expect.text}}},
+          {"framing", static_cast<int>(op.framing)},
+          {"search_first", op.search_first},
+          {"n_max", op.n_max},
+          {"work_ns", ns(op.work)},
+          {"inflight", op.inflight},
+          {"timeout_ns", ns(op.timeout)}};
+}
+
+OpSpec op_from(const Reader& r) {
+  OpSpec op;
+  op.workload = r.enumerated<Workload>("workload", static_cast<int>(Workload::kSubmit));
+  op.send = r.get<std::string>("send");
+  Reader expect = r.child("expect");
+  op.expect.kind =
+      expect.enumerated<Expectation::Kind>("kind", static_cast<int>(Expectation::Kind::kRegex));
+  op.expect.text = expect.get<std::string>("text");
+  op.framing = r.enumerated<Framing>("framing", static_cast<int>(Framing::kFixed));
+  op.search_first = r.get<bool>("search_first");
+  op.n_max = r.get<std::int64_t>("n_max");
+  op.work = r.duration("work_ns");
+  op.inflight = r.get<int>("inflight");
+  op.timeout = r.duration("timeout_ns");
+  return op;
+}
+
+Json load_json(const LoadSpec& load) {
+  Json stages = Json::array();
+  for (const Stage& s : load.stages) stages.push_back({ns(s.duration), s.target});
+  Json j = {{"model", static_cast<int>(load.model)},
+            {"duration_ns", ns(load.duration)},
+            {"think_time_ns", ns(load.think_time)},
+            {"start_clients", load.start_clients},
+            {"rate", load.rate},
+            {"max_inflight", load.max_inflight},
+            {"start_rate", load.start_rate},
+            {"stages", stages}};
+  if (load.iterations) j["iterations"] = *load.iterations;
+  return j;
+}
+
+LoadSpec load_from(const Reader& r) {
+  LoadSpec load;
+  load.model = r.enumerated<LoadSpec::Model>("model", static_cast<int>(LoadSpec::Model::kStages));
+  load.duration = r.duration("duration_ns");
+  load.think_time = r.duration("think_time_ns");
+  load.start_clients = r.get<double>("start_clients");
+  load.rate = r.get<double>("rate");
+  load.max_inflight = r.get<int>("max_inflight");
+  load.start_rate = r.get<double>("start_rate");
+  if (r.json().contains("iterations")) load.iterations = r.get<std::uint64_t>("iterations");
+  const Json& stages = r.member("stages");
+  if (!stages.is_array()) throw std::runtime_error("job: " + r.at() + "/stages must be an array");
+  for (const Json& s : stages) {
+    if (!s.is_array() || s.size() != 2 || !s[0].is_number_integer() || !s[1].is_number())
+      throw std::runtime_error("job: " + r.at() + "/stages: each must be [duration_ns, target]");
+    load.stages.push_back({Duration(s[0].get<std::int64_t>()), s[1].get<double>()});
+  }
+  return load;
+}
+
+}  // namespace
+
+std::string job_to_json(const AgentJob& job) {
+  Json j = {{"format", kFormat},
+            {"host", job.host},
+            {"fleet",
+             {{"name", job.fleet.name},
+              {"target", job.fleet.target},
+              {"clients", job.fleet.clients},
+              {"op", op_json(job.fleet.op)}}},
+            {"protocol", static_cast<int>(job.protocol)},
+            {"address", job.address},
+            {"load", load_json(job.load)},
+            {"first_client", job.first_client},
+            {"first_index", job.first_index},
+            {"seed", job.seed},
+            {"record_history", job.record_history},
+            {"threads", job.threads},
+            {"go_timeout_ns", ns(job.go_timeout)},
+            {"producers_elsewhere_for_ns", ns(job.producers_elsewhere_for)},
+            {"bound_ns", ns(job.bound)}};
+  return j.dump(2) + "\n";
+}
+
+AgentJob job_from_json(std::string_view text) {
+  Json j = Json::parse(text, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) throw std::runtime_error("job: not a JSON object");
+  Reader r(j);
+  if (r.get<int>("format") != kFormat) {
+    throw std::runtime_error(
+        fmt::format("job: format {} (this agent reads {}): drover and its agent are from "
+                    "different builds",
+                    r.get<int>("format"), kFormat));
+  }
+  AgentJob job;
+  job.host = r.get<std::string>("host");
+  Reader fleet = r.child("fleet");
+  job.fleet.name = fleet.get<std::string>("name");
+  job.fleet.target = fleet.get<std::string>("target");
+  job.fleet.clients = fleet.get<int>("clients");
+  if (job.fleet.clients < 1) throw std::runtime_error("job: /fleet/clients must be at least 1");
+  job.fleet.op = op_from(fleet.child("op"));
+  job.protocol = r.enumerated<Protocol>("protocol", static_cast<int>(Protocol::kPool));
+  job.address = r.get<std::string>("address");
+  job.load = load_from(r.child("load"));
+  job.first_client = r.get<std::uint32_t>("first_client");
+  job.first_index = r.get<std::uint64_t>("first_index");
+  job.seed = r.get<std::uint64_t>("seed");
+  job.record_history = r.get<bool>("record_history");
+  job.threads = r.get<std::size_t>("threads");
+  job.go_timeout = r.duration("go_timeout_ns");
+  job.producers_elsewhere_for = r.duration("producers_elsewhere_for_ns");
+  job.bound = r.duration("bound_ns");
+  return job;
+}
+
+std::vector<FleetShare> split_fleet(const FleetSpec& fleet) {
+  std::vector<FleetShare> shares;
+  const auto hosts = static_cast<int>(fleet.hosts.size());
+  std::uint64_t next = 0;
+  for (int i = 0; i < hosts; ++i) {
+    int clients = fleet.clients / hosts + (i < fleet.clients % hosts ? 1 : 0);
+    shares.push_back({fleet.hosts[static_cast<std::size_t>(i)], clients, next});
+    next += static_cast<std::uint64_t>(clients);
+  }
+  return shares;
+}
+
+LoadSpec scale_load(const LoadSpec& load, double share) {
+  LoadSpec scaled = load;
+  if (load.model == LoadSpec::Model::kClosed) return scaled;
+  scaled.rate *= share;
+  scaled.start_rate *= share;
+  for (Stage& s : scaled.stages) s.target *= share;
+  if (load.max_inflight > 0) {
+    scaled.max_inflight = std::max(1, static_cast<int>(std::ceil(load.max_inflight * share)));
+  }
+  return scaled;
+}
+
+}  // namespace drover

@@ -1,0 +1,290 @@
+#include "harness/run/remote_fleets.hpp"
+
+#include <signal.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "harness/agent/agent_recording.hpp"
+#include "harness/agent/job.hpp"
+#include "harness/core/host_port.hpp"
+#include "harness/load/load_model.hpp"
+
+namespace drover {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+constexpr auto kReadyTimeout = 60s;
+constexpr auto kPollInterval = 200ms;
+// How long collect() waits for an agent that was already asked to stop.
+constexpr auto kStopWait = 30s;
+
+bool is_loopback(const std::string& address) {
+  std::optional<HostPort> hp = parse_host_port(address);
+  if (!hp) return false;
+  return hp->host == "localhost" || hp->host == "::1" || hp->host.starts_with("127.");
+}
+
+std::string read_text(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+}  // namespace
+
+struct RemoteFleets::Agent {
+  const FleetSpec* fleet = nullptr;
+  FleetShare share;
+  std::uint32_t first_client = 0;  // the share's first client id in the run
+  Host* host = nullptr;
+  std::string host_dir;   // the host's run folder
+  std::string local_dir;  // <run_dir>/agents/<fleet>@<host>
+  ProcessPtr process;
+  bool exited = false;
+  std::string failure;   // set when it could not be told to go
+  Duration go_offset{};  // from drover's load start to go
+  std::string label() const {
+    return fmt::format("fleet \"{}\" on host \"{}\"", fleet->name, share.host);
+  }
+  std::string out_dir() const { return host_dir + "/agents/" + fleet->name; }
+};
+
+RemoteFleets::RemoteFleets(const Scenario& scenario, RemoteTargets& hosts,
+                           RemoteFleetsOptions options)
+    : scenario_(scenario), hosts_(hosts), options_(std::move(options)) {
+  std::uint32_t first_client = 0;  // as LoadRun numbers them: fleets in order
+  for (const FleetSpec& fleet : scenario.fleets) {
+    for (const FleetShare& share : split_fleet(fleet)) {
+      auto agent = std::make_unique<Agent>();
+      agent->fleet = &fleet;
+      agent->share = share;
+      agent->first_client = first_client + static_cast<std::uint32_t>(share.first_index);
+      agent->local_dir =
+          (fs::path(options_.run_dir) / "agents" / (fleet.name + "@" + share.host)).string();
+      agents_.push_back(std::move(agent));
+    }
+    first_client += static_cast<std::uint32_t>(fleet.clients);
+  }
+}
+
+RemoteFleets::~RemoteFleets() = default;
+
+void RemoteFleets::start(const std::function<std::string(const FleetSpec&)>& address_of) {
+  if (agents_.empty()) return;
+  std::error_code ec;
+  if (!fs::is_regular_file(options_.agent_path, ec)) {
+    throw HostError(fmt::format("drover-agent not found at {} (build drover, or set DROVER_AGENT)",
+                                options_.agent_path));
+  }
+  std::vector<std::string> uploaded;
+  for (auto& a : agents_) {
+    a->host = hosts_.host(a->share.host);
+    a->host_dir = hosts_.run_dir(a->share.host);
+    if (a->host == nullptr) throw HostError(a->label() + ": the host is not connected");
+    if (std::find(uploaded.begin(), uploaded.end(), a->share.host) == uploaded.end()) {
+      a->host->copy_to(options_.agent_path, a->host_dir + "/drover-agent");
+      uploaded.push_back(a->share.host);
+    }
+    const TargetSpec* target = scenario_.find_target(a->fleet->target);
+    AgentJob job;
+    job.host = a->share.host;
+    job.fleet = *a->fleet;
+    job.fleet.clients = a->share.clients;
+    job.fleet.hosts.clear();
+    job.protocol = target->protocol;
+    job.address = address_of(*a->fleet);
+    if (is_loopback(job.address)) {
+      throw HostError(fmt::format(
+          "{}: its target \"{}\" is reached at {}, a loopback address of this machine that the "
+          "host cannot reach: place the target on a host too, or give it an address the host "
+          "reaches",
+          a->label(), target->name, job.address));
+    }
+    const double share = static_cast<double>(a->share.clients) / a->fleet->clients;
+    job.load = scale_load(scenario_.load, share);
+    job.first_client = a->first_client;
+    job.first_index = a->share.first_index;
+    job.seed = options_.seed;
+    job.record_history = options_.record_history;
+    job.bound = options_.bound;
+    if (a->fleet->op.workload == Workload::kConsume) {
+      // Producers elsewhere are done once their load has ended and their
+      // last operation has had its timeout.
+      Duration last_put{};
+      for (const FleetSpec& f : scenario_.fleets) {
+        if (f.target == a->fleet->target && f.op.workload == Workload::kProduce)
+          last_put = std::max(last_put, f.op.timeout);
+      }
+      if (last_put > Duration::zero())
+        job.producers_elsewhere_for = drover::longest_load(scenario_.load) + last_put + 1s;
+    }
+    fs::create_directories(a->local_dir, ec);
+    const fs::path job_file = fs::path(a->local_dir) / "job.json";
+    {
+      std::ofstream out(job_file, std::ios::binary | std::ios::trunc);
+      out << job_to_json(job);
+      if (!out.flush()) throw HostError(fmt::format("cannot write {}", job_file.string()));
+    }
+    const std::string host_job = a->host_dir + "/" + a->fleet->name + ".agent.json";
+    a->host->copy_to(job_file.string(), host_job);
+    ProcessSpec spec;
+    spec.name = "agent-" + a->fleet->name;
+    spec.argv = {a->host_dir + "/drover-agent", "--job", host_job, "--out", a->out_dir()};
+    spec.cwd = a->host_dir;
+    // As every process of the run carries it, here and on hosts.
+    spec.env = {{"DROVER_RUN_DIR", options_.run_dir}};
+    a->process = a->host->start(spec);
+  }
+  for (auto& a : agents_) {
+    static const std::regex ready("^READY");
+    if (a->process->wait_for_stdout_line(ready, Clock::now() + kReadyTimeout)) continue;
+    std::optional<ExitStatus> status = a->process->poll();
+    throw HostError(fmt::format("{}: drover-agent {}: {}", a->label(),
+                                status ? status->describe() : "never became ready",
+                                a->process->stderr_tail(5)));
+  }
+}
+
+void RemoteFleets::go(TimePoint load_start) {
+  for (auto& a : agents_) {
+    a->go_offset = Clock::now() - load_start;
+    try {
+      a->process->signal(SIGUSR1);
+    } catch (const std::exception& e) {
+      a->failure = fmt::format("{}: could not start its load: {}", a->label(), e.what());
+    }
+  }
+  last_poll_ = Clock::now();
+}
+
+bool RemoteFleets::finished() {
+  bool all = true;
+  for (auto& a : agents_) all = all && a->exited;
+  if (all) return true;
+  if (Clock::now() - last_poll_ < kPollInterval) return false;
+  last_poll_ = Clock::now();
+  all = true;
+  for (auto& a : agents_) {
+    if (!a->exited) {
+      try {
+        a->exited = a->process->poll().has_value();
+      } catch (const std::exception& e) {
+        a->failure = fmt::format("{}: lost: {}", a->label(), e.what());
+        a->exited = true;
+      }
+    }
+    all = all && a->exited;
+  }
+  return all;
+}
+
+void RemoteFleets::stop() {
+  if (stopping_) return;
+  stopping_ = true;
+  for (auto& a : agents_) {
+    if (a->exited) continue;
+    try {
+      a->process->signal(SIGTERM);
+    } catch (const std::exception& e) {
+      a->failure = fmt::format("{}: could not be stopped: {}", a->label(), e.what());
+    }
+  }
+}
+
+std::vector<ShareRecording> RemoteFleets::collect(Recording& into,
+                                                  const std::vector<FleetSlots>& slots,
+                                                  HistoryLog* history) {
+  std::vector<ShareRecording> shares;
+  const TimePoint ask_to_stop = Clock::now() + options_.bound;
+  while (!finished()) {
+    if (Clock::now() >= ask_to_stop) stop();
+    if (stopping_ && Clock::now() >= ask_to_stop + kStopWait) break;
+    std::this_thread::sleep_for(50ms);
+  }
+  const fs::path logs = fs::path(options_.run_dir) / "logs";
+  std::error_code ec;
+  fs::create_directories(logs, ec);
+  std::size_t slot_count = 0;
+  for (const FleetSlots& f : slots) slot_count += f.op_names.size();
+  for (auto& a : agents_) {
+    if (!a->failure.empty()) throw HostError(a->failure);
+    ExitStatus status = a->process->stop(1s);
+    for (const std::string& log : a->process->log_files()) {
+      try {
+        // agent-<fleet>.stdout.log there, agent-<fleet>@<host>.stdout.log here
+        const std::string stream = log.ends_with(".stderr.log") ? ".stderr.log" : ".stdout.log";
+        a->host->copy_from(
+            log, (logs / ("agent-" + a->fleet->name + "@" + a->share.host + stream)).string());
+      } catch (const HostError& e) {
+        fmt::print(stderr, "warning: {}: its log {} stays behind: {}\n", a->label(), log, e.what());
+      }
+    }
+    if (!status.exited || status.code != 0) {
+      throw HostError(fmt::format("{}: drover-agent {}: {}", a->label(), status.describe(),
+                                  a->process->stderr_tail(5)));
+    }
+    const fs::path local_recording = fs::path(a->local_dir) / "recording.json";
+    a->host->copy_from(a->out_dir() + "/recording.json", local_recording.string());
+    AgentRecording got;
+    try {
+      got = recording_from_json(read_text(local_recording));
+    } catch (const std::exception& e) {
+      throw HostError(
+          fmt::format("{}: its recording {}: {}", a->label(), local_recording.string(), e.what()));
+    }
+    auto fleet_slots = std::find_if(slots.begin(), slots.end(),
+                                    [&](const FleetSlots& f) { return f.name == a->fleet->name; });
+    if (fleet_slots == slots.end() || fleet_slots->op_names != got.op_names) {
+      throw HostError(
+          fmt::format("{}: its recording is not of the fleet's operations", a->label()));
+    }
+    // Onto drover's clock: the agent's load started this long after ours.
+    const Duration shift = a->go_offset + got.go_to_start;
+    Recording placed;
+    placed.slots.resize(slot_count);
+    for (std::size_t i = 0; i < got.op_names.size(); ++i)
+      placed.slots[fleet_slots->first_slot + i] = std::move(got.recording.slots[i]);
+    placed.seconds = std::move(got.recording.seconds);
+    const auto second_offset = static_cast<std::size_t>(std::max<Duration>(shift, {}) / 1s);
+    append_recording(into, placed, second_offset);
+    longest_ = std::max(longest_, shift + got.load_duration);
+
+    if (history != nullptr && got.history_events > 0) {
+      const fs::path local_history = fs::path(a->local_dir) / "history.jsonl";
+      a->host->copy_from(a->out_dir() + "/history.jsonl", local_history.string());
+      HistoryLog::Buffer& buffer = history->new_buffer();
+      const auto shift_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(shift).count();
+      std::string error;
+      bool read = read_history(
+          local_history.string(),
+          [&](const Event& e) {
+            Event moved = e;
+            moved.time_ns = static_cast<std::uint64_t>(
+                std::max<std::int64_t>(0, static_cast<std::int64_t>(e.time_ns) + shift_ns));
+            buffer.record(moved);
+          },
+          &error);
+      if (!read) throw HostError(fmt::format("{}: its history: {}", a->label(), error));
+      history->flush();
+    }
+    ShareRecording share;
+    share.fleet = a->fleet->name;
+    share.host = a->share.host;
+    share.clients = a->share.clients;
+    share.recording = std::move(placed);
+    share.load_duration = got.load_duration;
+    shares.push_back(std::move(share));
+  }
+  return shares;
+}
+
+}  // namespace drover

@@ -1,0 +1,88 @@
+// Fleets placed on SSH hosts ("hosts" of a fleet): each host runs its share
+// of the fleet's clients in a drover-agent (harness/agent/agent.hpp) that
+// drover uploads with a job, starts, sets going together with the local
+// load, and stops; its recording and history come back over SFTP and are
+// merged into the run's: histograms added bucket by bucket (percentiles are
+// computed once, over every host), per-second series added second by
+// second, history events renumbered onto drover's clock.
+//
+// Not thread-safe: the runner's thread owns it, as it owns the hosts'
+// sessions. Destroy it before the RemoteTargets whose hosts it uses: its
+// destructor stops agents still running.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "harness/core/clock.hpp"
+#include "harness/history/history_log.hpp"
+#include "harness/measure/recorder.hpp"
+#include "harness/run/figures.hpp"
+#include "harness/run/remote_targets.hpp"
+
+namespace drover {
+
+// One fleet's share on one host, as it came back.
+struct ShareRecording {
+  std::string fleet;
+  std::string host;
+  int clients = 0;
+  Recording recording;  // laid out in the run's slots: the fleet's only
+  Duration load_duration{};
+};
+
+struct RemoteFleetsOptions {
+  std::string run_dir;     // the local run folder: agents/<fleet>@<host>/, logs/
+  std::string agent_path;  // drover-agent here, uploaded to every fleet host
+  std::uint64_t seed = 1;
+  bool record_history = true;
+  // From go, the bound every agent stops its load by (the run's watchdog
+  // bound is the natural choice): an agent whose drover is gone ends.
+  Duration bound = std::chrono::minutes(10);
+};
+
+class RemoteFleets {
+ public:
+  RemoteFleets(const Scenario& scenario, RemoteTargets& hosts, RemoteFleetsOptions options);
+  ~RemoteFleets();
+  RemoteFleets(const RemoteFleets&) = delete;
+  RemoteFleets& operator=(const RemoteFleets&) = delete;
+
+  bool empty() const { return agents_.empty(); }
+
+  // Uploads drover-agent and each share's job, starts every agent and waits
+  // until each is ready. address_of(fleet) is how the fleet's target is
+  // reached from its hosts. Throws HostError naming the host and fleet.
+  void start(const std::function<std::string(const FleetSpec&)>& address_of);
+  // Sets every agent's load going; call right after the local load started
+  // at load_start. Agents that cannot be told are errors() of the run.
+  void go(TimePoint load_start);
+  // Whether every agent has ended its load; asks the hosts at most every
+  // 200 ms.
+  bool finished();
+  // Asks every agent still running to stop its load now; idempotent.
+  void stop();
+  // Waits (bounded) for every agent to exit, fetches its recording,
+  // history and logs, and adds them: recordings into `into` (laid out in
+  // slots), history events into history (may be null). Returns each share's
+  // recording for per-host figures. Throws HostError when an agent failed
+  // or left no recording.
+  std::vector<ShareRecording> collect(Recording& into, const std::vector<FleetSlots>& slots,
+                                      HistoryLog* history);
+  // The longest any agent's load lasted, counted from drover's load start.
+  Duration longest_load() const { return longest_; }
+
+ private:
+  struct Agent;
+  const Scenario& scenario_;
+  RemoteTargets& hosts_;
+  RemoteFleetsOptions options_;
+  std::vector<std::unique_ptr<Agent>> agents_;
+  TimePoint last_poll_{};
+  bool stopping_ = false;
+  Duration longest_{};
+};
+
+}  // namespace drover

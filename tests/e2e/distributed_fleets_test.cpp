@@ -1,0 +1,235 @@
+// Fleets on SSH hosts: drover uploads drover-agent to the hosts
+// ci/netns-hosts started, each runs its share of a fleet's clients against a
+// target on another host, and drover merges what they recorded into one
+// summary and one history, with each host's figures beside the fleet's.
+#include <signal.h>
+
+#include <set>
+#include <thread>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <fmt/format.h>
+
+#include "harness/remote/shell_quote.hpp"
+#include "harness/remote/ssh_session.hpp"
+#include "tests/e2e/drover_cli.hpp"
+#include "tests/e2e/ssh_hosts.hpp"
+
+namespace drover::e2e {
+namespace {
+
+using namespace std::chrono_literals;
+using nlohmann::json;
+using ::testing::HasSubstr;
+
+class DistributedFleetsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto loaded = test_ssh::load_ssh_hosts();
+    if (!loaded) GTEST_SKIP() << test_ssh::missing_hosts_message();
+    hosts_ = *loaded;
+    if (hosts_.addresses.size() < 3) {
+      GTEST_SKIP() << "needs three SSH hosts (ci/netns-hosts up as root); " << hosts_.env_file
+                   << " lists " << hosts_.addresses.size();
+    }
+    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    run_dir_ =
+        dir_.path() / (std::string(info->name()).substr(0, 30) + "-" + std::to_string(::getpid()));
+  }
+
+  // Nothing of the run is left on any host: the namespace hosts share this
+  // machine's /tmp and /proc, so one host's view covers all three.
+  void TearDown() override {
+    if (IsSkipped()) return;
+    std::string pattern = "/tmp/drover-run-" + run_dir_.filename().string() + "-*";
+    EXPECT_EQ(
+        session().exec_shell("ls -d " + pattern + " 2>/dev/null; true", Clock::now() + 10s).out, "")
+        << "run folders left on the hosts";
+    std::string left;
+    for (auto until = Clock::now() + 5s; Clock::now() < until;) {
+      left = session()
+                 .exec_shell(fmt::format("grep -lsz {} /proc/[0-9]*/environ; true",
+                                         shell_quote("^DROVER_RUN_DIR=" + run_dir_.string() + "$")),
+                             Clock::now() + 10s)
+                 .out;
+      if (left.empty()) break;
+      std::this_thread::sleep_for(100ms);
+    }
+    EXPECT_EQ(left, "") << "processes of the run still there";
+  }
+
+  SshSession& session() {
+    if (!session_) session_ = std::make_unique<SshSession>(hosts_.with_key(0));
+    return *session_;
+  }
+
+  // db1, load1 and load2: the three namespace hosts.
+  json hosts_json() const {
+    json hosts;
+    const char* names[] = {"db1", "load1", "load2"};
+    for (std::size_t i = 0; i < 3; ++i) {
+      hosts[names[i]] = {{"address", hosts_.addresses.at(i)},
+                         {"port", hosts_.port},
+                         {"user", hosts_.user()},
+                         {"auth", {{"key_file", hosts_.var("DROVER_SSH_KEY_ED25519")}}},
+                         {"known_hosts", hosts_.known_hosts()}};
+    }
+    return hosts;
+  }
+
+  // ticket_db on db1, buyers split over load1 and load2.
+  json tickets(const std::string& lock, int clients, const std::string& duration) const {
+    json doc = json::parse(R"({"name": "tickets-distributed",
+        "targets": {"tickets": {"kind": "ticket_db", "host": "db1",
+                                "args": {"stock": 300, "read_delay": 2, "write_delay": 2}}},
+        "fleets": [{"name": "buyers", "target": "tickets", "hosts": ["load1", "load2"],
+                    "op": {"workload": "buy", "timeout": "10s"}}],
+        "load": {"model": "closed", "think_time": "10ms"}})");
+    doc["hosts"] = hosts_json();
+    doc["targets"]["tickets"]["args"]["lock"] = lock;
+    doc["fleets"][0]["clients"] = clients;
+    doc["load"]["duration"] = duration;
+    return doc;
+  }
+
+  fs::path write(const json& doc) {
+    fs::path file = dir_.path() / "scenario.json";
+    std::ofstream(file) << doc.dump(2);
+    return file;
+  }
+
+  Finished run(const json& doc) {
+    return run_drover({"run", write(doc).string(), "--out", run_dir_.string(), "--quiet"},
+                      dir_.path(), 120s);
+  }
+
+  static const json& invariant(const json& summary, const std::string& name) {
+    for (const auto& i : summary["invariants"])
+      if (i["name"] == name) return i;
+    static const json none;
+    return none;
+  }
+
+  test_ssh::SshHosts hosts_;
+  std::unique_ptr<SshSession> session_;
+  TempDir dir_;
+  fs::path run_dir_;
+};
+
+TEST_F(DistributedFleetsTest, TicketBuyersOnTwoHostsMergeIntoOneVerdictAndOneHistory) {
+  Finished f = run(tickets("file", 21, "2s"));
+  ASSERT_EQ(f.exit_code, 0) << f.out << f.err;
+  EXPECT_THAT(f.out, HasSubstr("@load1"));
+  json summary = read_summary(run_dir_);
+  const json& fleet = summary["fleets"].at(0);
+  EXPECT_EQ(fleet["clients"], 21);
+  ASSERT_EQ(fleet["hosts"].size(), 2u) << fleet;
+  const json& h1 = fleet["hosts"][0];
+  const json& h2 = fleet["hosts"][1];
+  EXPECT_EQ(h1["host"], "load1");
+  EXPECT_EQ(h2["host"], "load2");
+  EXPECT_EQ(h1["clients"], 11);  // the first host takes the odd client
+  EXPECT_EQ(h2["clients"], 10);
+  // Counts add up; percentiles come from the merged histogram, so the
+  // fleet's lie between the hosts' own.
+  auto ops = [](const json& j) { return j["totals"]["ops"].get<std::uint64_t>(); };
+  EXPECT_GT(ops(h1), 0u);
+  EXPECT_GT(ops(h2), 0u);
+  EXPECT_EQ(ops(fleet), ops(h1) + ops(h2));
+  EXPECT_EQ(summary["totals"]["ops"], ops(fleet));
+  double p99 = fleet["latency_ms"]["p99"];
+  double lo =
+      std::min(h1["latency_ms"]["p99"].get<double>(), h2["latency_ms"]["p99"].get<double>());
+  double hi =
+      std::max(h1["latency_ms"]["max"].get<double>(), h2["latency_ms"]["max"].get<double>());
+  EXPECT_GE(p99, lo * 0.99);
+  EXPECT_LE(p99, hi * 1.01);
+
+  const json& oversell = invariant(summary, "no_oversell");
+  ASSERT_FALSE(oversell.is_null()) << summary["invariants"];
+  EXPECT_TRUE(oversell["ok"].get<bool>()) << oversell;
+
+  // One history: every client of the fleet, each id once, from both hosts.
+  std::set<std::uint64_t> clients;
+  std::uint64_t buys = 0;
+  std::istringstream history(read_file(run_dir_ / "history.jsonl"));
+  for (std::string line; std::getline(history, line);) {
+    json e = json::parse(line);
+    if (e["fleet"] != "buyers") continue;
+    clients.insert(e["client"].get<std::uint64_t>());
+    if (e["f"] == "buy" && e["type"] == "ok") ++buys;
+  }
+  EXPECT_EQ(clients.size(), 21u);
+  EXPECT_EQ(*clients.rbegin(), 20u);
+  EXPECT_GT(buys, 0u);
+  EXPECT_THAT(read_file(run_dir_ / "logs" / "agent-buyers@load1.stdout.log"), HasSubstr("DONE"));
+  EXPECT_THAT(read_file(run_dir_ / "logs" / "agent-buyers@load2.stdout.log"), HasSubstr("DONE"));
+}
+
+TEST_F(DistributedFleetsTest, AnOversellByBuyersOnTwoHostsIsCaught) {
+  json doc = tickets("none", 20, "2s");
+  doc["targets"]["tickets"]["args"]["stock"] = 40;
+  doc["expect"] = "violation";
+  Finished f = run(doc);
+  ASSERT_EQ(f.exit_code, 0) << f.out << f.err;
+  json summary = read_summary(run_dir_);
+  const json& oversell = invariant(summary, "no_oversell");
+  ASSERT_FALSE(oversell.is_null()) << summary["invariants"];
+  EXPECT_FALSE(oversell["ok"].get<bool>()) << oversell;
+}
+
+TEST_F(DistributedFleetsTest, AnOpenRateIsSplitOverTheHostsAndKept) {
+  json doc = json::parse(R"({"name": "echo-distributed",
+      "targets": {"echo": {"kind": "tcp_fork_echo", "host": "db1"}},
+      "fleets": [{"name": "senders", "target": "echo", "clients": 16, "hosts": ["load1", "load2"],
+                  "op": {"send": "hello {seq}", "expect": "upper"}}],
+      "load": {"model": "open", "rate": 400, "duration": "3s"}})");
+  doc["hosts"] = hosts_json();
+  Finished f = run(doc);
+  ASSERT_EQ(f.exit_code, 0) << f.out << f.err;
+  json summary = read_summary(run_dir_);
+  const json& fleet = summary["fleets"].at(0);
+  // 400/s for 3 s in all, 200/s from each host: every arrival on the
+  // schedule either ran or is counted as a missed start (a forking target
+  // on a busy machine can leave every client waiting).
+  auto offered = [](const json& j) {
+    return j["totals"]["ops"].get<double>() + j["totals"]["missed_starts"].get<double>();
+  };
+  EXPECT_NEAR(offered(fleet), 1200, 36) << fleet["totals"];
+  ASSERT_EQ(fleet["hosts"].size(), 2u);
+  for (const auto& host : fleet["hosts"]) EXPECT_NEAR(offered(host), 600, 18) << host;
+}
+
+TEST_F(DistributedFleetsTest, CtrlCStopsTheAgentsAndLeavesAnInterruptedReport) {
+  DroverProcess drover(
+      {"run", write(tickets("file", 10, "60s")).string(), "--out", run_dir_.string(), "--quiet"},
+      dir_.path());
+  // Until both agents run their load.
+  for (auto until = Clock::now() + 30s; Clock::now() < until;) {
+    std::this_thread::sleep_for(200ms);
+    if (fs::exists(run_dir_ / "agents" / "buyers@load2" / "job.json")) break;
+  }
+  std::this_thread::sleep_for(2s);
+  drover.signal(SIGINT);
+  Finished f = drover.wait(60s);
+  EXPECT_EQ(f.exit_code, 130) << f.out << f.err;
+  EXPECT_LT(f.seconds, 30);
+  json summary = read_summary(run_dir_);
+  EXPECT_TRUE(summary["interrupted"].get<bool>());
+  EXPECT_GT(summary["totals"]["ops"].get<std::uint64_t>(), 0u);
+  EXPECT_EQ(summary["fleets"][0]["hosts"].size(), 2u);
+}
+
+TEST_F(DistributedFleetsTest, AFleetOnAHostCannotDriveATargetOnThisMachinesLoopback) {
+  json doc = tickets("file", 4, "1s");
+  doc["targets"]["tickets"].erase("host");
+  Finished f = run(doc);
+  EXPECT_EQ(f.exit_code, 3) << f.out << f.err;
+  EXPECT_THAT(f.out + f.err, HasSubstr("fleet \"buyers\" on host \"load1\""));
+  EXPECT_THAT(f.out + f.err, HasSubstr("loopback"));
+}
+
+}  // namespace
+}  // namespace drover::e2e
