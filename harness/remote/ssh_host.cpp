@@ -47,6 +47,10 @@ struct Remote {
 // <status>.pid, and records how it ended in <status>. Signals go to the
 // other members of the group only, so the wrapper lives to record the end
 // (a trap would not do: an interrupted wait loses the status in dash).
+// In the run folder: the process group of everything started there, one
+// per line, for the watcher.
+constexpr const char* kGroupsFile = ".groups";
+
 constexpr const char* kWrapper =
     "o=$1 e=$2 s=$3; shift 3; "
     "\"$@\" >\"$o\" 2>\"$e\" </dev/null & p=$!; echo $p >\"$s.pid\"; "
@@ -197,6 +201,8 @@ class SshHost final : public Host {
         remote_->shell(fmt::format("kill -9 -{} 2>/dev/null; true", pgid));
       }
       remote_->session.remove_tree(remote_->options.run_dir, remote_->command_deadline());
+      // The watcher finds nothing left to do, and ends.
+      remote_->session.release(remote_->command_deadline());
     } catch (const HostError& e) {
       fmt::print(stderr, "warning: {}\n", e.what());
     }
@@ -233,6 +239,8 @@ class SshHost final : public Host {
     // becomes the wrapper's and the group's; stdio detached from this
     // channel, so the command returns at once.
     text += shell_command(argv) + " </dev/null >/dev/null 2>&1 & g=$!; ";
+    // For the watcher (make_ssh_host), should drover vanish.
+    text += fmt::format("echo $g >>{}; ", shell_quote(run_dir + "/" + kGroupsFile));
     // The program's pid, once the wrapper has written it (2 s at most).
     text += fmt::format(
         "i=0; while [ ! -s {0}.pid ] && [ $i -lt 200 ]; do sleep 0.01; i=$((i+1)); done; "
@@ -308,6 +316,15 @@ HostPtr make_ssh_host(SshHostSpec spec, SshHostOptions options) {
                                remote->where(), dir));
   }
   remote->session.make_directories(dir, remote->command_deadline());
+  // The watcher: once drover lets go of it, or its connection is gone
+  // (drover killed), it kills every process group started for the run
+  // and removes the run folder, so nothing of the run outlives drover.
+  const std::string quoted = shell_quote(dir);
+  remote->session.hold(
+      fmt::format("cat >/dev/null; for g in $(cat {0}/{1} 2>/dev/null); do kill -9 -$g; done "
+                  ">/dev/null 2>&1; rm -rf -- {0} >/dev/null 2>&1",
+                  quoted, kGroupsFile),
+      remote->command_deadline());
   return std::make_unique<SshHost>(std::move(remote));
 }
 

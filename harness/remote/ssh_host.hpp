@@ -5,8 +5,10 @@
 // Promises: a started process leads its own process group on the host
 // (setsid), so stop() and the destructors reach everything it forked; the
 // host's destructor kills what is still running and removes run_dir.
-// Processes outlive drover only if drover dies without unwinding (SIGKILL):
-// nothing on the host watches the connection.
+// Nothing outlives drover, also when it dies without unwinding (SIGKILL):
+// a watcher on the host, held on the connection (SshSession::hold), kills
+// every process group of the run and removes run_dir once the connection
+// closes.
 //
 // Not thread-safe: the host and the processes it started share one SSH
 // session, so all of them belong to one thread.

@@ -20,6 +20,7 @@
 #include <fstream>
 #include <mutex>
 #include <sstream>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -141,6 +142,7 @@ SshSession::~SshSession() {
 }
 
 void SshSession::disconnect() noexcept {
+  held_ = nullptr;  // freed with the session; its command reads end of file
   if (session_ != nullptr) {
     const TimePoint deadline = Clock::now() + kCleanupTime;
     int rc;
@@ -438,6 +440,47 @@ CommandResult SshSession::run(const std::string& command, TimePoint deadline, bo
 
 // Frees a channel, closing it first if needed. Never throws; gives up (the
 // session frees the channel at the end) once deadline passes.
+void SshSession::hold(const std::string& command, TimePoint deadline) {
+  if (held_ != nullptr) fail_plain("a command is held already");
+  auto* channel = static_cast<LIBSSH2_CHANNEL*>(
+      retry_ptr([&] { return static_cast<void*>(libssh2_channel_open_session(session_)); },
+                deadline, "opening a channel"));
+  if (channel == nullptr) fail("cannot open a channel");
+  try {
+    int rc = retry([&] { return libssh2_channel_exec(channel, command.c_str()); }, deadline,
+                   "starting a held command");
+    if (rc != 0) fail("cannot start the held command");
+  } catch (const SshError&) {
+    close_channel(channel, Clock::now() + kCleanupTime);
+    throw;
+  }
+  held_ = channel;
+}
+
+void SshSession::release(TimePoint deadline) {
+  if (held_ == nullptr) return;
+  LIBSSH2_CHANNEL* channel = std::exchange(held_, nullptr);
+  try {
+    retry([&] { return libssh2_channel_send_eof(channel); }, deadline, "closing a held stdin");
+    // Until the command has ended and the server closed its side.
+    char buffer[4096];
+    while (!libssh2_channel_eof(channel)) {
+      ssize_t n = libssh2_channel_read_ex(channel, 0, buffer, sizeof buffer);
+      if (n == LIBSSH2_ERROR_EAGAIN) {
+        wait_socket(deadline, "waiting for a held command to end");
+      } else if (n < 0) {
+        fail("reading a held command's output");
+      }
+    }
+    retry([&] { return libssh2_channel_close(channel); }, deadline, "closing the channel");
+    retry([&] { return libssh2_channel_wait_closed(channel); }, deadline, "closing the channel");
+  } catch (const SshError&) {
+    close_channel(channel, Clock::now() + kCleanupTime);
+    throw;
+  }
+  close_channel(channel, deadline);
+}
+
 void SshSession::close_channel(LIBSSH2_CHANNEL* channel, TimePoint deadline) {
   try {
     retry([&] { return libssh2_channel_free(channel); }, deadline, "freeing a channel");

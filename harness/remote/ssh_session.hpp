@@ -5,7 +5,7 @@
 // authentication; every call returns or throws SshError by its deadline
 // (cleanup included); messages name the host and never contain secrets.
 // Channels are opened one at a time and closed before the call returns
-// (sshd allows about ten per connection).
+// (sshd allows about ten per connection), but for the one hold() keeps.
 //
 // Not thread-safe: a session belongs to one thread at a time (libssh2
 // sessions must not be shared). Neither copyable nor movable.
@@ -85,6 +85,17 @@ class SshSession {
   // sha256sum of a remote file, as lower-case hex.
   std::string remote_sha256(const std::string& remote_path, TimePoint deadline);
 
+  // Starts shell text command on the host and keeps its channel open, its
+  // stdin too, until release() or the end of the session: the command
+  // reads end of file on stdin once drover lets go, also when drover dies
+  // without a word (the connection closes). One at a time; it counts
+  // against the host's channels. Its output is not read: it must write
+  // none.
+  void hold(const std::string& command, TimePoint deadline);
+  // Sends end of file to the held command and waits until it has ended.
+  // Does nothing when none is held.
+  void release(TimePoint deadline);
+
  private:
   void disconnect() noexcept;
   void open_socket(TimePoint deadline);
@@ -125,6 +136,7 @@ class SshSession {
   std::string label_;
   int fd_ = -1;
   LIBSSH2_SESSION* session_ = nullptr;
+  LIBSSH2_CHANNEL* held_ = nullptr;  // hold()'s
   std::vector<std::string> warnings_;
 };
 

@@ -222,6 +222,35 @@ TEST_F(DistributedFleetsTest, CtrlCStopsTheAgentsAndLeavesAnInterruptedReport) {
   EXPECT_EQ(summary["fleets"][0]["hosts"].size(), 2u);
 }
 
+TEST_F(DistributedFleetsTest, ADroverKilledOutrightLeavesNothingOnTheHosts) {
+  DroverProcess drover(
+      {"run", write(tickets("file", 10, "60s")).string(), "--out", run_dir_.string(), "--quiet"},
+      dir_.path());
+  for (auto until = Clock::now() + 30s; Clock::now() < until;) {
+    std::this_thread::sleep_for(200ms);
+    if (fs::exists(run_dir_ / "agents" / "buyers@load2" / "job.json")) break;
+  }
+  std::this_thread::sleep_for(2s);
+  std::string running =
+      session()
+          .exec_shell(fmt::format("grep -lsz {} /proc/[0-9]*/environ; true",
+                                  shell_quote("^DROVER_RUN_DIR=" + run_dir_.string() + "$")),
+                      Clock::now() + 10s)
+          .out;
+  EXPECT_NE(running, "") << "the target and agents should be running by now";
+  // No unwinding, no goodbye: the hosts' watchers see the connections close.
+  drover.signal(SIGKILL);
+  drover.wait(10s);
+  std::string pattern = "/tmp/drover-run-" + run_dir_.filename().string() + "-*";
+  std::string left = "?";
+  for (auto until = Clock::now() + 15s; !left.empty() && Clock::now() < until;) {
+    std::this_thread::sleep_for(200ms);
+    left = session().exec_shell("ls -d " + pattern + " 2>/dev/null; true", Clock::now() + 10s).out;
+  }
+  EXPECT_EQ(left, "") << "run folders still there 15 s after drover was killed";
+  // TearDown checks that no process of the run is left either.
+}
+
 TEST_F(DistributedFleetsTest, AFleetOnAHostCannotDriveATargetOnThisMachinesLoopback) {
   json doc = tickets("file", 4, "1s");
   doc["targets"]["tickets"].erase("host");
