@@ -23,6 +23,8 @@ namespace drover {
 namespace {
 
 constexpr auto kTick = std::chrono::milliseconds(50);
+// How often the agent prints its figures so far, for drover's live view.
+constexpr auto kFiguresInterval = std::chrono::seconds(1);
 
 int fail(ExitCode code, const std::string& message) {
   fmt::print(stderr, "drover-agent: {}\n", message);
@@ -135,7 +137,18 @@ int run_agent(const std::string& job_path, const std::string& out_dir) {
   AgentRecording out;
   out.op_names = op_names;
   out.go_to_start = load.load_start() - go;
+  TimePoint next_figures = go + kFiguresInterval;
   while (!load.finished()) {
+    if (Clock::now() >= next_figures) {
+      next_figures += kFiguresInterval;
+      AgentRecording so_far;
+      so_far.op_names = op_names;
+      so_far.recording = load.snapshot();
+      so_far.load_duration = Clock::now() - load.load_start();
+      so_far.go_to_start = out.go_to_start;
+      fmt::print("FIGURES {}", recording_to_json(so_far));
+      std::fflush(stdout);
+    }
     int sig = next_signal(signals, kTick);
     if (sig == SIGTERM || sig == SIGINT || sig == SIGHUP) {
       out.stopped_early = true;

@@ -53,6 +53,7 @@ std::string recording_to_json(const AgentRecording& r) {
                      {"outcomes", outcomes},
                      {"late_replies", s.totals.late_replies},
                      {"missed_starts", s.totals.missed_starts},
+                     {"inflight", s.inflight},
                      {"latency",
                       {{"sum_ns", s.latency.sum()},
                        {"min_ns", s.latency.min()},
@@ -90,6 +91,7 @@ AgentRecording recording_from_json(std::string_view text) {
     }
     slot.totals.late_replies = field<std::uint64_t>(s, "late_replies", at);
     slot.totals.missed_starts = field<std::uint64_t>(s, "missed_starts", at);
+    if (s.contains("inflight")) slot.inflight = field<std::uint64_t>(s, "inflight", at);
     const Json& latency = field<Json>(s, "latency", at);
     slot.latency.add_parts(
         buckets_from(field<Json>(latency, "buckets", at + "/latency"), at + "/latency/buckets"),

@@ -22,6 +22,9 @@ struct AgentRecording {
   bool stopped_early = false;         // by drover (SIGTERM) or by its bound
 };
 
+// One line of JSON. The agent also prints one after "FIGURES " on stdout
+// every second while its load runs: its totals so far (no series), which
+// drover shows live.
 std::string recording_to_json(const AgentRecording& recording);
 // Throws std::runtime_error naming what is missing or wrong.
 AgentRecording recording_from_json(std::string_view text);

@@ -53,6 +53,10 @@ class Process {
   // the process exits or the deadline passes first.
   virtual std::optional<std::string> wait_for_stdout_line(const std::regex& re,
                                                           TimePoint deadline) = 0;
+  // Complete stdout lines printed since the last call (or the last line
+  // wait_for_stdout_line() returned), for a process that reports as it
+  // goes. A host that cannot tell returns none.
+  virtual std::vector<std::string> new_stdout_lines() { return {}; }
   // The last lines of stderr, for error messages.
   virtual std::string stderr_tail(std::size_t max_lines) = 0;
   // Paths of the captured stdout and stderr logs.

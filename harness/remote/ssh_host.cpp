@@ -157,10 +157,7 @@ class SshProcess final : public Process {
                                                   TimePoint deadline) override {
     for (;;) {
       bool exited = poll().has_value();
-      auto r =
-          remote_->shell(fmt::format("tail -c +{} {} 2>/dev/null", seen_ + 1, shell_quote(out_)));
-      seen_ += r.out.size();
-      pending_ += r.out;
+      read_stdout();
       for (auto nl = pending_.find('\n'); nl != std::string::npos; nl = pending_.find('\n')) {
         std::string line = pending_.substr(0, nl);
         pending_.erase(0, nl + 1);
@@ -169,6 +166,16 @@ class SshProcess final : public Process {
       if (exited || Clock::now() >= deadline) return std::nullopt;
       std::this_thread::sleep_for(100ms);
     }
+  }
+
+  std::vector<std::string> new_stdout_lines() override {
+    read_stdout();
+    std::vector<std::string> lines;
+    for (auto nl = pending_.find('\n'); nl != std::string::npos; nl = pending_.find('\n')) {
+      lines.push_back(pending_.substr(0, nl));
+      pending_.erase(0, nl + 1);
+    }
+    return lines;
   }
 
   std::string stderr_tail(std::size_t max_lines) override {
@@ -180,6 +187,14 @@ class SshProcess final : public Process {
   std::vector<std::string> log_files() const override { return {out_, err_}; }
 
  private:
+  // What stdout has gained since the last read, into pending_.
+  void read_stdout() {
+    auto r =
+        remote_->shell(fmt::format("tail -c +{} {} 2>/dev/null", seen_ + 1, shell_quote(out_)));
+    seen_ += r.out.size();
+    pending_ += r.out;
+  }
+
   std::shared_ptr<Remote> remote_;
   int pgid_;  // the wrapper's pid and the group's id
   int pid_;   // the program's

@@ -22,7 +22,9 @@ namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
 constexpr auto kReadyTimeout = 60s;
-constexpr auto kPollInterval = 200ms;
+// How often a running agent is asked whether it still runs, and for its
+// latest figures (two commands over its host's connection).
+constexpr auto kPollInterval = 500ms;
 // How long collect() waits for an agent that was already asked to stop.
 constexpr auto kStopWait = 30s;
 
@@ -50,8 +52,9 @@ struct RemoteFleets::Agent {
   std::string local_dir;  // <run_dir>/agents/<fleet>@<host>
   ProcessPtr process;
   bool exited = false;
-  std::string failure;   // set when it could not be told to go
-  Duration go_offset{};  // from drover's load start to go
+  std::string failure;              // set when it could not be told to go
+  Duration go_offset{};             // from drover's load start to go
+  std::vector<SlotRecording> live;  // its latest figures, in its ops' order
   std::string label() const {
     return fmt::format("fleet \"{}\" on host \"{}\"", fleet->name, share.host);
   }
@@ -177,6 +180,7 @@ bool RemoteFleets::finished() {
     if (!a->exited) {
       try {
         a->exited = a->process->poll().has_value();
+        read_figures(*a);
       } catch (const std::exception& e) {
         a->failure = fmt::format("{}: lost: {}", a->label(), e.what());
         a->exited = true;
@@ -185,6 +189,37 @@ bool RemoteFleets::finished() {
     all = all && a->exited;
   }
   return all;
+}
+
+void RemoteFleets::read_figures(Agent& agent) {
+  constexpr std::string_view prefix = "FIGURES ";
+  std::vector<std::string> lines = agent.process->new_stdout_lines();
+  for (auto line = lines.rbegin(); line != lines.rend(); ++line) {
+    if (!line->starts_with(prefix)) continue;
+    try {
+      agent.live = recording_from_json(line->substr(prefix.size())).recording.slots;
+    } catch (const std::exception& e) {
+      fmt::print(stderr, "warning: {}: unreadable figures: {}\n", agent.label(), e.what());
+    }
+    return;
+  }
+}
+
+void RemoteFleets::add_live(std::vector<SlotRecording>& into,
+                            const std::vector<FleetSlots>& slots) const {
+  for (const auto& a : agents_) {
+    for (const FleetSlots& f : slots) {
+      if (f.name != a->fleet->name) continue;
+      if (into.size() < f.first_slot + f.op_names.size())
+        into.resize(f.first_slot + f.op_names.size());
+      for (std::size_t i = 0; i < a->live.size() && i < f.op_names.size(); ++i) {
+        SlotRecording& slot = into[f.first_slot + i];
+        slot.totals += a->live[i].totals;
+        slot.latency.merge(a->live[i].latency);
+        slot.inflight += a->live[i].inflight;
+      }
+    }
+  }
 }
 
 void RemoteFleets::stop() {

@@ -59,9 +59,12 @@ class RemoteFleets {
   // Sets every agent's load going; call right after the local load started
   // at load_start. Agents that cannot be told are errors() of the run.
   void go(TimePoint load_start);
-  // Whether every agent has ended its load; asks the hosts at most every
-  // 200 ms.
+  // Whether every agent has ended its load; asks the hosts (and reads the
+  // agents' latest figures) at most every 500 ms.
   bool finished();
+  // Adds every agent's latest figures (a second old at most) to into, laid
+  // out in slots: the fleets on hosts in the live view.
+  void add_live(std::vector<SlotRecording>& into, const std::vector<FleetSlots>& slots) const;
   // Asks every agent still running to stop its load now; idempotent.
   void stop();
   // Waits (bounded) for every agent to exit, fetches its recording,
@@ -76,6 +79,7 @@ class RemoteFleets {
 
  private:
   struct Agent;
+  void read_figures(Agent& agent);
   const Scenario& scenario_;
   RemoteTargets& hosts_;
   RemoteFleetsOptions options_;

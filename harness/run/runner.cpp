@@ -36,7 +36,17 @@ constexpr auto kAbortCheckInterval = std::chrono::seconds(1);
 // The thresholds with abort_on_fail, judged on the figures so far: the
 // first that fails (once its delay_abort_eval has passed) is marked in
 // aborts and the load stopped. Returns whether it did.
-bool abort_on_threshold(LoadRun& load, const std::vector<ThresholdSpec>& thresholds,
+// The figures so far of the fleets here and, a second old at most, of those
+// agents run on hosts.
+Recording live_recording(LoadRun& load, const RemoteFleets& remote,
+                         const std::vector<FleetSlots>& slots) {
+  Recording so_far = load.snapshot();
+  remote.add_live(so_far.slots, slots);
+  return so_far;
+}
+
+bool abort_on_threshold(LoadRun& load, const RemoteFleets& remote,
+                        const std::vector<ThresholdSpec>& thresholds,
                         const std::vector<FleetSlots>& slots, std::vector<ThresholdResult>& aborts,
                         RunResult& run) {
   Duration elapsed = Clock::now() - load.load_start();
@@ -46,7 +56,7 @@ bool abort_on_threshold(LoadRun& load, const std::vector<ThresholdSpec>& thresho
   }
   if (due.empty()) return false;
   RunResult so_far;
-  fill_figures(so_far, load.snapshot(), slots, elapsed);
+  fill_figures(so_far, live_recording(load, remote, slots), slots, elapsed);
   std::vector<ThresholdResult> results = evaluate_thresholds(due, so_far);
   for (ThresholdResult& r : results) {
     if (r.ok) continue;
@@ -94,14 +104,14 @@ void watch_load(LoadRun& load, RemoteFleets& remote, TargetSupervisor& superviso
     TimePoint now = Clock::now();
     if (!run.aborted && now - last_abort_check >= kAbortCheckInterval) {
       last_abort_check = now;
-      abort_on_threshold(load, thresholds, slots, aborts, run);
+      abort_on_threshold(load, remote, thresholds, slots, aborts, run);
     }
     // One snapshot serves both the progress display and the exporters.
     std::optional<RunResult> so_far;
     auto figures_so_far = [&]() -> const RunResult& {
       if (!so_far) {
         so_far.emplace();
-        fill_figures(*so_far, load.snapshot(), slots, now - load.load_start());
+        fill_figures(*so_far, live_recording(load, remote, slots), slots, now - load.load_start());
       }
       return *so_far;
     };

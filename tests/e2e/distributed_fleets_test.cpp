@@ -168,6 +168,26 @@ TEST_F(DistributedFleetsTest, TicketBuyersOnTwoHostsMergeIntoOneVerdictAndOneHis
   EXPECT_THAT(read_file(run_dir_ / "logs" / "agent-buyers@load2.stdout.log"), HasSubstr("DONE"));
 }
 
+TEST_F(DistributedFleetsTest, TheLiveViewShowsTheFleetsOnHostsWhileTheyRun) {
+  Finished f = run_drover({"run", write(tickets("file", 6, "3s")).string(), "--out",
+                           run_dir_.string(), "--progress", "json"},
+                          dir_.path(), 120s);
+  ASSERT_EQ(f.exit_code, 0) << f.out << f.err;
+  // The agents' figures reach the progress lines (and so the metrics) a
+  // second or so late, before the load ends.
+  bool seen = false;
+  std::istringstream lines(f.out + f.err);
+  for (std::string line; std::getline(lines, line);) {
+    if (!line.starts_with("{\"scenario\"")) continue;
+    json p = json::parse(line);
+    if (p["elapsed_s"].get<double>() < 2.9 && p["fleets"][0]["ops"].get<std::uint64_t>() > 0) {
+      seen = true;
+      EXPECT_GT(p["fleets"][0]["inflight"].get<std::uint64_t>(), 0u) << line;
+    }
+  }
+  EXPECT_TRUE(seen) << f.out << f.err;
+}
+
 TEST_F(DistributedFleetsTest, AnOversellByBuyersOnTwoHostsIsCaught) {
   json doc = tickets("none", 20, "2s");
   doc["targets"]["tickets"]["args"]["stock"] = 40;
