@@ -222,6 +222,12 @@ void RemoteFleets::add_live(std::vector<SlotRecording>& into,
   }
 }
 
+bool RemoteFleets::failed() const {
+  for (const auto& a : agents_)
+    if (!a->failure.empty()) return true;
+  return false;
+}
+
 void RemoteFleets::stop() {
   if (stopping_) return;
   stopping_ = true;

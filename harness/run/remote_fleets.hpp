@@ -65,6 +65,9 @@ class RemoteFleets {
   // Adds every agent's latest figures (a second old at most) to into, laid
   // out in slots: the fleets on hosts in the live view.
   void add_live(std::vector<SlotRecording>& into, const std::vector<FleetSlots>& slots) const;
+  // Whether an agent was lost or could not be told to go: the run is
+  // broken, and collect() will say why.
+  bool failed() const;
   // Asks every agent still running to stop its load now; idempotent.
   void stop();
   // Waits (bounded) for every agent to exit, fetches its recording,

@@ -92,6 +92,8 @@ void watch_load(LoadRun& load, RemoteFleets& remote, TargetSupervisor& superviso
     // target_alive invariant report what happened. (An exit the nemesis
     // caused is not reported here.)
     if (!supervisor.poll_exits().empty()) load.stop();
+    // Nor without a host's share of the fleets.
+    if (remote.failed()) load.stop();
     if (options.interrupt && options.interrupt->load()) {
       run.interrupted = true;
       load.stop();

@@ -271,6 +271,55 @@ TEST_F(DistributedFleetsTest, ADroverKilledOutrightLeavesNothingOnTheHosts) {
   // TearDown checks that no process of the run is left either.
 }
 
+// Output of a shell command run here.
+std::string local_shell(const std::string& command) {
+  std::string out;
+  if (FILE* p = ::popen(command.c_str(), "r")) {
+    char buffer[4096];
+    for (std::size_t n; (n = std::fread(buffer, 1, sizeof buffer, p)) > 0;) out.append(buffer, n);
+    ::pclose(p);
+  }
+  return out;
+}
+
+TEST_F(DistributedFleetsTest, ALostConnectionToAFleetsHostEndsTheRunNamingTheHost) {
+  if (hosts_.var("DROVER_SSH_MODE") != "netns") GTEST_SKIP() << "needs the namespace hosts";
+  DroverProcess drover(
+      {"run", write(tickets("file", 10, "60s")).string(), "--out", run_dir_.string(), "--quiet"},
+      dir_.path());
+  for (auto until = Clock::now() + 30s; Clock::now() < until;) {
+    std::this_thread::sleep_for(200ms);
+    if (fs::exists(run_dir_ / "agents" / "buyers@load2" / "job.json")) break;
+  }
+  std::this_thread::sleep_for(2s);
+  // The sshd on load1 that serves drover's connection, found by drover's
+  // end of it, is killed: the connection is gone mid-run. (ci/netns-hosts
+  // puts host i in namespace drover-h<i+1>, behind 10.99.0.1.)
+  const std::string load1 = hosts_.addresses.at(1);
+  std::string port = local_shell(fmt::format(
+      "ss -tnpH dst {}:22 | grep 'pid={},' | awk '{{print $4}}' | sed 's/.*://' | head -1", load1,
+      drover.pid()));
+  port.erase(port.find_last_not_of("\n") + 1);
+  ASSERT_FALSE(port.empty()) << "no connection from drover to " << load1;
+  std::string sshd = local_shell(fmt::format(
+      "ip netns exec drover-h2 ss -tnpH src :22 dst 10.99.0.1:{} | grep -o 'pid=[0-9]*' | "
+      "cut -d= -f2",
+      port));
+  ASSERT_FALSE(sshd.empty()) << "no sshd serving port " << port << " on load1";
+  for (std::istringstream pids(sshd); pids;) {
+    int pid = 0;
+    if (pids >> pid) ::kill(pid, SIGKILL);
+  }
+  Finished f = drover.wait(60s);
+  EXPECT_EQ(f.exit_code, 3) << f.out << f.err;
+  EXPECT_THAT(f.out + f.err, HasSubstr("on host \"load1\""));
+  EXPECT_LT(f.seconds, 40) << "the run should end soon after, not run its 60 s";
+  json summary = read_summary(run_dir_);
+  EXPECT_EQ(summary["result"], "error");
+  // TearDown: the watchers on every host cleaned up (load1's saw its
+  // connection close; the others were let go by drover).
+}
+
 TEST_F(DistributedFleetsTest, AFleetOnAHostCannotDriveATargetOnThisMachinesLoopback) {
   json doc = tickets("file", 4, "1s");
   doc["targets"]["tickets"].erase("host");
