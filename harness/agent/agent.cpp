@@ -34,7 +34,7 @@ int fail(ExitCode code, const std::string& message) {
 sigset_t agent_signals() {
   sigset_t set;
   sigemptyset(&set);
-  for (int sig : {SIGUSR1, SIGTERM, SIGINT, SIGHUP}) sigaddset(&set, sig);
+  for (int sig : {SIGUSR1, SIGUSR2, SIGTERM, SIGINT, SIGHUP}) sigaddset(&set, sig);
   return set;
 }
 
@@ -150,6 +150,12 @@ int run_agent(const std::string& job_path, const std::string& out_dir) {
       std::fflush(stdout);
     }
     int sig = next_signal(signals, kTick);
+    // drover's word that the producers elsewhere are done: sooner than the
+    // job's conservative time.
+    if (sig == SIGUSR2 && producers_elsewhere) {
+      producers_elsewhere = false;
+      activity.producers_running.fetch_sub(1);
+    }
     if (sig == SIGTERM || sig == SIGINT || sig == SIGHUP) {
       out.stopped_early = true;
       load.stop();

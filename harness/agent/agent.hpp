@@ -4,7 +4,8 @@
 // The conversation, over the process's signals and files (drover reaches it
 // only through SSH commands): the agent prints READY once its clients are
 // set up, starts its load on SIGUSR1 (go), prints "FIGURES {...}" with its
-// totals so far every second while it runs, stops it early on SIGTERM,
+// totals so far every second while it runs, takes SIGUSR2 as word that the
+// producers of its consumers' queue are done elsewhere, stops it early on SIGTERM,
 // SIGINT or SIGHUP, and in any case by the job's bound after go, so an agent
 // whose drover vanished ends by itself. It then writes
 // <out>/recording.json (agent_recording.hpp) and, for correctness

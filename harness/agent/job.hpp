@@ -31,7 +31,8 @@ struct AgentJob {
   // Consume fleets: the target's producers that run elsewhere count as
   // running until this long after go (their load's end and their last
   // operation's timeout), so consumers do not call the queue drained while
-  // items may still come. Zero: none elsewhere.
+  // items may still come. drover says so sooner (SIGUSR2) once it has seen
+  // them end. Zero: none elsewhere.
   Duration producers_elsewhere_for{};
   // From go: the load is stopped by then, whatever else happens, so an agent
   // whose drover is gone ends by itself.

@@ -157,7 +157,28 @@ void RemoteFleets::start(const std::function<std::string(const FleetSpec&)>& add
   }
 }
 
-void RemoteFleets::go(TimePoint load_start) {
+void RemoteFleets::go(TimePoint load_start, std::map<std::string, TargetActivity>& activity) {
+  for (const auto& a : agents_) {
+    Workload w = a->fleet->op.workload;
+    if (w != Workload::kProduce && w != Workload::kConsume) continue;
+    Drain& d = drains_[a->fleet->target];
+    d.local = &activity[a->fleet->target];
+  }
+  for (auto& [target, d] : drains_) {
+    bool remote_producers = false, local_consumers = false;
+    for (const auto& a : agents_) {
+      remote_producers = remote_producers || (a->fleet->target == target &&
+                                              a->fleet->op.workload == Workload::kProduce);
+    }
+    for (const FleetSpec& f : scenario_.fleets) {
+      local_consumers = local_consumers || (f.target == target && f.hosts.empty() &&
+                                            f.op.workload == Workload::kConsume);
+    }
+    if (remote_producers && local_consumers) {
+      d.local->producers_running.fetch_add(1);
+      d.holding_local = true;
+    }
+  }
   for (auto& a : agents_) {
     a->go_offset = Clock::now() - load_start;
     try {
@@ -188,7 +209,36 @@ bool RemoteFleets::finished() {
     }
     all = all && a->exited;
   }
+  coordinate_drains();
   return all;
+}
+
+void RemoteFleets::coordinate_drains() {
+  for (auto& [target, d] : drains_) {
+    bool producers_exited = true;
+    for (const auto& a : agents_) {
+      if (a->fleet->target == target && a->fleet->op.workload == Workload::kProduce)
+        producers_exited = producers_exited && a->exited;
+    }
+    if (!producers_exited) continue;
+    if (d.holding_local) {
+      d.holding_local = false;
+      d.local->producers_running.fetch_sub(1);
+    }
+    if (d.agents_told || d.local->producers_running.load() != 0) continue;
+    d.agents_told = true;
+    for (auto& a : agents_) {
+      if (a->exited || a->fleet->target != target || a->fleet->op.workload != Workload::kConsume)
+        continue;
+      try {
+        a->process->signal(SIGUSR2);
+      } catch (const std::exception& e) {
+        // Not fatal: the agent's own time for the producers will come.
+        fmt::print(stderr, "warning: {}: not told that its producers are done: {}\n", a->label(),
+                   e.what());
+      }
+    }
+  }
 }
 
 void RemoteFleets::read_figures(Agent& agent) {

@@ -84,7 +84,10 @@ void watch_load(LoadRun& load, RemoteFleets& remote, TargetSupervisor& superviso
   std::vector<std::uint64_t> last_fleet_ops;
   bool overran = false;
   // The agents' load stops with the local one, whatever stopped that.
-  while (!load.finished() || !remote.finished()) {
+  // Both asked every time: the agents' ends release local consumers.
+  for (;;) {
+    const bool remote_done = remote.finished();
+    if (load.finished() && remote_done) break;
     if (load.stopping()) remote.stop();
     std::this_thread::sleep_for(kWatchInterval);
     if (nemesis) nemesis->tick(Clock::now());
@@ -402,7 +405,7 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
     LoadModelPtr model = make_load_model(spec);
     LoadRun load(std::move(phase_plans), *model, slot_count, threads, history.get(), seed);
     load.start();
-    remote_fleets.go(load.load_start());
+    remote_fleets.go(load.load_start(), activity);
     if (load_start == TimePoint{}) load_start = load.load_start();
     std::optional<Nemesis> nemesis;
     if (!scenario.faults.empty()) {

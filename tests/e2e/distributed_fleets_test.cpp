@@ -222,6 +222,32 @@ TEST_F(DistributedFleetsTest, AnOpenRateIsSplitOverTheHostsAndKept) {
   for (const auto& host : fleet["hosts"]) EXPECT_NEAR(offered(host), 600, 18) << host;
 }
 
+// Consumers drain a queue only once every producer has ended, wherever
+// each runs: here, on the producers' host, or on another.
+TEST_F(DistributedFleetsTest, AQueueFedFromOneHostIsDrainedExactlyOnceHereAndOnAnother) {
+  json doc = json::parse(R"({"name": "queue-distributed",
+      "targets": {"queue": {"kind": "queue_broker", "host": "db1", "args": {"maxsize": 16}}},
+      "fleets": [
+        {"name": "producers", "target": "queue", "clients": 6, "hosts": ["load1"],
+         "op": {"workload": "produce"}},
+        {"name": "consumers", "target": "queue", "clients": 4, "hosts": ["load2"],
+         "op": {"workload": "consume"}},
+        {"name": "consumers-here", "target": "queue", "clients": 2,
+         "op": {"workload": "consume"}}],
+      "load": {"model": "closed", "duration": "2s"}})");
+  doc["hosts"] = hosts_json();
+  Finished f = run(doc);
+  ASSERT_EQ(f.exit_code, 0) << f.out << f.err;
+  json summary = read_summary(run_dir_);
+  const json& once = invariant(summary, "exactly_once");
+  ASSERT_FALSE(once.is_null()) << summary["invariants"];
+  EXPECT_TRUE(once["ok"].get<bool>()) << once;
+  EXPECT_THAT(once["detail"].get<std::string>(), ::testing::Not(HasSubstr(" 0 acknowledged")));
+  // Told when the producers ended, not after their whole timeout: the
+  // drain takes about a second of empty GETs, not the 5 s a PUT may take.
+  EXPECT_LT(summary["duration_s"].get<double>(), 6.0);
+}
+
 TEST_F(DistributedFleetsTest, CtrlCStopsTheAgentsAndLeavesAnInterruptedReport) {
   DroverProcess drover(
       {"run", write(tickets("file", 10, "60s")).string(), "--out", run_dir_.string(), "--quiet"},
