@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <sstream>
 
 #include <fmt/format.h>
@@ -76,7 +77,33 @@ std::string netns_owning(const std::string& address, std::string& problems) {
   return "";
 }
 
+// The tables of this process in force (table -> namespace), for
+// remove_partitions_in_force(), which may run on another thread.
+std::mutex in_force_mutex;
+std::map<std::string, std::string> in_force;
+
+void now_in_force(const std::string& table, const std::string& netns) {
+  std::lock_guard lock(in_force_mutex);
+  in_force[table] = netns;
+}
+
+void no_longer_in_force(const std::string& table) {
+  std::lock_guard lock(in_force_mutex);
+  in_force.erase(table);
+}
+
 }  // namespace
+
+void remove_partitions_in_force() {
+  std::map<std::string, std::string> tables;
+  {
+    std::lock_guard lock(in_force_mutex);
+    tables.swap(in_force);
+  }
+  for (const auto& [table, netns] : tables) {
+    run(in_netns(netns, {"nft", "delete", "table", "inet", table}));
+  }
+}
 
 TableOwner this_drover() {
   int pid = static_cast<int>(::getpid());
@@ -187,6 +214,7 @@ std::string Partitions::cut(std::size_t fault) {
   CommandResult r = run(argv, partition_script(plan.rules));
   if (!r.ok()) throw PartitionError(failure(argv, r));
   cut_[fault] = plan.rules.table;
+  now_in_force(plan.rules.table, plan.netns);
   return fmt::format("{}: nftables table {}", plan.what, plan.rules.table);
 }
 
@@ -195,6 +223,7 @@ void Partitions::heal(std::size_t fault) {
   if (it == cut_.end()) return;
   std::string table = it->second;
   cut_.erase(it);
+  no_longer_in_force(table);
   std::vector<std::string> argv =
       in_netns(plans_.at(fault).netns, {"nft", "delete", "table", "inet", table});
   CommandResult r = run(argv);

@@ -63,6 +63,11 @@ TableOwner this_drover();
 // The named network namespaces of this machine (`ip netns`: /run/netns).
 std::vector<std::string> network_namespaces();
 
+// Deletes every partition table of this process still in force, at once:
+// for the paths that end drover without unwinding (a second Ctrl-C, the
+// watchdog's last resort), where no destructor runs. Thread-safe.
+void remove_partitions_in_force();
+
 // Deletes, in every named namespace, the partition tables whose drover is
 // no longer running. Returns one line per table removed, and per one that
 // could not be. Does nothing (and returns nothing) unless run as root with

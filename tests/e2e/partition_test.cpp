@@ -289,6 +289,26 @@ TEST_F(PartitionTest, TheNextRunRemovesATableAKilledDroverLeft) {
   EXPECT_TRUE(nft({"delete", "table", "inet", kept}).ok());
 }
 
+// A second Ctrl-C exits at once, without unwinding: the partition in force
+// is removed on the way out all the same.
+TEST_F(PartitionTest, ASecondCtrlCRemovesThePartitionInForce) {
+  fs::path scenario = write_scenario(
+      "60s", R"([{"at": "200ms", "target": "tickets", "action": "partition", "for": "50s"}])");
+  DroverProcess drover(run_args(scenario), dir_.path());
+  std::vector<std::string> during;
+  for (auto until = Clock::now() + 30s; during.empty() && Clock::now() < until;) {
+    std::this_thread::sleep_for(50ms);
+    during = tables_of(drover.pid());
+  }
+  ASSERT_EQ(during.size(), 1u) << "no partition table appeared in " << netns_;
+  drover.signal(SIGINT);
+  std::this_thread::sleep_for(10ms);
+  drover.signal(SIGINT);
+  Finished f = drover.wait(30s);
+  EXPECT_EQ(f.exit_code, 130) << f.out << f.err;
+  EXPECT_TRUE(tables_of(drover.pid()).empty()) << "left in " << netns_;
+}
+
 // A host whose address no namespace here holds cannot be partitioned: the
 // run fails as infrastructure (exit 3) before any target starts.
 TEST_F(PartitionTest, AHostOutsideTheNamespacesIsRefusedAtStart) {
