@@ -138,12 +138,14 @@ const json* invariant(const json& summary, const std::string& name) {
   return nullptr;
 }
 
-// Cut off from 1.5 s to 3.5 s of a 5 s load: no errors before, operations
-// fail (time out) while it lasts, answers again after; every sale is still
-// accounted for, and the table is gone once the run is over.
+// Cut off from 1.5 s to 4.5 s of an 8 s load: no errors before, no answer
+// while it lasts (operations time out), answers again after; every sale is
+// still accounted for, and the table is gone once the run is over. Seconds
+// are judged against when the fault really started and ended, with room
+// for the 1 s timeouts, so a busy machine does not fail the test.
 TEST_F(PartitionTest, OperationsFailWhileCutOffAndRecoverAfter) {
   fs::path scenario = write_scenario(
-      "5s", R"([{"at": "1500ms", "target": "tickets", "action": "partition", "for": "2s"}])");
+      "8s", R"([{"at": "1500ms", "target": "tickets", "action": "partition", "for": "3s"}])");
   DroverProcess drover(run_args(scenario), dir_.path());
   // The table shows up in the host's namespace while it lasts.
   std::vector<std::string> during;
@@ -164,21 +166,35 @@ TEST_F(PartitionTest, OperationsFailWhileCutOffAndRecoverAfter) {
   ASSERT_EQ(s["faults"].size(), 1u) << s["faults"];
   const json& fault = s["faults"][0];
   EXPECT_EQ(fault["action"], "partition");
-  EXPECT_NEAR(fault["start_s"].get<double>(), 1.5, 0.2);
-  EXPECT_NEAR(fault["end_s"].get<double>() - fault["start_s"].get<double>(), 2.0, 0.2);
+  const double start = fault["start_s"].get<double>(), end = fault["end_s"].get<double>();
+  EXPECT_NEAR(start, 1.5, 0.5);
+  EXPECT_NEAR(end - start, 3.0, 0.5);
   EXPECT_THAT(fault["detail"].get<std::string>(), HasSubstr("netns " + netns_));
   EXPECT_THAT(fault["detail"].get<std::string>(), HasSubstr(during[0]));
   const json& series = s["series"];
-  ASSERT_GE(series.size(), 5u) << series;
-  auto errors = [&](int second) { return series[second]["errors"].get<std::uint64_t>(); };
-  auto ops = [&](int second) { return series[second]["ops"].get<std::uint64_t>(); };
-  EXPECT_EQ(errors(0), 0u) << series;
-  EXPECT_GT(ops(0), 50u) << series;
-  // Second 2 (2.0-3.0 s) lies wholly inside the partition: nothing answered.
-  EXPECT_GT(errors(2), 0u) << series;
-  EXPECT_EQ(ops(2), errors(2)) << series;
-  // Second 4 (4.0-5.0 s) is after it: answered again.
-  EXPECT_GT(ops(4), errors(4) + 50) << series;
+  ASSERT_GE(series.size(), 7u) << series;
+  std::uint64_t ok_before = 0, errors_before = 0, ok_during = 0, errors_during = 0, ok_after = 0;
+  for (const json& second : series) {
+    const double from = second["second"].get<double>(), to = from + 1;
+    const auto errors = second["errors"].get<std::uint64_t>();
+    const auto ok = second["ops"].get<std::uint64_t>() - errors;
+    if (to <= start) {
+      ok_before += ok;
+      errors_before += errors;
+    } else if (from >= start + 0.5 && to <= end) {
+      // An answer already on its way when the rules went in may still land.
+      ok_during += ok;
+      errors_during += errors;
+    } else if (from >= end + 1.5) {
+      // Past the timeouts of what was in flight when the partition healed.
+      ok_after += ok;
+    }
+  }
+  EXPECT_GT(ok_before, 50u) << series;
+  EXPECT_EQ(errors_before, 0u) << series;
+  EXPECT_EQ(ok_during, 0u) << series;
+  EXPECT_GT(errors_during, 0u) << series;
+  EXPECT_GT(ok_after, 50u) << series;
   const json* sold = invariant(s, "no_oversell");
   ASSERT_NE(sold, nullptr) << s["invariants"];
   EXPECT_TRUE((*sold)["ok"].get<bool>()) << (*sold)["detail"];
