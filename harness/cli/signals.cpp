@@ -7,6 +7,7 @@
 #include <cstdio>
 
 #include "harness/core/exit_code.hpp"
+#include "harness/faults/partitions.hpp"
 
 namespace drover {
 
@@ -27,6 +28,9 @@ SignalWatcher::SignalWatcher() {
         (void)ignored;
         interrupted_.store(true);
       } else {
+        // Nothing unwinds past _exit: a partition still in force would
+        // keep its host cut off until the next run.
+        remove_partitions_in_force();
         _exit(to_int(ExitCode::kInterrupted));
       }
     }

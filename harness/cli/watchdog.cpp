@@ -8,6 +8,7 @@
 
 #include "harness/core/duration.hpp"
 #include "harness/core/exit_code.hpp"
+#include "harness/faults/partitions.hpp"
 #include "harness/load/load_model.hpp"
 
 namespace drover {
@@ -53,6 +54,7 @@ void Watchdog::watch() {
   fmt::print(stderr, "drover: {} did not stop within {} more; exiting now\n", what_,
              format_duration(grace_));
   std::fflush(stderr);
+  remove_partitions_in_force();
   ::_exit(to_int(ExitCode::kInfrastructure));
 }
 

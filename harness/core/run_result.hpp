@@ -150,7 +150,7 @@ struct InvariantResult {
 // One fault the nemesis caused, for summary.json and the bands on
 // report.html's charts.
 struct FaultRecord {
-  std::string action;  // kill, terminate, pause, resume, kill_worker, network
+  std::string action;  // kill, terminate, pause, resume, kill_worker, network, partition
   std::string target;
   double start_s = 0;  // since the load started
   double end_s = 0;    // when it ended (a restart, a resume); = start_s when instant

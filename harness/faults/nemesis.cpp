@@ -35,10 +35,11 @@ std::string describe(const NetworkFaultSpec& n) {
 }  // namespace
 
 Nemesis::Nemesis(const Scenario& scenario, TargetSupervisor& supervisor, NetworkFaults* network,
-                 HistoryLog::Buffer* history, TimePoint load_start)
+                 PartitionFaults* partitions, HistoryLog::Buffer* history, TimePoint load_start)
     : scenario_(scenario),
       supervisor_(supervisor),
       network_(network),
+      partitions_(partitions),
       history_(history),
       load_start_(load_start),
       faults_(scenario.faults) {
@@ -130,6 +131,21 @@ void Nemesis::start(std::size_t index, TimePoint now) {
       r.end_s = -1;  // until cleared
       if (f.length > Duration::zero()) later(f.length);
       break;
+    case FaultSpec::Action::kPartition:
+      try {
+        r.detail = partitions_ ? partitions_->cut(index) : "no partitions here";
+      } catch (const std::exception& e) {
+        r.detail = "could not cut it off";
+        errors_.push_back(
+            fmt::format("the nemesis could not partition target \"{}\": {}", f.target, e.what()));
+        break;  // instant: there is nothing to heal
+      }
+      record_event("partition", f.target + " " + r.detail, now);
+      // Without a length it holds until the load ends (finish() heals it).
+      r.end_s = -1;
+      pending_.push_back({f.length > Duration::zero() ? now + f.length : TimePoint::max(), index,
+                          records_.size()});
+      break;
   }
   records_.push_back(std::move(r));
 }
@@ -166,6 +182,17 @@ void Nemesis::end(const Pending& p, TimePoint now, bool early) {
     case FaultSpec::Action::kNetwork:
       if (network_) network_->apply(f.target, nullptr);
       record_event("network_end", f.target, now);
+      break;
+    case FaultSpec::Action::kPartition:
+      try {
+        if (partitions_) partitions_->heal(p.fault);
+        if (early && f.length > Duration::zero()) r.detail += "; healed early, as the load ended";
+      } catch (const std::exception& e) {
+        r.detail += "; could not heal";
+        errors_.push_back(fmt::format(
+            "the nemesis could not heal the partition of target \"{}\": {}", f.target, e.what()));
+      }
+      record_event("partition_end", f.target, now);
       break;
     case FaultSpec::Action::kResume:
     case FaultSpec::Action::kKillWorker:

@@ -1,7 +1,8 @@
 // The nemesis: a scenario's faults, carried out while the load runs. Process
 // faults (kill, terminate, pause, resume, kill_worker) go through the
 // target supervisor; network faults through whatever places a fault proxy
-// between a target and its fleets. Every fault is recorded for the report
+// between a target and its fleets; partitions through packet filters in
+// the network namespace of the target's host. Every fault is recorded for the report
 // and, in correctness runs, as an event of the pseudo-fleet "@nemesis" in
 // the history, Jepsen-style, so an anomaly can be read against its cause.
 //
@@ -27,12 +28,24 @@ class NetworkFaults {
   virtual void apply(const std::string& target, const NetworkFaultSpec* fault) = 0;
 };
 
+// Cuts a target's host off the network and heals it again (partitions.hpp),
+// by the index of the fault in the scenario's "faults".
+class PartitionFaults {
+ public:
+  virtual ~PartitionFaults() = default;
+  // Returns what was cut off from what, for the fault's record. Throws
+  // std::runtime_error when the partition cannot be made.
+  virtual std::string cut(std::size_t fault) = 0;
+  // Throws std::runtime_error when the partition could not be removed.
+  virtual void heal(std::size_t fault) = 0;
+};
+
 class Nemesis {
  public:
-  // history: where correctness runs record (null: none). network: null when
-  // the scenario has no network faults.
+  // history: where correctness runs record (null: none). network,
+  // partitions: null when the scenario has no such faults.
   Nemesis(const Scenario& scenario, TargetSupervisor& supervisor, NetworkFaults* network,
-          HistoryLog::Buffer* history, TimePoint load_start);
+          PartitionFaults* partitions, HistoryLog::Buffer* history, TimePoint load_start);
 
   // Starts what is due (within the load's planned duration) and ends what
   // has lasted long enough.
@@ -63,6 +76,7 @@ class Nemesis {
   const Scenario& scenario_;
   TargetSupervisor& supervisor_;
   NetworkFaults* network_;
+  PartitionFaults* partitions_;
   HistoryLog::Buffer* history_;
   TimePoint load_start_;
   std::vector<FaultSpec> faults_;

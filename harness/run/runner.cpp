@@ -1,5 +1,6 @@
 #include "harness/run/runner.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <map>
@@ -15,6 +16,7 @@
 #include "harness/drivers/final_state.hpp"
 #include "harness/faults/fault_proxies.hpp"
 #include "harness/faults/nemesis.hpp"
+#include "harness/faults/partitions.hpp"
 #include "harness/history/history_log.hpp"
 #include "harness/load/load_model.hpp"
 #include "harness/load/load_run.hpp"
@@ -302,6 +304,23 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
     return run;
   };
 
+  // Partition tables a drover killed mid-partition left in a namespace
+  // would cut that host off for good: every run as root removes them.
+  for (const std::string& removed : remove_leftover_partitions()) {
+    if (options.on_notice) options.on_notice(removed);
+  }
+  // Checked before any target starts: a partition that cannot work here
+  // fails the run at once. Its tables go when this does, on every path.
+  std::unique_ptr<Partitions> partitions;
+  if (std::any_of(scenario.faults.begin(), scenario.faults.end(),
+                  [](const FaultSpec& f) { return f.action == FaultSpec::Action::kPartition; })) {
+    try {
+      partitions = std::make_unique<Partitions>(scenario);
+    } catch (const std::exception& e) {
+      return fail_infrastructure(e.what());
+    }
+  }
+
   try {
     remote.connect(scenario, options.run_dir, options.targets_dir);
     for (const TargetSpec& target : scenario.targets) {
@@ -409,7 +428,7 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
     if (load_start == TimePoint{}) load_start = load.load_start();
     std::optional<Nemesis> nemesis;
     if (!scenario.faults.empty()) {
-      nemesis.emplace(scenario, supervisor, proxies.get(),
+      nemesis.emplace(scenario, supervisor, proxies.get(), partitions.get(),
                       history ? &history->new_buffer() : nullptr, load.load_start());
     }
     watch_load(load, remote_fleets, supervisor, nemesis ? &*nemesis : nullptr, options,

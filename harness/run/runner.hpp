@@ -61,6 +61,9 @@ struct RunOptions {
   // Added to every started target's environment; by default
   // DROVER_RUN_DIR=<run_dir>, so every process of a run can be found.
   std::vector<std::pair<std::string, std::string>> env;
+  // Something the user should know that is not part of the result (a
+  // partition table a killed drover left behind, removed). Runner's thread.
+  std::function<void(const std::string&)> on_notice;
 };
 
 RunResult run_scenario(const Scenario& scenario, const RunOptions& options);

@@ -1,4 +1,6 @@
 // "faults": what the nemesis does to targets during the load.
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "harness/scenario/parse_sections.hpp"
@@ -24,6 +26,7 @@ const std::vector<ActionRule>& action_rules() {
        FaultSpec::Action::kNetwork,
        false,
        {"for", "mode", "rate", "latency", "jitter", "bandwidth"}},
+      {"partition", FaultSpec::Action::kPartition, true, {"for", "from"}},
   };
   return kRules;
 }
@@ -77,6 +80,57 @@ void parse_network(ObjectReader& r, FaultSpec& f) {
   if (*mode == "blackhole") n.mode = NetworkFaultSpec::Mode::kBlackhole;
 }
 
+// "from": the declared hosts (or targets on them) the partition cuts the
+// target's host off from.
+void parse_partition_from(ObjectReader& r, const ParseContext& ctx, FaultSpec& f) {
+  Problems& problems = r.problems();
+  const Json* from = r.get("from");
+  if (!from) return;
+  if (!from->is_array() || from->empty()) {
+    problems.at(r.at("from"), "must be a non-empty array of host or target names");
+    return;
+  }
+  const DeclaredTarget* target = ctx.find_target(f.target);
+  const std::string own_host = target ? target->host : std::string();
+  for (std::size_t i = 0; i < from->size(); ++i) {
+    const std::string at = child(r.at("from"), i);
+    const Json& name = (*from)[i];
+    if (!name.is_string()) {
+      problems.at(at, "must be a host or target name");
+      continue;
+    }
+    std::string host = name.get<std::string>();
+    if (const DeclaredTarget* other = ctx.targets_known ? ctx.find_target(host) : nullptr) {
+      if (other->host.empty()) {
+        problems.at(at, fmt::format("target \"{}\" runs on no declared host: a partition only "
+                                    "cuts namespace hosts off from each other",
+                                    host));
+        continue;
+      }
+      host = other->host;
+    } else if (ctx.hosts_known &&
+               std::find(ctx.hosts.begin(), ctx.hosts.end(), host) == ctx.hosts.end()) {
+      std::vector<std::string> names = ctx.hosts;
+      for (const std::string& t : ctx.target_names()) names.push_back(t);
+      std::optional<std::string> near = closest(host, names);
+      problems.at(at, fmt::format("no host or target named \"{}\"{}", host,
+                                  near ? fmt::format(" (did you mean \"{}\"?)", *near) : ""));
+      continue;
+    }
+    if (!own_host.empty() && host == own_host) {
+      problems.at(at, fmt::format("\"{}\" is on host \"{}\", the one being cut off",
+                                  name.get<std::string>(), host));
+      continue;
+    }
+    if (std::find(f.partition_from.begin(), f.partition_from.end(), host) !=
+        f.partition_from.end()) {
+      problems.at(at, fmt::format("host \"{}\" is named twice", host));
+      continue;
+    }
+    f.partition_from.push_back(host);
+  }
+}
+
 void parse_fault(const Json& value, const std::string& at, ParseContext& ctx,
                  std::vector<FaultSpec>& out) {
   Problems& problems = ctx.problems;
@@ -114,6 +168,12 @@ void parse_fault(const Json& value, const std::string& at, ParseContext& ctx,
         problems.at(r.at("target"),
                     fmt::format("\"{}\" needs a target drover starts; \"{}\" is only an address",
                                 rule->name, *target));
+      } else if (rule && rule->action == FaultSpec::Action::kPartition && declared->source &&
+                 declared->host.empty()) {
+        problems.at(r.at("target"),
+                    fmt::format("\"partition\" cuts off the network namespace of a declared "
+                                "host: \"{}\" needs \"host\" (it runs on this machine)",
+                                *target));
       }
     }
   }
@@ -126,11 +186,19 @@ void parse_fault(const Json& value, const std::string& at, ParseContext& ctx,
   f.every = every.value_or(Duration{});
   f.at = first.value_or(f.every);
   if (rule &&
-      (rule->action == FaultSpec::Action::kPause || rule->action == FaultSpec::Action::kNetwork)) {
+      (rule->action == FaultSpec::Action::kPause || rule->action == FaultSpec::Action::kNetwork ||
+       rule->action == FaultSpec::Action::kPartition)) {
     f.length = r.duration("for", Need::kOptional, Zero::kRefused).value_or(Duration{});
     if (every && r.has("for") && f.length >= *every) {
       problems.at(r.at("for"), "must be shorter than \"every\", or the faults would overlap");
     }
+  }
+  if (rule && rule->action == FaultSpec::Action::kPartition) {
+    // Without an end, a repeated partition would still hold when it is due again.
+    if (every && !r.has("for")) {
+      problems.at(at, "a partition with \"every\" needs \"for\" (how long each one lasts)");
+    }
+    parse_partition_from(r, ctx, f);
   }
   f.restart_after = r.duration("restart_after", Need::kOptional, Zero::kAllowed);
   if (rule && rule->action == FaultSpec::Action::kNetwork) parse_network(r, f);
@@ -167,6 +235,8 @@ const char* fault_action_name(FaultSpec::Action action) {
       return "kill_worker";
     case FaultSpec::Action::kNetwork:
       return "network";
+    case FaultSpec::Action::kPartition:
+      return "partition";
   }
   return "?";
 }

@@ -28,6 +28,7 @@ struct DeclaredTarget {
   // when its value is wrong), where checks find their parameters.
   const ReferenceTarget* reference = nullptr;
   std::vector<std::pair<std::string, std::optional<std::int64_t>>> int_args;
+  std::string host;  // the declared host it runs on ("host"); empty: this machine
 };
 
 // What later sections need to know about earlier ones.

@@ -297,12 +297,14 @@ void parse_targets(const Json& value, ParseContext& ctx, std::vector<TargetSpec>
       ObjectReader r(problems, spec, at, {"kind", "args", "ready_timeout", "stop_grace", "host"});
       parse_reference(r, ctx, t, declared);
       parse_target_host(r, ctx, t);
+      declared.host = t.host;
     } else if (command && !kind) {
       ObjectReader r(
           problems, spec, at,
           {"command", "protocol", "address", "ready", "env", "cwd", "stop_grace", "host"});
       parse_command(r, ctx, t, declared);
       parse_target_host(r, ctx, t);
+      declared.host = t.host;
     } else if (address && !kind && !command) {
       ObjectReader r(problems, spec, at, {"address", "protocol", "host"});
       parse_address(r, t, declared);

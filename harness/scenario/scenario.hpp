@@ -242,17 +242,21 @@ struct NetworkFaultSpec {
 
 // A fault the nemesis causes during the load ("faults" in a scenario).
 struct FaultSpec {
-  enum class Action { kKill, kTerminate, kPause, kResume, kKillWorker, kNetwork };
+  enum class Action { kKill, kTerminate, kPause, kResume, kKillWorker, kNetwork, kPartition };
   Action action = Action::kKill;
   std::string target;
   Duration at{};     // since the load started: the first time
   Duration every{};  // zero: once; else again every so long until the load ends
-  // pause, network: how long it lasts (zero for pause: until a resume or the
-  // end of the load).
+  // pause, network, partition: how long it lasts (zero for pause: until a
+  // resume or the end of the load; for a partition: until the load ends).
   Duration length{};
   std::optional<Duration> restart_after;  // kill, terminate: start it again after
   NetworkFaultSpec network;               // kNetwork
-  std::string at_pointer;                 // "/faults/0", for messages
+  // kPartition: the declared hosts the target's host is cut off from (a
+  // target named in "from" stands for its host); empty: from everything
+  // but drover's SSH control connection to it.
+  std::vector<std::string> partition_from;
+  std::string at_pointer;  // "/faults/0", for messages
 };
 
 const char* fault_action_name(FaultSpec::Action action);

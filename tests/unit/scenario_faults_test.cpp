@@ -73,7 +73,7 @@ TEST(ScenarioFaults, NamesEachMistakeWhereItIs) {
                           "(repeatedly)"));
   EXPECT_THAT(errors_of(with_faults(R"([{"at": "1s", "target": "db", "action": "explode"}])")),
               ElementsAre("/faults/0/action: must be \"kill\", \"terminate\", \"pause\", "
-                          "\"resume\", \"kill_worker\" or \"network\""));
+                          "\"resume\", \"kill_worker\", \"network\" or \"partition\""));
   EXPECT_THAT(
       errors_of(
           with_faults(R"([{"every": "1s", "target": "db", "action": "pause", "for": "2s"}])")),
@@ -96,6 +96,83 @@ TEST(ScenarioFaults, NamesEachMistakeWhereItIs) {
           R"([{"at": "1s", "target": "db", "action": "kill"}])",
           R"({"model": "capacity", "slo": {"latency.p99": "< 5ms"}, "from": 100, "to": 1000})")),
       ElementsAre("/faults: not with the capacity model: each step measures a healthy target"));
+}
+
+// Two namespace hosts; "db" on h1, "queue" on h2, "echo" on this machine.
+std::string with_partition(const std::string& faults) {
+  return R"({"name": "t",
+    "hosts": {"h1": {"address": "10.99.0.2", "user": "u", "auth": {"key_file": "/k"}},
+              "h2": {"address": "10.99.0.3", "port": 2222, "user": "u",
+                     "auth": {"key_file": "/k"}}},
+    "targets": {"db": {"kind": "ticket_db", "host": "h1"}, "queue": {"kind": "queue_broker",
+                "host": "h2"}, "echo": {"kind": "udp_echo"},
+                "ext": {"address": "127.0.0.1:9", "protocol": "udp"}},
+    "fleets": [{"name": "b", "target": "db", "clients": 2, "op": {"workload": "buy"}}],
+    "load": {"duration": "5s"}, "faults": )" +
+         faults + "}";
+}
+
+TEST(ScenarioFaults, ReadsAPartition) {
+  ParsedScenario parsed = parse_scenario(with_partition(R"([
+      {"at": "1s", "target": "db", "action": "partition", "for": "2s"},
+      {"every": "2s", "target": "db", "action": "partition", "for": "500ms",
+       "from": ["h2"]},
+      {"at": "3s", "target": "queue", "action": "partition", "from": ["db"]}])"),
+                                         "/srv/t.json");
+  ASSERT_THAT(lines(parsed.errors), ElementsAre());
+  const std::vector<FaultSpec>& f = parsed.scenario->faults;
+  ASSERT_EQ(f.size(), 3u);
+  EXPECT_EQ(f[0].action, FaultSpec::Action::kPartition);
+  EXPECT_STREQ(fault_action_name(f[0].action), "partition");
+  EXPECT_EQ(f[0].at, 1s);
+  EXPECT_EQ(f[0].length, 2s);
+  EXPECT_THAT(f[0].partition_from, ElementsAre());  // everything but the control path
+  EXPECT_EQ(f[1].every, 2s);
+  EXPECT_THAT(f[1].partition_from, ElementsAre("h2"));
+  EXPECT_EQ(f[2].length, Duration::zero());  // until the load ends
+  // A target in "from" stands for its host.
+  EXPECT_THAT(f[2].partition_from, ElementsAre("h1"));
+}
+
+TEST(ScenarioFaults, NamesEachPartitionMistakeWhereItIs) {
+  EXPECT_THAT(
+      errors_of(with_partition(R"([{"at": "1s", "target": "echo", "action": "partition"}])")),
+      ElementsAre("/faults/0/target: \"partition\" cuts off the network namespace of a declared "
+                  "host: \"echo\" needs \"host\" (it runs on this machine)"));
+  EXPECT_THAT(
+      errors_of(with_partition(R"([{"at": "1s", "target": "ext", "action": "partition"}])")),
+      ElementsAre("/faults/0/target: \"partition\" needs a target drover starts; \"ext\" is only "
+                  "an address"));
+  EXPECT_THAT(
+      errors_of(with_partition(R"([{"every": "1s", "target": "db", "action": "partition"}])")),
+      ElementsAre("/faults/0: a partition with \"every\" needs \"for\" (how long each one lasts)"));
+  EXPECT_THAT(errors_of(with_partition(
+                  R"([{"every": "1s", "target": "db", "action": "partition", "for": "1s"}])")),
+              ElementsAre("/faults/0/for: must be shorter than \"every\", or the faults would "
+                          "overlap"));
+  EXPECT_THAT(errors_of(with_partition(
+                  R"([{"at": "1s", "target": "db", "action": "partition", "for": "0s"}])")),
+              ElementsAre(::testing::StartsWith("/faults/0/for: ")));
+  EXPECT_THAT(
+      errors_of(with_partition(R"([{"at": "1s", "target": "db", "action": "partition",
+                                    "from": ["queu", "h1", "echo", 7, "queue", "h2"]}])")),
+      ElementsAre("/faults/0/from/0: no host or target named \"queu\" (did you mean \"queue\"?)",
+                  "/faults/0/from/1: \"h1\" is on host \"h1\", the one being cut off",
+                  "/faults/0/from/2: target \"echo\" runs on no declared host: a partition only "
+                  "cuts namespace hosts off from each other",
+                  "/faults/0/from/3: must be a host or target name",
+                  "/faults/0/from/5: host \"h2\" is named twice"));
+  EXPECT_THAT(errors_of(with_partition(
+                  R"([{"at": "1s", "target": "db", "action": "partition", "from": []}])")),
+              ElementsAre("/faults/0/from: must be a non-empty array of host or target names"));
+  EXPECT_THAT(errors_of(with_partition(
+                  R"([{"at": "1s", "target": "db", "action": "partition", "mode": "drop"}])")),
+              ElementsAre("/faults/0/mode: unknown key (known keys: action, target, at, every, "
+                          "for, from)"));
+  // "from" belongs to partitions only.
+  EXPECT_THAT(errors_of(with_partition(
+                  R"([{"at": "1s", "target": "db", "action": "kill", "from": ["h2"]}])")),
+              ElementsAre(::testing::StartsWith("/faults/0/from: unknown key")));
 }
 
 }  // namespace

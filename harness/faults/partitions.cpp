@@ -1,0 +1,233 @@
+#include "harness/faults/partitions.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <sstream>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "harness/process/command.hpp"
+
+namespace drover {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr auto kCommandTimeout = std::chrono::seconds(10);
+// Where `ip netns add` keeps its namespaces.
+constexpr const char* kNetnsDir = "/run/netns";
+
+CommandResult run(const std::vector<std::string>& argv, const std::string& input = "") {
+  return run_command(argv, input, Clock::now() + kCommandTimeout);
+}
+
+std::string failure(const std::vector<std::string>& argv, const CommandResult& r) {
+  std::string output = r.output;
+  while (!output.empty() && (output.back() == '\n' || output.back() == ' ')) output.pop_back();
+  std::string how = !r.started    ? std::string("could not be run")
+                    : r.timed_out ? std::string("timed out")
+                                  : r.status.describe();
+  return fmt::format("`{}` {}{}", command_line(argv), how, output.empty() ? "" : ": " + output);
+}
+
+std::vector<std::string> in_netns(const std::string& netns, std::vector<std::string> argv) {
+  argv.insert(argv.begin(), {"ip", "netns", "exec", netns});
+  return argv;
+}
+
+std::optional<std::uint64_t> start_ticks_of(int pid) {
+  std::ifstream in(fmt::format("/proc/{}/stat", pid));
+  std::string stat;
+  if (!std::getline(in, stat)) return std::nullopt;
+  return start_ticks_from_stat(stat);
+}
+
+// Whether the drover that made a table still runs: its pid is there and
+// started when the table says.
+bool still_running(const TableOwner& owner) {
+  std::optional<std::uint64_t> ticks = start_ticks_of(owner.pid);
+  return ticks && *ticks == owner.start_ticks;
+}
+
+bool nft_installed() {
+  for (const char* dir : {"/usr/sbin", "/sbin", "/usr/bin", "/bin"}) {
+    if (::access((std::string(dir) + "/nft").c_str(), X_OK) == 0) return true;
+  }
+  return false;
+}
+
+// The namespace whose interfaces hold address; empty when none does.
+std::string netns_owning(const std::string& address, std::string& problems) {
+  for (const std::string& netns : network_namespaces()) {
+    std::vector<std::string> argv{"ip", "-n", netns, "-o", "addr", "show"};
+    CommandResult r = run(argv);
+    if (!r.ok()) {
+      problems += "; " + failure(argv, r);
+      continue;
+    }
+    for (const std::string& a : addresses_in_listing(r.output)) {
+      if (same_address(a, address)) return netns;
+    }
+  }
+  return "";
+}
+
+// The tables of this process in force (table -> namespace), for
+// remove_partitions_in_force(), which may run on another thread.
+std::mutex in_force_mutex;
+std::map<std::string, std::string> in_force;
+
+void now_in_force(const std::string& table, const std::string& netns) {
+  std::lock_guard lock(in_force_mutex);
+  in_force[table] = netns;
+}
+
+void no_longer_in_force(const std::string& table) {
+  std::lock_guard lock(in_force_mutex);
+  in_force.erase(table);
+}
+
+}  // namespace
+
+void remove_partitions_in_force() {
+  std::map<std::string, std::string> tables;
+  {
+    std::lock_guard lock(in_force_mutex);
+    tables.swap(in_force);
+  }
+  for (const auto& [table, netns] : tables) {
+    run(in_netns(netns, {"nft", "delete", "table", "inet", table}));
+  }
+}
+
+TableOwner this_drover() {
+  int pid = static_cast<int>(::getpid());
+  return TableOwner{pid, start_ticks_of(pid).value_or(0)};
+}
+
+std::vector<std::string> network_namespaces() {
+  std::vector<std::string> names;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(kNetnsDir, ec)) {
+    names.push_back(entry.path().filename().string());
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+std::vector<std::string> remove_leftover_partitions() {
+  std::vector<std::string> lines;
+  if (::geteuid() != 0 || !nft_installed()) return lines;
+  for (const std::string& netns : network_namespaces()) {
+    CommandResult listed = run(in_netns(netns, {"nft", "list", "tables"}));
+    if (!listed.ok()) continue;  // a namespace being deleted, or not ours to read
+    for (const std::string& table : inet_tables(listed.output)) {
+      std::optional<TableOwner> owner = partition_table_owner(table);
+      if (!owner || still_running(*owner)) continue;
+      std::vector<std::string> argv = in_netns(netns, {"nft", "delete", "table", "inet", table});
+      CommandResult deleted = run(argv);
+      lines.push_back(deleted.ok() ? fmt::format("removed partition table {} in network namespace "
+                                                 "{}, left by drover pid {}, no longer running",
+                                                 table, netns, owner->pid)
+                                   : failure(argv, deleted));
+    }
+  }
+  return lines;
+}
+
+Partitions::Partitions(const Scenario& scenario) : owner_(this_drover()) {
+  for (std::size_t i = 0; i < scenario.faults.size(); ++i) {
+    const FaultSpec& f = scenario.faults[i];
+    if (f.action != FaultSpec::Action::kPartition) continue;
+    const std::string where =
+        fmt::format("{} (partition of target \"{}\")", f.at_pointer, f.target);
+    if (::geteuid() != 0) {
+      throw PartitionError(fmt::format(
+          "{}: a partition installs nftables rules in a network namespace, which needs root",
+          where));
+    }
+    if (!nft_installed()) {
+      throw PartitionError(
+          fmt::format("{}: nft is not installed (Debian: apt-get install nftables)", where));
+    }
+    const TargetSpec* target = scenario.find_target(f.target);
+    const RemoteHostSpec* host = target ? scenario.find_host(target->host) : nullptr;
+    if (host == nullptr) {
+      throw PartitionError(fmt::format("{}: the target runs on no declared host", where));
+    }
+    std::string problems;
+    std::string netns = netns_owning(host->address, problems);
+    if (netns.empty()) {
+      throw PartitionError(fmt::format(
+          "{}: host \"{}\" ({}) is not in a network namespace of this machine (namespaces "
+          "in {}: {}){}",
+          where, host->name, host->address, kNetnsDir,
+          network_namespaces().empty() ? std::string("none")
+                                       : fmt::format("{}", fmt::join(network_namespaces(), ", ")),
+          problems));
+    }
+    Plan plan;
+    plan.netns = netns;
+    plan.rules.control_port = host->port;
+    for (const std::string& name : f.partition_from) {
+      const RemoteHostSpec* peer = scenario.find_host(name);
+      if (peer == nullptr || peer->address == "localhost") {
+        throw PartitionError(fmt::format(
+            "{}: \"from\" names host \"{}\", which has no literal address", where, name));
+      }
+      plan.rules.peers.push_back(peer->address);
+    }
+    plan.what =
+        fmt::format("host {} ({}, netns {}) cut off from {}; ssh port {} kept", host->name,
+                    host->address, netns,
+                    f.partition_from.empty() ? std::string("everything")
+                                             : fmt::format("{}", fmt::join(f.partition_from, ", ")),
+                    host->port);
+    plans_.emplace(i, std::move(plan));
+  }
+}
+
+Partitions::~Partitions() {
+  std::vector<std::size_t> left;
+  for (const auto& [fault, table] : cut_) left.push_back(fault);
+  for (std::size_t fault : left) {
+    try {
+      heal(fault);
+    } catch (const std::exception&) {
+      // The next run as root removes it (remove_leftover_partitions).
+    }
+  }
+}
+
+std::string Partitions::cut(std::size_t fault) {
+  auto it = plans_.find(fault);
+  if (it == plans_.end()) throw PartitionError("no partition planned for this fault");
+  if (cut_.count(fault)) heal(fault);  // a repeated partition never stacks
+  Plan& plan = it->second;
+  plan.rules.table = partition_table_name(owner_, serial_++);
+  std::vector<std::string> argv = in_netns(plan.netns, {"nft", "-f", "-"});
+  CommandResult r = run(argv, partition_script(plan.rules));
+  if (!r.ok()) throw PartitionError(failure(argv, r));
+  cut_[fault] = plan.rules.table;
+  now_in_force(plan.rules.table, plan.netns);
+  return fmt::format("{}: nftables table {}", plan.what, plan.rules.table);
+}
+
+void Partitions::heal(std::size_t fault) {
+  auto it = cut_.find(fault);
+  if (it == cut_.end()) return;
+  std::string table = it->second;
+  cut_.erase(it);
+  no_longer_in_force(table);
+  std::vector<std::string> argv =
+      in_netns(plans_.at(fault).netns, {"nft", "delete", "table", "inet", table});
+  CommandResult r = run(argv);
+  if (!r.ok()) throw PartitionError(failure(argv, r));
+}
+
+}  // namespace drover

@@ -1,0 +1,77 @@
+// Real network partitions: for a target on a declared host whose address
+// belongs to a network namespace of this machine (ci/netns-hosts makes
+// such hosts), an nftables table inside that namespace drops the host's
+// traffic while the fault lasts. drover's SSH control connection to the
+// host is never cut, so it can still supervise and stop the target there.
+//
+// Tables are named after the drover process that made them
+// (partition_rules.hpp): one a drover left behind when it was killed is
+// removed by remove_leftover_partitions() at the start of the next run.
+//
+// Needs root and the `ip` and `nft` programs (Debian: iproute2, nftables).
+// Not thread-safe: the runner's thread owns it.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "harness/faults/nemesis.hpp"
+#include "harness/faults/partition_rules.hpp"
+#include "harness/scenario/scenario.hpp"
+
+namespace drover {
+
+// A partition cannot be made here (not root, no namespace owns the
+// host's address, nft failed). The runner makes it exit code 3.
+class PartitionError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+class Partitions final : public PartitionFaults {
+ public:
+  // Finds the namespace of every host a partition fault cuts off, and the
+  // addresses of the hosts it is cut off from. Throws PartitionError
+  // naming the fault when one cannot work here.
+  explicit Partitions(const Scenario& scenario);
+  // Removes every partition still in force.
+  ~Partitions() override;
+  Partitions(const Partitions&) = delete;
+  Partitions& operator=(const Partitions&) = delete;
+
+  std::string cut(std::size_t fault) override;
+  void heal(std::size_t fault) override;
+
+ private:
+  struct Plan {
+    std::string netns;
+    PartitionRules rules;  // table set when cut
+    std::string what;      // "10.99.0.2 (netns drover-h1) from everything but ssh"
+  };
+  std::map<std::size_t, Plan> plans_;       // by fault index
+  std::map<std::size_t, std::string> cut_;  // fault index -> table in force
+  TableOwner owner_;
+  std::uint64_t serial_ = 0;
+};
+
+// This process, as partition tables record their owner.
+TableOwner this_drover();
+
+// The named network namespaces of this machine (`ip netns`: /run/netns).
+std::vector<std::string> network_namespaces();
+
+// Deletes every partition table of this process still in force, at once:
+// for the paths that end drover without unwinding (a second Ctrl-C, the
+// watchdog's last resort), where no destructor runs. Thread-safe.
+void remove_partitions_in_force();
+
+// Deletes, in every named namespace, the partition tables whose drover is
+// no longer running. Returns one line per table removed, and per one that
+// could not be. Does nothing (and returns nothing) unless run as root with
+// nft installed.
+std::vector<std::string> remove_leftover_partitions();
+
+}  // namespace drover
