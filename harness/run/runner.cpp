@@ -21,6 +21,7 @@
 #include "harness/run/figures.hpp"
 #include "harness/run/load_run.hpp"
 #include "harness/run/remote_targets.hpp"
+#include "harness/run/setup_steps.hpp"
 
 namespace drover {
 namespace {
@@ -269,6 +270,11 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
     decide_verdict(run, scenario.expect_violation);
     return run;
   };
+
+  // Before anything is deployed or started; its hosts are disconnected again.
+  std::string setup_error;
+  run.setup = run_setup_steps(scenario, options.run_dir, setup_error);
+  if (!setup_error.empty()) return fail_infrastructure(setup_error);
 
   try {
     remote.connect(scenario, options.run_dir, options.targets_dir);
