@@ -273,8 +273,11 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
 
   // Before anything is deployed or started; its hosts are disconnected again.
   std::string setup_error;
-  run.setup = run_setup_steps(scenario, options.run_dir, setup_error);
-  if (!setup_error.empty()) return fail_infrastructure(setup_error);
+  run.setup = run_setup_steps(scenario, options.run_dir, setup_error, options.interrupt);
+  if (!setup_error.empty()) {
+    run.interrupted = options.interrupt && options.interrupt->load();
+    return fail_infrastructure(setup_error);
+  }
 
   try {
     remote.connect(scenario, options.run_dir, options.targets_dir);

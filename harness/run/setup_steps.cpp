@@ -109,7 +109,8 @@ SetupStepResult run_step(const Scenario& scenario, const SetupStepSpec& step, st
 }  // namespace
 
 std::vector<SetupStepResult> run_setup_steps(const Scenario& scenario, const std::string& run_dir,
-                                             std::string& error) {
+                                             std::string& error,
+                                             const std::atomic<bool>* interrupt) {
   error.clear();
   std::vector<SetupStepResult> results;
   if (scenario.setup.empty()) return results;
@@ -118,6 +119,10 @@ std::vector<SetupStepResult> run_setup_steps(const Scenario& scenario, const std
   StepHosts hosts(scenario);
   for (std::size_t i = 0; i < scenario.setup.size(); ++i) {
     const SetupStepSpec& step = scenario.setup[i];
+    if (interrupt != nullptr && interrupt->load()) {
+      error = fmt::format("interrupted before setup step {}", step.at_pointer);
+      break;
+    }
     results.push_back(run_step(scenario, step, i, hosts, run_dir));
     const SetupStepResult& r = results.back();
     if (r.ok) continue;

@@ -5,6 +5,7 @@
 // Not thread-safe: called once, from the runner's thread.
 #pragma once
 
+#include <atomic>
 #include <string>
 #include <vector>
 
@@ -23,7 +24,10 @@ inline constexpr std::size_t kSetupOutputLimit = 1 << 20;
 // connected when a step first needs them and disconnected before it
 // returns; nothing a step started is left running here (its process group
 // is killed once it ends) or, on a timeout, on the host.
+// interrupt (may be null): once set, no further step starts and `error`
+// says so; a step under way runs to its end or its timeout.
 std::vector<SetupStepResult> run_setup_steps(const Scenario& scenario, const std::string& run_dir,
-                                             std::string& error);
+                                             std::string& error,
+                                             const std::atomic<bool>* interrupt = nullptr);
 
 }  // namespace drover

@@ -1,7 +1,10 @@
 // "setup" steps, run by drover before any target starts: on this machine,
 // and on the SSH hosts ci/netns-hosts started (those tests skip without
 // them). Also a command target, the user's own server, run on a host.
+#include <signal.h>
 #include <unistd.h>
+
+#include <thread>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -139,6 +142,29 @@ TEST_F(SetupStepsTest, AStepPastItsTimeoutIsKilledWithWhatItStarted) {
   EXPECT_TRUE(summary["setup"][0]["exit_status"].is_null());
   EXPECT_THAT(summary["setup"][0]["outcome"].get<std::string>(), HasSubstr("timed out"));
   EXPECT_TRUE(processes_with_arg(marker).empty());
+}
+
+TEST_F(SetupStepsTest, AnInterruptLetsTheCurrentStepEndAndStartsNoOther) {
+  json doc = base_scenario();
+  doc["setup"] = json::parse(R"([{"run": ["sh", "-c", "touch started; sleep 1"]},
+      {"run": ["touch", "second"]}])");
+  DroverProcess drover({"run", write(doc).string(), "--out", run_dir_.string(), "--quiet"},
+                       dir_.path());
+  for (auto until = Clock::now() + 20s;
+       !fs::exists(dir_.path() / "started") && Clock::now() < until;) {
+    std::this_thread::sleep_for(20ms);
+  }
+  ASSERT_TRUE(fs::exists(dir_.path() / "started"));
+  drover.signal(SIGINT);
+  Finished f = drover.wait(30s);
+  EXPECT_EQ(f.exit_code, 3) << f.out << f.err;
+  EXPECT_FALSE(fs::exists(dir_.path() / "second"));
+  json summary = read_summary(run_dir_);
+  EXPECT_EQ(summary["interrupted"], true);
+  EXPECT_THAT(summary["errors"].dump(), HasSubstr("interrupted before setup step /setup/1"));
+  ASSERT_EQ(summary["setup"].size(), 1u);
+  EXPECT_EQ(summary["setup"][0]["ok"], true);
+  EXPECT_EQ(summary["targets"].size(), 0u);
 }
 
 TEST_F(SetupStepsTest, OutputIsBoundedInTheLog) {
