@@ -277,6 +277,19 @@ TEST_F(RemoteSetupStepsTest, ArgumentsReachTheHostAsTheyAreNeverAsShellSyntax) {
   EXPECT_FALSE(fs::exists(pwned));
 }
 
+TEST_F(RemoteSetupStepsTest, OutputFromAHostIsBoundedInTheLog) {
+  json doc = with_db1(base_scenario());
+  doc["setup"] = json::parse(R"([{"host": "db1",
+      "run": ["sh", "-c", "head -c 3145728 /dev/zero; echo tail >&2"]}])");
+  Finished f = run(doc);
+  ASSERT_EQ(f.exit_code, 0) << f.out << f.err;
+  std::string log = read_file(run_dir_ / "logs" / "setup-0-db1.log");
+  EXPECT_THAT(log, HasSubstr("(output truncated: 1048576 bytes kept of each stream)"));
+  EXPECT_THAT(log, HasSubstr("--- stderr ---\ntail\n"));
+  EXPECT_LT(log.size(), 1100000u);
+  EXPECT_GT(log.size(), 1048576u);
+}
+
 TEST_F(RemoteSetupStepsTest, AFailingStepOnAHostIsExit3NamingTheHostAndTheStep) {
   json doc = with_db1(base_scenario());
   // A target on the host too: it must never be deployed or started.
