@@ -315,13 +315,42 @@ void invariants(std::string& out, const RunResult& run) {
   }
 }
 
+// "db1 (10.0.0.2)", or "this machine" when there is no host.
+std::string host_text(const std::string& host, const std::string& address) {
+  if (host.empty()) return "this machine";
+  return address.empty() ? host : fmt::format("{} ({})", host, address);
+}
+
+void setup_steps(std::string& out, const RunResult& run) {
+  if (run.setup.empty()) return;
+  out +=
+      "<h2>Setup</h2>\n<table id=\"setup\"><tr><th>step</th><th class=\"text\">on</th>"
+      "<th class=\"text\">command</th><th class=\"text\">ok</th>"
+      "<th class=\"text\">result</th><th>seconds</th><th class=\"text\">log</th></tr>\n";
+  for (const SetupStepResult& step : run.setup) {
+    std::string command;
+    for (const std::string& arg : step.argv) command += (command.empty() ? "" : " ") + arg;
+    out += fmt::format(
+        "<tr><td>{}</td><td class=\"text\">{}</td><td class=\"text\"><code>{}</code></td>"
+        "<td class=\"text\">{}</td><td class=\"text\">{}{}</td><td>{:.3f}</td>"
+        "<td class=\"text\">{}</td></tr>\n",
+        h(step.step), h(host_text(step.host, step.host_address)), h(command), mark(step.ok),
+        h(step.outcome), !step.ok && step.allow_failure ? " (allowed to fail)" : "",
+        step.duration_s, h(step.log));
+  }
+  out += "</table>\n";
+}
+
 void targets(std::string& out, const RunResult& run) {
   if (run.targets.empty()) return;
   out += "<h2>Targets</h2>\n";
   for (const TargetResult& t : run.targets) {
+    // An address target runs wherever its address says, not where drover put it.
+    std::string on =
+        t.kind == "address" && t.host.empty() ? "" : ", on " + h(host_text(t.host, t.host_address));
     out +=
-        fmt::format("<h3>{} <small>({}{}{})</small></h3>\n<p>{}{}</p>\n", h(t.name), h(t.kind),
-                    t.address.empty() ? "" : ", " + h(t.address),
+        fmt::format("<h3>{} <small>({}{}{}{})</small></h3>\n<p>{}{}</p>\n", h(t.name), h(t.kind),
+                    t.address.empty() ? "" : ", " + h(t.address), on,
                     t.pid > 0 ? fmt::format(", pid {}", t.pid) : "",
                     t.exited_during_run ? "<span class=\"bad\">exited during the run</span>: " : "",
                     h(t.exit_description.empty() ? "not started by drover" : t.exit_description));
@@ -350,6 +379,7 @@ std::string render_report_html(const RunResult& run) {
   faults(out, run);
   thresholds(out, run);
   invariants(out, run);
+  setup_steps(out, run);
   targets(out, run);
   out += "</body></html>\n";
   return out;

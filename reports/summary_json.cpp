@@ -13,6 +13,11 @@ double round3(double v) {
   return std::round(v * 1000.0) / 1000.0;
 }
 
+// An optional text: null rather than "" when there is none.
+ordered_json or_null(const std::string& text) {
+  return text.empty() ? ordered_json() : ordered_json(text);
+}
+
 ordered_json totals_json(const OpTotals& t, double rate) {
   ordered_json j;
   j["ops"] = t.ops();
@@ -130,6 +135,8 @@ std::string render_summary_json(const RunResult& run) {
     targets.push_back({{"name", t.name},
                        {"kind", t.kind},
                        {"address", t.address},
+                       {"host", or_null(t.host)},
+                       {"host_address", or_null(t.host_address)},
                        {"pid", t.pid},
                        {"exited_during_run", t.exited_during_run},
                        {"exit", t.exit_description},
@@ -137,6 +144,22 @@ std::string render_summary_json(const RunResult& run) {
                        {"restarts", t.restarts}});
   }
   j["targets"] = targets;
+
+  ordered_json setup = ordered_json::array();
+  for (const SetupStepResult& step : run.setup) {
+    setup.push_back(
+        {{"step", step.step},
+         {"host", or_null(step.host)},
+         {"host_address", or_null(step.host_address)},
+         {"argv", step.argv},
+         {"exit_status", step.exit_status ? ordered_json(*step.exit_status) : ordered_json()},
+         {"outcome", step.outcome},
+         {"duration_s", round3(step.duration_s)},
+         {"ok", step.ok},
+         {"allow_failure", step.allow_failure},
+         {"log", step.log}});
+  }
+  j["setup"] = setup;
   if (!run.faults.empty()) {
     ordered_json faults = ordered_json::array();
     for (const FaultRecord& f : run.faults) {

@@ -26,6 +26,12 @@ Int integer_value(const nlohmann::json& j, const std::string& key, Int fallback)
   return j.is_object() && j.contains(key) ? integer<Int>(j.at(key)) : j.value(key, fallback);
 }
 
+// A text field that is null (or missing) when there is none.
+std::string optional_text(const nlohmann::json& j, const std::string& key) {
+  if (!j.is_object() || !j.contains(key) || j.at(key).is_null()) return "";
+  return j.at(key).get<std::string>();
+}
+
 // Fields added after schema_version 1's first release are read when present,
 // so an older summary still reads back.
 OpTotals read_totals(const nlohmann::json& j, double* rate) {
@@ -115,12 +121,30 @@ void read_figures(const nlohmann::json& j, RunResult& run) {
     tr.name = t.at("name").get<std::string>();
     tr.kind = t.value("kind", "");
     tr.address = t.value("address", "");
+    tr.host = optional_text(t, "host");
+    tr.host_address = optional_text(t, "host_address");
     tr.pid = integer_value(t, "pid", 0);
     tr.exited_during_run = t.value("exited_during_run", false);
     tr.exit_description = t.value("exit", "");
     tr.logs = t.value("logs", std::vector<std::string>{});
     tr.restarts = integer_value(t, "restarts", 0);
     run.targets.push_back(std::move(tr));
+  }
+  for (const auto& step : j.value("setup", nlohmann::json::array())) {
+    SetupStepResult sr;
+    sr.step = step.at("step").get<std::string>();
+    sr.host = optional_text(step, "host");
+    sr.host_address = optional_text(step, "host_address");
+    sr.argv = step.value("argv", std::vector<std::string>{});
+    if (step.contains("exit_status") && !step.at("exit_status").is_null()) {
+      sr.exit_status = integer<int>(step.at("exit_status"));
+    }
+    sr.outcome = step.value("outcome", "");
+    sr.duration_s = step.value("duration_s", 0.0);
+    sr.ok = step.value("ok", false);
+    sr.allow_failure = step.value("allow_failure", false);
+    sr.log = step.value("log", "");
+    run.setup.push_back(std::move(sr));
   }
   for (const auto& s : j.value("series", nlohmann::json::array())) {
     run.series.push_back({integer<int>(s.at("second")), integer_value(s, "ops", std::uint64_t{0}),

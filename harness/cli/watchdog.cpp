@@ -18,12 +18,26 @@ namespace {
 // reports, stopping the targets and the draining clients' own bound
 // (30 s in LoadRun) fit in this with room to spare.
 constexpr Duration kRoom = std::chrono::seconds(120);
+// SshHostSpec's login_timeout: the handshake and authentication.
+constexpr Duration kLogin = std::chrono::seconds(20);
 
 }  // namespace
 
 Duration run_time_bound(const Scenario& scenario) {
   Duration bound = longest_load(scenario.load) + kRoom;
   for (const TargetSpec& t : scenario.targets) bound += t.ready.timeout + t.stop_grace;
+  // Setup steps, each within its timeout, after connecting to its host
+  // (the TCP connect, then the SSH layer's bound on the login).
+  std::vector<std::string> connected;
+  for (const SetupStepSpec& step : scenario.setup) {
+    bound += step.timeout;
+    const RemoteHostSpec* host = scenario.find_host(step.host);
+    if (host == nullptr ||
+        std::find(connected.begin(), connected.end(), host->name) != connected.end())
+      continue;
+    connected.push_back(host->name);
+    bound += host->connect_timeout + kLogin;
+  }
   Duration longest_op{};
   for (const FleetSpec& f : scenario.fleets) longest_op = std::max(longest_op, f.op.timeout);
   // The last operations, then the final queries, each within a timeout.

@@ -166,6 +166,24 @@ struct TargetResult {
   std::string exit_description;   // "exited with status 1", "killed by signal 9"
   std::vector<std::string> logs;  // paths relative to the run folder
   int restarts = 0;               // by the nemesis
+  // Where it ran: a declared SSH host's name and address; both empty for
+  // this machine (and for address targets, which drover does not start).
+  std::string host{};
+  std::string host_address{};
+};
+
+// One "setup" step as it ran, before any target started.
+struct SetupStepResult {
+  std::string step;          // its JSON pointer in the scenario: "/setup/1"
+  std::string host;          // a declared SSH host; empty: this machine
+  std::string host_address;  // the host's address; empty for this machine
+  std::vector<std::string> argv;
+  std::optional<int> exit_status;  // when it exited (rather than died or never ran)
+  std::string outcome;  // "exited with status 1", "timed out after 30.0 s", "could not run: ..."
+  double duration_s = 0;
+  bool ok = false;             // exited with status 0
+  bool allow_failure = false;  // a failure did not fail the run
+  std::string log;             // relative to the run folder: "logs/setup-1-db1.log"
 };
 
 // One step of the capacity search: an offered rate held for a while, and
@@ -211,6 +229,7 @@ struct RunResult {
   std::vector<SecondSample> series;
   std::vector<ThresholdResult> thresholds;
   std::vector<InvariantResult> invariants;
+  std::vector<SetupStepResult> setup;  // the steps that ran, in order
   std::vector<TargetResult> targets;
   std::vector<FaultRecord> faults;
   CapacityResult capacity;

@@ -36,6 +36,20 @@ struct ExitStatus {
   std::string describe() const;  // "exited with status 1", "killed by signal 9 (Killed)"
 };
 
+// How a command run to completion by Host::run() ended, and what it printed.
+struct CommandOutput {
+  // nullopt: the host could not tell (an SSH server that sent no status).
+  std::optional<ExitStatus> status;
+  std::string out;         // stdout, up to the limit asked for
+  std::string err;         // stderr, likewise
+  bool truncated = false;  // some output past the limit was read and dropped
+
+  bool succeeded() const { return status && status->exited && status->code == 0; }
+  std::string describe() const {
+    return status ? status->describe() : "ended without an exit status";
+  }
+};
+
 // A started process and its process group. Not thread-safe: one owner.
 // Destroying it stops the whole group (SIGKILL) if it still runs.
 class Process {
@@ -71,6 +85,15 @@ class Host {
   // Starts a process in its own process group, with its output captured and
   // set to die with drover. Throws HostError when it cannot be started.
   virtual ProcessPtr start(const ProcessSpec& spec) = 0;
+  // Runs argv to its end with nothing on stdin and returns its status and
+  // up to max_output bytes of each stream (the rest is read and dropped, so
+  // the command never blocks on a full pipe). argv[0] without '/' is
+  // searched in PATH; cwd empty: the host's default folder (drover's own
+  // here, the login folder over SSH). Arguments reach the program as they
+  // are, never through shell syntax. Throws HostError when it cannot be
+  // run, or when the deadline passes (after killing its process group).
+  virtual CommandOutput run(const std::vector<std::string>& argv, const std::string& cwd,
+                            TimePoint deadline, std::size_t max_output) = 0;
   virtual void copy_to(const std::string& local_path, const std::string& host_path) = 0;
   virtual void copy_from(const std::string& host_path, const std::string& local_path) = 0;
   // Children of pid that have exited but were not reaped.

@@ -1,6 +1,7 @@
 // LocalHost: starts processes on this machine. The only file that includes
 // Boost.Process (it costs seconds of compile time per including file).
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -133,6 +134,8 @@ class LocalHost final : public Host {
  public:
   std::string name() const override { return "local"; }
   ProcessPtr start(const ProcessSpec& spec) override;
+  CommandOutput run(const std::vector<std::string>& argv, const std::string& cwd,
+                    TimePoint deadline, std::size_t max_output) override;
   void copy_to(const std::string& local_path, const std::string& host_path) override {
     copy(local_path, host_path);
   }
@@ -227,6 +230,103 @@ ProcessPtr LocalHost::start(const ProcessSpec& spec) {
     reap_failed_child(pid);
     throw;
   }
+}
+
+// Reads what is there on fd into sink, up to limit bytes kept; false at end
+// of file (or an error: nothing more will come).
+bool drain(int fd, std::string& sink, std::size_t limit, bool& truncated) {
+  char buffer[16384];
+  for (;;) {
+    ssize_t n = ::read(fd, buffer, sizeof buffer);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return true;
+    if (n <= 0) return false;
+    std::size_t keep = std::min<std::size_t>(n, limit - std::min(limit, sink.size()));
+    sink.append(buffer, keep);
+    if (keep < static_cast<std::size_t>(n)) truncated = true;
+  }
+}
+
+// Run to its end as a group of its own: once the program exits (seen with
+// WNOWAIT, so its pid and group id stay taken), what it left running in its
+// group is killed before the program is reaped, so no stray process of a
+// finished command holds its pipes open or lingers.
+CommandOutput LocalHost::run(const std::vector<std::string>& argv, const std::string& cwd,
+                             TimePoint deadline, std::size_t max_output) {
+  if (argv.empty()) fail_start("", "empty command");
+  const std::string& program = argv[0];
+  if (!cwd.empty()) {
+    std::error_code ec;
+    if (!fs::is_directory(cwd, ec)) {
+      fail_start(program, fmt::format("working directory \"{}\": {}", cwd,
+                                      ec ? ec.message() : std::strerror(ENOTDIR)));
+    }
+  }
+  const fs::path executable = resolve_executable(program, cwd);
+  int out_fds[2], err_fds[2];
+  if (::pipe2(out_fds, O_CLOEXEC | O_NONBLOCK) != 0) fail_start(program, std::strerror(errno));
+  bp::pipe out_pipe(out_fds[0], out_fds[1]);
+  if (::pipe2(err_fds, O_CLOEXEC | O_NONBLOCK) != 0) fail_start(program, std::strerror(errno));
+  bp::pipe err_pipe(err_fds[0], err_fds[1]);
+  // The child's ends blocking, as programs expect.
+  ::fcntl(out_fds[1], F_SETFL, 0);
+  ::fcntl(err_fds[1], F_SETFL, 0);
+
+  pid_t failed_child = 0;
+  ChildSetup setup;
+  setup.parent = ::getpid();
+  setup.cwd = cwd.empty() ? nullptr : cwd.c_str();
+  setup.failed_child = &failed_child;
+  std::vector<std::string> args(argv.begin() + 1, argv.end());
+  std::error_code ec;
+  bp::child child(bp::exe = executable.string(), bp::args = args,
+                  bp::std_in<bp::null, bp::std_out> out_pipe, bp::std_err > err_pipe, setup, ec);
+  if (ec) {
+    if (failed_child > 0) reap_failed_child(failed_child);
+    fail_start(program, ec.message());
+  }
+  const int pid = child.id();
+  child.detach();
+  UniqueFd out_read(out_pipe.native_source()), err_read(err_pipe.native_source());
+  out_pipe.assign_source(-1);
+  err_pipe.assign_source(-1);
+  out_pipe.close();  // the write ends: only the child holds them now
+  err_pipe.close();
+
+  CommandOutput output;
+  bool out_open = true, err_open = true, exited = false;
+  TimePoint exited_at{};
+  for (;;) {
+    if (out_open) out_open = drain(out_read.get(), output.out, max_output, output.truncated);
+    if (err_open) err_open = drain(err_read.get(), output.err, max_output, output.truncated);
+    if (!exited) {
+      siginfo_t info{};
+      exited = ::waitid(P_PID, pid, &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid == pid;
+      if (exited) {
+        ::kill(-pid, SIGKILL);  // the rest of its group
+        exited_at = Clock::now();
+      }
+    }
+    if (exited && !out_open && !err_open) break;
+    // A process that left the group (setsid) may hold the pipes open: what
+    // it writes after the program ended is not the program's output.
+    if (exited && Clock::now() - exited_at > 1s) break;
+    if (Clock::now() >= deadline) {
+      ::kill(-pid, SIGKILL);
+      reap_failed_child(pid);
+      throw HostError(fmt::format("\"{}\" did not finish in time (killed)", program));
+    }
+    pollfd fds[2] = {{out_open ? out_read.get() : -1, POLLIN, 0},
+                     {err_open ? err_read.get() : -1, POLLIN, 0}};
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    // Short slices while the program runs: its exit is polled, not signalled.
+    ::poll(fds, 2, static_cast<int>(std::clamp<long>(left.count() + 1, 0, 20)));
+  }
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  output.status = exit_status_from_wait(status);
+  return output;
 }
 
 }  // namespace

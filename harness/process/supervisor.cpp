@@ -441,6 +441,10 @@ std::vector<TargetResult> TargetSupervisor::results() const {
       r.kind = t->spec.source == TargetSpec::Source::kAddress ? "address" : "command";
     }
     r.address = t->address;
+    if (t->placement) {
+      r.host = t->spec.host;
+      r.host_address = t->placement->address;
+    }
     r.exited_during_run = t->exited_during_run;
     r.exit_description = t->exit_description;
     r.restarts = t->restarts;

@@ -62,6 +62,15 @@ std::string group_alive_test(int pgid) {
   return fmt::format("grep -qE '\\) [^Z] [0-9]+ {} ' /proc/[0-9]*/stat 2>/dev/null", pgid);
 }
 
+// "KILL" -> 9, as sshd names the signal that ended a command; 0 when unknown.
+int signal_number(const std::string& name) {
+  for (int sig = 1; sig < NSIG; ++sig) {
+    const char* abbrev = ::sigabbrev_np(sig);
+    if (abbrev != nullptr && name == abbrev) return sig;
+  }
+  return 0;
+}
+
 ExitStatus status_from_shell_code(int code) {
   ExitStatus status;
   if (code > 128 && code < 128 + 65) {
@@ -215,7 +224,9 @@ class SshHost final : public Host {
       for (int pgid : remote_->running_groups) {
         remote_->shell(fmt::format("kill -9 -{} 2>/dev/null; true", pgid));
       }
-      remote_->session.remove_tree(remote_->options.run_dir, remote_->command_deadline());
+      if (!remote_->options.run_dir.empty()) {
+        remote_->session.remove_tree(remote_->options.run_dir, remote_->command_deadline());
+      }
       // The watcher finds nothing left to do, and ends.
       remote_->session.release(remote_->command_deadline());
     } catch (const HostError& e) {
@@ -230,6 +241,10 @@ class SshHost final : public Host {
 
   ProcessPtr start(const ProcessSpec& spec) override {
     if (spec.argv.empty()) throw HostError(fmt::format("{}: nothing to start", remote_->where()));
+    if (remote_->options.run_dir.empty()) {
+      throw HostError(
+          fmt::format("{}: no run folder to start \"{}\" in", remote_->where(), spec.argv[0]));
+    }
     const std::string logs = remote_->options.run_dir + "/logs";
     const std::string base = logs + "/" + spec.name;
     const std::string out = base + ".stdout.log", err = base + ".stderr.log";
@@ -276,6 +291,23 @@ class SshHost final : public Host {
     }
     remote_->running_groups.insert(pgid);
     return std::make_unique<SshProcess>(remote_, pgid, pid, out, err, status);
+  }
+
+  CommandOutput run(const std::vector<std::string>& argv, const std::string& cwd,
+                    TimePoint deadline, std::size_t max_output) override {
+    if (argv.empty()) throw HostError(fmt::format("{}: nothing to run", remote_->where()));
+    // exec: the program replaces the login shell, so its status (or
+    // signal) is what sshd reports; a missing one is status 127.
+    std::string text = "exec " + shell_command(argv);
+    if (!cwd.empty()) text = fmt::format("cd -- {} || exit 1; {}", shell_quote(cwd), text);
+    CommandResult r = remote_->session.exec_shell(text, deadline, max_output);
+    CommandOutput output{std::nullopt, std::move(r.out), std::move(r.err), r.truncated};
+    if (!r.exit_signal.empty()) {
+      output.status = ExitStatus{false, 0, signal_number(r.exit_signal)};
+    } else if (r.exit_status) {
+      output.status = ExitStatus{true, *r.exit_status, 0};
+    }
+    return output;
   }
 
   // An executable file stays executable there (0755), others are 0644.
@@ -326,6 +358,7 @@ class SshHost final : public Host {
 HostPtr make_ssh_host(SshHostSpec spec, SshHostOptions options) {
   auto remote = std::make_shared<Remote>(std::move(spec), std::move(options));
   const std::string& dir = remote->options.run_dir;
+  if (dir.empty()) return std::make_unique<SshHost>(std::move(remote));
   if (dir.size() < 2 || dir[0] != '/') {
     throw SshError(fmt::format("{}: the run folder must be an absolute path, not \"{}\"",
                                remote->where(), dir));

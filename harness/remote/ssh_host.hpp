@@ -24,7 +24,8 @@ namespace drover {
 
 struct SshHostOptions {
   // drover's folder for this run on the host (absolute, made on connect,
-  // removed by the host's destructor), e.g. /tmp/drover-<run id>.
+  // removed by the host's destructor), e.g. /tmp/drover-<run id>. Empty:
+  // none is made, and the host only runs commands (run()); start() refuses.
   std::string run_dir;
   std::chrono::nanoseconds command_timeout = std::chrono::seconds(30);   // each remote command
   std::chrono::nanoseconds transfer_timeout = std::chrono::minutes(10);  // each copy

@@ -341,15 +341,17 @@ void SshSession::verify_host_key() {
                    fingerprint, name, file));
 }
 
-CommandResult SshSession::exec(const std::vector<std::string>& argv, TimePoint deadline) {
+CommandResult SshSession::exec(const std::vector<std::string>& argv, TimePoint deadline,
+                               std::size_t output_limit) {
   if (argv.empty()) fail_plain("exec: no command given");
   // exec: the command replaces the login shell, so its exit status or
   // signal is what sshd reports.
-  return run("exec " + shell_command(argv), deadline, true);
+  return run("exec " + shell_command(argv), deadline, true, output_limit);
 }
 
-CommandResult SshSession::exec_shell(const std::string& command, TimePoint deadline) {
-  return run(command, deadline, true);
+CommandResult SshSession::exec_shell(const std::string& command, TimePoint deadline,
+                                     std::size_t output_limit) {
+  return run(command, deadline, true, output_limit);
 }
 
 // Runs command through the login shell. With track_pid, the shell first
@@ -357,7 +359,8 @@ CommandResult SshSession::exec_shell(const std::string& command, TimePoint deadl
 // group leader, so a command that overruns its deadline is killed with its
 // whole group (libssh2 1.10 cannot send a signal over the channel, and sshd
 // keeps the channel open until the command exits).
-CommandResult SshSession::run(const std::string& command, TimePoint deadline, bool track_pid) {
+CommandResult SshSession::run(const std::string& command, TimePoint deadline, bool track_pid,
+                              std::size_t output_limit) {
   constexpr std::string_view marker = "drover-pid:";
   const std::string sent =
       track_pid ? "echo " + std::string(marker) + "$$ >&2; " + command : command;
@@ -388,8 +391,9 @@ CommandResult SshSession::run(const std::string& command, TimePoint deadline, bo
           if (n < 0) fail("reading the command's output");
           if (n == 0) break;
           progressed = true;
-          std::size_t keep =
-              std::min<std::size_t>(n, max_output - std::min(max_output, sink.size()));
+          // Room for the pid line too, taken off again below.
+          const std::size_t limit = stream != 0 && !pid_read ? output_limit + 64 : output_limit;
+          std::size_t keep = std::min<std::size_t>(n, limit - std::min(limit, sink.size()));
           sink.append(buffer, keep);
           if (keep < static_cast<std::size_t>(n)) result.truncated = true;
         }
@@ -399,6 +403,10 @@ CommandResult SshSession::run(const std::string& command, TimePoint deadline, bo
         if (result.err.rfind(marker, 0) == 0) {
           pid = std::strtol(result.err.c_str() + marker.size(), nullptr, 10);
           result.err.erase(0, result.err.find('\n') + 1);
+          if (result.err.size() > output_limit) {
+            result.err.resize(output_limit);
+            result.truncated = true;
+          }
         }
       }
       if (libssh2_channel_eof(channel) && !progressed) break;

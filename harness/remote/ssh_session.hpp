@@ -62,10 +62,13 @@ class SshSession {
   // argument can turn into shell syntax), draining stdout and stderr while
   // it runs. Throws SshError if the deadline passes first, after killing
   // the command's process group on the host.
-  CommandResult exec(const std::vector<std::string>& argv, TimePoint deadline);
+  // Up to output_limit bytes of each stream are kept.
+  CommandResult exec(const std::vector<std::string>& argv, TimePoint deadline,
+                     std::size_t output_limit = max_output);
   // As exec, but command is shell text, run as it is. Quote with
   // shell_quote() anything that comes from outside.
-  CommandResult exec_shell(const std::string& command, TimePoint deadline);
+  CommandResult exec_shell(const std::string& command, TimePoint deadline,
+                           std::size_t output_limit = max_output);
 
   static constexpr std::size_t max_output = 64 << 20;
 
@@ -106,7 +109,8 @@ class SshSession {
   bool try_key_file(TimePoint deadline, std::vector<std::string>& attempts);
   bool try_password(TimePoint deadline, std::vector<std::string>& attempts);
   void warn(std::string message);
-  CommandResult run(const std::string& command, TimePoint deadline, bool track_pid);
+  CommandResult run(const std::string& command, TimePoint deadline, bool track_pid,
+                    std::size_t output_limit = max_output);
   void close_channel(LIBSSH2_CHANNEL* channel, TimePoint deadline);
   void shutdown_sftp(LIBSSH2_SFTP* sftp, TimePoint deadline);
   void put_stream(LIBSSH2_SFTP* sftp, const std::string& local_path, const std::string& remote_path,

@@ -14,6 +14,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
+}  // namespace
+
 SshHostSpec ssh_spec(const RemoteHostSpec& host) {
   SshHostSpec spec;
   spec.name = host.name;
@@ -32,6 +34,8 @@ SshHostSpec ssh_spec(const RemoteHostSpec& host) {
   spec.connect_timeout = host.connect_timeout;
   return spec;
 }
+
+namespace {
 
 // /tmp/drover-run-<local run folder's name>-<12 random hex digits>: one
 // per host and run, so two runs (or two drovers) on one host never share a

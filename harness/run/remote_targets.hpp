@@ -19,6 +19,11 @@
 
 namespace drover {
 
+struct SshHostSpec;
+
+// How to reach a scenario's host: the SSH layer's form of it.
+SshHostSpec ssh_spec(const RemoteHostSpec& host);
+
 class RemoteTargets {
  public:
   RemoteTargets();

@@ -24,6 +24,7 @@
 #include "harness/run/figures.hpp"
 #include "harness/run/remote_fleets.hpp"
 #include "harness/run/remote_targets.hpp"
+#include "harness/run/setup_steps.hpp"
 
 namespace drover {
 namespace {
@@ -319,6 +320,14 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
     } catch (const std::exception& e) {
       return fail_infrastructure(e.what());
     }
+  }
+
+  // Before anything is deployed or started; its hosts are disconnected again.
+  std::string setup_error;
+  run.setup = run_setup_steps(scenario, options.run_dir, setup_error, options.interrupt);
+  if (!setup_error.empty()) {
+    run.interrupted = options.interrupt && options.interrupt->load();
+    return fail_infrastructure(setup_error);
   }
 
   try {

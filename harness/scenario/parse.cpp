@@ -179,7 +179,7 @@ void parse_document(const Json& doc, ParseContext& ctx, Scenario& s) {
   Problems& problems = ctx.problems;
   ObjectReader r(problems, doc, "",
                  {"name", "description", "expect", "targets", "fleets", "load", "thresholds",
-                  "checks", "faults", "hosts"});
+                  "checks", "faults", "hosts", "setup"});
   if (std::optional<std::string> name = r.string("name", scenario_json::Need::kRequired)) {
     s.name = *name;
     if (!scenario_json::is_simple_name(*name, "._-")) {
@@ -195,6 +195,7 @@ void parse_document(const Json& doc, ParseContext& ctx, Scenario& s) {
   // and checks: each refers back to the ones before, whatever order the
   // file lists them in.
   if (const Json* hosts = r.get("hosts")) scenario_json::parse_hosts(*hosts, ctx, s.hosts);
+  if (const Json* setup = r.get("setup")) scenario_json::parse_setup(*setup, ctx, s.setup);
   if (const Json* targets = r.get("targets", scenario_json::Need::kRequired)) {
     scenario_json::parse_targets(*targets, ctx, s.targets);
   }

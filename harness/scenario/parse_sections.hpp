@@ -65,6 +65,8 @@ struct ParseContext {
 
 // "hosts" (parse_hosts.cpp): SSH hosts targets can be placed on.
 void parse_hosts(const Json& value, ParseContext& ctx, std::vector<RemoteHostSpec>& out);
+// "setup": commands run before the targets start (hosts must be known).
+void parse_setup(const Json& value, ParseContext& ctx, std::vector<SetupStepSpec>& out);
 void parse_targets(const Json& value, ParseContext& ctx, std::vector<TargetSpec>& out);
 void parse_fleets(const Json& value, ParseContext& ctx, std::vector<FleetSpec>& out);
 void parse_load(const Json& value, ParseContext& ctx, LoadSpec& out);

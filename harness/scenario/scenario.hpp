@@ -65,6 +65,17 @@ struct RemoteHostSpec {
   Duration connect_timeout = std::chrono::seconds(10);
 };
 
+// One command of "setup", run before any target starts: on a declared host
+// over SSH, or on this machine when host is empty.
+struct SetupStepSpec {
+  std::string host;               // RemoteHostSpec::name; empty: this machine
+  std::vector<std::string> argv;  // the program, then its arguments; never empty
+  bool allow_failure = false;     // a failure is logged and the run goes on
+  Duration timeout = std::chrono::seconds(60);
+  std::string cwd;         // this machine: the scenario's folder; hosts: the login folder
+  std::string at_pointer;  // "/setup/1", for messages
+};
+
 struct TargetSpec {
   enum class Source {
     kReference,  // one of drover's reference targets ("kind")
@@ -272,7 +283,8 @@ struct Scenario {
   std::vector<CheckSpec> checks;
   std::vector<FaultSpec> faults;
   std::vector<RemoteHostSpec> hosts;
-  std::string file;  // absolute path of the scenario file
+  std::vector<SetupStepSpec> setup;  // in order, before any target starts
+  std::string file;                  // absolute path of the scenario file
 
   const TargetSpec* find_target(const std::string& name) const {
     for (const auto& t : targets)

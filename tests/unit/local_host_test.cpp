@@ -428,6 +428,82 @@ TEST_F(LocalHostTest, CopiesFilesBothWays) {
   }
 }
 
+// Processes whose command line contains text (run() takes no environment,
+// so a marker argument finds them).
+std::vector<int> processes_with_arg(const std::string& text) {
+  std::vector<int> found;
+  for (const auto& entry : fs::directory_iterator("/proc")) {
+    const std::string name = entry.path().filename().string();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    if (read_file(entry.path() / "cmdline").find(text) != std::string::npos)
+      found.push_back(std::stoi(name));
+  }
+  return found;
+}
+
+TEST_F(LocalHostTest, RunReturnsTheStatusAndBothStreams) {
+  CommandOutput r = host_->run({"sh", "-c", "pwd; echo oops >&2; exit 3"}, dir_.path().string(),
+                               Clock::now() + 5s, 1024);
+  ASSERT_TRUE(r.status.has_value());
+  EXPECT_TRUE(r.status->exited);
+  EXPECT_EQ(r.status->code, 3);
+  EXPECT_FALSE(r.succeeded());
+  EXPECT_EQ(r.describe(), "exited with status 3");
+  EXPECT_EQ(r.out, dir_.path().string() + "\n");
+  EXPECT_EQ(r.err, "oops\n");
+  EXPECT_FALSE(r.truncated);
+  EXPECT_TRUE(host_->run({"true"}, "", Clock::now() + 5s, 1024).succeeded());
+}
+
+TEST_F(LocalHostTest, RunPassesArgumentsAsTheyAre) {
+  CommandOutput r = host_->run({"echo", "$(touch pwned)", ";", "*", ""}, dir_.path().string(),
+                               Clock::now() + 5s, 1024);
+  EXPECT_EQ(r.out, "$(touch pwned) ; * \n");
+  EXPECT_FALSE(fs::exists(dir_.path() / "pwned"));
+}
+
+TEST_F(LocalHostTest, RunKeepsUpToTheLimitAndReadsTheRest) {
+  // Far more than a pipe holds: the command must not block on it.
+  CommandOutput r = host_->run({"sh", "-c", "head -c 1000000 /dev/zero; head -c 10 /dev/zero >&2"},
+                               "", Clock::now() + 10s, 1000);
+  EXPECT_TRUE(r.succeeded()) << r.describe();
+  EXPECT_EQ(r.out.size(), 1000u);
+  EXPECT_EQ(r.err.size(), 10u);
+  EXPECT_TRUE(r.truncated);
+}
+
+TEST_F(LocalHostTest, RunPastItsDeadlineKillsTheGroupAndThrows) {
+  const std::string mark = "run-deadline-" + marker_.value();
+  const TimePoint before = Clock::now();
+  EXPECT_THROW(host_->run({"sh", "-c", "sh -c 'sleep 30; : " + mark + "' & sleep 30"}, "",
+                          Clock::now() + 300ms, 1024),
+               HostError);
+  EXPECT_LT(Clock::now() - before, 3s);
+  EXPECT_TRUE(eventually([&] { return processes_with_arg(mark).empty(); }));
+}
+
+TEST_F(LocalHostTest, RunEndsWhatTheCommandLeftRunningInItsGroup) {
+  const std::string mark = "run-leftover-" + marker_.value();
+  const TimePoint before = Clock::now();
+  CommandOutput r = host_->run({"sh", "-c", "sh -c 'sleep 30; : " + mark + "' & echo started"}, "",
+                               Clock::now() + 10s, 1024);
+  EXPECT_LT(Clock::now() - before, 3s);
+  EXPECT_TRUE(r.succeeded()) << r.describe();
+  EXPECT_EQ(r.out, "started\n");
+  EXPECT_TRUE(eventually([&] { return processes_with_arg(mark).empty(); }));
+}
+
+TEST_F(LocalHostTest, RunOfAMissingProgramIsAHostErrorNamingIt) {
+  try {
+    host_->run({"no-such-program-drover"}, "", Clock::now() + 5s, 1024);
+    FAIL() << "expected HostError";
+  } catch (const HostError& e) {
+    EXPECT_NE(std::string(e.what()).find("no-such-program-drover"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(host_->run({"true"}, (dir_.path() / "missing").string(), Clock::now() + 5s, 1024),
+               HostError);
+}
+
 TEST(ProcTable, ParsesStatWithAwkwardCommandNames) {
   auto e = parse_proc_stat("4242 (a b) c) (d) Z 17 4200 4200 0 -1 4194560 0 0");
   ASSERT_TRUE(e.has_value());

@@ -279,7 +279,7 @@ TEST(ScenarioErrors, UnknownKeyWithSuggestion) {
 TEST(ScenarioErrors, UnknownKeyListsTheKnownOnes) {
   EXPECT_THAT(errors_of(scenario(kTargets, kFleet, R"(, "colour": "blue")")),
               ElementsAre("/colour: unknown key (known keys: name, description, expect, targets, "
-                          "fleets, load, thresholds, checks, faults, hosts)"));
+                          "fleets, load, thresholds, checks, faults, hosts, setup)"));
 }
 
 TEST(ScenarioErrors, MissingRequiredMembers) {

@@ -1,6 +1,12 @@
 // summary.json read back: what `drover check` and the tests rely on comes
 // back as it was written, the abort of a threshold included.
+#include <fstream>
+#include <sstream>
+
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
 
 #include "reports/sink.hpp"
 #include "tests/temp_dir.hpp"
@@ -9,6 +15,14 @@ namespace drover {
 namespace {
 
 using test_files::TempDir;
+using ::testing::HasSubstr;
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
 
 RunResult failed_run() {
   RunResult run;
@@ -232,6 +246,102 @@ TEST(SummaryJson, ReadsBackWhatTheHtmlReportShows) {
   // The report drawn from the file is the report drawn from the run.
   run.run_dir = back->run_dir;
   EXPECT_EQ(render_report_html(*back), render_report_html(run));
+}
+
+TEST(SummaryJson, WhereTargetsAndSetupStepsRanReadsBack) {
+  RunResult run = failed_run();
+  TargetResult here;
+  here.name = "local-echo";
+  here.kind = "udp_echo";
+  TargetResult remote;
+  remote.name = "box-office";
+  remote.kind = "command";
+  remote.address = "10.99.0.2:7000";
+  remote.pid = 4321;
+  remote.host = "db1";
+  remote.host_address = "10.99.0.2";
+  run.targets = {here, remote};
+  SetupStepResult df;
+  df.step = "/setup/0";
+  df.host = "db1";
+  df.host_address = "10.99.0.2";
+  df.argv = {"df", "-h"};
+  df.exit_status = 0;
+  df.outcome = "exited with status 0";
+  df.duration_s = 0.125;
+  df.ok = true;
+  df.log = "logs/setup-0-db1.log";
+  SetupStepResult timed_out;
+  timed_out.step = "/setup/1";
+  timed_out.argv = {"sleep", "$(x)"};
+  timed_out.outcome = "timed out after 1.0 s";
+  timed_out.duration_s = 1.0;
+  timed_out.allow_failure = true;
+  timed_out.log = "logs/setup-1-local.log";
+  run.setup = {df, timed_out};
+
+  TempDir dir;
+  std::string path = (dir.path() / "summary.json").string();
+  make_summary_json_sink(path)->write(run);
+  // This machine is null, not a name a host could have.
+  nlohmann::json j = nlohmann::json::parse(read_text(path));
+  EXPECT_TRUE(j["targets"][0]["host"].is_null());
+  EXPECT_TRUE(j["targets"][0]["host_address"].is_null());
+  EXPECT_EQ(j["targets"][1]["host"], "db1");
+  EXPECT_EQ(j["targets"][1]["host_address"], "10.99.0.2");
+  EXPECT_EQ(j["setup"][0]["exit_status"], 0);
+  EXPECT_TRUE(j["setup"][1]["exit_status"].is_null());
+  EXPECT_TRUE(j["setup"][1]["host"].is_null());
+
+  std::string error;
+  std::optional<RunResult> back = read_summary_json(path, &error);
+  ASSERT_TRUE(back) << error;
+  ASSERT_EQ(back->targets.size(), 2u);
+  EXPECT_EQ(back->targets[0].host, "");
+  EXPECT_EQ(back->targets[0].host_address, "");
+  EXPECT_EQ(back->targets[1].host, "db1");
+  EXPECT_EQ(back->targets[1].host_address, "10.99.0.2");
+  ASSERT_EQ(back->setup.size(), 2u);
+  const SetupStepResult& a = back->setup[0];
+  EXPECT_EQ(a.step, "/setup/0");
+  EXPECT_EQ(a.host, "db1");
+  EXPECT_EQ(a.host_address, "10.99.0.2");
+  EXPECT_EQ(a.argv, df.argv);
+  EXPECT_EQ(a.exit_status, 0);
+  EXPECT_EQ(a.outcome, "exited with status 0");
+  EXPECT_DOUBLE_EQ(a.duration_s, 0.125);
+  EXPECT_TRUE(a.ok);
+  EXPECT_FALSE(a.allow_failure);
+  EXPECT_EQ(a.log, "logs/setup-0-db1.log");
+  const SetupStepResult& b = back->setup[1];
+  EXPECT_EQ(b.host, "");
+  EXPECT_EQ(b.argv, timed_out.argv);
+  EXPECT_FALSE(b.exit_status.has_value());
+  EXPECT_FALSE(b.ok);
+  EXPECT_TRUE(b.allow_failure);
+
+  run.run_dir = back->run_dir;
+  std::string html = render_report_html(*back);
+  EXPECT_EQ(html, render_report_html(run));
+  EXPECT_THAT(html, HasSubstr("<table id=\"setup\">"));
+  EXPECT_THAT(html, HasSubstr("on db1 (10.99.0.2)"));
+  EXPECT_THAT(html, HasSubstr("on this machine"));
+  EXPECT_THAT(html, HasSubstr("(allowed to fail)"));
+}
+
+TEST(SummaryJson, ASummaryWithoutHostsOrSetupStillReads) {
+  // Written before targets had hosts and runs had setup steps.
+  TempDir dir;
+  std::string path = (dir.path() / "summary.json").string();
+  std::ofstream(path) << R"({"scenario": "old", "result": "pass", "exit_code": 0,
+      "thresholds": [], "invariants": [],
+      "targets": [{"name": "e", "kind": "udp_echo", "address": "127.0.0.1:1"}]})";
+  std::string error;
+  std::optional<RunResult> back = read_summary_json(path, &error);
+  ASSERT_TRUE(back) << error;
+  ASSERT_EQ(back->targets.size(), 1u);
+  EXPECT_EQ(back->targets[0].host, "");
+  EXPECT_TRUE(back->setup.empty());
 }
 
 TEST(SummaryJson, AFileThatIsNotASummaryIsAnErrorNamingIt) {
