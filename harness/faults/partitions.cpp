@@ -3,6 +3,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
@@ -11,7 +13,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
-#include "harness/process/command.hpp"
+#include "harness/process/host.hpp"
 
 namespace drover {
 namespace {
@@ -19,25 +21,68 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr auto kCommandTimeout = std::chrono::seconds(10);
+constexpr std::size_t kMaxToolOutput = 1 << 20;
 // Where `ip netns add` keeps its namespaces.
 constexpr const char* kNetnsDir = "/run/netns";
-
-CommandResult run(const std::vector<std::string>& argv, const std::string& input = "") {
-  return run_command(argv, input, Clock::now() + kCommandTimeout);
-}
-
-std::string failure(const std::vector<std::string>& argv, const CommandResult& r) {
-  std::string output = r.output;
-  while (!output.empty() && (output.back() == '\n' || output.back() == ' ')) output.pop_back();
-  std::string how = !r.started    ? std::string("could not be run")
-                    : r.timed_out ? std::string("timed out")
-                                  : r.status.describe();
-  return fmt::format("`{}` {}{}", command_line(argv), how, output.empty() ? "" : ": " + output);
-}
 
 std::vector<std::string> in_netns(const std::string& netns, std::vector<std::string> argv) {
   argv.insert(argv.begin(), {"ip", "netns", "exec", netns});
   return argv;
+}
+
+// The system tools a partition drives (ip, nft), run here to their end.
+struct ToolResult {
+  bool ok = false;
+  std::string output;  // stdout, then stderr
+  std::string how;     // "exited with status 1", "timed out", ...
+};
+
+ToolResult run(const std::vector<std::string>& argv) {
+  ToolResult r;
+  try {
+    CommandOutput out =
+        make_local_host()->run(argv, "", Clock::now() + kCommandTimeout, kMaxToolOutput);
+    r.ok = out.succeeded();
+    r.output = out.out + out.err;
+    r.how = out.describe();
+  } catch (const HostError& e) {
+    r.how = e.what();
+  }
+  return r;
+}
+
+// "ip netns exec NS nft -f FILE" as one line for messages: each argument
+// quoted only when it needs it.
+std::string command_line(const std::vector<std::string>& argv) {
+  std::string line;
+  for (const std::string& a : argv) {
+    if (!line.empty()) line += ' ';
+    bool plain = !a.empty() && a.find_first_not_of(
+                                   "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                   "0123456789-_./:=@,+") == std::string::npos;
+    line += plain ? a : "'" + a + "'";
+  }
+  return line;
+}
+
+std::string failure(const std::vector<std::string>& argv, const ToolResult& r) {
+  std::string output = r.output;
+  while (!output.empty() && (output.back() == '\n' || output.back() == ' ')) output.pop_back();
+  return fmt::format("`{}` {}{}", command_line(argv), r.how, output.empty() ? "" : ": " + output);
+}
+
+// Runs an nft script in netns: nft reads it from a file of its own.
+ToolResult run_nft_script(const std::string& netns, const std::string& script) {
+  char path[] = "/tmp/drover-nft-XXXXXX";
+  int fd = ::mkstemp(path);
+  if (fd < 0)
+    return {false, "", fmt::format("cannot write an nft script: {}", std::strerror(errno))};
+  bool written = ::write(fd, script.data(), script.size()) == static_cast<ssize_t>(script.size());
+  ::close(fd);
+  ToolResult r = written ? run(in_netns(netns, {"nft", "-f", path}))
+                         : ToolResult{false, "", "cannot write an nft script"};
+  ::unlink(path);
+  return r;
 }
 
 std::optional<std::uint64_t> start_ticks_of(int pid) {
@@ -65,8 +110,8 @@ bool nft_installed() {
 std::string netns_owning(const std::string& address, std::string& problems) {
   for (const std::string& netns : network_namespaces()) {
     std::vector<std::string> argv{"ip", "-n", netns, "-o", "addr", "show"};
-    CommandResult r = run(argv);
-    if (!r.ok()) {
+    ToolResult r = run(argv);
+    if (!r.ok) {
       problems += "; " + failure(argv, r);
       continue;
     }
@@ -124,17 +169,17 @@ std::vector<std::string> remove_leftover_partitions() {
   std::vector<std::string> lines;
   if (::geteuid() != 0 || !nft_installed()) return lines;
   for (const std::string& netns : network_namespaces()) {
-    CommandResult listed = run(in_netns(netns, {"nft", "list", "tables"}));
-    if (!listed.ok()) continue;  // a namespace being deleted, or not ours to read
+    ToolResult listed = run(in_netns(netns, {"nft", "list", "tables"}));
+    if (!listed.ok) continue;  // a namespace being deleted, or not ours to read
     for (const std::string& table : inet_tables(listed.output)) {
       std::optional<TableOwner> owner = partition_table_owner(table);
       if (!owner || still_running(*owner)) continue;
       std::vector<std::string> argv = in_netns(netns, {"nft", "delete", "table", "inet", table});
-      CommandResult deleted = run(argv);
-      lines.push_back(deleted.ok() ? fmt::format("removed partition table {} in network namespace "
-                                                 "{}, left by drover pid {}, no longer running",
-                                                 table, netns, owner->pid)
-                                   : failure(argv, deleted));
+      ToolResult deleted = run(argv);
+      lines.push_back(deleted.ok ? fmt::format("removed partition table {} in network namespace "
+                                               "{}, left by drover pid {}, no longer running",
+                                               table, netns, owner->pid)
+                                 : failure(argv, deleted));
     }
   }
   return lines;
@@ -210,9 +255,8 @@ std::string Partitions::cut(std::size_t fault) {
   if (cut_.count(fault)) heal(fault);  // a repeated partition never stacks
   Plan& plan = it->second;
   plan.rules.table = partition_table_name(owner_, serial_++);
-  std::vector<std::string> argv = in_netns(plan.netns, {"nft", "-f", "-"});
-  CommandResult r = run(argv, partition_script(plan.rules));
-  if (!r.ok()) throw PartitionError(failure(argv, r));
+  ToolResult r = run_nft_script(plan.netns, partition_script(plan.rules));
+  if (!r.ok) throw PartitionError(failure(in_netns(plan.netns, {"nft", "-f", "<script>"}), r));
   cut_[fault] = plan.rules.table;
   now_in_force(plan.rules.table, plan.netns);
   return fmt::format("{}: nftables table {}", plan.what, plan.rules.table);
@@ -226,8 +270,8 @@ void Partitions::heal(std::size_t fault) {
   no_longer_in_force(table);
   std::vector<std::string> argv =
       in_netns(plans_.at(fault).netns, {"nft", "delete", "table", "inet", table});
-  CommandResult r = run(argv);
-  if (!r.ok()) throw PartitionError(failure(argv, r));
+  ToolResult r = run(argv);
+  if (!r.ok) throw PartitionError(failure(argv, r));
 }
 
 }  // namespace drover

@@ -43,21 +43,29 @@ class DistributedFleetsTest : public ::testing::Test {
   // machine's /tmp and /proc, so one host's view covers all three.
   void TearDown() override {
     if (IsSkipped()) return;
-    std::string pattern = "/tmp/drover-run-" + run_dir_.filename().string() + "-*";
-    EXPECT_EQ(
-        session().exec_shell("ls -d " + pattern + " 2>/dev/null; true", Clock::now() + 10s).out, "")
+    EXPECT_EQ(test_ssh::run_folders_on(session(), run_dir_.string()), "")
         << "run folders left on the hosts";
     std::string left;
     for (auto until = Clock::now() + 5s; Clock::now() < until;) {
-      left = session()
-                 .exec_shell(fmt::format("grep -lsz {} /proc/[0-9]*/environ; true",
-                                         shell_quote("^DROVER_RUN_DIR=" + run_dir_.string() + "$")),
-                             Clock::now() + 10s)
-                 .out;
+      left = test_ssh::run_processes_on(session(), run_dir_.string());
       if (left.empty()) break;
       std::this_thread::sleep_for(100ms);
     }
     EXPECT_EQ(left, "") << "processes of the run still there";
+  }
+
+  // drover running doc, once both agents of the tickets fleet run their
+  // load.
+  std::unique_ptr<DroverProcess> start_with_agents_running(const json& doc) {
+    auto drover = std::make_unique<DroverProcess>(
+        std::vector<std::string>{"run", write(doc).string(), "--out", run_dir_.string(), "--quiet"},
+        dir_.path());
+    for (auto until = Clock::now() + 30s; Clock::now() < until;) {
+      std::this_thread::sleep_for(200ms);
+      if (fs::exists(run_dir_ / "agents" / "buyers@load2" / "job.json")) break;
+    }
+    std::this_thread::sleep_for(2s);
+    return drover;
   }
 
   SshSession& session() {
@@ -249,17 +257,9 @@ TEST_F(DistributedFleetsTest, AQueueFedFromOneHostIsDrainedExactlyOnceHereAndOnA
 }
 
 TEST_F(DistributedFleetsTest, CtrlCStopsTheAgentsAndLeavesAnInterruptedReport) {
-  DroverProcess drover(
-      {"run", write(tickets("file", 10, "60s")).string(), "--out", run_dir_.string(), "--quiet"},
-      dir_.path());
-  // Until both agents run their load.
-  for (auto until = Clock::now() + 30s; Clock::now() < until;) {
-    std::this_thread::sleep_for(200ms);
-    if (fs::exists(run_dir_ / "agents" / "buyers@load2" / "job.json")) break;
-  }
-  std::this_thread::sleep_for(2s);
-  drover.signal(SIGINT);
-  Finished f = drover.wait(60s);
+  auto drover = start_with_agents_running(tickets("file", 10, "60s"));
+  drover->signal(SIGINT);
+  Finished f = drover->wait(60s);
   EXPECT_EQ(f.exit_code, 130) << f.out << f.err;
   EXPECT_LT(f.seconds, 30);
   json summary = read_summary(run_dir_);
@@ -269,29 +269,16 @@ TEST_F(DistributedFleetsTest, CtrlCStopsTheAgentsAndLeavesAnInterruptedReport) {
 }
 
 TEST_F(DistributedFleetsTest, ADroverKilledOutrightLeavesNothingOnTheHosts) {
-  DroverProcess drover(
-      {"run", write(tickets("file", 10, "60s")).string(), "--out", run_dir_.string(), "--quiet"},
-      dir_.path());
-  for (auto until = Clock::now() + 30s; Clock::now() < until;) {
-    std::this_thread::sleep_for(200ms);
-    if (fs::exists(run_dir_ / "agents" / "buyers@load2" / "job.json")) break;
-  }
-  std::this_thread::sleep_for(2s);
-  std::string running =
-      session()
-          .exec_shell(fmt::format("grep -lsz {} /proc/[0-9]*/environ; true",
-                                  shell_quote("^DROVER_RUN_DIR=" + run_dir_.string() + "$")),
-                      Clock::now() + 10s)
-          .out;
+  auto drover = start_with_agents_running(tickets("file", 10, "60s"));
+  std::string running = test_ssh::run_processes_on(session(), run_dir_.string());
   EXPECT_NE(running, "") << "the target and agents should be running by now";
   // No unwinding, no goodbye: the hosts' watchers see the connections close.
-  drover.signal(SIGKILL);
-  drover.wait(10s);
-  std::string pattern = "/tmp/drover-run-" + run_dir_.filename().string() + "-*";
+  drover->signal(SIGKILL);
+  drover->wait(10s);
   std::string left = "?";
   for (auto until = Clock::now() + 15s; !left.empty() && Clock::now() < until;) {
     std::this_thread::sleep_for(200ms);
-    left = session().exec_shell("ls -d " + pattern + " 2>/dev/null; true", Clock::now() + 10s).out;
+    left = test_ssh::run_folders_on(session(), run_dir_.string());
   }
   EXPECT_EQ(left, "") << "run folders still there 15 s after drover was killed";
   // TearDown checks that no process of the run is left either.
@@ -310,21 +297,14 @@ std::string local_shell(const std::string& command) {
 
 TEST_F(DistributedFleetsTest, ALostConnectionToAFleetsHostEndsTheRunNamingTheHost) {
   if (hosts_.var("DROVER_SSH_MODE") != "netns") GTEST_SKIP() << "needs the namespace hosts";
-  DroverProcess drover(
-      {"run", write(tickets("file", 10, "60s")).string(), "--out", run_dir_.string(), "--quiet"},
-      dir_.path());
-  for (auto until = Clock::now() + 30s; Clock::now() < until;) {
-    std::this_thread::sleep_for(200ms);
-    if (fs::exists(run_dir_ / "agents" / "buyers@load2" / "job.json")) break;
-  }
-  std::this_thread::sleep_for(2s);
+  auto drover = start_with_agents_running(tickets("file", 10, "60s"));
   // The sshd on load1 that serves drover's connection, found by drover's
   // end of it, is killed: the connection is gone mid-run. (ci/netns-hosts
   // puts host i in namespace drover-h<i+1>, behind 10.99.0.1.)
   const std::string load1 = hosts_.addresses.at(1);
   std::string port = local_shell(fmt::format(
       "ss -tnpH dst {}:22 | grep 'pid={},' | awk '{{print $4}}' | sed 's/.*://' | head -1", load1,
-      drover.pid()));
+      drover->pid()));
   port.erase(port.find_last_not_of("\n") + 1);
   ASSERT_FALSE(port.empty()) << "no connection from drover to " << load1;
   std::string sshd = local_shell(fmt::format(
@@ -336,7 +316,7 @@ TEST_F(DistributedFleetsTest, ALostConnectionToAFleetsHostEndsTheRunNamingTheHos
     int pid = 0;
     if (pids >> pid) ::kill(pid, SIGKILL);
   }
-  Finished f = drover.wait(60s);
+  Finished f = drover->wait(60s);
   EXPECT_EQ(f.exit_code, 3) << f.out << f.err;
   EXPECT_THAT(f.out + f.err, HasSubstr("on host \"load1\""));
   EXPECT_LT(f.seconds, 40) << "the run should end soon after, not run its 60 s";

@@ -15,12 +15,28 @@
 #include <fmt/format.h>
 
 #include "harness/faults/partition_rules.hpp"
-#include "harness/process/command.hpp"
+#include "harness/process/host.hpp"
 #include "tests/e2e/drover_cli.hpp"
 #include "tests/e2e/ssh_hosts.hpp"
 
 namespace drover::e2e {
 namespace {
+
+// A system tool run here to its end: whether it succeeded, and its output.
+struct ToolResult {
+  bool succeeded = false;
+  std::string output;  // stdout, then stderr
+  bool ok() const { return succeeded; }
+};
+
+ToolResult run_command(const std::vector<std::string>& argv, TimePoint deadline) {
+  try {
+    CommandOutput r = make_local_host()->run(argv, "", deadline, 1 << 20);
+    return {r.succeeded(), r.out + r.err};
+  } catch (const HostError& e) {
+    return {false, e.what()};
+  }
+}
 
 using namespace std::chrono_literals;
 using nlohmann::json;
@@ -54,25 +70,25 @@ class PartitionTest : public ::testing::Test {
     if (IsSkipped()) return;
     // Whatever a test left (a killed drover's target and remote folder).
     for (int pid : processes_with_env("DROVER_RUN_DIR", run_dir_.string())) ::kill(pid, SIGKILL);
-    run_command({"sh", "-c", "rm -rf /tmp/drover-run-" + run_dir_.filename().string() + "-*"}, "",
+    run_command({"sh", "-c", "rm -rf /tmp/drover-run-" + run_dir_.filename().string() + "-*"},
                 Clock::now() + 10s);
   }
 
-  static CommandResult run(const std::vector<std::string>& argv) {
-    return run_command(argv, "", Clock::now() + 10s);
+  static ToolResult run(const std::vector<std::string>& argv) {
+    return run_command(argv, Clock::now() + 10s);
   }
   // nft in the cut host's namespace.
-  CommandResult nft(const std::vector<std::string>& args) const {
+  ToolResult nft(const std::vector<std::string>& args) const {
     std::vector<std::string> argv{"ip", "netns", "exec", netns_, "nft"};
     argv.insert(argv.end(), args.begin(), args.end());
     return run(argv);
   }
   static std::string netns_of(const std::string& address) {
-    CommandResult list = run({"ip", "netns", "list"});
+    ToolResult list = run({"ip", "netns", "list"});
     std::istringstream lines(list.output);
     for (std::string line; std::getline(lines, line);) {
       std::string name = line.substr(0, line.find(' '));
-      CommandResult addr = run({"ip", "-n", name, "-o", "addr", "show"});
+      ToolResult addr = run({"ip", "-n", name, "-o", "addr", "show"});
       for (const std::string& a : addresses_in_listing(addr.output))
         if (a == address) return name;
     }
@@ -243,9 +259,9 @@ TEST_F(PartitionTest, APartitionFromAnotherHostLeavesTheFleetsAlone) {
       << listening;
   std::string connect =
       fmt::format("exec 3<>/dev/tcp/{}/{}", hosts_.addresses[cut_], port[1].str());
-  EXPECT_TRUE(run_command({"bash", "-c", connect}, "", Clock::now() + 3s).ok());
-  CommandResult from_peer = run_command(
-      {"ip", "netns", "exec", netns_of(peer), "bash", "-c", connect}, "", Clock::now() + 1500ms);
+  EXPECT_TRUE(run_command({"bash", "-c", connect}, Clock::now() + 3s).ok());
+  ToolResult from_peer = run_command({"ip", "netns", "exec", netns_of(peer), "bash", "-c", connect},
+                                     Clock::now() + 1500ms);
   EXPECT_FALSE(from_peer.ok()) << from_peer.output;
   Finished f = drover.wait(90s);
   ASSERT_EQ(f.exit_code, 0) << f.out << f.err;

@@ -40,11 +40,8 @@ class RemoteTargetsTest : public ::testing::Test {
   void TearDown() override {
     if (IsSkipped()) return;
     EXPECT_EQ(run_folders_on_host(), "") << "left on the host";
-    auto left =
-        session().exec_shell(fmt::format("grep -lsz {} /proc/[0-9]*/environ; true",
-                                         shell_quote("^DROVER_RUN_DIR=" + run_dir_.string() + "$")),
-                             Clock::now() + 10s);
-    EXPECT_EQ(left.out, "") << "processes of the run still there";
+    EXPECT_EQ(test_ssh::run_processes_on(session(), run_dir_.string()), "")
+        << "processes of the run still there";
   }
 
   SshSession& session() {
@@ -54,8 +51,7 @@ class RemoteTargetsTest : public ::testing::Test {
 
   // This run's folders on host 0 (/tmp/drover-run-<run folder name>-<random>).
   std::string run_folders_on_host() {
-    std::string pattern = "/tmp/drover-run-" + run_dir_.filename().string() + "-*";
-    return session().exec_shell("ls -d " + pattern + " 2>/dev/null; true", Clock::now() + 10s).out;
+    return test_ssh::run_folders_on(session(), run_dir_.string());
   }
 
   // A "hosts" member declaring host 0 as db1; address and known_hosts may

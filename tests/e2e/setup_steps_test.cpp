@@ -202,15 +202,9 @@ class RemoteSetupStepsTest : public SetupStepsTest {
   // Nothing of this run is left on the host: no run folder, no process.
   void TearDown() override {
     if (IsSkipped()) return;
-    std::string pattern = "/tmp/drover-run-" + run_dir_.filename().string() + "-*";
-    EXPECT_EQ(
-        session().exec_shell("ls -d " + pattern + " 2>/dev/null; true", Clock::now() + 10s).out, "")
-        << "left on the host";
-    auto left =
-        session().exec_shell(fmt::format("grep -lsz {} /proc/[0-9]*/environ; true",
-                                         shell_quote("^DROVER_RUN_DIR=" + run_dir_.string() + "$")),
-                             Clock::now() + 10s);
-    EXPECT_EQ(left.out, "") << "processes of the run still there";
+    EXPECT_EQ(test_ssh::run_folders_on(session(), run_dir_.string()), "") << "left on the host";
+    EXPECT_EQ(test_ssh::run_processes_on(session(), run_dir_.string()), "")
+        << "processes of the run still there";
   }
 
   SshSession& session() {

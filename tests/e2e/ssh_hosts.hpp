@@ -11,6 +11,10 @@
 #include <string>
 #include <vector>
 
+#include <fmt/format.h>
+
+#include "harness/remote/shell_quote.hpp"
+#include "harness/remote/ssh_session.hpp"
 #include "harness/remote/ssh_target.hpp"
 
 namespace drover::test_ssh {
@@ -77,6 +81,26 @@ inline std::optional<SshHosts> load_ssh_hosts() {
   if (hosts.addresses.empty()) return std::nullopt;
   hosts.port = std::atoi(hosts.var("DROVER_SSH_PORT").c_str());
   return hosts;
+}
+
+// What a run (its local folder run_dir) left on a host. The namespace hosts
+// share this machine's /tmp and /proc, so one host's view covers them all.
+// Its folders there: /tmp/drover-run-<run folder name>-<random>.
+inline std::string run_folders_on(SshSession& session, const std::string& run_dir) {
+  std::string name = run_dir.substr(run_dir.find_last_of('/') + 1);
+  return session
+      .exec_shell("ls -d /tmp/drover-run-" + shell_quote(name) + "-* 2>/dev/null; true",
+                  Clock::now() + std::chrono::seconds(10))
+      .out;
+}
+
+// Its processes there: each carries DROVER_RUN_DIR=<run_dir>, as local ones do.
+inline std::string run_processes_on(SshSession& session, const std::string& run_dir) {
+  return session
+      .exec_shell(fmt::format("grep -lsz {} /proc/[0-9]*/environ; true",
+                              shell_quote("^DROVER_RUN_DIR=" + run_dir + "$")),
+                  Clock::now() + std::chrono::seconds(10))
+      .out;
 }
 
 }  // namespace drover::test_ssh
