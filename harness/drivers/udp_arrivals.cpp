@@ -1,10 +1,12 @@
 #include "harness/drivers/udp_arrivals.hpp"
 
+#include <netinet/udp.h>
 #include <sys/socket.h>
 
 #include <algorithm>
 #include <array>
 #include <cerrno>
+#include <cstring>
 #include <string>
 
 #include "harness/drivers/expectation.hpp"
@@ -20,6 +22,11 @@ constexpr std::size_t kBatch = 64;
 // What udp_echo asks for too: a scheduling stall of a few milliseconds on a
 // busy machine must not overflow the socket's buffers.
 constexpr int kSocketBuffer = 4 * 1024 * 1024;
+// Datagrams of one size sent as one segmented message: at most this long
+// each (well under an Ethernet MTU, which a segment must fit) and this much
+// together (an IP packet's limit, with room for headers).
+constexpr std::size_t kMaxSegment = 1400;
+constexpr std::size_t kMaxSegmented = 60000;
 // Deadlines are looked at no more often than this, so a timeout is noticed
 // up to this late, in exchange for about one wake-up per timeout period.
 constexpr auto kDeadlineSlack = std::chrono::milliseconds(1);
@@ -85,30 +92,39 @@ class UdpArrivals final : public ArrivalBatch {
         if (!matcher_.outstanding(c)) continue;  // timed out while waiting to go
         chunk_[n] = c;
         send_iov_[n] = {ops_[c].request.data(), ops_[c].request.size()};
-        send_msgs_[n] = {};
-        send_msgs_[n].msg_hdr.msg_iov = &send_iov_[n];
-        send_msgs_[n].msg_hdr.msg_iovlen = 1;
         ++n;
       }
-      std::size_t sent = 0;
-      while (sent < n) {
+      std::size_t messages = group(n);
+      std::size_t sent = 0;  // messages
+      while (sent < messages) {
         int r = ::sendmmsg(socket_.native_handle(), &send_msgs_[sent],
-                           static_cast<unsigned>(n - sent), MSG_DONTWAIT);
+                           static_cast<unsigned>(messages - sent), MSG_DONTWAIT);
         if (r > 0) {
           sent += static_cast<std::size_t>(r);
           continue;
         }
         int err = errno;
         if (r < 0 && err == EINTR) continue;
+        Message& m = message_[sent];
         if (r < 0 && (err == EAGAIN || err == EWOULDBLOCK)) {
-          keep_unsent(sent, n, next);
+          keep_unsent(m.first, n, next);
           return;
         }
-        // The first unsent datagram failed; its operation ends with the error.
-        finish(chunk_[sent], err == ECONNREFUSED ? Outcome::kConnectError : Outcome::kIoError,
-               Clock::now());
+        if (m.count > 1 && segments_) {
+          // The route or the kernel cannot segment: send one datagram a
+          // message from now on, this batch included.
+          segments_ = false;
+          keep_unsent(m.first, n, next);
+          next = 0;
+          break;
+        }
+        // The message failed; its operations end with the error.
+        TimePoint now = Clock::now();
+        for (std::size_t i = m.first; i < m.first + m.count; ++i)
+          finish(chunk_[i], err == ECONNREFUSED ? Outcome::kConnectError : Outcome::kIoError, now);
         ++sent;
       }
+      if (sent < messages) continue;  // regrouped without segmentation
     }
     pending_.clear();
   }
@@ -139,6 +155,48 @@ class UdpArrivals final : public ArrivalBatch {
     int fd = socket_.native_handle();
     if (::setsockopt(fd, SOL_SOCKET, force, &size, sizeof size) != 0)
       ::setsockopt(fd, SOL_SOCKET, option, &size, sizeof size);
+  }
+
+  struct Message {
+    std::size_t first;  // in chunk_
+    std::size_t count;
+  };
+
+  // Builds the messages for the chunk's n datagrams (send_iov_) and returns
+  // how many. Consecutive datagrams of one size go out as one message that
+  // the kernel cuts into datagrams again (UDP_SEGMENT): one trip through
+  // the IP stack and the loopback per message rather than per datagram. The
+  // receiver sees separate datagrams either way.
+  std::size_t group(std::size_t n) {
+    std::size_t messages = 0;
+    for (std::size_t i = 0; i < n;) {
+      std::size_t size = send_iov_[i].iov_len;
+      std::size_t count = 1;
+      if (segments_ && size > 0 && size <= kMaxSegment) {
+        while (i + count < n && send_iov_[i + count].iov_len == size &&
+               (count + 1) * size <= kMaxSegmented)
+          ++count;
+      }
+      mmsghdr& h = send_msgs_[messages];
+      h = {};
+      h.msg_hdr.msg_iov = &send_iov_[i];
+      h.msg_hdr.msg_iovlen = count;
+      if (count > 1) {
+        Control& c = control_[messages];
+        c = {};
+        h.msg_hdr.msg_control = c.bytes;
+        h.msg_hdr.msg_controllen = sizeof c.bytes;
+        cmsghdr* cm = CMSG_FIRSTHDR(&h.msg_hdr);
+        cm->cmsg_level = SOL_UDP;
+        cm->cmsg_type = UDP_SEGMENT;
+        cm->cmsg_len = CMSG_LEN(sizeof(std::uint16_t));
+        auto segment = static_cast<std::uint16_t>(size);
+        std::memcpy(CMSG_DATA(cm), &segment, sizeof segment);
+      }
+      message_[messages++] = {i, count};
+      i += count;
+    }
+    return messages;
   }
 
   // A full send buffer: what was not sent waits for the next flush (or its
@@ -240,6 +298,12 @@ class UdpArrivals final : public ArrivalBatch {
   std::array<std::uint32_t, kBatch> chunk_{};
   std::array<iovec, kBatch> send_iov_{};
   std::array<mmsghdr, kBatch> send_msgs_{};
+  std::array<Message, kBatch> message_{};
+  struct Control {
+    alignas(cmsghdr) char bytes[CMSG_SPACE(sizeof(std::uint16_t))];
+  };
+  std::array<Control, kBatch> control_{};
+  bool segments_ = true;  // until the kernel refuses UDP_SEGMENT
   std::vector<char> receive_;
   std::array<iovec, kBatch> receive_iov_{};
   std::array<mmsghdr, kBatch> receive_msgs_{};
