@@ -129,6 +129,10 @@ class UdpArrivals final : public ArrivalBatch {
     pending_.clear();
   }
 
+  void poll() override {
+    if (!open_error_ && !closed_) read_ready();
+  }
+
   void close() override {
     closed_ = true;
     timer_.cancel();

@@ -237,9 +237,12 @@ asio::awaitable<void> LoadRun::dispatch(Worker& worker, FleetShare& share) {
     if (stop_.load(std::memory_order_relaxed)) break;
     if (share.idle.empty() || share.inflight >= share.max_inflight) {
       // A start is missed only if no client is free once the replies that
-      // have already arrived are read.
+      // have already arrived are read. A batch reads them at once: the
+      // completion of its reader's wait may be queued behind this
+      // coroutine's resumption.
       without_yield = 0;
       flush();
+      if (share.batch) share.batch->poll();
       co_await yield();
     }
     if (share.idle.empty() || share.inflight >= share.max_inflight) {
