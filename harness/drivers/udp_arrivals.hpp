@@ -1,9 +1,11 @@
 // Open-model UDP arrivals of one load thread's share of a fleet, on one
 // socket shared by the share's clients: due requests go out together with
-// sendmmsg, replies are read in batches with recvmmsg when the socket is
-// readable and matched to their requests by content (ReplyMatcher), and one
-// timer per share ends the operations that passed their timeout. Nothing
-// allocates per operation, and the clock is read once per batch.
+// sendmmsg (same-sized ones as one UDP_SEGMENT message), replies are read in
+// batches with recvmmsg when the socket is readable and matched to their
+// requests by content (ReplyMatcher), and one timer per share ends the
+// operations that passed their timeout. Nothing allocates per operation;
+// the clock is read once per request (its deadline) and once per batch of
+// replies.
 //
 // Outcomes are those of a client's own socket (UdpSession): ok, wrong_reply,
 // timeout (then a reply that still comes is a late reply), connect_error
