@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "harness/core/asio.hpp"
+#include "harness/drivers/arrival_batch.hpp"
 #include "harness/drivers/client_log.hpp"
 #include "harness/scenario/scenario.hpp"
 
@@ -53,6 +54,13 @@ class Driver {
   virtual bool records_history() const { return false; }
   virtual bool produces() const { return false; }
   virtual ClientSessionPtr open(asio::io_context& io, ClientLog log) = 0;
+  // Open models: the arrivals of one load thread's share of the fleet,
+  // served by these clients together (see ArrivalBatch), or null when the
+  // driver cannot batch them and each client runs its own session.
+  virtual ArrivalBatchPtr open_batch(asio::io_context& /*io*/, std::vector<ClientLog> /*clients*/,
+                                     ArrivalBatch::Done /*done*/) {
+    return nullptr;
+  }
 };
 using DriverPtr = std::unique_ptr<Driver>;
 

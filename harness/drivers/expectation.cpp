@@ -45,4 +45,28 @@ bool ReplyCheck::identifies_request() const {
          kind_ == Expectation::Kind::kEquals;
 }
 
+bool ReplyCheck::expected_reply(std::string_view request, std::uint64_t client, std::uint64_t seq,
+                                std::uint64_t random_state, std::string& out) const {
+  switch (kind_) {
+    case Expectation::Kind::kEcho:
+      out.assign(request);
+      return true;
+    case Expectation::Kind::kUpper:
+      out.resize(request.size());
+      for (std::size_t i = 0; i < request.size(); ++i) {
+        char c = request[i];
+        out[i] = (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c;
+      }
+      return true;
+    case Expectation::Kind::kEquals:
+      if (!equals_) return false;
+      equals_->render(out, client, seq, random_state);
+      return true;
+    case Expectation::Kind::kAny:
+    case Expectation::Kind::kRegex:
+      return false;
+  }
+  return false;
+}
+
 }  // namespace drover

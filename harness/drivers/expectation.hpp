@@ -28,6 +28,12 @@ class ReplyCheck {
   // a late reply is recognised as such rather than taken as the current one).
   bool identifies_request() const;
 
+  // For an expectation that identifies_request(): writes into out the one
+  // reply that is right for request (arguments as for matches()) and
+  // returns true; false for any other.
+  bool expected_reply(std::string_view request, std::uint64_t client, std::uint64_t seq,
+                      std::uint64_t random_state, std::string& out) const;
+
   Expectation::Kind kind() const { return kind_; }
 
  private:

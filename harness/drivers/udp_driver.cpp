@@ -5,6 +5,8 @@
 
 #include "harness/drivers/deadline.hpp"
 #include "harness/drivers/expectation.hpp"
+#include "harness/drivers/udp_arrivals.hpp"
+#include "harness/drivers/udp_plan.hpp"
 
 namespace drover {
 namespace {
@@ -14,14 +16,6 @@ using udp = asio::ip::udp;
 // Timed-out requests whose replies may still arrive; a few suffice, since a
 // reply later than several further timeouts is as good as lost.
 constexpr std::size_t kLateMemory = 8;
-
-struct UdpPlan {
-  PayloadTemplate payload;
-  Expectation expectation;
-  Duration timeout;
-  udp::endpoint target;
-  std::size_t receive_size;
-};
 
 class UdpSession final : public ClientSession {
  public:
@@ -134,6 +128,14 @@ class UdpDriver final : public Driver {
   const std::vector<std::string>& op_names() const override { return op_names_; }
   ClientSessionPtr open(asio::io_context& io, ClientLog log) override {
     return std::make_unique<UdpSession>(io, plan_, std::move(log));
+  }
+  // Replies on a shared socket are told apart by their content, so only an
+  // expectation that identifies its request allows it; for the others each
+  // client keeps its own socket.
+  ArrivalBatchPtr open_batch(asio::io_context& io, std::vector<ClientLog> clients,
+                             ArrivalBatch::Done done) override {
+    if (!ReplyCheck(plan_.expectation).identifies_request()) return nullptr;
+    return make_udp_arrivals(io, plan_, std::move(clients), std::move(done));
   }
 
  private:

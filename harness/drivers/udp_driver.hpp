@@ -1,7 +1,10 @@
-// Datagrams: each client has its own connected UDP socket, sends one
-// rendered payload per operation and waits for the reply. Replies are matched
-// to requests, so a reply that comes after its operation timed out is counted
-// as late, not taken as the answer to the next request.
+// Datagrams: one rendered payload per operation, and its reply. In the open
+// models, when the expectation identifies its request (echo, upper, equals),
+// a load thread's clients share one socket and send and read in batches
+// (udp_arrivals.hpp); otherwise, and in the closed model, each client has its
+// own connected UDP socket and waits for its reply. Either way replies are
+// matched to requests, so a reply that comes after its operation timed out is
+// counted as late, not taken as the answer to another request.
 #pragma once
 
 #include "harness/drivers/driver.hpp"

@@ -59,6 +59,9 @@ class LoadRun {
   struct Client;
   struct Worker;
   struct FleetShare;
+  // Opens the clients of w's newest fleet share, in one batch if the
+  // driver can (logs: theirs, in share order).
+  void open_share(Worker& w, Driver& driver, std::vector<ClientLog> logs);
   asio::awaitable<void> run_client(Worker& worker, Client& client);
   asio::awaitable<void> dispatch(Worker& worker, FleetShare& share);
   asio::awaitable<void> run_arrival(Worker& worker, FleetShare& share, Client& client,

@@ -47,5 +47,29 @@ TEST(ReplyCheck, AnyAcceptsEverythingAndCannotTellRequestsApart) {
   EXPECT_TRUE(ReplyCheck(expect(Expectation::Kind::kUpper)).identifies_request());
 }
 
+TEST(ReplyCheck, TheExpectedReplyIsTheOneMatchesAccepts) {
+  std::string out;
+  ReplyCheck upper(expect(Expectation::Kind::kUpper));
+  ASSERT_TRUE(upper.expected_reply("hello 1-2 z{", 0, 0, 1, out));
+  EXPECT_EQ(out, "HELLO 1-2 Z{");
+  EXPECT_TRUE(upper.matches("hello 1-2 z{", out, 0, 0, 1));
+
+  ReplyCheck echo(expect(Expectation::Kind::kEcho));
+  ASSERT_TRUE(echo.expected_reply("abc", 0, 0, 1, out));
+  EXPECT_EQ(out, "abc");
+
+  auto send = *PayloadTemplate::compile("{random:8}", nullptr);
+  std::uint64_t state = 77, before = 77;
+  std::string request;
+  send.render(request, 3, 9, state);
+  ReplyCheck equals(expect(Expectation::Kind::kEquals, "OK {client} {seq} {random:8}"));
+  ASSERT_TRUE(equals.expected_reply(request, 3, 9, before, out));
+  EXPECT_EQ(out, "OK 3 9 " + request);
+
+  EXPECT_FALSE(ReplyCheck(expect(Expectation::Kind::kAny)).expected_reply("x", 0, 0, 1, out));
+  EXPECT_FALSE(
+      ReplyCheck(expect(Expectation::Kind::kRegex, "X")).expected_reply("x", 0, 0, 1, out));
+}
+
 }  // namespace
 }  // namespace drover
