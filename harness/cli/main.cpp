@@ -41,20 +41,13 @@ int report_input_errors(const InputErrors& errors) {
   return to_int(ExitCode::kBadInput);
 }
 
-std::string default_targets_dir() {
-  if (const char* dir = std::getenv("DROVER_TARGETS_DIR")) return dir;
+// What drover finds next to its own executable: $env_var when set, else
+// <drover's folder>/<name> (just <name> when that folder is unknown).
+std::string beside_drover(const char* env_var, const char* name) {
+  if (const char* path = std::getenv(env_var)) return path;
   std::error_code ec;
   auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
-  return ec ? "targets" : (exe.parent_path() / "targets").string();
-}
-
-// drover-agent, the agent drover uploads to hosts that run fleets: built
-// next to drover.
-std::string default_agent_path() {
-  if (const char* path = std::getenv("DROVER_AGENT")) return path;
-  std::error_code ec;
-  auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
-  return ec ? "drover-agent" : (exe.parent_path() / "drover-agent").string();
+  return ec ? name : (exe.parent_path() / name).string();
 }
 
 int list_targets() {
@@ -185,8 +178,9 @@ RunResult run_one(const RunFlags& flags, const std::string& file, const Scenario
 
   RunOptions options;
   options.run_dir = run_dir;
-  options.targets_dir = default_targets_dir();
-  options.agent_path = default_agent_path();
+  options.targets_dir = beside_drover("DROVER_TARGETS_DIR", "targets");
+  // drover-agent, uploaded to the hosts that run fleets.
+  options.agent_path = beside_drover("DROVER_AGENT", "drover-agent");
   options.threads = flags.threads;
   options.interrupt = &interrupt;
   Watchdog watchdog(flags.max_run_time ? *flags.max_run_time : run_time_bound(scenario),
