@@ -13,7 +13,7 @@ namespace {
 using namespace std::chrono_literals;
 
 constexpr std::int64_t kMaxRate = 10'000'000;  // iterations per second, per fleet
-constexpr std::int64_t kMaxInflight = 1'000'000;
+constexpr std::int64_t kMaxFleetInflight = 1'000'000;
 constexpr std::int64_t kMaxStageClients = 100'000;  // as a fleet's clients
 
 struct ModelName {
@@ -62,7 +62,7 @@ std::optional<double> read_rate(Problems& problems, const Json& value, const std
 
 void read_max_inflight(const ObjectReader& r, LoadSpec& out) {
   out.max_inflight = static_cast<int>(
-      r.positive_integer("max_inflight", Need::kOptional, kMaxInflight).value_or(0));
+      r.positive_integer("max_inflight", Need::kOptional, kMaxFleetInflight).value_or(0));
 }
 
 // A client count a closed-model stage ramps to: a whole number from 0.

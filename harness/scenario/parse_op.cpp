@@ -17,7 +17,7 @@ using namespace std::chrono_literals;
 constexpr std::size_t kMaxDatagram = 65'507;
 // n*n must fit an int64: floor(sqrt(2^63 - 1)).
 constexpr std::int64_t kMaxN = 3'037'000'499;
-constexpr std::int64_t kMaxInflight = 1024;
+constexpr std::int64_t kMaxOpInflight = 1024;
 constexpr Duration kMaxWork = 60s;
 
 struct WorkloadRule {
@@ -142,7 +142,7 @@ void parse_submit(ObjectReader& r, OpSpec& op) {
     }
   }
   op.inflight = static_cast<int>(
-      r.positive_integer("inflight", Need::kOptional, kMaxInflight).value_or(op.inflight));
+      r.positive_integer("inflight", Need::kOptional, kMaxOpInflight).value_or(op.inflight));
 }
 
 }  // namespace

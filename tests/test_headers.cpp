@@ -1,0 +1,2 @@
+// The target that builds the tests' precompiled headers (tests/CMakeLists.txt);
+// it has no code of its own.
