@@ -417,9 +417,13 @@ TEST(FaultProxyTcp, ResetClosesOpenConnectionsAndRefusesNewOnes) {
   }
   proxy.apply(fault(Mode::kReset));
   for (Socket& s : open) EXPECT_TRUE(s.closed_by_peer(500ms));
-  Socket during = tcp_client(proxy);  // the handshake completes in the kernel
-  ASSERT_GE(during.fd(), 0);
-  EXPECT_TRUE(during.closed_by_peer(500ms));
+  // The handshake completes in the kernel, so the proxy accepts the new
+  // connection and resets it; on a busy machine the reset can come before
+  // connect() reports, and then it is what connect() reports.
+  Socket during = tcp_client(proxy);
+  if (during.fd() >= 0) {
+    EXPECT_TRUE(during.closed_by_peer(500ms));
+  }
   EXPECT_EQ(proxy.stats().resets, 4u);
 
   proxy.clear();
