@@ -3,18 +3,13 @@
 #include <gtest/gtest.h>
 
 #include "harness/scenario/parse.hpp"
+#include "tests/unit/input_error_lines.hpp"
 
 namespace drover {
 namespace {
 
 using namespace std::chrono_literals;
 using ::testing::ElementsAre;
-
-std::vector<std::string> lines(const InputErrors& errors) {
-  std::vector<std::string> out;
-  for (const auto& e : errors) out.push_back(e.to_string());
-  return out;
-}
 
 std::string with_faults(const std::string& faults,
                         const std::string& load = R"({"duration": "5s"})") {

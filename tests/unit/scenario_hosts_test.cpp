@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "harness/scenario/parse.hpp"
+#include "tests/unit/input_error_lines.hpp"
 
 namespace drover {
 namespace {
@@ -14,12 +15,6 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
 constexpr const char* kFile = "/srv/drover/scenarios/test.json";
-
-std::vector<std::string> lines(const InputErrors& errors) {
-  std::vector<std::string> out;
-  for (const auto& e : errors) out.push_back(e.to_string());
-  return out;
-}
 
 // A scenario with the given hosts and a ticket_db target with the given
 // extra members (", \"host\": \"db1\"").

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "harness/scenario/parse.hpp"
+#include "tests/unit/input_error_lines.hpp"
 
 namespace drover {
 namespace {
@@ -16,12 +17,6 @@ using Env = std::vector<std::pair<std::string, std::string>>;
 using Argv = std::vector<std::string>;
 
 constexpr const char* kFile = "/srv/drover/scenarios/test.json";
-
-std::vector<std::string> lines(const InputErrors& errors) {
-  std::vector<std::string> out;
-  for (const auto& e : errors) out.push_back(e.to_string());
-  return out;
-}
 
 Scenario parse_ok(const std::string& text) {
   ParsedScenario parsed = parse_scenario(text, kFile);

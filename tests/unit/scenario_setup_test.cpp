@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "harness/scenario/parse.hpp"
+#include "tests/unit/input_error_lines.hpp"
 
 namespace drover {
 namespace {
@@ -13,12 +14,6 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
 constexpr const char* kFile = "/srv/drover/scenarios/test.json";
-
-std::vector<std::string> lines(const InputErrors& errors) {
-  std::vector<std::string> out;
-  for (const auto& e : errors) out.push_back(e.to_string());
-  return out;
-}
 
 const std::string kDb1 =
     R"({"db1": {"address": "10.99.0.2", "user": "drover", "auth": {"key_file": "id"}}})";

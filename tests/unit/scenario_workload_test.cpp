@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "harness/scenario/parse.hpp"
+#include "tests/unit/input_error_lines.hpp"
 
 namespace drover {
 namespace {
@@ -11,12 +12,6 @@ namespace {
 using namespace std::chrono_literals;
 using ::testing::ElementsAre;
 using Argv = std::vector<std::string>;
-
-std::vector<std::string> lines(const InputErrors& errors) {
-  std::vector<std::string> out;
-  for (const auto& e : errors) out.push_back(e.to_string());
-  return out;
-}
 
 Scenario parse_ok(const std::string& text, const std::vector<std::string>& overrides = {}) {
   ParsedScenario parsed = parse_scenario(text, "/srv/s.json", overrides);
