@@ -105,6 +105,29 @@ std::string fleet_figures(const FleetResult& f, double duration_s) {
 
 std::vector<TestCase> test_cases(const RunResult& run) {
   std::vector<TestCase> cases;
+  // Setup steps come first, as they ran. One that failed (and was not
+  // allowed to) is an error: the run stopped there with result "error".
+  for (const SetupStepResult& step : run.setup) {
+    std::string command;
+    for (const std::string& arg : step.argv) command += (command.empty() ? "" : " ") + arg;
+    TestCase c{run.scenario + ".setup",
+               fmt::format("{} on {}: {}", step.step,
+                           step.host.empty() ? "this machine" : step.host, command),
+               step.duration_s};
+    std::string detail = fmt::format("{}, log {}", step.outcome, step.log);
+    if (step.ok) {
+      c.out = detail;
+    } else if (step.allow_failure) {
+      c.out = detail + " (allowed to fail)";
+    } else {
+      c.outcome = TestCase::Kind::kError;
+      c.type = "setup";
+      c.message = first_line(step.outcome);
+      c.text = detail;
+    }
+    cases.push_back(std::move(c));
+  }
+
   // Fleets carry their figures and never fail on their own: the scenario's
   // thresholds and invariants are what judge them, so the file fails
   // exactly when drover's verdict does.

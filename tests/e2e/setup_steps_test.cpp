@@ -124,7 +124,10 @@ TEST_F(SetupStepsTest, AFailingStepIsExit3AndNoTargetStarts) {
   EXPECT_EQ(summary["setup"][1]["exit_status"], 4);
   EXPECT_THAT(read_file(run_dir_ / "logs" / "setup-1-local.log"), HasSubstr("disk full"));
   EXPECT_TRUE(fs::exists(run_dir_ / "report.html"));
-  EXPECT_TRUE(fs::exists(run_dir_ / "junit.xml"));
+  // junit.xml has both steps that ran, the failed one as an error.
+  const std::string junit = read_file(run_dir_ / "junit.xml");
+  EXPECT_THAT(junit, HasSubstr("name=\"/setup/0 on this machine: true\""));
+  EXPECT_THAT(junit, HasSubstr("<error message=\"exited with status 4\" type=\"setup\">"));
   EXPECT_TRUE(leftover_processes(run_dir_).empty());
 }
 

@@ -219,6 +219,47 @@ TEST_F(JunitXmlTest, AnInfrastructureErrorIsAnErrorCarryingEveryMessage) {
   EXPECT_NE(xml.find("<property name=\"result\" value=\"error\"/>"), std::string::npos);
 }
 
+TEST_F(JunitXmlTest, SetupStepsComeFirstAndOneThatFailedIsAnError) {
+  RunResult run = passing_run();
+  run.fleets.clear();
+  run.thresholds.clear();
+  run.invariants.clear();
+  run.verdict = Verdict::kError;
+  run.exit_code = ExitCode::kInfrastructure;
+  run.errors = {"/setup/2 on db1: exited with status 1"};
+  SetupStepResult ok{"/setup/0", "",
+                     "",         {"true"},
+                     0,          "exited with status 0",
+                     0.01,       true,
+                     false,      "logs/setup-0-local.log"};
+  SetupStepResult allowed{
+      "/setup/1", "db1", "10.99.0.2", {"rm", "-f", "/x"},    1, "exited with status 1",
+      0.25,       false, true,        "logs/setup-1-db1.log"};
+  SetupStepResult failed{
+      "/setup/2", "db1", "10.99.0.2",           {"false"}, 1, "exited with status 1", 0.5,
+      false,      false, "logs/setup-2-db1.log"};
+  run.setup = {ok, allowed, failed};
+  std::string xml = render(run);
+  EXPECT_NE(xml.find("tests=\"4\" failures=\"0\" errors=\"2\""), std::string::npos) << xml;
+  EXPECT_NE(xml.find("<testcase classname=\"udp.setup\" name=\"/setup/0 on this machine: true\" "
+                     "time=\"0.010\">\n      <system-out>exited with status 0, log "
+                     "logs/setup-0-local.log</system-out>"),
+            std::string::npos)
+      << xml;
+  EXPECT_NE(xml.find("name=\"/setup/1 on db1: rm -f /x\" time=\"0.250\">\n      "
+                     "<system-out>exited with status 1, log logs/setup-1-db1.log (allowed to "
+                     "fail)</system-out>"),
+            std::string::npos)
+      << xml;
+  EXPECT_NE(xml.find("name=\"/setup/2 on db1: false\" time=\"0.500\">\n      <error "
+                     "message=\"exited with status 1\" type=\"setup\">exited with status 1, log "
+                     "logs/setup-2-db1.log</error>"),
+            std::string::npos)
+      << xml;
+  // Steps first, then the run's infrastructure error.
+  EXPECT_LT(xml.find("udp.setup"), xml.find("udp.run"));
+}
+
 TEST_F(JunitXmlTest, AnInterruptedRunSaysSoInAPropertyAndTheSuiteOutput) {
   RunResult run = passing_run();
   run.interrupted = true;
