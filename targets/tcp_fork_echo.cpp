@@ -1,7 +1,7 @@
 // tcp_fork_echo: drover's reference TCP target. Accepts connections and, in
 // the default model fork, forks one process per connection, which writes back
 // the upper-cased bytes (ASCII) of whatever it reads, until EOF. --model async
-// serves every connection in this one process instead, with Boost.Asio
+// serves every connection in this one process instead, from one epoll set
 // (targets/tcp_fork_echo/async_echo.hpp): the model for thousands of clients.
 //
 // Flags, the READY line and exit statuses follow targets/common/target.hpp.
