@@ -26,7 +26,7 @@ constexpr int kAcceptPauseMs = 50;
 using Count = unsigned long long;
 
 struct Stats {
-  Count accepted = 0, closed = 0, accept_errors = 0;
+  Count accepted = 0, closed = 0, accept_errors = 0, corrupted = 0, dropped = 0;
   std::size_t open = 0, max_open = 0;
 };
 
@@ -39,7 +39,12 @@ void upper_case(char* data, std::size_t length) {
 // connection is read once per wake-up and answered at once.
 class AsyncEcho {
  public:
-  AsyncEcho(int listener, int signal_fd) : listener_(listener), signal_fd_(signal_fd) {
+  AsyncEcho(int listener, int signal_fd, AsyncFaults faults)
+      : listener_(listener),
+        signal_fd_(signal_fd),
+        faults_(faults),
+        until_corrupt_(faults.corrupt_every),
+        until_close_(faults.close_every) {
     epoll_ = ::epoll_create1(EPOLL_CLOEXEC);
     if (epoll_ < 0) {
       std::perror("tcp_fork_echo: epoll_create1");
@@ -89,9 +94,9 @@ class AsyncEcho {
     ::close(epoll_);
     std::fprintf(stderr,
                  "tcp_fork_echo: model async: accepted %llu, closed by clients %llu, open at stop "
-                 "%zu, max open %zu, accept errors %llu\n",
+                 "%zu, max open %zu, accept errors %llu, corrupted %llu, closed by server %llu\n",
                  stats_.accepted, stats_.closed, open_at_stop, stats_.max_open,
-                 stats_.accept_errors);
+                 stats_.accept_errors, stats_.corrupted, stats_.dropped);
   }
 
  private:
@@ -145,9 +150,24 @@ class AsyncEcho {
     }
     auto length = static_cast<std::size_t>(n);
     upper_case(buffer_.data(), length);
+    if (faults_.corrupt_every != 0 && --until_corrupt_ == 0) {
+      // '#' differs from any upper-cased first byte but '#' itself.
+      buffer_[0] = buffer_[0] == '#' ? '!' : '#';
+      until_corrupt_ = faults_.corrupt_every;
+      ++stats_.corrupted;
+    }
+    bool close_after = faults_.close_every != 0 && --until_close_ == 0;
+    if (close_after) until_close_ = faults_.close_every;
     ssize_t sent = ::send(fd, buffer_.data(), length, MSG_NOSIGNAL);
     if (sent < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) sent = 0;
     if (sent < 0) {
+      close_connection(fd);
+      return;
+    }
+    if (close_after) {
+      // What the socket did not take is lost with it: the client sees a
+      // short reply, then the close.
+      ++stats_.dropped;
       close_connection(fd);
       return;
     }
@@ -181,6 +201,9 @@ class AsyncEcho {
 
   int listener_;
   int signal_fd_;
+  AsyncFaults faults_;
+  std::uint64_t until_corrupt_;
+  std::uint64_t until_close_;
   int epoll_ = -1;
   Stats stats_;
   std::vector<std::unique_ptr<Connection>> connections_;  // by descriptor
@@ -189,8 +212,8 @@ class AsyncEcho {
 
 }  // namespace
 
-void serve_async(int listener, int signal_fd) {
-  AsyncEcho server(listener, signal_fd);
+void serve_async(int listener, int signal_fd, AsyncFaults faults) {
+  AsyncEcho server(listener, signal_fd, faults);
   server.run();
 }
 

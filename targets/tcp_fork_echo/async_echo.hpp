@@ -13,13 +13,21 @@
 // again until they are sent.
 #pragma once
 
+#include <cstdint>
+
 namespace drover::target {
+
+// The broken twins: counted over all connections, 0 = never.
+struct AsyncFaults {
+  std::uint64_t corrupt_every = 0;  // every Nth reply's first byte is changed
+  std::uint64_t close_every = 0;    // the connection is closed after every Nth reply
+};
 
 // Serves the connections accepted on `listener` (a listening TCP socket)
 // until SIGTERM or SIGINT is read from `signal_fd` (a signalfd); then stops
 // accepting, closes every connection, prints one stats line on stderr and
 // returns. Takes ownership of both descriptors. Call it from the main
 // thread, once.
-void serve_async(int listener, int signal_fd);
+void serve_async(int listener, int signal_fd, AsyncFaults faults = {});
 
 }  // namespace drover::target
