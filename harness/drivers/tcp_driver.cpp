@@ -2,19 +2,13 @@
 
 #include "harness/drivers/expectation.hpp"
 #include "harness/drivers/line_channel.hpp"
+#include "harness/drivers/tcp_arrivals.hpp"
+#include "harness/drivers/tcp_plan.hpp"
 
 namespace drover {
 namespace {
 
 using tcp = asio::ip::tcp;
-
-struct TcpPlan {
-  PayloadTemplate payload;
-  Expectation expectation;
-  Framing framing;
-  Duration timeout;
-  tcp::endpoint target;
-};
 
 class TcpSession final : public ClientSession {
  public:
@@ -68,6 +62,14 @@ class TcpDriver final : public Driver {
   const std::vector<std::string>& op_names() const override { return op_names_; }
   ClientSessionPtr open(asio::io_context& io, ClientLog log) override {
     return std::make_unique<TcpSession>(io, plan_, std::move(log));
+  }
+  // Open models: a load thread's clients keep their own connections but are
+  // served together (tcp_arrivals.hpp). Kept to the expectations the UDP
+  // batch takes, so "any" and "regex" fleets run as before.
+  ArrivalBatchPtr open_batch(asio::io_context& io, std::vector<ClientLog> clients,
+                             ArrivalBatch::Done done) override {
+    if (!ReplyCheck(plan_.expectation).identifies_request()) return nullptr;
+    return make_tcp_arrivals(io, plan_, std::move(clients), std::move(done));
   }
 
  private:
