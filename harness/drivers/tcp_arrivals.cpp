@@ -65,11 +65,6 @@ class TcpArrivals final : public ArrivalBatch {
       finish(client, Outcome::kConnectError, Clock::now());
       return;
     }
-    if (c.broken) {
-      c.broken = false;
-      finish(client, Outcome::kIoError, Clock::now());
-      return;
-    }
     c.seq = seq;
     c.random_before = c.random_state;
     plan_.payload.render(c.request, c.client, seq, c.random_state);
@@ -77,6 +72,12 @@ class TcpArrivals final : public ArrivalBatch {
     if (plan_.framing == Framing::kLine) c.request += '\n';
     c.sent = 0;
     TimePoint now = Clock::now();
+    if (c.broken) {
+      // As a session's write then read on the broken connection would.
+      c.broken = false;
+      finish(client, Outcome::kIoError, now);
+      return;
+    }
     c.deadline = now + plan_.timeout;
     c.outstanding = true;
     if (c.state == State::kClosed && !connect(client)) {
