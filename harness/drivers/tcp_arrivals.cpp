@@ -31,14 +31,21 @@ constexpr auto kDeadlineSlack = std::chrono::milliseconds(1);
 
 class TcpArrivals final : public ArrivalBatch {
  public:
-  TcpArrivals(asio::io_context& io, const TcpPlan& plan, std::vector<ClientLog> clients, Done done)
+  TcpArrivals(asio::io_context& io, const TcpPlan& plan, std::vector<ClientLog> logs, Done done)
       : plan_(plan), check_(plan.expectation), events_(io), timer_(io), done_(std::move(done)) {
-    conns_.reserve(clients.size());
-    for (ClientLog& log : clients) conns_.emplace_back(std::move(log));
-    for (Conn& c : conns_) {
-      c.client = c.log.index_in_fleet();
-      c.random_state = c.log.random_seed();
+    std::size_t per = std::max<std::size_t>(1, plan.clients_per_connection);
+    conns_.resize((logs.size() + per - 1) / per);
+    clients_.reserve(logs.size());
+    for (ClientLog& log : logs) clients_.emplace_back(std::move(log));
+    for (std::uint32_t i = 0; i < clients_.size(); ++i) {
+      Client& k = clients_[i];
+      k.client = k.log.index_in_fleet();
+      k.random_state = k.log.random_seed();
+      // Spread, not in blocks: the clients reused most are the last ones.
+      k.conn = static_cast<std::uint32_t>(i % conns_.size());
+      ++conns_[k.conn].clients;
     }
+    for (Conn& c : conns_) c.fifo.resize(c.clients);
     pending_.reserve(conns_.size());
     receive_.resize(kReadChunk);
 
@@ -46,52 +53,56 @@ class TcpArrivals final : public ArrivalBatch {
     open_error_ = epoll < 0;
     if (!open_error_) {
       events_.assign(epoll);
-      // A connection that cannot be made now is tried again by its first
-      // operation, which then counts the failure.
-      for (std::uint32_t i = 0; i < conns_.size(); ++i) connect(i);
+      // A connection that cannot be made now is tried again by the first
+      // operation on it, which then counts the failure.
+      for (std::uint32_t c = 0; c < conns_.size(); ++c) connect(c);
       asio::co_spawn(io, watch_events(), asio::detached);
     }
     asio::co_spawn(io, watch_deadlines(), asio::detached);
   }
 
   ~TcpArrivals() override {
-    for (std::uint32_t i = 0; i < conns_.size(); ++i) drop(i);
+    for (std::uint32_t c = 0; c < conns_.size(); ++c) close_socket(c);
   }
 
   void add(std::uint32_t client, std::uint64_t seq, TimePoint intended) override {
-    Conn& c = conns_[client];
-    c.intended = intended;
+    Client& k = clients_[client];
+    k.intended = intended;
     if (open_error_) {
       finish(client, Outcome::kConnectError, Clock::now());
       return;
     }
-    c.seq = seq;
-    c.random_before = c.random_state;
-    plan_.payload.render(c.request, c.client, seq, c.random_state);
-    c.payload_size = c.request.size();
-    if (plan_.framing == Framing::kLine) c.request += '\n';
-    c.sent = 0;
+    k.seq = seq;
+    k.random_before = k.random_state;
+    plan_.payload.render(k.request, k.client, seq, k.random_state);
     TimePoint now = Clock::now();
+    Conn& c = conns_[k.conn];
     if (c.broken) {
       // As a session's write then read on the broken connection would.
       c.broken = false;
       finish(client, Outcome::kIoError, now);
       return;
     }
-    c.deadline = now + plan_.timeout;
-    c.outstanding = true;
-    if (c.state == State::kClosed && !connect(client)) {
+    k.deadline = now + plan_.timeout;
+    k.outstanding = true;
+    if (c.state == State::kClosed && !connect(k.conn)) {
       hold(client, Outcome::kConnectError, now);
       return;
     }
+    c.out.append(k.request);
+    if (plan_.framing == Framing::kLine) c.out += '\n';
+    c.fifo[(c.head + c.waiting++) % c.fifo.size()] = client;
     // A connection still being made sends once it is.
-    if (c.state == State::kOpen) pending_.push_back(client);
+    if (c.state == State::kOpen && !c.pending) {
+      c.pending = true;
+      pending_.push_back(k.conn);
+    }
   }
 
   void flush() override {
-    for (std::uint32_t i : pending_) {
-      const Conn& c = conns_[i];
-      if (c.outstanding && !c.held && c.state == State::kOpen) send_rest(i);
+    for (std::uint32_t c : pending_) {
+      conns_[c].pending = false;
+      if (conns_[c].state == State::kOpen) send_out(c);
     }
     pending_.clear();
   }
@@ -105,36 +116,47 @@ class TcpArrivals final : public ArrivalBatch {
     timer_.cancel();
     boost::system::error_code ignored;
     events_.close(ignored);
-    for (std::uint32_t i = 0; i < conns_.size(); ++i) drop(i);
+    for (std::uint32_t c = 0; c < conns_.size(); ++c) close_socket(c);
   }
 
  private:
   enum class State : std::uint8_t { kClosed, kConnecting, kOpen };
 
-  struct Conn {
-    explicit Conn(ClientLog l) : log(std::move(l)) {}
+  struct Client {
+    explicit Client(ClientLog l) : log(std::move(l)) {}
     ClientLog log;
     std::uint64_t client = 0;  // index in the fleet, as payloads see it
     std::uint64_t random_state = 1;
-    int fd = -1;
-    State state = State::kClosed;
-    bool watching_writes = false;  // EPOLLOUT in its epoll mask
-    // The outstanding operation.
+    std::uint32_t conn = 0;
+    // The outstanding operation: on its connection's fifo, or held.
     bool outstanding = false;
     bool held = false;  // ended with held_outcome, kept busy until deadline
     Outcome held_outcome = Outcome::kOk;
-    bool broken = false;  // broke while idle: the next operation fails
     std::uint64_t seq = 0;
     std::uint64_t random_before = 0;  // random_state before its request
     TimePoint intended{};
     TimePoint deadline{};
-    std::string request;  // its payload, and '\n' for line framing
-    std::size_t payload_size = 0;
-    std::size_t sent = 0;
-    std::string unread;  // bytes read but not yet judged
+    std::string request;  // its payload
   };
 
-  // Starts connecting client's connection; false when that failed at once.
+  struct Conn {
+    int fd = -1;
+    State state = State::kClosed;
+    bool watching_writes = false;  // EPOLLOUT in its epoll mask
+    bool pending = false;          // in pending_
+    bool broken = false;           // broke while idle: the next operation fails
+    std::size_t clients = 0;       // sharing it
+    std::string out;               // requests not yet (wholly) sent, in order
+    std::size_t out_sent = 0;
+    std::string unread;  // bytes read but not yet judged
+    // The clients whose requests were put on it and not yet answered, in
+    // order: a ring with room for every client sharing it.
+    std::vector<std::uint32_t> fifo;
+    std::size_t head = 0;
+    std::size_t waiting = 0;
+  };
+
+  // Starts connecting connection c; false when that failed at once.
   bool connect(std::uint32_t i) {
     Conn& c = conns_[i];
     const asio::ip::tcp::endpoint& target = plan_.target;
@@ -150,12 +172,11 @@ class TcpArrivals final : public ArrivalBatch {
     c.fd = fd;
     c.state = r == 0 ? State::kOpen : State::kConnecting;
     c.watching_writes = c.state == State::kConnecting;
-    c.unread.clear();
     epoll_event ev{};
     ev.events = EPOLLIN | EPOLLRDHUP | (c.watching_writes ? EPOLLOUT : 0u);
     ev.data.u32 = i;
     if (::epoll_ctl(events_.native_handle(), EPOLL_CTL_ADD, fd, &ev) != 0) {
-      drop(i);
+      close_socket(i);
       return false;
     }
     return true;
@@ -171,25 +192,45 @@ class TcpArrivals final : public ArrivalBatch {
     ::epoll_ctl(events_.native_handle(), EPOLL_CTL_MOD, c.fd, &ev);
   }
 
-  // Closing the socket takes it out of the epoll set.
-  void drop(std::uint32_t i) {
+  // Closing the socket takes it out of the epoll set. What it held goes.
+  void close_socket(std::uint32_t i) {
     Conn& c = conns_[i];
     if (c.fd >= 0) ::close(c.fd);
     c.fd = -1;
     c.state = State::kClosed;
     c.watching_writes = false;
+    c.out.clear();
+    c.out_sent = 0;
     c.unread.clear();
   }
 
-  // Sends what the socket takes of client's request; the rest when it is
-  // writable again.
-  void send_rest(std::uint32_t i) {
+  // Drops connection c: every operation still on it ends with outcome (after
+  // the reconnect pause when pause is set), as it would on a connection of
+  // its own that ended so.
+  void drop(std::uint32_t i, Outcome outcome, bool pause, TimePoint now) {
+    close_socket(i);
     Conn& c = conns_[i];
-    while (c.sent < c.request.size()) {
-      ssize_t n = ::send(c.fd, c.request.data() + c.sent, c.request.size() - c.sent,
+    std::size_t n = c.waiting;
+    c.waiting = 0;
+    for (std::size_t k = 0; k < n; ++k) {
+      std::uint32_t client = c.fifo[(c.head + k) % c.fifo.size()];
+      if (pause)
+        hold(client, outcome, now);
+      else
+        finish(client, outcome, now);
+    }
+    c.head = 0;
+  }
+
+  // Sends what the socket takes of c's requests; the rest when it is
+  // writable again.
+  void send_out(std::uint32_t i) {
+    Conn& c = conns_[i];
+    while (c.out_sent < c.out.size()) {
+      ssize_t n = ::send(c.fd, c.out.data() + c.out_sent, c.out.size() - c.out_sent,
                          MSG_NOSIGNAL | MSG_DONTWAIT);
       if (n > 0) {
-        c.sent += static_cast<std::size_t>(n);
+        c.out_sent += static_cast<std::size_t>(n);
         continue;
       }
       int err = errno;
@@ -201,13 +242,12 @@ class TcpArrivals final : public ArrivalBatch {
       broke(i, err, Clock::now());
       return;
     }
+    c.out.clear();
+    c.out_sent = 0;
     watch_writes(i, false);
-    // A reply may already be whole: bytes that came early, or none at all
+    // Replies may already be whole: bytes that came early, or none at all
     // for an empty payload of fixed framing.
-    if (!c.unread.empty() || (plan_.framing == Framing::kFixed && c.payload_size == 0)) {
-      std::size_t used = take_reply(i, c.unread, Clock::now());
-      c.unread.erase(0, used);
-    }
+    if (c.waiting > 0) take_replies(i, Clock::now());
   }
 
   asio::awaitable<void> watch_events() {
@@ -238,7 +278,7 @@ class TcpArrivals final : public ArrivalBatch {
           continue;
         }
         if (c.state != State::kOpen) continue;  // dropped earlier in this batch
-        if ((what & EPOLLOUT) && c.outstanding && !c.held) send_rest(i);
+        if (what & EPOLLOUT) send_out(i);
         if (c.state == State::kOpen && (what & (EPOLLIN | EPOLLRDHUP | EPOLLERR | EPOLLHUP)))
           more |= receive(i, now);
       }
@@ -252,13 +292,12 @@ class TcpArrivals final : public ArrivalBatch {
     socklen_t len = sizeof err;
     if (::getsockopt(c.fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0) err = errno;
     if (err != 0) {
-      drop(i);
-      if (c.outstanding && !c.held) hold(i, Outcome::kConnectError, now);
+      drop(i, Outcome::kConnectError, true, now);
       return;
     }
     c.state = State::kOpen;
-    if (c.outstanding && !c.held)
-      send_rest(i);
+    if (!c.out.empty())
+      send_out(i);
     else
       watch_writes(i, false);
   }
@@ -276,54 +315,57 @@ class TcpArrivals final : public ArrivalBatch {
       return false;
     }
     std::string_view data(receive_.data(), static_cast<std::size_t>(n));
-    bool buffered = !c.unread.empty();
-    if (buffered) {
+    if (!c.unread.empty() || c.waiting == 0) {
       c.unread.append(data);
-      data = c.unread;
-    }
-    std::size_t used = 0;
-    if (c.outstanding && !c.held && c.sent == c.request.size()) used = take_reply(i, data, now);
-    if (buffered) {
-      c.unread.erase(0, used);
-    } else if (used < data.size()) {
-      c.unread.assign(data.substr(used));
+      take_replies(i, now);
+    } else {
+      std::size_t used = judge(i, data, now);
+      if (used < data.size()) c.unread.assign(data.substr(used));
     }
     if (c.unread.size() > kMaxUnread) broke(i, 0, now);
     return static_cast<std::size_t>(n) == receive_.size();
   }
 
-  // Judges the reply at the start of data, if it is whole; returns the bytes
-  // it took.
-  std::size_t take_reply(std::uint32_t i, std::string_view data, TimePoint now) {
+  void take_replies(std::uint32_t i, TimePoint now) {
     Conn& c = conns_[i];
-    auto framed = frame_reply(plan_.framing, c.payload_size, data);
-    if (!framed) return 0;
-    std::string_view sent(c.request.data(), c.payload_size);
-    bool right = check_.matches(sent, framed->reply, c.client, c.seq, c.random_before);
-    finish(i, right ? Outcome::kOk : Outcome::kWrongReply, now);
-    return framed->consumed;
+    std::size_t used = judge(i, c.unread, now);
+    c.unread.erase(0, used);
   }
 
-  // The connection failed (err, or 0 when the server closed it): an
-  // outstanding operation ends with it; an idle client's next one will.
+  // Judges the whole replies at the start of data, each for the oldest
+  // request still waiting on connection i; returns the bytes they took.
+  std::size_t judge(std::uint32_t i, std::string_view data, TimePoint now) {
+    Conn& c = conns_[i];
+    std::size_t used = 0;
+    while (c.waiting > 0) {
+      std::uint32_t client = c.fifo[c.head];
+      Client& k = clients_[client];
+      auto framed = frame_reply(plan_.framing, k.request.size(), data.substr(used));
+      if (!framed) break;
+      c.head = (c.head + 1) % c.fifo.size();
+      --c.waiting;
+      used += framed->consumed;
+      bool right = check_.matches(k.request, framed->reply, k.client, k.seq, k.random_before);
+      finish(client, right ? Outcome::kOk : Outcome::kWrongReply, now);
+    }
+    return used;
+  }
+
+  // Connection i failed (err, or 0 when the server closed it): the
+  // operations on it end with it; with none, the next one will.
   void broke(std::uint32_t i, int err, TimePoint now) {
-    drop(i);
     Conn& c = conns_[i];
-    if (c.outstanding && !c.held)
-      finish(i, err == ECONNREFUSED ? Outcome::kConnectError : Outcome::kIoError, now);
-    else if (!c.outstanding)
-      c.broken = true;
+    if (c.waiting == 0) c.broken = true;
+    drop(i, err == ECONNREFUSED ? Outcome::kConnectError : Outcome::kIoError, false, now);
   }
 
-  // Ends client's operation with outcome after the reconnect pause; its
-  // connection is dropped now.
-  void hold(std::uint32_t i, Outcome outcome, TimePoint now) {
-    drop(i);
-    Conn& c = conns_[i];
-    c.held = true;
-    c.held_outcome = outcome;
-    c.deadline = now + kReconnectPause;
-    if (c.deadline < timer_.expiry()) timer_.cancel();  // wakes the watcher sooner
+  // Ends client's operation with outcome after the reconnect pause.
+  void hold(std::uint32_t client, Outcome outcome, TimePoint now) {
+    Client& k = clients_[client];
+    k.held = true;
+    k.held_outcome = outcome;
+    k.deadline = now + kReconnectPause;
+    if (k.deadline < timer_.expiry()) timer_.cancel();  // wakes the watcher sooner
   }
 
   asio::awaitable<void> watch_deadlines() {
@@ -331,37 +373,37 @@ class TcpArrivals final : public ArrivalBatch {
     while (!closed_) {
       TimePoint now = Clock::now();
       TimePoint next = now + plan_.timeout;
-      for (std::uint32_t i = 0; i < conns_.size(); ++i) {
-        Conn& c = conns_[i];
-        if (!c.outstanding) continue;
-        if (c.deadline <= now) expire(i, now);
-        if (c.outstanding) next = std::min(next, c.deadline);
+      for (std::uint32_t i = 0; i < clients_.size(); ++i) {
+        Client& k = clients_[i];
+        if (!k.outstanding) continue;
+        if (k.deadline <= now) expire(i, now);
+        if (k.outstanding) next = std::min(next, k.deadline);
       }
       timer_.expires_at(std::max(next, now + kDeadlineSlack));
       co_await timer_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
     }
   }
 
-  void expire(std::uint32_t i, TimePoint now) {
-    Conn& c = conns_[i];
-    if (c.held) {
-      finish(i, c.held_outcome, now);
-    } else if (c.state == State::kConnecting) {
-      // A TcpSession's connect that times out ends in a timeout, after the pause.
-      hold(i, Outcome::kTimeout, now);
-    } else {
-      drop(i);
-      finish(i, Outcome::kTimeout, now);
+  // A client's operation passed its deadline. Its connection's place in the
+  // stream is lost with it, so the connection goes, and with it every
+  // operation still on it: a shared connection's requests time out together.
+  void expire(std::uint32_t client, TimePoint now) {
+    Client& k = clients_[client];
+    if (k.held) {
+      finish(client, k.held_outcome, now);
+      return;
     }
+    // A session's connect that times out ends in a timeout, after the pause.
+    drop(k.conn, Outcome::kTimeout, conns_[k.conn].state == State::kConnecting, now);
   }
 
   // Records client's outcome and frees it.
-  void finish(std::uint32_t i, Outcome outcome, TimePoint now) {
-    Conn& c = conns_[i];
-    c.outstanding = false;
-    c.held = false;
-    c.log.op(0, outcome, c.intended, now);
-    done_(i);
+  void finish(std::uint32_t client, Outcome outcome, TimePoint now) {
+    Client& k = clients_[client];
+    k.outstanding = false;
+    k.held = false;
+    k.log.op(0, outcome, k.intended, now);
+    done_(client);
   }
 
   const TcpPlan& plan_;
@@ -369,8 +411,9 @@ class TcpArrivals final : public ArrivalBatch {
   asio::posix::stream_descriptor events_;  // the epoll set of the connections
   asio::steady_timer timer_;
   Done done_;
+  std::vector<Client> clients_;
   std::vector<Conn> conns_;
-  std::vector<std::uint32_t> pending_;  // added, to be sent by flush()
+  std::vector<std::uint32_t> pending_;  // connections with requests to send
   std::array<epoll_event, kEvents> ready_{};
   std::vector<char> receive_;
   bool open_error_ = false;

@@ -1,5 +1,7 @@
 #include "harness/drivers/tcp_driver.hpp"
 
+#include <algorithm>
+
 #include "harness/drivers/expectation.hpp"
 #include "harness/drivers/line_channel.hpp"
 #include "harness/drivers/tcp_arrivals.hpp"
@@ -83,8 +85,12 @@ DriverPtr make_tcp_driver(const OpSpec& op, const Endpoint& target) {
   std::string error;
   auto payload = PayloadTemplate::compile(op.send, &error);
   if (!payload) throw std::invalid_argument("invalid payload template: " + error);
-  TcpPlan plan{std::move(*payload), op.expect, op.framing, op.timeout,
-               tcp::endpoint(target.address, target.port)};
+  TcpPlan plan{std::move(*payload),
+               op.expect,
+               op.framing,
+               op.timeout,
+               tcp::endpoint(target.address, target.port),
+               static_cast<std::size_t>(std::max(1, op.clients_per_connection))};
   return std::make_unique<TcpDriver>(std::move(plan));
 }
 

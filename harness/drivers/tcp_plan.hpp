@@ -15,6 +15,7 @@ struct TcpPlan {
   Framing framing;
   Duration timeout;
   asio::ip::tcp::endpoint target;
+  std::size_t clients_per_connection = 1;  // open-model batches (tcp_arrivals.hpp)
 };
 
 }  // namespace drover

@@ -2,7 +2,8 @@
 // together (one epoll set, no coroutine per client). Against the reference
 // echo and its broken twins, a server that never answers and a port nobody
 // listens on, every operation still ends with the outcome a session of its
-// own would give it, and the offered rate is kept.
+// own would give it, and the offered rate is kept; with clients sharing
+// connections (clients_per_connection), replies still go to their requests.
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -74,6 +75,44 @@ TEST_F(TcpRepliesTest, EveryReplyIsRightAndTheOfferedRateIsKept) {
     EXPECT_EQ(t["errors"], 0) << op << t;
     EXPECT_EQ(t["missed_starts"], 0) << op << t;
   }
+}
+
+// 16 clients, 8 to a connection: each load thread's clients share one or two.
+std::string pipelined(std::string op) {
+  return op.insert(op.size() - 1, R"(, "clients_per_connection": 8)");
+}
+
+TEST_F(TcpRepliesTest, ClientsSharingAConnectionGetTheirOwnReplies) {
+  for (const std::string& op : {pipelined(kUpperFixed), pipelined(kUpperLine)}) {
+    json s = run(open_scenario(async_echo(), op));
+    json t = s["totals"];
+    EXPECT_EQ(last_.exit_code, 0) << op << last_.out << last_.err;
+    EXPECT_NEAR(t["ops"].get<double>(), 1000, 20) << op << t;
+    EXPECT_EQ(t["ok"], t["ops"]) << op << t;
+    EXPECT_EQ(t["missed_starts"], 0) << op << t;
+  }
+}
+
+TEST_F(TcpRepliesTest, OnASharedConnectionEachCorruptedReplyIsOneWrongReply) {
+  json s = run(open_scenario(async_echo(R"("corrupt_every": 10)"), pipelined(kUpperFixed)));
+  json t = s["totals"];
+  auto ops = t["ops"].get<double>();
+  EXPECT_GE(ops, 980) << t;
+  // A read may carry several replies, of which the server corrupts the first.
+  EXPECT_GT(count(t, "wrong_reply"), 0) << t;
+  EXPECT_LE(count(t, "wrong_reply") / ops, 0.11) << t;
+  EXPECT_EQ(t["ok"].get<double>() + count(t, "wrong_reply"), ops) << t;
+  EXPECT_EQ(last_.exit_code, 1) << last_.out << last_.err;
+}
+
+TEST_F(TcpRepliesTest, ASharedConnectionTheServerClosesFailsTheNextRequestsOnIt) {
+  json s = run(open_scenario(async_echo(R"("close_every": 4)"), pipelined(kUpperLine)));
+  json t = s["totals"];
+  auto ops = t["ops"].get<double>();
+  EXPECT_GE(ops, 980) << t;
+  EXPECT_GT(count(t, "io_error"), 0) << t;
+  EXPECT_GT(t["ok"].get<double>(), 0.5 * ops) << t;
+  EXPECT_EQ(t["ok"].get<double>() + count(t, "io_error") + count(t, "wrong_reply"), ops) << t;
 }
 
 TEST_F(TcpRepliesTest, CorruptedRepliesAreWrongRepliesAndFailTheRun) {
