@@ -145,10 +145,12 @@ TEST_F(TcpRepliesTest, ConnectionsTheServerClosesAreCountedAsASessionCountsThem)
 TEST_F(TcpRepliesTest, NobodyListeningIsConnectErrors) {
   int port = test::free_loopback_port(SOCK_STREAM);
   ASSERT_GT(port, 0);
-  json t = run(open_scenario(address(port), kUpperFixed))["totals"];
-  EXPECT_GE(t["ops"].get<double>(), 980) << t;
-  EXPECT_EQ(count(t, "connect_error"), t["ops"].get<double>()) << t;
-  EXPECT_EQ(t["missed_starts"], 0) << "a refused client is free again after its pause: " << t;
+  for (const std::string& op : {kUpperFixed, pipelined(kUpperFixed)}) {
+    json t = run(open_scenario(address(port), op))["totals"];
+    EXPECT_GE(t["ops"].get<double>(), 980) << op << t;
+    EXPECT_EQ(count(t, "connect_error"), t["ops"].get<double>()) << op << t;
+    EXPECT_EQ(t["missed_starts"], 0) << "a refused client is free again after its pause: " << t;
+  }
 }
 
 TEST_F(TcpRepliesTest, AServerThatNeverAnswersIsTimeouts) {
@@ -162,13 +164,15 @@ TEST_F(TcpRepliesTest, AServerThatNeverAnswersIsTimeouts) {
   ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&a), len), 0);
   ASSERT_EQ(::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len), 0);
   ASSERT_EQ(::listen(fd, 4096), 0);
-  std::string op = R"({"send": "{seq}", "expect": "echo", "framing": "line", "timeout": "50ms"})";
-  json t = run(R"({"name": "tcp-silent", "targets": {"echo": )" + address(ntohs(a.sin_port)) +
-               R"(}, "fleets": [{"name": "c", "target": "echo", "clients": 16, "op": )" + op +
-               R"(}], "load": {"model": "open", "rate": 100, "duration": "1s"}})")["totals"];
+  std::string own = R"({"send": "{seq}", "expect": "echo", "framing": "line", "timeout": "50ms"})";
+  for (const std::string& op : {own, pipelined(own)}) {
+    json t = run(R"({"name": "tcp-silent", "targets": {"echo": )" + address(ntohs(a.sin_port)) +
+                 R"(}, "fleets": [{"name": "c", "target": "echo", "clients": 16, "op": )" + op +
+                 R"(}], "load": {"model": "open", "rate": 100, "duration": "1s"}})")["totals"];
+    EXPECT_GE(t["ops"].get<double>(), 95) << op << t;
+    EXPECT_EQ(count(t, "timeout"), t["ops"].get<double>()) << op << t << last_.out << last_.err;
+  }
   ::close(fd);
-  EXPECT_GE(t["ops"].get<double>(), 95) << t;
-  EXPECT_EQ(count(t, "timeout"), t["ops"].get<double>()) << t << last_.out << last_.err;
 }
 
 }  // namespace
