@@ -1,7 +1,7 @@
 // tcp_fork_echo: drover's reference TCP target. Accepts connections and, in
 // the default model fork, forks one process per connection, which writes back
 // the upper-cased bytes (ASCII) of whatever it reads, until EOF. --model async
-// serves every connection in this one process instead, with Boost.Asio
+// serves every connection in this one process instead, from one epoll set
 // (targets/tcp_fork_echo/async_echo.hpp): the model for thousands of clients.
 //
 // Flags, the READY line and exit statuses follow targets/common/target.hpp.
@@ -18,6 +18,12 @@
 // learns that a child ended, with --no-reap every child counts toward
 // --max-children until shutdown, as zombies hold process-table slots. Both
 // are about children: with --model async either is a bad flag.
+//
+// --corrupt-every N and --close-every N (model async only) are its broken
+// twins for drover's replies_correct and error counting: every Nth reply
+// (a reply: what one read of a connection brought, upper-cased) has its
+// first byte changed, or the connection is closed once every Nth reply is
+// sent.
 #include <poll.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -51,6 +57,7 @@ struct Options : target::AddressOptions {
   std::string model = "fork";  // or "async"
   std::size_t max_children = 0;
   bool no_reap = false;
+  drover::target::AsyncFaults faults;
 };
 
 struct Stats {
@@ -75,11 +82,23 @@ Options parse_options(int argc, char** argv) {
       ->check(CLI::Range(0, 100'000));
   app.add_flag("--no-reap", o.no_reap, "never reap finished children (they stay zombies)")
       ->check(target::NoValue());
+  app.add_option("--corrupt-every", o.faults.corrupt_every,
+                 "model async: make every Nth reply wrong, 0 = never (default 0)")
+      ->transform(target::Decimal())
+      ->check(CLI::Range(0, 1'000'000'000));
+  app.add_option("--close-every", o.faults.close_every,
+                 "model async: close the connection after every Nth reply, 0 = never (default 0)")
+      ->transform(target::Decimal())
+      ->check(CLI::Range(0, 1'000'000'000));
   target::parse_flags(app, argc, argv);
   if (o.model == "async" && o.max_children != 0)
     target::bad_flag(kProgram, "--max-children: only with --model fork");
   if (o.model == "async" && o.no_reap)
     target::bad_flag(kProgram, "--no-reap: only with --model fork");
+  if (o.model == "fork" && o.faults.corrupt_every != 0)
+    target::bad_flag(kProgram, "--corrupt-every: only with --model async");
+  if (o.model == "fork" && o.faults.close_every != 0)
+    target::bad_flag(kProgram, "--close-every: only with --model async");
   return o;
 }
 
@@ -236,7 +255,7 @@ int main(int argc, char** argv) {
     int signal_fd = target::signal_descriptor(kProgram, target::stop_signals());
     const int listener = listen_on(options);
     target::print_ready("tcp", target::bound_address(kProgram, listener));
-    target::serve_async(listener, signal_fd);
+    target::serve_async(listener, signal_fd, options.faults);
     return 0;
   }
 

@@ -62,6 +62,7 @@ Json op_json(const OpSpec& op) {
           {"send", op.send},
           {"expect", {{"kind", static_cast<int>(op.expect.kind)}, {"text", op.expect.text}}},
           {"framing", static_cast<int>(op.framing)},
+          {"clients_per_connection", op.clients_per_connection},
           {"search_first", op.search_first},
           {"n_max", op.n_max},
           {"work_ns", ns(op.work)},
@@ -78,6 +79,7 @@ OpSpec op_from(const Reader& r) {
       expect.enumerated<Expectation::Kind>("kind", static_cast<int>(Expectation::Kind::kRegex));
   op.expect.text = expect.get<std::string>("text");
   op.framing = r.enumerated<Framing>("framing", static_cast<int>(Framing::kFixed));
+  op.clients_per_connection = r.get<int>("clients_per_connection");
   op.search_first = r.get<bool>("search_first");
   op.n_max = r.get<std::int64_t>("n_max");
   op.work = r.duration("work_ns");

@@ -9,6 +9,7 @@
 // Not thread-safe: lives on one io_context thread, which it must outlive.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -16,6 +17,11 @@
 #include "harness/core/clock.hpp"
 
 namespace drover {
+
+// A batch looks at its deadlines no more often than this, so a timeout is
+// noticed up to this late, in exchange for about one wake-up per timeout
+// period.
+inline constexpr auto kBatchDeadlineSlack = std::chrono::milliseconds(1);
 
 class ArrivalBatch {
  public:

@@ -1,20 +1,16 @@
 #include "harness/drivers/tcp_driver.hpp"
 
+#include <algorithm>
+
 #include "harness/drivers/expectation.hpp"
 #include "harness/drivers/line_channel.hpp"
+#include "harness/drivers/tcp_arrivals.hpp"
+#include "harness/drivers/tcp_plan.hpp"
 
 namespace drover {
 namespace {
 
 using tcp = asio::ip::tcp;
-
-struct TcpPlan {
-  PayloadTemplate payload;
-  Expectation expectation;
-  Framing framing;
-  Duration timeout;
-  tcp::endpoint target;
-};
 
 class TcpSession final : public ClientSession {
  public:
@@ -69,6 +65,14 @@ class TcpDriver final : public Driver {
   ClientSessionPtr open(asio::io_context& io, ClientLog log) override {
     return std::make_unique<TcpSession>(io, plan_, std::move(log));
   }
+  // Open models: a load thread's clients keep their own connections but are
+  // served together (tcp_arrivals.hpp). Kept to the expectations the UDP
+  // batch takes, so "any" and "regex" fleets run as before.
+  ArrivalBatchPtr open_batch(asio::io_context& io, std::vector<ClientLog> clients,
+                             ArrivalBatch::Done done) override {
+    if (!ReplyCheck(plan_.expectation).identifies_request()) return nullptr;
+    return make_tcp_arrivals(io, plan_, std::move(clients), std::move(done));
+  }
 
  private:
   TcpPlan plan_;
@@ -81,8 +85,12 @@ DriverPtr make_tcp_driver(const OpSpec& op, const Endpoint& target) {
   std::string error;
   auto payload = PayloadTemplate::compile(op.send, &error);
   if (!payload) throw std::invalid_argument("invalid payload template: " + error);
-  TcpPlan plan{std::move(*payload), op.expect, op.framing, op.timeout,
-               tcp::endpoint(target.address, target.port)};
+  TcpPlan plan{std::move(*payload),
+               op.expect,
+               op.framing,
+               op.timeout,
+               tcp::endpoint(target.address, target.port),
+               static_cast<std::size_t>(std::max(1, op.clients_per_connection))};
   return std::make_unique<TcpDriver>(std::move(plan));
 }
 

@@ -27,9 +27,6 @@ constexpr int kSocketBuffer = 4 * 1024 * 1024;
 // together (an IP packet's limit, with room for headers).
 constexpr std::size_t kMaxSegment = 1400;
 constexpr std::size_t kMaxSegmented = 60000;
-// Deadlines are looked at no more often than this, so a timeout is noticed
-// up to this late, in exchange for about one wake-up per timeout period.
-constexpr auto kDeadlineSlack = std::chrono::milliseconds(1);
 
 class UdpArrivals final : public ArrivalBatch {
  public:
@@ -274,7 +271,7 @@ class UdpArrivals final : public ArrivalBatch {
         else
           next = std::min(next, ops_[i].deadline);
       }
-      timer_.expires_at(std::max(next, now + kDeadlineSlack));
+      timer_.expires_at(std::max(next, now + kBatchDeadlineSlack));
       co_await timer_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
     }
   }

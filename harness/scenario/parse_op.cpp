@@ -18,6 +18,7 @@ constexpr std::size_t kMaxDatagram = 65'507;
 // n*n must fit an int64: floor(sqrt(2^63 - 1)).
 constexpr std::int64_t kMaxN = 3'037'000'499;
 constexpr std::int64_t kMaxOpInflight = 1024;
+constexpr std::int64_t kMaxClientsPerConnection = 100'000;
 constexpr Duration kMaxWork = 60s;
 
 struct WorkloadRule {
@@ -31,7 +32,7 @@ const std::vector<WorkloadRule>& workload_rules() {
   static const std::vector<WorkloadRule> kRules{
       {Workload::kEcho,
        {Protocol::kUdp, Protocol::kTcp},
-       {"send", "expect", "framing", "timeout"},
+       {"send", "expect", "framing", "clients_per_connection", "timeout"},
        1s},
       {Workload::kBuy, {Protocol::kTickets}, {"search", "timeout"}, 5s},
       {Workload::kProduce, {Protocol::kQueue}, {"timeout"}, 5s},
@@ -127,6 +128,14 @@ void parse_echo(ObjectReader& r, Need need, const DeclaredTarget* target, OpSpec
     op.framing = *framing == "line" ? Framing::kLine : Framing::kFixed;
     if (udp) {
       problems.at(r.at("framing"),
+                  fmt::format("only for TCP targets (\"{}\" is a UDP target)", target->name));
+    }
+  }
+  if (std::optional<std::int64_t> per =
+          r.positive_integer("clients_per_connection", Need::kOptional, kMaxClientsPerConnection)) {
+    op.clients_per_connection = static_cast<int>(*per);
+    if (udp) {
+      problems.at(r.at("clients_per_connection"),
                   fmt::format("only for TCP targets (\"{}\" is a UDP target)", target->name));
     }
   }

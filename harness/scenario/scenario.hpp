@@ -148,6 +148,10 @@ struct OpSpec {
   std::string send;  // payload template: {client}, {seq}, {random:N}
   Expectation expect;
   Framing framing = Framing::kLine;
+  // TCP, open models with an expectation that identifies its request: how
+  // many clients share one connection, each with one request outstanding,
+  // sent on it in order (pipelined). 1: a connection per client.
+  int clients_per_connection = 1;
   // kBuy
   bool search_first = true;
   // kSubmit

@@ -2,7 +2,8 @@
 // by the one server process (no children), the same upper-cased echo as the
 // fork model, replies a slow reader cannot take at once kept until sent, more
 // connections than the usual soft limit of 1024 open files, and a clean exit
-// on SIGTERM. The fork model's own tests are in targets_test.cpp.
+// on SIGTERM, and its broken twins (--corrupt-every, --close-every). The
+// fork model's own tests are in targets_test.cpp.
 #include <gtest/gtest.h>
 #include <sys/resource.h>
 
@@ -134,6 +135,42 @@ TEST(TcpForkEchoAsync, SigtermClosesTheConnectionsAndExitsZeroWithItsStats) {
       << t.said();
 }
 
+TEST(TcpForkEchoAsync, CorruptEveryMakesEveryNthReplyWrongAcrossConnections) {
+  RunningTarget t = start_async({"--corrupt-every", "3"});
+  ASSERT_TRUE(t.ready()) << t.said();
+  Socket a = Socket::connected(t.endpoint(), SOCK_STREAM, 1000ms);
+  Socket b = Socket::connected(t.endpoint(), SOCK_STREAM, 1000ms);
+  int wrong = 0;
+  for (int i = 0; i < 6; ++i) {
+    Socket& s = i % 2 == 0 ? a : b;
+    std::string text = "request " + std::to_string(i);
+    ASSERT_TRUE(s.send_all(text, 1000ms));
+    auto reply = s.receive_exactly(text.size(), 2000ms);
+    ASSERT_TRUE(reply) << i;
+    if (*reply != upper(text)) {
+      ++wrong;
+      EXPECT_EQ(reply->substr(1), upper(text).substr(1)) << "only the first byte changes";
+      EXPECT_EQ(i % 3, 2) << "reply " << i << " is not a third one";
+    }
+  }
+  EXPECT_EQ(wrong, 2);
+  EXPECT_EQ(stop_with(t.process(), SIGTERM, 3000ms), 0);
+  EXPECT_NE(t.process().stderr_text().find("corrupted 2,"), std::string::npos) << t.said();
+}
+
+TEST(TcpForkEchoAsync, CloseEveryClosesTheConnectionAfterEveryNthReply) {
+  RunningTarget t = start_async({"--close-every", "2"});
+  ASSERT_TRUE(t.ready()) << t.said();
+  Socket a = Socket::connected(t.endpoint(), SOCK_STREAM, 1000ms);
+  expect_echo(a, "first");
+  expect_echo(a, "second, then closed");
+  EXPECT_TRUE(a.closed_by_peer(1000ms));
+  Socket b = Socket::connected(t.endpoint(), SOCK_STREAM, 1000ms);
+  expect_echo(b, "third");
+  EXPECT_EQ(stop_with(t.process(), SIGTERM, 3000ms), 0);
+  EXPECT_NE(t.process().stderr_text().find("closed by server 1"), std::string::npos) << t.said();
+}
+
 TEST(TcpForkEchoAsync, RefusesTheFlagsAboutChildrenWithStatusTwo) {
   for (const auto& flags :
        std::vector<std::vector<std::string>>{{"--no-reap"}, {"--max-children", "4"}}) {
@@ -144,6 +181,15 @@ TEST(TcpForkEchoAsync, RefusesTheFlagsAboutChildrenWithStatusTwo) {
     EXPECT_NE(t.process().stderr_text().find(flags[0] + ": only with --model fork"),
               std::string::npos)
         << t.said();
+  }
+  for (const char* flag : {"--corrupt-every", "--close-every"}) {
+    RunningTarget fork("tcp_fork_echo", {flag, "2"});
+    auto status = fork.process().wait_exit(2000ms);
+    ASSERT_TRUE(status) << flag;
+    EXPECT_EQ(exit_code(*status), 2) << flag;
+    EXPECT_NE(fork.process().stderr_text().find(std::string(flag) + ": only with --model async"),
+              std::string::npos)
+        << fork.said();
   }
   RunningTarget bad("tcp_fork_echo", {"--model", "threads"});
   auto status = bad.process().wait_exit(2000ms);

@@ -158,7 +158,8 @@ TEST(ScenarioParse, FleetsOpsAndDefaults) {
       scenario(kTargets,
                R"({"name": "a", "target": "echo", "clients": 100000, "op": {"send": "{client}"}},
          {"name": "b", "target": "tcp", "clients": 1,
-          "op": {"send": "x", "expect": "upper", "framing": "fixed", "timeout": "250ms"}},
+          "op": {"send": "x", "expect": "upper", "framing": "fixed", "timeout": "250ms",
+                 "clients_per_connection": 64}},
          {"name": "c", "target": "tcp", "clients": 2, "op": {"send": "x", "expect": "echo"}},
          {"name": "d", "target": "echo", "clients": 3,
           "op": {"send": "x", "expect": {"equals": "X {seq}"}}},
@@ -174,9 +175,11 @@ TEST(ScenarioParse, FleetsOpsAndDefaults) {
   EXPECT_EQ(a.op.send, "{client}");
   EXPECT_EQ(a.op.expect.kind, Expectation::Kind::kAny);
   EXPECT_EQ(a.op.framing, Framing::kLine);
+  EXPECT_EQ(a.op.clients_per_connection, 1);
   EXPECT_EQ(a.op.timeout, 1s);
   EXPECT_EQ(s.fleets[1].op.expect.kind, Expectation::Kind::kUpper);
   EXPECT_EQ(s.fleets[1].op.framing, Framing::kFixed);
+  EXPECT_EQ(s.fleets[1].op.clients_per_connection, 64);
   EXPECT_EQ(s.fleets[1].op.timeout, 250ms);
   EXPECT_EQ(s.fleets[2].op.expect.kind, Expectation::Kind::kEcho);
   EXPECT_EQ(s.fleets[3].op.expect.kind, Expectation::Kind::kEquals);
@@ -468,6 +471,17 @@ TEST(ScenarioErrors, FramingOnUdpTarget) {
       ElementsAre(R"(/fleets/0/op/framing: only for TCP targets ("echo" is a UDP target))"));
   EXPECT_THAT(errors_of(scenario(kTargets, fleet(R"({"send": "x", "framing": "lines"})", "tcp"))),
               ElementsAre(R"(/fleets/0/op/framing: must be "line" or "fixed")"));
+}
+
+TEST(ScenarioErrors, ClientsPerConnectionOnlyForTcpAndPositive) {
+  EXPECT_THAT(errors_of(scenario(kTargets, fleet(R"({"send": "x", "clients_per_connection": 4})"))),
+              ElementsAre("/fleets/0/op/clients_per_connection: only for TCP targets (\"echo\" is "
+                          "a UDP target)"));
+  EXPECT_EQ(
+      errors_of(scenario(kTargets, fleet(R"({"send": "x", "clients_per_connection": 0})", "tcp")))
+          .size(),
+      1u);
+  parse_ok(scenario(kTargets, fleet(R"({"send": "x", "clients_per_connection": 100000})", "tcp")));
 }
 
 TEST(ScenarioErrors, DuplicateFleetNames) {

@@ -181,17 +181,18 @@ TEST(ScenarioWorkload, EachWorkloadHasItsOwnKeys) {
                    fleet("p", R"({"framing": "line", "expect": "any"})", "g") + "," +
                    fleet("q", R"({"workload": "consume", "search": false, "inflight": 2})", "h") +
                    "," + fleet("tcp", R"({"search": true, "n_max": 5})", "i"))),
-      ElementsAre(
-          "/fleets/0/op/send: unknown key (known keys: workload, search, timeout)",
-          "/fleets/1/op/framing: unknown key (known keys: workload, n_max, work, inflight, "
-          "timeout)",
-          "/fleets/1/op/expect: unknown key (known keys: workload, n_max, work, inflight, "
-          "timeout)",
-          "/fleets/2/op/search: unknown key (known keys: workload, timeout)",
-          "/fleets/2/op/inflight: unknown key (known keys: workload, timeout)",
-          R"(/fleets/3/op/search: unknown key (known keys: workload, send, expect, framing, timeout))",
-          R"(/fleets/3/op/n_max: unknown key (known keys: workload, send, expect, framing, timeout))",
-          "/fleets/3/op/send: required"));
+      ElementsAre("/fleets/0/op/send: unknown key (known keys: workload, search, timeout)",
+                  "/fleets/1/op/framing: unknown key (known keys: workload, n_max, work, inflight, "
+                  "timeout)",
+                  "/fleets/1/op/expect: unknown key (known keys: workload, n_max, work, inflight, "
+                  "timeout)",
+                  "/fleets/2/op/search: unknown key (known keys: workload, timeout)",
+                  "/fleets/2/op/inflight: unknown key (known keys: workload, timeout)",
+                  "/fleets/3/op/search: unknown key (known keys: workload, send, expect, framing, "
+                  "clients_per_connection, timeout)",
+                  "/fleets/3/op/n_max: unknown key (known keys: workload, send, expect, framing, "
+                  "clients_per_connection, timeout)",
+                  "/fleets/3/op/send: required"));
 }
 
 TEST(ScenarioWorkload, ValuesOutOfRange) {
