@@ -126,6 +126,29 @@ void check_fleet_hosts(const Scenario& s, scenario_json::Problems& problems) {
   }
 }
 
+// Clients share a TCP connection only where the open models' batched
+// client serves them (harness/drivers/tcp_arrivals.hpp): anywhere else the
+// setting would be silently ignored, so it is an error.
+void check_shared_connections(const Scenario& s, scenario_json::Problems& problems) {
+  for (std::size_t i = 0; i < s.fleets.size(); ++i) {
+    const OpSpec& op = s.fleets[i].op;
+    const TargetSpec* target = s.find_target(s.fleets[i].target);
+    if (op.clients_per_connection <= 1 || target == nullptr || is_udp(target->protocol)) {
+      continue;  // UDP targets are refused where the op is read
+    }
+    const std::string at = scenario_json::child(
+        scenario_json::child(scenario_json::child("/fleets", i), "op"), "clients_per_connection");
+    if (s.load.model == LoadSpec::Model::kClosed) {
+      problems.at(at, "not with the closed model: its clients each keep their own connection");
+    } else if (op.expect.kind == Expectation::Kind::kAny ||
+               op.expect.kind == Expectation::Kind::kRegex) {
+      problems.at(at,
+                  "only with \"expect\" echo, upper or equals: replies on a shared connection "
+                  "are matched to their requests");
+    }
+  }
+}
+
 // A closed-model stage runs at most each fleet's clients: a stage asking for
 // more would be silently capped, so it is an error naming both.
 void check_stage_clients(const Scenario& s, scenario_json::Problems& problems) {
@@ -205,6 +228,7 @@ void parse_document(const Json& doc, ParseContext& ctx, Scenario& s) {
   if (const Json* load = r.get("load", scenario_json::Need::kRequired)) {
     scenario_json::parse_load(*load, ctx, s.load);
     check_stage_clients(s, problems);
+    check_shared_connections(s, problems);
   }
   check_fleet_hosts(s, problems);
   if (const Json* thresholds = r.get("thresholds")) {

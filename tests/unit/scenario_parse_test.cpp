@@ -48,6 +48,7 @@ std::string fleet(const std::string& op, const std::string& target = "echo",
 }
 
 const std::string kFleet = fleet(R"({"send": "hi {seq}"})");
+const std::string kOpenLoad = R"({"model": "open", "rate": 100, "duration": "1s"})";
 
 // The shipped and the test scenarios, relative to the repository.
 std::filesystem::path source(const std::string& relative) {
@@ -158,8 +159,7 @@ TEST(ScenarioParse, FleetsOpsAndDefaults) {
       scenario(kTargets,
                R"({"name": "a", "target": "echo", "clients": 100000, "op": {"send": "{client}"}},
          {"name": "b", "target": "tcp", "clients": 1,
-          "op": {"send": "x", "expect": "upper", "framing": "fixed", "timeout": "250ms",
-                 "clients_per_connection": 64}},
+          "op": {"send": "x", "expect": "upper", "framing": "fixed", "timeout": "250ms"}},
          {"name": "c", "target": "tcp", "clients": 2, "op": {"send": "x", "expect": "echo"}},
          {"name": "d", "target": "echo", "clients": 3,
           "op": {"send": "x", "expect": {"equals": "X {seq}"}}},
@@ -179,7 +179,6 @@ TEST(ScenarioParse, FleetsOpsAndDefaults) {
   EXPECT_EQ(a.op.timeout, 1s);
   EXPECT_EQ(s.fleets[1].op.expect.kind, Expectation::Kind::kUpper);
   EXPECT_EQ(s.fleets[1].op.framing, Framing::kFixed);
-  EXPECT_EQ(s.fleets[1].op.clients_per_connection, 64);
   EXPECT_EQ(s.fleets[1].op.timeout, 250ms);
   EXPECT_EQ(s.fleets[2].op.expect.kind, Expectation::Kind::kEcho);
   EXPECT_EQ(s.fleets[3].op.expect.kind, Expectation::Kind::kEquals);
@@ -481,7 +480,35 @@ TEST(ScenarioErrors, ClientsPerConnectionOnlyForTcpAndPositive) {
       errors_of(scenario(kTargets, fleet(R"({"send": "x", "clients_per_connection": 0})", "tcp")))
           .size(),
       1u);
-  parse_ok(scenario(kTargets, fleet(R"({"send": "x", "clients_per_connection": 100000})", "tcp")));
+  parse_ok(
+      scenario(kTargets,
+               fleet(R"({"send": "x", "expect": "echo", "clients_per_connection": 100000})", "tcp"),
+               "", kOpenLoad));
+}
+
+// Shared connections exist only in the open models' batched client, which
+// matches replies to requests: anywhere else the setting is refused.
+TEST(ScenarioErrors, ClientsPerConnectionOnlyWhereConnectionsAreShared) {
+  const std::string shared = R"({"send": "x", "expect": "echo", "clients_per_connection": 8})";
+  EXPECT_THAT(errors_of(scenario(kTargets, fleet(shared, "tcp"))),
+              ElementsAre("/fleets/0/op/clients_per_connection: not with the closed model: its "
+                          "clients each keep their own connection"));
+  EXPECT_THAT(
+      errors_of(scenario(
+          kTargets,
+          fleet(R"({"send": "x", "expect": {"regex": "x"}, "clients_per_connection": 8})", "tcp"),
+          "", kOpenLoad)),
+      ElementsAre("/fleets/0/op/clients_per_connection: only with \"expect\" echo, upper or "
+                  "equals: replies on a shared connection are matched to their requests"));
+  EXPECT_EQ(
+      errors_of(scenario(kTargets, fleet(R"({"send": "x", "clients_per_connection": 8})", "tcp"),
+                         "", kOpenLoad))
+          .size(),
+      1u);  // "expect" defaults to any
+  Scenario staged =
+      parse_ok(scenario(kTargets, fleet(shared, "tcp"), "",
+                        R"({"model": "stages", "stages": [{"duration": "1s", "rate": 10}]})"));
+  EXPECT_EQ(staged.fleets[0].op.clients_per_connection, 8);
 }
 
 TEST(ScenarioErrors, DuplicateFleetNames) {
