@@ -1,10 +1,12 @@
 #include "harness/process/proc_table.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <charconv>
 #include <chrono>
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <sstream>
 #include <thread>
 
@@ -21,11 +23,26 @@ std::optional<int> to_int(std::string_view text) {
 }
 
 // Reads a whole /proc file. /proc files report size 0, so read until EOF.
+// With read(2), not a filebuf: a process that exits between open and read
+// makes the read fail (ESRCH), and libstdc++'s filebuf throws on a failed
+// read from under an istreambuf_iterator whatever the stream's exception mask.
 std::optional<std::string> read_proc_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) return std::nullopt;
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return std::nullopt;
+  std::string data;
+  char buffer[4096];
+  for (;;) {
+    const ssize_t n = ::read(fd, buffer, sizeof buffer);
+    if (n > 0) {
+      data.append(buffer, static_cast<std::size_t>(n));
+    } else if (n == 0) {
+      break;
+    } else if (errno != EINTR) {
+      ::close(fd);
+      return std::nullopt;
+    }
+  }
+  ::close(fd);
   return data;
 }
 
