@@ -102,6 +102,12 @@ void append_markup(std::string& out, std::string_view text, bool attribute) {
   }
 }
 
+std::string format_command(const std::vector<std::string>& argv) {
+  std::string command;
+  for (const std::string& arg : argv) command += (command.empty() ? "" : " ") + arg;
+  return command;
+}
+
 std::string escape_html(std::string_view text) {
   std::string out;
   out.reserve(text.size());

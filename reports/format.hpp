@@ -4,6 +4,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace drover {
 
@@ -15,6 +16,10 @@ std::string format_offset_ms(double ms);
 std::string format_count(double v);
 // A threshold's figure in its unit ("ms", "ratio", "ops/s", "count").
 std::string format_value(double v, const std::string& unit);
+
+// A command's arguments joined by spaces, as report.html and junit.xml show
+// a setup step.
+std::string format_command(const std::vector<std::string>& argv);
 
 // Appends text as XML or HTML character data (attribute: false) or an
 // attribute value (true): & < > " ' as entities, and what XML 1.0 cannot

@@ -328,8 +328,7 @@ void setup_steps(std::string& out, const RunResult& run) {
       "<th class=\"text\">command</th><th class=\"text\">ok</th>"
       "<th class=\"text\">result</th><th>seconds</th><th class=\"text\">log</th></tr>\n";
   for (const SetupStepResult& step : run.setup) {
-    std::string command;
-    for (const std::string& arg : step.argv) command += (command.empty() ? "" : " ") + arg;
+    const std::string command = format_command(step.argv);
     out += fmt::format(
         "<tr><td>{}</td><td class=\"text\">{}</td><td class=\"text\"><code>{}</code></td>"
         "<td class=\"text\">{}</td><td class=\"text\">{}{}</td><td>{:.3f}</td>"

@@ -108,8 +108,7 @@ std::vector<TestCase> test_cases(const RunResult& run) {
   // Setup steps come first, as they ran. One that failed (and was not
   // allowed to) is an error: the run stopped there with result "error".
   for (const SetupStepResult& step : run.setup) {
-    std::string command;
-    for (const std::string& arg : step.argv) command += (command.empty() ? "" : " ") + arg;
+    const std::string command = format_command(step.argv);
     TestCase c{run.scenario + ".setup",
                fmt::format("{} on {}: {}", step.step,
                            step.host.empty() ? "this machine" : step.host, command),
