@@ -31,9 +31,10 @@ class ConsoleSink final : public Sink {
     }
     if (!run.invariants.empty()) {
       fmt::print(out_, "\n{}{}\n", bold("invariants"),
-                 run.expect == "violation" ? " (a violation is expected)" : "");
+                 run.expect == Expect::kViolation ? " (a violation is expected)" : "");
       for (const InvariantResult& i : run.invariants) {
-        fmt::print(out_, "  {} {:<16} {:<14} {}\n", mark(i.ok), i.name, i.subject, i.detail);
+        fmt::print(out_, "  {} {:<16} {:<14} {}\n", mark(i.ok), invariant_name(i.invariant),
+                   i.subject, i.detail);
       }
     }
     for (const std::string& e : run.errors) fmt::print(out_, "\n{} {}\n", paint("error:", 31), e);

@@ -88,7 +88,7 @@ void header(std::string& out, const RunResult& run) {
       "<p class=\"facts\">exit code <b>{}</b> &middot; seed <b>{}</b> &middot; load <b>{:.1f} "
       "s</b> &middot; started <b>{}</b>{}{}{}</p>\n",
       to_int(run.exit_code), run.seed, run.duration_s, started,
-      run.expect == "violation" ? " &middot; <b>a violation is expected</b>" : "",
+      run.expect == Expect::kViolation ? " &middot; <b>a violation is expected</b>" : "",
       run.interrupted ? " &middot; <b class=\"bad\">interrupted</b>" : "",
       run.aborted ? " &middot; <b class=\"bad\">aborted by a threshold</b>" : "");
   if (!run.run_dir.empty()) out += "<p class=\"facts\">run folder " + h(run.run_dir) + "</p>\n";
@@ -275,9 +275,10 @@ void thresholds(std::string& out, const RunResult& run) {
 // events as a table.
 void anomaly(std::string& out, const InvariantResult& i, int n) {
   const Anomaly& a = *i.anomaly;
-  out += fmt::format("<h3>Where {} ({}) first broke: {}, at {:.3f} s</h3>\n{}\n", h(i.name),
-                     h(i.subject), h(a.about), a.t_ms / 1000,
-                     render_anomaly_timeline(a, fmt::format("anomaly-timeline-{}", n)));
+  out +=
+      fmt::format("<h3>Where {} ({}) first broke: {}, at {:.3f} s</h3>\n{}\n",
+                  h(std::string(invariant_name(i.invariant))), h(i.subject), h(a.about),
+                  a.t_ms / 1000, render_anomaly_timeline(a, fmt::format("anomaly-timeline-{}", n)));
   out +=
       "<details><summary>the events</summary><table class=\"anomaly-events\"><tr><th>time</th>"
       "<th>client</th><th class=\"text\">fleet</th><th class=\"text\">operation</th>"
@@ -298,7 +299,7 @@ void anomaly(std::string& out, const InvariantResult& i, int n) {
 void invariants(std::string& out, const RunResult& run) {
   if (run.invariants.empty()) return;
   out += fmt::format("<h2>Invariants{}</h2>\n",
-                     run.expect == "violation" ? " (a violation is expected)" : "");
+                     run.expect == Expect::kViolation ? " (a violation is expected)" : "");
   out +=
       "<table id=\"invariants\"><tr><th>invariant</th><th class=\"text\">subject</th>"
       "<th class=\"text\">ok</th><th class=\"text\">detail</th></tr>\n";
@@ -306,7 +307,7 @@ void invariants(std::string& out, const RunResult& run) {
     out += fmt::format(
         "<tr><td>{}</td><td class=\"text\">{}</td><td class=\"text\">{}</td>"
         "<td class=\"text\"><pre>{}</pre></td></tr>\n",
-        h(i.name), h(i.subject), mark(i.ok), h(i.detail));
+        h(std::string(invariant_name(i.invariant))), h(i.subject), mark(i.ok), h(i.detail));
   }
   out += "</table>\n";
   int n = 0;

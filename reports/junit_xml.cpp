@@ -158,27 +158,25 @@ std::vector<TestCase> test_cases(const RunResult& run) {
   }
 
   // With "expect": "violation" the scenario runs a deliberately broken
-  // target: an invariant that caught it is the expected outcome, and none
-  // catching one is the failure (runner.cpp decide_verdict).
-  bool expect_violation = run.expect == "violation";
-  bool caught = false;
+  // target: the verdict marks the failures that caught it as expected, and
+  // says when none did.
   for (const InvariantResult& i : run.invariants) {
+    std::string name(invariant_name(i.invariant));
     TestCase c{run.scenario + ".invariants",
-               i.subject.empty() ? i.name : i.name + " (" + i.subject + ")"};
+               i.subject.empty() ? name : name + " (" + i.subject + ")"};
     if (i.ok) {
       c.out = i.detail;
-    } else if (expect_violation) {
-      caught = true;
+    } else if (i.expected_failure) {
       c.out = "violation caught, as the scenario expects (\"expect\": \"violation\"): " + i.detail;
     } else {
       c.outcome = TestCase::Kind::kFailure;
       c.type = "invariant";
-      c.message = first_line(i.detail.empty() ? i.name + " violated" : i.detail);
+      c.message = first_line(i.detail.empty() ? name + " violated" : i.detail);
       c.text = i.detail;
     }
     cases.push_back(std::move(c));
   }
-  if (expect_violation && !caught && run.verdict != Verdict::kError) {
+  if (run.violation_missing && run.verdict != Verdict::kError) {
     TestCase c{run.scenario + ".invariants", "expected a violation"};
     c.outcome = TestCase::Kind::kFailure;
     c.type = "expected_violation";
@@ -263,7 +261,7 @@ void append_suite(std::string& out, const RunResult& run, const std::vector<Test
   property("run_dir", run.run_dir);
   property("result", verdict_name(run.verdict));
   property("exit_code", std::to_string(to_int(run.exit_code)));
-  property("expect", run.expect);
+  property("expect", std::string(expect_name(run.expect)));
   property("seed", std::to_string(run.seed));
   property("interrupted", run.interrupted ? "true" : "false");
   property("aborted", run.aborted ? "true" : "false");

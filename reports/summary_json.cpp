@@ -50,7 +50,8 @@ std::string render_summary_json(const RunResult& run) {
   j["scenario_file"] = run.scenario_file;
   j["result"] = verdict_name(run.verdict);
   j["exit_code"] = to_int(run.exit_code);
-  j["expect"] = run.expect;
+  j["expect"] = expect_name(run.expect);
+  j["violation_missing"] = run.violation_missing;
   j["interrupted"] = run.interrupted;
   j["aborted"] = run.aborted;
   j["seed"] = run.seed;
@@ -109,8 +110,11 @@ std::string render_summary_json(const RunResult& run) {
 
   ordered_json invariants = ordered_json::array();
   for (const InvariantResult& i : run.invariants) {
-    ordered_json invariant = {
-        {"name", i.name}, {"subject", i.subject}, {"ok", i.ok}, {"detail", i.detail}};
+    ordered_json invariant = {{"name", invariant_name(i.invariant)},
+                              {"subject", i.subject},
+                              {"ok", i.ok},
+                              {"expected_failure", i.expected_failure},
+                              {"detail", i.detail}};
     if (i.anomaly) {
       ordered_json events = ordered_json::array();
       for (const TimelineEvent& e : i.anomaly->events) {

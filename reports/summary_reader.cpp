@@ -181,7 +181,10 @@ std::optional<RunResult> read_summary_json(const std::string& path, std::string*
     RunResult run;
     run.scenario = j.at("scenario").get<std::string>();
     run.scenario_file = j.value("scenario_file", "");
-    run.expect = j.value("expect", "pass");
+    std::string expect = j.value("expect", "pass");
+    if (!expect_from_name(expect)) throw std::runtime_error("unknown expect \"" + expect + "\"");
+    run.expect = *expect_from_name(expect);
+    run.violation_missing = j.value("violation_missing", false);
     run.interrupted = j.value("interrupted", false);
     run.aborted = j.value("aborted", false);
     run.seed = integer_value(j, "seed", std::uint64_t{0});
@@ -210,8 +213,12 @@ std::optional<RunResult> read_summary_json(const std::string& path, std::string*
       run.thresholds.push_back(std::move(r));
     }
     for (const auto& i : j.at("invariants")) {
-      InvariantResult r{i.at("name").get<std::string>(), i.at("subject").get<std::string>(),
-                        i.at("ok").get<bool>(), i.at("detail").get<std::string>(), std::nullopt};
+      std::string name = i.at("name").get<std::string>();
+      std::optional<Invariant> invariant = invariant_from_name(name);
+      if (!invariant) throw std::runtime_error("unknown invariant \"" + name + "\"");
+      InvariantResult r{*invariant, i.at("subject").get<std::string>(), i.at("ok").get<bool>(),
+                        i.at("detail").get<std::string>(), std::nullopt};
+      r.expected_failure = i.value("expected_failure", false);
       if (i.contains("anomaly")) {
         const auto& a = i.at("anomaly");
         Anomaly anomaly{a.at("about").get<std::string>(), a.at("t_ms").get<double>(), {}};

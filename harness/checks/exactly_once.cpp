@@ -199,7 +199,7 @@ class ExactlyOnce final : public Checker {
       anomalies_.push_back({"JOIN returned before every DONE had been sent", "join", EventType::kOk,
                             std::nullopt, 0, 1});
     }
-    InvariantResult r{"exactly_once", scope_.target, problems.empty(), "", {}};
+    InvariantResult r{Invariant::kExactlyOnce, scope_.target, problems.empty(), "", {}};
     if (r.ok) {
       r.detail =
           fmt::format("{} acknowledged items, {} consumed once each{}{}", acknowledged, consumed,

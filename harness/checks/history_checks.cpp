@@ -6,10 +6,6 @@
 
 namespace drover {
 
-bool is_history_invariant(const std::string& invariant) {
-  return invariant == "no_oversell" || invariant == "exactly_once" || invariant == "pool_complete";
-}
-
 std::optional<std::vector<InvariantResult>> check_history(const Scenario& scenario,
                                                           const std::string& history_path,
                                                           std::string* error) {
@@ -22,9 +18,9 @@ std::optional<std::vector<InvariantResult>> check_history(const Scenario& scenar
       if (fleet.target == check.target) scope.fleets.insert(fleet.name);
     }
     scopes.push_back(scope);
-    if (check.invariant == "no_oversell") {
+    if (check.invariant == Invariant::kNoOversell) {
       checkers.push_back(make_no_oversell_checker(std::move(scope), check.parameter));
-    } else if (check.invariant == "exactly_once") {
+    } else if (check.invariant == Invariant::kExactlyOnce) {
       checkers.push_back(make_exactly_once_checker(std::move(scope), check.parameter));
     } else {
       checkers.push_back(make_pool_complete_checker(std::move(scope), check.parameter));

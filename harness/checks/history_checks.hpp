@@ -11,10 +11,6 @@
 
 namespace drover {
 
-// True for invariants decided from the history (no_oversell, exactly_once,
-// pool_complete), as opposed to facts observed during the run (no_zombies).
-bool is_history_invariant(const std::string& invariant);
-
 // One result per history invariant in scenario.checks, in order; nullopt
 // with *error set when the history cannot be read.
 std::optional<std::vector<InvariantResult>> check_history(const Scenario& scenario,

@@ -36,7 +36,7 @@ class NoOversell final : public Checker {
   std::vector<AnomalyFocus> anomalies() const override { return anomalies_; }
 
   InvariantResult result() const override {
-    InvariantResult r{"no_oversell", scope_.target, true, "", {}};
+    InvariantResult r{Invariant::kNoOversell, scope_.target, true, "", {}};
     std::vector<std::int64_t> twice, outside;
     for (const auto& [serial, count] : serials_) {
       if (count > 1) twice.push_back(serial);

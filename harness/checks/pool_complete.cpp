@@ -117,7 +117,7 @@ class PoolComplete final : public Checker {
           fmt::format("{} tasks ran at once (pool of {}), at {} us on the workers' clock", peak,
                       workers_, peak_at));
     }
-    InvariantResult r{"pool_complete", scope_.target, problems.empty(), "", {}};
+    InvariantResult r{Invariant::kPoolComplete, scope_.target, problems.empty(), "", {}};
     r.detail = r.ok ? fmt::format(
                           "{} tasks answered once each ({} with an error), at most {} of {} "
                           "running at once",

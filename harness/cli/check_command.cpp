@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "harness/checks/history_checks.hpp"
+#include "harness/checks/verdict.hpp"
 #include "harness/core/exit_code.hpp"
 #include "harness/run/runner.hpp"
 #include "harness/scenario/parse.hpp"
@@ -56,7 +57,7 @@ int check_run_folder(const std::string& run_dir) {
   for (const InvariantResult& i : live->invariants) {
     // Facts observed during the run (a zombie, a dead target) are kept as
     // recorded; what the history decides is decided again.
-    if (!is_history_invariant(i.name)) run.invariants.push_back(i);
+    if (!is_history_invariant(i.invariant)) run.invariants.push_back(i);
   }
   if (fs::exists(dir / "history.jsonl")) {
     auto results = check_history(*parsed.scenario, (dir / "history.jsonl").string(), &error);
@@ -65,12 +66,12 @@ int check_run_folder(const std::string& run_dir) {
   } else {
     for (const auto& c : parsed.scenario->checks) {
       if (is_history_invariant(c.invariant)) {
-        return fail(fmt::format("{}: no history.jsonl to check {} against", run_dir, c.invariant));
+        return fail(fmt::format("{}: no history.jsonl to check {} against", run_dir,
+                                invariant_name(c.invariant)));
       }
     }
   }
-  if (live->verdict != Verdict::kError) run.verdict = Verdict::kPass;
-  decide_verdict(run, parsed.scenario->expect_violation);
+  judge_run(run);
   make_console_sink(stdout, isatty(STDOUT_FILENO) != 0)->write(run);
   bool agrees = run.verdict == live->verdict;
   fmt::print("{} the live verdict ({})\n", agrees ? "agrees with" : "DIFFERS from",

@@ -11,6 +11,8 @@
 #include <vector>
 
 #include "harness/core/exit_code.hpp"
+#include "harness/core/invariant.hpp"
+#include "harness/core/notice.hpp"
 #include "harness/core/outcome.hpp"
 
 namespace drover {
@@ -140,11 +142,14 @@ struct Anomaly {
 };
 
 struct InvariantResult {
-  std::string name;     // "replies_correct", "no_zombies", "target_alive"
+  Invariant invariant = Invariant::kRepliesCorrect;
   std::string subject;  // the fleet or target it is about
   bool ok = false;
   std::string detail;
   std::optional<Anomaly> anomaly;  // failed history invariants
+  // Set by the verdict (harness/checks/verdict.hpp): it failed, and that is
+  // the violation the scenario expects.
+  bool expected_failure = false;
 };
 
 // One fault the nemesis caused, for summary.json and the bands on
@@ -209,7 +214,7 @@ enum class Verdict { kPass, kFail, kError };
 struct RunResult {
   std::string scenario;
   std::string scenario_file;
-  std::string expect = "pass";  // or "violation"
+  Expect expect = Expect::kPass;
   std::string run_dir;
   std::chrono::system_clock::time_point started_at;
   double duration_s = 0;  // of the load phase
@@ -217,9 +222,12 @@ struct RunResult {
   bool aborted = false;    // a threshold with abort_on_fail stopped the load
   std::uint64_t seed = 0;  // repeat the run's randomness with --seed
 
+  // Decided by judge() (harness/checks/verdict.hpp) and only read elsewhere.
   Verdict verdict = Verdict::kError;
   ExitCode exit_code = ExitCode::kInfrastructure;
+  bool violation_missing = false;   // "expect": "violation" and none was caught
   std::vector<std::string> errors;  // infrastructure errors, when verdict is kError
+  std::vector<Warning> warnings;    // in the order they came
 
   OpTotals totals;
   LatencySummary latency;

@@ -102,7 +102,7 @@ std::vector<MetricFamily> run_metric_families(const RunResult& run, const std::s
              MetricType::Gauge);
   for (const InvariantResult& i : run.invariants) {
     invariants.metric.push_back(gauge(
-        {{"scenario", run.scenario}, {"invariant", i.name}, {"subject", i.subject}}, i.ok ? 1 : 0));
+        {{"scenario", run.scenario}, {"invariant", std::string(invariant_name(i.invariant))}, {"subject", i.subject}}, i.ok ? 1 : 0));
   }
 
   MetricFamily info =

@@ -17,6 +17,7 @@
 #include <chrono>
 #include <string>
 
+#include "harness/core/notice.hpp"
 #include "harness/process/host.hpp"
 #include "harness/remote/ssh_target.hpp"
 
@@ -29,6 +30,8 @@ struct SshHostOptions {
   std::string run_dir;
   std::chrono::nanoseconds command_timeout = std::chrono::seconds(30);   // each remote command
   std::chrono::nanoseconds transfer_timeout = std::chrono::minutes(10);  // each copy
+  // Where warnings go (an unknown host key accepted); never to stderr.
+  Notify notify;
 };
 
 // Connects (host key check, authentication) and makes run_dir. Throws

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <filesystem>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <thread>
 
@@ -12,6 +13,7 @@
 #include "harness/checks/history_checks.hpp"
 #include "harness/checks/invariants.hpp"
 #include "harness/checks/thresholds.hpp"
+#include "harness/checks/verdict.hpp"
 #include "harness/drivers/driver.hpp"
 #include "harness/drivers/final_state.hpp"
 #include "harness/faults/fault_proxies.hpp"
@@ -262,54 +264,43 @@ std::vector<int> wait_for_reaping(TargetSupervisor& supervisor, const std::strin
 
 }  // namespace
 
-void decide_verdict(RunResult& run, bool expect_violation) {
-  if (run.verdict == Verdict::kError) {
-    run.exit_code = ExitCode::kInfrastructure;
-    return;
-  }
-  bool thresholds_ok = true;
-  for (const auto& t : run.thresholds) thresholds_ok = thresholds_ok && t.ok;
-  bool invariants_ok = true;
-  for (const auto& i : run.invariants) invariants_ok = invariants_ok && i.ok;
-  bool pass = thresholds_ok && (expect_violation ? !invariants_ok : invariants_ok);
-  run.verdict = pass ? Verdict::kPass : Verdict::kFail;
-  if (run.interrupted) {
-    run.exit_code = ExitCode::kInterrupted;
-  } else {
-    run.exit_code = pass ? ExitCode::kPass : ExitCode::kFailed;
-  }
-}
-
 RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
   RunResult run;
   run.scenario = scenario.name;
   run.scenario_file = scenario.file;
-  run.expect = scenario.expect_violation ? "violation" : "pass";
+  run.expect = scenario.expect;
   run.run_dir = options.run_dir;
   run.started_at = std::chrono::system_clock::now();
   run.seed = options.seed;
 
+  std::mutex warnings_mutex;
+  Notify notify = [&](const std::string& source, const std::string& message) {
+    Warning w{to_seconds(std::chrono::system_clock::now() - run.started_at), source, message};
+    {
+      std::lock_guard lock(warnings_mutex);
+      run.warnings.push_back(w);
+    }
+    if (options.on_warning) options.on_warning(w);
+  };
   HostPtr host = make_local_host();
   RemoteTargets remote;  // outlives the supervisor, which starts targets there
   SupervisorOptions supervisor_options{options.run_dir, options.targets_dir, options.env};
   if (supervisor_options.env.empty())
     supervisor_options.env = {{"DROVER_RUN_DIR", options.run_dir}};
+  supervisor_options.notify = notify;
   TargetSupervisor supervisor(*host, supervisor_options);
 
   auto fail_infrastructure = [&](const std::string& message) {
     run.errors.push_back(message);
-    run.verdict = Verdict::kError;
     supervisor.stop_all();
     run.targets = supervisor.results();
-    decide_verdict(run, scenario.expect_violation);
+    judge_run(run);
     return run;
   };
 
   // Partition tables a drover killed mid-partition left in a namespace
   // would cut that host off for good: every run as root removes them.
-  for (const std::string& removed : remove_leftover_partitions()) {
-    if (options.on_notice) options.on_notice(removed);
-  }
+  for (const std::string& removed : remove_leftover_partitions()) notify("partitions", removed);
   // Checked before any target starts: a partition that cannot work here
   // fails the run at once. Its tables go when this does, on every path.
   std::unique_ptr<Partitions> partitions;
@@ -481,14 +472,17 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
   }
 
   for (const FleetSpec& fleet : scenario.fleets) {
-    if (fleet.op.expect.kind == Expectation::Kind::kAny) continue;
-    for (const FleetResult& fr : run.fleets)
-      if (fr.name == fleet.name) run.invariants.push_back(check_replies_correct(fr));
+    for (const FleetResult& fr : run.fleets) {
+      if (fr.name != fleet.name) continue;
+      if (fleet.op.expect.kind != Expectation::Kind::kAny)
+        run.invariants.push_back(check_replies_correct(fr));
+      if (fleet.require_answer) run.invariants.push_back(check_fleet_answered(fr));
+    }
   }
   supervisor.poll_exits();
   std::vector<TargetResult> before_stop = supervisor.results();
   for (const CheckSpec& check : scenario.checks) {
-    if (check.invariant != "no_zombies") continue;
+    if (check.invariant != Invariant::kNoZombies) continue;
     int pid = supervisor.pid_of(check.target);
     run.invariants.push_back(
         check_no_zombies(check.target, pid, wait_for_reaping(supervisor, check.target)));
@@ -523,8 +517,7 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
   // decided below from invariants and thresholds, unless the nemesis could
   // not carry out the faults asked for or the watchdog stopped the run
   run.errors.insert(run.errors.end(), nemesis_errors.begin(), nemesis_errors.end());
-  run.verdict = run.errors.empty() ? Verdict::kPass : Verdict::kError;
-  decide_verdict(run, scenario.expect_violation);
+  judge_run(run);
   return run;
 }
 

@@ -61,14 +61,12 @@ struct RunOptions {
   // Added to every started target's environment; by default
   // DROVER_RUN_DIR=<run_dir>, so every process of a run can be found.
   std::vector<std::pair<std::string, std::string>> env;
-  // Something the user should know that is not part of the result (a
-  // partition table a killed drover left behind, removed). Runner's thread.
-  std::function<void(const std::string&)> on_notice;
+  // Each warning as it comes (a partition table a killed drover left
+  // behind, removed; a log that stays behind), also kept in the result's
+  // warnings. From whichever thread noticed it; keep it short.
+  std::function<void(const Warning&)> on_warning;
 };
 
 RunResult run_scenario(const Scenario& scenario, const RunOptions& options);
-
-// Decides verdict and exit code from invariants, thresholds and errors.
-void decide_verdict(RunResult& run, bool expect_violation);
 
 }  // namespace drover

@@ -212,8 +212,11 @@ void parse_document(const Json& doc, ParseContext& ctx, Scenario& s) {
     }
   }
   s.description = r.string("description", scenario_json::Need::kOptional).value_or("");
-  s.expect_violation =
-      r.choice("expect", scenario_json::Need::kOptional, {"pass", "violation"}) == "violation";
+  if (std::optional<std::string> expect =
+          r.choice("expect", scenario_json::Need::kOptional,
+                   std::vector<std::string>(kExpectNames.begin(), kExpectNames.end()))) {
+    s.expect = expect_from_name(*expect).value_or(Expect::kPass);
+  }
   // Hosts before targets, targets before fleets, fleets before thresholds
   // and checks: each refers back to the ones before, whatever order the
   // file lists them in.

@@ -11,7 +11,7 @@ namespace drover::scenario_json {
 namespace {
 
 struct InvariantRule {
-  std::string name;
+  Invariant invariant;
   std::string parameter;             // the check's key for it; empty: none
   std::optional<Protocol> protocol;  // what the target must speak; unset: any
   bool needs_process;                // drover must have started the target
@@ -21,18 +21,19 @@ const std::vector<InvariantRule>& invariant_rules() {
   static const std::vector<InvariantRule> kRules{
       // Zombies are children of the server process: drover can only look at
       // processes it started.
-      {"no_zombies", "", std::nullopt, true},
-      {"no_oversell", "stock", Protocol::kTickets, false},
-      {"exactly_once", "maxsize", Protocol::kQueue, false},
-      {"pool_complete", "workers", Protocol::kPool, false},
+      {Invariant::kNoZombies, "", std::nullopt, true},
+      {Invariant::kNoOversell, "stock", Protocol::kTickets, false},
+      {Invariant::kExactlyOnce, "maxsize", Protocol::kQueue, false},
+      {Invariant::kPoolComplete, "workers", Protocol::kPool, false},
   };
   return kRules;
 }
 
 const InvariantRule* find_rule(const Json* value) {
   if (value == nullptr || !value->is_string()) return nullptr;
+  std::optional<Invariant> named = invariant_from_name(value->get_ref<const std::string&>());
   for (const InvariantRule& rule : invariant_rules())
-    if (value->get_ref<const std::string&>() == rule.name) return &rule;
+    if (named == rule.invariant) return &rule;
   return nullptr;
 }
 
@@ -51,7 +52,7 @@ TargetParameter reference_parameter(const DeclaredTarget& target, const DefaultC
   return {check.parameter_default, false};
 }
 
-const DefaultCheck* default_check(const DeclaredTarget& target, const std::string& invariant) {
+const DefaultCheck* default_check(const DeclaredTarget& target, Invariant invariant) {
   if (target.reference == nullptr) return nullptr;
   for (const DefaultCheck& check : target.reference->default_checks)
     if (check.invariant == invariant) return &check;
@@ -65,13 +66,14 @@ bool fits_target(ObjectReader& r, const InvariantRule& rule, const DeclaredTarge
     r.problems().at(r.at("target"),
                     fmt::format("\"{}\" is an address target; {} needs a target drover starts "
                                 "(\"kind\" or \"command\")",
-                                target.name, rule.name));
+                                target.name, invariant_name(rule.invariant)));
     return false;
   }
   if (rule.protocol && target.protocol && *rule.protocol != *target.protocol) {
-    r.problems().at(r.at("target"), fmt::format("{} needs a {} target; \"{}\" speaks {}", rule.name,
-                                                protocol_name(*rule.protocol), target.name,
-                                                protocol_name(*target.protocol)));
+    r.problems().at(
+        r.at("target"),
+        fmt::format("{} needs a {} target; \"{}\" speaks {}", invariant_name(rule.invariant),
+                    protocol_name(*rule.protocol), target.name, protocol_name(*target.protocol)));
     return false;
   }
   return target.protocol.has_value() && target.source.has_value();
@@ -84,7 +86,7 @@ std::optional<std::int64_t> read_parameter(ObjectReader& r, const InvariantRule&
   const std::string& key = rule.parameter;
   std::optional<std::int64_t> given =
       r.positive_integer(key, Need::kOptional, std::numeric_limits<std::int64_t>::max());
-  if (const DefaultCheck* own = default_check(target, rule.name)) {
+  if (const DefaultCheck* own = default_check(target, rule.invariant)) {
     TargetParameter known = reference_parameter(target, *own);
     if (given && known.value && *given != *known.value) {
       r.problems().at(
@@ -133,7 +135,7 @@ void parse_checks(const Json* value, ParseContext& ctx, std::vector<CheckSpec>& 
   }
   std::vector<std::string> invariants, parameters;
   for (const InvariantRule& rule : invariant_rules()) {
-    invariants.push_back(rule.name);
+    invariants.emplace_back(invariant_name(rule.invariant));
     if (!rule.parameter.empty()) parameters.push_back(rule.parameter);
   }
   for (std::size_t i = 0; i < value->size(); ++i) {
@@ -164,7 +166,7 @@ void parse_checks(const Json* value, ParseContext& ctx, std::vector<CheckSpec>& 
     }
     if (rule == nullptr || target == nullptr || !fits_target(r, *rule, *target)) continue;
 
-    CheckSpec check{rule->name, target->name, 0};
+    CheckSpec check{rule->invariant, target->name, 0};
     if (!rule->parameter.empty()) {
       std::optional<std::int64_t> parameter = read_parameter(r, *rule, *target);
       if (!parameter) continue;

@@ -53,7 +53,7 @@ void parse_fleets(const Json& value, ParseContext& ctx, std::vector<FleetSpec>& 
   std::vector<std::string> name_pointers;  // parallel to ctx.fleets
   for (std::size_t i = 0; i < value.size(); ++i) {
     ObjectReader r(problems, value[i], child("/fleets", i),
-                   {"name", "target", "clients", "op", "hosts"});
+                   {"name", "target", "clients", "op", "hosts", "require_answer"});
     if (!r.ok()) continue;
     FleetSpec fleet;
     if (std::optional<std::string> name = r.string("name", Need::kRequired)) {
@@ -85,6 +85,7 @@ void parse_fleets(const Json& value, ParseContext& ctx, std::vector<FleetSpec>& 
       parse_op(problems, *op, r.at("op"), target, fleet.op);
     }
     parse_fleet_hosts(r, ctx, fleet);
+    fleet.require_answer = r.boolean("require_answer", Need::kOptional).value_or(true);
     out.push_back(std::move(fleet));
   }
 }

@@ -24,7 +24,7 @@ struct TargetArg {
 // An invariant checked on every run of a kind, and where its parameter comes
 // from: the value of one of the target's args, or that arg's default.
 struct DefaultCheck {
-  std::string invariant;
+  Invariant invariant;
   std::string parameter_arg;  // empty: no parameter
   std::int64_t parameter_default = 0;
 };

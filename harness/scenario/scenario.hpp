@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "harness/core/clock.hpp"
+#include "harness/core/invariant.hpp"
 
 namespace drover {
 
@@ -171,6 +172,10 @@ struct FleetSpec {
   // clients, split as evenly as they go, the first hosts taking one more;
   // empty: this machine.
   std::vector<std::string> hosts;
+  // "require_answer": false turns off this fleet's fleet_answered invariant
+  // (at least one correct answer during the load), for a fleet that probes
+  // something expected to refuse it.
+  bool require_answer = true;
 };
 
 enum class Comparison { kLess, kLessEqual, kGreater, kGreaterEqual };
@@ -237,7 +242,7 @@ struct LoadSpec {
 // An invariant checked on a target: the reference target's defaults (e.g.
 // no_oversell for ticket_db) plus those the scenario asks for.
 struct CheckSpec {
-  std::string invariant;  // "no_zombies", "no_oversell", "exactly_once", "pool_complete"
+  Invariant invariant = Invariant::kNoZombies;
   std::string target;
   // no_oversell: the stock; exactly_once: the maxsize; pool_complete: the
   // workers. From the reference target's args, or given in the scenario.
@@ -279,7 +284,7 @@ const char* fault_action_name(FaultSpec::Action action);
 struct Scenario {
   std::string name;
   std::string description;
-  bool expect_violation = false;  // "expect": "violation": catching one is the pass
+  Expect expect = Expect::kPass;  // "violation": catching one is the pass
   std::vector<TargetSpec> targets;
   std::vector<FleetSpec> fleets;
   LoadSpec load;

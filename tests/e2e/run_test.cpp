@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "tests/e2e/drover_cli.hpp"
+#include "tests/e2e/targets_net.hpp"
 
 namespace drover::e2e {
 namespace {
@@ -287,6 +288,47 @@ TEST_F(RunTest, WrongRepliesAreCaughtAndAnExpectedViolationPasses) {
   expecting.insert(1, R"("expect": "violation",)");
   Finished caught = run(expecting);
   EXPECT_EQ(caught.exit_code, 0) << caught.out << caught.err;
+}
+
+// A fleet pointed at a port where nothing listens, with no thresholds: every
+// operation is a connect_error, and the run must fail saying so, never pass.
+TEST_F(RunTest, AFleetThatNeverGotACorrectAnswerFailsTheRun) {
+  int port = test::free_loopback_port(SOCK_STREAM);
+  ASSERT_GT(port, 0);
+  std::string nobody = R"({
+    "name": "e2e-nobody",
+    "targets": { "echo": { "address": "127.0.0.1:)" +
+                       std::to_string(port) + R"(", "protocol": "tcp" } },
+    "fleets": [ { "name": "clients", "target": "echo", "clients": 4,
+                  "op": { "send": "hello {seq}", "expect": "upper", "timeout": "200ms" } } ],
+    "load": { "model": "closed", "duration": "1s" })";
+  Finished f = run(nobody + "}");
+  EXPECT_EQ(f.exit_code, 1) << f.out << f.err;
+  json s = read_summary(run_dir());
+  EXPECT_EQ(s["result"], "fail");
+  const json* answered = invariant(s, "fleet_answered");
+  ASSERT_NE(answered, nullptr) << s;
+  EXPECT_FALSE((*answered)["ok"].get<bool>());
+  EXPECT_NE(
+      (*answered)["detail"].get<std::string>().find("fleet \"clients\" never got a correct answer"),
+      std::string::npos)
+      << *answered;
+  EXPECT_NE(f.out.find("never got a correct answer"), std::string::npos) << f.out;
+
+  // Turned off explicitly for that fleet, the run is judged on the rest.
+  fs::remove_all(run_dir());
+  std::string optional = nobody;
+  optional.insert(optional.find("\"op\":"), R"("require_answer": false, )");
+  Finished off = run(optional + "}");
+  EXPECT_EQ(off.exit_code, 0) << off.out << off.err;
+  EXPECT_EQ(invariant(read_summary(run_dir()), "fleet_answered"), nullptr);
+
+  // Nor is it the violation a scenario expects from a broken target.
+  fs::remove_all(run_dir());
+  std::string expecting = nobody + "}";
+  expecting.insert(1, R"("expect": "violation",)");
+  Finished expected = run(expecting);
+  EXPECT_EQ(expected.exit_code, 1) << expected.out << expected.err;
 }
 
 TEST_F(RunTest, ZombiesOfABrokenForkingServerAreCaught) {

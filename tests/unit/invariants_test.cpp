@@ -25,6 +25,39 @@ TEST(RepliesCorrect, FailsAndCountsWrongReplies) {
   EXPECT_EQ(r.detail, "100 of 400 replies were wrong (25.000%)");
 }
 
+TEST(FleetAnswered, HoldsWithOneCorrectAnswer) {
+  FleetResult f;
+  f.name = "clients";
+  f.totals.by_outcome[static_cast<std::size_t>(Outcome::kOk)] = 1;
+  f.totals.by_outcome[static_cast<std::size_t>(Outcome::kConnectError)] = 900;
+  auto r = check_fleet_answered(f);
+  EXPECT_TRUE(r.ok);
+  EXPECT_EQ(r.invariant, Invariant::kFleetAnswered);
+  EXPECT_EQ(r.subject, "clients");
+}
+
+TEST(FleetAnswered, FailsWhenEveryOperationFailedAndSaysHow) {
+  FleetResult f;
+  f.name = "clients";
+  f.totals.by_outcome[static_cast<std::size_t>(Outcome::kConnectError)] = 786;
+  auto r = check_fleet_answered(f);
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.detail,
+            "fleet \"clients\" never got a correct answer: 786 operations, 786 connect_error");
+  f.totals.by_outcome[static_cast<std::size_t>(Outcome::kWrongReply)] = 14;
+  EXPECT_EQ(check_fleet_answered(f).detail,
+            "fleet \"clients\" never got a correct answer: 800 operations, 14 wrong_reply, 786 "
+            "connect_error");
+}
+
+TEST(FleetAnswered, FailsWhenNoOperationCompleted) {
+  FleetResult f;
+  f.name = "idle";
+  auto r = check_fleet_answered(f);
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.detail, "fleet \"idle\" completed no operation during the load");
+}
+
 TEST(NoZombies, ListsTheFirstZombies) {
   EXPECT_TRUE(check_no_zombies("tcp", 10, {}).ok);
   std::vector<int> many;

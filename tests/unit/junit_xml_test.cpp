@@ -45,8 +45,9 @@ RunResult passing_run() {
   run.latency = f.latency;
   run.thresholds.push_back({"latency.p99", "", "<", "< 20ms", 20, 1.5, "ms", true});
   run.thresholds.push_back({"errors.rate", "clients", "<", "< 0.05", 0.05, 0.01, "ratio", true});
-  run.invariants.push_back({"replies_correct", "clients", true, "990 replies checked", {}});
-  run.invariants.push_back({"target_alive", "echo", true, "", {}});
+  run.invariants.push_back(
+      {Invariant::kRepliesCorrect, "clients", true, "990 replies checked", {}});
+  run.invariants.push_back({Invariant::kTargetAlive, "echo", true, "", {}});
   return run;
 }
 
@@ -180,9 +181,10 @@ TEST_F(JunitXmlTest, AViolatedInvariantIsAFailureWithItsDetail) {
 
 TEST_F(JunitXmlTest, AnExpectedViolationThatWasCaughtPasses) {
   RunResult run = passing_run();
-  run.expect = "violation";
+  run.expect = Expect::kViolation;
   run.invariants[0].ok = false;
   run.invariants[0].detail = "12 wrong replies";
+  run.invariants[0].expected_failure = true;
   std::string xml = render(run);
   EXPECT_NE(xml.find("tests=\"5\" failures=\"0\" errors=\"0\""), std::string::npos) << xml;
   EXPECT_NE(xml.find("<system-out>violation caught, as the scenario expects"), std::string::npos)
@@ -193,9 +195,10 @@ TEST_F(JunitXmlTest, AnExpectedViolationThatWasCaughtPasses) {
 
 TEST_F(JunitXmlTest, AnExpectedViolationThatNoInvariantCaughtIsAFailure) {
   RunResult run = passing_run();
-  run.expect = "violation";
+  run.expect = Expect::kViolation;
   run.verdict = Verdict::kFail;
   run.exit_code = ExitCode::kFailed;
+  run.violation_missing = true;
   std::string xml = render(run);
   EXPECT_NE(xml.find("tests=\"6\" failures=\"1\" errors=\"0\""), std::string::npos) << xml;
   EXPECT_NE(xml.find("<testcase classname=\"udp.invariants\" name=\"expected a violation\""),
@@ -206,7 +209,7 @@ TEST_F(JunitXmlTest, AnExpectedViolationThatNoInvariantCaughtIsAFailure) {
 TEST_F(JunitXmlTest, AnInfrastructureErrorIsAnErrorCarryingEveryMessage) {
   RunResult run;
   run.scenario = "udp";
-  run.expect = "violation";  // no "expected a violation" failure on top of the error
+  run.expect = Expect::kViolation;  // no "expected a violation" failure on top of the error
   run.errors = {"target echo: cannot start: No such file", "target db: never became ready"};
   std::string xml = render(run);
   EXPECT_NE(xml.find("tests=\"1\" failures=\"0\" errors=\"1\""), std::string::npos) << xml;

@@ -28,7 +28,7 @@ TEST(NoOversell, HoldsForACleanSellOut) {
             ev(8, 2, FAIL, "buy", EventValue::of("soldout")), audit(0)});
   auto r = c->result();
   EXPECT_TRUE(r.ok) << r.detail;
-  EXPECT_EQ(r.name, "no_oversell");
+  EXPECT_EQ(r.invariant, Invariant::kNoOversell);
   EXPECT_EQ(r.detail,
             "sold 3 of 3 (0 unknown outcomes), no serial sold twice, final count 0 (expected 0)");
 }

@@ -49,7 +49,7 @@ RunResult sample_run() {
   p99.aborted_value = 6.5;
   run.thresholds = {p99};
   run.invariants = {
-      {"no_oversell", "box-office", false, "serial 7 sold twice <script>alert(1)</script>", {}}};
+      {Invariant::kNoOversell, "box-office", false, "serial 7 sold twice <script>alert(1)</script>", {}}};
   run.targets = {{"box-office",
                   "ticket_db",
                   "127.0.0.1:4000",

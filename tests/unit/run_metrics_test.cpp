@@ -41,7 +41,7 @@ RunResult a_run() {
   fleet.inflight = 3;
   run.fleets.push_back(fleet);
   run.targets.push_back({"echo", "udp_echo", "127.0.0.1:1", 10, true, "killed", {}});
-  run.invariants.push_back({"replies_correct", "f", true, "", {}});
+  run.invariants.push_back({Invariant::kRepliesCorrect, "f", true, "", {}});
   return run;
 }
 

@@ -64,7 +64,7 @@ TEST(ScenarioParse, ReferenceTarget) {
       kFleet));
   EXPECT_EQ(s.name, "t");
   EXPECT_EQ(s.file, kFile);
-  EXPECT_FALSE(s.expect_violation);
+  EXPECT_EQ(s.expect, Expect::kPass);
   EXPECT_EQ(s.description, "");
   ASSERT_EQ(s.targets.size(), 3u);
   const TargetSpec& echo = s.targets[0];
@@ -166,7 +166,7 @@ TEST(ScenarioParse, FleetsOpsAndDefaults) {
          {"name": "e", "target": "echo", "clients": 4, "op": {"send": "x", "expect": {"regex": "^X+$"}}})",
                R"(, "description": "what it shows", "expect": "violation")"));
   EXPECT_EQ(s.description, "what it shows");
-  EXPECT_TRUE(s.expect_violation);
+  EXPECT_EQ(s.expect, Expect::kViolation);
   ASSERT_EQ(s.fleets.size(), 5u);
   const FleetSpec& a = s.fleets[0];
   EXPECT_EQ(a.name, "a");
@@ -237,7 +237,7 @@ TEST(ScenarioParse, Checks) {
       R"(, "checks": [{"invariant": "no_zombies", "target": "tcp"},
                       {"invariant": "no_zombies", "target": "srv"}])"));
   ASSERT_EQ(s.checks.size(), 2u);
-  EXPECT_EQ(s.checks[0].invariant, "no_zombies");
+  EXPECT_EQ(s.checks[0].invariant, Invariant::kNoZombies);
   EXPECT_EQ(s.checks[0].target, "tcp");
   EXPECT_EQ(s.checks[1].target, "srv");
 }

@@ -215,7 +215,7 @@ TEST(ScenarioWorkload, ValuesOutOfRange) {
 std::vector<std::string> checks_of(const Scenario& s) {
   std::vector<std::string> out;
   for (const CheckSpec& c : s.checks)
-    out.push_back(c.invariant + " " + c.target + " " + std::to_string(c.parameter));
+    out.push_back(std::string(invariant_name(c.invariant)) + " " + c.target + " " + std::to_string(c.parameter));
   return out;
 }
 

@@ -28,7 +28,7 @@ RunResult failed_run() {
   RunResult run;
   run.scenario = "tickets";
   run.scenario_file = "/srv/tickets.json";
-  run.expect = "violation";
+  run.expect = Expect::kViolation;
   run.started_at = std::chrono::system_clock::from_time_t(1700000000);
   run.duration_s = 4.5;
   run.seed = 77;
@@ -57,7 +57,7 @@ RunResult failed_run() {
   rate.ok = true;
   rate.aborted = false;
   run.thresholds = {p99, rate};
-  run.invariants = {{"no_oversell", "box-office", false, "2 serials sold twice: 7, 9", {}}};
+  run.invariants = {{Invariant::kNoOversell, "box-office", false, "2 serials sold twice: 7, 9", {}}};
   return run;
 }
 
@@ -69,7 +69,7 @@ TEST(SummaryJson, ReadsBackWhatItWrote) {
   std::optional<RunResult> back = read_summary_json(path, &error);
   ASSERT_TRUE(back) << error;
   EXPECT_EQ(back->scenario, "tickets");
-  EXPECT_EQ(back->expect, "violation");
+  EXPECT_EQ(back->expect, Expect::kViolation);
   EXPECT_EQ(back->seed, 77u);
   EXPECT_TRUE(back->aborted);
   EXPECT_FALSE(back->interrupted);
