@@ -39,6 +39,8 @@ struct SshHostSpec {
 
   // "h1 (drover@10.99.0.2:22)", the prefix of every message about this host.
   std::string label() const;
+  // "host h1 (10.99.0.2)": what a warning about this host names as its source.
+  std::string notice_source() const;
 };
 
 }  // namespace drover
