@@ -1,4 +1,4 @@
-// SshConnection: the socket, the handshake, the disconnect and
+// SshConnection: the socket, the handshake, keepalives, the disconnect and
 // the non-blocking machinery. The host key check is in ssh_host_key.cpp,
 // authentication in ssh_auth.cpp.
 #include "harness/remote/ssh_connection.hpp"
@@ -102,6 +102,7 @@ SshConnection::SshConnection(SshHostSpec spec, Notify notify)
     handshake(known, login_deadline);
     verify_host_key(known);  // before any credential is sent
     authenticate(login_deadline);
+    start_keepalives();
   } catch (...) {
     disconnect();  // the destructor does not run for a throwing constructor
     throw;
@@ -202,8 +203,31 @@ void SshConnection::handshake(const KnownHosts& known, TimePoint deadline) {
   fail("SSH handshake failed");
 }
 
+void SshConnection::start_keepalives() {
+  if (spec_.keepalive_interval.count() <= 0) return;
+  // libssh2 takes 1 s for 2 s, and would then send fewer than counted here.
+  const auto interval = std::max(spec_.keepalive_interval, std::chrono::seconds(2));
+  // No reply asked for: libssh2 1.10 would keep every reply, never read.
+  libssh2_keepalive_config(session_, 0, static_cast<unsigned>(interval.count()));
+  keepalive_interval_ = interval;
+  next_keepalive_ = Clock::now() + interval;
+}
+
+void SshConnection::send_keepalive_if_due(int block_directions) {
+  if (Clock::now() < next_keepalive_) return;
+  // Only while libssh2 waits to read and the socket has room: libssh2 1.10
+  // keeps a keepalive it could send only in part, and then refuses the
+  // packet of whatever call comes next.
+  pollfd p{fd_, POLLOUT, 0};
+  if (block_directions != LIBSSH2_SESSION_BLOCK_INBOUND || ::poll(&p, 1, 0) != 1) return;
+  int seconds_to_next = 0;
+  if (libssh2_keepalive_send(session_, &seconds_to_next) == 0) ++keepalives_sent_;
+  next_keepalive_ = Clock::now() + keepalive_interval_;
+}
+
 void SshConnection::wait_socket(TimePoint deadline, std::string_view what) {
   const int directions = libssh2_session_block_directions(session_);
+  send_keepalive_if_due(directions);
   short events = 0;
   if (directions & LIBSSH2_SESSION_BLOCK_INBOUND) events |= POLLIN;
   if (directions & LIBSSH2_SESSION_BLOCK_OUTBOUND) events |= POLLOUT;

@@ -1,8 +1,8 @@
 // One authenticated SSH connection to one host (libssh2 in non-blocking
 // mode): the TCP connection, the handshake, the host key checked against
-// known_hosts, the login, and the disconnect. SshCommands and SshFiles
-// work over it with the machinery below, which bounds every libssh2 call
-// by a deadline.
+// known_hosts, the login, keepalives while the host is silent, and the
+// disconnect. SshCommands and SshFiles work over it with the machinery
+// below, which bounds every libssh2 call by a deadline.
 //
 // Promises: the host key is verified against known_hosts before any
 // credential is sent, the handshake asking for the key types known_hosts
@@ -49,6 +49,8 @@ class SshConnection {
   const std::string& label() const { return label_; }
   // What the user was told through the Notify, as a record (tests read it).
   const std::vector<std::string>& warnings() const { return warnings_; }
+  // How many keepalives went out while waiting on the host.
+  int keepalives_sent() const { return keepalives_sent_; }
 
   // Cleanup after a failure gets its own short deadline: the caller's may
   // already have passed.
@@ -87,6 +89,8 @@ class SshConnection {
   void open_socket(TimePoint deadline);
   KnownHosts read_known_hosts_file() const;
   void handshake(const KnownHosts& known, TimePoint deadline);
+  void start_keepalives();
+  void send_keepalive_if_due(int block_directions);
   void warn(std::string message);
   void* retry_ptr(const std::function<void*()>& f, TimePoint deadline, std::string_view what);
 
@@ -109,6 +113,9 @@ class SshConnection {
   int fd_ = -1;
   LIBSSH2_SESSION* session_ = nullptr;
   std::vector<std::string> warnings_;
+  Duration keepalive_interval_{};
+  TimePoint next_keepalive_ = TimePoint::max();  // never, until authenticated
+  int keepalives_sent_ = 0;
 };
 
 }  // namespace drover

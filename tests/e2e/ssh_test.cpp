@@ -323,6 +323,24 @@ TEST_F(SshTest, StdinIsClosed) {
   EXPECT_EQ(r.out, "");
 }
 
+TEST_F(SshTest, KeepalivesWhileACommandIsQuiet) {
+  SshHostSpec spec = hosts_.with_key(1);
+  spec.keepalive_interval = 2s;
+  HostSession session(spec);
+  // Quiet for 5 s: keepalives at about 2 s and 4 s, and the command and the
+  // connection go on as if there were none.
+  auto r = session.exec({"sh", "-c", "sleep 5; echo done"}, in(15s));
+  EXPECT_EQ(r.exit_status, 0);
+  EXPECT_EQ(r.out, "done\n");
+  EXPECT_GE(session.connection.keepalives_sent(), 2);
+  EXPECT_EQ(session.exec({"true"}, in(10s)).exit_status, 0);
+
+  spec.keepalive_interval = 0s;
+  HostSession quiet(spec);
+  EXPECT_EQ(quiet.exec({"sleep", "3"}, in(10s)).exit_status, 0);
+  EXPECT_EQ(quiet.connection.keepalives_sent(), 0);
+}
+
 TEST_F(SshTest, CommandDeadlineKillsTheCommand) {
   auto session = session_with_dir(0);
   TimePoint start = Clock::now();
