@@ -235,8 +235,8 @@ class Upload {
     RemoteFile file = sftp_.open(remote_, LIBSSH2_FXF_WRITE | LIBSSH2_FXF_CREAT | LIBSSH2_FXF_TRUNC,
                                  mode, deadline_, "create");
     Expected<Copied> sent = send(in.get(), file);
-    if (Expected<void> moded = sent ? set_mode(file, mode) : Expected<void>(); !moded) {
-      sent = unexpected(moded.take_error());
+    if (Expected<void> mode_set = sent ? set_mode(file, mode) : Expected<void>(); !mode_set) {
+      sent = unexpected(mode_set.take_error());
     }
     const int rc = file.close(deadline_);
     if (sent && rc != 0) {
