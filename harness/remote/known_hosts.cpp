@@ -1,8 +1,14 @@
 #include "harness/remote/known_hosts.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <array>
+#include <cerrno>
 #include <cstdint>
+#include <cstring>
+#include <filesystem>
 #include <sstream>
 
 #include "harness/remote/digest.hpp"
@@ -13,17 +19,28 @@ namespace {
 constexpr std::string_view kAlphabet =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
-// Reads one SSH "string" (u32 big-endian length, then the bytes) at pos.
-std::optional<std::string_view> read_ssh_string(std::string_view data, std::size_t& pos) {
-  if (data.size() < pos + 4) return std::nullopt;
-  std::uint32_t len = 0;
-  for (int i = 0; i < 4; ++i) len = (len << 8) | static_cast<unsigned char>(data[pos + i]);
-  pos += 4;
-  if (data.size() - pos < len) return std::nullopt;
-  std::string_view s = data.substr(pos, len);
-  pos += len;
-  return s;
-}
+// SSH wire format, read front to back.
+class WireReader {
+ public:
+  explicit WireReader(std::string_view data) : data_(data) {}
+
+  // The next "string": a u32 big-endian length, then that many bytes.
+  std::optional<std::string_view> string() {
+    if (data_.size() < pos_ + 4) return std::nullopt;
+    std::uint32_t len = 0;
+    for (int i = 0; i < 4; ++i) len = (len << 8) | static_cast<unsigned char>(data_[pos_ + i]);
+    pos_ += 4;
+    if (data_.size() - pos_ < len) return std::nullopt;
+    std::string_view s = data_.substr(pos_, len);
+    pos_ += len;
+    return s;
+  }
+  void skip(std::size_t bytes) { pos_ = std::min(data_.size(), pos_ + bytes); }
+
+ private:
+  std::string_view data_;
+  std::size_t pos_ = 0;
+};
 
 std::vector<std::string_view> split(std::string_view text, char sep) {
   std::vector<std::string_view> parts;
@@ -61,6 +78,35 @@ bool pattern_names(std::string_view pattern, std::string_view name) {
 }
 
 }  // namespace
+
+// With read(2), not a filebuf: a failed read is then an errno to report
+// (a directory, an unreadable file), not an empty text or an exception.
+Expected<std::string> read_text_file(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return unexpected("cannot read " + path + ": " + std::strerror(errno));
+  std::string text;
+  char buffer[16384];
+  for (;;) {
+    const ssize_t n = ::read(fd, buffer, sizeof buffer);
+    if (n > 0) {
+      text.append(buffer, static_cast<std::size_t>(n));
+    } else if (n == 0) {
+      break;
+    } else if (errno != EINTR) {
+      const int error = errno;
+      ::close(fd);
+      return unexpected("cannot read " + path + ": " + std::strerror(error));
+    }
+  }
+  ::close(fd);
+  return text;
+}
+
+Expected<std::string> read_known_hosts(const std::string& path) {
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec) && !ec) return std::string();
+  return read_text_file(path);
+}
 
 std::string known_hosts_name(std::string_view address, int port) {
   if (port == 22) return std::string(address);
@@ -114,8 +160,7 @@ std::optional<std::string> base64_decode(std::string_view text) {
 }
 
 std::string key_type_of_blob(std::string_view blob) {
-  std::size_t pos = 0;
-  auto type = read_ssh_string(blob, pos);
+  auto type = WireReader(blob).string();
   return type ? std::string(*type) : std::string();
 }
 
@@ -147,6 +192,25 @@ std::vector<std::string> recorded_key_types(std::string_view known_hosts_text,
   return types;
 }
 
+const std::vector<std::string>& usable_host_key_types() {
+  static const std::vector<std::string> types = {"ssh-ed25519", "ecdsa-sha2-nistp256",
+                                                 "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521",
+                                                 "ssh-rsa"};
+  return types;
+}
+
+std::vector<std::string> pinned_host_key_types(std::string_view known_hosts_text,
+                                               std::string_view name) {
+  const auto recorded = recorded_key_types(known_hosts_text, name);
+  std::vector<std::string> pinned;
+  for (const auto& type : usable_host_key_types()) {
+    if (std::find(recorded.begin(), recorded.end(), type) != recorded.end()) {
+      pinned.push_back(type);
+    }
+  }
+  return pinned;
+}
+
 std::string private_key_type(std::string_view text) {
   auto has = [&](std::string_view s) { return text.find(s) != std::string_view::npos; };
   if (has("-----BEGIN RSA PRIVATE KEY-----")) return "ssh-rsa";
@@ -166,12 +230,13 @@ std::string private_key_type(std::string_view text) {
   // public key in clear (even when the private part is encrypted).
   constexpr std::string_view magic("openssh-key-v1\0", 15);
   if (!blob || blob->compare(0, magic.size(), magic) != 0) return "";
-  std::size_t pos = magic.size();
+  WireReader reader(*blob);
+  reader.skip(magic.size());
   for (int i = 0; i < 3; ++i) {
-    if (!read_ssh_string(*blob, pos)) return "";
+    if (!reader.string()) return "";
   }
-  pos += 4;  // number of keys
-  auto public_key = read_ssh_string(*blob, pos);
+  reader.skip(4);  // number of keys
+  auto public_key = reader.string();
   return public_key ? key_type_of_blob(*public_key) : "";
 }
 

@@ -1,5 +1,6 @@
 // The text of OpenSSH known_hosts files and key blobs: pure functions, so
-// the formats are unit-tested without a server.
+// the formats are unit-tested without a server; and the reading of those
+// local files, whose failures are values that name the file.
 #pragma once
 
 #include <optional>
@@ -7,7 +8,16 @@
 #include <string_view>
 #include <vector>
 
+#include "harness/core/expected.hpp"
+
 namespace drover {
+
+// The whole of a local file, or "cannot read <path>: <why>".
+Expected<std::string> read_text_file(const std::string& path);
+
+// A known_hosts file's text: "" when there is none yet (a first connection
+// under accept-new makes it), else as read_text_file.
+Expected<std::string> read_known_hosts(const std::string& path);
 
 // How known_hosts names a host: "10.0.0.2" on port 22, "[10.0.0.2]:2222"
 // on any other port (as OpenSSH writes and matches it).
@@ -31,6 +41,17 @@ std::string format_known_hosts_line(std::string_view name, std::string_view blob
 // (@cert-authority, @revoked) and wildcard patterns are not matched.
 std::vector<std::string> recorded_key_types(std::string_view known_hosts_text,
                                             std::string_view name);
+
+// The host key types drover can verify (libssh2 1.10's), best first:
+// ed25519, then ECDSA, then ssh-rsa (which OpenSSH 8.8 and later no longer
+// offer for RSA host keys, so it stays last).
+const std::vector<std::string>& usable_host_key_types();
+
+// The usable key types known_hosts_text records for name, best first: the
+// types the handshake asks the server for, as OpenSSH does. Empty when
+// none is recorded.
+std::vector<std::string> pinned_host_key_types(std::string_view known_hosts_text,
+                                               std::string_view name);
 
 // The key type of a private key file's text: "ssh-rsa" for PEM RSA and for
 // OpenSSH-format RSA keys, "ssh-ed25519", "ecdsa-sha2-nistp256", ...; "" if

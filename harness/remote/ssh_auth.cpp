@@ -1,6 +1,6 @@
-// SshSession's authentication: ssh-agent, a key file, a password, in that
-// order, each only if the spec asks for it. Secrets are read just before
-// use, never copied into messages, and wiped from memory afterwards.
+// SshConnection's authentication: ssh-agent, a key file, a password, in
+// that order, each only if the spec asks for it. Secrets are read just
+// before use, never copied into messages, and wiped from memory afterwards.
 #include <libssh2.h>
 #include <string.h>
 #include <unistd.h>
@@ -9,12 +9,14 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <memory>
+#include <optional>
 #include <sstream>
 
 #include <fmt/format.h>
 
 #include "harness/remote/known_hosts.hpp"
-#include "harness/remote/ssh_session.hpp"
+#include "harness/remote/ssh_connection.hpp"
 
 namespace drover {
 namespace {
@@ -43,21 +45,14 @@ std::string first_word(const std::string& text) {
   return word;
 }
 
-std::string read_file(const std::string& path, bool& ok) {
-  std::ifstream in(path, std::ios::binary);
-  ok = static_cast<bool>(in);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-// The key type of a private key file (its own header, else its .pub).
+// The key type of a private key file (its own header, else its .pub); ""
+// if neither tells.
 std::string key_file_type(const std::string& key_file) {
-  bool ok = false;
-  std::string type = private_key_type(read_file(key_file, ok));
+  const Expected<std::string> key = read_text_file(key_file);
+  std::string type = key ? private_key_type(*key) : "";
   if (type.empty() || type == "ecdsa") {
-    std::string pub = first_word(read_file(key_file + ".pub", ok));
-    if (ok && !pub.empty()) type = pub;
+    const Expected<std::string> pub = read_text_file(key_file + ".pub");
+    if (pub && !first_word(*pub).empty()) type = first_word(*pub);
   }
   return type;
 }
@@ -91,57 +86,54 @@ Secret read_secret(const std::string& label, const std::string& env, const std::
 
 }  // namespace
 
-void SshSession::authenticate(TimePoint deadline) {
+void SshConnection::authenticate(TimePoint deadline) {
   const std::string& user = spec_.user;
-  auto* list = static_cast<char*>(retry_ptr(
-      [&] {
-        return static_cast<void*>(libssh2_userauth_list(session_, user.c_str(), user.size()));
-      },
-      deadline, "asking for authentication methods"));
+  auto* list =
+      retry_open<char>([&] { return libssh2_userauth_list(session_, user.c_str(), user.size()); },
+                       deadline, "asking for authentication methods");
   if (list == nullptr) {
     if (libssh2_userauth_authenticated(session_)) return;  // "none" was enough
     fail("cannot ask the server for its authentication methods");
   }
   const std::string offered = list;
 
-  std::vector<std::string> attempts;
   const SshAuth& auth = spec_.auth;
-  if (auth.agent && try_agent(deadline, attempts)) return;
-  if (!auth.key_file.empty() && try_key_file(deadline, attempts)) return;
-  if ((!auth.password_env.empty() || !auth.password_file.empty()) &&
-      try_password(deadline, attempts)) {
+  std::vector<std::string> refusals;
+  auto attempt = [&](bool configured, Expected<void> (SshConnection::*method)(TimePoint)) {
+    if (!configured) return false;
+    Expected<void> done = (this->*method)(deadline);
+    if (!done) refusals.push_back(done.error());
+    return done.has_value();
+  };
+  if (attempt(auth.agent, &SshConnection::try_agent) ||
+      attempt(!auth.key_file.empty(), &SshConnection::try_key_file) ||
+      attempt(!auth.password_env.empty() || !auth.password_file.empty(),
+              &SshConnection::try_password)) {
     return;
   }
-  if (attempts.empty()) {
+  if (refusals.empty()) {
     fail_plain("no authentication method configured (key file, password or ssh-agent)");
   }
-  std::string tried;
-  for (const auto& a : attempts) tried += (tried.empty() ? "" : "; ") + a;
-  fail_plain(fmt::format("authentication failed: {} (the server offers: {})", tried, offered));
+  fail_plain(fmt::format("authentication failed: {} (the server offers: {})",
+                         fmt::join(refusals, "; "), offered));
 }
 
-bool SshSession::try_agent(TimePoint deadline, std::vector<std::string>& attempts) {
+Expected<void> SshConnection::try_agent(TimePoint deadline) {
   if (std::getenv("SSH_AUTH_SOCK") == nullptr) {
-    attempts.push_back("ssh-agent: SSH_AUTH_SOCK is not set");
-    return false;
+    return unexpected("ssh-agent: SSH_AUTH_SOCK is not set");
   }
   LIBSSH2_AGENT* agent = libssh2_agent_init(session_);
-  if (agent == nullptr) {
-    attempts.push_back("ssh-agent: " + last_error());
-    return false;
-  }
+  if (agent == nullptr) return unexpected("ssh-agent: " + last_error());
   std::unique_ptr<LIBSSH2_AGENT, void (*)(LIBSSH2_AGENT*)> free_agent(agent, [](LIBSSH2_AGENT* a) {
     libssh2_agent_disconnect(a);
     libssh2_agent_free(a);
   });
   if (libssh2_agent_connect(agent) != 0) {
-    attempts.push_back("ssh-agent: cannot connect to $SSH_AUTH_SOCK: " + last_error());
-    return false;
+    return unexpected("ssh-agent: cannot connect to $SSH_AUTH_SOCK: " + last_error());
   }
   if (retry([&] { return libssh2_agent_list_identities(agent); }, deadline,
             "listing ssh-agent keys") != 0) {
-    attempts.push_back("ssh-agent: cannot list its keys: " + last_error());
-    return false;
+    return unexpected("ssh-agent: cannot list its keys: " + last_error());
   }
   libssh2_agent_publickey* identity = nullptr;
   libssh2_agent_publickey* previous = nullptr;
@@ -150,21 +142,19 @@ bool SshSession::try_agent(TimePoint deadline, std::vector<std::string>& attempt
     ++offered;
     int rc = retry([&] { return libssh2_agent_userauth(agent, spec_.user.c_str(), identity); },
                    deadline, "ssh-agent authentication");
-    if (rc == 0) return true;
+    if (rc == 0) return {};
     previous = identity;
   }
-  attempts.push_back(offered == 0
-                         ? "ssh-agent holds no keys"
-                         : fmt::format("publickey: all {} ssh-agent key(s) refused", offered));
-  return false;
+  return unexpected(offered == 0
+                        ? "ssh-agent holds no keys"
+                        : fmt::format("publickey: all {} ssh-agent key(s) refused", offered));
 }
 
-bool SshSession::try_key_file(TimePoint deadline, std::vector<std::string>& attempts) {
+Expected<void> SshConnection::try_key_file(TimePoint deadline) {
   const SshAuth& auth = spec_.auth;
   if (::access(auth.key_file.c_str(), R_OK) != 0) {
-    attempts.push_back(
+    return unexpected(
         fmt::format("key file {}: cannot read it: {}", auth.key_file, std::strerror(errno)));
-    return false;
   }
   const std::string type = key_file_type(auth.key_file);
   std::optional<Secret> passphrase;
@@ -180,7 +170,7 @@ bool SshSession::try_key_file(TimePoint deadline, std::vector<std::string>& atte
                                                       auth.key_file.c_str(), phrase);
       },
       deadline, "publickey authentication");
-  if (rc == 0) return true;
+  if (rc == 0) return {};
   std::string why;
   if (type == "ssh-rsa") {
     why = kRsaExplanation;
@@ -190,12 +180,11 @@ bool SshSession::try_key_file(TimePoint deadline, std::vector<std::string>& atte
   } else {
     why = "the server refused it (is its public key in the user's authorized_keys?)";
   }
-  attempts.push_back(fmt::format("publickey with key file {}{}: {}", auth.key_file,
-                                 type.empty() ? "" : " (" + type + ")", why));
-  return false;
+  return unexpected(fmt::format("publickey with key file {}{}: {}", auth.key_file,
+                                type.empty() ? "" : " (" + type + ")", why));
 }
 
-bool SshSession::try_password(TimePoint deadline, std::vector<std::string>& attempts) {
+Expected<void> SshConnection::try_password(TimePoint deadline) {
   const SshAuth& auth = spec_.auth;
   Secret password = read_secret(label_, auth.password_env, auth.password_file, "password");
   int rc = retry(
@@ -205,16 +194,14 @@ bool SshSession::try_password(TimePoint deadline, std::vector<std::string>& atte
                                             nullptr);
       },
       deadline, "password authentication");
-  if (rc == 0) return true;
+  if (rc == 0) return {};
   const std::string source =
       auth.password_env.empty() ? "file " + auth.password_file : "variable $" + auth.password_env;
   if (rc == LIBSSH2_ERROR_PASSWORD_EXPIRED) {
-    attempts.push_back(fmt::format("password (from {}): the password has expired", source));
-  } else {
-    attempts.push_back(fmt::format(
-        "password (from {}) refused: wrong password, or password login not allowed", source));
+    return unexpected(fmt::format("password (from {}): the password has expired", source));
   }
-  return false;
+  return unexpected(fmt::format(
+      "password (from {}) refused: wrong password, or password login not allowed", source));
 }
 
 }  // namespace drover

@@ -18,27 +18,44 @@
 
 #include "harness/process/proc_table.hpp"
 #include "harness/remote/shell_quote.hpp"
-#include "harness/remote/ssh_session.hpp"
+#include "harness/remote/ssh_commands.hpp"
+#include "harness/remote/ssh_connection.hpp"
+#include "harness/remote/ssh_files.hpp"
 
 namespace drover {
 namespace {
 
 using namespace std::chrono_literals;
 
-// What a host and its processes share: the session and who still runs.
+// What a host and its processes share: the connection, with its commands
+// and files, and who still runs. Members go in reverse order: files and
+// commands before the connection they use.
 struct Remote {
   Remote(SshHostSpec spec, SshHostOptions opts)
-      : session(std::move(spec)), options(std::move(opts)) {}
-  SshSession session;
+      : options(std::move(opts)),
+        connection(std::move(spec), options.notify),
+        commands(connection),
+        files(connection, commands) {}
   SshHostOptions options;
+  SshConnection connection;
+  SshCommands commands;
+  SshFiles files;
   std::set<int> running_groups;
 
   TimePoint command_deadline() const { return Clock::now() + options.command_timeout; }
   CommandResult shell(const std::string& text) {
-    return session.exec_shell(text, command_deadline());
+    return commands.exec_shell(text, command_deadline());
   }
-  std::string where() const { return "ssh " + session.spec().label(); }
+  const std::string& where() const { return connection.label(); }
+  // For what goes wrong where no one is left to throw to (destructors).
+  void warn(const std::string& message) const {
+    notify(options.notify, connection.spec().notice_source(), message);
+  }
 };
+
+// In the run folder: the process group of everything started there, one
+// per line, for the watcher.
+constexpr const char* kGroupsFile = ".groups";
 
 // Runs argv: exec's the program with its output and exit status captured.
 // $1..$3 are the stdout, stderr and status files.
@@ -47,10 +64,6 @@ struct Remote {
 // <status>.pid, and records how it ended in <status>. Signals go to the
 // other members of the group only, so the wrapper lives to record the end
 // (a trap would not do: an interrupted wait loses the status in dash).
-// In the run folder: the process group of everything started there, one
-// per line, for the watcher.
-constexpr const char* kGroupsFile = ".groups";
-
 constexpr const char* kWrapper =
     "o=$1 e=$2 s=$3; shift 3; "
     "\"$@\" >\"$o\" 2>\"$e\" </dev/null & p=$!; echo $p >\"$s.pid\"; "
@@ -97,7 +110,7 @@ class SshProcess final : public Process {
     try {
       stop(0s);
     } catch (const HostError& e) {
-      fmt::print(stderr, "warning: {}\n", e.what());
+      remote_->warn(e.what());
     }
   }
 
@@ -225,17 +238,17 @@ class SshHost final : public Host {
         remote_->shell(fmt::format("kill -9 -{} 2>/dev/null; true", pgid));
       }
       if (!remote_->options.run_dir.empty()) {
-        remote_->session.remove_tree(remote_->options.run_dir, remote_->command_deadline());
+        remote_->files.remove_tree(remote_->options.run_dir, remote_->command_deadline());
       }
       // The watcher finds nothing left to do, and ends.
-      remote_->session.release(remote_->command_deadline());
+      remote_->commands.release(remote_->command_deadline());
     } catch (const HostError& e) {
-      fmt::print(stderr, "warning: {}\n", e.what());
+      remote_->warn(e.what());
     }
   }
 
   std::string name() const override {
-    const auto& spec = remote_->session.spec();
+    const auto& spec = remote_->connection.spec();
     return spec.name.empty() ? spec.address : spec.name;
   }
 
@@ -300,7 +313,7 @@ class SshHost final : public Host {
     // signal) is what sshd reports; a missing one is status 127.
     std::string text = "exec " + shell_command(argv);
     if (!cwd.empty()) text = fmt::format("cd -- {} || exit 1; {}", shell_quote(cwd), text);
-    CommandResult r = remote_->session.exec_shell(text, deadline, max_output);
+    CommandResult r = remote_->commands.exec_shell(text, deadline, max_output);
     CommandOutput output{std::nullopt, std::move(r.out), std::move(r.err), r.truncated};
     if (!r.exit_signal.empty()) {
       output.status = ExitStatus{false, 0, signal_number(r.exit_signal)};
@@ -314,12 +327,12 @@ class SshHost final : public Host {
   void copy_to(const std::string& local_path, const std::string& host_path) override {
     struct stat local {};
     const bool executable = ::stat(local_path.c_str(), &local) == 0 && (local.st_mode & S_IXUSR);
-    remote_->session.put(local_path, host_path, executable ? 0755 : 0644,
-                         Clock::now() + remote_->options.transfer_timeout);
+    remote_->files.put(local_path, host_path, executable ? 0755 : 0644,
+                       Clock::now() + remote_->options.transfer_timeout);
   }
 
   void copy_from(const std::string& host_path, const std::string& local_path) override {
-    remote_->session.get(host_path, local_path, Clock::now() + remote_->options.transfer_timeout);
+    remote_->files.get(host_path, local_path, Clock::now() + remote_->options.transfer_timeout);
   }
 
   std::vector<int> zombie_children(int pid) override {
@@ -363,12 +376,12 @@ HostPtr make_ssh_host(SshHostSpec spec, SshHostOptions options) {
     throw SshError(fmt::format("{}: the run folder must be an absolute path, not \"{}\"",
                                remote->where(), dir));
   }
-  remote->session.make_directories(dir, remote->command_deadline());
+  remote->files.make_directories(dir, remote->command_deadline());
   // The watcher: once drover lets go of it, or its connection is gone
   // (drover killed), it kills every process group started for the run
   // and removes the run folder, so nothing of the run outlives drover.
   const std::string quoted = shell_quote(dir);
-  remote->session.hold(
+  remote->commands.hold(
       fmt::format("cat >/dev/null; for g in $(cat {0}/{1} 2>/dev/null); do kill -9 -$g; done "
                   ">/dev/null 2>&1; rm -rf -- {0} >/dev/null 2>&1",
                   quoted, kGroupsFile),

@@ -6,12 +6,14 @@
 // (setsid), so stop() and the destructors reach everything it forked; the
 // host's destructor kills what is still running and removes run_dir.
 // Nothing outlives drover, also when it dies without unwinding (SIGKILL):
-// a watcher on the host, held on the connection (SshSession::hold), kills
+// a watcher on the host, held on the connection (SshCommands::hold), kills
 // every process group of the run and removes run_dir once the connection
-// closes.
+// closes. What goes wrong where nothing can throw (a cleanup in a
+// destructor) and an unknown host key accepted are warnings, to
+// SshHostOptions::notify, never to stderr.
 //
 // Not thread-safe: the host and the processes it started share one SSH
-// session, so all of them belong to one thread.
+// connection, so all of them belong to one thread.
 #pragma once
 
 #include <chrono>
@@ -30,7 +32,8 @@ struct SshHostOptions {
   std::string run_dir;
   std::chrono::nanoseconds command_timeout = std::chrono::seconds(30);   // each remote command
   std::chrono::nanoseconds transfer_timeout = std::chrono::minutes(10);  // each copy
-  // Where warnings go (an unknown host key accepted); never to stderr.
+  // Where warnings go (an unknown host key accepted, a cleanup that
+  // failed), named "host <name> (<address>)"; never to stderr.
   Notify notify{};
 };
 

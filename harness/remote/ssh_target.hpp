@@ -36,9 +36,15 @@ struct SshHostSpec {
   HostKeyPolicy host_key_policy = HostKeyPolicy::strict;
   Duration connect_timeout = std::chrono::seconds(10);  // the TCP connect
   Duration login_timeout = std::chrono::seconds(20);    // handshake and authentication
+  // How long a command or transfer may wait on the host in silence before
+  // drover sends a keepalive, so that a firewall or NAT on the way does not
+  // drop the connection under a long quiet command; zero: never.
+  std::chrono::seconds keepalive_interval = std::chrono::seconds(15);
 
   // "h1 (drover@10.99.0.2:22)", the prefix of every message about this host.
   std::string label() const;
+  // "host h1 (10.99.0.2)": what a warning about this host names as its source.
+  std::string notice_source() const;
 };
 
 }  // namespace drover

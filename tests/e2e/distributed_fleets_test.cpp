@@ -13,7 +13,6 @@
 #include <fmt/format.h>
 
 #include "harness/remote/shell_quote.hpp"
-#include "harness/remote/ssh_session.hpp"
 #include "tests/e2e/drover_cli.hpp"
 #include "tests/e2e/ssh_hosts.hpp"
 
@@ -68,8 +67,8 @@ class DistributedFleetsTest : public ::testing::Test {
     return drover;
   }
 
-  SshSession& session() {
-    if (!session_) session_ = std::make_unique<SshSession>(hosts_.with_key(0));
+  test_ssh::HostSession& session() {
+    if (!session_) session_ = std::make_unique<test_ssh::HostSession>(hosts_.with_key(0));
     return *session_;
   }
 
@@ -121,7 +120,7 @@ class DistributedFleetsTest : public ::testing::Test {
   }
 
   test_ssh::SshHosts hosts_;
-  std::unique_ptr<SshSession> session_;
+  std::unique_ptr<test_ssh::HostSession> session_;
   TempDir dir_;
   fs::path run_dir_;
 };

@@ -12,7 +12,6 @@
 #include <fmt/format.h>
 
 #include "harness/remote/shell_quote.hpp"
-#include "harness/remote/ssh_session.hpp"
 #include "tests/e2e/drover_cli.hpp"
 #include "tests/e2e/ssh_hosts.hpp"
 
@@ -210,8 +209,8 @@ class RemoteSetupStepsTest : public SetupStepsTest {
         << "processes of the run still there";
   }
 
-  SshSession& session() {
-    if (!session_) session_ = std::make_unique<SshSession>(hosts_.with_key(0));
+  test_ssh::HostSession& session() {
+    if (!session_) session_ = std::make_unique<test_ssh::HostSession>(hosts_.with_key(0));
     return *session_;
   }
 
@@ -226,7 +225,7 @@ class RemoteSetupStepsTest : public SetupStepsTest {
   }
 
   test_ssh::SshHosts hosts_;
-  std::unique_ptr<SshSession> session_;
+  std::unique_ptr<test_ssh::HostSession> session_;
 };
 
 TEST_F(RemoteSetupStepsTest, StepsOnAHostAndHereRunInOrderWithTheirOutputLogged) {

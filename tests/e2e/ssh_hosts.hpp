@@ -14,7 +14,9 @@
 #include <fmt/format.h>
 
 #include "harness/remote/shell_quote.hpp"
-#include "harness/remote/ssh_session.hpp"
+#include "harness/remote/ssh_commands.hpp"
+#include "harness/remote/ssh_connection.hpp"
+#include "harness/remote/ssh_files.hpp"
 #include "harness/remote/ssh_target.hpp"
 
 namespace drover::test_ssh {
@@ -53,6 +55,26 @@ struct SshHosts {
   }
 };
 
+// A connection to one host with its commands and files, for a test's own
+// look at the host; exec and exec_shell are SshCommands'.
+struct HostSession {
+  explicit HostSession(SshHostSpec spec, Notify notify = {})
+      : connection(std::move(spec), std::move(notify)),
+        commands(connection),
+        files(connection, commands) {}
+
+  CommandResult exec(const std::vector<std::string>& argv, TimePoint deadline) {
+    return commands.exec(argv, deadline);
+  }
+  CommandResult exec_shell(const std::string& text, TimePoint deadline) {
+    return commands.exec_shell(text, deadline);
+  }
+
+  SshConnection connection;
+  SshCommands commands;
+  SshFiles files;
+};
+
 inline std::string env_file_path() {
   const char* env = std::getenv("DROVER_SSH_ENV");
   return env != nullptr && *env != '\0' ? env : "/tmp/drover-netns/env";
@@ -86,7 +108,7 @@ inline std::optional<SshHosts> load_ssh_hosts() {
 // What a run (its local folder run_dir) left on a host. The namespace hosts
 // share this machine's /tmp and /proc, so one host's view covers them all.
 // Its folders there: /tmp/drover-run-<run folder name>-<random>.
-inline std::string run_folders_on(SshSession& session, const std::string& run_dir) {
+inline std::string run_folders_on(HostSession& session, const std::string& run_dir) {
   std::string name = run_dir.substr(run_dir.find_last_of('/') + 1);
   return session
       .exec_shell("ls -d /tmp/drover-run-" + shell_quote(name) + "-* 2>/dev/null; true",
@@ -95,7 +117,7 @@ inline std::string run_folders_on(SshSession& session, const std::string& run_di
 }
 
 // Its processes there: each carries DROVER_RUN_DIR=<run_dir>, as local ones do.
-inline std::string run_processes_on(SshSession& session, const std::string& run_dir) {
+inline std::string run_processes_on(HostSession& session, const std::string& run_dir) {
   return session
       .exec_shell(fmt::format("grep -lsz {} /proc/[0-9]*/environ; true",
                               shell_quote("^DROVER_RUN_DIR=" + run_dir + "$")),

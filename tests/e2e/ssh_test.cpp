@@ -1,5 +1,5 @@
-// SshSession against real OpenSSH servers: the hosts ci/netns-hosts starts
-// in network namespaces (or, without root, on loopback). Each test cleans up
+// SshConnection, SshCommands, SshFiles and SshHost against real OpenSSH servers: the hosts
+// ci/netns-hosts starts in network namespaces (or, without root, on loopback). Each test cleans up
 // its own directory on the host and checks that nothing of it is left.
 #include <signal.h>
 #include <stdlib.h>
@@ -22,7 +22,6 @@
 #include "harness/remote/known_hosts.hpp"
 #include "harness/remote/shell_quote.hpp"
 #include "harness/remote/ssh_host.hpp"
-#include "harness/remote/ssh_session.hpp"
 #include "tests/e2e/ssh_hosts.hpp"
 #include "tests/temp_dir.hpp"
 
@@ -34,6 +33,7 @@ using ::testing::AllOf;
 using ::testing::HasSubstr;
 using ::testing::Not;
 namespace fs = std::filesystem;
+using test_ssh::HostSession;
 
 TimePoint in(Duration d) {
   return Clock::now() + d;
@@ -46,10 +46,22 @@ std::string read_file(const fs::path& path) {
   return text.str();
 }
 
+// What a Notify was told.
+struct Notices {
+  std::vector<std::string> sources, messages;
+  Notify notify() {
+    return [this](const std::string& source, const std::string& message) {
+      sources.push_back(source);
+      messages.push_back(message);
+    };
+  }
+  std::size_t size() const { return messages.size(); }
+};
+
 // The message of the SshError that connecting with spec throws ("" if none).
 std::string connect_error(const SshHostSpec& spec) {
   try {
-    SshSession session(spec);
+    HostSession session(spec);
   } catch (const SshError& e) {
     return e.what();
   }
@@ -72,8 +84,8 @@ class SshTest : public ::testing::Test {
   // process mentioning it and no file of it is left.
   void TearDown() override {
     for (std::size_t host : used_hosts_) {
-      SshSession session(hosts_.with_key(host));
-      session.remove_tree(remote_dir_, in(10s));
+      HostSession session(hosts_.with_key(host));
+      session.files.remove_tree(remote_dir_, in(10s));
       auto left = session.exec({"test", "-e", remote_dir_}, in(10s));
       EXPECT_EQ(left.exit_status, 1) << remote_dir_ << " still exists on host " << host;
       // "[/]tmp/..." matches the directory but not this pgrep's own command line.
@@ -83,10 +95,10 @@ class SshTest : public ::testing::Test {
   }
 
   // A session to host i (key auth) with this test's directory made there.
-  std::unique_ptr<SshSession> session_with_dir(std::size_t i) {
-    auto session = std::make_unique<SshSession>(hosts_.with_key(i));
+  std::unique_ptr<HostSession> session_with_dir(std::size_t i) {
+    auto session = std::make_unique<HostSession>(hosts_.with_key(i));
     used_hosts_.push_back(i);
-    session->make_directories(remote_dir_, in(10s));
+    session->files.make_directories(remote_dir_, in(10s));
     return session;
   }
 
@@ -97,29 +109,29 @@ class SshTest : public ::testing::Test {
 };
 
 TEST_F(SshTest, KeyAuthEd25519) {
-  SshSession session(hosts_.with_key(0, "DROVER_SSH_KEY_ED25519"));
+  HostSession session(hosts_.with_key(0, "DROVER_SSH_KEY_ED25519"));
   auto r = session.exec({"id", "-un"}, in(10s));
   EXPECT_EQ(r.exit_status, 0);
   EXPECT_EQ(r.out, hosts_.user() + "\n");
-  EXPECT_TRUE(session.warnings().empty());
+  EXPECT_TRUE(session.connection.warnings().empty());
 }
 
 TEST_F(SshTest, KeyAuthEcdsa) {
-  SshSession session(hosts_.with_key(1, "DROVER_SSH_KEY_ECDSA"));
+  HostSession session(hosts_.with_key(1, "DROVER_SSH_KEY_ECDSA"));
   EXPECT_EQ(session.exec({"true"}, in(10s)).exit_status, 0);
 }
 
 TEST_F(SshTest, KeyWithPassphraseFromFileAndEnv) {
   SshHostSpec spec = hosts_.with_key(2, "DROVER_SSH_KEY_ED25519_PASS");
   spec.auth.passphrase_file = hosts_.var("DROVER_SSH_PASSPHRASE_FILE");
-  EXPECT_EQ(SshSession(spec).exec({"true"}, in(10s)).exit_status, 0);
+  EXPECT_EQ(HostSession(spec).exec({"true"}, in(10s)).exit_status, 0);
 
   std::string phrase = read_file(spec.auth.passphrase_file);
   while (!phrase.empty() && phrase.back() == '\n') phrase.pop_back();
   ::setenv("DROVER_TEST_SSH_PASSPHRASE", phrase.c_str(), 1);
   spec.auth.passphrase_file.clear();
   spec.auth.passphrase_env = "DROVER_TEST_SSH_PASSPHRASE";
-  EXPECT_EQ(SshSession(spec).exec({"true"}, in(10s)).exit_status, 0);
+  EXPECT_EQ(HostSession(spec).exec({"true"}, in(10s)).exit_status, 0);
 
   ::setenv("DROVER_TEST_SSH_PASSPHRASE", "not-the-passphrase", 1);
   std::string error = connect_error(spec);
@@ -134,7 +146,7 @@ TEST_F(SshTest, PasswordAuth) {
   }
   SshHostSpec spec = hosts_.spec(0);
   spec.auth.password_file = hosts_.var("DROVER_SSH_PASSWORD_FILE");
-  SshSession session(spec);
+  HostSession session(spec);
   EXPECT_EQ(session.exec({"id", "-un"}, in(10s)).out, hosts_.user() + "\n");
 }
 
@@ -175,7 +187,7 @@ TEST_F(SshTest, StrictKnownHostsAcceptsHashedEntries) {
   ASSERT_THAT(read_file(hashed), HasSubstr("|1|"));
   SshHostSpec spec = hosts_.with_key(1);
   spec.known_hosts = hashed.string();
-  EXPECT_EQ(SshSession(spec).exec({"true"}, in(10s)).exit_status, 0);
+  EXPECT_EQ(HostSession(spec).exec({"true"}, in(10s)).exit_status, 0);
 }
 
 TEST_F(SshTest, UnknownHostRefused) {
@@ -193,10 +205,17 @@ TEST_F(SshTest, AcceptNewRecordsKeyAndWarns) {
   spec.known_hosts = (local_.path() / "sub" / "known_hosts").string();  // made as needed
   spec.host_key_policy = HostKeyPolicy::accept_new;
   {
-    SshSession session(spec);
-    ASSERT_EQ(session.warnings().size(), 1u);
-    EXPECT_THAT(session.warnings()[0],
+    Notices notices;
+    ::testing::internal::CaptureStderr();
+    std::optional<HostSession> session;
+    EXPECT_NO_THROW(session.emplace(spec, notices.notify()));
+    EXPECT_EQ(::testing::internal::GetCapturedStderr(), "");
+    ASSERT_TRUE(session);
+    ASSERT_EQ(notices.size(), 1u);
+    EXPECT_EQ(notices.sources[0], "host " + spec.name + " (" + spec.address + ")");
+    EXPECT_THAT(notices.messages[0],
                 AllOf(HasSubstr("accepted"), HasSubstr("SHA256:"), HasSubstr(spec.known_hosts)));
+    EXPECT_EQ(session->connection.warnings(), notices.messages);
   }
   std::string recorded = read_file(spec.known_hosts);
   EXPECT_THAT(recorded, HasSubstr(known_hosts_name(spec.address, spec.port) + " "));
@@ -208,8 +227,8 @@ TEST_F(SshTest, AcceptNewRecordsKeyAndWarns) {
 
   // Now known: strict accepts it, and nothing more is written.
   spec.host_key_policy = HostKeyPolicy::strict;
-  SshSession again(spec);
-  EXPECT_TRUE(again.warnings().empty());
+  HostSession again(spec);
+  EXPECT_TRUE(again.connection.warnings().empty());
   EXPECT_EQ(read_file(spec.known_hosts), recorded);
 }
 
@@ -264,7 +283,7 @@ TEST_F(SshTest, UnreachableHostTimesOut) {
 }
 
 TEST_F(SshTest, ExitStatusAndSignal) {
-  SshSession session(hosts_.with_key(1));
+  HostSession session(hosts_.with_key(1));
   auto ok = session.exec({"sh", "-c", "exit 0"}, in(10s));
   EXPECT_EQ(ok.exit_status, 0);
   EXPECT_TRUE(ok.succeeded());
@@ -283,7 +302,7 @@ TEST_F(SshTest, ExitStatusAndSignal) {
 }
 
 TEST_F(SshTest, DrainsLargeStdoutAndStderrTogether) {
-  SshSession session(hosts_.with_key(2));
+  HostSession session(hosts_.with_key(2));
   // Both streams at once, each far beyond a channel window (2 MB).
   auto r = session.exec({"sh", "-c",
                          "head -c 3000000 /dev/zero | tr '\\0' o & "
@@ -298,10 +317,28 @@ TEST_F(SshTest, DrainsLargeStdoutAndStderrTogether) {
 }
 
 TEST_F(SshTest, StdinIsClosed) {
-  SshSession session(hosts_.with_key(0));
+  HostSession session(hosts_.with_key(0));
   auto r = session.exec({"cat"}, in(5s));  // would wait for ever on an open stdin
   EXPECT_EQ(r.exit_status, 0);
   EXPECT_EQ(r.out, "");
+}
+
+TEST_F(SshTest, KeepalivesWhileACommandIsQuiet) {
+  SshHostSpec spec = hosts_.with_key(1);
+  spec.keepalive_interval = 2s;
+  HostSession session(spec);
+  // Quiet for 5 s: keepalives at about 2 s and 4 s, and the command and the
+  // connection go on as if there were none.
+  auto r = session.exec({"sh", "-c", "sleep 5; echo done"}, in(15s));
+  EXPECT_EQ(r.exit_status, 0);
+  EXPECT_EQ(r.out, "done\n");
+  EXPECT_GE(session.connection.keepalives_sent(), 2);
+  EXPECT_EQ(session.exec({"true"}, in(10s)).exit_status, 0);
+
+  spec.keepalive_interval = 0s;
+  HostSession quiet(spec);
+  EXPECT_EQ(quiet.exec({"sleep", "3"}, in(10s)).exit_status, 0);
+  EXPECT_EQ(quiet.connection.keepalives_sent(), 0);
 }
 
 TEST_F(SshTest, CommandDeadlineKillsTheCommand) {
@@ -333,7 +370,7 @@ TEST_F(SshTest, ShellInjectionArgumentStaysLiteral) {
     EXPECT_EQ(r.out, attack);
   }
   // A directory whose name is an attack is made with that very name.
-  session->make_directories(remote_dir_ + "/x; touch " + pwned, in(10s));
+  session->files.make_directories(remote_dir_ + "/x; touch " + pwned, in(10s));
   EXPECT_EQ(session->exec({"test", "-d", remote_dir_ + "/x; touch " + pwned}, in(10s)).exit_status,
             0);
   EXPECT_EQ(session->exec({"test", "-e", pwned}, in(10s)).exit_status, 1);
@@ -352,25 +389,25 @@ TEST_F(SshTest, SftpRoundTrip10MB) {
     std::ofstream(original, std::ios::binary) << bytes;
   }
   const std::string remote = remote_dir_ + "/sub dir/random.bin";
-  session->make_directories(remote_dir_ + "/sub dir", in(10s));
+  session->files.make_directories(remote_dir_ + "/sub dir", in(10s));
   TimePoint start = Clock::now();
-  session->put(original.string(), remote, 0640, in(30s));
+  session->files.put(original.string(), remote, 0640, in(30s));
   fs::path back = local_.path() / "back.bin";
-  session->get(remote, back.string(), in(30s));
+  session->files.get(remote, back.string(), in(30s));
   EXPECT_LT(Clock::now() - start, 30s);
   std::string a = read_file(original), b = read_file(back);
   EXPECT_EQ(a.size(), b.size());
   EXPECT_TRUE(a == b);
   Sha256 hash;
   hash.update(a);
-  EXPECT_EQ(session->remote_sha256(remote, in(10s)), hash.hex());
+  EXPECT_EQ(session->files.remote_sha256(remote, in(10s)), hash.hex());
   EXPECT_EQ(session->exec({"stat", "-c", "%a %s", remote}, in(10s)).out, "640 10485760\n");
 }
 
 TEST_F(SshTest, SftpErrorsNameHostAndPath) {
   auto session = session_with_dir(0);
   try {
-    session->get(remote_dir_ + "/missing", (local_.path() / "x").string(), in(10s));
+    session->files.get(remote_dir_ + "/missing", (local_.path() / "x").string(), in(10s));
     ADD_FAILURE() << "no error";
   } catch (const SshError& e) {
     EXPECT_THAT(e.what(), AllOf(HasSubstr(hosts_.addresses[0]), HasSubstr(remote_dir_ + "/missing"),
@@ -378,26 +415,26 @@ TEST_F(SshTest, SftpErrorsNameHostAndPath) {
   }
   fs::path small = local_.write("small.txt", "hello\n");
   try {
-    session->put(small.string(), remote_dir_ + "/no/such/dir/f", 0644, in(10s));
+    session->files.put(small.string(), remote_dir_ + "/no/such/dir/f", 0644, in(10s));
     ADD_FAILURE() << "no error";
   } catch (const SshError& e) {
     EXPECT_THAT(e.what(), AllOf(HasSubstr(hosts_.addresses[0]), HasSubstr("/no/such/dir/f")));
   }
-  EXPECT_THROW(session->remove_tree("/", in(10s)), SshError);
-  EXPECT_THROW(session->remove_tree("relative/dir", in(10s)), SshError);
-  EXPECT_THROW(session->remove_tree(remote_dir_ + "/../etc", in(10s)), SshError);
+  EXPECT_THROW(session->files.remove_tree("/", in(10s)), SshError);
+  EXPECT_THROW(session->files.remove_tree("relative/dir", in(10s)), SshError);
+  EXPECT_THROW(session->files.remove_tree(remote_dir_ + "/../etc", in(10s)), SshError);
 }
 
 TEST_F(SshTest, UploadToFullDiskSaysSo) {
   const std::string small_dir = hosts_.var("DROVER_SSH_SMALL_DIR");
   if (small_dir.empty()) GTEST_SKIP() << "no small filesystem (ci/netns-hosts could not mount it)";
   SshHostSpec spec = hosts_.with_key(1);
-  SshSession session(spec);
+  HostSession session(spec);
   fs::path big = local_.path() / "big.bin";
   std::ofstream(big, std::ios::binary) << std::string(3 << 20, 'x');  // 3 MB into 1 MB
   const std::string remote = small_dir + "/big-" + std::to_string(::getpid()) + ".bin";
   try {
-    session.put(big.string(), remote, 0644, in(20s));
+    session.files.put(big.string(), remote, 0644, in(20s));
     ADD_FAILURE() << "no error";
   } catch (const SshError& e) {
     EXPECT_THAT(e.what(), AllOf(HasSubstr(spec.address), HasSubstr(remote), HasSubstr("no space")));
@@ -438,7 +475,7 @@ TEST_F(SshTest, AgentAuth) {
   spec.auth.agent = true;
   std::string error;
   try {
-    SshSession session(spec);
+    HostSession session(spec);
     EXPECT_EQ(session.exec({"true"}, in(10s)).exit_status, 0);
   } catch (const SshError& e) {
     error = e.what();
@@ -488,12 +525,12 @@ TEST_F(SshHostTest, StartWaitStopKillsTheGroup) {
     EXPECT_FALSE(status.exited);
     EXPECT_EQ(status.signal, SIGTERM);
     EXPECT_EQ(p->stop(1s).signal, SIGTERM);  // idempotent
-    SshSession check(hosts_.with_key(1));
+    HostSession check(hosts_.with_key(1));
     auto left = check.exec({"pgrep", "-f", "-x", "sleep 6[12]"}, in(10s));
     EXPECT_EQ(left.exit_status, 1) << left.out;
   }
   // The host is gone: so is its run folder (TearDown checks it too).
-  SshSession check(hosts_.with_key(1));
+  HostSession check(hosts_.with_key(1));
   EXPECT_EQ(check.exec({"test", "-e", remote_dir_}, in(10s)).exit_status, 1);
 }
 
@@ -543,8 +580,43 @@ TEST_F(SshHostTest, MissingProgramAndCopies) {
   }
   fs::path local = local_.write("config.txt", "key=value\n");
   host->copy_to(local.string(), remote_dir_ + "/config.txt");
-  SshSession check(hosts_.with_key(0));
+  HostSession check(hosts_.with_key(0));
   EXPECT_EQ(check.exec({"cat", remote_dir_ + "/config.txt"}, in(10s)).out, "key=value\n");
+}
+
+TEST_F(SshHostTest, WarningsGoToTheNotifyNeverToStderr) {
+  SshHostSpec spec = hosts_.with_key(0);
+  spec.known_hosts = (local_.path() / "known_hosts").string();  // new: the key is accepted
+  spec.host_key_policy = HostKeyPolicy::accept_new;
+  used_hosts_.push_back(0);
+  SshHostOptions options;
+  options.run_dir = remote_dir_;
+  options.command_timeout = 10s;
+  Notices notices;
+  options.notify = notices.notify();
+  bool locked = false;
+  ::testing::internal::CaptureStderr();
+  try {
+    HostPtr host = make_ssh_host(spec, options);
+    // A folder the host's cleanup cannot remove (unless it logs in as root).
+    auto made = host->run({"sh", "-c", "mkdir -p locked/x && chmod 555 locked && id -u"},
+                          remote_dir_, in(10s), 4096);
+    locked = made.status && made.status->exited && made.status->code == 0 && made.out != "0\n";
+  } catch (const HostError& e) {
+    ADD_FAILURE() << e.what();
+  }
+  const std::string printed = ::testing::internal::GetCapturedStderr();
+  HostSession(hosts_.with_key(0)).exec({"chmod", "-R", "u+w", remote_dir_}, in(10s));  // TearDown
+
+  EXPECT_EQ(printed, "");
+  const std::string source = "host " + spec.name + " (" + spec.address + ")";
+  ASSERT_GE(notices.size(), 1u);
+  EXPECT_EQ(notices.sources[0], source);
+  EXPECT_THAT(notices.messages[0], AllOf(HasSubstr("accepted"), HasSubstr(spec.known_hosts)));
+  if (!locked) GTEST_SKIP() << "logged in as root: no cleanup can fail";
+  ASSERT_EQ(notices.size(), 2u);
+  EXPECT_EQ(notices.sources[1], source);
+  EXPECT_THAT(notices.messages[1], AllOf(HasSubstr("cannot remove"), HasSubstr(remote_dir_)));
 }
 
 TEST_F(SshHostTest, ZombieChildrenSeenThroughProc) {

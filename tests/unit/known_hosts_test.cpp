@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/temp_dir.hpp"
+
 namespace drover {
 namespace {
 
@@ -77,6 +79,43 @@ TEST(KnownHostsTest, FindsRecordedTypesInPlainAndHashedEntries) {
   const std::string hashed = std::string(kHashedEd25519) + " ssh-ed25519 " + kEd25519 + "\n";
   EXPECT_EQ(recorded_key_types(hashed, "10.99.0.2"), std::vector<std::string>{"ssh-ed25519"});
   EXPECT_TRUE(recorded_key_types(hashed, "10.99.0.3").empty());
+}
+
+TEST(KnownHostsTest, PinsRecordedUsableTypesBestFirst) {
+  const std::string name = "10.99.0.2";
+  // ECDSA recorded before ed25519, and a DSA key libssh2 cannot verify.
+  const std::string text = name + " ssh-dss AAAA\n" +                        //
+                           name + " ecdsa-sha2-nistp256 " + kEcdsa + "\n" +  //
+                           name + " ssh-rsa AAAA\n" +                        //
+                           name + " ssh-ed25519 " + kEd25519 + "\n";
+  EXPECT_EQ(pinned_host_key_types(text, name),
+            (std::vector<std::string>{"ssh-ed25519", "ecdsa-sha2-nistp256", "ssh-rsa"}));
+  // Only ed25519: only it is asked for, or libssh2 would pick ECDSA.
+  EXPECT_EQ(pinned_host_key_types(name + " ssh-ed25519 " + kEd25519 + "\n", name),
+            std::vector<std::string>{"ssh-ed25519"});
+  EXPECT_TRUE(pinned_host_key_types(text, "10.99.0.3").empty());
+  EXPECT_EQ(usable_host_key_types().front(), "ssh-ed25519");
+  EXPECT_EQ(usable_host_key_types().back(), "ssh-rsa");
+}
+
+TEST(KnownHostsTest, ReadsKnownHostsOrSaysWhyNot) {
+  test_files::TempDir dir;
+  const std::string line = std::string("10.99.0.2 ssh-ed25519 ") + kEd25519 + "\n";
+  auto file = dir.write("known_hosts", line).string();
+  ASSERT_TRUE(read_known_hosts(file));
+  EXPECT_EQ(*read_known_hosts(file), line);
+  // None yet: empty, as for a first connection under accept-new.
+  auto missing = read_known_hosts((dir.path() / "none" / "known_hosts").string());
+  ASSERT_TRUE(missing) << missing.error();
+  EXPECT_EQ(*missing, "");
+  // There, but not a file that can be read: an error naming it.
+  auto directory = read_known_hosts(dir.path().string());
+  ASSERT_FALSE(directory);
+  EXPECT_EQ(directory.error(), "cannot read " + dir.path().string() + ": Is a directory");
+  auto absent = read_text_file((dir.path() / "absent").string());
+  ASSERT_FALSE(absent);
+  EXPECT_EQ(absent.error(),
+            "cannot read " + (dir.path() / "absent").string() + ": No such file or directory");
 }
 
 // An OpenSSH-format private key file around a given public key blob (the
