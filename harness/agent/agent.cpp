@@ -15,6 +15,7 @@
 #include "harness/agent/job.hpp"
 #include "harness/core/exit_code.hpp"
 #include "harness/drivers/driver.hpp"
+#include "harness/drivers/queue_producers.hpp"
 #include "harness/history/history_log.hpp"
 #include "harness/load/load_model.hpp"
 #include "harness/load/load_run.hpp"
@@ -89,12 +90,12 @@ int run_agent(const std::string& job_path, const std::string& out_dir) {
 
   // A consumer drains only once no producer of its target runs: the
   // producers elsewhere count as one until drover says they are done.
-  TargetActivity activity;
+  QueueProducers producers;
   bool producers_elsewhere = job.producers_elsewhere_for > Duration::zero();
-  if (producers_elsewhere) activity.producers_running = 1;
+  if (producers_elsewhere) producers.started();
   DriverPtr driver;
   try {
-    driver = make_driver(job.fleet, job.protocol, job.address, activity);
+    driver = make_driver(job.fleet, job.protocol, job.address, producers);
   } catch (const std::exception& e) {
     return fail(ExitCode::kBadInput, fmt::format("fleet \"{}\": {}", job.fleet.name, e.what()));
   }
@@ -154,7 +155,7 @@ int run_agent(const std::string& job_path, const std::string& out_dir) {
     // job's conservative time.
     if (sig == SIGUSR2 && producers_elsewhere) {
       producers_elsewhere = false;
-      activity.producers_running.fetch_sub(1);
+      producers.ended();
     }
     if (sig == SIGTERM || sig == SIGINT || sig == SIGHUP) {
       out.stopped_early = true;
@@ -162,7 +163,7 @@ int run_agent(const std::string& job_path, const std::string& out_dir) {
     }
     if (producers_elsewhere && Clock::now() >= go + job.producers_elsewhere_for) {
       producers_elsewhere = false;
-      activity.producers_running.fetch_sub(1);
+      producers.ended();
     }
     if (!out.stopped_early && Clock::now() >= go + job.bound) {
       fmt::print(stderr, "drover-agent: the load passed its bound of {:.0f} s; stopping it\n",

@@ -157,12 +157,12 @@ void RemoteFleets::start(const std::function<std::string(const FleetSpec&)>& add
   }
 }
 
-void RemoteFleets::go(TimePoint load_start, std::map<std::string, TargetActivity>& activity) {
+void RemoteFleets::go(TimePoint load_start, std::map<std::string, QueueProducers>& producers) {
   for (const auto& a : agents_) {
     Workload w = a->fleet->op.workload;
     if (w != Workload::kProduce && w != Workload::kConsume) continue;
     Drain& d = drains_[a->fleet->target];
-    d.local = &activity[a->fleet->target];
+    d.local = &producers[a->fleet->target];
   }
   for (auto& [target, d] : drains_) {
     bool remote_producers = false, local_consumers = false;
@@ -175,7 +175,7 @@ void RemoteFleets::go(TimePoint load_start, std::map<std::string, TargetActivity
                                             f.op.workload == Workload::kConsume);
     }
     if (remote_producers && local_consumers) {
-      d.local->producers_running.fetch_add(1);
+      d.local->started();
       d.holding_local = true;
     }
   }
@@ -223,9 +223,9 @@ void RemoteFleets::coordinate_drains() {
     if (!producers_exited) continue;
     if (d.holding_local) {
       d.holding_local = false;
-      d.local->producers_running.fetch_sub(1);
+      d.local->ended();
     }
-    if (d.agents_told || d.local->producers_running.load() != 0) continue;
+    if (d.agents_told || !d.local->all_done()) continue;
     d.agents_told = true;
     for (auto& a : agents_) {
       if (a->exited || a->fleet->target != target || a->fleet->op.workload != Workload::kConsume)

@@ -18,7 +18,7 @@
 #include <vector>
 
 #include "harness/core/clock.hpp"
-#include "harness/drivers/driver.hpp"
+#include "harness/drivers/queue_producers.hpp"
 #include "harness/history/history_log.hpp"
 #include "harness/measure/recorder.hpp"
 #include "harness/run/figures.hpp"
@@ -60,12 +60,12 @@ class RemoteFleets {
   void start(const std::function<std::string(const FleetSpec&)>& address_of);
   // Sets every agent's load going; call right after the local load started
   // at load_start. Agents that cannot be told are errors() of the run.
-  // activity: the local fleets' per target. A queue's consumers, here or
-  // there, drain only once its producers have ended wherever they run:
-  // local consumers are held (one more producer running) until the
-  // producers' agents have exited, and consumers' agents are told
-  // (SIGUSR2) once those and the local producers have.
-  void go(TimePoint load_start, std::map<std::string, TargetActivity>& activity);
+  // producers: the local fleets' queue producers, per target. A queue's
+  // consumers, here or there, drain only once its producers have ended
+  // wherever they run: local consumers are held (one more producer
+  // running) until the producers' agents have exited, and consumers'
+  // agents are told (SIGUSR2) once those and the local producers have.
+  void go(TimePoint load_start, std::map<std::string, QueueProducers>& producers);
   // Whether every agent has ended its load; asks the hosts (and reads the
   // agents' latest figures) at most every 500 ms.
   bool finished();
@@ -93,8 +93,8 @@ class RemoteFleets {
   void coordinate_drains();
   // Per queue target with producers on hosts or consumers on hosts.
   struct Drain {
-    TargetActivity* local = nullptr;
-    bool holding_local = false;  // one producer_running is ours
+    QueueProducers* local = nullptr;
+    bool holding_local = false;  // one of the local producers running is ours
     bool agents_told = false;
   };
   std::map<std::string, Drain> drains_;

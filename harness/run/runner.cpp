@@ -344,7 +344,7 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
   std::vector<FleetSlots> slots;
   std::size_t slot_count = 0;
   bool wants_history = false;
-  std::map<std::string, TargetActivity> activity;  // per target; stable addresses
+  std::map<std::string, QueueProducers> producers;  // per target; stable addresses
   // Drivers go to the LoadRun that uses them: the capacity search needs
   // fresh ones for every step.
   auto address_of = [&](const FleetSpec& fleet) {
@@ -359,7 +359,7 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
     for (const FleetSpec& fleet : scenario.fleets) {
       const TargetSpec* target = scenario.find_target(fleet.target);
       FleetPlan plan{
-          &fleet, make_driver(fleet, target->protocol, address_of(fleet), activity[target->name]),
+          &fleet, make_driver(fleet, target->protocol, address_of(fleet), producers[target->name]),
           slot, client};
       slot += plan.driver->op_names().size();
       client += static_cast<std::uint32_t>(fleet.clients);
@@ -423,7 +423,7 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
     LoadModelPtr model = make_load_model(spec);
     LoadRun load(std::move(phase_plans), *model, slot_count, threads, history.get(), seed);
     load.start();
-    remote_fleets.go(load.load_start(), activity);
+    remote_fleets.go(load.load_start(), producers);
     if (load_start == TimePoint{}) load_start = load.load_start();
     std::optional<Nemesis> nemesis;
     if (!scenario.faults.empty()) {
