@@ -283,7 +283,7 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
     if (options.on_warning) options.on_warning(w);
   };
   HostPtr host = make_local_host();
-  RemoteTargets remote;  // outlives the supervisor, which starts targets there
+  RemoteTargets remote(notify);  // outlives the supervisor, which starts targets there
   SupervisorOptions supervisor_options{options.run_dir, options.targets_dir, options.env, notify};
   if (supervisor_options.env.empty())
     supervisor_options.env = {{"DROVER_RUN_DIR", options.run_dir}};
@@ -313,11 +313,11 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
   }
 
   // Before anything is deployed or started; its hosts are disconnected again.
-  std::string setup_error;
-  run.setup = run_setup_steps(scenario, options.run_dir, setup_error, options.interrupt);
-  if (!setup_error.empty()) {
+  SetupOutcome setup = run_setup_steps(scenario, options.run_dir, notify, options.interrupt);
+  run.setup = std::move(setup.steps);
+  if (setup.failure) {
     run.interrupted = options.interrupt && options.interrupt->load();
-    return fail_infrastructure(setup_error);
+    return fail_infrastructure(*setup.failure);
   }
 
   try {
@@ -402,6 +402,7 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
   remote_options.seed = options.seed;
   remote_options.record_history = history != nullptr;
   remote_options.bound = longest_load(scenario.load) + std::chrono::minutes(2);
+  remote_options.notify = notify;
   RemoteFleets remote_fleets(scenario, remote, remote_options);
   try {
     remote_fleets.start(address_of);
@@ -438,7 +439,9 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
       nemesis_errors = nemesis->errors();
     }
     out = load.finish();
-    shares = remote_fleets.collect(out, slots, history.get());
+    RemoteRecording on_hosts = remote_fleets.collect(slots, history.get());
+    append_recording(out, on_hosts.merged, 0);
+    shares = std::move(on_hosts.shares);
     return std::max<Duration>(load.load_end() - load.load_start(), remote_fleets.longest_load());
   };
 
