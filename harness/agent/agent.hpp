@@ -11,12 +11,21 @@
 // <out>/recording.json (agent_recording.hpp) and, for correctness
 // workloads, <out>/history.jsonl, prints DONE and exits 0. A job it cannot
 // read exits 2; no go in time, or a folder it cannot write, exits 3.
+//
+// Its conversation goes to stdout; everything else it has to say (why it
+// failed, a load stopped by its bound) goes to log, never to stderr itself:
+// drover-agent's main writes it to stderr, which drover keeps as the agent's
+// log. Runs on the calling thread, and blocks the agent's signals in it
+// before it starts any other thread.
 #pragma once
 
 #include <string>
 
+#include "harness/core/notice.hpp"
+
 namespace drover {
 
-int run_agent(const std::string& job_path, const std::string& out_dir);
+// Returns the agent's exit code.
+int run_agent(const std::string& job_path, const std::string& out_dir, const Notify& log);
 
 }  // namespace drover

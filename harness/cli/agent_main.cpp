@@ -25,5 +25,8 @@ int main(int argc, char** argv) {
                  "it over SSH).\n");
     return drover::to_int(drover::ExitCode::kBadInput);
   }
-  return drover::run_agent(job, out);
+  // stderr is the agent's log: drover fetches it once the agent has exited.
+  return drover::run_agent(job, out, [](const std::string& source, const std::string& message) {
+    std::fprintf(stderr, "%s: %s\n", source.c_str(), message.c_str());
+  });
 }

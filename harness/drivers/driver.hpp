@@ -9,7 +9,6 @@
 // after construction. A ClientSession lives on one io_context thread.
 #pragma once
 
-#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -18,6 +17,7 @@
 #include "harness/core/asio.hpp"
 #include "harness/drivers/arrival_batch.hpp"
 #include "harness/drivers/client_log.hpp"
+#include "harness/drivers/queue_producers.hpp"
 #include "harness/scenario/scenario.hpp"
 
 namespace drover {
@@ -39,12 +39,6 @@ class ClientSession {
 };
 using ClientSessionPtr = std::unique_ptr<ClientSession>;
 
-// Shared by the sessions of every fleet on one target: consumers drain only
-// once no producer of the target is still running.
-struct TargetActivity {
-  std::atomic<int> producers_running{0};
-};
-
 class Driver {
  public:
   virtual ~Driver() = default;
@@ -52,7 +46,6 @@ class Driver {
   virtual const std::vector<std::string>& op_names() const = 0;
   // Whether its operations go into the run's history (correctness workloads).
   virtual bool records_history() const { return false; }
-  virtual bool produces() const { return false; }
   virtual ClientSessionPtr open(asio::io_context& io, ClientLog log) = 0;
   // Open models: the arrivals of one load thread's share of the fleet,
   // served by these clients together (see ArrivalBatch), or null when the
@@ -65,9 +58,10 @@ class Driver {
 using DriverPtr = std::unique_ptr<Driver>;
 
 // A driver for the fleet's op against a target speaking protocol at address
-// ("host:port"). activity is shared by every fleet on the same target.
-// Throws std::invalid_argument when the address cannot be used.
+// ("host:port"). producers: the target's, shared by every fleet on it (only
+// queue workloads use them). Throws std::invalid_argument when the address
+// cannot be used.
 DriverPtr make_driver(const FleetSpec& fleet, Protocol protocol, const std::string& address,
-                      TargetActivity& activity);
+                      QueueProducers& producers);
 
 }  // namespace drover

@@ -9,7 +9,7 @@
 namespace drover {
 
 DriverPtr make_driver(const FleetSpec& fleet, Protocol protocol, const std::string& address,
-                      TargetActivity& activity) {
+                      QueueProducers& producers) {
   auto target = resolve_endpoint(address);
   if (!target) {
     throw std::invalid_argument("fleet \"" + fleet.name + "\": target address \"" + address +
@@ -24,7 +24,7 @@ DriverPtr make_driver(const FleetSpec& fleet, Protocol protocol, const std::stri
       return make_tickets_driver(fleet.op, *target);
     case Workload::kProduce:
     case Workload::kConsume:
-      return make_queue_driver(fleet.op, *target, activity);
+      return make_queue_driver(fleet.op, *target, producers);
     case Workload::kSubmit:
       return make_pool_driver(fleet.op, *target);
   }

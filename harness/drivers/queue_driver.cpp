@@ -42,9 +42,9 @@ class QueueSession : public ClientSession {
 class ProducerSession final : public QueueSession {
  public:
   ProducerSession(asio::io_context& io, const QueuePlan& plan, ClientLog log,
-                  TargetActivity& activity)
-      : QueueSession(io, plan, std::move(log)), activity_(activity) {
-    activity_.producers_running.fetch_add(1);
+                  QueueProducers& producers)
+      : QueueSession(io, plan, std::move(log)), producers_(producers) {
+    producers_.started();
   }
 
   asio::awaitable<void> iterate(std::uint64_t seq, TimePoint intended_start) override {
@@ -65,26 +65,26 @@ class ProducerSession final : public QueueSession {
   }
 
   void close() override {
-    if (!closed_) activity_.producers_running.fetch_sub(1);
+    if (!closed_) producers_.ended();
     closed_ = true;
     QueueSession::close();
   }
 
  private:
-  TargetActivity& activity_;
+  QueueProducers& producers_;
   bool closed_ = false;
 };
 
 class ConsumerSession final : public QueueSession {
  public:
   ConsumerSession(asio::io_context& io, const QueuePlan& plan, ClientLog log,
-                  TargetActivity& activity)
-      : QueueSession(io, plan, std::move(log)), activity_(activity) {}
+                  const QueueProducers& producers)
+      : QueueSession(io, plan, std::move(log)), producers_(producers) {}
 
   asio::awaitable<void> iterate(std::uint64_t, TimePoint intended_start) override {
     // Read before asking: an EMPTY seen after every producer had finished
     // means the queue is drained for good.
-    bool producers_done = activity_.producers_running.load() == 0;
+    bool producers_done = producers_.all_done();
     log_.event(EventType::kInvoke, "get", {});
     Outcome outcome = co_await request("GET\n");
     std::string item;
@@ -123,36 +123,35 @@ class ConsumerSession final : public QueueSession {
   bool drained() const override { return drained_; }
 
  private:
-  TargetActivity& activity_;
+  const QueueProducers& producers_;
   bool drained_ = false;
 };
 
 class QueueDriver final : public Driver {
  public:
-  QueueDriver(QueuePlan plan, bool produce, TargetActivity& activity)
-      : plan_(plan), produce_(produce), activity_(activity) {
+  QueueDriver(QueuePlan plan, bool produce, QueueProducers& producers)
+      : plan_(plan), produce_(produce), producers_(producers) {
     op_names_ = produce ? std::vector<std::string>{"put"} : std::vector<std::string>{"get", "done"};
   }
   const std::vector<std::string>& op_names() const override { return op_names_; }
   bool records_history() const override { return true; }
-  bool produces() const override { return produce_; }
   ClientSessionPtr open(asio::io_context& io, ClientLog log) override {
-    if (produce_) return std::make_unique<ProducerSession>(io, plan_, std::move(log), activity_);
-    return std::make_unique<ConsumerSession>(io, plan_, std::move(log), activity_);
+    if (produce_) return std::make_unique<ProducerSession>(io, plan_, std::move(log), producers_);
+    return std::make_unique<ConsumerSession>(io, plan_, std::move(log), producers_);
   }
 
  private:
   QueuePlan plan_;
   bool produce_;
-  TargetActivity& activity_;
+  QueueProducers& producers_;
   std::vector<std::string> op_names_;
 };
 
 }  // namespace
 
-DriverPtr make_queue_driver(const OpSpec& op, const Endpoint& target, TargetActivity& activity) {
+DriverPtr make_queue_driver(const OpSpec& op, const Endpoint& target, QueueProducers& producers) {
   return std::make_unique<QueueDriver>(QueuePlan{op.timeout, {target.address, target.port}},
-                                       op.workload == Workload::kProduce, activity);
+                                       op.workload == Workload::kProduce, producers);
 }
 
 }  // namespace drover

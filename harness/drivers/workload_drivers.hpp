@@ -10,7 +10,7 @@
 namespace drover {
 
 DriverPtr make_tickets_driver(const OpSpec& op, const Endpoint& target);
-DriverPtr make_queue_driver(const OpSpec& op, const Endpoint& target, TargetActivity& activity);
+DriverPtr make_queue_driver(const OpSpec& op, const Endpoint& target, QueueProducers& producers);
 DriverPtr make_pool_driver(const OpSpec& op, const Endpoint& target);
 
 // Splits "WORD rest" into the first word and the rest.

@@ -5,13 +5,12 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <thread>
 
 #include <fmt/format.h>
 
-#include "harness/agent/agent_recording.hpp"
-#include "harness/agent/job.hpp"
 #include "harness/core/host_port.hpp"
 #include "harness/load/load_model.hpp"
 
@@ -32,6 +31,20 @@ bool is_loopback(const std::string& address) {
   std::optional<HostPort> hp = parse_host_port(address);
   if (!hp) return false;
   return hp->host == "localhost" || hp->host == "::1" || hp->host.starts_with("127.");
+}
+
+// Consume fleets: how long after go the target's producers on other
+// machines may still PUT (their load's end and their last operation's
+// timeout); zero when it has none.
+Duration producers_elsewhere_for(const Scenario& scenario, const FleetSpec& fleet) {
+  if (fleet.op.workload != Workload::kConsume) return {};
+  Duration last_put{};
+  for (const FleetSpec& f : scenario.fleets) {
+    if (f.target == fleet.target && f.op.workload == Workload::kProduce)
+      last_put = std::max(last_put, f.op.timeout);
+  }
+  if (last_put == Duration::zero()) return {};
+  return longest_load(scenario.load) + last_put + 1s;
 }
 
 std::string read_text(const fs::path& path) {
@@ -83,72 +96,77 @@ RemoteFleets::~RemoteFleets() = default;
 
 void RemoteFleets::start(const std::function<std::string(const FleetSpec&)>& address_of) {
   if (agents_.empty()) return;
+  upload_agents();
+  for (auto& a : agents_) launch(*a, job_for(*a, address_of(*a->fleet)));
+  await_ready();
+}
+
+void RemoteFleets::upload_agents() {
   std::error_code ec;
   if (!fs::is_regular_file(options_.agent_path, ec)) {
     throw HostError(fmt::format("drover-agent not found at {} (build drover, or set DROVER_AGENT)",
                                 options_.agent_path));
   }
-  std::vector<std::string> uploaded;
+  std::set<std::string> uploaded;
   for (auto& a : agents_) {
     a->host = hosts_.host(a->share.host);
     a->host_dir = hosts_.run_dir(a->share.host);
     if (a->host == nullptr) throw HostError(a->label() + ": the host is not connected");
-    if (std::find(uploaded.begin(), uploaded.end(), a->share.host) == uploaded.end()) {
+    if (uploaded.insert(a->share.host).second)
       a->host->copy_to(options_.agent_path, a->host_dir + "/drover-agent");
-      uploaded.push_back(a->share.host);
-    }
-    const TargetSpec* target = scenario_.find_target(a->fleet->target);
-    AgentJob job;
-    job.host = a->share.host;
-    job.fleet = *a->fleet;
-    job.fleet.clients = a->share.clients;
-    job.fleet.hosts.clear();
-    job.protocol = target->protocol;
-    job.address = address_of(*a->fleet);
-    if (is_loopback(job.address)) {
-      throw HostError(fmt::format(
-          "{}: its target \"{}\" is reached at {}, a loopback address of this machine that the "
-          "host cannot reach: place the target on a host too, or give it an address the host "
-          "reaches",
-          a->label(), target->name, job.address));
-    }
-    const double share = static_cast<double>(a->share.clients) / a->fleet->clients;
-    job.load = scale_load(scenario_.load, share);
-    job.first_client = a->first_client;
-    job.first_index = a->share.first_index;
-    job.seed = options_.seed;
-    job.record_history = options_.record_history;
-    job.bound = options_.bound;
-    if (a->fleet->op.workload == Workload::kConsume) {
-      // Producers elsewhere are done once their load has ended and their
-      // last operation has had its timeout.
-      Duration last_put{};
-      for (const FleetSpec& f : scenario_.fleets) {
-        if (f.target == a->fleet->target && f.op.workload == Workload::kProduce)
-          last_put = std::max(last_put, f.op.timeout);
-      }
-      if (last_put > Duration::zero())
-        job.producers_elsewhere_for = drover::longest_load(scenario_.load) + last_put + 1s;
-    }
-    fs::create_directories(a->local_dir, ec);
-    const fs::path job_file = fs::path(a->local_dir) / "job.json";
-    {
-      std::ofstream out(job_file, std::ios::binary | std::ios::trunc);
-      out << job_to_json(job);
-      if (!out.flush()) throw HostError(fmt::format("cannot write {}", job_file.string()));
-    }
-    const std::string host_job = a->host_dir + "/" + a->fleet->name + ".agent.json";
-    a->host->copy_to(job_file.string(), host_job);
-    ProcessSpec spec;
-    spec.name = "agent-" + a->fleet->name;
-    spec.argv = {a->host_dir + "/drover-agent", "--job", host_job, "--out", a->out_dir()};
-    spec.cwd = a->host_dir;
-    // As every process of the run carries it, here and on hosts.
-    spec.env = {{"DROVER_RUN_DIR", options_.run_dir}};
-    a->process = a->host->start(spec);
   }
+}
+
+AgentJob RemoteFleets::job_for(const Agent& a, const std::string& address) const {
+  const TargetSpec* target = scenario_.find_target(a.fleet->target);
+  if (is_loopback(address)) {
+    throw HostError(fmt::format(
+        "{}: its target \"{}\" is reached at {}, a loopback address of this machine that the "
+        "host cannot reach: place the target on a host too, or give it an address the host "
+        "reaches",
+        a.label(), target->name, address));
+  }
+  AgentJob job;
+  job.host = a.share.host;
+  job.fleet = *a.fleet;
+  job.fleet.clients = a.share.clients;
+  job.fleet.hosts.clear();
+  job.protocol = target->protocol;
+  job.address = address;
+  const double share = static_cast<double>(a.share.clients) / a.fleet->clients;
+  job.load = scale_load(scenario_.load, share);
+  job.first_client = a.first_client;
+  job.first_index = a.share.first_index;
+  job.seed = options_.seed;
+  job.record_history = options_.record_history;
+  job.bound = options_.bound;
+  job.producers_elsewhere_for = producers_elsewhere_for(scenario_, *a.fleet);
+  return job;
+}
+
+void RemoteFleets::launch(Agent& a, const AgentJob& job) {
+  std::error_code ec;
+  fs::create_directories(a.local_dir, ec);
+  const fs::path job_file = fs::path(a.local_dir) / "job.json";
+  {
+    std::ofstream out(job_file, std::ios::binary | std::ios::trunc);
+    out << job_to_json(job);
+    if (!out.flush()) throw HostError(fmt::format("cannot write {}", job_file.string()));
+  }
+  const std::string host_job = a.host_dir + "/" + a.fleet->name + ".agent.json";
+  a.host->copy_to(job_file.string(), host_job);
+  ProcessSpec spec;
+  spec.name = "agent-" + a.fleet->name;
+  spec.argv = {a.host_dir + "/drover-agent", "--job", host_job, "--out", a.out_dir()};
+  spec.cwd = a.host_dir;
+  // As every process of the run carries it, here and on hosts.
+  spec.env = {{"DROVER_RUN_DIR", options_.run_dir}};
+  a.process = a.host->start(spec);
+}
+
+void RemoteFleets::await_ready() {
+  static const std::regex ready("^READY");
   for (auto& a : agents_) {
-    static const std::regex ready("^READY");
     if (a->process->wait_for_stdout_line(ready, Clock::now() + kReadyTimeout)) continue;
     std::optional<ExitStatus> status = a->process->poll();
     throw HostError(fmt::format("{}: drover-agent {}: {}", a->label(),
@@ -157,12 +175,12 @@ void RemoteFleets::start(const std::function<std::string(const FleetSpec&)>& add
   }
 }
 
-void RemoteFleets::go(TimePoint load_start, std::map<std::string, TargetActivity>& activity) {
+void RemoteFleets::go(TimePoint load_start, std::map<std::string, QueueProducers>& producers) {
   for (const auto& a : agents_) {
     Workload w = a->fleet->op.workload;
     if (w != Workload::kProduce && w != Workload::kConsume) continue;
     Drain& d = drains_[a->fleet->target];
-    d.local = &activity[a->fleet->target];
+    d.local = &producers[a->fleet->target];
   }
   for (auto& [target, d] : drains_) {
     bool remote_producers = false, local_consumers = false;
@@ -175,7 +193,7 @@ void RemoteFleets::go(TimePoint load_start, std::map<std::string, TargetActivity
                                             f.op.workload == Workload::kConsume);
     }
     if (remote_producers && local_consumers) {
-      d.local->producers_running.fetch_add(1);
+      d.local->started();
       d.holding_local = true;
     }
   }
@@ -223,22 +241,29 @@ void RemoteFleets::coordinate_drains() {
     if (!producers_exited) continue;
     if (d.holding_local) {
       d.holding_local = false;
-      d.local->producers_running.fetch_sub(1);
+      d.local->ended();
     }
-    if (d.agents_told || d.local->producers_running.load() != 0) continue;
+    if (d.agents_told || !d.local->all_done()) continue;
     d.agents_told = true;
-    for (auto& a : agents_) {
-      if (a->exited || a->fleet->target != target || a->fleet->op.workload != Workload::kConsume)
-        continue;
-      try {
-        a->process->signal(SIGUSR2);
-      } catch (const std::exception& e) {
-        // Not fatal: the agent's own time for the producers will come.
-        fmt::print(stderr, "warning: {}: not told that its producers are done: {}\n", a->label(),
-                   e.what());
-      }
+    tell_consumers(target);
+  }
+}
+
+void RemoteFleets::tell_consumers(const std::string& target) {
+  for (auto& a : agents_) {
+    if (a->exited || a->fleet->target != target || a->fleet->op.workload != Workload::kConsume)
+      continue;
+    try {
+      a->process->signal(SIGUSR2);
+    } catch (const std::exception& e) {
+      // Not fatal: the agent's own time for the producers will come.
+      warn(*a, fmt::format("not told that its producers are done: {}", e.what()));
     }
   }
+}
+
+void RemoteFleets::warn(const Agent& agent, const std::string& message) const {
+  notify(options_.notify, agent.label(), message);
 }
 
 void RemoteFleets::read_figures(Agent& agent) {
@@ -249,7 +274,7 @@ void RemoteFleets::read_figures(Agent& agent) {
     try {
       agent.live = recording_from_json(line->substr(prefix.size())).recording.slots;
     } catch (const std::exception& e) {
-      fmt::print(stderr, "warning: {}: unreadable figures: {}\n", agent.label(), e.what());
+      warn(agent, fmt::format("unreadable figures: {}", e.what()));
     }
     return;
   }
@@ -291,47 +316,20 @@ void RemoteFleets::stop() {
   }
 }
 
-std::vector<ShareRecording> RemoteFleets::collect(Recording& into,
-                                                  const std::vector<FleetSlots>& slots,
-                                                  HistoryLog* history) {
-  std::vector<ShareRecording> shares;
-  const TimePoint ask_to_stop = Clock::now() + options_.bound;
-  while (!finished()) {
-    if (Clock::now() >= ask_to_stop) stop();
-    if (stopping_ && Clock::now() >= ask_to_stop + kStopWait) break;
-    std::this_thread::sleep_for(50ms);
-  }
-  const fs::path logs = fs::path(options_.run_dir) / "logs";
-  std::error_code ec;
-  fs::create_directories(logs, ec);
+RemoteRecording RemoteFleets::collect(const std::vector<FleetSlots>& slots, HistoryLog* history) {
+  await_exit();
   std::size_t slot_count = 0;
   for (const FleetSlots& f : slots) slot_count += f.op_names.size();
+  RemoteRecording collected;
   for (auto& a : agents_) {
     if (!a->failure.empty()) throw HostError(a->failure);
     ExitStatus status = a->process->stop(1s);
-    for (const std::string& log : a->process->log_files()) {
-      try {
-        // agent-<fleet>.stdout.log there, agent-<fleet>@<host>.stdout.log here
-        const std::string stream = log.ends_with(".stderr.log") ? ".stderr.log" : ".stdout.log";
-        a->host->copy_from(
-            log, (logs / ("agent-" + a->fleet->name + "@" + a->share.host + stream)).string());
-      } catch (const HostError& e) {
-        fmt::print(stderr, "warning: {}: its log {} stays behind: {}\n", a->label(), log, e.what());
-      }
-    }
+    fetch_logs(*a);
     if (!status.exited || status.code != 0) {
       throw HostError(fmt::format("{}: drover-agent {}: {}", a->label(), status.describe(),
                                   a->process->stderr_tail(5)));
     }
-    const fs::path local_recording = fs::path(a->local_dir) / "recording.json";
-    a->host->copy_from(a->out_dir() + "/recording.json", local_recording.string());
-    AgentRecording got;
-    try {
-      got = recording_from_json(read_text(local_recording));
-    } catch (const std::exception& e) {
-      throw HostError(
-          fmt::format("{}: its recording {}: {}", a->label(), local_recording.string(), e.what()));
-    }
+    AgentRecording got = fetch_recording(*a);
     auto fleet_slots = std::find_if(slots.begin(), slots.end(),
                                     [&](const FleetSlots& f) { return f.name == a->fleet->name; });
     if (fleet_slots == slots.end() || fleet_slots->op_names != got.op_names) {
@@ -340,42 +338,73 @@ std::vector<ShareRecording> RemoteFleets::collect(Recording& into,
     }
     // Onto drover's clock: the agent's load started this long after ours.
     const Duration shift = a->go_offset + got.go_to_start;
-    Recording placed;
-    placed.slots.resize(slot_count);
+    ShareRecording share{a->fleet->name, a->share.host, a->share.clients, {}, got.load_duration};
+    share.recording.slots.resize(slot_count);
     for (std::size_t i = 0; i < got.op_names.size(); ++i)
-      placed.slots[fleet_slots->first_slot + i] = std::move(got.recording.slots[i]);
-    placed.seconds = std::move(got.recording.seconds);
+      share.recording.slots[fleet_slots->first_slot + i] = std::move(got.recording.slots[i]);
+    share.recording.seconds = std::move(got.recording.seconds);
     const auto second_offset = static_cast<std::size_t>(std::max<Duration>(shift, {}) / 1s);
-    append_recording(into, placed, second_offset);
+    append_recording(collected.merged, share.recording, second_offset);
     longest_ = std::max(longest_, shift + got.load_duration);
-
-    if (history != nullptr && got.history_events > 0) {
-      const fs::path local_history = fs::path(a->local_dir) / "history.jsonl";
-      a->host->copy_from(a->out_dir() + "/history.jsonl", local_history.string());
-      HistoryLog::Buffer& buffer = history->new_buffer();
-      const auto shift_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(shift).count();
-      std::string error;
-      bool read = read_history(
-          local_history.string(),
-          [&](const Event& e) {
-            Event moved = e;
-            moved.time_ns = static_cast<std::uint64_t>(
-                std::max<std::int64_t>(0, static_cast<std::int64_t>(e.time_ns) + shift_ns));
-            buffer.record(moved);
-          },
-          &error);
-      if (!read) throw HostError(fmt::format("{}: its history: {}", a->label(), error));
-      history->flush();
-    }
-    ShareRecording share;
-    share.fleet = a->fleet->name;
-    share.host = a->share.host;
-    share.clients = a->share.clients;
-    share.recording = std::move(placed);
-    share.load_duration = got.load_duration;
-    shares.push_back(std::move(share));
+    if (history != nullptr && got.history_events > 0) add_history(*a, shift, *history);
+    collected.shares.push_back(std::move(share));
   }
-  return shares;
+  return collected;
+}
+
+void RemoteFleets::await_exit() {
+  const TimePoint ask_to_stop = Clock::now() + options_.bound;
+  while (!finished()) {
+    if (Clock::now() >= ask_to_stop) stop();
+    if (stopping_ && Clock::now() >= ask_to_stop + kStopWait) break;
+    std::this_thread::sleep_for(50ms);
+  }
+}
+
+void RemoteFleets::fetch_logs(Agent& a) {
+  const fs::path logs = fs::path(options_.run_dir) / "logs";
+  std::error_code ec;
+  fs::create_directories(logs, ec);
+  for (const std::string& log : a.process->log_files()) {
+    try {
+      // agent-<fleet>.stdout.log there, agent-<fleet>@<host>.stdout.log here
+      const std::string stream = log.ends_with(".stderr.log") ? ".stderr.log" : ".stdout.log";
+      a.host->copy_from(log,
+                        (logs / ("agent-" + a.fleet->name + "@" + a.share.host + stream)).string());
+    } catch (const HostError& e) {
+      warn(a, fmt::format("its log {} stays behind: {}", log, e.what()));
+    }
+  }
+}
+
+AgentRecording RemoteFleets::fetch_recording(Agent& a) {
+  const fs::path local_recording = fs::path(a.local_dir) / "recording.json";
+  a.host->copy_from(a.out_dir() + "/recording.json", local_recording.string());
+  try {
+    return recording_from_json(read_text(local_recording));
+  } catch (const std::exception& e) {
+    throw HostError(
+        fmt::format("{}: its recording {}: {}", a.label(), local_recording.string(), e.what()));
+  }
+}
+
+void RemoteFleets::add_history(Agent& a, Duration shift, HistoryLog& history) {
+  const fs::path local_history = fs::path(a.local_dir) / "history.jsonl";
+  a.host->copy_from(a.out_dir() + "/history.jsonl", local_history.string());
+  HistoryLog::Buffer& buffer = history.new_buffer();
+  const auto shift_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(shift).count();
+  std::string error;
+  bool read = read_history(
+      local_history.string(),
+      [&](const Event& e) {
+        Event moved = e;
+        moved.time_ns = static_cast<std::uint64_t>(
+            std::max<std::int64_t>(0, static_cast<std::int64_t>(e.time_ns) + shift_ns));
+        buffer.record(moved);
+      },
+      &error);
+  if (!read) throw HostError(fmt::format("{}: its history: {}", a.label(), error));
+  history.flush();
 }
 
 }  // namespace drover

@@ -64,7 +64,7 @@ struct RemoteTargets::Connected {
   std::string run_dir;
 };
 
-RemoteTargets::RemoteTargets() = default;
+RemoteTargets::RemoteTargets(Notify notify) : notify_(std::move(notify)) {}
 RemoteTargets::~RemoteTargets() = default;
 
 void RemoteTargets::connect(const Scenario& scenario, const std::string& run_dir,
@@ -76,7 +76,10 @@ void RemoteTargets::connect(const Scenario& scenario, const std::string& run_dir
     if (connected) return;
     auto fresh = std::make_unique<Connected>();
     fresh->run_dir = fresh_run_dir(run_dir);
-    fresh->host = make_ssh_host(ssh_spec(*declared), SshHostOptions{fresh->run_dir});
+    SshHostOptions options;
+    options.run_dir = fresh->run_dir;
+    options.notify = notify_;
+    fresh->host = make_ssh_host(ssh_spec(*declared), std::move(options));
     fresh->placement = TargetPlacement{fresh->host.get(), declared->address, fresh->run_dir};
     connected = std::move(fresh);
   };

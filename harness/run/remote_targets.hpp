@@ -14,6 +14,7 @@
 #include <memory>
 #include <string>
 
+#include "harness/core/notice.hpp"
 #include "harness/process/supervisor.hpp"
 #include "harness/scenario/scenario.hpp"
 
@@ -26,7 +27,8 @@ SshHostSpec ssh_spec(const RemoteHostSpec& host);
 
 class RemoteTargets {
  public:
-  RemoteTargets();
+  // notify: where the hosts' warnings go (an unknown host key accepted).
+  explicit RemoteTargets(Notify notify = {});
   ~RemoteTargets();
   RemoteTargets(const RemoteTargets&) = delete;
   RemoteTargets& operator=(const RemoteTargets&) = delete;
@@ -54,6 +56,7 @@ class RemoteTargets {
 
  private:
   struct Connected;
+  Notify notify_;
   std::map<std::string, std::unique_ptr<Connected>> hosts_;  // by host name
 };
 

@@ -19,7 +19,8 @@ namespace fs = std::filesystem;
 // The hosts steps ran on, each connected once; disconnected with this.
 class StepHosts {
  public:
-  explicit StepHosts(const Scenario& scenario) : scenario_(scenario) {}
+  StepHosts(const Scenario& scenario, const Notify& notify)
+      : scenario_(scenario), notify_(notify) {}
 
   Host& get(const std::string& name) {
     if (name.empty()) {
@@ -31,13 +32,16 @@ class StepHosts {
       const RemoteHostSpec* declared = scenario_.find_host(name);
       if (declared == nullptr) throw HostError(fmt::format("no host named \"{}\"", name));
       // No run folder: a step runs where the user's login puts it.
-      host = make_ssh_host(ssh_spec(*declared), SshHostOptions{});
+      SshHostOptions options;
+      options.notify = notify_;
+      host = make_ssh_host(ssh_spec(*declared), std::move(options));
     }
     return *host;
   }
 
  private:
   const Scenario& scenario_;
+  const Notify& notify_;
   HostPtr local_;
   std::map<std::string, HostPtr> remote_;
 };
@@ -108,35 +112,32 @@ SetupStepResult run_step(const Scenario& scenario, const SetupStepSpec& step, st
 
 }  // namespace
 
-std::vector<SetupStepResult> run_setup_steps(const Scenario& scenario, const std::string& run_dir,
-                                             std::string& error,
-                                             const std::atomic<bool>* interrupt) {
-  error.clear();
-  std::vector<SetupStepResult> results;
-  if (scenario.setup.empty()) return results;
+SetupOutcome run_setup_steps(const Scenario& scenario, const std::string& run_dir,
+                             const Notify& notify, const std::atomic<bool>* interrupt) {
+  SetupOutcome outcome;
+  if (scenario.setup.empty()) return outcome;
   std::error_code ec;
   fs::create_directories(fs::path(run_dir) / "logs", ec);
-  StepHosts hosts(scenario);
+  StepHosts hosts(scenario, notify);
   for (std::size_t i = 0; i < scenario.setup.size(); ++i) {
     const SetupStepSpec& step = scenario.setup[i];
     if (interrupt != nullptr && interrupt->load()) {
-      error = fmt::format("interrupted before setup step {}", step.at_pointer);
+      outcome.failure = fmt::format("interrupted before setup step {}", step.at_pointer);
       break;
     }
-    results.push_back(run_step(scenario, step, i, hosts, run_dir));
-    const SetupStepResult& r = results.back();
+    outcome.steps.push_back(run_step(scenario, step, i, hosts, run_dir));
+    const SetupStepResult& r = outcome.steps.back();
     if (r.ok) continue;
-    std::string message =
-        fmt::format("setup step {} on {}: {} {} (see {})", r.step, where(scenario, step),
-                    command_line(r.argv), r.outcome, r.log);
+    const std::string step_on = fmt::format("setup step {} on {}", r.step, where(scenario, step));
+    const std::string why = fmt::format("{} {} (see {})", command_line(r.argv), r.outcome, r.log);
     if (step.allow_failure) {
-      fmt::print(stderr, "warning: {}; allowed to fail, so the run goes on\n", message);
+      drover::notify(notify, step_on, why + "; allowed to fail, so the run goes on");
       continue;
     }
-    error = message;
+    outcome.failure = step_on + ": " + why;
     break;
   }
-  return results;
+  return outcome;
 }
 
 }  // namespace drover
