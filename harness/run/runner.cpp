@@ -284,10 +284,9 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
   };
   HostPtr host = make_local_host();
   RemoteTargets remote;  // outlives the supervisor, which starts targets there
-  SupervisorOptions supervisor_options{options.run_dir, options.targets_dir, options.env};
+  SupervisorOptions supervisor_options{options.run_dir, options.targets_dir, options.env, notify};
   if (supervisor_options.env.empty())
     supervisor_options.env = {{"DROVER_RUN_DIR", options.run_dir}};
-  supervisor_options.notify = notify;
   TargetSupervisor supervisor(*host, supervisor_options);
 
   auto fail_infrastructure = [&](const std::string& message) {
