@@ -57,7 +57,8 @@ RunResult failed_run() {
   rate.ok = true;
   rate.aborted = false;
   run.thresholds = {p99, rate};
-  run.invariants = {{Invariant::kNoOversell, "box-office", false, "2 serials sold twice: 7, 9", {}}};
+  run.invariants = {
+      {Invariant::kNoOversell, "box-office", false, "2 serials sold twice: 7, 9", {}}};
   return run;
 }
 
@@ -65,9 +66,8 @@ TEST(SummaryJson, ReadsBackWhatItWrote) {
   TempDir dir;
   std::string path = (dir.path() / "summary.json").string();
   make_summary_json_sink(path)->write(failed_run());
-  std::string error;
-  std::optional<RunResult> back = read_summary_json(path, &error);
-  ASSERT_TRUE(back) << error;
+  Expected<RunResult> back = read_summary_json(path);
+  ASSERT_TRUE(back) << back.error();
   EXPECT_EQ(back->scenario, "tickets");
   EXPECT_EQ(back->expect, Expect::kViolation);
   EXPECT_EQ(back->seed, 77u);
@@ -110,9 +110,8 @@ TEST(SummaryJson, ReadsBackEachHostsShareOfAFleet) {
   TempDir dir;
   std::string path = (dir.path() / "summary.json").string();
   make_summary_json_sink(path)->write(run);
-  std::string error;
-  std::optional<RunResult> back = read_summary_json(path, &error);
-  ASSERT_TRUE(back) << error;
+  Expected<RunResult> back = read_summary_json(path);
+  ASSERT_TRUE(back) << back.error();
   ASSERT_EQ(back->fleets.size(), 1u);
   ASSERT_EQ(back->fleets[0].hosts.size(), 2u);
   const FleetHostResult& h = back->fleets[0].hosts[0];
@@ -174,9 +173,8 @@ TEST(SummaryJson, ReadsBackWhatTheHtmlReportShows) {
   TempDir dir;
   std::string path = (dir.path() / "summary.json").string();
   make_summary_json_sink(path)->write(run);
-  std::string error;
-  std::optional<RunResult> back = read_summary_json(path, &error);
-  ASSERT_TRUE(back) << error;
+  Expected<RunResult> back = read_summary_json(path);
+  ASSERT_TRUE(back) << back.error();
   EXPECT_EQ(back->started_at, run.started_at);
   ASSERT_FALSE(back->invariants.empty());
   ASSERT_TRUE(back->invariants[0].anomaly);
@@ -293,9 +291,8 @@ TEST(SummaryJson, WhereTargetsAndSetupStepsRanReadsBack) {
   EXPECT_TRUE(j["setup"][1]["exit_status"].is_null());
   EXPECT_TRUE(j["setup"][1]["host"].is_null());
 
-  std::string error;
-  std::optional<RunResult> back = read_summary_json(path, &error);
-  ASSERT_TRUE(back) << error;
+  Expected<RunResult> back = read_summary_json(path);
+  ASSERT_TRUE(back) << back.error();
   ASSERT_EQ(back->targets.size(), 2u);
   EXPECT_EQ(back->targets[0].host, "");
   EXPECT_EQ(back->targets[0].host_address, "");
@@ -336,9 +333,8 @@ TEST(SummaryJson, ASummaryWithoutHostsOrSetupStillReads) {
   std::ofstream(path) << R"({"scenario": "old", "result": "pass", "exit_code": 0,
       "thresholds": [], "invariants": [],
       "targets": [{"name": "e", "kind": "udp_echo", "address": "127.0.0.1:1"}]})";
-  std::string error;
-  std::optional<RunResult> back = read_summary_json(path, &error);
-  ASSERT_TRUE(back) << error;
+  Expected<RunResult> back = read_summary_json(path);
+  ASSERT_TRUE(back) << back.error();
   ASSERT_EQ(back->targets.size(), 1u);
   EXPECT_EQ(back->targets[0].host, "");
   EXPECT_TRUE(back->setup.empty());
@@ -347,9 +343,9 @@ TEST(SummaryJson, ASummaryWithoutHostsOrSetupStillReads) {
 TEST(SummaryJson, AFileThatIsNotASummaryIsAnErrorNamingIt) {
   TempDir dir;
   std::string path = dir.write("summary.json", R"({"scenario": "x"})").string();
-  std::string error;
-  EXPECT_FALSE(read_summary_json(path, &error));
-  EXPECT_NE(error.find(path), std::string::npos) << error;
+  Expected<RunResult> back = read_summary_json(path);
+  ASSERT_FALSE(back);
+  EXPECT_NE(back.error().find(path), std::string::npos) << back.error();
 }
 
 }  // namespace
