@@ -255,6 +255,23 @@ Counts count_cases(const std::vector<TestCase>& cases) {
   return n;
 }
 
+// What the suite says of the run as a whole, a line each: that it was
+// interrupted, and each warning, in the order they came.
+std::string suite_out(const RunResult& run) {
+  std::string said;
+  if (run.interrupted) {
+    said = fmt::format(
+        "interrupted by SIGINT or SIGTERM after {} s of load: the testcases judge the run as far "
+        "as it went (drover exits 130)",
+        rounded(run.duration_s));
+  }
+  for (const Warning& w : run.warnings) {
+    said += fmt::format("{}warning at {} s: {}: {}", said.empty() ? "" : "\n", rounded(w.at_s),
+                        w.source, w.message);
+  }
+  return said;
+}
+
 // One run as a <testsuite>.
 void append_suite(std::string& out, const RunResult& run, const std::vector<TestCase>& cases) {
   Counts n = count_cases(cases);
@@ -279,12 +296,8 @@ void append_suite(std::string& out, const RunResult& run, const std::vector<Test
   property("aborted", run.aborted ? "true" : "false");
   out += "    </properties>\n";
   for (const TestCase& c : cases) append_case(out, c);
-  if (run.interrupted) {
-    out += fmt::format(
-        "    <system-out>interrupted by SIGINT or SIGTERM after {} s of load: the testcases "
-        "judge the run as far as it went (drover exits 130)</system-out>\n",
-        rounded(run.duration_s));
-  }
+  if (std::string said = suite_out(run); !said.empty())
+    out += fmt::format("    <system-out>{}</system-out>\n", xml_text(said));
   out += "  </testsuite>\n";
 }
 

@@ -348,5 +348,68 @@ TEST(SummaryJson, AFileThatIsNotASummaryIsAnErrorNamingIt) {
   EXPECT_NE(back.error().find(path), std::string::npos) << back.error();
 }
 
+TEST(SummaryJson, WarningsAreAListThatIsAlwaysThereAndReadsBack) {
+  RunResult run = failed_run();
+  nlohmann::json none = nlohmann::json::parse(render_summary_json(run));
+  ASSERT_TRUE(none.contains("warnings"));
+  EXPECT_EQ(none["warnings"], nlohmann::json::array());
+
+  run.warnings = {{1.2, "target echo", "its log stays behind"},
+                  {3.0004, "host db1", "unknown host key accepted"}};
+  TempDir dir;
+  std::string path = (dir.path() / "summary.json").string();
+  make_summary_json_sink(path)->write(run);
+  nlohmann::json j = nlohmann::json::parse(read_text(path));
+  EXPECT_EQ(j["warnings"][0],
+            nlohmann::json(
+                {{"at_s", 1.2}, {"source", "target echo"}, {"message", "its log stays behind"}}));
+  EXPECT_EQ(j["warnings"][1]["at_s"], 3.0);  // to the millisecond, as every figure
+  Expected<RunResult> back = read_summary_json(path);
+  ASSERT_TRUE(back) << back.error();
+  ASSERT_EQ(back->warnings.size(), 2u);
+  EXPECT_DOUBLE_EQ(back->warnings[0].at_s, 1.2);
+  EXPECT_EQ(back->warnings[0].source, "target echo");
+  EXPECT_EQ(back->warnings[0].message, "its log stays behind");
+  EXPECT_EQ(back->warnings[1].source, "host db1");
+}
+
+// A summary that holds something drover never writes is refused, and the
+// message says which field.
+TEST(SummaryJson, AWrongFieldIsRefusedNamingItsPath) {
+  const std::string head =
+      R"({"scenario": "s", "result": "pass", "exit_code": 0, "thresholds": [], "invariants": [])";
+  struct Case {
+    std::string fields;
+    std::string error;
+  };
+  const Case cases[] = {
+      {R"("fleets": [{"name": "a", "clients": 1.5}])",
+       "/fleets/clients: an integer field holds number"},
+      {R"("fleets": [{"name": "a", "clients": 4294967296}])",
+       "/fleets/clients: an integer field holds 4294967296, out of its range"},
+      {R"("totals": {"ok": -1})", "/totals/ok: an integer field holds -1, out of its range"},
+      {R"("fleets": {"name": "a"})", "/fleets: "},
+      {R"("series": [3])", "/series: an object field holds number"},
+      {R"("warnings": [{"at_s": 1, "source": "x"}])", "/warnings/message: missing"},
+      {R"("invariants": [{"name": "sometimes", "subject": "", "ok": true, "detail": ""}])",
+       "/invariants/name: unknown name \"sometimes\""},
+  };
+  TempDir dir;
+  for (const Case& c : cases) {
+    std::string text = head + ", " + c.fields + "}";
+    // A later key replaces the head's, as a JSON object keeps the last.
+    std::string path = dir.write("summary.json", text).string();
+    Expected<RunResult> back = read_summary_json(path);
+    ASSERT_FALSE(back) << text;
+    EXPECT_THAT(back.error(), HasSubstr(c.error)) << text;
+    EXPECT_THAT(back.error(), HasSubstr(path));
+  }
+  std::string unknown = R"({"scenario": "s", "result": "maybe", "exit_code": 0,
+      "thresholds": [], "invariants": []})";
+  Expected<RunResult> back = read_summary_json(dir.write("summary.json", unknown).string());
+  ASSERT_FALSE(back);
+  EXPECT_THAT(back.error(), HasSubstr("/result: unknown name \"maybe\""));
+}
+
 }  // namespace
 }  // namespace drover
