@@ -1,5 +1,7 @@
 #include "reports/summary_schema.hpp"
 
+#include "reports/strict_json.hpp"
+
 #include <cmath>
 #include <cstdio>
 #include <ctime>
@@ -15,6 +17,7 @@ namespace {
 
 using nlohmann::json;
 using nlohmann::ordered_json;
+using namespace strict_json;
 
 // Figures are rounded to the microsecond: more digits would only be noise.
 // From 1e12 ms on a double has no such digits left to round, and rounding
@@ -27,85 +30,6 @@ double round3(double v) {
 // An optional text: null rather than "" when there is none.
 ordered_json or_null(const std::string& text) {
   return text.empty() ? ordered_json() : ordered_json(text);
-}
-
-// A field's failure, named by its path in the file: "/fleets/clients: ...".
-[[noreturn]] void rethrow_at(std::string_view key, const std::exception& e) {
-  std::string what = e.what();
-  throw std::runtime_error("/" + std::string(key) + (what.rfind('/', 0) == 0 ? "" : ": ") + what);
-}
-
-void expect_object(const json& j) {
-  if (!j.is_object())
-    throw std::domain_error(std::string("an object field holds ") + j.type_name());
-}
-
-// nlohmann converts a floating-point number to an integer type with a plain
-// cast, undefined behaviour when it does not fit (1e30 as a count): a field
-// summary.json writes as an integer must read back as one, within range.
-template <typename Int>
-Int integer(const json& v) {
-  if (!v.is_number_integer())
-    throw std::domain_error(std::string("an integer field holds ") + v.type_name());
-  if (v.is_number_unsigned()) {
-    if (auto n = v.get<std::uint64_t>(); std::in_range<Int>(n)) return static_cast<Int>(n);
-  } else if (auto n = v.get<std::int64_t>(); std::in_range<Int>(n)) {
-    return static_cast<Int>(n);
-  }
-  throw std::domain_error("an integer field holds " + v.dump() + ", out of its range");
-}
-
-template <typename T>
-T value_of(const json& v) {
-  if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
-    return integer<T>(v);
-  } else if constexpr (std::is_floating_point_v<T>) {
-    if (!v.is_number())
-      throw std::domain_error(std::string("a number field holds ") + v.type_name());
-    return v.get<T>();
-  } else {
-    return v.get<T>();
-  }
-}
-
-// A field every summary has.
-template <typename T>
-T field(const json& j, std::string_view key) {
-  try {
-    auto it = j.find(key);
-    if (it == j.end()) throw std::domain_error("missing");
-    return value_of<T>(*it);
-  } catch (const std::exception& e) {
-    rethrow_at(key, e);
-  }
-}
-
-// A field a summary may lack: one newer than the file, or one written only
-// when it applies.
-template <typename T>
-T field_or(const json& j, std::string_view key, T fallback = T{}) {
-  auto it = j.find(key);
-  if (it == j.end()) return fallback;
-  try {
-    return value_of<T>(*it);
-  } catch (const std::exception& e) {
-    rethrow_at(key, e);
-  }
-}
-
-// A field that is null (or missing) when there is none.
-template <typename T>
-std::optional<T> nullable(const json& j, std::string_view key) {
-  auto it = j.find(key);
-  if (it == j.end() || it->is_null()) return std::nullopt;
-  return field<T>(j, key);
-}
-
-// A closed set's member, from its name as its table spells it.
-template <typename Enum>
-Enum known(std::optional<Enum> member, std::string_view key, const std::string& name) {
-  if (!member) throw std::runtime_error("/" + std::string(key) + ": unknown name \"" + name + "\"");
-  return *member;
 }
 
 std::optional<Verdict> verdict_from_name(std::string_view name) {
