@@ -44,6 +44,7 @@ class ConsoleSink final : public Sink {
     fmt::print(out_, "\n{}  exit code {}  {}\n",
                paint(word, run.verdict == Verdict::kPass ? 32 : 31), to_int(run.exit_code),
                run.run_dir);
+    if (!run.warnings.empty()) print_warnings(run.warnings);
     std::fflush(out_);
   }
 
@@ -95,6 +96,15 @@ class ConsoleSink final : public Sink {
     for (const CapacityStep& s : c.curve) {
       fmt::print(out_, "  {:>10.0f} {:>10.0f} {:>9} {:>10.4g}  {} {}\n", s.offered_per_s,
                  s.answered_per_s, format_ms(s.p99_ms), s.error_rate, mark(s.ok), s.why);
+    }
+  }
+
+  // After the verdict, so that a run's warnings are the last thing said
+  // about it rather than scrolled away with the tables.
+  void print_warnings(const std::vector<Warning>& warnings) {
+    fmt::print(out_, "\n{}\n", paint("warnings", 33));
+    for (const Warning& w : warnings) {
+      fmt::print(out_, "  {:>7}  {}: {}\n", fmt::format("{:.1f}s", w.at_s), w.source, w.message);
     }
   }
 

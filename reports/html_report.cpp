@@ -99,6 +99,22 @@ void header(std::string& out, const RunResult& run) {
   }
 }
 
+// Right under the verdict, like the errors: what a reader should know
+// before trusting the figures below (a log that stays behind, an unknown
+// host key accepted).
+void warnings(std::string& out, const RunResult& run) {
+  if (run.warnings.empty()) return;
+  out +=
+      "<h2>Warnings</h2>\n<table id=\"warnings\"><tr><th>at</th><th class=\"text\">about</th>"
+      "<th class=\"text\">warning</th></tr>\n";
+  for (const Warning& w : run.warnings) {
+    out += fmt::format(
+        "<tr><td>{:.1f} s</td><td class=\"text\">{}</td><td class=\"text\">{}</td></tr>\n", w.at_s,
+        h(w.source), h(w.message));
+  }
+  out += "</table>\n";
+}
+
 void charts(std::string& out, const RunResult& run) {
   auto tip = [](const SecondSample& s, const std::string& what) {
     return fmt::format("{}s: {}", s.second, what);
@@ -373,6 +389,7 @@ std::string render_report_html(const RunResult& run) {
       "<title>drover {}: {}</title>\n<style>{}</style></head><body>\n",
       h(run.scenario), verdict_word(run.verdict), kStyle);
   header(out, run);
+  warnings(out, run);
   charts(out, run);
   fleets(out, run);
   capacity(out, run.capacity);

@@ -103,102 +103,114 @@ std::string fleet_figures(const FleetResult& f, double duration_s) {
   return out;
 }
 
+// A setup step that failed (and was not allowed to) is an error: the run
+// stopped there with result "error".
+TestCase setup_case(const RunResult& run, const SetupStepResult& step) {
+  const std::string command = format_command(step.argv);
+  TestCase c{run.scenario + ".setup",
+             fmt::format("{} on {}: {}", step.step, step.host.empty() ? "this machine" : step.host,
+                         command),
+             step.duration_s};
+  std::string detail = fmt::format("{}, log {}", step.outcome, step.log);
+  if (step.ok) {
+    c.out = detail;
+  } else if (step.allow_failure) {
+    c.out = detail + " (allowed to fail)";
+  } else {
+    c.outcome = TestCase::Kind::kError;
+    c.type = "setup";
+    c.message = first_line(step.outcome);
+    c.text = detail;
+  }
+  return c;
+}
+
+// Fleets carry their figures and never fail on their own: the scenario's
+// thresholds and invariants are what judge them, so the file fails
+// exactly when drover's verdict does.
+TestCase fleet_case(const RunResult& run, const FleetResult& f) {
+  TestCase c{run.scenario + ".fleets", f.name, run.duration_s};
+  c.out = fleet_figures(f, run.duration_s);
+  return c;
+}
+
+TestCase threshold_case(const RunResult& run, const ThresholdResult& t) {
+  std::string limit = t.limit;
+  limit.erase(0, limit.find_first_not_of(' '));
+  TestCase c{run.scenario + ".thresholds",
+             t.metric + (t.fleet.empty() ? "" : "{fleet:" + t.fleet + "}") + " " + limit};
+  std::string verdict = fmt::format("value {}, limit {}", with_unit(t.value, t.unit), limit);
+  if (t.aborted) {
+    verdict += fmt::format("; aborted the run at {} s (value then {})", rounded(t.aborted_at_s),
+                           with_unit(t.aborted_value, t.unit));
+  }
+  if (t.ok) {
+    c.out = verdict;
+  } else {
+    c.outcome = TestCase::Kind::kFailure;
+    c.type = "threshold";
+    c.message = verdict;
+    c.text = verdict;
+  }
+  return c;
+}
+
+// With "expect": "violation" the scenario runs a deliberately broken
+// target: the verdict marks the failures that caught it as expected.
+TestCase invariant_case(const RunResult& run, const InvariantResult& i) {
+  std::string name(invariant_name(i.invariant));
+  TestCase c{run.scenario + ".invariants",
+             i.subject.empty() ? name : name + " (" + i.subject + ")"};
+  if (i.ok) {
+    c.out = i.detail;
+  } else if (i.expected_failure) {
+    c.out = "violation caught, as the scenario expects (\"expect\": \"violation\"): " + i.detail;
+  } else {
+    c.outcome = TestCase::Kind::kFailure;
+    c.type = "invariant";
+    c.message = first_line(i.detail.empty() ? name + " violated" : i.detail);
+    c.text = i.detail;
+  }
+  return c;
+}
+
+// "expect": "violation", and no invariant caught one.
+TestCase missing_violation_case(const RunResult& run) {
+  TestCase c{run.scenario + ".invariants", "expected a violation"};
+  c.outcome = TestCase::Kind::kFailure;
+  c.type = "expected_violation";
+  c.message =
+      "the scenario expects a violation (\"expect\": \"violation\") and no invariant "
+      "caught one";
+  c.text = c.message;
+  return c;
+}
+
+TestCase infrastructure_case(const RunResult& run) {
+  TestCase c{run.scenario + ".run", "infrastructure"};
+  c.outcome = TestCase::Kind::kError;
+  c.type = "infrastructure";
+  for (const std::string& e : run.errors) {
+    c.message += (c.message.empty() ? "" : "; ") + e;
+    c.text += e + "\n";
+  }
+  if (c.message.empty()) c.message = "the run could not be carried out";
+  c.message = first_line(c.message);
+  return c;
+}
+
+// The run's testcases, in the order reports/README.md lists them: setup
+// steps as they ran, fleets, thresholds, invariants, then the run itself.
 std::vector<TestCase> test_cases(const RunResult& run) {
   std::vector<TestCase> cases;
-  // Setup steps come first, as they ran. One that failed (and was not
-  // allowed to) is an error: the run stopped there with result "error".
-  for (const SetupStepResult& step : run.setup) {
-    const std::string command = format_command(step.argv);
-    TestCase c{run.scenario + ".setup",
-               fmt::format("{} on {}: {}", step.step,
-                           step.host.empty() ? "this machine" : step.host, command),
-               step.duration_s};
-    std::string detail = fmt::format("{}, log {}", step.outcome, step.log);
-    if (step.ok) {
-      c.out = detail;
-    } else if (step.allow_failure) {
-      c.out = detail + " (allowed to fail)";
-    } else {
-      c.outcome = TestCase::Kind::kError;
-      c.type = "setup";
-      c.message = first_line(step.outcome);
-      c.text = detail;
-    }
-    cases.push_back(std::move(c));
-  }
-
-  // Fleets carry their figures and never fail on their own: the scenario's
-  // thresholds and invariants are what judge them, so the file fails
-  // exactly when drover's verdict does.
-  for (const FleetResult& f : run.fleets) {
-    TestCase c{run.scenario + ".fleets", f.name, run.duration_s};
-    c.out = fleet_figures(f, run.duration_s);
-    cases.push_back(std::move(c));
-  }
-
-  for (const ThresholdResult& t : run.thresholds) {
-    std::string limit = t.limit;
-    limit.erase(0, limit.find_first_not_of(' '));
-    TestCase c{run.scenario + ".thresholds",
-               t.metric + (t.fleet.empty() ? "" : "{fleet:" + t.fleet + "}") + " " + limit};
-    std::string verdict = fmt::format("value {}, limit {}", with_unit(t.value, t.unit), limit);
-    if (t.aborted) {
-      verdict += fmt::format("; aborted the run at {} s (value then {})", rounded(t.aborted_at_s),
-                             with_unit(t.aborted_value, t.unit));
-    }
-    if (t.ok) {
-      c.out = verdict;
-    } else {
-      c.outcome = TestCase::Kind::kFailure;
-      c.type = "threshold";
-      c.message = verdict;
-      c.text = verdict;
-    }
-    cases.push_back(std::move(c));
-  }
-
-  // With "expect": "violation" the scenario runs a deliberately broken
-  // target: the verdict marks the failures that caught it as expected, and
-  // says when none did.
-  for (const InvariantResult& i : run.invariants) {
-    std::string name(invariant_name(i.invariant));
-    TestCase c{run.scenario + ".invariants",
-               i.subject.empty() ? name : name + " (" + i.subject + ")"};
-    if (i.ok) {
-      c.out = i.detail;
-    } else if (i.expected_failure) {
-      c.out = "violation caught, as the scenario expects (\"expect\": \"violation\"): " + i.detail;
-    } else {
-      c.outcome = TestCase::Kind::kFailure;
-      c.type = "invariant";
-      c.message = first_line(i.detail.empty() ? name + " violated" : i.detail);
-      c.text = i.detail;
-    }
-    cases.push_back(std::move(c));
-  }
-  if (run.violation_missing && run.verdict != Verdict::kError) {
-    TestCase c{run.scenario + ".invariants", "expected a violation"};
-    c.outcome = TestCase::Kind::kFailure;
-    c.type = "expected_violation";
-    c.message =
-        "the scenario expects a violation (\"expect\": \"violation\") and no invariant "
-        "caught one";
-    c.text = c.message;
-    cases.push_back(std::move(c));
-  }
-
-  if (run.verdict == Verdict::kError || !run.errors.empty()) {
-    TestCase c{run.scenario + ".run", "infrastructure"};
-    c.outcome = TestCase::Kind::kError;
-    c.type = "infrastructure";
-    for (const std::string& e : run.errors) {
-      c.message += (c.message.empty() ? "" : "; ") + e;
-      c.text += e + "\n";
-    }
-    if (c.message.empty()) c.message = "the run could not be carried out";
-    c.message = first_line(c.message);
-    cases.push_back(std::move(c));
-  }
+  for (const SetupStepResult& step : run.setup) cases.push_back(setup_case(run, step));
+  for (const FleetResult& f : run.fleets) cases.push_back(fleet_case(run, f));
+  for (const ThresholdResult& t : run.thresholds) cases.push_back(threshold_case(run, t));
+  for (const InvariantResult& i : run.invariants) cases.push_back(invariant_case(run, i));
+  if (run.violation_missing && run.verdict != Verdict::kError)
+    cases.push_back(missing_violation_case(run));
+  if (run.verdict == Verdict::kError || !run.errors.empty())
+    cases.push_back(infrastructure_case(run));
   return cases;
 }
 
@@ -243,6 +255,23 @@ Counts count_cases(const std::vector<TestCase>& cases) {
   return n;
 }
 
+// What the suite says of the run as a whole, a line each: that it was
+// interrupted, and each warning, in the order they came.
+std::string suite_out(const RunResult& run) {
+  std::string said;
+  if (run.interrupted) {
+    said = fmt::format(
+        "interrupted by SIGINT or SIGTERM after {} s of load: the testcases judge the run as far "
+        "as it went (drover exits 130)",
+        rounded(run.duration_s));
+  }
+  for (const Warning& w : run.warnings) {
+    said += fmt::format("{}warning at {} s: {}: {}", said.empty() ? "" : "\n", rounded(w.at_s),
+                        w.source, w.message);
+  }
+  return said;
+}
+
 // One run as a <testsuite>.
 void append_suite(std::string& out, const RunResult& run, const std::vector<TestCase>& cases) {
   Counts n = count_cases(cases);
@@ -267,12 +296,8 @@ void append_suite(std::string& out, const RunResult& run, const std::vector<Test
   property("aborted", run.aborted ? "true" : "false");
   out += "    </properties>\n";
   for (const TestCase& c : cases) append_case(out, c);
-  if (run.interrupted) {
-    out += fmt::format(
-        "    <system-out>interrupted by SIGINT or SIGTERM after {} s of load: the testcases "
-        "judge the run as far as it went (drover exits 130)</system-out>\n",
-        rounded(run.duration_s));
-  }
+  if (std::string said = suite_out(run); !said.empty())
+    out += fmt::format("    <system-out>{}</system-out>\n", xml_text(said));
   out += "  </testsuite>\n";
 }
 

@@ -5,10 +5,10 @@
 #include <cstdio>
 #include <functional>
 #include <memory>
-#include <optional>
 #include <string>
 #include <vector>
 
+#include "harness/core/expected.hpp"
 #include "harness/core/run_result.hpp"
 
 namespace drover {
@@ -47,15 +47,11 @@ std::string render_report_html(const RunResult& run);
 // Several runs (drover run a.json b.json) as one file, a testsuite each.
 std::string render_junit_xml(const std::vector<RunResult>& runs);
 
-}  // namespace drover
-
-namespace drover {
-
-// Reads back what render_summary_json wrote: the verdict, thresholds,
-// invariants, totals, fleets, targets, series and latency distribution (all
-// report.html needs; run_dir is left empty). Fields newer than a file are
-// left at their defaults. nullopt with *error
-// naming the file when it cannot be read or is not a drover summary.
-std::optional<RunResult> read_summary_json(const std::string& path, std::string* error);
+// Reads back what render_summary_json wrote: everything the file holds (all
+// `drover check` and report.html need; run_dir is left empty). Fields newer
+// than a file are left at their defaults. Fails with a message naming the
+// file (and the field, when one is wrong) when it cannot be read or is not
+// a drover summary; never trusts a figure to fit.
+Expected<RunResult> read_summary_json(const std::string& path);
 
 }  // namespace drover

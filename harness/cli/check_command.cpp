@@ -48,8 +48,8 @@ int check_run_folder(const std::string& run_dir) {
     return to_int(ExitCode::kBadInput);
   }
   std::string error;
-  auto live = read_summary_json((dir / "summary.json").string(), &error);
-  if (!live) return fail(error);
+  auto live = read_summary_json((dir / "summary.json").string());
+  if (!live) return fail(live.error());
 
   RunResult run = *live;
   run.run_dir = fs::absolute(dir).string();

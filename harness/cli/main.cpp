@@ -188,12 +188,10 @@ RunResult run_one(const RunFlags& flags, const std::string& file, const Scenario
   options.overrun = &watchdog.fired();
   options.record_history = !flags.no_history;
   options.seed = flags.seed ? *flags.seed : std::random_device{}() | 1;
-  options.on_warning = [](const Warning& w) {
-    fmt::print(stderr, "warning: {}: {}\n", w.source, w.message);
-  };
   ProgressPrinter progress(
       stderr, scenario.name,
       flags.progress == "json" ? ProgressPrinter::Style::kJson : ProgressPrinter::Style::kAuto);
+  options.on_warning = [&progress](const Warning& w) { progress.warning(w); };
   if (!flags.quiet) {
     options.progress_interval = progress.interval();
     options.on_progress = [&progress](const LiveStatus& s) { progress.update(s); };

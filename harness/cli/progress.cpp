@@ -9,6 +9,8 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "reports/summary_schema.hpp"
+
 namespace drover {
 namespace {
 
@@ -54,6 +56,7 @@ Duration ProgressPrinter::interval() const {
 }
 
 void ProgressPrinter::update(const LiveStatus& s) {
+  std::lock_guard lock(mutex_);
   if (style_ == Style::kJson) {
     fmt::print(out_, "{}\n", json_line(scenario_, s));
     std::fflush(out_);
@@ -87,7 +90,28 @@ void ProgressPrinter::update(const LiveStatus& s) {
   std::fflush(out_);
 }
 
+void ProgressPrinter::warning(const Warning& w) {
+  std::lock_guard lock(mutex_);
+  if (style_ == Style::kJson) {
+    fmt::print(out_, "{}\n", nlohmann::ordered_json{{"warning", w}}.dump());
+  } else {
+    erase_lines();
+    fmt::print(out_, "warning: {}: {}\n", w.source, w.message);
+  }
+  std::fflush(out_);
+}
+
+// tty: the in-place lines give way to what is printed next, and the next
+// update draws them afresh below it.
+void ProgressPrinter::erase_lines() {
+  if (lines_on_screen_ == 0) return;
+  if (lines_on_screen_ > 1) fmt::print(out_, "\033[{}A", lines_on_screen_ - 1);
+  fmt::print(out_, "\r\033[J");
+  lines_on_screen_ = 0;
+}
+
 void ProgressPrinter::finish() {
+  std::lock_guard lock(mutex_);
   if (lines_on_screen_ > 0) fmt::print(out_, "\n");
   lines_on_screen_ = 0;
   std::fflush(out_);

@@ -6,12 +6,19 @@
 //  - with --progress json, one JSON object per line every second, for
 //    programs: {"elapsed_s", "planned_s", "ops", "errors", "rate_per_s",
 //    "fleets": [{"name", "ops", "errors", "rate_per_s", "p99_ms"}]}.
-// Not thread-safe: called from the runner's thread only.
+// Each warning is shown when it happens: `warning: SOURCE: MESSAGE` (the
+// in-place lines are drawn again below it), or with --progress json its own
+// line {"warning": {"at_s", "source", "message"}}, as in summary.json.
+// Thread-safe: warnings come from whichever thread noticed them, while
+// update() and finish() are called from the runner's thread; each write is
+// whole.
 #pragma once
 
 #include <cstdio>
+#include <mutex>
 #include <string>
 
+#include "harness/core/notice.hpp"
 #include "harness/run/runner.hpp"
 
 namespace drover {
@@ -22,10 +29,14 @@ class ProgressPrinter {
   ProgressPrinter(std::FILE* out, std::string scenario, Style style = Style::kAuto);
   Duration interval() const;
   void update(const LiveStatus& status);
+  void warning(const Warning& warning);
   // Ends the in-place lines, so what follows starts on a fresh one.
   void finish();
 
  private:
+  void erase_lines();
+
+  std::mutex mutex_;
   std::FILE* out_;
   std::string scenario_;
   Style style_;

@@ -12,10 +12,10 @@ namespace drover {
 int report_run_folder(const std::string& run_dir) {
   namespace fs = std::filesystem;
   fs::path dir(run_dir);
-  std::string error;
-  std::optional<RunResult> run = read_summary_json((dir / "summary.json").string(), &error);
+  Expected<RunResult> run = read_summary_json((dir / "summary.json").string());
   if (!run) {
-    fmt::print(stderr, "error: {} is not a run folder drover can report on: {}\n", run_dir, error);
+    fmt::print(stderr, "error: {} is not a run folder drover can report on: {}\n", run_dir,
+               run.error());
     return to_int(ExitCode::kBadInput);
   }
   run->run_dir = run_dir;

@@ -3,6 +3,7 @@
 // on a saved run gives the live verdict again.
 #include <gtest/gtest.h>
 
+#include "reports/sink.hpp"
 #include "tests/e2e/drover_cli.hpp"
 
 namespace drover::e2e {
@@ -42,6 +43,10 @@ TEST_P(CorrectnessTest, TheInvariantHoldsOnTheCorrectTargetAndCatchesTheBrokenOn
     Finished f = run(run_dir);
     EXPECT_EQ(f.exit_code, 0) << "run " << i << "\n" << f.out << f.err;
     json summary = read_summary(run_dir);
+    // Nothing in a real summary.json is lost reading it: written again, the same bytes.
+    Expected<RunResult> back = read_summary_json((run_dir / "summary.json").string());
+    ASSERT_TRUE(back) << back.error();
+    EXPECT_EQ(render_summary_json(*back) + "\n", read_file(run_dir / "summary.json"));
     const json* invariant = find_invariant(summary, GetParam().invariant);
     ASSERT_NE(invariant, nullptr) << f.out;
     EXPECT_EQ((*invariant)["ok"].get<bool>(), !GetParam().broken) << (*invariant)["detail"];

@@ -95,9 +95,8 @@ TEST(FuzzFindings, ASummaryStartedOutsideTheClocksRangeReadsAsAnUnknownTime) {
       dir.write("summary.json",
                 std::string(kSummaryHead) + R"(, "started_at": "-30171-01-01T00:00:00Z"})")
           .string();
-  std::string error;
-  const std::optional<drover::RunResult> run = drover::read_summary_json(path, &error);
-  ASSERT_TRUE(run) << error;
+  const drover::Expected<drover::RunResult> run = drover::read_summary_json(path);
+  ASSERT_TRUE(run) << run.error();
   EXPECT_EQ(run->started_at, std::chrono::system_clock::time_point());
 }
 
@@ -105,9 +104,9 @@ TEST(FuzzFindings, AFloatWhereASummaryHasAnIntegerIsRefused) {
   drover::test_files::TempDir dir;
   const std::string path =
       dir.write("summary.json", std::string(kSummaryHead) + R"(, "seed": 1e30})").string();
-  std::string error;
-  EXPECT_FALSE(drover::read_summary_json(path, &error));
-  EXPECT_NE(error.find("an integer field holds number"), std::string::npos) << error;
+  const drover::Expected<drover::RunResult> run = drover::read_summary_json(path);
+  ASSERT_FALSE(run);
+  EXPECT_NE(run.error().find("an integer field holds number"), std::string::npos) << run.error();
 }
 
 INSTANTIATE_TEST_SUITE_P(Targets, FuzzRegressionsTest, testing::ValuesIn(kTargets),

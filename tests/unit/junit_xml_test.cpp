@@ -305,5 +305,33 @@ TEST_F(JunitXmlTest, AnUnwritableFolderThrowsNamingTheFile) {
   }
 }
 
+TEST_F(JunitXmlTest, WarningsAreTheSuitesOutputALineEach) {
+  RunResult run = passing_run();
+  run.warnings = {{1.25, "target echo", "its log stays <behind>"},
+                  {3.0, "host db1", "unknown host key accepted"}};
+  std::string xml = render(run);
+  EXPECT_NE(xml.find("    <system-out>warning at 1.25 s: target echo: its log stays "
+                     "&lt;behind&gt;\nwarning at 3 s: host db1: unknown host key "
+                     "accepted</system-out>\n  </testsuite>"),
+            std::string::npos)
+      << xml;
+  // They fail nothing: the file still agrees with the verdict.
+  EXPECT_EQ(count(xml, "<failure"), 0u);
+  EXPECT_EQ(count(xml, "<error"), 0u);
+}
+
+TEST_F(JunitXmlTest, AnInterruptedRunWithWarningsSaysBothInTheOneSuiteOutput) {
+  RunResult run = passing_run();
+  run.interrupted = true;
+  run.exit_code = ExitCode::kInterrupted;
+  run.warnings = {{0.5, "push-gateway", "not reachable"}};
+  std::string xml = render(run);
+  EXPECT_EQ(count(xml, "<system-out>interrupted"), 1u) << xml;
+  EXPECT_NE(xml.find("(drover exits 130)\nwarning at 0.5 s: push-gateway: not reachable"
+                     "</system-out>"),
+            std::string::npos)
+      << xml;
+}
+
 }  // namespace
 }  // namespace drover

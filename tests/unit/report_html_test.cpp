@@ -48,8 +48,11 @@ RunResult sample_run() {
   p99.aborted_at_s = 2.5;
   p99.aborted_value = 6.5;
   run.thresholds = {p99};
-  run.invariants = {
-      {Invariant::kNoOversell, "box-office", false, "serial 7 sold twice <script>alert(1)</script>", {}}};
+  run.invariants = {{Invariant::kNoOversell,
+                     "box-office",
+                     false,
+                     "serial 7 sold twice <script>alert(1)</script>",
+                     {}}};
   run.targets = {{"box-office",
                   "ticket_db",
                   "127.0.0.1:4000",
@@ -148,6 +151,24 @@ TEST(ReportHtml, SinkWritesTheFile) {
   make_report_html_sink(path)->write(sample_run());
   EXPECT_TRUE(std::filesystem::exists(path));
   EXPECT_FALSE(std::filesystem::exists(path + ".tmp"));
+}
+
+TEST(ReportHtml, ShowsEachWarningEscapedUnderTheVerdict) {
+  RunResult run = sample_run();
+  run.warnings = {{1.25, "target <echo>", "its log stays behind & grows"},
+                  {3.0, "host db1", "unknown host key accepted"}};
+  std::string html = render_report_html(run);
+  std::size_t section = html.find("<h2>Warnings</h2>\n<table id=\"warnings\">");
+  ASSERT_NE(section, std::string::npos) << html;
+  EXPECT_LT(html.find("id=\"verdict\""), section);
+  EXPECT_LT(section, html.find("<h2>Over time</h2>"));
+  EXPECT_NE(html.find("<tr><td>1.2 s</td><td class=\"text\">target &lt;echo&gt;</td>"
+                      "<td class=\"text\">its log stays behind &amp; grows</td></tr>"),
+            std::string::npos)
+      << html;
+  EXPECT_NE(html.find("unknown host key accepted"), std::string::npos);
+  // A run without any has no such section.
+  EXPECT_EQ(render_report_html(sample_run()).find("id=\"warnings\""), std::string::npos);
 }
 
 }  // namespace

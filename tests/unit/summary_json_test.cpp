@@ -57,7 +57,8 @@ RunResult failed_run() {
   rate.ok = true;
   rate.aborted = false;
   run.thresholds = {p99, rate};
-  run.invariants = {{Invariant::kNoOversell, "box-office", false, "2 serials sold twice: 7, 9", {}}};
+  run.invariants = {
+      {Invariant::kNoOversell, "box-office", false, "2 serials sold twice: 7, 9", {}}};
   return run;
 }
 
@@ -65,9 +66,8 @@ TEST(SummaryJson, ReadsBackWhatItWrote) {
   TempDir dir;
   std::string path = (dir.path() / "summary.json").string();
   make_summary_json_sink(path)->write(failed_run());
-  std::string error;
-  std::optional<RunResult> back = read_summary_json(path, &error);
-  ASSERT_TRUE(back) << error;
+  Expected<RunResult> back = read_summary_json(path);
+  ASSERT_TRUE(back) << back.error();
   EXPECT_EQ(back->scenario, "tickets");
   EXPECT_EQ(back->expect, Expect::kViolation);
   EXPECT_EQ(back->seed, 77u);
@@ -110,9 +110,8 @@ TEST(SummaryJson, ReadsBackEachHostsShareOfAFleet) {
   TempDir dir;
   std::string path = (dir.path() / "summary.json").string();
   make_summary_json_sink(path)->write(run);
-  std::string error;
-  std::optional<RunResult> back = read_summary_json(path, &error);
-  ASSERT_TRUE(back) << error;
+  Expected<RunResult> back = read_summary_json(path);
+  ASSERT_TRUE(back) << back.error();
   ASSERT_EQ(back->fleets.size(), 1u);
   ASSERT_EQ(back->fleets[0].hosts.size(), 2u);
   const FleetHostResult& h = back->fleets[0].hosts[0];
@@ -174,9 +173,8 @@ TEST(SummaryJson, ReadsBackWhatTheHtmlReportShows) {
   TempDir dir;
   std::string path = (dir.path() / "summary.json").string();
   make_summary_json_sink(path)->write(run);
-  std::string error;
-  std::optional<RunResult> back = read_summary_json(path, &error);
-  ASSERT_TRUE(back) << error;
+  Expected<RunResult> back = read_summary_json(path);
+  ASSERT_TRUE(back) << back.error();
   EXPECT_EQ(back->started_at, run.started_at);
   ASSERT_FALSE(back->invariants.empty());
   ASSERT_TRUE(back->invariants[0].anomaly);
@@ -293,9 +291,8 @@ TEST(SummaryJson, WhereTargetsAndSetupStepsRanReadsBack) {
   EXPECT_TRUE(j["setup"][1]["exit_status"].is_null());
   EXPECT_TRUE(j["setup"][1]["host"].is_null());
 
-  std::string error;
-  std::optional<RunResult> back = read_summary_json(path, &error);
-  ASSERT_TRUE(back) << error;
+  Expected<RunResult> back = read_summary_json(path);
+  ASSERT_TRUE(back) << back.error();
   ASSERT_EQ(back->targets.size(), 2u);
   EXPECT_EQ(back->targets[0].host, "");
   EXPECT_EQ(back->targets[0].host_address, "");
@@ -336,9 +333,8 @@ TEST(SummaryJson, ASummaryWithoutHostsOrSetupStillReads) {
   std::ofstream(path) << R"({"scenario": "old", "result": "pass", "exit_code": 0,
       "thresholds": [], "invariants": [],
       "targets": [{"name": "e", "kind": "udp_echo", "address": "127.0.0.1:1"}]})";
-  std::string error;
-  std::optional<RunResult> back = read_summary_json(path, &error);
-  ASSERT_TRUE(back) << error;
+  Expected<RunResult> back = read_summary_json(path);
+  ASSERT_TRUE(back) << back.error();
   ASSERT_EQ(back->targets.size(), 1u);
   EXPECT_EQ(back->targets[0].host, "");
   EXPECT_TRUE(back->setup.empty());
@@ -347,9 +343,72 @@ TEST(SummaryJson, ASummaryWithoutHostsOrSetupStillReads) {
 TEST(SummaryJson, AFileThatIsNotASummaryIsAnErrorNamingIt) {
   TempDir dir;
   std::string path = dir.write("summary.json", R"({"scenario": "x"})").string();
-  std::string error;
-  EXPECT_FALSE(read_summary_json(path, &error));
-  EXPECT_NE(error.find(path), std::string::npos) << error;
+  Expected<RunResult> back = read_summary_json(path);
+  ASSERT_FALSE(back);
+  EXPECT_NE(back.error().find(path), std::string::npos) << back.error();
+}
+
+TEST(SummaryJson, WarningsAreAListThatIsAlwaysThereAndReadsBack) {
+  RunResult run = failed_run();
+  nlohmann::json none = nlohmann::json::parse(render_summary_json(run));
+  ASSERT_TRUE(none.contains("warnings"));
+  EXPECT_EQ(none["warnings"], nlohmann::json::array());
+
+  run.warnings = {{1.2, "target echo", "its log stays behind"},
+                  {3.0004, "host db1", "unknown host key accepted"}};
+  TempDir dir;
+  std::string path = (dir.path() / "summary.json").string();
+  make_summary_json_sink(path)->write(run);
+  nlohmann::json j = nlohmann::json::parse(read_text(path));
+  EXPECT_EQ(j["warnings"][0],
+            nlohmann::json(
+                {{"at_s", 1.2}, {"source", "target echo"}, {"message", "its log stays behind"}}));
+  EXPECT_EQ(j["warnings"][1]["at_s"], 3.0);  // to the millisecond, as every figure
+  Expected<RunResult> back = read_summary_json(path);
+  ASSERT_TRUE(back) << back.error();
+  ASSERT_EQ(back->warnings.size(), 2u);
+  EXPECT_DOUBLE_EQ(back->warnings[0].at_s, 1.2);
+  EXPECT_EQ(back->warnings[0].source, "target echo");
+  EXPECT_EQ(back->warnings[0].message, "its log stays behind");
+  EXPECT_EQ(back->warnings[1].source, "host db1");
+}
+
+// A summary that holds something drover never writes is refused, and the
+// message says which field.
+TEST(SummaryJson, AWrongFieldIsRefusedNamingItsPath) {
+  const std::string head =
+      R"({"scenario": "s", "result": "pass", "exit_code": 0, "thresholds": [], "invariants": [])";
+  struct Case {
+    std::string fields;
+    std::string error;
+  };
+  const Case cases[] = {
+      {R"("fleets": [{"name": "a", "clients": 1.5}])",
+       "/fleets/clients: an integer field holds number"},
+      {R"("fleets": [{"name": "a", "clients": 4294967296}])",
+       "/fleets/clients: an integer field holds 4294967296, out of its range"},
+      {R"("totals": {"ok": -1})", "/totals/ok: an integer field holds -1, out of its range"},
+      {R"("fleets": {"name": "a"})", "/fleets: "},
+      {R"("series": [3])", "/series: an object field holds number"},
+      {R"("warnings": [{"at_s": 1, "source": "x"}])", "/warnings/message: missing"},
+      {R"("invariants": [{"name": "sometimes", "subject": "", "ok": true, "detail": ""}])",
+       "/invariants/name: unknown name \"sometimes\""},
+  };
+  TempDir dir;
+  for (const Case& c : cases) {
+    std::string text = head + ", " + c.fields + "}";
+    // A later key replaces the head's, as a JSON object keeps the last.
+    std::string path = dir.write("summary.json", text).string();
+    Expected<RunResult> back = read_summary_json(path);
+    ASSERT_FALSE(back) << text;
+    EXPECT_THAT(back.error(), HasSubstr(c.error)) << text;
+    EXPECT_THAT(back.error(), HasSubstr(path));
+  }
+  std::string unknown = R"({"scenario": "s", "result": "maybe", "exit_code": 0,
+      "thresholds": [], "invariants": []})";
+  Expected<RunResult> back = read_summary_json(dir.write("summary.json", unknown).string());
+  ASSERT_FALSE(back);
+  EXPECT_THAT(back.error(), HasSubstr("/result: unknown name \"maybe\""));
 }
 
 }  // namespace
