@@ -28,7 +28,7 @@ struct SupervisorOptions {
   // find every process a run started: DROVER_RUN_DIR=<run_dir>.
   std::vector<std::pair<std::string, std::string>> env;
   // Where warnings go (a log that stays behind); never to stderr.
-  Notify notify;
+  Notify notify{};
 };
 
 // Where a target runs when that is not the supervisor's own host (an SSH

@@ -31,7 +31,7 @@ struct SshHostOptions {
   std::chrono::nanoseconds command_timeout = std::chrono::seconds(30);   // each remote command
   std::chrono::nanoseconds transfer_timeout = std::chrono::minutes(10);  // each copy
   // Where warnings go (an unknown host key accepted); never to stderr.
-  Notify notify;
+  Notify notify{};
 };
 
 // Connects (host key check, authentication) and makes run_dir. Throws
