@@ -7,8 +7,6 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <mutex>
-#include <sstream>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -122,33 +120,11 @@ std::string netns_owning(const std::string& address, std::string& problems) {
   return "";
 }
 
-// The tables of this process in force (table -> namespace), for
-// remove_partitions_in_force(), which may run on another thread.
-std::mutex in_force_mutex;
-std::map<std::string, std::string> in_force;
-
-void now_in_force(const std::string& table, const std::string& netns) {
-  std::lock_guard lock(in_force_mutex);
-  in_force[table] = netns;
-}
-
-void no_longer_in_force(const std::string& table) {
-  std::lock_guard lock(in_force_mutex);
-  in_force.erase(table);
+std::vector<std::string> delete_table(const std::string& netns, const std::string& table) {
+  return in_netns(netns, {"nft", "delete", "table", "inet", table});
 }
 
 }  // namespace
-
-void remove_partitions_in_force() {
-  std::map<std::string, std::string> tables;
-  {
-    std::lock_guard lock(in_force_mutex);
-    tables.swap(in_force);
-  }
-  for (const auto& [table, netns] : tables) {
-    run(in_netns(netns, {"nft", "delete", "table", "inet", table}));
-  }
-}
 
 TableOwner this_drover() {
   int pid = static_cast<int>(::getpid());
@@ -174,7 +150,7 @@ std::vector<std::string> remove_leftover_partitions() {
     for (const std::string& table : inet_tables(listed.output)) {
       std::optional<TableOwner> owner = partition_table_owner(table);
       if (!owner || still_running(*owner)) continue;
-      std::vector<std::string> argv = in_netns(netns, {"nft", "delete", "table", "inet", table});
+      std::vector<std::string> argv = delete_table(netns, table);
       ToolResult deleted = run(argv);
       lines.push_back(deleted.ok ? fmt::format("removed partition table {} in network namespace "
                                                "{}, left by drover pid {}, no longer running",
@@ -257,20 +233,17 @@ std::string Partitions::cut(std::size_t fault) {
   plan.rules.table = partition_table_name(owner_, serial_++);
   ToolResult r = run_nft_script(plan.netns, partition_script(plan.rules));
   if (!r.ok) throw PartitionError(failure(in_netns(plan.netns, {"nft", "-f", "<script>"}), r));
-  cut_[fault] = plan.rules.table;
-  now_in_force(plan.rules.table, plan.netns);
+  std::vector<std::string> undo = delete_table(plan.netns, plan.rules.table);
+  cut_[fault] = InForce{plan.rules.table, ExitCleanup([undo] { run(undo); })};
   return fmt::format("{}: nftables table {}", plan.what, plan.rules.table);
 }
 
 void Partitions::heal(std::size_t fault) {
   auto it = cut_.find(fault);
   if (it == cut_.end()) return;
-  std::string table = it->second;
-  cut_.erase(it);
-  no_longer_in_force(table);
-  std::vector<std::string> argv =
-      in_netns(plans_.at(fault).netns, {"nft", "delete", "table", "inet", table});
+  std::vector<std::string> argv = delete_table(plans_.at(fault).netns, it->second.table);
   ToolResult r = run(argv);
+  cut_.erase(it);  // and its removal at exit with it: one that failed now would fail then
   if (!r.ok) throw PartitionError(failure(argv, r));
 }
 
