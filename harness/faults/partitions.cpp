@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "harness/core/expected.hpp"
 #include "harness/process/host.hpp"
 
 namespace drover {
@@ -104,9 +105,17 @@ bool nft_installed() {
   return false;
 }
 
-// The namespace whose interfaces hold address; empty when none does.
-std::string netns_owning(const std::string& address, std::string& problems) {
-  for (const std::string& netns : network_namespaces()) {
+// "a, b", or instead when there is nothing to list.
+std::string comma_list(const std::vector<std::string>& names, const char* instead) {
+  return names.empty() ? std::string(instead) : fmt::format("{}", fmt::join(names, ", "));
+}
+
+// The namespace whose interfaces hold the host's address, or why none was
+// found (with the namespaces that could not be asked).
+Expected<std::string> netns_owning(const RemoteHostSpec& host) {
+  std::string problems;
+  const std::vector<std::string> namespaces = network_namespaces();
+  for (const std::string& netns : namespaces) {
     std::vector<std::string> argv{"ip", "-n", netns, "-o", "addr", "show"};
     ToolResult r = run(argv);
     if (!r.ok) {
@@ -114,10 +123,12 @@ std::string netns_owning(const std::string& address, std::string& problems) {
       continue;
     }
     for (const std::string& a : addresses_in_listing(r.output)) {
-      if (same_address(a, address)) return netns;
+      if (same_address(a, host.address)) return netns;
     }
   }
-  return "";
+  return unexpected(fmt::format(
+      "host \"{}\" ({}) is not in a network namespace of this machine (namespaces in {}: {}){}",
+      host.name, host.address, kNetnsDir, comma_list(namespaces, "none"), problems));
 }
 
 std::vector<std::string> delete_table(const std::string& netns, const std::string& table) {
@@ -164,53 +175,42 @@ std::vector<std::string> remove_leftover_partitions() {
 Partitions::Partitions(const Scenario& scenario) : owner_(this_drover()) {
   for (std::size_t i = 0; i < scenario.faults.size(); ++i) {
     const FaultSpec& f = scenario.faults[i];
-    if (f.action != FaultSpec::Action::kPartition) continue;
-    const std::string where =
-        fmt::format("{} (partition of target \"{}\")", f.at_pointer, f.target);
-    if (::geteuid() != 0) {
-      throw PartitionError(fmt::format(
-          "{}: a partition installs nftables rules in a network namespace, which needs root",
-          where));
-    }
-    if (!nft_installed()) {
-      throw PartitionError(
-          fmt::format("{}: nft is not installed (Debian: apt-get install nftables)", where));
-    }
-    const TargetSpec* target = scenario.find_target(f.target);
-    const RemoteHostSpec* host = target ? scenario.find_host(target->host) : nullptr;
-    if (host == nullptr) {
-      throw PartitionError(fmt::format("{}: the target runs on no declared host", where));
-    }
-    std::string problems;
-    std::string netns = netns_owning(host->address, problems);
-    if (netns.empty()) {
-      throw PartitionError(fmt::format(
-          "{}: host \"{}\" ({}) is not in a network namespace of this machine (namespaces "
-          "in {}: {}){}",
-          where, host->name, host->address, kNetnsDir,
-          network_namespaces().empty() ? std::string("none")
-                                       : fmt::format("{}", fmt::join(network_namespaces(), ", ")),
-          problems));
-    }
-    Plan plan;
-    plan.netns = netns;
-    plan.rules.control_port = host->port;
-    for (const std::string& name : f.partition_from) {
-      const RemoteHostSpec* peer = scenario.find_host(name);
-      if (peer == nullptr || peer->address == "localhost") {
-        throw PartitionError(fmt::format(
-            "{}: \"from\" names host \"{}\", which has no literal address", where, name));
-      }
-      plan.rules.peers.push_back(peer->address);
-    }
-    plan.what =
-        fmt::format("host {} ({}, netns {}) cut off from {}; ssh port {} kept", host->name,
-                    host->address, netns,
-                    f.partition_from.empty() ? std::string("everything")
-                                             : fmt::format("{}", fmt::join(f.partition_from, ", ")),
-                    host->port);
-    plans_.emplace(i, std::move(plan));
+    if (f.action == FaultSpec::Action::kPartition) plans_.emplace(i, plan(scenario, f));
   }
+}
+
+Partitions::Plan Partitions::plan(const Scenario& scenario, const FaultSpec& f) {
+  const std::string where = fmt::format("{} (partition of target \"{}\")", f.at_pointer, f.target);
+  if (::geteuid() != 0) {
+    throw PartitionError(fmt::format(
+        "{}: a partition installs nftables rules in a network namespace, which needs root", where));
+  }
+  if (!nft_installed()) {
+    throw PartitionError(
+        fmt::format("{}: nft is not installed (Debian: apt-get install nftables)", where));
+  }
+  const TargetSpec* target = scenario.find_target(f.target);
+  const RemoteHostSpec* host = target ? scenario.find_host(target->host) : nullptr;
+  if (host == nullptr) {
+    throw PartitionError(fmt::format("{}: the target runs on no declared host", where));
+  }
+  Expected<std::string> netns = netns_owning(*host);
+  if (!netns) throw PartitionError(fmt::format("{}: {}", where, netns.error()));
+  Plan plan;
+  plan.netns = *netns;
+  plan.rules.control_port = host->port;
+  for (const std::string& name : f.partition_from) {
+    const RemoteHostSpec* peer = scenario.find_host(name);
+    if (peer == nullptr || peer->address == "localhost") {
+      throw PartitionError(
+          fmt::format("{}: \"from\" names host \"{}\", which has no literal address", where, name));
+    }
+    plan.rules.peers.push_back(peer->address);
+  }
+  plan.what = fmt::format("host {} ({}, netns {}) cut off from {}; ssh port {} kept", host->name,
+                          host->address, plan.netns, comma_list(f.partition_from, "everything"),
+                          host->port);
+  return plan;
 }
 
 Partitions::~Partitions() {

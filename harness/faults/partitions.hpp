@@ -60,6 +60,8 @@ class Partitions final : public PartitionFaults {
     std::string table;
     ExitCleanup removal;
   };
+  // Throws PartitionError naming the fault when it cannot work here.
+  static Plan plan(const Scenario& scenario, const FaultSpec& fault);
   std::map<std::size_t, Plan> plans_;   // by fault index
   std::map<std::size_t, InForce> cut_;  // by fault index
   TableOwner owner_;
