@@ -37,7 +37,6 @@ class Watchdog {
 
   // Set once the bound has passed: the run should stop.
   const std::atomic<bool>& fired() const { return fired_; }
-  Duration bound() const { return bound_; }
 
  private:
   void watch();
