@@ -465,9 +465,8 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
   if (history) {
     record_final_states(scenario, supervisor, *history, load_start);
     history->close();
-    std::string error;
-    auto results = check_history(scenario, history_path, &error);
-    if (!results) return fail_infrastructure(error);
+    auto results = check_history(scenario, history_path);
+    if (!results) return fail_infrastructure(results.error());
     run.invariants.insert(run.invariants.end(), results->begin(), results->end());
   }
 
