@@ -314,7 +314,7 @@ TEST_F(PartitionTest, TheNextRunRemovesATableAKilledDroverLeft) {
       run_drover({"run", plain.string(), "--out", (dir_.path() / "plain").string(), "--quiet"},
                  dir_.path(), 60s);
   EXPECT_EQ(f.exit_code, 0) << f.out << f.err;
-  EXPECT_THAT(f.err, HasSubstr("note: removed partition table " + left[0] +
+  EXPECT_THAT(f.err, HasSubstr("warning: partitions: removed partition table " + left[0] +
                                " in network namespace " + netns_));
   EXPECT_TRUE(tables_of(killed_pid).empty()) << "still in " << netns_;
   EXPECT_EQ(tables_of(alive.pid), std::vector<std::string>{kept});
