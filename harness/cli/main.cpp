@@ -145,6 +145,11 @@ std::vector<std::string> scenario_files(const std::vector<std::string>& given,
   return files;
 }
 
+// A warning as the CLI shows it: on stderr, as it comes.
+void print_warning(const std::string& source, const std::string& message) {
+  fmt::print(stderr, "warning: {}: {}\n", source, message);
+}
+
 // One scenario, run into its folder; the result carries the exit code,
 // worsened to 3 if a report could not be written.
 // collector: where --metrics-listen and --push-gateway read the figures
@@ -187,9 +192,7 @@ RunResult run_one(const RunFlags& flags, const std::string& file, const Scenario
   options.overrun = &watchdog.fired();
   options.record_history = !flags.no_history;
   options.seed = flags.seed ? *flags.seed : std::random_device{}() | 1;
-  options.on_warning = [](const Warning& w) {
-    fmt::print(stderr, "warning: {}: {}\n", w.source, w.message);
-  };
+  options.on_warning = [](const Warning& w) { print_warning(w.source, w.message); };
   ProgressPrinter progress(
       stderr, scenario.name,
       flags.progress == "json" ? ProgressPrinter::Style::kJson : ProgressPrinter::Style::kAuto);
@@ -203,11 +206,8 @@ RunResult run_one(const RunFlags& flags, const std::string& file, const Scenario
     if (!flags.push_gateway.empty()) {
       PushTarget target{flags.push_gateway, scenario.name,
                         std::filesystem::path(run_dir).filename().string()};
-      Notify print = [](const std::string& source, const std::string& message) {
-        fmt::print(stderr, "warning: {}: {}\n", source, message);
-      };
-      pusher =
-          std::make_unique<MetricsPusher>(target, collector, kPushInterval, kPushDeadline, print);
+      pusher = std::make_unique<MetricsPusher>(target, collector, kPushInterval, kPushDeadline,
+                                               print_warning);
     }
   }
   RunResult result = run_scenario(scenario, options);
