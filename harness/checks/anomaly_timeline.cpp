@@ -91,81 +91,105 @@ class Nearest {
   std::priority_queue<Entry, std::vector<Entry>, Farther> heap_;
 };
 
-}  // namespace
+// Where the earliest candidate happened: which one, and when.
+struct Placed {
+  std::size_t candidate = 0;
+  std::uint64_t at_ns = 0;
+};
 
-std::optional<Anomaly> find_first_anomaly(const std::string& history_path, const CheckScope& scope,
-                                          const std::vector<AnomalyFocus>& candidates,
-                                          std::string* error) {
-  if (candidates.empty()) return std::nullopt;
-  // First read: when each candidate happened (its nth matching event in
-  // time order; the file is in the order threads wrote, not time order).
+// First read: when each candidate happened (its nth matching event in time
+// order; the file is in the order threads wrote, not time order). nullopt
+// when no candidate is in the history.
+Expected<std::optional<Placed>> place_earliest(const std::string& history_path,
+                                               const CheckScope& scope,
+                                               const std::vector<AnomalyFocus>& candidates) {
   std::vector<std::vector<std::uint64_t>> times(candidates.size());
-  bool read = read_history(
-      history_path,
-      [&](const Event& e) {
-        if (!scope.covers(e)) return;
-        for (std::size_t i = 0; i < candidates.size(); ++i) {
-          if (matches(e, candidates[i])) times[i].push_back(e.time_ns);
-        }
-      },
-      error);
-  if (!read) return std::nullopt;
-  std::optional<std::size_t> first;
-  std::uint64_t focus_ns = 0;
+  Expected<void> read = read_history(history_path, [&](const Event& e) {
+    if (!scope.covers(e)) return;
+    for (std::size_t i = 0; i < candidates.size(); ++i) {
+      if (matches(e, candidates[i])) times[i].push_back(e.time_ns);
+    }
+  });
+  if (!read) return unexpected(read.take_error());
+  std::optional<Placed> first;
   for (std::size_t i = 0; i < candidates.size(); ++i) {
     std::size_t nth = std::max<std::size_t>(candidates[i].nth, 1);
     if (times[i].size() < nth) continue;
     auto at = times[i].begin() + static_cast<std::ptrdiff_t>(nth - 1);
     std::nth_element(times[i].begin(), at, times[i].end());
-    if (!first || *at < focus_ns) {
-      first = i;
-      focus_ns = *at;
+    if (!first || *at < first->at_ns) first = Placed{i, *at};
+  }
+  return first;
+}
+
+// The events around a placed anomaly, offered one at a time: the anomaly
+// itself, the nearest on each side, and those about the same key.
+class Timeline {
+ public:
+  Timeline(const AnomalyFocus& focus, std::uint64_t focus_ns)
+      : focus_(focus),
+        focus_ns_(focus_ns),
+        before_(focus_ns, kTimelineNeighbours),
+        after_(focus_ns, kTimelineNeighbours),
+        related_(focus_ns, kTimelineRelated) {}
+
+  void offer(const Event& e) {
+    if (!focus_event_ && e.time_ns == focus_ns_ && matches(e, focus_)) {
+      focus_event_ = timeline_event(e);
+      focus_event_->focus = true;
+      focus_event_->related = focus_.key.has_value();
+    } else if (related_to(e, focus_)) {
+      related_.offer(e);
+    } else if (e.time_ns <= focus_ns_) {
+      before_.offer(e);
+    } else {
+      after_.offer(e);
     }
   }
-  if (!first) return std::nullopt;
-  const AnomalyFocus& focus = candidates[*first];
 
-  // Second read: the events nearest the anomaly on each side, and those
-  // about the same key.
-  Nearest before(focus_ns, kTimelineNeighbours), after(focus_ns, kTimelineNeighbours);
-  Nearest related(focus_ns, kTimelineRelated);
-  std::optional<TimelineEvent> focus_event;
-  read = read_history(
-      history_path,
-      [&](const Event& e) {
-        if (!scope.covers(e)) return;
-        if (!focus_event && e.time_ns == focus_ns && matches(e, focus)) {
-          focus_event = timeline_event(e);
-          focus_event->focus = true;
-          focus_event->related = focus.key.has_value();
-          return;
-        }
-        if (related_to(e, focus)) {
-          related.offer(e);
-        } else if (e.time_ns <= focus_ns) {
-          before.offer(e);
-        } else {
-          after.offer(e);
-        }
-      },
-      error);
-  if (!read || !focus_event) return std::nullopt;
+  // nullopt when the anomaly's own event was not offered.
+  std::optional<Anomaly> anomaly() {
+    if (!focus_event_) return std::nullopt;
+    Anomaly anomaly;
+    anomaly.about = focus_.about;
+    anomaly.t_ms = static_cast<double>(focus_ns_) / 1e6;
+    std::vector<TimelineEvent>& events = anomaly.events;
+    events.push_back(*focus_event_);
+    before_.drain_into(events);
+    after_.drain_into(events);
+    std::size_t first_related = events.size();
+    related_.drain_into(events);
+    for (std::size_t i = first_related; i < events.size(); ++i) events[i].related = true;
+    std::stable_sort(events.begin(), events.end(),
+                     [](const TimelineEvent& a, const TimelineEvent& b) {
+                       return std::tie(a.t_ms, a.client) < std::tie(b.t_ms, b.client);
+                     });
+    return anomaly;
+  }
 
-  Anomaly anomaly;
-  anomaly.about = focus.about;
-  anomaly.t_ms = static_cast<double>(focus_ns) / 1e6;
-  std::vector<TimelineEvent>& events = anomaly.events;
-  events.push_back(*focus_event);
-  before.drain_into(events);
-  after.drain_into(events);
-  std::size_t first_related = events.size();
-  related.drain_into(events);
-  for (std::size_t i = first_related; i < events.size(); ++i) events[i].related = true;
-  std::stable_sort(events.begin(), events.end(),
-                   [](const TimelineEvent& a, const TimelineEvent& b) {
-                     return std::tie(a.t_ms, a.client) < std::tie(b.t_ms, b.client);
-                   });
-  return anomaly;
+ private:
+  const AnomalyFocus& focus_;
+  std::uint64_t focus_ns_;
+  Nearest before_, after_, related_;
+  std::optional<TimelineEvent> focus_event_;
+};
+
+}  // namespace
+
+Expected<std::optional<Anomaly>> find_first_anomaly(const std::string& history_path,
+                                                    const CheckScope& scope,
+                                                    const std::vector<AnomalyFocus>& candidates) {
+  if (candidates.empty()) return std::optional<Anomaly>();
+  Expected<std::optional<Placed>> placed = place_earliest(history_path, scope, candidates);
+  if (!placed) return unexpected(placed.take_error());
+  if (!*placed) return std::optional<Anomaly>();
+  // Second read: the events around it.
+  Timeline timeline(candidates[(*placed)->candidate], (*placed)->at_ns);
+  Expected<void> read = read_history(history_path, [&](const Event& e) {
+    if (scope.covers(e)) timeline.offer(e);
+  });
+  if (!read) return unexpected(read.take_error());
+  return timeline.anomaly();
 }
 
 }  // namespace drover

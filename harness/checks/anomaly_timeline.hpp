@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "harness/checks/checker.hpp"
+#include "harness/core/expected.hpp"
 
 namespace drover {
 
@@ -17,10 +18,10 @@ namespace drover {
 inline constexpr std::size_t kTimelineNeighbours = 12;
 inline constexpr std::size_t kTimelineRelated = 8;
 
-// nullopt when no candidate could be found in the history (or the history
-// cannot be read: *error is set then).
-std::optional<Anomaly> find_first_anomaly(const std::string& history_path, const CheckScope& scope,
-                                          const std::vector<AnomalyFocus>& candidates,
-                                          std::string* error);
+// The earliest of the candidates, with the events around it; nullopt when
+// no candidate is in the history. An error when the history cannot be read.
+Expected<std::optional<Anomaly>> find_first_anomaly(const std::string& history_path,
+                                                    const CheckScope& scope,
+                                                    const std::vector<AnomalyFocus>& candidates);
 
 }  // namespace drover

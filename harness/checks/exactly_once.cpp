@@ -27,8 +27,6 @@ class ItemList {
     arena_.append(name);
   }
   // By hash, then by name among equal hashes (the same item seen again, or
-  // rarely a collision).
-  // By hash, then by name among equal hashes (the same item seen again, or
   // rarely a collision). The radix sort orders by the hash's high half
   // only (four passes instead of eight); the few runs that share it are
   // finished by comparison.
@@ -126,92 +124,115 @@ class ExactlyOnce final : public Checker {
   std::vector<AnomalyFocus> anomalies() const override { return anomalies_; }
 
   InvariantResult result() const override {
-    // Sorted in place: copies of lists this size would double the memory.
-    ItemList& invoked = invoked_;
-    ItemList& acked = acked_;
-    ItemList& taken = taken_;
-    // Two sorts on a second core while this one does the third.
-    std::thread helper([&] {
-      invoked.sort();
-      acked.sort();
-    });
-    taken.sort();
-    helper.join();
-    std::vector<std::string> lost, duplicated, unexpected;
-    std::size_t consumed = 0;
-    std::size_t in_invoked = 0;
-    for (std::size_t i = 0; i < taken.size(); ++i) {
-      bool repeat = i > 0 && taken.compare(i, taken, i - 1) == 0;
-      if (repeat) {
-        if (i < 2 || taken.compare(i, taken, i - 2) != 0) duplicated.emplace_back(taken.name(i));
-        continue;
-      }
-      ++consumed;
-      if (!advance_to(invoked, in_invoked, taken, i)) unexpected.emplace_back(taken.name(i));
-    }
-    std::size_t acknowledged = 0;
-    std::size_t in_taken = 0;
-    for (std::size_t i = 0; i < acked.size(); ++i) {
-      if (i > 0 && acked.compare(i, acked, i - 1) == 0) continue;
-      ++acknowledged;
-      if (!advance_to(taken, in_taken, acked, i)) lost.emplace_back(acked.name(i));
-    }
-
-    // A few of each kind, for find_first_anomaly() to place in time.
-    constexpr std::size_t kCandidates = 3;
-    anomalies_.clear();
-    auto candidates = [&](const std::vector<std::string>& items, const char* about, const char* f,
-                          std::size_t nth) {
-      for (std::size_t i = 0; i < items.size() && i < kCandidates; ++i) {
-        anomalies_.push_back(
-            {fmt::format("item {} {}", items[i], about), f, EventType::kOk, items[i], 0, nth});
-      }
-    };
-    std::vector<std::string> problems;
-    // A GET whose reply never came may have taken an item: that many lost
-    // items are unconfirmed rather than proven lost.
-    auto proven_lost = static_cast<std::int64_t>(lost.size()) - unknown_gets_;
-    if (proven_lost > 0) {
-      problems.push_back(fmt::format(
-          "{} acknowledged items never consumed{}: {}", lost.size(),
-          unknown_gets_ ? fmt::format(" ({} GETs of unknown outcome)", unknown_gets_) : "",
-          first_items(sorted(lost))));
-      candidates(lost, "was acknowledged and never consumed", "put", 1);
-    }
-    if (!duplicated.empty()) {
-      problems.push_back(fmt::format("{} items consumed more than once: {}", duplicated.size(),
-                                     first_items(sorted(duplicated))));
-      candidates(duplicated, "was consumed a second time", "get", 2);
-    }
-    if (!unexpected.empty()) {
-      problems.push_back(fmt::format("{} items consumed that were never put: {}", unexpected.size(),
-                                     first_items(sorted(unexpected))));
-      candidates(unexpected, "was consumed but never put", "get", 1);
-    }
-    if (max_depth_ && *max_depth_ > maxsize_) {
-      problems.push_back(fmt::format("queue depth reached {} (maxsize {})", *max_depth_, maxsize_));
-      anomalies_.push_back(
-          {fmt::format("the broker reports a depth of {} (maxsize {})", *max_depth_, maxsize_),
-           "stats", EventType::kOk, std::nullopt, 0, 1});
-    }
-    if (join_ns_ && *join_ns_ < last_done_sent_ns_) {
-      problems.push_back("JOIN returned before every DONE had been sent");
-      anomalies_.push_back({"JOIN returned before every DONE had been sent", "join", EventType::kOk,
-                            std::nullopt, 0, 1});
-    }
-    InvariantResult r{Invariant::kExactlyOnce, scope_.target, problems.empty(), "", {}};
-    if (r.ok) {
-      r.detail =
-          fmt::format("{} acknowledged items, {} consumed once each{}{}", acknowledged, consumed,
-                      max_depth_ ? fmt::format(", max depth {} of {}", *max_depth_, maxsize_) : "",
-                      lost.empty() ? "" : fmt::format(", {} unconfirmed", lost.size()));
-    } else {
-      r.detail = join(problems, "; ");
-    }
+    sort_lists();
+    const Matching matched = match();
+    Findings found = findings(matched);
+    anomalies_ = std::move(found.anomalies);
+    InvariantResult r{Invariant::kExactlyOnce, scope_.target, found.problems.empty(), "", {}};
+    r.detail = r.ok ? summary(matched) : join(found.problems, "; ");
     return r;
   }
 
  private:
+  // The three lists matched against each other.
+  struct Matching {
+    std::vector<std::string> lost;        // acknowledged, never taken
+    std::vector<std::string> duplicated;  // taken more than once
+    std::vector<std::string> unexpected;  // taken, never put
+    std::size_t consumed = 0;             // distinct items taken
+    std::size_t acknowledged = 0;         // distinct items acknowledged
+  };
+  // What broke, in words and as events to place in time.
+  struct Findings {
+    std::vector<std::string> problems;
+    std::vector<AnomalyFocus> anomalies;
+  };
+
+  void sort_lists() const {
+    // Sorted in place: copies of lists this size would double the memory.
+    // Two sorts on a second core while this one does the third.
+    std::thread helper([this] {
+      invoked_.sort();
+      acked_.sort();
+    });
+    taken_.sort();
+    helper.join();
+  }
+
+  // Walks the sorted lists side by side, once each.
+  Matching match() const {
+    Matching m;
+    std::size_t in_invoked = 0;
+    for (std::size_t i = 0; i < taken_.size(); ++i) {
+      if (i > 0 && taken_.compare(i, taken_, i - 1) == 0) {
+        if (i < 2 || taken_.compare(i, taken_, i - 2) != 0)
+          m.duplicated.emplace_back(taken_.name(i));
+        continue;
+      }
+      ++m.consumed;
+      if (!advance_to(invoked_, in_invoked, taken_, i)) m.unexpected.emplace_back(taken_.name(i));
+    }
+    std::size_t in_taken = 0;
+    for (std::size_t i = 0; i < acked_.size(); ++i) {
+      if (i > 0 && acked_.compare(i, acked_, i - 1) == 0) continue;
+      ++m.acknowledged;
+      if (!advance_to(taken_, in_taken, acked_, i)) m.lost.emplace_back(acked_.name(i));
+    }
+    return m;
+  }
+
+  Findings findings(const Matching& m) const {
+    Findings found;
+    // A few of each kind, for find_first_anomaly() to place in time.
+    constexpr std::size_t kCandidates = 3;
+    auto candidates = [&](const std::vector<std::string>& items, const char* about, const char* f,
+                          std::size_t nth) {
+      for (std::size_t i = 0; i < items.size() && i < kCandidates; ++i) {
+        found.anomalies.push_back(
+            {fmt::format("item {} {}", items[i], about), f, EventType::kOk, items[i], 0, nth});
+      }
+    };
+    // A GET whose reply never came may have taken an item: that many lost
+    // items are unconfirmed rather than proven lost.
+    if (static_cast<std::int64_t>(m.lost.size()) > unknown_gets_) {
+      found.problems.push_back(fmt::format(
+          "{} acknowledged items never consumed{}: {}", m.lost.size(),
+          unknown_gets_ ? fmt::format(" ({} GETs of unknown outcome)", unknown_gets_) : "",
+          first_items(sorted(m.lost))));
+      candidates(m.lost, "was acknowledged and never consumed", "put", 1);
+    }
+    if (!m.duplicated.empty()) {
+      found.problems.push_back(fmt::format("{} items consumed more than once: {}",
+                                           m.duplicated.size(), first_items(sorted(m.duplicated))));
+      candidates(m.duplicated, "was consumed a second time", "get", 2);
+    }
+    if (!m.unexpected.empty()) {
+      found.problems.push_back(fmt::format("{} items consumed that were never put: {}",
+                                           m.unexpected.size(), first_items(sorted(m.unexpected))));
+      candidates(m.unexpected, "was consumed but never put", "get", 1);
+    }
+    if (max_depth_ && *max_depth_ > maxsize_) {
+      found.problems.push_back(
+          fmt::format("queue depth reached {} (maxsize {})", *max_depth_, maxsize_));
+      found.anomalies.push_back(
+          {fmt::format("the broker reports a depth of {} (maxsize {})", *max_depth_, maxsize_),
+           "stats", EventType::kOk, std::nullopt, 0, 1});
+    }
+    if (join_ns_ && *join_ns_ < last_done_sent_ns_) {
+      found.problems.push_back("JOIN returned before every DONE had been sent");
+      found.anomalies.push_back({"JOIN returned before every DONE had been sent", "join",
+                                 EventType::kOk, std::nullopt, 0, 1});
+    }
+    return found;
+  }
+
+  std::string summary(const Matching& m) const {
+    return fmt::format("{} acknowledged items, {} consumed once each{}{}", m.acknowledged,
+                       m.consumed,
+                       max_depth_ ? fmt::format(", max depth {} of {}", *max_depth_, maxsize_) : "",
+                       m.lost.empty() ? "" : fmt::format(", {} unconfirmed", m.lost.size()));
+  }
+
   CheckScope scope_;
   std::int64_t maxsize_;
   mutable ItemList invoked_, acked_, taken_;     // sorted by result()

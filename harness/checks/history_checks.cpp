@@ -6,9 +6,8 @@
 
 namespace drover {
 
-std::optional<std::vector<InvariantResult>> check_history(const Scenario& scenario,
-                                                          const std::string& history_path,
-                                                          std::string* error) {
+Expected<std::vector<InvariantResult>> check_history(const Scenario& scenario,
+                                                     const std::string& history_path) {
   std::vector<CheckerPtr> checkers;
   std::vector<CheckScope> scopes;
   for (const CheckSpec& check : scenario.checks) {
@@ -27,22 +26,18 @@ std::optional<std::vector<InvariantResult>> check_history(const Scenario& scenar
     }
   }
   if (checkers.empty()) return std::vector<InvariantResult>{};
-  bool read = read_history(
-      history_path,
-      [&](const Event& event) {
-        for (auto& checker : checkers) checker->observe(event);
-      },
-      error);
-  if (!read) return std::nullopt;
+  Expected<void> read = read_history(history_path, [&](const Event& event) {
+    for (auto& checker : checkers) checker->observe(event);
+  });
+  if (!read) return unexpected(read.take_error());
   std::vector<InvariantResult> results;
   for (const auto& checker : checkers) results.push_back(checker->result());
   // Where each broken invariant first broke, for the report. A history that
   // was read once reads again; if it could not, the verdict stands anyway.
   for (std::size_t i = 0; i < results.size(); ++i) {
     if (results[i].ok) continue;
-    std::string ignored;
-    results[i].anomaly =
-        find_first_anomaly(history_path, scopes[i], checkers[i]->anomalies(), &ignored);
+    auto anomaly = find_first_anomaly(history_path, scopes[i], checkers[i]->anomalies());
+    if (anomaly) results[i].anomaly = std::move(*anomaly);
   }
   return results;
 }

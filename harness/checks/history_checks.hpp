@@ -2,19 +2,18 @@
 // same code for the live run and for `drover check RUN_DIR` afterwards.
 #pragma once
 
-#include <optional>
 #include <string>
 #include <vector>
 
+#include "harness/core/expected.hpp"
 #include "harness/core/run_result.hpp"
 #include "harness/scenario/scenario.hpp"
 
 namespace drover {
 
-// One result per history invariant in scenario.checks, in order; nullopt
-// with *error set when the history cannot be read.
-std::optional<std::vector<InvariantResult>> check_history(const Scenario& scenario,
-                                                          const std::string& history_path,
-                                                          std::string* error);
+// One result per history invariant in scenario.checks, in order; an error
+// naming the file (and line) when the history cannot be read.
+Expected<std::vector<InvariantResult>> check_history(const Scenario& scenario,
+                                                     const std::string& history_path);
 
 }  // namespace drover

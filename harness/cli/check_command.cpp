@@ -60,8 +60,8 @@ int check_run_folder(const std::string& run_dir) {
     if (!is_history_invariant(i.invariant)) run.invariants.push_back(i);
   }
   if (fs::exists(dir / "history.jsonl")) {
-    auto results = check_history(*parsed.scenario, (dir / "history.jsonl").string(), &error);
-    if (!results) return fail(error);
+    auto results = check_history(*parsed.scenario, (dir / "history.jsonl").string());
+    if (!results) return fail(results.error());
     run.invariants.insert(run.invariants.end(), results->begin(), results->end());
   } else {
     for (const auto& c : parsed.scenario->checks) {

@@ -11,7 +11,6 @@
 #include <optional>
 #include <random>
 #include <thread>
-#include <variant>
 
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
@@ -202,16 +201,20 @@ RunResult run_one(const RunFlags& flags, const std::string& file, const Scenario
     if (!flags.push_gateway.empty()) {
       PushTarget target{flags.push_gateway, scenario.name,
                         std::filesystem::path(run_dir).filename().string()};
-      pusher = std::make_unique<MetricsPusher>(target, collector, kPushInterval, kPushDeadline);
+      pusher = std::make_unique<MetricsPusher>(
+          target, collector, kPushInterval, kPushDeadline,
+          [&progress](const std::string& source, const std::string& message) {
+            progress.warning(Warning{0, source, message});
+          });
     }
   }
   RunResult result = run_scenario(scenario, options);
   progress.finish();
   if (collector) collector->publish(result);
   if (pusher) {
-    if (auto error = pusher->push_final()) {
+    if (auto pushed = pusher->push_final(); !pushed) {
       fmt::print(stderr, "warning: --push-gateway {}: final figures not pushed: {}\n",
-                 flags.push_gateway, *error);
+                 flags.push_gateway, pushed.error());
     }
   }
 
@@ -269,8 +272,8 @@ int run(RunFlags flags, const std::atomic<bool>& interrupt, rlim_t open_file_lim
     scenarios.push_back(std::move(*parsed.scenario));
   }
   if (!flags.push_gateway.empty()) {
-    if (auto why = check_push_gateway_url(flags.push_gateway)) {
-      fmt::print(stderr, "error: --push-gateway: {}\n", *why);
+    if (auto url = check_push_gateway_url(flags.push_gateway); !url) {
+      fmt::print(stderr, "error: --push-gateway: {}\n", url.error());
       bad = true;
     }
   }
@@ -293,11 +296,11 @@ int run(RunFlags flags, const std::atomic<bool>& interrupt, rlim_t open_file_lim
   }
   if (!flags.metrics_listen.empty()) {
     auto listening = MetricsListener::listen(flags.metrics_listen, collector);
-    if (auto* why = std::get_if<std::string>(&listening)) {
-      fmt::print(stderr, "error: --metrics-listen: {}\n", *why);
+    if (!listening) {
+      fmt::print(stderr, "error: --metrics-listen: {}\n", listening.error());
       return to_int(ExitCode::kBadInput);
     }
-    listener = std::move(std::get<std::unique_ptr<MetricsListener>>(listening));
+    listener = std::move(*listening);
   }
   if (flags.no_history) {
     fmt::print(stderr,

@@ -6,8 +6,8 @@
 #include <csignal>
 #include <cstdio>
 
+#include "harness/core/exit_cleanup.hpp"
 #include "harness/core/exit_code.hpp"
-#include "harness/faults/partitions.hpp"
 
 namespace drover {
 
@@ -28,9 +28,9 @@ SignalWatcher::SignalWatcher() {
         (void)ignored;
         interrupted_.store(true);
       } else {
-        // Nothing unwinds past _exit: a partition still in force would
-        // keep its host cut off until the next run.
-        remove_partitions_in_force();
+        // Nothing unwinds past _exit: what would outlast drover (a
+        // partition still in force) is undone first.
+        run_exit_cleanups();
         _exit(to_int(ExitCode::kInterrupted));
       }
     }

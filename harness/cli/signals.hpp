@@ -1,9 +1,9 @@
 // SIGINT and SIGTERM for the whole process: blocked in every thread and
 // received by one watcher thread, so a Ctrl-C never lands in the middle of
 // a load thread. The first signal asks the run to stop (it still checks,
-// reports and stops its targets); the second exits at once, once the
-// partitions in force are removed, and the targets die with drover through
-// their parent-death signal.
+// reports and stops its targets); the second exits at once, once the exit
+// cleanups have run (harness/core/exit_cleanup.hpp: partitions in force),
+// and the targets die with drover through their parent-death signal.
 #pragma once
 
 #include <atomic>

@@ -7,8 +7,8 @@
 #include <fmt/format.h>
 
 #include "harness/core/duration.hpp"
+#include "harness/core/exit_cleanup.hpp"
 #include "harness/core/exit_code.hpp"
-#include "harness/faults/partitions.hpp"
 #include "harness/load/load_model.hpp"
 
 namespace drover {
@@ -68,7 +68,7 @@ void Watchdog::watch() {
   fmt::print(stderr, "drover: {} did not stop within {} more; exiting now\n", what_,
              format_duration(grace_));
   std::fflush(stderr);
-  remove_partitions_in_force();
+  run_exit_cleanups();
   ::_exit(to_int(ExitCode::kInfrastructure));
 }
 

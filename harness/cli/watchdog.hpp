@@ -2,9 +2,9 @@
 // run passes its bound the watchdog asks it to stop, as a Ctrl-C does (the
 // run still checks, reports and stops its targets, and says the watchdog
 // stopped it); if it has still not finished after the grace that follows,
-// the watchdog prints why, removes the partitions in force and exits at
-// once with status 3, and the targets die with drover through their
-// parent-death signal.
+// the watchdog prints why, runs the exit cleanups (run_exit_cleanups: a
+// partition in force is removed) and exits at once with status 3, and the
+// targets die with drover through their parent-death signal.
 //
 // Thread-safety: construct and destroy on one thread; the watchdog's own
 // thread only sets fired() and may end the process.
@@ -37,7 +37,6 @@ class Watchdog {
 
   // Set once the bound has passed: the run should stop.
   const std::atomic<bool>& fired() const { return fired_; }
-  Duration bound() const { return bound_; }
 
  private:
   void watch();

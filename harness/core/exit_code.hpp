@@ -1,4 +1,4 @@
-// drover's exit codes, the contract CI scripts rely on (DESIGN.md).
+// drover's exit codes, the contract CI scripts rely on (README.md lists them).
 #pragma once
 
 namespace drover {

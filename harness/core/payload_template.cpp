@@ -25,7 +25,7 @@ void append_number(std::string& out, std::uint64_t n) {
 
 }  // namespace
 
-std::optional<PayloadTemplate> PayloadTemplate::compile(std::string_view text, std::string* error) {
+Expected<PayloadTemplate> PayloadTemplate::compile(std::string_view text) {
   PayloadTemplate t;
   t.text_ = text;
   std::string literal;
@@ -36,9 +36,8 @@ std::optional<PayloadTemplate> PayloadTemplate::compile(std::string_view text, s
       literal.clear();
     }
   };
-  auto fail = [&](std::string message) -> std::optional<PayloadTemplate> {
-    if (error) *error = std::move(message);
-    return std::nullopt;
+  auto fail = [](std::string message) -> Expected<PayloadTemplate> {
+    return unexpected(std::move(message));
   };
   for (std::size_t i = 0; i < text.size(); ++i) {
     char c = text[i];

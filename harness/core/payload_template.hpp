@@ -7,17 +7,18 @@
 #pragma once
 
 #include <cstdint>
-#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "harness/core/expected.hpp"
 
 namespace drover {
 
 class PayloadTemplate {
  public:
-  // nullopt and *error set ("unknown placeholder {sq}") when text is invalid.
-  static std::optional<PayloadTemplate> compile(std::string_view text, std::string* error);
+  // What is wrong ("unknown placeholder {sq} ...") when text is invalid.
+  static Expected<PayloadTemplate> compile(std::string_view text);
 
   // Appends the rendered payload to out (which it clears first).
   // random_state is a per-client xorshift state, never 0.

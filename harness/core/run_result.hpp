@@ -1,5 +1,5 @@
-// The finished run, as the sinks (console, summary.json, later junit.xml and
-// report.html) read it. Plain values only: a sink never needs to know how the
+// The finished run, as the sinks (console, summary.json, junit.xml, report.html,
+// Prometheus) read it. Plain values only: a sink never needs to know how the
 // run was produced. summary.json's schema (reports/README.md) mirrors this.
 #pragma once
 

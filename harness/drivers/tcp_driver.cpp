@@ -82,9 +82,8 @@ class TcpDriver final : public Driver {
 }  // namespace
 
 DriverPtr make_tcp_driver(const OpSpec& op, const Endpoint& target) {
-  std::string error;
-  auto payload = PayloadTemplate::compile(op.send, &error);
-  if (!payload) throw std::invalid_argument("invalid payload template: " + error);
+  auto payload = PayloadTemplate::compile(op.send);
+  if (!payload) throw std::invalid_argument("invalid payload template: " + payload.error());
   TcpPlan plan{std::move(*payload),
                op.expect,
                op.framing,

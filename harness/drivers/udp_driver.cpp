@@ -146,9 +146,8 @@ class UdpDriver final : public Driver {
 }  // namespace
 
 DriverPtr make_udp_driver(const OpSpec& op, const Endpoint& target) {
-  std::string error;
-  auto payload = PayloadTemplate::compile(op.send, &error);
-  if (!payload) throw std::invalid_argument("invalid payload template: " + error);
+  auto payload = PayloadTemplate::compile(op.send);
+  if (!payload) throw std::invalid_argument("invalid payload template: " + payload.error());
   // Room for any reply the request could fairly get, and a little more, so
   // an oversized reply shows up as a wrong one rather than truncated.
   std::size_t receive_size = std::max<std::size_t>(2048, payload->max_size() * 2 + 64);

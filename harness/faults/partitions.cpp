@@ -7,12 +7,11 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <mutex>
-#include <sstream>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "harness/core/expected.hpp"
 #include "harness/process/host.hpp"
 
 namespace drover {
@@ -106,9 +105,17 @@ bool nft_installed() {
   return false;
 }
 
-// The namespace whose interfaces hold address; empty when none does.
-std::string netns_owning(const std::string& address, std::string& problems) {
-  for (const std::string& netns : network_namespaces()) {
+// "a, b", or instead when there is nothing to list.
+std::string comma_list(const std::vector<std::string>& names, const char* instead) {
+  return names.empty() ? std::string(instead) : fmt::format("{}", fmt::join(names, ", "));
+}
+
+// The namespace whose interfaces hold the host's address, or why none was
+// found (with the namespaces that could not be asked).
+Expected<std::string> netns_owning(const RemoteHostSpec& host) {
+  std::string problems;
+  const std::vector<std::string> namespaces = network_namespaces();
+  for (const std::string& netns : namespaces) {
     std::vector<std::string> argv{"ip", "-n", netns, "-o", "addr", "show"};
     ToolResult r = run(argv);
     if (!r.ok) {
@@ -116,39 +123,19 @@ std::string netns_owning(const std::string& address, std::string& problems) {
       continue;
     }
     for (const std::string& a : addresses_in_listing(r.output)) {
-      if (same_address(a, address)) return netns;
+      if (same_address(a, host.address)) return netns;
     }
   }
-  return "";
+  return unexpected(fmt::format(
+      "host \"{}\" ({}) is not in a network namespace of this machine (namespaces in {}: {}){}",
+      host.name, host.address, kNetnsDir, comma_list(namespaces, "none"), problems));
 }
 
-// The tables of this process in force (table -> namespace), for
-// remove_partitions_in_force(), which may run on another thread.
-std::mutex in_force_mutex;
-std::map<std::string, std::string> in_force;
-
-void now_in_force(const std::string& table, const std::string& netns) {
-  std::lock_guard lock(in_force_mutex);
-  in_force[table] = netns;
-}
-
-void no_longer_in_force(const std::string& table) {
-  std::lock_guard lock(in_force_mutex);
-  in_force.erase(table);
+std::vector<std::string> delete_table(const std::string& netns, const std::string& table) {
+  return in_netns(netns, {"nft", "delete", "table", "inet", table});
 }
 
 }  // namespace
-
-void remove_partitions_in_force() {
-  std::map<std::string, std::string> tables;
-  {
-    std::lock_guard lock(in_force_mutex);
-    tables.swap(in_force);
-  }
-  for (const auto& [table, netns] : tables) {
-    run(in_netns(netns, {"nft", "delete", "table", "inet", table}));
-  }
-}
 
 TableOwner this_drover() {
   int pid = static_cast<int>(::getpid());
@@ -174,7 +161,7 @@ std::vector<std::string> remove_leftover_partitions() {
     for (const std::string& table : inet_tables(listed.output)) {
       std::optional<TableOwner> owner = partition_table_owner(table);
       if (!owner || still_running(*owner)) continue;
-      std::vector<std::string> argv = in_netns(netns, {"nft", "delete", "table", "inet", table});
+      std::vector<std::string> argv = delete_table(netns, table);
       ToolResult deleted = run(argv);
       lines.push_back(deleted.ok ? fmt::format("removed partition table {} in network namespace "
                                                "{}, left by drover pid {}, no longer running",
@@ -188,53 +175,42 @@ std::vector<std::string> remove_leftover_partitions() {
 Partitions::Partitions(const Scenario& scenario) : owner_(this_drover()) {
   for (std::size_t i = 0; i < scenario.faults.size(); ++i) {
     const FaultSpec& f = scenario.faults[i];
-    if (f.action != FaultSpec::Action::kPartition) continue;
-    const std::string where =
-        fmt::format("{} (partition of target \"{}\")", f.at_pointer, f.target);
-    if (::geteuid() != 0) {
-      throw PartitionError(fmt::format(
-          "{}: a partition installs nftables rules in a network namespace, which needs root",
-          where));
-    }
-    if (!nft_installed()) {
-      throw PartitionError(
-          fmt::format("{}: nft is not installed (Debian: apt-get install nftables)", where));
-    }
-    const TargetSpec* target = scenario.find_target(f.target);
-    const RemoteHostSpec* host = target ? scenario.find_host(target->host) : nullptr;
-    if (host == nullptr) {
-      throw PartitionError(fmt::format("{}: the target runs on no declared host", where));
-    }
-    std::string problems;
-    std::string netns = netns_owning(host->address, problems);
-    if (netns.empty()) {
-      throw PartitionError(fmt::format(
-          "{}: host \"{}\" ({}) is not in a network namespace of this machine (namespaces "
-          "in {}: {}){}",
-          where, host->name, host->address, kNetnsDir,
-          network_namespaces().empty() ? std::string("none")
-                                       : fmt::format("{}", fmt::join(network_namespaces(), ", ")),
-          problems));
-    }
-    Plan plan;
-    plan.netns = netns;
-    plan.rules.control_port = host->port;
-    for (const std::string& name : f.partition_from) {
-      const RemoteHostSpec* peer = scenario.find_host(name);
-      if (peer == nullptr || peer->address == "localhost") {
-        throw PartitionError(fmt::format(
-            "{}: \"from\" names host \"{}\", which has no literal address", where, name));
-      }
-      plan.rules.peers.push_back(peer->address);
-    }
-    plan.what =
-        fmt::format("host {} ({}, netns {}) cut off from {}; ssh port {} kept", host->name,
-                    host->address, netns,
-                    f.partition_from.empty() ? std::string("everything")
-                                             : fmt::format("{}", fmt::join(f.partition_from, ", ")),
-                    host->port);
-    plans_.emplace(i, std::move(plan));
+    if (f.action == FaultSpec::Action::kPartition) plans_.emplace(i, plan(scenario, f));
   }
+}
+
+Partitions::Plan Partitions::plan(const Scenario& scenario, const FaultSpec& f) {
+  const std::string where = fmt::format("{} (partition of target \"{}\")", f.at_pointer, f.target);
+  if (::geteuid() != 0) {
+    throw PartitionError(fmt::format(
+        "{}: a partition installs nftables rules in a network namespace, which needs root", where));
+  }
+  if (!nft_installed()) {
+    throw PartitionError(
+        fmt::format("{}: nft is not installed (Debian: apt-get install nftables)", where));
+  }
+  const TargetSpec* target = scenario.find_target(f.target);
+  const RemoteHostSpec* host = target ? scenario.find_host(target->host) : nullptr;
+  if (host == nullptr) {
+    throw PartitionError(fmt::format("{}: the target runs on no declared host", where));
+  }
+  Expected<std::string> netns = netns_owning(*host);
+  if (!netns) throw PartitionError(fmt::format("{}: {}", where, netns.error()));
+  Plan plan;
+  plan.netns = *netns;
+  plan.rules.control_port = host->port;
+  for (const std::string& name : f.partition_from) {
+    const RemoteHostSpec* peer = scenario.find_host(name);
+    if (peer == nullptr || peer->address == "localhost") {
+      throw PartitionError(
+          fmt::format("{}: \"from\" names host \"{}\", which has no literal address", where, name));
+    }
+    plan.rules.peers.push_back(peer->address);
+  }
+  plan.what = fmt::format("host {} ({}, netns {}) cut off from {}; ssh port {} kept", host->name,
+                          host->address, plan.netns, comma_list(f.partition_from, "everything"),
+                          host->port);
+  return plan;
 }
 
 Partitions::~Partitions() {
@@ -257,20 +233,17 @@ std::string Partitions::cut(std::size_t fault) {
   plan.rules.table = partition_table_name(owner_, serial_++);
   ToolResult r = run_nft_script(plan.netns, partition_script(plan.rules));
   if (!r.ok) throw PartitionError(failure(in_netns(plan.netns, {"nft", "-f", "<script>"}), r));
-  cut_[fault] = plan.rules.table;
-  now_in_force(plan.rules.table, plan.netns);
+  std::vector<std::string> undo = delete_table(plan.netns, plan.rules.table);
+  cut_[fault] = InForce{plan.rules.table, ExitCleanup([undo] { run(undo); })};
   return fmt::format("{}: nftables table {}", plan.what, plan.rules.table);
 }
 
 void Partitions::heal(std::size_t fault) {
   auto it = cut_.find(fault);
   if (it == cut_.end()) return;
-  std::string table = it->second;
-  cut_.erase(it);
-  no_longer_in_force(table);
-  std::vector<std::string> argv =
-      in_netns(plans_.at(fault).netns, {"nft", "delete", "table", "inet", table});
+  std::vector<std::string> argv = delete_table(plans_.at(fault).netns, it->second.table);
   ToolResult r = run(argv);
+  cut_.erase(it);  // and its removal at exit with it: one that failed now would fail then
   if (!r.ok) throw PartitionError(failure(argv, r));
 }
 

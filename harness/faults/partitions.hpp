@@ -4,9 +4,12 @@
 // traffic while the fault lasts. drover's SSH control connection to the
 // host is never cut, so it can still supervise and stop the target there.
 //
-// Tables are named after the drover process that made them
-// (partition_rules.hpp): one a drover left behind when it was killed is
-// removed by remove_leftover_partitions() at the start of the next run.
+// A table in force is registered as an exit cleanup (harness/core/exit_cleanup.hpp),
+// so a drover that ends without unwinding (a second Ctrl-C, the watchdog)
+// still removes it. Tables are named after the drover process that made
+// them (partition_rules.hpp): one a drover left behind when it was killed
+// outright is removed by remove_leftover_partitions() at the start of the
+// next run.
 //
 // Needs root and the `ip` and `nft` programs (Debian: iproute2, nftables).
 // Not thread-safe: the runner's thread owns it.
@@ -18,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "harness/core/exit_cleanup.hpp"
 #include "harness/faults/nemesis.hpp"
 #include "harness/faults/partition_rules.hpp"
 #include "harness/scenario/scenario.hpp"
@@ -51,8 +55,15 @@ class Partitions final : public PartitionFaults {
     PartitionRules rules;  // table set when cut
     std::string what;      // "10.99.0.2 (netns drover-h1) from everything but ssh"
   };
-  std::map<std::size_t, Plan> plans_;       // by fault index
-  std::map<std::size_t, std::string> cut_;  // fault index -> table in force
+  // A table in force, and its removal should drover end without unwinding.
+  struct InForce {
+    std::string table;
+    ExitCleanup removal;
+  };
+  // Throws PartitionError naming the fault when it cannot work here.
+  static Plan plan(const Scenario& scenario, const FaultSpec& fault);
+  std::map<std::size_t, Plan> plans_;   // by fault index
+  std::map<std::size_t, InForce> cut_;  // by fault index
   TableOwner owner_;
   std::uint64_t serial_ = 0;
 };
@@ -62,11 +73,6 @@ TableOwner this_drover();
 
 // The named network namespaces of this machine (`ip netns`: /run/netns).
 std::vector<std::string> network_namespaces();
-
-// Deletes every partition table of this process still in force, at once:
-// for the paths that end drover without unwinding (a second Ctrl-C, the
-// watchdog's last resort), where no destructor runs. Thread-safe.
-void remove_partitions_in_force();
 
 // Deletes, in every named namespace, the partition tables whose drover is
 // no longer running. Returns one line per table removed, and per one that

@@ -164,11 +164,8 @@ void append_event_json(std::string& out, const Event& e) {
   out += '}';
 }
 
-bool parse_event_json(std::string_view line, Event& e, std::string* error) {
-  auto fail = [&](const char* what) {
-    if (error) *error = what;
-    return false;
-  };
+Expected<void> parse_event_json(std::string_view line, Event& e) {
+  auto fail = [](const char* what) -> Expected<void> { return unexpected(what); };
   Cursor c(line);
   std::int64_t n = 0;
   if (!c.literal("{\"t\":") || !c.number(n) || n < 0) return fail("bad \"t\"");
@@ -191,7 +188,7 @@ bool parse_event_json(std::string_view line, Event& e, std::string* error) {
   if (!c.literal(",\"f\":") || !c.string(e.f)) return fail("bad \"f\"");
   if (!c.literal(",\"value\":")) return fail("bad \"value\"");
   // Cleared field by field, not reassigned: the caller reuses one Event for
-  // a whole file, and its strings and vectors keep their capacity.
+  // many lines, and its strings and list keep their capacity.
   e.value.kind = EventValue::Kind::kNull;
   e.value.number = 0;
   e.value.text.clear();
@@ -217,7 +214,7 @@ bool parse_event_json(std::string_view line, Event& e, std::string* error) {
     if (!c.number(e.value.number)) return fail("bad \"value\"");
   }
   if (!c.literal("}") || !c.at_end()) return fail("trailing text");
-  return true;
+  return {};
 }
 
 }  // namespace drover

@@ -5,7 +5,10 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
+
+#include "harness/core/expected.hpp"
 
 namespace drover {
 
@@ -45,7 +48,12 @@ struct Event {
 void append_event_json(std::string& out, const Event& event);
 
 // Parses a line written by append_event_json (key order as written; other
-// JSON is rejected). false with *error set on a malformed line.
-bool parse_event_json(std::string_view line, Event& event, std::string* error);
+// JSON is rejected) into event; the error names the field that is wrong,
+// and event then holds part of the line. Into the caller's event, as
+// append_event_json writes into the caller's buffer: a reader of tens of
+// millions of lines overwrites the same few events, whose strings and list
+// keep their capacity (an event returned by value was measured at about
+// 40% more instructions per line, in moves alone).
+Expected<void> parse_event_json(std::string_view line, Event& event);
 
 }  // namespace drover

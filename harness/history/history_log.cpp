@@ -123,7 +123,6 @@ class BatchReader {
     std::vector<char> buffer(1 << 20);
     std::size_t filled = 0;
     std::uint64_t line_number = 0;
-    std::string parse_error;
     std::vector<Event> batch;
     std::size_t size = 0;
     auto take_free = [&]() -> bool {
@@ -160,10 +159,11 @@ class BatchReader {
         ++line_number;
         std::string_view line(begin, length);
         if (!line.empty()) {
-          if (!parse_event_json(line, batch[size], &parse_error)) {
+          Expected<void> parsed = parse_event_json(line, batch[size]);
+          if (!parsed) {
             // A torn last line is what a crash leaves: skip it, keep the rest.
             if (!(eof && !newline)) {
-              error_ = std::to_string(line_number) + ": " + parse_error;
+              error_ = std::to_string(line_number) + ": " + parsed.error();
               ok = false;
             }
             break;
@@ -203,14 +203,11 @@ class BatchReader {
 
 }  // namespace
 
-bool read_history_file(const std::string& path, void (*on_event)(const Event&, void*),
-                       void* context, std::string* error) {
+Expected<void> read_history_file(const std::string& path, void (*on_event)(const Event&, void*),
+                                 void* context) {
   std::FILE* file = std::fopen(path.c_str(), "r");
-  if (!file) {
-    if (error) *error = "cannot read " + path + ": " + std::strerror(errno);
-    return false;
-  }
-  bool ok = true;
+  if (!file) return unexpected("cannot read " + path + ": " + std::strerror(errno));
+  std::string error;
   {
     BatchReader reader(file);
     std::vector<Event> batch;
@@ -218,13 +215,11 @@ bool read_history_file(const std::string& path, void (*on_event)(const Event&, v
     while (reader.next(batch, size)) {
       for (std::size_t i = 0; i < size; ++i) on_event(batch[i], context);
     }
-    if (!reader.error().empty()) {
-      if (error) *error = path + ":" + reader.error();
-      ok = false;
-    }
+    error = reader.error();
   }
   std::fclose(file);
-  return ok;
+  if (!error.empty()) return unexpected(path + ":" + error);
+  return {};
 }
 
 }  // namespace drover

@@ -17,6 +17,7 @@
 #include <thread>
 #include <vector>
 
+#include "harness/core/expected.hpp"
 #include "harness/history/event.hpp"
 
 namespace drover {
@@ -59,19 +60,20 @@ class HistoryLog {
   std::thread flusher_;
 };
 
-// Reads history.jsonl line by line, calling on_event for each. Returns false
-// with *error naming the line number on the first malformed line or when
-// the file cannot be read.
+// Reads history.jsonl line by line, calling on_event for each. An error
+// naming the file and the line number on the first malformed line (a torn
+// last line, as a crash leaves it, is skipped), or when the file cannot be
+// read.
 template <class OnEvent>
-bool read_history(const std::string& path, OnEvent&& on_event, std::string* error);
+Expected<void> read_history(const std::string& path, OnEvent&& on_event);
 
-bool read_history_file(const std::string& path, void (*on_event)(const Event&, void*),
-                       void* context, std::string* error);
+Expected<void> read_history_file(const std::string& path, void (*on_event)(const Event&, void*),
+                                 void* context);
 
 template <class OnEvent>
-bool read_history(const std::string& path, OnEvent&& on_event, std::string* error) {
+Expected<void> read_history(const std::string& path, OnEvent&& on_event) {
   return read_history_file(
-      path, [](const Event& e, void* ctx) { (*static_cast<OnEvent*>(ctx))(e); }, &on_event, error);
+      path, [](const Event& e, void* ctx) { (*static_cast<OnEvent*>(ctx))(e); }, &on_event);
 }
 
 }  // namespace drover

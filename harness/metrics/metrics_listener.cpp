@@ -6,17 +6,18 @@
 
 namespace drover {
 
-std::variant<std::unique_ptr<MetricsListener>, std::string> MetricsListener::listen(
+Expected<std::unique_ptr<MetricsListener>> MetricsListener::listen(
     const std::string& address, std::shared_ptr<RunCollector> collector) {
-  std::optional<HostPort> parsed = parse_host_port(address);
-  if (!parsed) return "'" + address + "' is not HOST:PORT (e.g. 127.0.0.1:9464)";
+  if (!parse_host_port(address)) {
+    return unexpected("'" + address + "' is not HOST:PORT (e.g. 127.0.0.1:9464)");
+  }
   std::unique_ptr<MetricsListener> listener(new MetricsListener);
   try {
     // civetweb reads "1.2.3.4:9464" and "[::1]:9464", as parse_host_port
     // accepts them.
     listener->exposer_ = std::make_unique<prometheus::Exposer>(address, 2);
   } catch (const std::exception& e) {
-    return "cannot listen on " + address + ": " + e.what();
+    return unexpected("cannot listen on " + address + ": " + e.what());
   }
   listener->collector_ = std::move(collector);
   listener->exposer_->RegisterCollectable(listener->collector_);

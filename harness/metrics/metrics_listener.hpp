@@ -4,8 +4,8 @@
 
 #include <memory>
 #include <string>
-#include <variant>
 
+#include "harness/core/expected.hpp"
 #include "harness/metrics/run_metrics.hpp"
 
 namespace prometheus {
@@ -18,8 +18,8 @@ class MetricsListener {
  public:
   // Binds address ("127.0.0.1:9464", "[::1]:9464"); on a malformed address
   // or one that cannot be bound, returns the reason and nothing listens.
-  static std::variant<std::unique_ptr<MetricsListener>, std::string> listen(
-      const std::string& address, std::shared_ptr<RunCollector> collector);
+  static Expected<std::unique_ptr<MetricsListener>> listen(const std::string& address,
+                                                           std::shared_ptr<RunCollector> collector);
   ~MetricsListener();
   int port() const;
 

@@ -14,6 +14,8 @@ namespace drover {
 
 struct MetricsPusher::State {
   std::shared_ptr<prometheus::Gateway> gateway;
+  std::string url;
+  Notify notify;
   Duration interval{};
   Duration deadline{};
   std::mutex mutex;
@@ -55,8 +57,8 @@ prometheus::Labels::value_type grouping_label(const std::string& name, const std
 }
 
 // One push on its own thread; waits at most the deadline for it.
-std::optional<std::string> push_within(const std::shared_ptr<MetricsPusher::State>& state) {
-  if (state->in_flight.exchange(true)) return "the previous push has not finished";
+Expected<void> push_within(const std::shared_ptr<MetricsPusher::State>& state) {
+  if (state->in_flight.exchange(true)) return unexpected("the previous push has not finished");
   auto done = std::make_shared<std::promise<int>>();
   std::future<int> result = done->get_future();
   std::thread([state, done] {
@@ -68,39 +70,42 @@ std::optional<std::string> push_within(const std::shared_ptr<MetricsPusher::Stat
     state->in_flight = false;
   }).detach();
   if (result.wait_for(state->deadline) != std::future_status::ready) {
-    return fmt::format("no answer within {:.0f} s", to_seconds(state->deadline));
+    return unexpected(fmt::format("no answer within {:.0f} s", to_seconds(state->deadline)));
   }
   try {
     int status = result.get();
-    if (status >= 200 && status < 300) return std::nullopt;
-    if (status < 0) return fmt::format("cannot reach it (curl error {})", -status);
-    return fmt::format("it answered HTTP {}", status);
+    if (status >= 200 && status < 300) return {};
+    if (status < 0) return unexpected(fmt::format("cannot reach it (curl error {})", -status));
+    return unexpected(fmt::format("it answered HTTP {}", status));
   } catch (const std::exception& e) {
-    return e.what();
+    return unexpected(e.what());
   }
 }
 
 }  // namespace
 
-std::optional<std::string> check_push_gateway_url(const std::string& url) {
+Expected<void> check_push_gateway_url(const std::string& url) {
   auto scheme = url.find("://");
   std::string s = scheme == std::string::npos ? "" : url.substr(0, scheme);
-  if (s != "http" && s != "https") return "'" + url + "' is not a URL like http://127.0.0.1:9091";
+  if (s != "http" && s != "https") {
+    return unexpected("'" + url + "' is not a URL like http://127.0.0.1:9091");
+  }
   std::string rest = url.substr(scheme + 3);
   auto colon = rest.rfind(':');
   if (colon == std::string::npos || colon == 0 || colon + 1 == rest.size() ||
       rest.find('/') != std::string::npos) {
-    return "'" + url + "' needs a host and port and no path, like http://127.0.0.1:9091";
+    return unexpected("'" + url +
+                      "' needs a host and port and no path, like http://127.0.0.1:9091");
   }
   for (char c : rest.substr(colon + 1)) {
     if (!std::isdigit(static_cast<unsigned char>(c)))
-      return "'" + url + "': the port is not a number";
+      return unexpected("'" + url + "': the port is not a number");
   }
-  return std::nullopt;
+  return {};
 }
 
 MetricsPusher::MetricsPusher(const PushTarget& target, std::shared_ptr<RunCollector> collector,
-                             Duration interval, Duration deadline)
+                             Duration interval, Duration deadline, Notify notify)
     : state_(std::make_shared<State>()) {
   auto colon = target.url.rfind(':');
   state_->gateway = std::make_shared<prometheus::Gateway>(
@@ -108,6 +113,8 @@ MetricsPusher::MetricsPusher(const PushTarget& target, std::shared_ptr<RunCollec
       prometheus::Labels{grouping_label("scenario", target.scenario),
                          grouping_label("run", target.run)});
   state_->gateway->RegisterCollectable(collector);
+  state_->url = target.url;
+  state_->notify = std::move(notify);
   state_->interval = interval;
   state_->deadline = deadline;
   std::thread([state = state_] {
@@ -116,11 +123,14 @@ MetricsPusher::MetricsPusher(const PushTarget& target, std::shared_ptr<RunCollec
       state->wake.wait_for(lock, state->interval, [&] { return state->stopped; });
       if (state->stopped) return;
       lock.unlock();
-      std::optional<std::string> error = push_within(state);
+      Expected<void> pushed = push_within(state);
       lock.lock();
-      if (error && !state->warned && !state->stopped) {
+      // Under the lock: once stopped is set, the owner may be gone.
+      if (!pushed && !state->warned && !state->stopped) {
         state->warned = true;
-        fmt::print(stderr, "warning: --push-gateway: {}\n", *error);
+        drover::notify(state->notify, "push-gateway",
+                       fmt::format("a push to {} failed (later failures are not reported): {}",
+                                   state->url, pushed.error()));
       }
     }
   }).detach();
@@ -132,7 +142,7 @@ MetricsPusher::~MetricsPusher() {
   state_->wake.notify_all();
 }
 
-std::optional<std::string> MetricsPusher::push_final() {
+Expected<void> MetricsPusher::push_final() {
   {
     std::lock_guard<std::mutex> lock(state_->mutex);
     state_->stopped = true;
@@ -143,7 +153,7 @@ std::optional<std::string> MetricsPusher::push_final() {
   while (state_->in_flight && Clock::now() < until) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
-  if (state_->in_flight) return "the previous push has not finished";
+  if (state_->in_flight) return unexpected("the previous push has not finished");
   return push_within(state_);
 }
 

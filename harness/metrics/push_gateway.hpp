@@ -6,15 +6,19 @@
 // a detached thread that owns what it uses; the caller waits for at most
 // the deadline and a hung Pushgateway never holds up the run.
 //
+// A periodic push that fails is reported once, to the Notify given, from
+// the pusher's own thread; never once push_final() or the destructor has
+// begun. The final push's failure is push_final()'s result.
+//
 // Thread-safety: one owner thread calls push_final() and the destructor.
 #pragma once
 
 #include <memory>
-#include <optional>
 #include <string>
-#include <variant>
 
 #include "harness/core/clock.hpp"
+#include "harness/core/expected.hpp"
+#include "harness/core/notice.hpp"
 #include "harness/metrics/run_metrics.hpp"
 
 namespace drover {
@@ -26,19 +30,19 @@ struct PushTarget {
 };
 
 // "http://host:port" (or https); the reason when it is not.
-std::optional<std::string> check_push_gateway_url(const std::string& url);
+Expected<void> check_push_gateway_url(const std::string& url);
 
 class MetricsPusher {
  public:
   MetricsPusher(const PushTarget& target, std::shared_ptr<RunCollector> collector,
-                Duration interval, Duration deadline);
+                Duration interval, Duration deadline, Notify notify);
   ~MetricsPusher();  // stops the periodic pushes; never waits for a hung one
   MetricsPusher(const MetricsPusher&) = delete;
   MetricsPusher& operator=(const MetricsPusher&) = delete;
 
   // Stops the periodic pushes and pushes the latest figures, waiting at
-  // most the deadline. Returns why it failed, if it did.
-  std::optional<std::string> push_final();
+  // most the deadline; why it failed, if it did.
+  Expected<void> push_final();
 
   struct State;
 

@@ -1,5 +1,5 @@
-// Where drover runs a process: this machine now, an SSH host later. The runner
-// starts targets through a Host and never asks which kind it has.
+// Where drover runs a process: this machine or an SSH host (harness/remote).
+// The runner starts targets through a Host and never asks which kind it has.
 #pragma once
 
 #include <memory>

@@ -110,24 +110,30 @@ bool table_lists(const char* table, int port, const std::vector<std::string>& ad
   return false;
 }
 
+// A socket address as connect() takes it.
+struct SocketAddress {
+  sockaddr_storage storage{};
+  socklen_t length = 0;
+};
+
 // The address to connect to. Literals and localhost need no resolver; any
 // other name is resolved once (from /etc/hosts or the system's resolver).
-std::optional<sockaddr_storage> tcp_address(const HostPort& hp, socklen_t* length) {
-  sockaddr_storage storage{};
-  auto* v4 = reinterpret_cast<sockaddr_in*>(&storage);
-  auto* v6 = reinterpret_cast<sockaddr_in6*>(&storage);
+std::optional<SocketAddress> tcp_address(const HostPort& hp) {
+  SocketAddress a;
+  auto* v4 = reinterpret_cast<sockaddr_in*>(&a.storage);
+  auto* v6 = reinterpret_cast<sockaddr_in6*>(&a.storage);
   const std::string host = hp.host == "localhost" ? "127.0.0.1" : hp.host;
   if (inet_pton(AF_INET, host.c_str(), &v4->sin_addr) == 1) {
     v4->sin_family = AF_INET;
     v4->sin_port = htons(static_cast<uint16_t>(hp.port));
-    *length = sizeof(sockaddr_in);
-    return storage;
+    a.length = sizeof(sockaddr_in);
+    return a;
   }
   if (inet_pton(AF_INET6, host.c_str(), &v6->sin6_addr) == 1) {
     v6->sin6_family = AF_INET6;
     v6->sin6_port = htons(static_cast<uint16_t>(hp.port));
-    *length = sizeof(sockaddr_in6);
-    return storage;
+    a.length = sizeof(sockaddr_in6);
+    return a;
   }
   addrinfo hints{};
   hints.ai_socktype = SOCK_STREAM;
@@ -135,17 +141,18 @@ std::optional<sockaddr_storage> tcp_address(const HostPort& hp, socklen_t* lengt
   if (getaddrinfo(host.c_str(), std::to_string(hp.port).c_str(), &hints, &found) != 0) {
     return std::nullopt;
   }
-  std::memcpy(&storage, found->ai_addr, found->ai_addrlen);
-  *length = found->ai_addrlen;
+  std::memcpy(&a.storage, found->ai_addr, found->ai_addrlen);
+  a.length = found->ai_addrlen;
   freeaddrinfo(found);
-  return storage;
+  return a;
 }
 
 // One non-blocking connect, given up at `until`.
-bool connect_once(const sockaddr_storage& address, socklen_t length, TimePoint until) {
-  UniqueFd fd(::socket(address.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+bool connect_once(const SocketAddress& address, TimePoint until) {
+  UniqueFd fd(::socket(address.storage.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
   if (fd.get() < 0) return false;
-  if (::connect(fd.get(), reinterpret_cast<const sockaddr*>(&address), length) == 0) return true;
+  const auto* to = reinterpret_cast<const sockaddr*>(&address.storage);
+  if (::connect(fd.get(), to, address.length) == 0) return true;
   if (errno != EINPROGRESS) return false;
   for (;;) {
     auto left = std::chrono::ceil<std::chrono::milliseconds>(until - Clock::now()).count();
@@ -199,14 +206,13 @@ bool wait_udp_bound(const std::string& address, TimePoint deadline) {
 bool wait_tcp_accepts(const std::string& address, TimePoint deadline) {
   auto hp = parse_host_port(address);
   if (!hp) return false;
-  socklen_t length = 0;
-  auto target = tcp_address(*hp, &length);
+  std::optional<SocketAddress> target = tcp_address(*hp);
   if (!target) return false;
   for (;;) {
     const TimePoint attempt = Clock::now();
     const TimePoint give_up =
         std::max(std::min(deadline, attempt + kTcpConnectTimeout), attempt + kTcpMinAttempt);
-    if (connect_once(*target, length, give_up)) return true;
+    if (connect_once(*target, give_up)) return true;
     if (Clock::now() >= deadline) return false;
     sleep_until_or(attempt + kTcpRetryInterval, deadline);
   }

@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 
 #include "harness/core/duration.hpp"
+#include "harness/core/expected.hpp"
 #include "harness/core/host_port.hpp"
 
 namespace drover {
@@ -51,6 +52,11 @@ std::string indent(const std::string& lines) {
     if (c == '\n') out += "    ";
   }
   return out;
+}
+
+// What a warning about the target is about.
+std::string source_of(const TargetSpec& spec) {
+  return fmt::format("target {}", spec.name);
 }
 
 // How a target ended when drover stopped it at the end of the run.
@@ -93,53 +99,71 @@ NotReady not_ready_in_time(Process& process, const TargetSpec& spec,
       fmt::format("not ready after {}; {}", after, describe_stop(status, spec.stop_grace))};
 }
 
-// Waits, until the deadline, for the ready line (when ready_re is set) and
-// then the probe; learns a reference target's address from its line. On
-// failure the process is stopped before this returns.
-std::optional<NotReady> wait_until_ready(Process& process, const TargetSpec& spec,
-                                         const std::regex* ready_re, const std::string& ready_regex,
-                                         TimePoint deadline, std::string* address) {
-  if (ready_re) {
-    auto line = process.wait_for_stdout_line(*ready_re, deadline);
-    if (!line) {
-      return not_ready_in_time(process, spec,
-                               fmt::format("a stdout line matching \"{}\"", ready_regex));
+// What a target must show before it counts as ready, and by when.
+struct ReadyWait {
+  const std::regex* line = nullptr;  // a stdout line matching it, when set
+  std::string line_regex;            // its text, for messages
+  TimePoint deadline{};
+  std::string address;  // as known before the line: the scenario's
+};
+
+using Readiness = Expected<std::string, NotReady>;
+
+// The ready line, when one is awaited, and the address the target serves
+// on: a reference target's line gives it (the regex's second group; a
+// custom regex with fewer groups leaves the address as the scenario gave it).
+Readiness await_ready_line(Process& process, const TargetSpec& spec, const ReadyWait& wait) {
+  if (!wait.line) return wait.address;
+  auto line = process.wait_for_stdout_line(*wait.line, wait.deadline);
+  if (!line) {
+    return Unexpected<NotReady>{not_ready_in_time(
+        process, spec, fmt::format("a stdout line matching \"{}\"", wait.line_regex))};
+  }
+  if (spec.source != TargetSpec::Source::kReference) return wait.address;
+  std::smatch match;
+  std::regex_search(*line, match, *wait.line);
+  return match.size() > 2 && match[2].matched ? match[2].str() : spec.address;
+}
+
+// The readiness probe on the ready address (or the target's own).
+Expected<void, NotReady> await_probe(Process& process, const TargetSpec& spec,
+                                     const std::string& address, TimePoint deadline) {
+  if (spec.ready.probe == ReadySpec::Probe::kNone) return {};
+  const std::string probe_address = spec.ready.address.empty() ? address : spec.ready.address;
+  const bool udp = spec.ready.probe == ReadySpec::Probe::kUdpBound;
+  if (!parse_host_port(probe_address)) {
+    process.stop(spec.stop_grace);
+    return Unexpected<NotReady>{
+        {fmt::format("bad ready address \"{}\" (want host:port)", probe_address),
+         "stopped: bad ready address"}};
+  }
+  for (;;) {
+    const TimePoint slice = std::min(deadline, Clock::now() + kProbeSlice);
+    if (udp ? wait_udp_bound(probe_address, slice) : wait_tcp_accepts(probe_address, slice)) {
+      return {};
     }
-    if (spec.source == TargetSpec::Source::kReference) {
-      // The reference regex's second group is the address; a custom regex
-      // with fewer groups leaves the address as the scenario gave it.
-      std::smatch match;
-      std::regex_search(*line, match, *ready_re);
-      *address = match.size() > 2 && match[2].matched ? match[2].str() : spec.address;
+    if (process.poll()) return Unexpected<NotReady>{exited_before_ready(process, spec)};
+    if (Clock::now() >= deadline) {
+      return Unexpected<NotReady>{
+          not_ready_in_time(process, spec,
+                            udp ? fmt::format("UDP port {} to be bound", probe_address)
+                                : fmt::format("a TCP connection to {}", probe_address))};
     }
   }
+}
 
-  if (spec.ready.probe != ReadySpec::Probe::kNone) {
-    const std::string probe_address = spec.ready.address.empty() ? *address : spec.ready.address;
-    const bool udp = spec.ready.probe == ReadySpec::Probe::kUdpBound;
-    if (!parse_host_port(probe_address)) {
-      process.stop(spec.stop_grace);
-      return NotReady{fmt::format("bad ready address \"{}\" (want host:port)", probe_address),
-                      "stopped: bad ready address"};
-    }
-    for (;;) {
-      const TimePoint slice = std::min(deadline, Clock::now() + kProbeSlice);
-      if (udp ? wait_udp_bound(probe_address, slice) : wait_tcp_accepts(probe_address, slice)) {
-        break;
-      }
-      if (process.poll()) return exited_before_ready(process, spec);
-      if (Clock::now() >= deadline) {
-        return not_ready_in_time(process, spec,
-                                 udp ? fmt::format("UDP port {} to be bound", probe_address)
-                                     : fmt::format("a TCP connection to {}", probe_address));
-      }
-    }
-  }
-
+// Waits, until the deadline, for the ready line and then the probe, and
+// returns the target's address. On failure the process is stopped before
+// this returns.
+Readiness wait_until_ready(Process& process, const TargetSpec& spec, const ReadyWait& wait) {
+  Readiness address = await_ready_line(process, spec, wait);
+  if (!address) return address;
+  Expected<void, NotReady> probed = await_probe(process, spec, *address, wait.deadline);
+  if (!probed) return Unexpected<NotReady>{probed.take_error()};
   // Ready also means still running: a line or port left by a process that
   // has already exited does not count.
-  if (process.poll()) return exited_before_ready(process, spec);
-  return std::nullopt;
+  if (process.poll()) return Unexpected<NotReady>{exited_before_ready(process, spec)};
+  return address;
 }
 
 }  // namespace
@@ -260,13 +284,14 @@ void TargetSupervisor::await_ready(Running& t) {
   std::regex ready_re;
   if (!t.ready_regex.empty()) ready_re = std::regex(t.ready_regex);
   const std::regex* re = t.ready_regex.empty() ? nullptr : &ready_re;
-  if (auto failure =
-          wait_until_ready(*t.process, t.spec, re, t.ready_regex, t.ready_deadline, &t.address)) {
+  Readiness ready = wait_until_ready(*t.process, t.spec,
+                                     ReadyWait{re, t.ready_regex, t.ready_deadline, t.address});
+  if (!ready) {
     t.stopped = true;
-    t.exit_description = failure->ended;
-    throw TargetStartError(fmt::format("target \"{}\": ", t.spec.name) + failure->message);
+    t.exit_description = ready.error().ended;
+    throw TargetStartError(fmt::format("target \"{}\": ", t.spec.name) + ready.error().message);
   }
-  if (t.placement) t.address = on_host(t.address, t.placement->address);
+  t.address = t.placement ? on_host(*ready, t.placement->address) : *ready;
 }
 
 void TargetSupervisor::fetch_logs(Running& t) {
@@ -283,8 +308,8 @@ void TargetSupervisor::fetch_logs(Running& t) {
       try {
         t.host->copy_from(log, (logs / fs::path(log).filename()).string());
       } catch (const HostError& e) {
-        fmt::print(stderr, "warning: target \"{}\": its log {} stays behind: {}\n", t.spec.name,
-                   log, e.what());
+        notify(options_.notify, source_of(t.spec),
+               fmt::format("its log {} stays behind: {}", log, e.what()));
       }
     }
   }
@@ -423,7 +448,7 @@ void TargetSupervisor::stop_all() {
     } catch (const HostError& e) {
       // Only a remote host fails here; the others must still be stopped.
       t.exit_description = fmt::format("could not be stopped: {}", e.what());
-      fmt::print(stderr, "warning: target \"{}\" {}\n", t.spec.name, t.exit_description);
+      notify(options_.notify, source_of(t.spec), t.exit_description);
     }
   }
   // Also those that never became ready (stopped already).

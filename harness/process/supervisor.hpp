@@ -27,7 +27,8 @@ struct SupervisorOptions {
   // Added to every started process's environment, so a test (or a user) can
   // find every process a run started: DROVER_RUN_DIR=<run_dir>.
   std::vector<std::pair<std::string, std::string>> env;
-  // Where warnings go (a log that stays behind); never to stderr.
+  // Where warnings go (a remote target's log that stays behind, a target
+  // that could not be stopped); never to stderr. Called on the owner's thread.
   Notify notify{};
 };
 

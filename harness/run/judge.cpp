@@ -31,9 +31,8 @@ void Run::judge() {
 
 void Run::check_history() {
   if (!history_) return;
-  std::string error;
-  auto results = drover::check_history(scenario_, options_.run_dir + "/history.jsonl", &error);
-  if (!results) throw std::runtime_error(error);
+  auto results = drover::check_history(scenario_, options_.run_dir + "/history.jsonl");
+  if (!results) throw std::runtime_error(results.error());
   result_.invariants.insert(result_.invariants.end(), results->begin(), results->end());
 }
 

@@ -393,17 +393,13 @@ void RemoteFleets::add_history(Agent& a, Duration shift, HistoryLog& history) {
   a.host->copy_from(a.out_dir() + "/history.jsonl", local_history.string());
   HistoryLog::Buffer& buffer = history.new_buffer();
   const auto shift_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(shift).count();
-  std::string error;
-  bool read = read_history(
-      local_history.string(),
-      [&](const Event& e) {
-        Event moved = e;
-        moved.time_ns = static_cast<std::uint64_t>(
-            std::max<std::int64_t>(0, static_cast<std::int64_t>(e.time_ns) + shift_ns));
-        buffer.record(moved);
-      },
-      &error);
-  if (!read) throw HostError(fmt::format("{}: its history: {}", a.label(), error));
+  auto read = read_history(local_history.string(), [&](const Event& e) {
+    Event moved = e;
+    moved.time_ns = static_cast<std::uint64_t>(
+        std::max<std::int64_t>(0, static_cast<std::int64_t>(e.time_ns) + shift_ns));
+    buffer.record(moved);
+  });
+  if (!read) throw HostError(fmt::format("{}: its history: {}", a.label(), read.error()));
   history.flush();
 }
 

@@ -56,10 +56,9 @@ const WorkloadRule* named_rule(const Json* value) {
 
 std::optional<PayloadTemplate> read_template(Problems& problems, const std::string& text,
                                              const std::string& at) {
-  std::string error;
-  std::optional<PayloadTemplate> compiled = PayloadTemplate::compile(text, &error);
-  if (!compiled) problems.at(at, error);
-  return compiled;
+  Expected<PayloadTemplate> compiled = PayloadTemplate::compile(text);
+  if (!compiled) problems.at(at, compiled.error());
+  return compiled ? std::optional(std::move(*compiled)) : std::nullopt;
 }
 
 void parse_expectation(Problems& problems, const Json& value, const std::string& at,

@@ -113,16 +113,16 @@ void check(benchmark::State& state, Kind kind) {
   double read_s = 0, decide_s = 0;
   for (auto _ : state) {
     auto checker = make_checker(kind, ops);
-    std::string error;
     auto start = std::chrono::steady_clock::now();
-    bool ok = drover::read_history(
-        path, [&](const Event& e) { checker->observe(e); }, &error);
+    auto history = drover::read_history(path, [&](const Event& e) { checker->observe(e); });
     auto read = std::chrono::steady_clock::now();
     auto result = checker->result();
     auto decided = std::chrono::steady_clock::now();
     read_s += std::chrono::duration<double>(read - start).count();
     decide_s += std::chrono::duration<double>(decided - read).count();
-    if (!ok || !result.ok) state.SkipWithError((error + result.detail).c_str());
+    if (!history || !result.ok) {
+      state.SkipWithError(((history ? "" : history.error()) + result.detail).c_str());
+    }
   }
   // Where the time goes: parsing and observing the events, then the
   // checker's verdict (sorting and matching).
@@ -147,8 +147,8 @@ void BM_ReadPoolHistory(benchmark::State& state) {
   const std::string& path = history_file(Kind::kPool, state.range(0));
   for (auto _ : state) {
     std::uint64_t events = 0;
-    drover::read_history(
-        path, [&](const Event&) { ++events; }, nullptr);
+    auto read = drover::read_history(path, [&](const Event&) { ++events; });
+    if (!read) state.SkipWithError(read.error().c_str());
     benchmark::DoNotOptimize(events);
   }
   state.SetItemsProcessed(state.iterations() * state.range(0));

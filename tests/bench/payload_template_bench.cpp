@@ -7,7 +7,7 @@
 namespace {
 
 void BM_RenderPayload(benchmark::State& state) {
-  auto t = *drover::PayloadTemplate::compile("hello {client}-{seq} {random:32}", nullptr);
+  auto t = *drover::PayloadTemplate::compile("hello {client}-{seq} {random:32}");
   std::string out;
   out.reserve(t.max_size());
   std::uint64_t rng = 88172645463325252ULL;

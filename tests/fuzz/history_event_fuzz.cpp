@@ -12,15 +12,15 @@ namespace drover::fuzz {
 int history_event(const std::uint8_t* data, std::size_t size) {
   Event event;  // reused across lines, as the history reader does
   for_each_line(data, size, [&event](std::string_view line) {
-    std::string error;
-    if (!parse_event_json(line, event, &error)) {
-      DROVER_FUZZ_CHECK(!error.empty());
+    Expected<void> parsed = parse_event_json(line, event);
+    if (!parsed) {
+      DROVER_FUZZ_CHECK(!parsed.error().empty());
       return;
     }
     std::string written;
     append_event_json(written, event);
     Event again;
-    DROVER_FUZZ_CHECK(parse_event_json(written, again, &error));
+    DROVER_FUZZ_CHECK(parse_event_json(written, again).has_value());
     DROVER_FUZZ_CHECK(again == event);
   });
   return 0;

@@ -53,9 +53,10 @@ TEST(AnomalyTimeline, CentresOnTheSecondSaleOfASerialAndShowsTheFirstOneToo) {
   auto checker = make_no_oversell_checker(tickets_scope(), 1000);
   for (const Event& e : events) checker->observe(e);
   ASSERT_FALSE(checker->result().ok);
-  std::string error;
-  auto anomaly = find_first_anomaly(path, tickets_scope(), checker->anomalies(), &error);
-  ASSERT_TRUE(anomaly) << error;
+  auto found = find_first_anomaly(path, tickets_scope(), checker->anomalies());
+  ASSERT_TRUE(found) << found.error();
+  std::optional<Anomaly> anomaly = *found;
+  ASSERT_TRUE(anomaly);
   EXPECT_EQ(anomaly->about, "serial 5 sold a second time");
   EXPECT_DOUBLE_EQ(anomaly->t_ms, 50);
   const TimelineEvent* focus = focus_of(*anomaly);
@@ -86,9 +87,10 @@ TEST(AnomalyTimeline, CountsTheNthEventInTimeOrderNotFileOrder) {
   TempDir dir;
   std::string path = write_history(dir, events);
   AnomalyFocus second_sale{"serial 5 sold a second time", "buy", EventType::kOk, "5", 0, 2};
-  std::string error;
-  auto anomaly = find_first_anomaly(path, tickets_scope(), {second_sale}, &error);
-  ASSERT_TRUE(anomaly) << error;
+  auto found = find_first_anomaly(path, tickets_scope(), {second_sale});
+  ASSERT_TRUE(found) << found.error();
+  std::optional<Anomaly> anomaly = *found;
+  ASSERT_TRUE(anomaly);
   EXPECT_DOUBLE_EQ(anomaly->t_ms, 9);
   ASSERT_TRUE(focus_of(*anomaly));
   EXPECT_EQ(focus_of(*anomaly)->client, 2u);
@@ -109,9 +111,10 @@ TEST(AnomalyTimeline, KeepsTheEarliestOfSeveralCandidates) {
       {"item b was consumed a second time", "get", EventType::kOk, "b", 0, 2},
       {"item z was consumed a second time", "get", EventType::kOk, "z", 0, 2},  // not found
   };
-  std::string error;
-  auto anomaly = find_first_anomaly(path, scope, candidates, &error);
-  ASSERT_TRUE(anomaly) << error;
+  auto found = find_first_anomaly(path, scope, candidates);
+  ASSERT_TRUE(found) << found.error();
+  std::optional<Anomaly> anomaly = *found;
+  ASSERT_TRUE(anomaly);
   EXPECT_EQ(anomaly->about, "item b was consumed a second time");
   EXPECT_DOUBLE_EQ(anomaly->t_ms, 3);
 }
@@ -132,13 +135,32 @@ TEST(AnomalyTimeline, FindsAPoolTaskAnsweredTwiceByItsTaskId) {
   auto checker = make_pool_complete_checker(scope, 4);
   for (const Event& e : events) checker->observe(e);
   ASSERT_FALSE(checker->result().ok);
-  std::string error;
-  auto anomaly = find_first_anomaly(path, scope, checker->anomalies(), &error);
-  ASSERT_TRUE(anomaly) << error;
+  auto found = find_first_anomaly(path, scope, checker->anomalies());
+  ASSERT_TRUE(found) << found.error();
+  std::optional<Anomaly> anomaly = *found;
+  ASSERT_TRUE(anomaly);
   EXPECT_EQ(anomaly->about, "task 7 was answered a second time");
   EXPECT_DOUBLE_EQ(anomaly->t_ms, 2.5);
   ASSERT_TRUE(focus_of(*anomaly));
   EXPECT_EQ(focus_of(*anomaly)->value, "[7, 3, 9, 101, 30, 40]");
+}
+
+TEST(AnomalyTimeline, ACandidateNotInTheHistoryIsNothingFoundNotAnError) {
+  TempDir dir;
+  std::string path =
+      write_history(dir, {ev(1'000'000, 1, EventType::kOk, "get", EventValue::of("a"))});
+  auto found = find_first_anomaly(path, CheckScope{"queue", {"f"}},
+                                  {{"item z was lost", "put", EventType::kOk, "z", 0, 1}});
+  ASSERT_TRUE(found) << found.error();
+  EXPECT_FALSE(found->has_value());
+}
+
+TEST(AnomalyTimeline, AHistoryThatCannotBeReadIsAnErrorNamingIt) {
+  auto found =
+      find_first_anomaly("/nonexistent/history.jsonl", tickets_scope(),
+                         {{"serial 5 sold a second time", "buy", EventType::kOk, "5", 0, 2}});
+  ASSERT_FALSE(found);
+  EXPECT_NE(found.error().find("/nonexistent/history.jsonl"), std::string::npos) << found.error();
 }
 
 TEST(AnomalyTimeline, AHeldInvariantNamesNoCandidates) {

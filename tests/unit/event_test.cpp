@@ -9,8 +9,8 @@ Event round_trip(const Event& e) {
   std::string line;
   append_event_json(line, e);
   Event back;
-  std::string error;
-  EXPECT_TRUE(parse_event_json(line, back, &error)) << line << ": " << error;
+  Expected<void> parsed = parse_event_json(line, back);
+  EXPECT_TRUE(parsed) << line << ": " << parsed.error();
   return back;
 }
 
@@ -32,16 +32,33 @@ TEST(Event, LineFormatIsStableJson) {
 
 TEST(Event, MalformedLinesAreRejected) {
   Event e;
-  std::string error;
-  EXPECT_FALSE(parse_event_json("", e, &error));
-  EXPECT_FALSE(parse_event_json(R"({"t":1,"client":3})", e, &error));
+  EXPECT_FALSE(parse_event_json("", e));
+  EXPECT_FALSE(parse_event_json(R"({"t":1,"client":3})", e));
+  Expected<void> bad_type =
+      parse_event_json(R"({"t":1,"client":3,"fleet":"b","type":"maybe","f":"buy","value":1})", e);
+  ASSERT_FALSE(bad_type);
+  EXPECT_EQ(bad_type.error(), "bad \"type\"");
+  EXPECT_FALSE(
+      parse_event_json(R"({"t":1,"client":3,"fleet":"b","type":"ok","f":"buy","value":1} x)", e));
   EXPECT_FALSE(parse_event_json(
-      R"({"t":1,"client":3,"fleet":"b","type":"maybe","f":"buy","value":1})", e, &error));
-  EXPECT_EQ(error, "bad \"type\"");
-  EXPECT_FALSE(parse_event_json(
-      R"({"t":1,"client":3,"fleet":"b","type":"ok","f":"buy","value":1} x)", e, &error));
-  EXPECT_FALSE(parse_event_json(
-      R"({"t":1,"client":3,"fleet":"b","type":"ok","f":"buy","value":"unterminated})", e, &error));
+      R"({"t":1,"client":3,"fleet":"b","type":"ok","f":"buy","value":"unterminated})", e));
+}
+
+// The history reader parses line after line into the same events: nothing
+// of an earlier line may show through in a later one.
+TEST(Event, NothingOfTheEventBeforeShowsThrough) {
+  Event e{9,
+          8,
+          EventType::kInfo,
+          "a fleet name too long for a short string",
+          "submit",
+          EventValue::of(std::vector<std::int64_t>{1, 2, 3})};
+  e.value.text = "left over";
+  e.value.number = 77;
+  Expected<void> parsed =
+      parse_event_json(R"({"t":1,"client":3,"fleet":"b","type":"ok","f":"get","value":null})", e);
+  ASSERT_TRUE(parsed) << parsed.error();
+  EXPECT_EQ(e, (Event{1, 3, EventType::kOk, "b", "get", EventValue::none()}));
 }
 
 }  // namespace

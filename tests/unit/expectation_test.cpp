@@ -25,7 +25,7 @@ TEST(ReplyCheck, EchoAcceptsOnlyTheSameBytes) {
 }
 
 TEST(ReplyCheck, EqualsRendersItsTemplateForTheSameClientSequenceAndFiller) {
-  auto send = *PayloadTemplate::compile("{random:8}", nullptr);
+  auto send = *PayloadTemplate::compile("{random:8}");
   std::uint64_t state = 77, before = 77;
   std::string request;
   send.render(request, 3, 9, state);
@@ -58,7 +58,7 @@ TEST(ReplyCheck, TheExpectedReplyIsTheOneMatchesAccepts) {
   ASSERT_TRUE(echo.expected_reply("abc", 0, 0, 1, out));
   EXPECT_EQ(out, "abc");
 
-  auto send = *PayloadTemplate::compile("{random:8}", nullptr);
+  auto send = *PayloadTemplate::compile("{random:8}");
   std::uint64_t state = 77, before = 77;
   std::string request;
   send.render(request, 3, 9, state);

@@ -35,10 +35,8 @@ TEST(HistoryLog, EventsFromSeveralThreadsAllReachTheFileInTimeOrderPerFlush) {
     EXPECT_EQ(log.events_written(), 20000u);
   }
   std::uint64_t count = 0;
-  std::string error;
-  ASSERT_TRUE(read_history(
-      path, [&](const Event&) { ++count; }, &error))
-      << error;
+  Expected<void> read = read_history(path, [&](const Event&) { ++count; });
+  ASSERT_TRUE(read) << read.error();
   EXPECT_EQ(count, 20000u);
   std::filesystem::remove(path);
 }
@@ -61,26 +59,23 @@ TEST(HistoryLog, ATornLastLineIsSkippedButABadLineInTheMiddleIsAnError) {
                       << "\n"
                       << R"({"t":2,"client":0,"fleet":"f","ty)";
   int count = 0;
-  std::string error;
-  EXPECT_TRUE(read_history(
-      path, [&](const Event&) { ++count; }, &error))
-      << error;
+  Expected<void> read = read_history(path, [&](const Event&) { ++count; });
+  EXPECT_TRUE(read) << read.error();
   EXPECT_EQ(count, 1);
 
   std::ofstream(path) << "garbage\n"
                       << R"({"t":1,"client":0,"fleet":"f","type":"ok","f":"get","value":"a"})"
                       << "\n";
-  EXPECT_FALSE(read_history(
-      path, [&](const Event&) {}, &error));
-  EXPECT_NE(error.find(":1: "), std::string::npos) << error;
+  read = read_history(path, [&](const Event&) {});
+  ASSERT_FALSE(read);
+  EXPECT_NE(read.error().find(":1: "), std::string::npos) << read.error();
   std::filesystem::remove(path);
 }
 
 TEST(HistoryLog, AMissingFileIsAnErrorNamingIt) {
-  std::string error;
-  EXPECT_FALSE(read_history(
-      "/nonexistent/history.jsonl", [](const Event&) {}, &error));
-  EXPECT_NE(error.find("/nonexistent/history.jsonl"), std::string::npos);
+  Expected<void> read = read_history("/nonexistent/history.jsonl", [](const Event&) {});
+  ASSERT_FALSE(read);
+  EXPECT_NE(read.error().find("/nonexistent/history.jsonl"), std::string::npos);
 }
 
 }  // namespace

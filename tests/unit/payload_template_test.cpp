@@ -6,16 +6,15 @@ namespace drover {
 namespace {
 
 PayloadTemplate compile_ok(std::string_view text) {
-  std::string error;
-  auto t = PayloadTemplate::compile(text, &error);
-  EXPECT_TRUE(t) << error;
-  return t ? *t : *PayloadTemplate::compile("", nullptr);
+  auto t = PayloadTemplate::compile(text);
+  EXPECT_TRUE(t) << t.error();
+  return t ? *t : *PayloadTemplate::compile("");
 }
 
 std::string compile_error(std::string_view text) {
-  std::string error;
-  EXPECT_FALSE(PayloadTemplate::compile(text, &error)) << text;
-  return error;
+  auto t = PayloadTemplate::compile(text);
+  EXPECT_FALSE(t) << text;
+  return t ? "" : t.error();
 }
 
 TEST(PayloadTemplate, SubstitutesClientAndSequence) {

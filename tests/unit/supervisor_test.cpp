@@ -376,6 +376,48 @@ TEST_F(SupervisorTest, ReportsZombieChildrenOfATarget) {
   EXPECT_TRUE(eventually([&] { return supervisor.zombie_children("leaky").size() == 1; }));
 }
 
+// This machine as a host whose files cannot be fetched: a remote host whose
+// connection broke after its targets started.
+class HostThatCannotCopyBack final : public Host {
+ public:
+  std::string name() const override { return "unreachable"; }
+  ProcessPtr start(const ProcessSpec& spec) override { return local_->start(spec); }
+  CommandOutput run(const std::vector<std::string>& argv, const std::string& cwd,
+                    TimePoint deadline, std::size_t max_output) override {
+    return local_->run(argv, cwd, deadline, max_output);
+  }
+  void copy_to(const std::string& local_path, const std::string& host_path) override {
+    local_->copy_to(local_path, host_path);
+  }
+  void copy_from(const std::string& host_path, const std::string&) override {
+    throw HostError("cannot copy " + host_path + ": the connection is gone");
+  }
+  std::vector<int> zombie_children(int pid) override { return local_->zombie_children(pid); }
+
+ private:
+  HostPtr local_ = make_local_host();
+};
+
+TEST_F(SupervisorTest, ALogThatStaysBehindIsAWarningNotStderr) {
+  std::vector<std::pair<std::string, std::string>> warnings;
+  SupervisorOptions with_notify = options();
+  with_notify.notify = [&](const std::string& source, const std::string& message) {
+    warnings.emplace_back(source, message);
+  };
+  HostThatCannotCopyBack remote;
+  TargetPlacement placement{&remote, "127.0.0.1", targets_.path().string()};
+  ::testing::internal::CaptureStderr();
+  {
+    TargetSupervisor supervisor(*host_, with_notify);
+    supervisor.start(reference("echo"), &placement);
+    supervisor.stop_all();
+  }
+  EXPECT_EQ(::testing::internal::GetCapturedStderr(), "");
+  ASSERT_EQ(warnings.size(), 2u);  // its stdout and its stderr log
+  EXPECT_EQ(warnings[0].first, "target echo");
+  EXPECT_THAT(warnings[0].second, HasSubstr("echo.stdout.log stays behind: cannot copy"));
+}
+
 TEST(HostPort, ParsesHostAndPort) {
   auto v4 = parse_host_port("127.0.0.1:8080");
   ASSERT_TRUE(v4.has_value());
