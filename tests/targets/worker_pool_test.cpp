@@ -17,10 +17,10 @@
 #include <thread>
 #include <vector>
 
-#include "tests/e2e/pool_client.hpp"
-#include "tests/e2e/running_target.hpp"
-#include "tests/e2e/targets_net.hpp"
-#include "tests/e2e/targets_process.hpp"
+#include "tests/support/loopback.hpp"
+#include "tests/targets/pool_client.hpp"
+#include "tests/targets/running_target.hpp"
+#include "tests/targets/target_process.hpp"
 
 namespace drover::test {
 namespace {

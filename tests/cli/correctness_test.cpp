@@ -3,7 +3,7 @@
 // on a saved run gives the live verdict again.
 #include <gtest/gtest.h>
 
-#include "tests/e2e/drover_cli.hpp"
+#include "tests/cli/drover_cli.hpp"
 
 namespace drover::e2e {
 namespace {

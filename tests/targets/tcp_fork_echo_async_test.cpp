@@ -12,7 +12,7 @@
 #include <thread>
 #include <vector>
 
-#include "tests/e2e/running_target.hpp"
+#include "tests/targets/running_target.hpp"
 
 namespace drover::test {
 namespace {

@@ -16,7 +16,7 @@
 
 #include <optional>
 
-#include "tests/e2e/drover_cli.hpp"
+#include "tests/cli/drover_cli.hpp"
 
 namespace drover::e2e {
 namespace {
@@ -222,7 +222,7 @@ scrape_configs:
   ASSERT_TRUE(invariants_ok) << "no drover_invariant_ok: final figures never scraped";
   EXPECT_EQ(*invariants_ok, 1);
   // Scraped as a gauge per fleet, never above the fleet's four clients (the
-  // scrapes may all fall after the load: tests/e2e/run_test.cpp sees the
+  // scrapes may all fall after the load: tests/cli/run_test.cpp sees the
   // same figure mid-run through --progress json).
   std::optional<double> inflight =
       query(prometheus_port, "max(max_over_time(drover_inflight_operations[5m]))");

@@ -13,8 +13,8 @@
 #include <thread>
 #include <vector>
 
-#include "tests/e2e/targets_net.hpp"
-#include "tests/e2e/targets_process.hpp"
+#include "tests/support/loopback.hpp"
+#include "tests/targets/target_process.hpp"
 
 namespace drover::test {
 namespace {

@@ -3,7 +3,7 @@
 // size), ramp with their stages, and count the starts they had to miss.
 #include <gtest/gtest.h>
 
-#include "tests/e2e/drover_cli.hpp"
+#include "tests/cli/drover_cli.hpp"
 
 namespace drover::e2e {
 namespace {

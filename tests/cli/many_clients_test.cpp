@@ -18,7 +18,7 @@
 #include <regex>
 #include <thread>
 
-#include "tests/e2e/drover_cli.hpp"
+#include "tests/cli/drover_cli.hpp"
 
 namespace drover::e2e {
 namespace {

@@ -23,7 +23,7 @@
 #include "harness/remote/shell_quote.hpp"
 #include "harness/remote/ssh_host.hpp"
 #include "harness/remote/ssh_session.hpp"
-#include "tests/e2e/ssh_hosts.hpp"
+#include "tests/support/ssh_hosts.hpp"
 #include "tests/temp_dir.hpp"
 
 namespace drover {

@@ -16,7 +16,7 @@
 #include <thread>
 #include <vector>
 
-#include "tests/e2e/targets_net.hpp"
+#include "tests/support/loopback.hpp"
 
 namespace drover::test {
 namespace {

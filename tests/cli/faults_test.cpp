@@ -4,7 +4,7 @@
 // and still caught on the broken twins, and nothing left running after.
 #include <gtest/gtest.h>
 
-#include "tests/e2e/drover_cli.hpp"
+#include "tests/cli/drover_cli.hpp"
 
 namespace drover::e2e {
 namespace {

@@ -11,8 +11,8 @@
 
 #include <string>
 
-#include "tests/e2e/drover_cli.hpp"
-#include "tests/e2e/targets_net.hpp"
+#include "tests/cli/drover_cli.hpp"
+#include "tests/support/loopback.hpp"
 
 namespace drover::e2e {
 namespace {

@@ -24,10 +24,10 @@
 #include <thread>
 #include <vector>
 
-#include "tests/e2e/running_target.hpp"
-#include "tests/e2e/targets_net.hpp"
-#include "tests/e2e/targets_process.hpp"
-#include "tests/e2e/tickets_client.hpp"
+#include "tests/support/loopback.hpp"
+#include "tests/targets/running_target.hpp"
+#include "tests/targets/target_process.hpp"
+#include "tests/targets/tickets_client.hpp"
 
 namespace drover::test {
 namespace {

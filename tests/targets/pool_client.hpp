@@ -17,7 +17,7 @@
 #include <utility>
 #include <vector>
 
-#include "tests/e2e/targets_net.hpp"
+#include "tests/support/loopback.hpp"
 
 namespace drover::test {
 

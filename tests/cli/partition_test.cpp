@@ -16,8 +16,8 @@
 
 #include "harness/faults/partition_rules.hpp"
 #include "harness/process/host.hpp"
-#include "tests/e2e/drover_cli.hpp"
-#include "tests/e2e/ssh_hosts.hpp"
+#include "tests/cli/drover_cli.hpp"
+#include "tests/support/ssh_hosts.hpp"
 
 namespace drover::e2e {
 namespace {

@@ -3,7 +3,7 @@
 // and a forking target's own children go with it).
 #include <gtest/gtest.h>
 
-#include "tests/e2e/drover_cli.hpp"
+#include "tests/cli/drover_cli.hpp"
 
 namespace drover::e2e {
 namespace {

@@ -10,7 +10,7 @@
 #include <string>
 #include <string_view>
 
-#include "tests/e2e/targets_net.hpp"
+#include "tests/support/loopback.hpp"
 
 namespace drover::test {
 

@@ -19,10 +19,10 @@
 #include <utility>
 #include <vector>
 
-#include "tests/e2e/queue_client.hpp"
-#include "tests/e2e/running_target.hpp"
-#include "tests/e2e/targets_net.hpp"
-#include "tests/e2e/targets_process.hpp"
+#include "tests/support/loopback.hpp"
+#include "tests/targets/queue_client.hpp"
+#include "tests/targets/running_target.hpp"
+#include "tests/targets/target_process.hpp"
 
 namespace drover::test {
 namespace {

@@ -13,8 +13,8 @@
 
 #include "harness/remote/shell_quote.hpp"
 #include "harness/remote/ssh_session.hpp"
-#include "tests/e2e/drover_cli.hpp"
-#include "tests/e2e/ssh_hosts.hpp"
+#include "tests/cli/drover_cli.hpp"
+#include "tests/support/ssh_hosts.hpp"
 
 namespace drover::e2e {
 namespace {

@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "tests/e2e/targets_net.hpp"
-#include "tests/e2e/targets_process.hpp"
+#include "tests/support/loopback.hpp"
+#include "tests/targets/target_process.hpp"
 
 namespace drover::test {
 
