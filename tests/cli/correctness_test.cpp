@@ -5,7 +5,7 @@
 
 #include "tests/cli/drover_cli.hpp"
 
-namespace drover::e2e {
+namespace drover::test {
 namespace {
 
 using nlohmann::json;
@@ -25,11 +25,6 @@ class CorrectnessTest : public ::testing::TestWithParam<Case> {
     return run_drover(
         {"run", file.string(), "--out", run_dir.string(), "--quiet", "--set", "load.duration=2s"},
         dir_.path());
-  }
-  static const json* find_invariant(const json& summary, const std::string& name) {
-    for (const auto& i : summary["invariants"])
-      if (i["name"] == name) return &i;
-    return nullptr;
   }
   TempDir dir_;
 };
@@ -91,9 +86,9 @@ TEST(CheckCommand, AFolderThatIsNotARunIsBadInput) {
 }
 
 }  // namespace
-}  // namespace drover::e2e
+}  // namespace drover::test
 
-namespace drover::e2e {
+namespace drover::test {
 namespace {
 
 // The submitted tasks (task id and n, from the history), in a stable order.
@@ -128,4 +123,4 @@ TEST(Seed, TheSameSeedRepeatsTheRunsRandomChoicesAndAnotherChangesThem) {
 }
 
 }  // namespace
-}  // namespace drover::e2e
+}  // namespace drover::test

@@ -17,7 +17,7 @@
 #include "tests/cli/drover_cli.hpp"
 #include "tests/support/ssh_hosts.hpp"
 
-namespace drover::e2e {
+namespace drover::test {
 namespace {
 
 using namespace std::chrono_literals;
@@ -113,13 +113,6 @@ class DistributedFleetsTest : public ::testing::Test {
                       dir_.path(), 120s);
   }
 
-  static const json& invariant(const json& summary, const std::string& name) {
-    for (const auto& i : summary["invariants"])
-      if (i["name"] == name) return i;
-    static const json none;
-    return none;
-  }
-
   test_ssh::SshHosts hosts_;
   std::unique_ptr<SshSession> session_;
   TempDir dir_;
@@ -155,9 +148,9 @@ TEST_F(DistributedFleetsTest, TicketBuyersOnTwoHostsMergeIntoOneVerdictAndOneHis
   EXPECT_GE(p99, lo * 0.99);
   EXPECT_LE(p99, hi * 1.01);
 
-  const json& oversell = invariant(summary, "no_oversell");
-  ASSERT_FALSE(oversell.is_null()) << summary["invariants"];
-  EXPECT_TRUE(oversell["ok"].get<bool>()) << oversell;
+  const json* oversell = find_invariant(summary, "no_oversell");
+  ASSERT_NE(oversell, nullptr) << summary["invariants"];
+  EXPECT_TRUE((*oversell)["ok"].get<bool>()) << *oversell;
 
   // One history: every client of the fleet, each id once, from both hosts.
   std::set<std::uint64_t> clients;
@@ -203,9 +196,9 @@ TEST_F(DistributedFleetsTest, AnOversellByBuyersOnTwoHostsIsCaught) {
   Finished f = run(doc);
   ASSERT_EQ(f.exit_code, 0) << f.out << f.err;
   json summary = read_summary(run_dir_);
-  const json& oversell = invariant(summary, "no_oversell");
-  ASSERT_FALSE(oversell.is_null()) << summary["invariants"];
-  EXPECT_FALSE(oversell["ok"].get<bool>()) << oversell;
+  const json* oversell = find_invariant(summary, "no_oversell");
+  ASSERT_NE(oversell, nullptr) << summary["invariants"];
+  EXPECT_FALSE((*oversell)["ok"].get<bool>()) << *oversell;
 }
 
 TEST_F(DistributedFleetsTest, AnOpenRateIsSplitOverTheHostsAndKept) {
@@ -247,10 +240,10 @@ TEST_F(DistributedFleetsTest, AQueueFedFromOneHostIsDrainedExactlyOnceHereAndOnA
   Finished f = run(doc);
   ASSERT_EQ(f.exit_code, 0) << f.out << f.err;
   json summary = read_summary(run_dir_);
-  const json& once = invariant(summary, "exactly_once");
-  ASSERT_FALSE(once.is_null()) << summary["invariants"];
-  EXPECT_TRUE(once["ok"].get<bool>()) << once;
-  EXPECT_THAT(once["detail"].get<std::string>(), ::testing::Not(HasSubstr(" 0 acknowledged")));
+  const json* once = find_invariant(summary, "exactly_once");
+  ASSERT_NE(once, nullptr) << summary["invariants"];
+  EXPECT_TRUE((*once)["ok"].get<bool>()) << *once;
+  EXPECT_THAT((*once)["detail"].get<std::string>(), ::testing::Not(HasSubstr(" 0 acknowledged")));
   // Told when the producers ended, not after their whole timeout: the
   // drain takes about a second of empty GETs, not the 5 s a PUT may take.
   EXPECT_LT(summary["duration_s"].get<double>(), 6.0);
@@ -336,4 +329,4 @@ TEST_F(DistributedFleetsTest, AFleetOnAHostCannotDriveATargetOnThisMachinesLoopb
 }
 
 }  // namespace
-}  // namespace drover::e2e
+}  // namespace drover::test

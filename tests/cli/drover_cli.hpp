@@ -1,5 +1,6 @@
 // Runs the drover executable as a real process for end-to-end tests, and
-// finds every process a run started (they all carry DROVER_RUN_DIR).
+// reads what a run left in its folder. DroverProcess is not thread-safe: one
+// test thread owns it.
 #pragma once
 
 #include <fcntl.h>
@@ -8,10 +9,7 @@
 #include <unistd.h>
 
 #include <chrono>
-#include <cstdlib>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -19,20 +17,13 @@
 #include <nlohmann/json.hpp>
 
 #include "harness/process/proc_table.hpp"
-#include "tests/temp_dir.hpp"
+#include "tests/support/files.hpp"
+#include "tests/support/processes.hpp"
+#include "tests/support/temp_dir.hpp"
 
-namespace drover::e2e {
+namespace drover::test {
 
 namespace fs = std::filesystem;
-
-inline std::string read_file(const fs::path& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-using TempDir = test_files::TempDir;
 
 struct Finished {
   int exit_code = -1;  // -1: killed by a signal
@@ -111,18 +102,6 @@ inline Finished run_drover(const std::vector<std::string>& args, const fs::path&
   return p.wait(timeout);
 }
 
-// Every process started for the run in run_dir, after giving them up to
-// grace to go away.
-inline std::vector<int> leftover_processes(
-    const fs::path& run_dir, std::chrono::milliseconds grace = std::chrono::milliseconds(2000)) {
-  auto deadline = std::chrono::steady_clock::now() + grace;
-  for (;;) {
-    auto pids = processes_with_env("DROVER_RUN_DIR", run_dir.string());
-    if (pids.empty() || std::chrono::steady_clock::now() > deadline) return pids;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-}
-
 // Waits until the run has started a process (a target), and returns its pid.
 inline int wait_for_run_process(const fs::path& run_dir, std::chrono::seconds timeout) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
@@ -138,8 +117,17 @@ inline nlohmann::json read_summary(const fs::path& run_dir) {
   return nlohmann::json::parse(read_file(run_dir / "summary.json"));
 }
 
+// The invariant of that name in a summary, or nullptr when it was not
+// checked.
+inline const nlohmann::json* find_invariant(const nlohmann::json& summary,
+                                            const std::string& name) {
+  for (const auto& i : summary["invariants"])
+    if (i["name"] == name) return &i;
+  return nullptr;
+}
+
 inline std::string targets_dir() {
   return DROVER_TARGETS_DIR;
 }
 
-}  // namespace drover::e2e
+}  // namespace drover::test

@@ -6,7 +6,7 @@
 
 #include "tests/cli/drover_cli.hpp"
 
-namespace drover::e2e {
+namespace drover::test {
 namespace {
 
 using nlohmann::json;
@@ -28,11 +28,6 @@ class FaultsTest : public ::testing::Test {
                                   "--out", run_dir(name).string(), "--quiet"};
     args.insert(args.end(), extra.begin(), extra.end());
     return run_drover(args, dir_.path());
-  }
-  static const json* invariant(const json& summary, const std::string& name) {
-    for (const auto& i : summary["invariants"])
-      if (i["name"] == name) return &i;
-    return nullptr;
   }
   TempDir dir_;
 };
@@ -89,10 +84,10 @@ TEST_F(FaultsTest, AKillShowsAsErrorsThenRecoveryAfterTheRestart) {
   EXPECT_GT(series[2]["errors"].get<std::uint64_t>(), 0u) << series;  // down from 2.0 to 2.3 s
   const json& last = series[series.size() - 1];
   EXPECT_GT(last["ops"].get<std::uint64_t>(), last["errors"].get<std::uint64_t>()) << series;
-  const json* sold = invariant(s, "no_oversell");
+  const json* sold = find_invariant(s, "no_oversell");
   ASSERT_NE(sold, nullptr);
   EXPECT_TRUE((*sold)["ok"].get<bool>()) << (*sold)["detail"];
-  const json* alive = invariant(s, "target_alive");
+  const json* alive = find_invariant(s, "target_alive");
   ASSERT_NE(alive, nullptr);
   EXPECT_TRUE((*alive)["ok"].get<bool>()) << (*alive)["detail"];
   EXPECT_EQ(s["targets"][0]["restarts"], 1);
@@ -151,7 +146,7 @@ TEST_F(FaultsTest, BrokenTwinsAreStillCaughtUnderFaults) {
         name);
     EXPECT_EQ(f.exit_code, 0) << f.out << f.err;  // catching it is the pass
     json s = read_summary(run_dir(name));
-    const json* i = invariant(s, t.invariant);
+    const json* i = find_invariant(s, t.invariant);
     ASSERT_NE(i, nullptr);
     EXPECT_FALSE((*i)["ok"].get<bool>()) << (*i)["detail"];
     EXPECT_TRUE(leftover_processes(run_dir(name)).empty());
@@ -159,4 +154,4 @@ TEST_F(FaultsTest, BrokenTwinsAreStillCaughtUnderFaults) {
 }
 
 }  // namespace
-}  // namespace drover::e2e
+}  // namespace drover::test

@@ -20,7 +20,7 @@
 
 #include "tests/cli/drover_cli.hpp"
 
-namespace drover::e2e {
+namespace drover::test {
 namespace {
 
 using nlohmann::json;
@@ -135,4 +135,4 @@ TEST(TcpForkEchoManyClients, TenThousandClosedClientsRunTenSecondsWithDroverUnde
 }
 
 }  // namespace
-}  // namespace drover::e2e
+}  // namespace drover::test

@@ -17,8 +17,10 @@
 #include <optional>
 
 #include "tests/cli/drover_cli.hpp"
+#include "tests/support/eventually.hpp"
+#include "tests/support/loopback.hpp"
 
-namespace drover::e2e {
+namespace drover::test {
 namespace {
 
 using nlohmann::json;
@@ -36,20 +38,6 @@ std::string udp_scenario(const std::string& duration) {
                           "timeout": "500ms" } } ],
     "load": { "model": "closed", "duration": ")" +
          duration + R"(" } })";
-}
-
-// A loopback port free a moment ago (the kernel hands out ports in turn, so
-// it is not taken again right away).
-int free_port() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  close(fd);
-  return ntohs(addr.sin_port);
 }
 
 std::string url_encode(const std::string& text) {
@@ -143,12 +131,8 @@ class ServerProcess {
 
 // Polls GET port/path until it answers 200, for at most timeout.
 bool wait_until_ready(int port, const std::string& path, seconds timeout) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (http_get(port, path).status == 200) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  return false;
+  return eventually([&] { return http_get(port, path).status == 200; }, timeout,
+                    std::chrono::milliseconds(100));
 }
 
 // The value of a PromQL query that returns one sample, if it does.
@@ -174,8 +158,8 @@ class MetricsTest : public ::testing::Test {
 
 TEST_F(MetricsTest, PrometheusScrapesTheSameTotalsAsTheSummary) {
   ASSERT_TRUE(fs::exists(kPrometheus)) << "install prometheus (ci/install-deps)";
-  int drover_port = free_port();
-  int prometheus_port = free_port();
+  int drover_port = free_loopback_port(SOCK_STREAM);
+  int prometheus_port = free_loopback_port(SOCK_STREAM);
   ASSERT_NE(drover_port, prometheus_port);
   fs::path config = dir_.write("prometheus.yml", fmt::format(R"(global:
   scrape_interval: 500ms
@@ -205,12 +189,12 @@ scrape_configs:
   // The last scraped samples: the series are stale once drover is gone, so
   // an instant selector would return nothing.
   std::optional<double> scraped, histogram_count, invariants_ok, run_info;
-  auto deadline = std::chrono::steady_clock::now() + seconds(15);
-  while (std::chrono::steady_clock::now() < deadline) {
-    scraped = query(prometheus_port, "sum(last_over_time(drover_operations_total[5m]))");
-    if (scraped && *scraped == ops) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(250));
-  }
+  eventually(
+      [&] {
+        scraped = query(prometheus_port, "sum(last_over_time(drover_operations_total[5m]))");
+        return scraped && *scraped == ops;
+      },
+      seconds(15), std::chrono::milliseconds(250));
   ASSERT_TRUE(scraped) << "Prometheus has no drover_operations_total\n"
                        << read_file(dir_.path() / "prometheus.log");
   EXPECT_EQ(*scraped, ops);
@@ -284,7 +268,7 @@ double sum_samples(const std::string& exposition, const std::string& metric,
 
 TEST_F(MetricsTest, PushedFiguresReachThePushgatewayGroupedByScenarioAndRun) {
   ASSERT_TRUE(fs::exists(kPushgateway)) << "install prometheus-pushgateway (ci/install-deps)";
-  int port = free_port();
+  int port = free_loopback_port(SOCK_STREAM);
   // Debian's build persists to /var/lib/prometheus by default: keep this
   // test's pushes in its own folder.
   ServerProcess gateway({kPushgateway, fmt::format("--web.listen-address=127.0.0.1:{}", port),
@@ -310,9 +294,10 @@ TEST_F(MetricsTest, PushedFiguresReachThePushgatewayGroupedByScenarioAndRun) {
 
 TEST_F(MetricsTest, AnUnreachablePushgatewayOnlyWarns) {
   fs::path scenario = dir_.write("scenario.json", udp_scenario("1s"));
-  Finished f = run_drover({"run", scenario.string(), "--out", run_dir().string(), "--quiet",
-                           "--push-gateway", fmt::format("http://127.0.0.1:{}", free_port())},
-                          dir_.path());
+  Finished f = run_drover(
+      {"run", scenario.string(), "--out", run_dir().string(), "--quiet", "--push-gateway",
+       fmt::format("http://127.0.0.1:{}", free_loopback_port(SOCK_STREAM))},
+      dir_.path());
   EXPECT_EQ(f.exit_code, 0) << f.err;
   EXPECT_NE(f.err.find("warning: --push-gateway"), std::string::npos) << f.err;
   EXPECT_LT(f.seconds, 15);
@@ -351,4 +336,4 @@ TEST_F(MetricsTest, APushGatewayThatIsNotAUrlExitsTwo) {
 }
 
 }  // namespace
-}  // namespace drover::e2e
+}  // namespace drover::test

@@ -5,7 +5,7 @@
 
 #include "tests/cli/drover_cli.hpp"
 
-namespace drover::e2e {
+namespace drover::test {
 namespace {
 
 using nlohmann::json;
@@ -136,9 +136,9 @@ TEST_F(OpenLoopTest, StartsThatFindNoIdleClientAreCountedAndCanBeThresholded) {
 }
 
 }  // namespace
-}  // namespace drover::e2e
+}  // namespace drover::test
 
-namespace drover::e2e {
+namespace drover::test {
 namespace {
 
 // The question the classic UDP lesson leaves open, answered for both of
@@ -176,4 +176,4 @@ TEST(CapacityTest, TheFinderReportsACapacityForEachModelAndWorkersSustainMore) {
 }
 
 }  // namespace
-}  // namespace drover::e2e
+}  // namespace drover::test

@@ -19,7 +19,7 @@
 #include "tests/cli/drover_cli.hpp"
 #include "tests/support/ssh_hosts.hpp"
 
-namespace drover::e2e {
+namespace drover::test {
 namespace {
 
 // A system tool run here to its end: whether it succeeded, and its output.
@@ -148,12 +148,6 @@ class PartitionTest : public ::testing::Test {
   fs::path run_dir_;
 };
 
-const json* invariant(const json& summary, const std::string& name) {
-  for (const auto& i : summary["invariants"])
-    if (i["name"] == name) return &i;
-  return nullptr;
-}
-
 // Cut off from 1.5 s to 4.5 s of an 8 s load: no errors before, no answer
 // while it lasts (operations time out), answers again after; every sale is
 // still accounted for, and the table is gone once the run is over. Seconds
@@ -211,10 +205,10 @@ TEST_F(PartitionTest, OperationsFailWhileCutOffAndRecoverAfter) {
   EXPECT_EQ(ok_during, 0u) << series;
   EXPECT_GT(errors_during, 0u) << series;
   EXPECT_GT(ok_after, 50u) << series;
-  const json* sold = invariant(s, "no_oversell");
+  const json* sold = find_invariant(s, "no_oversell");
   ASSERT_NE(sold, nullptr) << s["invariants"];
   EXPECT_TRUE((*sold)["ok"].get<bool>()) << (*sold)["detail"];
-  const json* alive = invariant(s, "target_alive");
+  const json* alive = find_invariant(s, "target_alive");
   ASSERT_NE(alive, nullptr);
   EXPECT_TRUE((*alive)["ok"].get<bool>()) << (*alive)["detail"];
   // The history holds the fault, and the unanswered BUYs as unknown outcomes.
@@ -363,4 +357,4 @@ TEST_F(PartitionTest, AHostOutsideTheNamespacesIsRefusedAtStart) {
 }
 
 }  // namespace
-}  // namespace drover::e2e
+}  // namespace drover::test

@@ -13,7 +13,7 @@
 #include "tests/cli/drover_cli.hpp"
 #include "tests/support/ssh_hosts.hpp"
 
-namespace drover::e2e {
+namespace drover::test {
 namespace {
 
 using namespace std::chrono_literals;
@@ -112,13 +112,9 @@ TEST_F(RemoteTargetsTest, TicketDbOnAHostKeepsItsInvariantAndLeavesNothingBehind
   Finished f = drover.wait(90s);
   ASSERT_EQ(f.exit_code, 0) << f.out << f.err;
   json summary = read_summary(run_dir);
-  bool checked = false;
-  for (const auto& i : summary["invariants"]) {
-    if (i["name"] != "no_oversell") continue;
-    checked = true;
-    EXPECT_TRUE(i["ok"].get<bool>()) << i;
-  }
-  EXPECT_TRUE(checked) << summary["invariants"];
+  const json* sold = find_invariant(summary, "no_oversell");
+  ASSERT_NE(sold, nullptr) << summary["invariants"];
+  EXPECT_TRUE((*sold)["ok"].get<bool>()) << *sold;
   const json& target = summary["targets"].at(0);
   EXPECT_THAT(target["address"].get<std::string>(),
               ::testing::StartsWith(hosts_.addresses[0] + ":"));
@@ -158,11 +154,9 @@ TEST_F(RemoteTargetsTest, TheNemesisKillsAndRestartsARemoteTargetAndItsWorkers) 
   EXPECT_THAT(target["address"].get<std::string>(),
               ::testing::StartsWith(hosts_.addresses[0] + ":"));
   EXPECT_TRUE(fs::exists(run_dir / "logs" / "tickets.restart1.stdout.log")) << target["logs"];
-  for (const auto& i : summary["invariants"]) {
-    if (i["name"] == "no_oversell") {
-      EXPECT_TRUE(i["ok"].get<bool>()) << i;
-    }
-  }
+  const json* sold = find_invariant(summary, "no_oversell");
+  ASSERT_NE(sold, nullptr) << summary["invariants"];
+  EXPECT_TRUE((*sold)["ok"].get<bool>()) << *sold;
   EXPECT_TRUE(leftover_processes(run_dir).empty());
 }
 
@@ -202,4 +196,4 @@ TEST_F(RemoteTargetsTest, AnUnknownHostKeyIsExit3WithItsFingerprint) {
 }
 
 }  // namespace
-}  // namespace drover::e2e
+}  // namespace drover::test

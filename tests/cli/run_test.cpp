@@ -8,7 +8,7 @@
 #include "tests/cli/drover_cli.hpp"
 #include "tests/support/loopback.hpp"
 
-namespace drover::e2e {
+namespace drover::test {
 namespace {
 
 using nlohmann::json;
@@ -50,12 +50,6 @@ class RunTest : public ::testing::Test {
     EXPECT_TRUE(leftover_processes(run_dir()).empty()) << "processes outlived the run";
   }
 
-  const json* invariant(const json& summary, const std::string& name) {
-    for (const auto& i : summary["invariants"])
-      if (i["name"] == name) return &i;
-    return nullptr;
-  }
-
   TempDir dir_;
 };
 
@@ -74,9 +68,9 @@ TEST_F(RunTest, UdpEchoRunPassesAndWritesItsSummary) {
   EXPECT_LE(s["latency_ms"]["p50"].get<double>(), s["latency_ms"]["p99"].get<double>());
   EXPECT_EQ(s["thresholds"].size(), 2u);
   EXPECT_TRUE(s["thresholds"][0]["ok"].get<bool>());
-  ASSERT_NE(invariant(s, "replies_correct"), nullptr);
-  EXPECT_TRUE((*invariant(s, "replies_correct"))["ok"].get<bool>());
-  ASSERT_NE(invariant(s, "target_alive"), nullptr);
+  ASSERT_NE(find_invariant(s, "replies_correct"), nullptr);
+  EXPECT_TRUE((*find_invariant(s, "replies_correct"))["ok"].get<bool>());
+  ASSERT_NE(find_invariant(s, "target_alive"), nullptr);
   EXPECT_GE(s["series"].size(), 1u);
   EXPECT_TRUE(fs::exists(run_dir() / "logs" / "echo.stdout.log"));
   EXPECT_NE(f.out.find("PASS"), std::string::npos);
@@ -88,8 +82,8 @@ TEST_F(RunTest, TcpForkEchoRunPassesWithNoZombies) {
   json s = read_summary(run_dir());
   EXPECT_GT(s["totals"]["ok"].get<int>(), 100);
   EXPECT_EQ(s["fleets"][0]["ops"][0]["name"], "message");
-  ASSERT_NE(invariant(s, "no_zombies"), nullptr);
-  EXPECT_TRUE((*invariant(s, "no_zombies"))["ok"].get<bool>());
+  ASSERT_NE(find_invariant(s, "no_zombies"), nullptr);
+  EXPECT_TRUE((*find_invariant(s, "no_zombies"))["ok"].get<bool>());
 }
 
 TEST_F(RunTest, AThresholdThatFailsExitsOne) {
@@ -269,7 +263,7 @@ TEST_F(RunTest, ATargetKilledMidRunEndsTheRunWithAFailureReport) {
   EXPECT_EQ(f.exit_code, 1) << f.out << f.err;
   EXPECT_LT(f.seconds, 10.0) << "the run went on after its target died";
   json s = read_summary(run_dir());
-  const json* alive = invariant(s, "target_alive");
+  const json* alive = find_invariant(s, "target_alive");
   ASSERT_NE(alive, nullptr);
   EXPECT_FALSE((*alive)["ok"].get<bool>());
   EXPECT_NE((*alive)["detail"].get<std::string>().find("signal 9"), std::string::npos);
@@ -279,7 +273,7 @@ TEST_F(RunTest, WrongRepliesAreCaughtAndAnExpectedViolationPasses) {
   Finished f = run(udp_scenario(R"({"corrupt_every": 5})"));
   EXPECT_EQ(f.exit_code, 1) << f.out << f.err;
   json summary = read_summary(run_dir());
-  const json* replies = invariant(summary, "replies_correct");
+  const json* replies = find_invariant(summary, "replies_correct");
   ASSERT_NE(replies, nullptr);
   EXPECT_FALSE((*replies)["ok"].get<bool>());
 
@@ -306,7 +300,7 @@ TEST_F(RunTest, AFleetThatNeverGotACorrectAnswerFailsTheRun) {
   EXPECT_EQ(f.exit_code, 1) << f.out << f.err;
   json s = read_summary(run_dir());
   EXPECT_EQ(s["result"], "fail");
-  const json* answered = invariant(s, "fleet_answered");
+  const json* answered = find_invariant(s, "fleet_answered");
   ASSERT_NE(answered, nullptr) << s;
   EXPECT_FALSE((*answered)["ok"].get<bool>());
   EXPECT_NE(
@@ -321,7 +315,7 @@ TEST_F(RunTest, AFleetThatNeverGotACorrectAnswerFailsTheRun) {
   optional.insert(optional.find("\"op\":"), R"("require_answer": false, )");
   Finished off = run(optional + "}");
   EXPECT_EQ(off.exit_code, 0) << off.out << off.err;
-  EXPECT_EQ(invariant(read_summary(run_dir()), "fleet_answered"), nullptr);
+  EXPECT_EQ(find_invariant(read_summary(run_dir()), "fleet_answered"), nullptr);
 
   // Nor is it the violation a scenario expects from a broken target.
   fs::remove_all(run_dir());
@@ -335,7 +329,7 @@ TEST_F(RunTest, ZombiesOfABrokenForkingServerAreCaught) {
   Finished f = run(tcp_scenario(R"({"no_reap": true})"));
   EXPECT_EQ(f.exit_code, 1) << f.out << f.err;
   json summary = read_summary(run_dir());
-  const json* zombies = invariant(summary, "no_zombies");
+  const json* zombies = find_invariant(summary, "no_zombies");
   ASSERT_NE(zombies, nullptr);
   EXPECT_FALSE((*zombies)["ok"].get<bool>());
   EXPECT_NE((*zombies)["detail"].get<std::string>().find("zombie"), std::string::npos);
@@ -373,4 +367,4 @@ INSTANTIATE_TEST_SUITE_P(Scenarios, ShippedScenarioTest,
                          });
 
 }  // namespace
-}  // namespace drover::e2e
+}  // namespace drover::test

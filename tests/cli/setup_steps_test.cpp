@@ -16,7 +16,7 @@
 #include "tests/cli/drover_cli.hpp"
 #include "tests/support/ssh_hosts.hpp"
 
-namespace drover::e2e {
+namespace drover::test {
 namespace {
 
 using namespace std::chrono_literals;
@@ -31,18 +31,6 @@ json base_scenario() {
       "fleets": [{"name": "c", "target": "echo", "clients": 2,
                   "op": {"send": "hi {seq}", "expect": "upper"}}],
       "load": {"model": "closed", "duration": "300ms", "think_time": "10ms"}})");
-}
-
-// Pids of processes on this machine whose command line contains text.
-std::vector<int> processes_with_arg(const std::string& text) {
-  std::vector<int> found;
-  for (const auto& entry : fs::directory_iterator("/proc")) {
-    const std::string name = entry.path().filename().string();
-    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
-    std::string cmdline = read_file(entry.path() / "cmdline");
-    if (cmdline.find(text) != std::string::npos) found.push_back(std::stoi(name));
-  }
-  return found;
 }
 
 class SetupStepsTest : public ::testing::Test {
@@ -378,4 +366,4 @@ TEST_F(RemoteSetupStepsTest, ACommandTargetOnAHostPassesAndLeavesNothingBehind) 
 }
 
 }  // namespace
-}  // namespace drover::e2e
+}  // namespace drover::test

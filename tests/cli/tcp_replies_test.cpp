@@ -14,7 +14,7 @@
 #include "tests/cli/drover_cli.hpp"
 #include "tests/support/loopback.hpp"
 
-namespace drover::e2e {
+namespace drover::test {
 namespace {
 
 using nlohmann::json;
@@ -176,4 +176,4 @@ TEST_F(TcpRepliesTest, AServerThatNeverAnswersIsTimeouts) {
 }
 
 }  // namespace
-}  // namespace drover::e2e
+}  // namespace drover::test

@@ -15,7 +15,7 @@
 #include "tests/cli/drover_cli.hpp"
 #include "tests/support/loopback.hpp"
 
-namespace drover::e2e {
+namespace drover::test {
 namespace {
 
 using nlohmann::json;
@@ -152,4 +152,4 @@ TEST_F(UdpRepliesTest, ReorderedDuplicatedAndLateRepliesAreToldApart) {
 }
 
 }  // namespace
-}  // namespace drover::e2e
+}  // namespace drover::test

@@ -1,6 +1,6 @@
-// Loopback clients for the end-to-end tests of the reference targets: UDP and
-// TCP sockets whose every wait is bounded, and the parsing of a READY line.
-// Not thread-safe: one socket per thread.
+// Loopback clients for tests that talk to real servers: UDP and TCP sockets
+// whose every wait is bounded, a free port, and the parsing of a target's
+// READY line. Not thread-safe: one socket per thread.
 #pragma once
 
 #include <arpa/inet.h>

@@ -1,6 +1,7 @@
 // A reference target started by its own test from <build>/targets/, its
-// READY line read (3 s at most). Killed and reaped with its group when the
-// test ends, pass or fail (TestProcess).
+// READY line read (3 s at most): "READY udp ..." for udp_echo, "READY tcp
+// ..." for the others. Killed and reaped with its group when the test ends,
+// pass or fail (TestProcess). Not thread-safe: one test thread owns it.
 #pragma once
 
 #include <chrono>
@@ -21,7 +22,7 @@ class RunningTarget {
     argv.insert(argv.end(), flags.begin(), flags.end());
     process_ = std::make_unique<TestProcess>(argv);
     ready_line_ = process_->read_line(std::chrono::milliseconds(3000)).value_or("(no line)");
-    endpoint_ = parse_ready(ready_line_, "tcp");
+    endpoint_ = parse_ready(ready_line_, name == "udp_echo" ? "udp" : "tcp");
   }
   bool ready() const { return endpoint_.has_value(); }
   // What the target said, for assertion messages.

@@ -6,8 +6,6 @@
 // Not thread-safe: one test thread owns it.
 #pragma once
 
-#include "harness/process/proc_table.hpp"
-
 #include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -27,6 +25,8 @@
 #include <string>
 #include <thread>
 #include <vector>
+
+#include "harness/process/proc_table.hpp"
 
 namespace drover::test {
 
@@ -148,6 +148,14 @@ inline int exit_code(int wait_status) {
   return WIFEXITED(wait_status) ? WEXITSTATUS(wait_status) : -1;
 }
 
+// Sends sig and waits for the exit: its status, or -2 if the process did
+// not exit within limit.
+inline int stop_with(TestProcess& p, int sig, milliseconds limit) {
+  p.signal(sig);
+  auto status = p.wait_exit(limit);
+  return status ? exit_code(*status) : -2;
+}
+
 struct ProcessState {
   pid_t pid;
   char state;  // 'Z' for a zombie
@@ -167,17 +175,6 @@ inline std::size_t count_in_state(const std::vector<ProcessState>& ps, bool zomb
   std::size_t n = 0;
   for (const auto& p : ps) n += (p.state == 'Z') == zombie;
   return n;
-}
-
-// Polls pred every few milliseconds until it holds or the timeout passes.
-template <typename Pred>
-bool eventually(Pred pred, milliseconds timeout) {
-  const auto deadline = Clock::now() + timeout;
-  for (;;) {
-    if (pred()) return true;
-    if (Clock::now() >= deadline) return false;
-    std::this_thread::sleep_for(milliseconds(5));
-  }
 }
 
 // A process's state letter ('Z' for a zombie), or nullopt once it is gone.

@@ -13,42 +13,16 @@
 #include <thread>
 #include <vector>
 
+#include "tests/support/eventually.hpp"
 #include "tests/support/loopback.hpp"
+#include "tests/targets/echo_client.hpp"
+#include "tests/targets/running_target.hpp"
 #include "tests/targets/target_process.hpp"
 
 namespace drover::test {
 namespace {
 
 using namespace std::chrono_literals;
-
-// A target started with flags, its READY line read (3 s at most).
-class Target {
- public:
-  Target(const std::string& name, const std::vector<std::string>& flags) {
-    std::vector<std::string> argv{std::string(DROVER_TARGETS_DIR) + "/" + name};
-    argv.insert(argv.end(), flags.begin(), flags.end());
-    process_ = std::make_unique<TestProcess>(argv);
-    ready_line_ = process_->read_line(3000ms).value_or("(no line)");
-    endpoint_ = parse_ready(ready_line_, name == "udp_echo" ? "udp" : "tcp");
-  }
-  bool ready() const { return endpoint_.has_value(); }
-  // For assertion messages: what the target said.
-  std::string said() { return "stdout: " + ready_line_ + "\nstderr: " + process_->stderr_text(); }
-  const Endpoint& endpoint() const { return *endpoint_; }
-  TestProcess& process() { return *process_; }
-
- private:
-  std::unique_ptr<TestProcess> process_;
-  std::string ready_line_;
-  std::optional<Endpoint> endpoint_;
-};
-
-// The exit status after signal, or -2 if the target did not exit in time.
-int stop_with(TestProcess& p, int sig, std::chrono::milliseconds limit) {
-  p.signal(sig);
-  auto status = p.wait_exit(limit);
-  return status ? exit_code(*status) : -2;
-}
 
 // ---- udp_echo --------------------------------------------------------------
 
@@ -107,7 +81,7 @@ class UdpEcho : public ::testing::TestWithParam<const char*> {
 };
 
 TEST_P(UdpEcho, RepliesWithTheUpperCaseOfTheRequest) {
-  Target t("udp_echo", flags());
+  RunningTarget t("udp_echo", flags());
   ASSERT_TRUE(t.ready()) << t.said();
   EXPECT_EQ(t.endpoint().host, "127.0.0.1");
   Socket s = Socket::connected(t.endpoint(), SOCK_DGRAM, 1000ms);
@@ -118,7 +92,7 @@ TEST_P(UdpEcho, RepliesWithTheUpperCaseOfTheRequest) {
 }
 
 TEST_P(UdpEcho, AnswersEveryDatagramOfSeveralClientsCorrectly) {
-  Target t("udp_echo", flags({"--threads", "3"}));
+  RunningTarget t("udp_echo", flags({"--threads", "3"}));
   ASSERT_TRUE(t.ready()) << t.said();
   UdpTally tally = drive_udp(t.endpoint(), 6, 500, 4);
   EXPECT_EQ(tally.correct, 3000);
@@ -127,7 +101,7 @@ TEST_P(UdpEcho, AnswersEveryDatagramOfSeveralClientsCorrectly) {
 }
 
 TEST_P(UdpEcho, CorruptEveryThirdReplyIsWrongAboutAThirdOfTheTime) {
-  Target t("udp_echo", flags({"--corrupt-every", "3"}));
+  RunningTarget t("udp_echo", flags({"--corrupt-every", "3"}));
   ASSERT_TRUE(t.ready()) << t.said();
   UdpTally tally = drive_udp(t.endpoint(), 1, 300, 1);
   EXPECT_EQ(tally.missing, 0);
@@ -136,7 +110,7 @@ TEST_P(UdpEcho, CorruptEveryThirdReplyIsWrongAboutAThirdOfTheTime) {
 }
 
 TEST_P(UdpEcho, ServesIpv6AndPrintsItInBrackets) {
-  Target t("udp_echo", flags({"--host", "::1"}));
+  RunningTarget t("udp_echo", flags({"--host", "::1"}));
   ASSERT_TRUE(t.ready()) << t.said();
   EXPECT_EQ(t.endpoint().host, "::1");
   Socket s = Socket::connected(t.endpoint(), SOCK_DGRAM, 1000ms);
@@ -146,7 +120,7 @@ TEST_P(UdpEcho, ServesIpv6AndPrintsItInBrackets) {
 
 TEST_P(UdpEcho, ExitsZeroQuicklyOnSigtermAndSigint) {
   for (int sig : {SIGTERM, SIGINT}) {
-    Target t("udp_echo", flags());
+    RunningTarget t("udp_echo", flags());
     ASSERT_TRUE(t.ready()) << t.said();
     EXPECT_EQ(drive_udp(t.endpoint(), 2, 50, 2).correct, 100);
     const auto start = Clock::now();
@@ -160,7 +134,7 @@ TEST_P(UdpEcho, ExitsZeroQuicklyOnSigtermAndSigint) {
 TEST_P(UdpEcho, RejectsABadFlagWithStatusTwoNamingIt) {
   for (const auto& [flag, value] : std::vector<std::pair<std::string, std::string>>{
            {"--bogus", "1"}, {"--threads", "zero"}, {"--batch", "0"}, {"--port", "70000"}}) {
-    Target t("udp_echo", flags({flag, value}));
+    RunningTarget t("udp_echo", flags({flag, value}));
     auto status = t.process().wait_exit(2000ms);
     ASSERT_TRUE(status) << flag;
     EXPECT_EQ(exit_code(*status), 2) << flag;
@@ -176,12 +150,6 @@ INSTANTIATE_TEST_SUITE_P(Models, UdpEcho, ::testing::Values("workers", "thread-p
 
 // ---- tcp_fork_echo -----------------------------------------------------------
 
-// Sends text on a connection and checks the upper-cased reply.
-void expect_echo(Socket& s, const std::string& text) {
-  ASSERT_TRUE(s.send_all(text, 1000ms));
-  EXPECT_EQ(s.receive_exactly(text.size(), 2000ms), std::optional<std::string>(upper(text)));
-}
-
 std::vector<Socket> open_connections(const Endpoint& server, int n) {
   std::vector<Socket> connections;
   for (int i = 0; i < n; ++i) connections.push_back(Socket::connected(server, SOCK_STREAM, 1000ms));
@@ -189,7 +157,7 @@ std::vector<Socket> open_connections(const Endpoint& server, int n) {
 }
 
 TEST(TcpForkEcho, UpperCasesWithOneChildPerConnectionAndReapsThem) {
-  Target t("tcp_fork_echo", {});
+  RunningTarget t("tcp_fork_echo", {});
   ASSERT_TRUE(t.ready()) << t.said();
   auto connections = open_connections(t.endpoint(), 3);
   for (std::size_t i = 0; i < connections.size(); ++i) {
@@ -208,7 +176,7 @@ TEST(TcpForkEcho, UpperCasesWithOneChildPerConnectionAndReapsThem) {
 }
 
 TEST(TcpForkEcho, NoReapLeavesZombiesUntilShutdown) {
-  Target t("tcp_fork_echo", {"--no-reap"});
+  RunningTarget t("tcp_fork_echo", {"--no-reap"});
   ASSERT_TRUE(t.ready()) << t.said();
   auto connections = open_connections(t.endpoint(), 2);
   for (auto& c : connections) expect_echo(c, "zombie maker");
@@ -227,7 +195,7 @@ TEST(TcpForkEcho, NoReapLeavesZombiesUntilShutdown) {
 }
 
 TEST(TcpForkEcho, MaxChildrenHoldsBackTheNextConnection) {
-  Target t("tcp_fork_echo", {"--max-children", "1"});
+  RunningTarget t("tcp_fork_echo", {"--max-children", "1"});
   ASSERT_TRUE(t.ready()) << t.said();
   auto first = Socket::connected(t.endpoint(), SOCK_STREAM, 1000ms);
   expect_echo(first, "first");
@@ -242,7 +210,7 @@ TEST(TcpForkEcho, MaxChildrenHoldsBackTheNextConnection) {
 }
 
 TEST(TcpForkEcho, SigtermStopsTheChildrenAndExitsZero) {
-  Target t("tcp_fork_echo", {});
+  RunningTarget t("tcp_fork_echo", {});
   ASSERT_TRUE(t.ready()) << t.said();
   auto connections = open_connections(t.endpoint(), 2);
   for (auto& c : connections) expect_echo(c, "open while stopping");
@@ -257,7 +225,7 @@ TEST(TcpForkEcho, SigtermStopsTheChildrenAndExitsZero) {
 }
 
 TEST(TcpForkEcho, ChildrenDieWithAKilledServer) {
-  Target t("tcp_fork_echo", {});
+  RunningTarget t("tcp_fork_echo", {});
   ASSERT_TRUE(t.ready()) << t.said();
   auto connection = Socket::connected(t.endpoint(), SOCK_STREAM, 1000ms);
   expect_echo(connection, "orphan to be");
@@ -273,7 +241,7 @@ TEST(TcpForkEcho, ChildrenDieWithAKilledServer) {
 TEST(TcpForkEcho, RejectsABadFlagWithStatusTwoNamingIt) {
   for (const auto& flags : std::vector<std::vector<std::string>>{
            {"--max-children", "-1"}, {"--no-reap=yes"}, {"--fork-bomb"}, {"--port"}}) {
-    Target t("tcp_fork_echo", flags);
+    RunningTarget t("tcp_fork_echo", flags);
     auto status = t.process().wait_exit(2000ms);
     ASSERT_TRUE(status) << flags[0];
     EXPECT_EQ(exit_code(*status), 2) << flags[0];

@@ -12,6 +12,7 @@
 #include <thread>
 #include <vector>
 
+#include "tests/targets/echo_client.hpp"
 #include "tests/targets/running_target.hpp"
 
 namespace drover::test {
@@ -22,17 +23,6 @@ using namespace std::chrono_literals;
 RunningTarget start_async(std::vector<std::string> flags = {}) {
   flags.insert(flags.begin(), {"--model", "async"});
   return RunningTarget("tcp_fork_echo", flags);
-}
-
-void expect_echo(Socket& s, const std::string& text) {
-  ASSERT_TRUE(s.send_all(text, 1000ms));
-  EXPECT_EQ(s.receive_exactly(text.size(), 2000ms), std::optional<std::string>(upper(text)));
-}
-
-int stop_with(TestProcess& p, int sig, std::chrono::milliseconds limit) {
-  p.signal(sig);
-  auto status = p.wait_exit(limit);
-  return status ? exit_code(*status) : -2;
 }
 
 // The soft limit in /proc/<pid>/limits ("Max open files  SOFT  HARD  files").

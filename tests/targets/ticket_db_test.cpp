@@ -24,7 +24,10 @@
 #include <thread>
 #include <vector>
 
+#include "tests/support/eventually.hpp"
+#include "tests/support/files.hpp"
 #include "tests/support/loopback.hpp"
+#include "tests/support/temp_dir.hpp"
 #include "tests/targets/running_target.hpp"
 #include "tests/targets/target_process.hpp"
 #include "tests/targets/tickets_client.hpp"
@@ -35,38 +38,15 @@ namespace {
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 
-// A fresh folder, removed with everything in it.
-class TempFolder {
- public:
-  TempFolder() {
-    std::string pattern = (fs::temp_directory_path() / "ticket_db_test.XXXXXX").string();
-    if (!mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-  }
-  ~TempFolder() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  std::string file(const std::string& name) const { return (path_ / name).string(); }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-void write_text(const std::string& path, const std::string& text) {
-  std::ofstream(path) << text;
+// The ticket file of a test's folder.
+std::string tickets_file(const TempDir& folder) {
+  return (folder.path() / "tickets.json").string();
 }
 
 // The file's count as an independent JSON parser reads it; -1 when the file
 // is not exactly {"count": <integer>}.
 long long file_count(const std::string& path) {
-  const auto json = nlohmann::json::parse(slurp(path), nullptr, false);
+  const auto json = nlohmann::json::parse(read_file(path), nullptr, false);
   if (!json.is_object() || json.size() != 1 || !json.contains("count") ||
       !json["count"].is_number_integer())
     return -1;
@@ -76,7 +56,7 @@ long long file_count(const std::string& path) {
 // ticket_db started on a free port with its file in `folder`, READY read.
 class TicketDb : public RunningTarget {
  public:
-  TicketDb(const TempFolder& folder, std::vector<std::string> flags)
+  TicketDb(const TempDir& folder, std::vector<std::string> flags)
       : RunningTarget("ticket_db", with_file(folder, std::move(flags))) {}
   std::optional<std::string> ask(const std::string& line) {
     TicketsClient client(endpoint(), 1000ms);
@@ -84,9 +64,8 @@ class TicketDb : public RunningTarget {
   }
 
  private:
-  static std::vector<std::string> with_file(const TempFolder& folder,
-                                            std::vector<std::string> flags) {
-    flags.insert(flags.begin(), {"--file", folder.file("tickets.json")});
+  static std::vector<std::string> with_file(const TempDir& folder, std::vector<std::string> flags) {
+    flags.insert(flags.begin(), {"--file", tickets_file(folder)});
     return flags;
   }
 };
@@ -98,28 +77,14 @@ bool group_gone(pid_t pgid, std::chrono::milliseconds timeout) {
                     timeout);
 }
 
-// A /proc file's text, empty when it cannot be read. Plain read(): a process
-// that exits meanwhile fails the read with ESRCH, which std::ifstream turns
-// into an exception.
-std::string read_proc(const std::string& path) {
-  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return {};
-  std::string text;
-  char chunk[4096];
-  ssize_t n;
-  while ((n = read(fd, chunk, sizeof chunk)) > 0) text.append(chunk, static_cast<std::size_t>(n));
-  close(fd);
-  return n < 0 ? std::string() : text;
-}
-
 // How many children of `pid` are alive (not zombies). The server is single-
 // threaded, so its main thread's children are all of them.
 int live_children(pid_t pid) {
   const std::string id = std::to_string(pid);
-  std::istringstream children(read_proc("/proc/" + id + "/task/" + id + "/children"));
+  std::istringstream children(read_file("/proc/" + id + "/task/" + id + "/children"));
   int alive = 0;
   for (pid_t child; children >> child;) {
-    const std::string stat = read_proc("/proc/" + std::to_string(child) + "/stat");
+    const std::string stat = read_file("/proc/" + std::to_string(child) + "/stat");
     const auto paren = stat.rfind(')');  // "pid (comm) S ...": comm may hold ')'
     alive += paren != std::string::npos && paren + 2 < stat.size() && stat[paren + 2] != 'Z';
   }
@@ -180,7 +145,7 @@ bool has_duplicates(std::vector<long long> serials) {
 // ---- the protocol, one client ------------------------------------------------
 
 TEST(TicketDb, SearchAndAuditReportTheStockAndABuyTakesOne) {
-  TempFolder folder;
+  TempDir folder("ticket_db_test.");
   TicketDb db(folder, {"--stock", "7"});
   ASSERT_TRUE(db.ready()) << db.said();
   TicketsClient client(db.endpoint(), 1000ms);
@@ -189,11 +154,11 @@ TEST(TicketDb, SearchAndAuditReportTheStockAndABuyTakesOne) {
   EXPECT_EQ(client.request("BUY alice", 3000ms), "OK 7");
   EXPECT_EQ(client.request("SEARCH", 3000ms), "COUNT 6");
   EXPECT_EQ(client.request("AUDIT", 3000ms), "COUNT 6");
-  EXPECT_EQ(slurp(folder.file("tickets.json")), "{\"count\": 6}\n");
+  EXPECT_EQ(read_file(tickets_file(folder)), "{\"count\": 6}\n");
 }
 
 TEST(TicketDb, SequentialBuysSellSerialsFromStockDownToOneThenSoldOut) {
-  TempFolder folder;
+  TempDir folder("ticket_db_test.");
   TicketDb db(folder, {"--stock", "5", "--read-delay", "0", "--write-delay", "0"});
   ASSERT_TRUE(db.ready()) << db.said();
   TicketsClient client(db.endpoint(), 1000ms);
@@ -202,24 +167,24 @@ TEST(TicketDb, SequentialBuysSellSerialsFromStockDownToOneThenSoldOut) {
   EXPECT_EQ(client.request("BUY bob", 3000ms), "SOLDOUT");
   EXPECT_EQ(client.request("BUY carol", 3000ms), "SOLDOUT");
   EXPECT_EQ(client.request("AUDIT", 3000ms), "COUNT 0");
-  EXPECT_EQ(file_count(folder.file("tickets.json")), 0);
+  EXPECT_EQ(file_count(tickets_file(folder)), 0);
 }
 
 TEST(TicketDb, UnknownCommandsGetAnErrorAndTheConnectionGoesOn) {
-  TempFolder folder;
+  TempDir folder("ticket_db_test.");
   TicketDb db(folder, {"--stock", "3"});
   ASSERT_TRUE(db.ready()) << db.said();
   TicketsClient client(db.endpoint(), 1000ms);
   for (const char* line : {"FOO", "search", "BUY", "BUY ", "", "SEARCH now"})
     EXPECT_EQ(client.request(line, 3000ms), "ERROR unknown command") << "request: " << line;
   EXPECT_EQ(client.request("SEARCH\r", 3000ms), "COUNT 3");  // a CRLF line end is accepted
-  EXPECT_EQ(file_count(folder.file("tickets.json")), 3);
+  EXPECT_EQ(file_count(tickets_file(folder)), 3);
 }
 
 // Requests written at once are answered in order: the SEARCH after a BUY must
 // wait for that BUY's process, or it would see the count before the sale.
 TEST(TicketDb, PipelinedRequestsAreAnsweredInOrder) {
-  TempFolder folder;
+  TempDir folder("ticket_db_test.");
   TicketDb db(folder, {"--stock", "3", "--read-delay", "50", "--write-delay", "50"});
   ASSERT_TRUE(db.ready()) << db.said();
   TicketsClient client(db.endpoint(), 1000ms);
@@ -230,10 +195,10 @@ TEST(TicketDb, PipelinedRequestsAreAnsweredInOrder) {
 }
 
 TEST(TicketDb, CorruptFileIsReportedNotGuessed) {
-  TempFolder folder;
+  TempDir folder("ticket_db_test.");
   TicketDb db(folder, {"--stock", "4"});
   ASSERT_TRUE(db.ready()) << db.said();
-  write_text(folder.file("tickets.json"), "{\"count\": ");
+  folder.write("tickets.json", "{\"count\": ");
   EXPECT_EQ(db.ask("SEARCH"), "ERROR corrupt file");
   EXPECT_EQ(db.ask("BUY dave"), "ERROR corrupt file");
   EXPECT_EQ(db.ask("AUDIT"), "ERROR corrupt file");
@@ -247,8 +212,8 @@ TEST(TicketDb, CorruptFileIsReportedNotGuessed) {
 }
 
 TEST(TicketDb, KeepContinuesFromTheFileOtherwiseTheStockIsWritten) {
-  TempFolder folder;
-  write_text(folder.file("tickets.json"), "{\"count\": 7}");
+  TempDir folder("ticket_db_test.");
+  folder.write("tickets.json", "{\"count\": 7}");
   {
     TicketDb kept(folder, {"--keep", "--stock", "100"});
     ASSERT_TRUE(kept.ready()) << kept.said();
@@ -259,7 +224,7 @@ TEST(TicketDb, KeepContinuesFromTheFileOtherwiseTheStockIsWritten) {
     ASSERT_TRUE(fresh.ready()) << fresh.said();
     EXPECT_EQ(fresh.ask("SEARCH"), "COUNT 100");
   }
-  fs::remove(folder.file("tickets.json"));
+  fs::remove(tickets_file(folder));
   TicketDb missing(folder, {"--keep", "--stock", "9"});
   ASSERT_TRUE(missing.ready()) << missing.said();
   EXPECT_EQ(missing.ask("SEARCH"), "COUNT 9");
@@ -268,7 +233,7 @@ TEST(TicketDb, KeepContinuesFromTheFileOtherwiseTheStockIsWritten) {
 // ---- concurrency -------------------------------------------------------------
 
 TEST(TicketDb, FileLockSellsEachTicketExactlyOnceUnderConcurrency) {
-  TempFolder folder;
+  TempDir folder("ticket_db_test.");
   TicketDb db(folder, {"--stock", "50", "--read-delay", "2", "--write-delay", "2"});
   ASSERT_TRUE(db.ready()) << db.said();
   Sales sales = buy_concurrently(db.endpoint(), 20);
@@ -280,7 +245,7 @@ TEST(TicketDb, FileLockSellsEachTicketExactlyOnceUnderConcurrency) {
   for (int i = 0; i < 50; ++i) all[i] = i + 1;
   EXPECT_EQ(sales.serials, all);
   EXPECT_EQ(db.ask("AUDIT"), "COUNT 0");
-  EXPECT_EQ(slurp(folder.file("tickets.json")), "{\"count\": 0}\n");
+  EXPECT_EQ(read_file(tickets_file(folder)), "{\"count\": 0}\n");
 }
 
 // The broken twin under the load above: each BUY writes the count it read
@@ -288,7 +253,7 @@ TEST(TicketDb, FileLockSellsEachTicketExactlyOnceUnderConcurrency) {
 // the same serial (hundreds of sales of a stock of 50, in practice).
 TEST(TicketDb, NoLockOversellsUnderConcurrencyEveryTime) {
   for (int round = 0; round < 3; ++round) {
-    TempFolder folder;
+    TempDir folder("ticket_db_test.");
     TicketDb db(folder,
                 {"--stock", "50", "--lock", "none", "--read-delay", "2", "--write-delay", "2"});
     ASSERT_TRUE(db.ready()) << db.said();
@@ -296,7 +261,7 @@ TEST(TicketDb, NoLockOversellsUnderConcurrencyEveryTime) {
     EXPECT_EQ(sales.unexpected, std::vector<std::string>{});
     EXPECT_TRUE(sales.serials.size() > 50 || has_duplicates(sales.serials))
         << "round " << round << ": " << sales.serials.size() << " sold, no serial twice";
-    EXPECT_EQ(file_count(folder.file("tickets.json")), 0) << "a valid file even when broken";
+    EXPECT_EQ(file_count(tickets_file(folder)), 0) << "a valid file even when broken";
   }
 }
 
@@ -307,8 +272,8 @@ TEST(TicketDb, NoLockOversellsUnderConcurrencyEveryTime) {
 // valid JSON, and its count is consistent with the replies: every OK'd sale
 // is in it (count <= before - OKs), and nothing beyond the BUYs sent is.
 TEST(TicketDb, FileStaysValidJsonWhenKilledMidPurchase) {
-  TempFolder folder;
-  const std::string file = folder.file("tickets.json");
+  TempDir folder("ticket_db_test.");
+  const std::string file = tickets_file(folder);
   const long long stock = 1000;
   long long count = stock;
   std::vector<long long> every_serial;
@@ -333,7 +298,7 @@ TEST(TicketDb, FileStaysValidJsonWhenKilledMidPurchase) {
 
     const long long now = file_count(file);
     const long long sent = static_cast<long long>(sales.serials.size()) + sales.unanswered;
-    ASSERT_GE(now, 0) << "round " << round << ": not {\"count\": N}: " << slurp(file);
+    ASSERT_GE(now, 0) << "round " << round << ": not {\"count\": N}: " << read_file(file);
     EXPECT_LE(now, count - static_cast<long long>(sales.serials.size())) << "round " << round;
     EXPECT_GE(now, count - sent) << "round " << round;
     EXPECT_EQ(sales.unexpected, std::vector<std::string>{});
@@ -348,7 +313,7 @@ TEST(TicketDb, FileStaysValidJsonWhenKilledMidPurchase) {
 
 // Purchases running at SIGTERM are finished and answered, then it exits 0.
 TEST(TicketDb, SigtermLetsRunningPurchasesFinishThenExitsZero) {
-  TempFolder folder;
+  TempDir folder("ticket_db_test.");
   TicketDb db(folder, {"--stock", "10", "--read-delay", "200"});
   ASSERT_TRUE(db.ready()) << db.said();
   std::vector<std::unique_ptr<TicketsClient>> clients;
@@ -368,12 +333,12 @@ TEST(TicketDb, SigtermLetsRunningPurchasesFinishThenExitsZero) {
   EXPECT_TRUE(group_gone(server, 1000ms)) << "a child outlived the server";
   EXPECT_NE(db.process().stderr_text().find("buys 3, sold 3, soldout 0"), std::string::npos)
       << db.said();
-  EXPECT_EQ(file_count(folder.file("tickets.json")), 7);
+  EXPECT_EQ(file_count(tickets_file(folder)), 7);
 }
 
 // A purchase still running 2 s after SIGTERM is killed; the file is intact.
 TEST(TicketDb, SigtermKillsAStragglerAfterTwoSeconds) {
-  TempFolder folder;
+  TempDir folder("ticket_db_test.");
   TicketDb db(folder, {"--stock", "10", "--read-delay", "10000"});
   ASSERT_TRUE(db.ready()) << db.said();
   TicketsClient client(db.endpoint(), 1000ms);
@@ -389,7 +354,7 @@ TEST(TicketDb, SigtermKillsAStragglerAfterTwoSeconds) {
   EXPECT_TRUE(group_gone(server, 1000ms)) << "the straggler outlived the server";
   EXPECT_TRUE(client.closed_by_server(1000ms));
   EXPECT_NE(db.process().stderr_text().find("killed 1"), std::string::npos) << db.said();
-  EXPECT_EQ(slurp(folder.file("tickets.json")), "{\"count\": 10}\n");
+  EXPECT_EQ(read_file(tickets_file(folder)), "{\"count\": 10}\n");
 }
 
 TEST(TicketDb, RejectsABadFlagWithStatusTwoNamingIt) {
@@ -403,7 +368,7 @@ TEST(TicketDb, RejectsABadFlagWithStatusTwoNamingIt) {
                                                   {"--file", ""},
                                                   {"--bogus"}};
   for (const auto& flags : bad) {
-    TempFolder folder;
+    TempDir folder("ticket_db_test.");
     TicketDb db(folder, flags);
     EXPECT_FALSE(db.ready()) << flags[0];
     auto status = db.process().wait_exit(3000ms);
@@ -411,7 +376,7 @@ TEST(TicketDb, RejectsABadFlagWithStatusTwoNamingIt) {
     EXPECT_EQ(exit_code(*status), 2) << flags[0];
     const std::string flag = flags[0].substr(0, flags[0].find('='));
     EXPECT_NE(db.process().stderr_text().find(flag), std::string::npos) << db.said();
-    EXPECT_FALSE(fs::exists(folder.file("tickets.json"))) << flags[0] << " still wrote the file";
+    EXPECT_FALSE(fs::exists(tickets_file(folder))) << flags[0] << " still wrote the file";
   }
 }
 

@@ -9,7 +9,6 @@
 
 #include <algorithm>
 #include <ctime>
-#include <ios>
 #include <map>
 #include <memory>
 #include <set>
@@ -17,6 +16,7 @@
 #include <thread>
 #include <vector>
 
+#include "tests/support/eventually.hpp"
 #include "tests/support/loopback.hpp"
 #include "tests/targets/pool_client.hpp"
 #include "tests/targets/running_target.hpp"
@@ -27,22 +27,8 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// children_of and process_state read /proc, where a process exiting during
-// the read (any process, when tests run in parallel) makes the stream throw
-// ESRCH: such a read is simply made again.
-template <typename Read>
-auto reading_proc(Read read) {
-  for (int attempt = 1;; ++attempt) {
-    try {
-      return read();
-    } catch (const std::ios_base::failure&) {
-      if (attempt == 5) throw;
-    }
-  }
-}
-
 bool gone(pid_t pid) {
-  return !reading_proc([&] { return process_state(pid); });
+  return !process_state(pid);
 }
 
 // worker_pool started with flags, its READY line read.
@@ -53,7 +39,7 @@ class Pool : public RunningTarget {
   // The live (not zombie) workers.
   std::set<pid_t> workers() const {
     std::set<pid_t> pids;
-    for (const auto& c : reading_proc([&] { return children_of(pid()); }))
+    for (const auto& c : children_of(pid()))
       if (c.state != 'Z') pids.insert(c.pid);
     return pids;
   }
@@ -311,9 +297,7 @@ TEST(WorkerPool, WorkersDieWithAKilledServer) {
   ASSERT_TRUE(pool.process().wait_exit(1000ms));
   // Orphans come to this test process (a subreaper): dead means zombie or gone.
   for (pid_t w : workers)
-    EXPECT_TRUE(eventually(
-        [&] { return reading_proc([&] { return process_state(w); }).value_or('Z') == 'Z'; },
-        1000ms));
+    EXPECT_TRUE(eventually([&] { return process_state(w).value_or('Z') == 'Z'; }, 1000ms));
 }
 
 TEST(WorkerPool, RejectsABadFlagWithStatusTwoNamingIt) {

@@ -1,24 +1,26 @@
 #include "harness/history/history_log.hpp"
 
-#include <unistd.h>
-
 #include <filesystem>
 #include <fstream>
 #include <thread>
 
 #include <gtest/gtest.h>
 
+#include "tests/support/temp_dir.hpp"
+
 namespace drover {
 namespace {
 
-std::string temp_path(const char* name) {
-  return (std::filesystem::temp_directory_path() /
-          (std::string(name) + "-" + std::to_string(getpid()) + ".jsonl"))
-      .string();
+using test::TempDir;
+
+// A history file's path in a fresh folder.
+std::string history_in(const TempDir& dir) {
+  return (dir.path() / "history.jsonl").string();
 }
 
 TEST(HistoryLog, EventsFromSeveralThreadsAllReachTheFileInTimeOrderPerFlush) {
-  std::string path = temp_path("history-threads");
+  TempDir dir;
+  const std::string path = history_in(dir);
   {
     HistoryLog log(path);
     std::vector<std::thread> threads;
@@ -40,11 +42,11 @@ TEST(HistoryLog, EventsFromSeveralThreadsAllReachTheFileInTimeOrderPerFlush) {
       path, [&](const Event&) { ++count; }, &error))
       << error;
   EXPECT_EQ(count, 20000u);
-  std::filesystem::remove(path);
 }
 
 TEST(HistoryLog, ItIsWrittenWhileTheRunGoes) {
-  std::string path = temp_path("history-live");
+  TempDir dir;
+  const std::string path = history_in(dir);
   HistoryLog log(path);
   log.new_buffer().record({1, 0, EventType::kInvoke, "f", "get", {}});
   std::this_thread::sleep_for(std::chrono::milliseconds(400));
@@ -52,11 +54,11 @@ TEST(HistoryLog, ItIsWrittenWhileTheRunGoes) {
   std::string line;
   ASSERT_TRUE(std::getline(in, line)) << "nothing flushed after 400 ms";
   log.close();
-  std::filesystem::remove(path);
 }
 
 TEST(HistoryLog, ATornLastLineIsSkippedButABadLineInTheMiddleIsAnError) {
-  std::string path = temp_path("history-torn");
+  TempDir dir;
+  const std::string path = history_in(dir);
   std::ofstream(path) << R"({"t":1,"client":0,"fleet":"f","type":"ok","f":"get","value":"a"})"
                       << "\n"
                       << R"({"t":2,"client":0,"fleet":"f","ty)";
@@ -73,7 +75,6 @@ TEST(HistoryLog, ATornLastLineIsSkippedButABadLineInTheMiddleIsAnError) {
   EXPECT_FALSE(read_history(
       path, [&](const Event&) {}, &error));
   EXPECT_NE(error.find(":1: "), std::string::npos) << error;
-  std::filesystem::remove(path);
 }
 
 TEST(HistoryLog, AMissingFileIsAnErrorNamingIt) {
