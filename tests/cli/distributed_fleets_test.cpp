@@ -46,25 +46,22 @@ class DistributedFleetsTest : public ::testing::Test {
     EXPECT_EQ(test_ssh::run_folders_on(session(), run_dir_.string()), "")
         << "run folders left on the hosts";
     std::string left;
-    for (auto until = Clock::now() + 5s; Clock::now() < until;) {
-      left = test_ssh::run_processes_on(session(), run_dir_.string());
-      if (left.empty()) break;
-      std::this_thread::sleep_for(100ms);
-    }
+    eventually(
+        [&] { return (left = test_ssh::run_processes_on(session(), run_dir_.string())).empty(); },
+        5s, 100ms);
     EXPECT_EQ(left, "") << "processes of the run still there";
   }
 
-  // drover running doc, once both agents of the tickets fleet run their
-  // load.
+  // drover running doc, once the agents of its fleet run their load: drover
+  // tells them all to go at once, and their figures reach its progress
+  // lines once they have done operations.
   std::unique_ptr<DroverProcess> start_with_agents_running(const json& doc) {
     auto drover = std::make_unique<DroverProcess>(
-        std::vector<std::string>{"run", write(doc).string(), "--out", run_dir_.string(), "--quiet"},
+        std::vector<std::string>{"run", write(doc).string(), "--out", run_dir_.string(),
+                                 "--progress", "json"},
         dir_.path());
-    for (auto until = Clock::now() + 30s; Clock::now() < until;) {
-      std::this_thread::sleep_for(200ms);
-      if (fs::exists(run_dir_ / "agents" / "buyers@load2" / "job.json")) break;
-    }
-    std::this_thread::sleep_for(2s);
+    EXPECT_TRUE(drover->wait_for_load(60s)) << "the agents never did an operation\n"
+                                            << drover->err();
     return drover;
   }
 
@@ -268,11 +265,10 @@ TEST_F(DistributedFleetsTest, ADroverKilledOutrightLeavesNothingOnTheHosts) {
   // No unwinding, no goodbye: the hosts' watchers see the connections close.
   drover->signal(SIGKILL);
   drover->wait(10s);
-  std::string left = "?";
-  for (auto until = Clock::now() + 15s; !left.empty() && Clock::now() < until;) {
-    std::this_thread::sleep_for(200ms);
-    left = test_ssh::run_folders_on(session(), run_dir_.string());
-  }
+  std::string left;
+  eventually(
+      [&] { return (left = test_ssh::run_folders_on(session(), run_dir_.string())).empty(); }, 15s,
+      200ms);
   EXPECT_EQ(left, "") << "run folders still there 15 s after drover was killed";
   // TearDown checks that no process of the run is left either.
 }

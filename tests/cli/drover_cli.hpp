@@ -10,6 +10,8 @@
 
 #include <chrono>
 #include <filesystem>
+#include <sstream>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -17,6 +19,7 @@
 #include <nlohmann/json.hpp>
 
 #include "harness/process/proc_table.hpp"
+#include "tests/support/eventually.hpp"
 #include "tests/support/files.hpp"
 #include "tests/support/processes.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -32,10 +35,24 @@ struct Finished {
   double seconds = 0;
 };
 
-// drover started in the background; killed if still running when destroyed.
+// True when drover's stderr holds a --progress json line that counts an
+// operation done: the run's load is under way.
+inline bool progress_shows_operations(const std::string& err) {
+  std::istringstream lines(err);
+  for (std::string line; std::getline(lines, line);) {
+    if (!line.starts_with("{\"scenario\"")) continue;
+    const auto progress = nlohmann::json::parse(line, nullptr, false);
+    if (!progress.is_discarded() && progress.value("ops", 0u) > 0) return true;
+  }
+  return false;
+}
+
+// drover started in the background, its stdout and stderr in files of
+// io_dir; killed if still running when destroyed.
 class DroverProcess {
  public:
-  DroverProcess(const std::vector<std::string>& args, const fs::path& io_dir) : io_dir_(io_dir) {
+  DroverProcess(const std::vector<std::string>& args, const fs::path& io_dir)
+      : io_dir_(io_dir), progress_json_(has_progress_json(args)) {
     started_ = std::chrono::steady_clock::now();
     pid_ = fork();
     if (pid_ == 0) {
@@ -61,6 +78,25 @@ class DroverProcess {
   }
   int pid() const { return pid_; }
   void signal(int sig) { kill(pid_, sig); }
+
+  // drover's stderr so far.
+  std::string err() const { return read_file(io_dir_ / "drover.err"); }
+
+  // True once drover's stderr holds text (within timeout).
+  bool wait_for_stderr(const std::string& text, std::chrono::milliseconds timeout) const {
+    return eventually([&] { return err().find(text) != std::string::npos; }, timeout,
+                      std::chrono::milliseconds(20));
+  }
+
+  // True once the run's load has done an operation (within timeout), as
+  // drover's --progress json lines say. Throws std::logic_error when drover
+  // was started without them.
+  bool wait_for_load(std::chrono::milliseconds timeout) const {
+    if (!progress_json_)
+      throw std::logic_error("wait_for_load: drover runs without --progress json");
+    return eventually([&] { return progress_shows_operations(err()); }, timeout,
+                      std::chrono::milliseconds(20));
+  }
 
   // Waits at most timeout; on timeout drover is killed and exit_code is -2.
   Finished wait(std::chrono::seconds timeout = std::chrono::seconds(60)) {
@@ -90,7 +126,14 @@ class DroverProcess {
   }
 
  private:
+  static bool has_progress_json(const std::vector<std::string>& args) {
+    for (std::size_t i = 0; i + 1 < args.size(); ++i)
+      if (args[i] == "--progress" && args[i + 1] == "json") return true;
+    return false;
+  }
+
   fs::path io_dir_;
+  bool progress_json_ = false;
   pid_t pid_ = -1;
   bool reaped_ = false;
   std::chrono::steady_clock::time_point started_;

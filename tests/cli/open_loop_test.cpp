@@ -31,14 +31,17 @@ class OpenLoopTest : public ::testing::Test {
                        run_dir(name).string(), "--quiet"},
                       dir_.path());
   }
-  // Runs the scenario and stops its target for `pause` in the middle.
+  // Runs the scenario and stops its target for `pause`, `at` after the
+  // load's first second.
   json run_with_stall(const std::string& text, const char* name, milliseconds at,
                       milliseconds pause) {
     DroverProcess drover({"run", dir_.write(std::string(name) + ".json", text).string(), "--out",
-                          run_dir(name).string(), "--quiet"},
+                          run_dir(name).string(), "--progress", "json"},
                          dir_.path());
-    int target = wait_for_run_process(run_dir(name), seconds(10));
-    EXPECT_GT(target, 0);
+    int target = wait_for_run_target(run_dir(name), "udp_echo", seconds(10));
+    EXPECT_GT(target, 0) << "udp_echo never started";
+    // The first progress line comes a second into the load.
+    EXPECT_TRUE(drover.wait_for_load(seconds(10))) << "the load never started\n" << drover.err();
     std::this_thread::sleep_for(at);
     kill(target, SIGSTOP);
     std::this_thread::sleep_for(pause);
@@ -70,12 +73,12 @@ TEST_F(OpenLoopTest, TheAchievedRateIsWithinTwoPercentOfTheTarget) {
 TEST_F(OpenLoopTest, AStalledServerShowsInTheOpenModelsP99AndOnlyInTheClosedModelsMax) {
   json open = run_with_stall(
       udp_scenario(1000, R"({"model": "open", "rate": 500, "duration": "6s"})", "5s"), "open",
-      milliseconds(2500), milliseconds(1000));
+      milliseconds(1500), milliseconds(1000));
   EXPECT_GE(open["latency_ms"]["p99"].get<double>(), 400) << open["latency_ms"];
   EXPECT_EQ(open["totals"]["errors"], 0);
 
   json closed = run_with_stall(udp_scenario(16, R"({"model": "closed", "duration": "6s"})", "5s"),
-                               "closed", milliseconds(2500), milliseconds(1000));
+                               "closed", milliseconds(1500), milliseconds(1000));
   EXPECT_GE(closed["latency_ms"]["max"].get<double>(), 800) << closed["latency_ms"];
   EXPECT_LT(closed["latency_ms"]["p99"].get<double>(), open["latency_ms"]["p99"].get<double>())
       << "closed " << closed["latency_ms"] << " open " << open["latency_ms"];

@@ -23,29 +23,29 @@ class ProcessCleanupTest : public ::testing::Test {
  protected:
   fs::path run_dir() const { return dir_.path() / "run"; }
   DroverProcess start(const std::vector<std::string>& extra = {}) {
-    std::vector<std::string> args{"run", dir_.write("s.json", kLongRun).string(), "--out",
-                                  run_dir().string()};
+    std::vector<std::string> args{"run",        dir_.write("s.json", kLongRun).string(),
+                                  "--out",      run_dir().string(),
+                                  "--progress", "json"};
     args.insert(args.end(), extra.begin(), extra.end());
     return DroverProcess(args, dir_.path());
   }
-  // Waits until both targets and some connection children exist.
-  void wait_for_load() {
-    auto deadline = std::chrono::steady_clock::now() + seconds(15);
-    while (std::chrono::steady_clock::now() < deadline) {
-      if (processes_with_env("DROVER_RUN_DIR", run_dir().string()).size() >= 4) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(300));
-        return;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    FAIL() << "the run never started its targets and connections";
+  // Whether the load runs (within 15 s): both targets and some connection
+  // children exist, and operations have been done.
+  ::testing::AssertionResult load_runs(const DroverProcess& drover) const {
+    if (!eventually(
+            [&] { return processes_with_env("DROVER_RUN_DIR", run_dir().string()).size() >= 4; },
+            seconds(15)))
+      return ::testing::AssertionFailure() << "the run never started its targets and connections";
+    if (!drover.wait_for_load(seconds(15)))
+      return ::testing::AssertionFailure() << "no operation done\n" << drover.err();
+    return ::testing::AssertionSuccess();
   }
   TempDir dir_;
 };
 
 TEST_F(ProcessCleanupTest, InterruptStopsTheLoadWritesTheReportAndStopsTargets) {
   DroverProcess drover = start();
-  wait_for_load();
+  ASSERT_TRUE(load_runs(drover));
   drover.signal(SIGINT);
   Finished f = drover.wait(seconds(20));
   EXPECT_EQ(f.exit_code, 130) << f.out << f.err;
@@ -58,7 +58,7 @@ TEST_F(ProcessCleanupTest, InterruptStopsTheLoadWritesTheReportAndStopsTargets) 
 
 TEST_F(ProcessCleanupTest, SigtermIsAnInterruptToo) {
   DroverProcess drover = start();
-  wait_for_load();
+  ASSERT_TRUE(load_runs(drover));
   drover.signal(SIGTERM);
   Finished f = drover.wait(seconds(20));
   EXPECT_EQ(f.exit_code, 130) << f.out << f.err;
@@ -67,7 +67,7 @@ TEST_F(ProcessCleanupTest, SigtermIsAnInterruptToo) {
 
 TEST_F(ProcessCleanupTest, KillingDroverTakesItsTargetsAndTheirChildrenDown) {
   DroverProcess drover = start();
-  wait_for_load();
+  ASSERT_TRUE(load_runs(drover));
   auto before = processes_with_env("DROVER_RUN_DIR", run_dir().string());
   ASSERT_GE(before.size(), 4u);
   drover.signal(SIGKILL);

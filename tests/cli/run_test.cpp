@@ -254,10 +254,12 @@ TEST_F(RunTest, ATargetThatNeverBecomesReadyExitsThreeAfterItsTimeout) {
 TEST_F(RunTest, ATargetKilledMidRunEndsTheRunWithAFailureReport) {
   std::string text = udp_scenario();
   text.replace(text.find("1500ms"), 6, "20s");
-  DroverProcess drover({"run", scenario(text).string(), "--out", run_dir().string()}, dir_.path());
-  int target = wait_for_run_process(run_dir(), seconds(10));
-  ASSERT_GT(target, 0);
-  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  DroverProcess drover(
+      {"run", scenario(text).string(), "--out", run_dir().string(), "--progress", "json"},
+      dir_.path());
+  int target = wait_for_run_target(run_dir(), "udp_echo", seconds(10));
+  ASSERT_GT(target, 0) << "udp_echo never started";
+  ASSERT_TRUE(drover.wait_for_load(seconds(10))) << "the load never started\n" << drover.err();
   kill(target, SIGKILL);
   Finished f = drover.wait(seconds(30));
   EXPECT_EQ(f.exit_code, 1) << f.out << f.err;

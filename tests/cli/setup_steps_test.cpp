@@ -137,16 +137,17 @@ TEST_F(SetupStepsTest, AStepPastItsTimeoutIsKilledWithWhatItStarted) {
 
 TEST_F(SetupStepsTest, AnInterruptLetsTheCurrentStepEndAndStartsNoOther) {
   json doc = base_scenario();
-  doc["setup"] = json::parse(R"([{"run": ["sh", "-c", "touch started; sleep 1"]},
+  // The first step runs until this test lets it end (30 s at most).
+  doc["setup"] = json::parse(R"([{"run": ["sh", "-c",
+      "touch started; i=0; while [ ! -e go ] && [ $i -lt 600 ]; do sleep 0.05; i=$((i+1)); done"]},
       {"run": ["touch", "second"]}])");
   DroverProcess drover({"run", write(doc).string(), "--out", run_dir_.string(), "--quiet"},
                        dir_.path());
-  for (auto until = Clock::now() + 20s;
-       !fs::exists(dir_.path() / "started") && Clock::now() < until;) {
-    std::this_thread::sleep_for(20ms);
-  }
-  ASSERT_TRUE(fs::exists(dir_.path() / "started"));
+  ASSERT_TRUE(eventually([&] { return fs::exists(dir_.path() / "started"); }, 20s))
+      << "the first step never started";
   drover.signal(SIGINT);
+  ASSERT_TRUE(drover.wait_for_stderr("drover: interrupted", 10s)) << drover.err();
+  dir_.write("go", "");
   Finished f = drover.wait(30s);
   EXPECT_EQ(f.exit_code, 3) << f.out << f.err;
   EXPECT_FALSE(fs::exists(dir_.path() / "second"));

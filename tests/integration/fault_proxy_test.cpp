@@ -16,6 +16,7 @@
 #include <thread>
 #include <vector>
 
+#include "tests/support/eventually.hpp"
 #include "tests/support/loopback.hpp"
 
 namespace drover::test {
@@ -487,7 +488,11 @@ TEST(FaultProxy, StopsPromptlyWithTrafficInFlight) {
   for (Socket& s : clients) ASSERT_TRUE(s.send_all("queued\n", 1000ms));
   Socket udp_client_socket = udp_client(*udp);
   for (int i = 0; i < 100; ++i) ASSERT_TRUE(udp_client_socket.send_all("queued", 1000ms));
-  std::this_thread::sleep_for(50ms);  // let the proxies read it all
+  // In flight: every request read by its proxy and held back.
+  ASSERT_TRUE(
+      eventually([&] { return tcp->stats().delayed >= 20 && udp->stats().delayed >= 100; }, 5000ms))
+      << "delayed: TCP " << tcp->stats().delayed << " of 20, UDP " << udp->stats().delayed
+      << " of 100";
 
   const TimePoint start = Clock::now();
   tcp.reset();

@@ -19,6 +19,7 @@
 #include <utility>
 #include <vector>
 
+#include "tests/support/eventually.hpp"
 #include "tests/support/loopback.hpp"
 #include "tests/targets/queue_client.hpp"
 #include "tests/targets/running_target.hpp"
@@ -336,10 +337,14 @@ TEST(QueueBroker, StopSignalEndsItPromptlyEvenWithRequestsWaiting) {
     QueueClient holder(broker.endpoint());
     ASSERT_EQ(holder.request("PUT x"), "OK");
     ASSERT_EQ(holder.request("GET"), "ITEM x");  // keeps JOIN waiting
+    const std::size_t before = open_files(broker.process().pid());
     for (const char* request : {"GET", "GET", "GET", "JOIN"}) {
       waiting.push_back(std::make_unique<QueueClient>(broker.endpoint()));
       ASSERT_TRUE(waiting.back()->send(request));
     }
+    // The broker has accepted all four: a socket each.
+    ASSERT_TRUE(
+        eventually([&] { return open_files(broker.process().pid()) >= before + 4; }, 3000ms));
     for (auto& c : waiting) EXPECT_EQ(c->reply(50ms), std::nullopt);  // all blocked
     const auto start = Clock::now();
     broker.process().signal(sig);

@@ -5,6 +5,8 @@
 // on SIGTERM, and its broken twins (--corrupt-every, --close-every). The
 // fork model's own tests are in targets_test.cpp.
 #include <gtest/gtest.h>
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
 
 #include <fstream>
@@ -12,6 +14,7 @@
 #include <thread>
 #include <vector>
 
+#include "tests/support/eventually.hpp"
 #include "tests/targets/echo_client.hpp"
 #include "tests/targets/running_target.hpp"
 
@@ -23,6 +26,16 @@ using namespace std::chrono_literals;
 RunningTarget start_async(std::vector<std::string> flags = {}) {
   flags.insert(flags.begin(), {"--model", "async"});
   return RunningTarget("tcp_fork_echo", flags);
+}
+
+// True once the server has stopped taking this client's bytes (its
+// receive window is shut: bytes wait here unsent) while its replies wait
+// unread here: the server holds a reply its socket would not take, and
+// reads no more of the connection until that is sent.
+bool server_holds_a_reply(int fd) {
+  int unread = 0, unsent = 0;
+  return ioctl(fd, FIONREAD, &unread) == 0 && ioctl(fd, SIOCOUTQNSD, &unsent) == 0 && unread > 0 &&
+         unsent > 0;
 }
 
 // The soft limit in /proc/<pid>/limits ("Max open files  SOFT  HARD  files").
@@ -60,9 +73,10 @@ TEST(TcpForkEchoAsync, AReplyTheClientIsSlowToReadIsKeptUntilSent) {
   for (int i = 0; big.size() < (32u << 20); ++i) big += "chunk " + std::to_string(i) + " abc\n";
   bool sent = false;
   std::thread writer([&] { sent = s.send_all(big, 10000ms); });
-  std::this_thread::sleep_for(300ms);
+  const bool held = eventually([&] { return server_holds_a_reply(s.fd()); }, 10000ms);
   auto reply = s.receive_exactly(big.size(), 10000ms);
   writer.join();
+  EXPECT_TRUE(held) << "the server never stopped taking the request while its replies waited";
   EXPECT_TRUE(sent);
   ASSERT_TRUE(reply);
   EXPECT_TRUE(*reply == upper(big)) << "the reply differs from the upper-cased request";

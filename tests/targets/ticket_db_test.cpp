@@ -290,11 +290,14 @@ TEST(TicketDb, FileStaysValidJsonWhenKilledMidPurchase) {
           << "a killed writer's temp file survived the restart: " << entry.path();
     Sales sales;
     std::thread fleet([&] { sales = buy_concurrently(db.endpoint(), 8); });
-    std::this_thread::sleep_for(milliseconds(std::uniform_int_distribution<int>(5, 80)(random)));
+    // Once purchases are under way, at a random moment of them.
+    const bool buying = eventually([&] { return live_children(db.process().pid()) > 0; }, 3000ms);
+    std::this_thread::sleep_for(milliseconds(std::uniform_int_distribution<int>(0, 40)(random)));
     kill(-db.process().pid(), SIGKILL);
     fleet.join();
     ASSERT_TRUE(db.process().wait_exit(3000ms).has_value());
     ASSERT_TRUE(group_gone(db.process().pid(), 3000ms)) << "a BUY process outlived the kill";
+    EXPECT_TRUE(buying) << "round " << round << ": no purchase started within 3 s";
 
     const long long now = file_count(file);
     const long long sent = static_cast<long long>(sales.serials.size()) + sales.unanswered;
