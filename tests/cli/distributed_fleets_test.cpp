@@ -167,23 +167,26 @@ TEST_F(DistributedFleetsTest, TicketBuyersOnTwoHostsMergeIntoOneVerdictAndOneHis
 }
 
 TEST_F(DistributedFleetsTest, TheLiveViewShowsTheFleetsOnHostsWhileTheyRun) {
-  Finished f = run_drover({"run", write(tickets("file", 6, "3s")).string(), "--out",
+  Finished f = run_drover({"run", write(tickets("file", 6, "5s")).string(), "--out",
                            run_dir_.string(), "--progress", "json"},
                           dir_.path(), 120s);
   ASSERT_EQ(f.exit_code, 0) << f.out << f.err;
   // The agents' figures reach the progress lines (and so the metrics) a
-  // second or so late, before the load ends.
+  // second or so late, before the load ends, with operations under way in
+  // some of them (a client thinks 10 ms between its operations).
   bool seen = false;
+  std::uint64_t most_inflight = 0;
   std::istringstream lines(f.out + f.err);
   for (std::string line; std::getline(lines, line);) {
     if (!line.starts_with("{\"scenario\"")) continue;
     json p = json::parse(line);
-    if (p["elapsed_s"].get<double>() < 2.9 && p["fleets"][0]["ops"].get<std::uint64_t>() > 0) {
+    if (p["elapsed_s"].get<double>() < 4.9 && p["fleets"][0]["ops"].get<std::uint64_t>() > 0) {
       seen = true;
-      EXPECT_GT(p["fleets"][0]["inflight"].get<std::uint64_t>(), 0u) << line;
+      most_inflight = std::max(most_inflight, p["fleets"][0]["inflight"].get<std::uint64_t>());
     }
   }
   EXPECT_TRUE(seen) << f.out << f.err;
+  EXPECT_GT(most_inflight, 0u) << f.out << f.err;
 }
 
 TEST_F(DistributedFleetsTest, AnOversellByBuyersOnTwoHostsIsCaught) {

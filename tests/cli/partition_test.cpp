@@ -107,6 +107,31 @@ class PartitionTest : public ::testing::Test {
       if (partition_table_owner(t)->pid == pid) ours.push_back(t);
     return ours;
   }
+  // tables_of(pid), once there is one (30 s at most).
+  std::vector<std::string> wait_for_tables_of(int pid) const {
+    std::vector<std::string> tables;
+    eventually([&] { return !(tables = tables_of(pid)).empty(); }, 30s, 50ms);
+    return tables;
+  }
+  // The port the run's ticket_db listens on in the cut host's namespace, as
+  // ss there shows it, once it does (10 s at most): that of the server
+  // itself, not of one of the BUY processes it forks (which carry
+  // DROVER_RUN_DIR too, and which an earlier pid may be, pids wrapping).
+  // The namespace hosts share this machine's /proc, so ss names the pid.
+  std::string target_port(std::string& listening) const {
+    std::smatch port;
+    eventually(
+        [&] {
+          const int server = run_target(run_dir_, "ticket_db");
+          listening = run({"ip", "netns", "exec", netns_, "ss", "-Hltnp"}).output;
+          return server != 0 &&
+                 std::regex_search(
+                     listening, port,
+                     std::regex(":([0-9]+) [^\n]*pid=" + std::to_string(server) + ","));
+        },
+        10s, 50ms);
+    return port.empty() ? "" : port[1].str();
+  }
 
   std::string host_json(std::size_t i) const {
     return json{{"address", hosts_.addresses.at(i)},
@@ -158,11 +183,7 @@ TEST_F(PartitionTest, OperationsFailWhileCutOffAndRecoverAfter) {
       "8s", R"([{"at": "1500ms", "target": "tickets", "action": "partition", "for": "3s"}])");
   DroverProcess drover(run_args(scenario), dir_.path());
   // The table shows up in the host's namespace while it lasts.
-  std::vector<std::string> during;
-  for (auto until = Clock::now() + 30s; during.empty() && Clock::now() < until;) {
-    std::this_thread::sleep_for(50ms);
-    during = tables_of(drover.pid());
-  }
+  std::vector<std::string> during = wait_for_tables_of(drover.pid());
   ASSERT_EQ(during.size(), 1u) << "no partition table appeared in " << netns_;
   std::string rules = nft({"list", "table", "inet", during[0]}).output;
   EXPECT_THAT(rules, HasSubstr(fmt::format("tcp dport {} accept", hosts_.port)));
@@ -200,11 +221,13 @@ TEST_F(PartitionTest, OperationsFailWhileCutOffAndRecoverAfter) {
       ok_after += ok;
     }
   }
-  EXPECT_GT(ok_before, 50u) << series;
+  // How many, before and after, depends on how busy the machine is; that
+  // there are some does not.
+  EXPECT_GT(ok_before, 0u) << series;
   EXPECT_EQ(errors_before, 0u) << series;
   EXPECT_EQ(ok_during, 0u) << series;
   EXPECT_GT(errors_during, 0u) << series;
-  EXPECT_GT(ok_after, 50u) << series;
+  EXPECT_GT(ok_after, 0u) << series;
   const json* sold = find_invariant(s, "no_oversell");
   ASSERT_NE(sold, nullptr) << s["invariants"];
   EXPECT_TRUE((*sold)["ok"].get<bool>()) << (*sold)["detail"];
@@ -231,28 +254,19 @@ TEST_F(PartitionTest, APartitionFromAnotherHostLeavesTheFleetsAlone) {
       "3s", R"([{"at": "500ms", "target": "tickets", "action": "partition", "from": ["peer"]}])",
       "2s");
   DroverProcess drover(run_args(scenario), dir_.path());
-  std::vector<std::string> during;
-  for (auto until = Clock::now() + 30s; during.empty() && Clock::now() < until;) {
-    std::this_thread::sleep_for(50ms);
-    during = tables_of(drover.pid());
-  }
+  std::vector<std::string> during = wait_for_tables_of(drover.pid());
   ASSERT_EQ(during.size(), 1u);
   std::string peer = hosts_.addresses[cut_ == 0 ? 1 : 0];
   std::string rules = nft({"list", "table", "inet", during[0]}).output;
   EXPECT_THAT(rules, HasSubstr("ip saddr " + peer + " drop"));
   EXPECT_THAT(rules, HasSubstr("ip daddr " + peer + " drop"));
   // The target's port: reached from here, not from the peer's namespace.
-  // (The namespace hosts share this machine's /proc: the target carries
-  // DROVER_RUN_DIR, and ss in its namespace names its pid.)
-  int target = wait_for_run_process(run_dir_, 10s);
-  ASSERT_NE(target, 0);
-  std::string listening = run({"ip", "netns", "exec", netns_, "ss", "-Hltnp"}).output;
-  std::smatch port;
-  ASSERT_TRUE(std::regex_search(listening, port,
-                                std::regex(":([0-9]+) [^\n]*pid=" + std::to_string(target) + ",")))
-      << listening;
-  std::string connect =
-      fmt::format("exec 3<>/dev/tcp/{}/{}", hosts_.addresses[cut_], port[1].str());
+  std::string listening;
+  const std::string port = target_port(listening);
+  ASSERT_FALSE(port.empty()) << "ticket_db (pid " << run_target(run_dir_, "ticket_db")
+                             << ") never listened in " << netns_ << ":\n"
+                             << listening;
+  std::string connect = fmt::format("exec 3<>/dev/tcp/{}/{}", hosts_.addresses[cut_], port);
   EXPECT_TRUE(run_command({"bash", "-c", connect}, Clock::now() + 3s).ok());
   ToolResult from_peer = run_command({"ip", "netns", "exec", netns_of(peer), "bash", "-c", connect},
                                      Clock::now() + 1500ms);
@@ -277,10 +291,7 @@ TEST_F(PartitionTest, TheNextRunRemovesATableAKilledDroverLeft) {
   {
     DroverProcess drover(run_args(scenario), dir_.path());
     killed_pid = drover.pid();
-    for (auto until = Clock::now() + 30s; left.empty() && Clock::now() < until;) {
-      std::this_thread::sleep_for(50ms);
-      left = tables_of(killed_pid);
-    }
+    left = wait_for_tables_of(killed_pid);
     ASSERT_EQ(left.size(), 1u) << "no partition table appeared in " << netns_;
     drover.signal(SIGKILL);
     drover.wait(10s);
@@ -308,8 +319,8 @@ TEST_F(PartitionTest, TheNextRunRemovesATableAKilledDroverLeft) {
       run_drover({"run", plain.string(), "--out", (dir_.path() / "plain").string(), "--quiet"},
                  dir_.path(), 60s);
   EXPECT_EQ(f.exit_code, 0) << f.out << f.err;
-  EXPECT_THAT(f.err, HasSubstr("note: removed partition table " + left[0] +
-                               " in network namespace " + netns_));
+  EXPECT_THAT(f.err,
+              HasSubstr("removed partition table " + left[0] + " in network namespace " + netns_));
   EXPECT_TRUE(tables_of(killed_pid).empty()) << "still in " << netns_;
   EXPECT_EQ(tables_of(alive.pid), std::vector<std::string>{kept});
   EXPECT_TRUE(nft({"delete", "table", "inet", kept}).ok());
@@ -321,11 +332,7 @@ TEST_F(PartitionTest, ASecondCtrlCRemovesThePartitionInForce) {
   fs::path scenario = write_scenario(
       "60s", R"([{"at": "200ms", "target": "tickets", "action": "partition", "for": "50s"}])");
   DroverProcess drover(run_args(scenario), dir_.path());
-  std::vector<std::string> during;
-  for (auto until = Clock::now() + 30s; during.empty() && Clock::now() < until;) {
-    std::this_thread::sleep_for(50ms);
-    during = tables_of(drover.pid());
-  }
+  std::vector<std::string> during = wait_for_tables_of(drover.pid());
   ASSERT_EQ(during.size(), 1u) << "no partition table appeared in " << netns_;
   drover.signal(SIGINT);
   // Two signals sent at once may arrive as one: the second goes once drover

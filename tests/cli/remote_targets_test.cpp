@@ -104,10 +104,7 @@ TEST_F(RemoteTargetsTest, TicketDbOnAHostKeepsItsInvariantAndLeavesNothingBehind
   // The run's folder shows up on the host while it runs (so TearDown's
   // check that it is gone looks in the right place).
   std::string during;
-  for (auto until = Clock::now() + 20s; during.empty() && Clock::now() < until;) {
-    std::this_thread::sleep_for(100ms);
-    during = run_folders_on_host();
-  }
+  eventually([&] { return !(during = run_folders_on_host()).empty(); }, 20s, 100ms);
   EXPECT_THAT(during, HasSubstr("/tmp/drover-run-" + run_dir.filename().string() + "-"));
   Finished f = drover.wait(90s);
   ASSERT_EQ(f.exit_code, 0) << f.out << f.err;

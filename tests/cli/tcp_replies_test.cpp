@@ -2,8 +2,14 @@
 // together (one epoll set, no coroutine per client). Against the reference
 // echo and its broken twins, a server that never answers and a port nobody
 // listens on, every operation still ends with the outcome a session of its
-// own would give it, and the offered rate is kept; with clients sharing
-// connections (clients_per_connection), replies still go to their requests.
+// own would give it, and every arrival of the schedule is accounted for;
+// with clients sharing connections (clients_per_connection), replies still
+// go to their requests.
+//
+// Other tests run beside these (ctest -j), so a load thread may wake late
+// and miss starts: each test asserts only what no schedule of the machine's
+// threads changes, outcomes as fractions of the operations that ran. The
+// open models' rate accuracy is open_loop_test's, which runs alone.
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -19,13 +25,15 @@ namespace {
 
 using nlohmann::json;
 
+constexpr int kClients = 16;
+
 // 1,000 operations offered at 500/s by 16 clients.
 std::string open_scenario(const std::string& target, const std::string& op) {
   return R"({"name": "tcp-replies",
     "targets": {"echo": )" +
          target + R"(},
-    "fleets": [{"name": "c", "target": "echo", "clients": 16, "op": )" +
-         op + R"(}],
+    "fleets": [{"name": "c", "target": "echo", "clients": )" +
+         std::to_string(kClients) + R"(, "op": )" + op + R"(}],
     "load": {"model": "open", "rate": 500, "duration": "2s"}})";
 }
 
@@ -51,6 +59,10 @@ double count(const json& totals, const char* outcome) {
   return totals["errors_by_class"][outcome].get<double>();
 }
 
+double ops(const json& totals) {
+  return totals["ops"].get<double>();
+}
+
 class TcpRepliesTest : public ::testing::Test {
  protected:
   json run(const std::string& text) {
@@ -65,15 +77,15 @@ class TcpRepliesTest : public ::testing::Test {
   int runs_ = 0;
 };
 
-TEST_F(TcpRepliesTest, EveryReplyIsRightAndTheOfferedRateIsKept) {
+TEST_F(TcpRepliesTest, EveryReplyIsRightAndEveryArrivalIsAccountedFor) {
   for (const std::string& op : {kUpperFixed, kUpperLine}) {
+    SCOPED_TRACE(op);
     json s = run(open_scenario(async_echo(), op));
     json t = s["totals"];
     EXPECT_EQ(last_.exit_code, 0) << last_.out << last_.err;
-    EXPECT_NEAR(t["ops"].get<double>(), 1000, 20) << op << t;
-    EXPECT_EQ(t["ok"], t["ops"]) << op << t;
-    EXPECT_EQ(t["errors"], 0) << op << t;
-    EXPECT_EQ(t["missed_starts"], 0) << op << t;
+    expect_every_arrival_accounted_for(t, 1000, kClients);
+    EXPECT_EQ(t["ok"], t["ops"]) << t;
+    EXPECT_EQ(t["errors"], 0) << t;
   }
 }
 
@@ -84,44 +96,44 @@ std::string pipelined(std::string op) {
 
 TEST_F(TcpRepliesTest, ClientsSharingAConnectionGetTheirOwnReplies) {
   for (const std::string& op : {pipelined(kUpperFixed), pipelined(kUpperLine)}) {
+    SCOPED_TRACE(op);
     json s = run(open_scenario(async_echo(), op));
     json t = s["totals"];
-    EXPECT_EQ(last_.exit_code, 0) << op << last_.out << last_.err;
-    EXPECT_NEAR(t["ops"].get<double>(), 1000, 20) << op << t;
-    EXPECT_EQ(t["ok"], t["ops"]) << op << t;
-    EXPECT_EQ(t["missed_starts"], 0) << op << t;
+    EXPECT_EQ(last_.exit_code, 0) << last_.out << last_.err;
+    expect_every_arrival_accounted_for(t, 1000, kClients);
+    EXPECT_EQ(t["ok"], t["ops"]) << t;
   }
 }
 
 TEST_F(TcpRepliesTest, OnASharedConnectionEachCorruptedReplyIsOneWrongReply) {
   json s = run(open_scenario(async_echo(R"("corrupt_every": 10)"), pipelined(kUpperFixed)));
   json t = s["totals"];
-  auto ops = t["ops"].get<double>();
-  EXPECT_GE(ops, 980) << t;
+  expect_every_arrival_accounted_for(t, 1000, kClients);
   // A read may carry several replies, of which the server corrupts the first.
   EXPECT_GT(count(t, "wrong_reply"), 0) << t;
-  EXPECT_LE(count(t, "wrong_reply") / ops, 0.11) << t;
-  EXPECT_EQ(t["ok"].get<double>() + count(t, "wrong_reply"), ops) << t;
+  EXPECT_LE(count(t, "wrong_reply"), ops(t) / 10 + 1) << t;
+  EXPECT_EQ(t["ok"].get<double>() + count(t, "wrong_reply"), ops(t)) << t;
   EXPECT_EQ(last_.exit_code, 1) << last_.out << last_.err;
 }
 
 TEST_F(TcpRepliesTest, ASharedConnectionTheServerClosesFailsTheNextRequestsOnIt) {
   json s = run(open_scenario(async_echo(R"("close_every": 4)"), pipelined(kUpperLine)));
   json t = s["totals"];
-  auto ops = t["ops"].get<double>();
-  EXPECT_GE(ops, 980) << t;
+  expect_every_arrival_accounted_for(t, 1000, kClients);
   EXPECT_GT(count(t, "io_error"), 0) << t;
-  EXPECT_GT(t["ok"].get<double>(), 0.5 * ops) << t;
-  EXPECT_EQ(t["ok"].get<double>() + count(t, "io_error") + count(t, "wrong_reply"), ops) << t;
+  // A close (after every fourth reply) fails at most the seven other
+  // requests outstanding on its connection: more than a quarter are answered.
+  EXPECT_GT(t["ok"].get<double>(), ops(t) / 4) << t;
+  EXPECT_EQ(t["ok"].get<double>() + count(t, "io_error") + count(t, "wrong_reply"), ops(t)) << t;
 }
 
 TEST_F(TcpRepliesTest, CorruptedRepliesAreWrongRepliesAndFailTheRun) {
   json s = run(open_scenario(async_echo(R"("corrupt_every": 10)"), kUpperFixed));
   json t = s["totals"];
-  auto ops = t["ops"].get<double>();
-  EXPECT_GE(ops, 980) << t;
-  EXPECT_NEAR(count(t, "wrong_reply") / ops, 0.1, 0.01) << t;
-  EXPECT_EQ(t["ok"].get<double>() + count(t, "wrong_reply"), ops) << t;
+  expect_every_arrival_accounted_for(t, 1000, kClients);
+  // Every tenth reply, counted across the connections.
+  EXPECT_NEAR(count(t, "wrong_reply"), ops(t) / 10, 1) << t;
+  EXPECT_EQ(t["ok"].get<double>() + count(t, "wrong_reply"), ops(t)) << t;
   EXPECT_EQ(last_.exit_code, 1) << "replies_correct must fail: " << last_.out << last_.err;
 }
 
@@ -130,15 +142,17 @@ TEST_F(TcpRepliesTest, CorruptedRepliesAreWrongRepliesAndFailTheRun) {
 // fleet, served a session per client, must count the same.
 TEST_F(TcpRepliesTest, ConnectionsTheServerClosesAreCountedAsASessionCountsThem) {
   for (const std::string& op : {kUpperLine, kRegexLine}) {
+    SCOPED_TRACE(op);
     json s = run(open_scenario(async_echo(R"("close_every": 2)"), op));
     json t = s["totals"];
     auto ok = t["ok"].get<double>();
     auto io_errors = count(t, "io_error");
-    EXPECT_GE(t["ops"].get<double>(), 980) << op << t;
-    EXPECT_EQ(ok + io_errors, t["ops"].get<double>()) << op << t;
+    expect_every_arrival_accounted_for(t, 1000, kClients);
+    EXPECT_EQ(ok + io_errors, ops(t)) << t;
     // Every other reply closes its connection; each close fails the next
-    // request on it, but for the few clients never used again.
-    EXPECT_NEAR(io_errors / ok, 0.5, 0.05) << op << t;
+    // request on it, but for each client's last close, which the end of
+    // the load may leave without a next request.
+    EXPECT_NEAR(io_errors, ok / 2, kClients + 1) << t;
   }
 }
 
@@ -146,10 +160,11 @@ TEST_F(TcpRepliesTest, NobodyListeningIsConnectErrors) {
   int port = test::free_loopback_port(SOCK_STREAM);
   ASSERT_GT(port, 0);
   for (const std::string& op : {kUpperFixed, pipelined(kUpperFixed)}) {
+    SCOPED_TRACE(op);
     json t = run(open_scenario(address(port), op))["totals"];
-    EXPECT_GE(t["ops"].get<double>(), 980) << op << t;
-    EXPECT_EQ(count(t, "connect_error"), t["ops"].get<double>()) << op << t;
-    EXPECT_EQ(t["missed_starts"], 0) << "a refused client is free again after its pause: " << t;
+    // A refused client is free again after its pause: most arrivals run.
+    expect_every_arrival_accounted_for(t, 1000, kClients);
+    EXPECT_EQ(count(t, "connect_error"), ops(t)) << t;
   }
 }
 
@@ -169,8 +184,9 @@ TEST_F(TcpRepliesTest, AServerThatNeverAnswersIsTimeouts) {
     json t = run(R"({"name": "tcp-silent", "targets": {"echo": )" + address(ntohs(a.sin_port)) +
                  R"(}, "fleets": [{"name": "c", "target": "echo", "clients": 16, "op": )" + op +
                  R"(}], "load": {"model": "open", "rate": 100, "duration": "1s"}})")["totals"];
-    EXPECT_GE(t["ops"].get<double>(), 95) << op << t;
-    EXPECT_EQ(count(t, "timeout"), t["ops"].get<double>()) << op << t << last_.out << last_.err;
+    SCOPED_TRACE(op);
+    expect_every_arrival_accounted_for(t, 100, kClients);
+    EXPECT_EQ(count(t, "timeout"), ops(t)) << t << last_.out << last_.err;
   }
   ::close(fd);
 }

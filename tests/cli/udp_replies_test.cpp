@@ -2,6 +2,11 @@
 // and replies are matched to requests by content. Against servers that
 // corrupt, reorder, duplicate and delay replies, every operation still ends
 // with the outcome it would have on a socket of its own.
+//
+// Other tests run beside these (ctest -j), so a load thread may wake late
+// and miss starts: outcomes are asserted as fractions of the operations
+// that ran, and the schedule's arrivals as each either run or counted a
+// missed start.
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -21,11 +26,14 @@ namespace {
 using nlohmann::json;
 using Steady = std::chrono::steady_clock;
 
+constexpr int kClients = 32;
+
 std::string open_scenario(const std::string& target, const std::string& timeout) {
   return R"({"name": "udp-replies",
     "targets": {"echo": )" +
          target + R"(},
-    "fleets": [{"name": "c", "target": "echo", "clients": 32,
+    "fleets": [{"name": "c", "target": "echo", "clients": )" +
+         std::to_string(kClients) + R"(,
                 "op": {"send": "{seq} {random:24}", "expect": "upper", "timeout": ")" +
          timeout + R"("}}],
     "load": {"model": "open", "rate": 500, "duration": "2s"}})";
@@ -33,7 +41,7 @@ std::string open_scenario(const std::string& target, const std::string& timeout)
 
 // A UDP server that answers upper(request), but every reply twice, the
 // replies to each pair of requests in reverse order, and every tenth
-// request's replies 400 ms late.
+// request's replies a second late.
 class UnrulyEchoServer {
  public:
   UnrulyEchoServer() {
@@ -89,7 +97,7 @@ class UnrulyEchoServer {
       std::string reply = test::upper(std::string(buffer, static_cast<std::size_t>(n)));
       now = Steady::now();
       // The first of a pair waits for the second (or 5 ms), which goes first.
-      auto at = k % 10 == 0  ? now + std::chrono::milliseconds(400)
+      auto at = k % 10 == 0  ? now + std::chrono::milliseconds(1000)
                 : k % 2 == 1 ? now + std::chrono::milliseconds(5)
                              : now;
       queued.push_back({at, reply, peer});
@@ -125,8 +133,9 @@ TEST_F(UdpRepliesTest, CorruptedRepliesAreWrongRepliesToTheirOwnRequests) {
       open_scenario(R"({"kind": "udp_echo", "args": {"threads": 1, "corrupt_every": 10}})", "1s"));
   json t = s["totals"];
   auto ops = t["ops"].get<double>();
-  EXPECT_GE(ops, 900) << t;
-  EXPECT_NEAR(t["errors_by_class"]["wrong_reply"].get<double>() / ops, 0.1, 0.03) << t;
+  expect_every_arrival_accounted_for(t, 1000, kClients);
+  // Every tenth reply, counted across the clients.
+  EXPECT_NEAR(t["errors_by_class"]["wrong_reply"].get<double>(), ops / 10, 1) << t;
   EXPECT_EQ(t["errors_by_class"]["timeout"], 0) << t;
   EXPECT_EQ(t["late_replies"], 0) << t << last_.out << last_.err;
 }
@@ -135,15 +144,17 @@ TEST_F(UdpRepliesTest, ReorderedDuplicatedAndLateRepliesAreToldApart) {
   UnrulyEchoServer server;
   json s = run(open_scenario(
       R"({"address": "127.0.0.1:)" + std::to_string(server.port()) + R"(", "protocol": "udp"})",
-      "150ms"));
+      "300ms"));
   json t = s["totals"];
   auto ops = t["ops"].get<double>();
   auto ok = t["ok"].get<double>();
   auto timeouts = t["errors_by_class"]["timeout"].get<double>();
-  EXPECT_GE(ops, 900) << t << last_.out << last_.err;
+  expect_every_arrival_accounted_for(t, 1000, kClients);
   EXPECT_EQ(t["errors_by_class"]["wrong_reply"], 0)
       << "a reordered or duplicate reply was taken for another request's: " << t;
-  EXPECT_NEAR(timeouts / ops, 0.1, 0.03) << t;
+  // The tenth requests' replies, a second late, and those alone: 300 ms
+  // leaves the others room on a busy machine.
+  EXPECT_NEAR(timeouts, ops / 10, 1) << t;
   EXPECT_EQ(ok + timeouts, ops) << t;
   // Every answered request's second reply, and both of every delayed one
   // that came before the run ended, are late (a last few may come after).

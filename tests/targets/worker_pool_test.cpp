@@ -145,9 +145,10 @@ TEST(WorkerPool, FortyTasksAreAnsweredOnceEachNeverMoreThanFourAtOnce) {
   expect_results_of(answers, 40, -20);
   for (const auto& a : answers) EXPECT_GE(a.end_us - a.start_us, 20'000) << a.line;
   EXPECT_EQ(max_overlap(answers), 4u);
-  // Four at a time: 40 × 20 ms / 4 = 200 ms, far from the 800 ms of one at a time.
+  // Four at a time take 40 × 20 ms / 4 = 200 ms at least. That they ran
+  // four at a time is max_overlap's to say, from the workers' own clock: an
+  // upper bound on the time would also measure how busy the machine is.
   EXPECT_GE(elapsed, 200ms);
-  EXPECT_LT(elapsed, 600ms);
   std::set<pid_t> used;
   for (const auto& a : answers) used.insert(a.worker);
   EXPECT_EQ(used, pool.workers());
