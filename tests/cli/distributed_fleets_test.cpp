@@ -34,9 +34,7 @@ class DistributedFleetsTest : public ::testing::Test {
       GTEST_SKIP() << "needs three SSH hosts (ci/netns-hosts up as root); " << hosts_.env_file
                    << " lists " << hosts_.addresses.size();
     }
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    run_dir_ =
-        dir_.path() / (std::string(info->name()).substr(0, 30) + "-" + std::to_string(::getpid()));
+    run_dir_ = dir_.path() / test_ssh::run_folder_name();
   }
 
   // Nothing of the run is left on any host: the namespace hosts share this
@@ -74,13 +72,7 @@ class DistributedFleetsTest : public ::testing::Test {
   json hosts_json() const {
     json hosts;
     const char* names[] = {"db1", "load1", "load2"};
-    for (std::size_t i = 0; i < 3; ++i) {
-      hosts[names[i]] = {{"address", hosts_.addresses.at(i)},
-                         {"port", hosts_.port},
-                         {"user", hosts_.user()},
-                         {"auth", {{"key_file", hosts_.var("DROVER_SSH_KEY_ED25519")}}},
-                         {"known_hosts", hosts_.known_hosts()}};
-    }
+    for (std::size_t i = 0; i < 3; ++i) hosts[names[i]] = hosts_.scenario_host(i);
     return hosts;
   }
 

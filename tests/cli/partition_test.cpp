@@ -61,9 +61,7 @@ class PartitionTest : public ::testing::Test {
     cut_ = hosts_.addresses.size() - 1;
     netns_ = netns_of(hosts_.addresses[cut_]);
     ASSERT_FALSE(netns_.empty()) << hosts_.addresses[cut_] << " is in no network namespace";
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    run_dir_ =
-        dir_.path() / (std::string(info->name()).substr(0, 30) + "-" + std::to_string(::getpid()));
+    run_dir_ = dir_.path() / test_ssh::run_folder_name();
   }
 
   void TearDown() override {
@@ -133,14 +131,7 @@ class PartitionTest : public ::testing::Test {
     return port.empty() ? "" : port[1].str();
   }
 
-  std::string host_json(std::size_t i) const {
-    return json{{"address", hosts_.addresses.at(i)},
-                {"port", hosts_.port},
-                {"user", hosts_.user()},
-                {"auth", {{"key_file", hosts_.var("DROVER_SSH_KEY_ED25519")}}},
-                {"known_hosts", hosts_.known_hosts()}}
-        .dump();
-  }
+  std::string host_json(std::size_t i) const { return hosts_.scenario_host(i).dump(); }
 
   // ticket_db on the cut host ("db"), the other host declared as "peer", 5
   // buyers from here waiting `timeout` for each reply (a healthy BUY takes

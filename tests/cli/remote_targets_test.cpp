@@ -28,11 +28,7 @@ class RemoteTargetsTest : public ::testing::Test {
       GTEST_SKIP() << test_ssh::missing_hosts_message();
     }
     hosts_ = *loaded;
-    // Named after the test, so this test's folders on the host are told
-    // apart from those of tests running at the same time.
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    run_dir_ =
-        dir_.path() / (std::string(info->name()).substr(0, 30) + "-" + std::to_string(::getpid()));
+    run_dir_ = dir_.path() / test_ssh::run_folder_name();
   }
 
   // Nothing of this run is left on the host: no run folder, no process
@@ -56,15 +52,11 @@ class RemoteTargetsTest : public ::testing::Test {
 
   // A "hosts" member declaring host 0 as db1; address and known_hosts may
   // be replaced.
-  std::string host_json(std::string address = "", std::string known_hosts = "",
+  std::string host_json(const std::string& address = "", const std::string& known_hosts = "",
                         const std::string& extra = "") const {
-    if (address.empty()) address = hosts_.addresses.at(0);
-    if (known_hosts.empty()) known_hosts = hosts_.known_hosts();
-    json host = {{"address", address},
-                 {"port", hosts_.port},
-                 {"user", hosts_.user()},
-                 {"auth", {{"key_file", hosts_.var("DROVER_SSH_KEY_ED25519")}}},
-                 {"known_hosts", known_hosts}};
+    json host = hosts_.scenario_host(0);
+    if (!address.empty()) host["address"] = address;
+    if (!known_hosts.empty()) host["known_hosts"] = known_hosts;
     if (!extra.empty()) host.update(json::parse(extra));
     return json{{"db1", host}}.dump();
   }

@@ -35,11 +35,7 @@ json base_scenario() {
 
 class SetupStepsTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    run_dir_ =
-        dir_.path() / (std::string(info->name()).substr(0, 30) + "-" + std::to_string(::getpid()));
-  }
+  void SetUp() override { run_dir_ = dir_.path() / test_ssh::run_folder_name(); }
 
   fs::path write(const json& doc) {
     fs::path file = dir_.path() / "scenario.json";
@@ -205,12 +201,7 @@ class RemoteSetupStepsTest : public SetupStepsTest {
   }
 
   json with_db1(json doc) const {
-    doc["hosts"] = {{"db1",
-                     {{"address", hosts_.addresses.at(0)},
-                      {"port", hosts_.port},
-                      {"user", hosts_.user()},
-                      {"auth", {{"key_file", hosts_.var("DROVER_SSH_KEY_ED25519")}}},
-                      {"known_hosts", hosts_.known_hosts()}}}};
+    doc["hosts"] = {{"db1", hosts_.scenario_host(0)}};
     return doc;
   }
 

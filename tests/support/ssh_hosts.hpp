@@ -11,7 +11,11 @@
 #include <string>
 #include <vector>
 
+#include <gtest/gtest.h>
+#include <unistd.h>
+
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "harness/remote/shell_quote.hpp"
 #include "harness/remote/ssh_session.hpp"
@@ -51,6 +55,15 @@ struct SshHosts {
     s.auth.key_file = var(key_var);
     return s;
   }
+  // Host i as a scenario declares it (a member of "hosts"): the test user
+  // with its ed25519 key, and the known_hosts file of the test hosts.
+  nlohmann::json scenario_host(std::size_t i) const {
+    return {{"address", addresses.at(i)},
+            {"port", port},
+            {"user", user()},
+            {"auth", {{"key_file", var("DROVER_SSH_KEY_ED25519")}}},
+            {"known_hosts", known_hosts()}};
+  }
 };
 
 inline std::string env_file_path() {
@@ -81,6 +94,14 @@ inline std::optional<SshHosts> load_ssh_hosts() {
   if (hosts.addresses.empty()) return std::nullopt;
   hosts.port = std::atoi(hosts.var("DROVER_SSH_PORT").c_str());
   return hosts;
+}
+
+// A run folder's name for the running test: the test's name and this
+// process's pid, so that its folders on the hosts (named after it) are told
+// apart from those of tests running at the same time.
+inline std::string run_folder_name() {
+  const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+  return std::string(info->name()).substr(0, 30) + "-" + std::to_string(::getpid());
 }
 
 // What a run (its local folder run_dir) left on a host. The namespace hosts
