@@ -4,13 +4,13 @@
 
 #include <fstream>
 
-#include "tests/temp_dir.hpp"
+#include "tests/support/temp_dir.hpp"
 #include "tests/unit/history_test_util.hpp"
 
 namespace drover {
 namespace {
 
-using test_files::TempDir;
+using test::TempDir;
 using testing_history::ev;
 
 // Writes events as history.jsonl, in the order given (a real history is in

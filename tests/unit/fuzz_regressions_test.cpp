@@ -15,7 +15,7 @@
 
 #include "reports/sink.hpp"
 #include "tests/fuzz/entry_points.hpp"
-#include "tests/temp_dir.hpp"
+#include "tests/support/temp_dir.hpp"
 
 namespace {
 
@@ -90,7 +90,7 @@ constexpr const char* kSummaryHead =
     R"({"scenario": "s", "result": "pass", "exit_code": 0, "thresholds": [], "invariants": [])";
 
 TEST(FuzzFindings, ASummaryStartedOutsideTheClocksRangeReadsAsAnUnknownTime) {
-  drover::test_files::TempDir dir;
+  drover::test::TempDir dir;
   const std::string path =
       dir.write("summary.json",
                 std::string(kSummaryHead) + R"(, "started_at": "-30171-01-01T00:00:00Z"})")
@@ -101,7 +101,7 @@ TEST(FuzzFindings, ASummaryStartedOutsideTheClocksRangeReadsAsAnUnknownTime) {
 }
 
 TEST(FuzzFindings, AFloatWhereASummaryHasAnIntegerIsRefused) {
-  drover::test_files::TempDir dir;
+  drover::test::TempDir dir;
   const std::string path =
       dir.write("summary.json", std::string(kSummaryHead) + R"(, "seed": 1e30})").string();
   const drover::Expected<drover::RunResult> run = drover::read_summary_json(path);

@@ -19,7 +19,10 @@
 
 #include "harness/process/host.hpp"
 #include "harness/process/proc_table.hpp"
-#include "tests/temp_dir.hpp"
+#include "tests/support/eventually.hpp"
+#include "tests/support/files.hpp"
+#include "tests/support/processes.hpp"
+#include "tests/support/temp_dir.hpp"
 
 namespace drover {
 namespace {
@@ -29,52 +32,16 @@ using namespace std::chrono_literals;
 
 constexpr const char* kMarkerVar = "DROVER_TEST_MARKER";
 
-using TempDir = test_files::TempDir;
+using test::eventually;
+// run() takes no environment: a marker argument finds its processes.
+using test::processes_with_arg;
+using test::read_file;
+using test::TempDir;
 
-// Kills every process still carrying this test's marker, and reaps those
-// that are children of the test.
-class MarkerGuard {
- public:
-  MarkerGuard() : value_(next_marker()) {}
-  ~MarkerGuard() {
-    std::vector<int> pids = processes_with_env(kMarkerVar, value_);
-    for (int pid : pids)
-      if (pid != ::getpid()) ::kill(pid, SIGKILL);
-    // Reap those that are the test's own children (ECHILD for the others).
-    for (int pid : pids) {
-      for (int i = 0; i < 100 && pid != ::getpid(); ++i) {
-        pid_t r = ::waitpid(pid, nullptr, WNOHANG);
-        if (r != 0) break;
-        std::this_thread::sleep_for(std::chrono::milliseconds(10));
-      }
-    }
-  }
-  const std::string& value() const { return value_; }
-
- private:
-  static std::string next_marker() {
-    static int counter = 0;
-    return std::to_string(::getpid()) + "-" + std::to_string(++counter);
-  }
-  std::string value_;
-};
-
-std::string read_file(const fs::path& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-// Polls cond every 10 ms until it holds or `limit` passes.
-template <class Cond>
-bool eventually(Cond cond, Duration limit = 2s) {
-  const TimePoint until = Clock::now() + limit;
-  for (;;) {
-    if (cond()) return true;
-    if (Clock::now() >= until) return false;
-    std::this_thread::sleep_for(10ms);
-  }
+// A marker value no other test of this process uses.
+std::string next_marker() {
+  static int counter = 0;
+  return std::to_string(::getpid()) + "-" + std::to_string(++counter);
 }
 
 class LocalHostTest : public ::testing::Test {
@@ -89,7 +56,7 @@ class LocalHostTest : public ::testing::Test {
   }
 
   TempDir dir_;
-  MarkerGuard marker_;  // after dir_: runs first at teardown
+  test::StrayProcessGuard marker_{kMarkerVar, next_marker()};  // after dir_: runs first at teardown
   HostPtr host_ = make_local_host();
 };
 
@@ -426,19 +393,6 @@ TEST_F(LocalHostTest, CopiesFilesBothWays) {
     EXPECT_NE(what.find(missing.string()), std::string::npos) << what;
     EXPECT_NE(what.find(b.string()), std::string::npos) << what;
   }
-}
-
-// Processes whose command line contains text (run() takes no environment,
-// so a marker argument finds them).
-std::vector<int> processes_with_arg(const std::string& text) {
-  std::vector<int> found;
-  for (const auto& entry : fs::directory_iterator("/proc")) {
-    const std::string name = entry.path().filename().string();
-    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
-    if (read_file(entry.path() / "cmdline").find(text) != std::string::npos)
-      found.push_back(std::stoi(name));
-  }
-  return found;
 }
 
 TEST_F(LocalHostTest, RunReturnsTheStatusAndBothStreams) {

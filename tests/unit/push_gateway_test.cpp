@@ -1,7 +1,7 @@
 // --push-gateway without a Pushgateway: the URL check, and how a push that
 // cannot be made is reported (to the Notify and as push_final()'s error,
 // never on stderr). Pushes that arrive are tested against a real
-// Pushgateway in tests/e2e/metrics_test.cpp.
+// Pushgateway in tests/cli/metrics_test.cpp.
 #include "harness/metrics/push_gateway.hpp"
 
 #include <netinet/in.h>

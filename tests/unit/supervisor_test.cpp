@@ -25,7 +25,10 @@
 #include "harness/process/output_capture.hpp"
 #include "harness/process/proc_table.hpp"
 #include "harness/process/supervisor.hpp"
-#include "tests/temp_dir.hpp"
+#include "tests/support/eventually.hpp"
+#include "tests/support/files.hpp"
+#include "tests/support/processes.hpp"
+#include "tests/support/temp_dir.hpp"
 
 namespace drover {
 namespace {
@@ -38,44 +41,9 @@ const fs::path kData = fs::path(DROVER_SOURCE_DIR) / "tests" / "data" / "process
 // Debian's python3: a python first in PATH may be a slow shim.
 constexpr const char* kPython = "/usr/bin/python3";
 
-using TempDir = test_files::TempDir;
-
-// SIGKILLs every process still marked with this run folder.
-class RunMarkerGuard {
- public:
-  explicit RunMarkerGuard(std::string run_dir) : run_dir_(std::move(run_dir)) {}
-  ~RunMarkerGuard() {
-    std::vector<int> pids = processes_with_env("DROVER_RUN_DIR", run_dir_);
-    for (int pid : pids)
-      if (pid != ::getpid()) ::kill(pid, SIGKILL);
-    // Reap those that are the test's own children (ECHILD for the others).
-    for (int pid : pids) {
-      for (int i = 0; i < 100 && pid != ::getpid(); ++i) {
-        pid_t r = ::waitpid(pid, nullptr, WNOHANG);
-        if (r != 0) break;
-        std::this_thread::sleep_for(std::chrono::milliseconds(10));
-      }
-    }
-  }
-
- private:
-  std::string run_dir_;
-};
-
-std::string read_file(const fs::path& path) {
-  std::ifstream in(path);
-  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
-
-template <class Cond>
-bool eventually(Cond cond, Duration limit = 2s) {
-  const TimePoint until = Clock::now() + limit;
-  for (;;) {
-    if (cond()) return true;
-    if (Clock::now() >= until) return false;
-    std::this_thread::sleep_for(10ms);
-  }
-}
+using test::eventually;
+using test::read_file;
+using test::TempDir;
 
 class SupervisorTest : public ::testing::Test {
  protected:
@@ -85,8 +53,11 @@ class SupervisorTest : public ::testing::Test {
   }
 
   SupervisorOptions options() const {
-    return SupervisorOptions{
-        run_dir(), targets_.path().string(), {{"DROVER_RUN_DIR", run_dir()}}, {}};
+    SupervisorOptions o;
+    o.run_dir = run_dir();
+    o.targets_dir = targets_.path().string();
+    o.env = {{"DROVER_RUN_DIR", run_dir()}};
+    return o;
   }
   std::string run_dir() const { return run_.path().string(); }
   std::vector<int> marked() const { return processes_with_env("DROVER_RUN_DIR", run_dir()); }
@@ -111,7 +82,7 @@ class SupervisorTest : public ::testing::Test {
 
   TempDir run_{"drover-run-"};
   TempDir targets_{"drover-targets-"};
-  RunMarkerGuard guard_{run_.path().string()};
+  test::StrayProcessGuard guard_{"DROVER_RUN_DIR", run_.path().string()};
   HostPtr host_ = make_local_host();
 };
 

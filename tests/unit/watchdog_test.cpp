@@ -1,30 +1,50 @@
 // The watchdog: it asks a run to stop at its bound, and ends the process
 // (exit code 3) when the run has still not stopped after the grace.
+#include <dirent.h>
+
 #include <thread>
 
 #include <gtest/gtest.h>
 
 #include "harness/cli/watchdog.hpp"
+#include "tests/support/eventually.hpp"
 
 namespace drover {
 namespace {
 
 using namespace std::chrono_literals;
 
+// The threads of this process, as /proc/self/task lists them.
+std::size_t threads_here() {
+  std::size_t n = 0;
+  if (DIR* dir = opendir("/proc/self/task")) {
+    while (dirent* entry = readdir(dir)) n += entry->d_name[0] != '.';
+    closedir(dir);
+  }
+  return n;
+}
+
 TEST(WatchdogTest, FiresAtItsBoundNotBefore) {
+  const TimePoint armed = Clock::now();
   Watchdog watchdog(300ms, 60s, "scenario slow");
-  std::this_thread::sleep_for(100ms);
-  EXPECT_FALSE(watchdog.fired().load());
-  const TimePoint until = Clock::now() + 5s;
-  while (!watchdog.fired().load() && Clock::now() < until) std::this_thread::sleep_for(10ms);
-  EXPECT_TRUE(watchdog.fired().load());
+  ASSERT_TRUE(test::eventually([&] { return watchdog.fired().load(); }, 5s)) << "never fired";
+  // Seen fired now, so it fired no later than now, and not before its bound.
+  EXPECT_GE(Clock::now() - armed, 300ms);
   // Destroyed before the grace is over: disarmed, the process goes on.
 }
 
 TEST(WatchdogTest, ARunThatEndsInTimeNeverSeesIt) {
-  { Watchdog watchdog(200ms, 100ms, "scenario quick"); }
-  std::this_thread::sleep_for(500ms);
-  SUCCEED() << "still here after bound and grace";
+  const std::size_t threads = threads_here();
+  const TimePoint armed = Clock::now();
+  {
+    Watchdog watchdog(20s, 20s, "scenario quick");
+    EXPECT_FALSE(watchdog.fired().load());
+  }
+  // Disarmed at once, not at its bound, and its thread is gone with it:
+  // nothing is left that could stop the run or end the process.
+  EXPECT_LT(Clock::now() - armed, 10s);
+  EXPECT_TRUE(test::eventually([&] { return threads_here() == threads; }))
+      << threads_here() << " threads, " << threads << " before the watchdog";
 }
 
 TEST(WatchdogDeathTest, ARunThatDoesNotStopIsEndedWithExitCode3AfterTheGrace) {
