@@ -76,7 +76,9 @@ void RemoteTargets::connect(const Scenario& scenario, const std::string& run_dir
     if (connected) return;
     auto fresh = std::make_unique<Connected>();
     fresh->run_dir = fresh_run_dir(run_dir);
-    fresh->host = make_ssh_host(ssh_spec(*declared), SshHostOptions{fresh->run_dir});
+    SshHostOptions options;
+    options.run_dir = fresh->run_dir;
+    fresh->host = make_ssh_host(ssh_spec(*declared), options);
     fresh->placement = TargetPlacement{fresh->host.get(), declared->address, fresh->run_dir};
     connected = std::move(fresh);
   };

@@ -284,7 +284,10 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
   };
   HostPtr host = make_local_host();
   RemoteTargets remote;  // outlives the supervisor, which starts targets there
-  SupervisorOptions supervisor_options{options.run_dir, options.targets_dir, options.env};
+  SupervisorOptions supervisor_options;
+  supervisor_options.run_dir = options.run_dir;
+  supervisor_options.targets_dir = options.targets_dir;
+  supervisor_options.env = options.env;
   if (supervisor_options.env.empty())
     supervisor_options.env = {{"DROVER_RUN_DIR", options.run_dir}};
   supervisor_options.notify = notify;
