@@ -21,6 +21,7 @@
 #include "harness/cli/progress.hpp"
 #include "harness/cli/report_command.hpp"
 #include "harness/cli/run_folder.hpp"
+#include "harness/cli/schema_command.hpp"
 #include "harness/cli/signals.hpp"
 #include "harness/cli/watchdog.hpp"
 #include "harness/core/duration.hpp"
@@ -425,6 +426,7 @@ int main(int argc, char** argv) {
   report_cmd->add_option("run_dir", report_dir, "Run folder written by drover run")->required();
 
   auto* targets_cmd = app.add_subcommand("targets", "List the reference targets drover ships");
+  SchemaCommand schema_cmd(app);
 
   try {
     app.parse(argc, argv);
@@ -433,6 +435,7 @@ int main(int argc, char** argv) {
     return code == 0 ? 0 : to_int(ExitCode::kBadInput);
   }
   if (targets_cmd->parsed()) return list_targets();
+  if (schema_cmd.chosen()) return schema_cmd.run();
   if (validate_cmd->parsed()) return validate(validate_file, validate_sets);
   if (check_cmd->parsed()) return check_run_folder(check_dir);
   if (report_cmd->parsed()) return report_run_folder(report_dir);

@@ -200,12 +200,10 @@ std::optional<Json> read_json(std::string_view text, const std::string& file, Pr
 
 void parse_document(const Json& doc, ParseContext& ctx, Scenario& s) {
   Problems& problems = ctx.problems;
-  ObjectReader r(problems, doc, "",
-                 {"name", "description", "expect", "targets", "fleets", "load", "thresholds",
-                  "checks", "faults", "hosts", "setup"});
+  ObjectReader r(problems, doc, "", format::scenario().object->known_keys());
   if (std::optional<std::string> name = r.string("name", scenario_json::Need::kRequired)) {
     s.name = *name;
-    if (!scenario_json::is_simple_name(*name, "._-")) {
+    if (!scenario_json::is_simple_name(*name, format::kScenarioNameExtras)) {
       problems.at(r.at("name"),
                   "must be 1 to 64 letters, digits, \".\", \"_\" or \"-\" (it names the run "
                   "folder)");

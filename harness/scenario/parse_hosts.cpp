@@ -15,8 +15,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-constexpr std::int64_t kMaxPort = 65535;
-
 bool is_literal_address(const std::string& text) {
   if (text == "localhost") return true;
   unsigned char buffer[16];
@@ -77,9 +75,7 @@ void read_secret(ObjectReader& r, const std::string& secret, const ParseContext&
 
 void parse_auth(const Json& value, const std::string& at, const ParseContext& ctx,
                 RemoteHostSpec& host) {
-  ObjectReader r(ctx.problems, value, at,
-                 {"key_file", "passphrase_env", "passphrase_file", "password_env", "password_file",
-                  "agent", "password", "passphrase"});
+  ObjectReader r(ctx.problems, value, at, format::auth().known_keys());
   if (!r.ok()) return;
   host.key_file = read_path(r, "key_file", ctx).value_or("");
   read_secret(r, "passphrase", ctx, host.passphrase_env, host.passphrase_file);
@@ -98,9 +94,7 @@ void parse_auth(const Json& value, const std::string& at, const ParseContext& ct
 }
 
 void parse_host(const Json& value, const std::string& at, ParseContext& ctx, RemoteHostSpec& host) {
-  ObjectReader r(
-      ctx.problems, value, at,
-      {"address", "port", "user", "auth", "known_hosts", "host_key_policy", "connect_timeout"});
+  ObjectReader r(ctx.problems, value, at, format::host().known_keys());
   if (!r.ok()) return;
   if (std::optional<std::string> address = r.string("address", Need::kRequired)) {
     if (!is_literal_address(*address)) {
@@ -111,7 +105,8 @@ void parse_host(const Json& value, const std::string& at, ParseContext& ctx, Rem
     }
     host.address = *address;
   }
-  host.port = static_cast<int>(r.positive_integer("port", Need::kOptional, kMaxPort).value_or(22));
+  host.port =
+      static_cast<int>(r.positive_integer("port", Need::kOptional, format::kMaxPort).value_or(22));
   if (std::optional<std::string> user = r.string("user", Need::kRequired)) {
     if (user->empty()) ctx.problems.at(r.at("user"), "must not be empty");
     host.user = *user;
@@ -134,7 +129,7 @@ void parse_hosts(const Json& value, ParseContext& ctx, std::vector<RemoteHostSpe
   }
   for (const auto& [name, spec] : value.items()) {
     std::string at = child("/hosts", name);
-    if (!is_simple_name(name, "_-")) {
+    if (!is_simple_name(name, format::kNameExtras)) {
       ctx.problems.at(at, "a host name must be 1 to 64 letters, digits, \"_\" or \"-\"");
     }
     ctx.hosts.push_back(name);

@@ -68,8 +68,7 @@ void parse_setup(const Json& value, ParseContext& ctx, std::vector<SetupStepSpec
   for (std::size_t i = 0; i < value.size(); ++i) {
     SetupStepSpec step;
     step.at_pointer = child("/setup", i);
-    ObjectReader r(ctx.problems, value[i], step.at_pointer,
-                   {"host", "run", "allow_failure", "timeout"});
+    ObjectReader r(ctx.problems, value[i], step.at_pointer, format::setup_step().known_keys());
     if (!r.ok()) continue;
     parse_step_host(r, ctx, step);
     parse_argv(r, step);

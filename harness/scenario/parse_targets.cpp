@@ -140,7 +140,7 @@ void parse_command_line(ObjectReader& r, TargetSpec& t) {
 bool parse_ready(ObjectReader& r, TargetSpec& t, std::optional<Protocol>& probe_protocol) {
   const Json* ready = r.get("ready");
   if (ready == nullptr) return false;
-  ObjectReader rr(r.problems(), *ready, r.at("ready"), {"udp", "tcp", "stdout", "timeout"});
+  ObjectReader rr(r.problems(), *ready, r.at("ready"), format::ready().known_keys());
   if (!rr.ok()) return true;
   if (rr.has("udp") && rr.has("tcp")) {
     r.problems().at(rr.pointer(), "give at most one of \"udp\" and \"tcp\"");
@@ -284,7 +284,7 @@ void parse_targets(const Json& value, ParseContext& ctx, std::vector<TargetSpec>
     std::string at = child("/targets", name);
     DeclaredTarget declared;
     declared.name = name;
-    if (!is_simple_name(name, "_-")) {
+    if (!is_simple_name(name, format::kNameExtras)) {
       problems.at(at, "a target name must be 1 to 64 letters, digits, \"_\" or \"-\"");
     }
     TargetSpec t;
@@ -294,19 +294,17 @@ void parse_targets(const Json& value, ParseContext& ctx, std::vector<TargetSpec>
     if (!spec.is_object()) {
       problems.at(at, "must be an object");
     } else if (kind && !command && !address) {
-      ObjectReader r(problems, spec, at, {"kind", "args", "ready_timeout", "stop_grace", "host"});
+      ObjectReader r(problems, spec, at, format::reference_target().known_keys());
       parse_reference(r, ctx, t, declared);
       parse_target_host(r, ctx, t);
       declared.host = t.host;
     } else if (command && !kind) {
-      ObjectReader r(
-          problems, spec, at,
-          {"command", "protocol", "address", "ready", "env", "cwd", "stop_grace", "host"});
+      ObjectReader r(problems, spec, at, format::command_target().known_keys());
       parse_command(r, ctx, t, declared);
       parse_target_host(r, ctx, t);
       declared.host = t.host;
     } else if (address && !kind && !command) {
-      ObjectReader r(problems, spec, at, {"address", "protocol", "host"});
+      ObjectReader r(problems, spec, at, format::address_target().known_keys());
       parse_address(r, t, declared);
       if (r.has("host")) {
         problems.at(r.at("host"),
@@ -318,8 +316,9 @@ void parse_targets(const Json& value, ParseContext& ctx, std::vector<TargetSpec>
       // Without any of the three, a misspelt one ("kinf") is the likely cause.
       if (!kind && !command && !address) {
         ObjectReader(problems, spec, at,
-                     {"kind", "args", "ready_timeout", "command", "protocol", "address", "ready",
-                      "env", "cwd", "stop_grace", "host"});
+                     format::reference_target().known_keys() +
+                         format::command_target().known_keys() +
+                         format::address_target().known_keys());
       }
     }
     ctx.targets.push_back(declared);

@@ -11,26 +11,7 @@
 namespace drover::scenario_json {
 namespace {
 
-enum class Unit {
-  kDuration,  // stored in milliseconds
-  kRatio,     // 0..1, or a percentage
-  kCount,     // a non-negative integer
-  kRate,      // operations per second
-};
-
-struct Metric {
-  std::string_view name;
-  Unit unit;
-};
-
-constexpr Metric kMetrics[] = {
-    {"latency.min", Unit::kDuration}, {"latency.mean", Unit::kDuration},
-    {"latency.p50", Unit::kDuration}, {"latency.p90", Unit::kDuration},
-    {"latency.p99", Unit::kDuration}, {"latency.p999", Unit::kDuration},
-    {"latency.max", Unit::kDuration}, {"errors.rate", Unit::kRatio},
-    {"errors.count", Unit::kCount},   {"ops", Unit::kCount},
-    {"missed_starts", Unit::kCount},  {"throughput", Unit::kRate},
-};
+using Unit = format::MetricUnit;
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
@@ -128,16 +109,18 @@ void parse_thresholds(const Json& value, ParseContext& ctx, std::vector<Threshol
     problems.at(where, "must be an object");
     return;
   }
+  const std::vector<format::ThresholdMetric>& metrics = format::threshold_metrics();
   std::vector<std::string> metric_names;
-  for (const Metric& m : kMetrics) metric_names.emplace_back(m.name);
+  for (const format::ThresholdMetric& m : metrics) metric_names.push_back(m.name);
   for (const auto& [key, condition] : value.items()) {
     std::string at = child(where, key);
     ThresholdSpec t;
     std::size_t brace = key.find('{');
     t.metric = key.substr(0, brace);
-    const Metric* metric = std::find_if(std::begin(kMetrics), std::end(kMetrics),
-                                        [&](const Metric& m) { return m.name == t.metric; });
-    if (metric == std::end(kMetrics)) {
+    auto metric =
+        std::find_if(metrics.begin(), metrics.end(),
+                     [&](const format::ThresholdMetric& m) { return m.name == t.metric; });
+    if (metric == metrics.end()) {
       problems.at(at,
                   fmt::format("unknown metric \"{}\" (known: {})", t.metric, joined(metric_names)));
       continue;
@@ -163,7 +146,7 @@ void parse_thresholds(const Json& value, ParseContext& ctx, std::vector<Threshol
     const Json* text = &condition;
     std::string text_at = at;
     if (condition.is_object()) {
-      ObjectReader r(problems, condition, at, {"threshold", "abort_on_fail", "delay_abort_eval"});
+      ObjectReader r(problems, condition, at, format::threshold().known_keys());
       text = r.get("threshold", Need::kRequired);
       text_at = r.at("threshold");
       t.abort_on_fail = r.boolean("abort_on_fail", Need::kOptional).value_or(false);
