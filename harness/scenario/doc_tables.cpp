@@ -23,58 +23,57 @@ std::string cell(std::string_view text) {
   return out;
 }
 
-std::string range(const TargetArg& arg) {
-  return fmt::format("{}–{}", arg.min, arg.max);
-}
-
-std::string flag_row(const TargetArg& arg) {
-  std::string flag = flag_for_arg(arg.name);
+// What a value may be: "1–256", "`fork`, `async`" (quoted: as JSON strings).
+std::string values(const TargetArg& arg, bool quoted) {
   switch (arg.type) {
     case TargetArg::Type::kInt:
-      return fmt::format("| `{} N` | `{}` | {} ({}) |", flag, arg.default_value, cell(arg.help),
-                         range(arg));
+      return fmt::format("{}–{}", arg.min, arg.max);
     case TargetArg::Type::kBool:
-      return fmt::format("| `{}` | off | {} |", flag, cell(arg.help));
+      return quoted ? "`true`, `false`" : "";
     case TargetArg::Type::kChoice:
       break;
   }
-  std::string choices;
-  for (const std::string& c : arg.choices) choices += (choices.empty() ? "" : "|") + c;
-  return fmt::format("| `{} {}` | `{}` | {} |", flag, cell(choices), arg.default_value,
-                     cell(arg.help));
-}
-
-std::string flags_table(const ReferenceTarget& target) {
-  std::string out = "| flag | default | meaning |\n|---|---|---|\n";
-  for (const TargetArg& arg : target.args) out += flag_row(arg) + "\n";
+  std::string out;
+  for (const std::string& c : arg.choices)
+    out += fmt::format("{}`{}`", out.empty() ? "" : ", ", quoted ? "\"" + c + "\"" : c);
   return out;
 }
 
-std::string arg_text(const TargetArg& arg) {
+std::string fallback(const TargetArg& arg, bool quoted) {
   switch (arg.type) {
     case TargetArg::Type::kInt:
-      return fmt::format("`{}` ({}, default {}): {}", arg.name, range(arg), arg.default_value,
-                         arg.help);
+      return fmt::format("`{}`", arg.default_value);
     case TargetArg::Type::kBool:
-      return fmt::format("`{}` (`true`/`false`, default `false`): {}", arg.name, arg.help);
+      return quoted ? "`false`" : "off";
     case TargetArg::Type::kChoice:
       break;
   }
-  std::string choices;
-  for (std::size_t i = 0; i < arg.choices.size(); ++i) {
-    if (i > 0) choices += i + 1 == arg.choices.size() ? " or " : ", ";
-    choices += fmt::format("`\"{}\"`", arg.choices[i]);
+  return quoted ? fmt::format("`\"{}\"`", arg.default_value)
+                : fmt::format("`{}`", arg.default_value);
+}
+
+std::string flags_table(const ReferenceTarget& target) {
+  std::string out = "| flag | values | default | meaning |\n|---|---|---|---|\n";
+  for (const TargetArg& arg : target.args) {
+    out += fmt::format("| `{}` | {} | {} | {} |\n", flag_for_arg(arg.name), values(arg, false),
+                       fallback(arg, false), cell(arg.help));
   }
-  return fmt::format("`{}` ({}, default `\"{}\"`): {}", arg.name, choices, arg.default_value,
-                     arg.help);
+  for (const TargetFlag& f : target.own_flags) {
+    std::string fallback_text = f.values.empty() ? "off" : fmt::format("`{}`", f.default_value);
+    out += fmt::format("| `{}` | {} | {} | {} |\n", f.flag, f.values, fallback_text, cell(f.help));
+  }
+  return out;
 }
 
 std::string args_table() {
-  std::string out = "| kind | args |\n|---|---|\n";
+  std::string out = "| kind | arg | values | default | meaning |\n|---|---|---|---|---|\n";
   for (const ReferenceTarget& target : reference_targets()) {
-    std::string args;
-    for (const TargetArg& arg : target.args) args += (args.empty() ? "" : "; ") + arg_text(arg);
-    out += fmt::format("| `{}` | {} |\n", target.kind, cell(args));
+    std::string kind = fmt::format("`{}`", target.kind);
+    for (const TargetArg& arg : target.args) {
+      out += fmt::format("| {} | `{}` | {} | {} | {} |\n", kind, arg.name, values(arg, true),
+                         fallback(arg, true), cell(arg.help));
+      kind.clear();
+    }
   }
   return out;
 }

@@ -27,13 +27,15 @@ ReferenceTarget udp_echo() {
           "replies to each datagram with its upper-cased bytes (workers or thread-per-datagram)",
           {
               choice_arg("model", {"workers", "thread-per-datagram"},
-                         "workers: N threads with recvmmsg/sendmmsg; thread-per-datagram: a "
-                         "thread per datagram, like Python's ThreadingUDPServer"),
+                         "workers: N threads, each with its own socket, recvmmsg/sendmmsg; "
+                         "thread-per-datagram: a new thread per datagram, like Python's "
+                         "ThreadingUDPServer"),
               int_arg("threads", 1, 256, 2, "worker threads (model workers)"),
-              int_arg("batch", 1, 1024, 32, "datagrams per recvmmsg/sendmmsg (model workers)"),
+              int_arg("batch", 1, 1024, 32, "datagrams per recvmmsg/sendmmsg call (model workers)"),
               int_arg("corrupt_every", 0, kEveryMax, 0,
-                      "broken twin: every Nth reply is wrong (0: never)"),
+                      "broken twin: about every Nth reply is wrong (0: never)"),
           },
+          {},
           {},
           {}};
 }
@@ -44,17 +46,23 @@ ReferenceTarget tcp_fork_echo() {
           "forks one process per TCP connection that upper-cases what it reads",
           {
               choice_arg("model", {"fork", "async"},
-                         "fork: a process per connection (the lesson's server); async: every "
-                         "connection in one process (one epoll set), for thousands of clients"),
+                         "fork: a process per connection, as the classic lesson; async: every "
+                         "connection in this one process (one epoll set), for thousands of "
+                         "clients"),
               int_arg("max_children", 0, 100'000, 0,
-                      "model fork: stop accepting while this many children run (0: no limit)"),
-              flag_arg("no_reap", "model fork, broken twin: never reaps children, leaving zombies"),
+                      "model fork: while this many children are alive, stop accepting (0: no "
+                      "limit)"),
+              flag_arg("no_reap",
+                       "model fork, broken twin: finished children are never reaped (they "
+                       "stay zombies)"),
               int_arg("corrupt_every", 0, kEveryMax, 0,
-                      "model async, broken twin: every Nth reply is wrong (0: never)"),
+                      "model async, broken twin: every Nth reply's first byte is changed (0: "
+                      "never)"),
               int_arg("close_every", 0, kEveryMax, 0,
-                      "model async, broken twin: closes the connection after every Nth reply "
-                      "(0: never)"),
+                      "model async, broken twin: the connection is closed after every Nth "
+                      "reply (0: never)"),
           },
+          {},
           {{Invariant::kNoZombies, ""}},
           {}};
 }
@@ -64,12 +72,21 @@ ReferenceTarget ticket_db() {
           Protocol::kTickets,
           "sells tickets from a JSON file, one forked process per BUY (--lock none oversells)",
           {
-              int_arg("stock", 1, 1'000'000'000, 100, "tickets in stock at start"),
+              int_arg("stock", 1, 1'000'000'000, 100, "tickets written to the file at start"),
               choice_arg("lock", {"file", "none"},
-                         "file: serialise each sale with flock; none: the broken twin that "
-                         "oversells"),
-              int_arg("read_delay", 0, 10'000, 1, "simulated read latency, ms"),
-              int_arg("write_delay", 0, 10'000, 1, "simulated write latency, ms"),
+                         "file: each purchase holds flock(LOCK_EX) on FILE.lock; none: broken "
+                         "twin, no lock (oversells)"),
+              int_arg("read_delay", 0, 10'000, 1,
+                      "ms of simulated database latency after reading the file"),
+              int_arg("write_delay", 0, 10'000, 1,
+                      "ms of simulated database latency before writing it"),
+          },
+          {
+              {"--file", "a path", "tickets.json",
+               "the JSON file of the count (drover runs each target in a work folder of its own)"},
+              {"--keep", "", "",
+               "keep an existing file's count instead of writing the stock (drover adds it when "
+               "the nemesis starts the target again)"},
           },
           {{Invariant::kNoOversell, "stock"}},
           {"--keep"}};
@@ -82,13 +99,16 @@ ReferenceTarget queue_broker() {
           "redeliver)",
           {
               int_arg("maxsize", 1, 1'000'000, 16, "most items queued at once"),
-              int_arg("wait", 1, 60'000, 1000, "ms a PUT waits while full, a GET while empty"),
-              int_arg("join_wait", 1, 600'000, 10'000, "ms a JOIN waits for every item to be done"),
+              int_arg("wait", 1, 60'000, 1000,
+                      "ms a PUT waits while the queue is full and a GET while it is empty"),
+              int_arg("join_wait", 1, 600'000, 10'000, "ms a JOIN waits for every task to be done"),
               choice_arg("bug", {"none", "lose", "redeliver"},
-                         "broken twins: lose acknowledged items, or hand items out twice"),
+                         "broken twins: lose acknowledges some PUTs and drops the item; "
+                         "redeliver hands some items out twice"),
               int_arg("bug_every", 1, 1'000'000, 20,
-                      "how often the bug strikes (every Nth PUT or GET)"),
+                      "the bug hits every Nth accepted PUT or handed-out GET"),
           },
+          {},
           {{Invariant::kExactlyOnce, "maxsize"}},
           {}};
 }
@@ -100,9 +120,12 @@ ReferenceTarget worker_pool() {
           {
               int_arg("workers", 1, 256, 4, "worker processes"),
               choice_arg("bug", {"none", "overcommit", "drop"},
-                         "broken twins: run N+1 tasks at once, or lose results"),
-              int_arg("bug_every", 1, 1'000'000, 20, "with bug drop: drop every Nth result"),
+                         "broken twins: overcommit runs one task more than workers at once; drop "
+                         "loses results"),
+              int_arg("bug_every", 1, 1'000'000, 20,
+                      "with bug drop: every Nth result is dropped (overcommit ignores it)"),
           },
+          {},
           {{Invariant::kPoolComplete, "workers"}},
           {}};
 }

@@ -27,6 +27,15 @@ struct TargetArg {
   std::string help;
 };
 
+// A flag of the target's own that no scenario sets: drover passes it itself,
+// or leaves it at its default.
+struct TargetFlag {
+  std::string flag;    // "--file"
+  std::string values;  // what it takes, "a path"; empty: a flag without a value
+  std::string default_value;
+  std::string help;
+};
+
 // An invariant checked on every run of a kind, and the arg its parameter
 // comes from (the arg's value, else its default).
 struct DefaultCheck {
@@ -39,6 +48,7 @@ struct ReferenceTarget {
   Protocol protocol;
   std::string summary;  // one line for `drover targets`
   std::vector<TargetArg> args;
+  std::vector<TargetFlag> own_flags;         // besides the args and --host, --port
   std::vector<DefaultCheck> default_checks;  // invariants every run of this kind checks
   // Flags added when the nemesis starts it again after a kill: what it needs
   // to continue from its state (ticket_db: --keep, to keep its file's count).
