@@ -3,7 +3,9 @@
 scenario is.
 
 - every scenarios/*.json (but schema.json) passes the schema and
-  `drover validate`;
+  `drover validate`, and so does every tests/data/scenarios/every_key/*.json,
+  which together use every key of the format (tests/unit/scenario_format_test
+  checks that they do);
 - a few mutations of scenarios/quickstart.json fail both, and a few
   variants of it with the correctness targets pass both;
 - every tests/data/scenarios/bad/X.json makes `drover validate` exit 2 and
@@ -158,6 +160,17 @@ def main():
                   f"found {[p.name for p in shipped]}")
     for path in shipped:
         name = f"scenarios/{path.name}"
+        errors = schema_errors(validator, json.loads(path.read_text()))
+        results.check(not errors, f"{name} matches the schema", "\n".join(errors))
+        run = drover_validate(args.drover, path)
+        results.check(run.returncode == 0, f"drover validate {name} exits 0",
+                      f"exit {run.returncode}\n{run.stderr}")
+
+    every_key = sorted((source / "tests/data/scenarios/every_key").glob("*.json"))
+    results.check(len(every_key) >= 5, "tests/data/scenarios/every_key holds its scenarios",
+                  f"found {[p.name for p in every_key]}")
+    for path in every_key:
+        name = f"every_key/{path.name}"
         errors = schema_errors(validator, json.loads(path.read_text()))
         results.check(not errors, f"{name} matches the schema", "\n".join(errors))
         run = drover_validate(args.drover, path)
