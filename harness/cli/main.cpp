@@ -60,8 +60,8 @@ int list_targets() {
 
 int validate(const std::string& file, const std::vector<std::string>& sets) {
   ParsedScenario parsed = load_scenario(file, sets);
-  if (!parsed.scenario) return report_input_errors(parsed.errors);
-  const Scenario& s = *parsed.scenario;
+  if (!parsed) return report_input_errors(parsed.error());
+  const Scenario& s = *parsed;
   int clients = 0;
   for (const auto& f : s.fleets) clients += f.clients;
   const char* model = s.load.model == LoadSpec::Model::kClosed   ? "closed"
@@ -257,8 +257,8 @@ int run(RunFlags flags, const std::atomic<bool>& interrupt, rlim_t open_file_lim
   bool bad = false;
   for (const std::string& file : files) {
     ParsedScenario parsed = load_scenario(file, flags.sets);
-    if (!parsed.scenario) {
-      for (InputError e : parsed.errors) {
+    if (!parsed) {
+      for (InputError e : parsed.error()) {
         // Which file, unless the error names it already (unreadable, not JSON).
         if (several && e.where.rfind(file, 0) != 0) {
           e.where = e.where.empty() ? file : file + ": " + e.where;
@@ -268,8 +268,8 @@ int run(RunFlags flags, const std::atomic<bool>& interrupt, rlim_t open_file_lim
       bad = true;
       continue;
     }
-    if (!enough_open_files(*parsed.scenario, open_file_limit)) bad = true;
-    scenarios.push_back(std::move(*parsed.scenario));
+    if (!enough_open_files(*parsed, open_file_limit)) bad = true;
+    scenarios.push_back(std::move(*parsed));
   }
   if (!flags.push_gateway.empty()) {
     if (auto why = check_push_gateway_url(flags.push_gateway)) {

@@ -29,7 +29,7 @@ void add_names(std::vector<std::string>& names, const std::vector<Key>& keys) {
   }
 }
 
-// A host, then ":" and a port: the forms host_port_problem() accepts.
+// A host, then ":" and a port: the forms check_host_port() accepts.
 constexpr std::string_view kOctet = "(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])";
 constexpr std::string_view kPort =
     "([1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])";

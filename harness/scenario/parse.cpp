@@ -252,7 +252,7 @@ ParsedScenario parse_scenario(std::string_view text, const std::string& file_pat
                               const std::vector<std::string>& overrides) {
   Problems problems;
   std::optional<Json> doc = read_json(text, file_path, problems);
-  if (!doc) return {std::nullopt, problems.sorted(Json())};
+  if (!doc) return Unexpected<InputErrors>{problems.sorted(Json())};
   scenario_json::apply_overrides(*doc, overrides, problems);
 
   Scenario s;
@@ -271,14 +271,17 @@ ParsedScenario parse_scenario(std::string_view text, const std::string& file_pat
     problems.general(file_path, "a scenario must be a JSON object");
   }
   InputErrors errors = problems.sorted(*doc);
-  if (!errors.empty()) return {std::nullopt, std::move(errors)};
-  return {std::move(s), {}};
+  if (!errors.empty()) return Unexpected<InputErrors>{std::move(errors)};
+  return s;
 }
 
 ParsedScenario load_scenario(const std::string& file_path,
                              const std::vector<std::string>& overrides) {
+  auto failed = [&](int error) {
+    return Unexpected<InputErrors>{{{file_path, std::strerror(error)}}};
+  };
   std::FILE* f = std::fopen(file_path.c_str(), "rb");
-  if (f == nullptr) return {std::nullopt, {{file_path, std::strerror(errno)}}};
+  if (f == nullptr) return failed(errno);
   std::string text;
   char buffer[65536];
   std::size_t n;
@@ -286,7 +289,7 @@ ParsedScenario load_scenario(const std::string& file_path,
   // A folder opens but does not read (EISDIR).
   int error = std::ferror(f) ? errno : 0;
   std::fclose(f);
-  if (error != 0) return {std::nullopt, {{file_path, std::strerror(error)}}};
+  if (error != 0) return failed(error);
   return parse_scenario(text, file_path, overrides);
 }
 

@@ -26,7 +26,7 @@ void parse_fleet_hosts(ObjectReader& r, ParseContext& ctx, FleetSpec& fleet) {
       problems.at(at, fmt::format("host \"{}\" is listed twice", *name));
       continue;
     }
-    if (std::optional<std::string> unknown = ctx.unknown_host(*name)) problems.at(at, *unknown);
+    if (Expected<void> known = ctx.check_host(*name); !known) problems.at(at, known.error());
     fleet.hosts.push_back(*name);
   }
   if (fleet.hosts.size() > static_cast<std::size_t>(fleet.clients)) {

@@ -55,9 +55,14 @@ std::optional<std::string> read_variable_name(ObjectReader& r, std::string_view 
   return name;
 }
 
-// One secret (password, passphrase): from a variable or a file, not both.
-void read_secret(ObjectReader& r, const std::string& secret, const ParseContext& ctx,
-                 std::string& env, std::string& file) {
+// Where one secret (password, passphrase) is found: a variable or a file,
+// not both; empty when not given.
+struct SecretSource {
+  std::string env;
+  std::string file;
+};
+
+SecretSource read_secret(ObjectReader& r, const std::string& secret, const ParseContext& ctx) {
   if (r.has(secret)) {
     r.problems().at(r.at(secret),
                     fmt::format("secrets never go into a scenario: give \"{0}_env\" (an "
@@ -69,8 +74,7 @@ void read_secret(ObjectReader& r, const std::string& secret, const ParseContext&
     r.problems().at(r.at(file_key),
                     fmt::format("give at most one of \"{}\" and \"{}\"", env_key, file_key));
   }
-  env = read_variable_name(r, env_key).value_or("");
-  file = read_path(r, file_key, ctx).value_or("");
+  return {read_variable_name(r, env_key).value_or(""), read_path(r, file_key, ctx).value_or("")};
 }
 
 void parse_auth(const Json& value, const std::string& at, const ParseContext& ctx,
@@ -78,8 +82,12 @@ void parse_auth(const Json& value, const std::string& at, const ParseContext& ct
   ObjectReader r(ctx.problems, value, at, format::auth().known_keys());
   if (!r.ok()) return;
   host.key_file = read_path(r, "key_file", ctx).value_or("");
-  read_secret(r, "passphrase", ctx, host.passphrase_env, host.passphrase_file);
-  read_secret(r, "password", ctx, host.password_env, host.password_file);
+  SecretSource passphrase = read_secret(r, "passphrase", ctx);
+  host.passphrase_env = passphrase.env;
+  host.passphrase_file = passphrase.file;
+  SecretSource password = read_secret(r, "password", ctx);
+  host.password_env = password.env;
+  host.password_file = password.file;
   host.agent = r.boolean("agent", Need::kOptional).value_or(false);
   if ((r.has("passphrase_env") || r.has("passphrase_file")) && !r.has("key_file")) {
     ctx.problems.at(r.at("key_file"), "required with a passphrase (the key it unlocks)");
@@ -144,9 +152,8 @@ void parse_hosts(const Json& value, ParseContext& ctx, std::vector<RemoteHostSpe
 
 namespace drover::scenario_json {
 
-std::optional<std::string> ParseContext::unknown_host(const std::string& name) const {
-  if (!hosts_known || std::find(hosts.begin(), hosts.end(), name) != hosts.end())
-    return std::nullopt;
+Expected<void> ParseContext::check_host(const std::string& name) const {
+  if (!hosts_known || std::find(hosts.begin(), hosts.end(), name) != hosts.end()) return {};
   std::string message = fmt::format("no host named \"{}\"", name);
   if (hosts.empty()) {
     message += " (declare it under \"hosts\")";
@@ -155,7 +162,7 @@ std::optional<std::string> ParseContext::unknown_host(const std::string& name) c
   } else {
     message += fmt::format(" (hosts: {})", joined(hosts));
   }
-  return message;
+  return unexpected(std::move(message));
 }
 
 }  // namespace drover::scenario_json

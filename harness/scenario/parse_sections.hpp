@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "harness/core/expected.hpp"
 #include "harness/scenario/json_reading.hpp"
 #include "harness/scenario/reference_targets.hpp"
 #include "harness/scenario/scenario.hpp"
@@ -53,9 +54,9 @@ struct ParseContext {
       if (t.name == name) return &t;
     return nullptr;
   }
-  // "no host named \"x\"" with a hint (a near name, or the declared ones),
-  // or nullopt when name is declared or the hosts are unknown.
-  std::optional<std::string> unknown_host(const std::string& name) const;
+  // Fails with "no host named \"x\"" and a hint (a near name, or the
+  // declared ones) unless `name` is declared or the hosts are unknown.
+  Expected<void> check_host(const std::string& name) const;
   std::vector<std::string> target_names() const {
     std::vector<std::string> names;
     for (const auto& t : targets) names.push_back(t.name);
@@ -86,11 +87,10 @@ void parse_faults(const Json& value, ParseContext& ctx, std::vector<FaultSpec>& 
 void parse_op(Problems& problems, const Json& value, const std::string& at,
               const DeclaredTarget* target, OpSpec& op);
 
-// Why `text` is not "host:port", or nullopt when it is. Hosts are literal so
-// a scenario never depends on name resolution: IPv4, "localhost" or
-// bracketed IPv6. The port "{port}" (drover picks a free one) only where
-// placeholder_allowed.
-std::optional<std::string> host_port_problem(std::string_view text, bool placeholder_allowed);
+// Fails with why `text` is not "host:port". Hosts are literal so a scenario
+// never depends on name resolution: IPv4, "localhost" or bracketed IPv6. The
+// port "{port}" (drover picks a free one) only where placeholder_allowed.
+Expected<void> check_host_port(std::string_view text, bool placeholder_allowed);
 
 // Applies each "path=value" in order; a wrong one is reported under
 // "--set <argument>" and leaves the document as it was.

@@ -23,8 +23,8 @@ std::optional<std::string> read_host_port(ObjectReader& r, std::string_view key,
                                           bool placeholder_allowed) {
   std::optional<std::string> text = r.string(key, need);
   if (!text) return std::nullopt;
-  if (auto problem = host_port_problem(*text, placeholder_allowed)) {
-    r.problems().at(r.at(key), *problem);
+  if (Expected<void> ok = check_host_port(*text, placeholder_allowed); !ok) {
+    r.problems().at(r.at(key), ok.error());
     return std::nullopt;
   }
   return text;
@@ -135,18 +135,25 @@ void parse_command_line(ObjectReader& r, TargetSpec& t) {
   }
 }
 
-// Whether "ready" names a probe ("udp" or "tcp"), even a wrong one: then
-// "protocol" and "address" are not reported missing on top.
-bool parse_ready(ObjectReader& r, TargetSpec& t, std::optional<Protocol>& probe_protocol) {
+// What "ready" says of its probe.
+struct ReadyProbe {
+  // It names one ("udp" or "tcp"), even a wrong one: then "protocol" and
+  // "address" are not reported missing on top.
+  bool named = false;
+  std::optional<Protocol> protocol;  // what the probe implies, when it is clear
+};
+
+ReadyProbe parse_ready(ObjectReader& r, TargetSpec& t) {
   const Json* ready = r.get("ready");
-  if (ready == nullptr) return false;
+  if (ready == nullptr) return {};
   ObjectReader rr(r.problems(), *ready, r.at("ready"), format::ready().known_keys());
-  if (!rr.ok()) return true;
+  if (!rr.ok()) return {true, std::nullopt};
+  ReadyProbe probe{rr.has("udp") || rr.has("tcp"), std::nullopt};
   if (rr.has("udp") && rr.has("tcp")) {
     r.problems().at(rr.pointer(), "give at most one of \"udp\" and \"tcp\"");
   } else if (rr.has("udp") || rr.has("tcp")) {
     bool udp = rr.has("udp");
-    probe_protocol = udp ? Protocol::kUdp : Protocol::kTcp;
+    probe.protocol = udp ? Protocol::kUdp : Protocol::kTcp;
     t.ready.probe = udp ? ReadySpec::Probe::kUdpBound : ReadySpec::Probe::kTcpConnect;
     t.ready.address = read_host_port(rr, udp ? "udp" : "tcp", Need::kOptional, true).value_or("");
   }
@@ -159,7 +166,7 @@ bool parse_ready(ObjectReader& r, TargetSpec& t, std::optional<Protocol>& probe_
     }
   }
   t.ready.timeout = rr.duration("timeout", Need::kOptional, Zero::kRefused).value_or(10s);
-  return rr.has("udp") || rr.has("tcp");
+  return probe;
 }
 
 void parse_command(ObjectReader& r, ParseContext& ctx, TargetSpec& t, DeclaredTarget& declared) {
@@ -169,8 +176,8 @@ void parse_command(ObjectReader& r, ParseContext& ctx, TargetSpec& t, DeclaredTa
   declared.source = t.source;
   parse_command_line(r, t);
 
-  std::optional<Protocol> probe_protocol;
-  bool probe_named = parse_ready(r, t, probe_protocol);
+  ReadyProbe probe = parse_ready(r, t);
+  std::optional<Protocol> probe_protocol = probe.protocol;
   std::optional<Protocol> chosen = read_protocol(r, Need::kOptional);
   // ready.tcp only says the server accepts TCP connections: any protocol
   // over TCP fits it ("tickets" with ready.tcp is a ticket server).
@@ -184,7 +191,7 @@ void parse_command(ObjectReader& r, ParseContext& ctx, TargetSpec& t, DeclaredTa
     // against a guess.
     probe_protocol.reset();
     chosen.reset();
-  } else if (!r.has("protocol") && !probe_named) {
+  } else if (!r.has("protocol") && !probe.named) {
     problems.at(r.at("protocol"), "required when \"ready\" has neither \"udp\" nor \"tcp\"");
   }
   if (!chosen) chosen = probe_protocol;
@@ -195,7 +202,7 @@ void parse_command(ObjectReader& r, ParseContext& ctx, TargetSpec& t, DeclaredTa
 
   if (r.has("address")) {
     t.address = read_host_port(r, "address", Need::kOptional, true).value_or("");
-  } else if (probe_named) {
+  } else if (probe.named) {
     t.address = t.ready.address;
   } else {
     problems.at(r.at("address"), "required when \"ready\" has neither \"udp\" nor \"tcp\"");
@@ -247,8 +254,8 @@ void parse_target_host(ObjectReader& r, ParseContext& ctx, TargetSpec& t) {
   std::optional<std::string> host = r.string("host", Need::kOptional);
   if (!host) return;
   t.host = *host;
-  if (std::optional<std::string> unknown = ctx.unknown_host(*host)) {
-    ctx.problems.at(r.at("host"), *unknown);
+  if (Expected<void> known = ctx.check_host(*host); !known) {
+    ctx.problems.at(r.at("host"), known.error());
   }
   if (t.source != TargetSpec::Source::kCommand) return;
   if (r.has("cwd")) {

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "harness/core/duration.hpp"
+#include "harness/core/expected.hpp"
 #include "harness/scenario/parse_sections.hpp"
 
 namespace drover::scenario_json {
@@ -78,8 +79,13 @@ std::string unit_problem(Unit unit, std::string_view metric, std::string_view wr
   return {};
 }
 
-// Reads "<op> <limit>" into `t`; a problem when it does not read.
-std::optional<std::string> read_condition(Unit unit, const std::string& written, ThresholdSpec& t) {
+struct Condition {
+  Comparison comparison;
+  double limit;  // in the metric's unit
+};
+
+// "<op> <limit>" of `metric`; fails with why it does not read.
+Expected<Condition> read_condition(Unit unit, std::string_view metric, const std::string& written) {
   std::string_view text = trim(written);
   static constexpr std::pair<std::string_view, Comparison> kOps[] = {
       {"<=", Comparison::kLessEqual},
@@ -90,14 +96,12 @@ std::optional<std::string> read_condition(Unit unit, const std::string& written,
   auto op = std::find_if(std::begin(kOps), std::end(kOps),
                          [&](const auto& o) { return text.substr(0, o.first.size()) == o.first; });
   if (op == std::end(kOps)) {
-    return fmt::format("\"{}\" must start with a comparison: <, <=, > or >= (e.g. \"< 50ms\")",
-                       written);
+    return unexpected(fmt::format(
+        "\"{}\" must start with a comparison: <, <=, > or >= (e.g. \"< 50ms\")", written));
   }
-  t.comparison = op->second;
   std::optional<double> limit = limit_in_unit(unit, trim(text.substr(op->first.size())));
-  if (!limit) return unit_problem(unit, t.metric, written);
-  t.limit = *limit;
-  return std::nullopt;
+  if (!limit) return unexpected(unit_problem(unit, metric, written));
+  return Condition{op->second, *limit};
 }
 
 }  // namespace
@@ -165,10 +169,13 @@ void parse_thresholds(const Json& value, ParseContext& ctx, std::vector<Threshol
       continue;
     }
     t.text = text->get<std::string>();
-    if (auto problem = read_condition(metric->unit, t.text, t)) {
-      problems.at(text_at, *problem);
+    Expected<Condition> read = read_condition(metric->unit, t.metric, t.text);
+    if (!read) {
+      problems.at(text_at, read.error());
       continue;
     }
+    t.comparison = read->comparison;
+    t.limit = read->limit;
     out.push_back(std::move(t));
   }
 }
