@@ -2,7 +2,8 @@
 """Checks that scenarios/schema.json and `drover validate` agree on what a
 scenario is.
 
-- every scenarios/*.json (but schema.json) passes the schema and
+- every scenarios/*.json (but schema.json) is in scenarios/README.md's
+  table of shipped scenarios, and passes the schema and
   `drover validate`, and so does every tests/data/scenarios/every_key/*.json,
   which together use every key of the format (tests/unit/scenario_format_test
   checks that they do);
@@ -158,8 +159,11 @@ def main():
     shipped = sorted(p for p in (source / "scenarios").glob("*.json") if p.name != "schema.json")
     results.check(len(shipped) >= 3, "scenarios/ holds the shipped scenarios",
                   f"found {[p.name for p in shipped]}")
+    readme = (source / "scenarios/README.md").read_text()
     for path in shipped:
         name = f"scenarios/{path.name}"
+        results.check(f"`{path.name}`" in readme, f"scenarios/README.md describes {path.name}",
+                      "add a row for it to the table of shipped scenarios")
         errors = schema_errors(validator, json.loads(path.read_text()))
         results.check(not errors, f"{name} matches the schema", "\n".join(errors))
         run = drover_validate(args.drover, path)
