@@ -85,7 +85,8 @@ class SupervisorTest : public ::testing::Test {
   }
 
   SupervisorOptions options() const {
-    return SupervisorOptions{run_dir(), targets_.path().string(), {{"DROVER_RUN_DIR", run_dir()}}};
+    return SupervisorOptions{
+        run_dir(), targets_.path().string(), {{"DROVER_RUN_DIR", run_dir()}}, {}};
   }
   std::string run_dir() const { return run_.path().string(); }
   std::vector<int> marked() const { return processes_with_env("DROVER_RUN_DIR", run_dir()); }
