@@ -218,27 +218,27 @@ void parse_document(const Json& doc, ParseContext& ctx, Scenario& s) {
   // Hosts before targets, targets before fleets, fleets before thresholds
   // and checks: each refers back to the ones before, whatever order the
   // file lists them in.
-  if (const Json* hosts = r.get("hosts")) scenario_json::parse_hosts(*hosts, ctx, s.hosts);
-  if (const Json* setup = r.get("setup")) scenario_json::parse_setup(*setup, ctx, s.setup);
+  if (const Json* hosts = r.get("hosts")) s.hosts = scenario_json::parse_hosts(*hosts, ctx);
+  if (const Json* setup = r.get("setup")) s.setup = scenario_json::parse_setup(*setup, ctx);
   if (const Json* targets = r.get("targets", scenario_json::Need::kRequired)) {
-    scenario_json::parse_targets(*targets, ctx, s.targets);
+    s.targets = scenario_json::parse_targets(*targets, ctx);
   }
   if (const Json* fleets = r.get("fleets", scenario_json::Need::kRequired)) {
-    scenario_json::parse_fleets(*fleets, ctx, s.fleets);
+    s.fleets = scenario_json::parse_fleets(*fleets, ctx);
   }
   if (const Json* load = r.get("load", scenario_json::Need::kRequired)) {
-    scenario_json::parse_load(*load, ctx, s.load);
+    s.load = scenario_json::parse_load(*load, ctx);
     check_stage_clients(s, problems);
     check_shared_connections(s, problems);
   }
   check_fleet_hosts(s, problems);
   if (const Json* thresholds = r.get("thresholds")) {
-    scenario_json::parse_thresholds(*thresholds, ctx, s.thresholds);
+    s.thresholds = scenario_json::parse_thresholds(*thresholds, ctx);
     check_abort_on_fail(s, problems);
   }
-  scenario_json::parse_checks(r.get("checks"), ctx, s.checks);
+  s.checks = scenario_json::parse_checks(r.get("checks"), ctx);
   if (const Json* faults = r.get("faults")) {
-    scenario_json::parse_faults(*faults, ctx, s.faults);
+    s.faults = scenario_json::parse_faults(*faults, ctx);
     // A capacity step must measure a healthy target: a fault in one would
     // end the search at the wrong rate.
     if (s.load.model == LoadSpec::Model::kCapacity && !s.faults.empty())

@@ -121,7 +121,8 @@ std::optional<std::int64_t> read_parameter(ObjectReader& r, const InvariantRule&
 
 }  // namespace
 
-void parse_checks(const Json* value, ParseContext& ctx, std::vector<CheckSpec>& out) {
+std::vector<CheckSpec> parse_checks(const Json* value, ParseContext& ctx) {
+  std::vector<CheckSpec> out;
   Problems& problems = ctx.problems;
   // Where each check in `out` was written; empty for a default check.
   std::vector<std::string> written;
@@ -134,10 +135,10 @@ void parse_checks(const Json* value, ParseContext& ctx, std::vector<CheckSpec>& 
       written.emplace_back();
     }
   }
-  if (value == nullptr) return;
+  if (value == nullptr) return out;
   if (!value->is_array()) {
     problems.at("/checks", "must be an array");
-    return;
+    return out;
   }
   std::vector<std::string> invariants = format::check().variant_names();
   for (std::size_t i = 0; i < value->size(); ++i) {
@@ -169,9 +170,9 @@ void parse_checks(const Json* value, ParseContext& ctx, std::vector<CheckSpec>& 
     CheckSpec check{rule->invariant, target->name, 0};
     const std::string parameter = rule->parameter();
     if (!parameter.empty()) {
-      std::optional<std::int64_t> parameter = read_parameter(r, *rule, *target);
-      if (!parameter) continue;
-      check.parameter = *parameter;
+      std::optional<std::int64_t> taken = read_parameter(r, *rule, *target);
+      if (!taken) continue;
+      check.parameter = *taken;
     }
     auto same = std::find_if(out.begin(), out.end(), [&](const CheckSpec& c) {
       return c.invariant == check.invariant && c.target == check.target;
@@ -187,6 +188,7 @@ void parse_checks(const Json* value, ParseContext& ctx, std::vector<CheckSpec>& 
                                                first, parameter, same->parameter));
     }
   }
+  return out;
 }
 
 }  // namespace drover::scenario_json

@@ -192,14 +192,16 @@ void parse_fault(const Json& value, const std::string& at, ParseContext& ctx,
 
 }  // namespace
 
-void parse_faults(const Json& value, ParseContext& ctx, std::vector<FaultSpec>& out) {
+std::vector<FaultSpec> parse_faults(const Json& value, ParseContext& ctx) {
+  std::vector<FaultSpec> out;
   if (!value.is_array()) {
     ctx.problems.at("/faults", "must be an array of faults");
-    return;
+    return out;
   }
   for (std::size_t i = 0; i < value.size(); ++i) {
     parse_fault(value[i], child("/faults", i), ctx, out);
   }
+  return out;
 }
 
 }  // namespace drover::scenario_json

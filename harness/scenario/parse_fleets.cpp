@@ -37,15 +37,16 @@ void parse_fleet_hosts(ObjectReader& r, ParseContext& ctx, FleetSpec& fleet) {
 
 }  // namespace
 
-void parse_fleets(const Json& value, ParseContext& ctx, std::vector<FleetSpec>& out) {
+std::vector<FleetSpec> parse_fleets(const Json& value, ParseContext& ctx) {
+  std::vector<FleetSpec> out;
   Problems& problems = ctx.problems;
   if (!value.is_array()) {
     problems.at("/fleets", "must be an array");
-    return;
+    return out;
   }
   if (value.empty()) {
     problems.at("/fleets", "must list at least one fleet");
-    return;
+    return out;
   }
   ctx.fleets_known = true;
   std::vector<std::string> name_pointers;  // parallel to ctx.fleets
@@ -79,12 +80,13 @@ void parse_fleets(const Json& value, ParseContext& ctx, std::vector<FleetSpec>& 
     fleet.clients = static_cast<int>(
         r.positive_integer("clients", Need::kRequired, format::kMaxClients).value_or(1));
     if (const Json* op = r.get("op", Need::kRequired)) {
-      parse_op(problems, *op, r.at("op"), target, fleet.op);
+      fleet.op = parse_op(problems, *op, r.at("op"), target);
     }
     parse_fleet_hosts(r, ctx, fleet);
     fleet.require_answer = r.boolean("require_answer", Need::kOptional).value_or(true);
     out.push_back(std::move(fleet));
   }
+  return out;
 }
 
 }  // namespace drover::scenario_json

@@ -129,11 +129,12 @@ void parse_host(const Json& value, const std::string& at, ParseContext& ctx, Rem
 
 }  // namespace
 
-void parse_hosts(const Json& value, ParseContext& ctx, std::vector<RemoteHostSpec>& out) {
+std::vector<RemoteHostSpec> parse_hosts(const Json& value, ParseContext& ctx) {
+  std::vector<RemoteHostSpec> out;
   if (!value.is_object()) {
     ctx.problems.at("/hosts", "must be an object (host name -> how to reach it over SSH)");
     ctx.hosts_known = false;
-    return;
+    return out;
   }
   for (const auto& [name, spec] : value.items()) {
     std::string at = child("/hosts", name);
@@ -146,6 +147,7 @@ void parse_hosts(const Json& value, ParseContext& ctx, std::vector<RemoteHostSpe
     parse_host(spec, at, ctx, host);
     out.push_back(std::move(host));
   }
+  return out;
 }
 
 }  // namespace drover::scenario_json

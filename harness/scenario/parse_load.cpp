@@ -190,7 +190,7 @@ void parse_capacity(const ObjectReader& r, ParseContext& ctx, LoadSpec& out) {
   out.step_duration = r.duration("step_duration", Need::kOptional, Zero::kRefused).value_or(5s);
   read_max_inflight(r, out);
   if (const Json* slo = r.get("slo", Need::kRequired)) {
-    parse_thresholds(*slo, ctx, out.slo, r.at("slo"));
+    out.slo = parse_thresholds(*slo, ctx, r.at("slo"));
     if (slo->is_object() && slo->empty()) {
       problems.at(r.at("slo"),
                   R"(must hold at least one objective, e.g. {"latency.p99": "< 5ms"})");
@@ -212,7 +212,8 @@ void parse_capacity(const ObjectReader& r, ParseContext& ctx, LoadSpec& out) {
 
 }  // namespace
 
-void parse_load(const Json& value, ParseContext& ctx, LoadSpec& out) {
+LoadSpec parse_load(const Json& value, ParseContext& ctx) {
+  LoadSpec out;
   Problems& problems = ctx.problems;
   std::optional<LoadSpec::Model> model = LoadSpec::Model::kClosed;
   if (value.is_object()) {
@@ -222,24 +223,29 @@ void parse_load(const Json& value, ParseContext& ctx, LoadSpec& out) {
     // Which keys belong depends on the model: judge them against every
     // model's, so a misspelt key is still reported.
     ObjectReader r(problems, value, "/load", format::load().known_keys());
-    return;
+    return out;
   }
   out.model = *model;
   const char* name = "";
   for (const ModelName& m : kModels)
     if (m.model == *model) name = m.name;
   ObjectReader r(problems, value, "/load", format::load().known_keys({name}));
-  if (!r.ok()) return;
+  if (!r.ok()) return out;
   switch (*model) {
     case LoadSpec::Model::kClosed:
-      return parse_closed(r, out);
+      parse_closed(r, out);
+      break;
     case LoadSpec::Model::kOpen:
-      return parse_open(r, out);
+      parse_open(r, out);
+      break;
     case LoadSpec::Model::kStages:
-      return parse_stages(r, out);
+      parse_stages(r, out);
+      break;
     case LoadSpec::Model::kCapacity:
-      return parse_capacity(r, ctx, out);
+      parse_capacity(r, ctx, out);
+      break;
   }
+  return out;
 }
 
 }  // namespace drover::scenario_json

@@ -150,8 +150,9 @@ void parse_submit(ObjectReader& r, OpSpec& op) {
 
 }  // namespace
 
-void parse_op(Problems& problems, const Json& value, const std::string& at,
-              const DeclaredTarget* target, OpSpec& op) {
+OpSpec parse_op(Problems& problems, const Json& value, const std::string& at,
+                const DeclaredTarget* target) {
+  OpSpec op;
   std::optional<Protocol> protocol;
   if (target != nullptr) protocol = target->protocol;
   // The workloads this op may be: the one it names, else those its target's
@@ -169,7 +170,7 @@ void parse_op(Problems& problems, const Json& value, const std::string& at,
   std::vector<std::string> names;
   for (const WorkloadRule* rule : candidates) names.emplace_back(workload_name(rule->workload));
   ObjectReader r(problems, value, at, format::op().known_keys(names));
-  if (!r.ok()) return;
+  if (!r.ok()) return op;
 
   if (workload != nullptr) {
     r.choice("workload", Need::kOptional, format::op().variant_names());
@@ -203,6 +204,7 @@ void parse_op(Problems& problems, const Json& value, const std::string& at,
   if (allows(Workload::kSubmit)) parse_submit(r, op);
   op.timeout = r.duration("timeout", Need::kOptional, Zero::kRefused)
                    .value_or(rule != nullptr ? rule->timeout : 1s);
+  return op;
 }
 
 }  // namespace drover::scenario_json

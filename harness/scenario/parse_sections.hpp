@@ -65,27 +65,27 @@ struct ParseContext {
 };
 
 // "hosts" (parse_hosts.cpp): SSH hosts targets can be placed on.
-void parse_hosts(const Json& value, ParseContext& ctx, std::vector<RemoteHostSpec>& out);
+std::vector<RemoteHostSpec> parse_hosts(const Json& value, ParseContext& ctx);
 // "setup": commands run before the targets start (hosts must be known).
-void parse_setup(const Json& value, ParseContext& ctx, std::vector<SetupStepSpec>& out);
-void parse_targets(const Json& value, ParseContext& ctx, std::vector<TargetSpec>& out);
-void parse_fleets(const Json& value, ParseContext& ctx, std::vector<FleetSpec>& out);
-void parse_load(const Json& value, ParseContext& ctx, LoadSpec& out);
+std::vector<SetupStepSpec> parse_setup(const Json& value, ParseContext& ctx);
+std::vector<TargetSpec> parse_targets(const Json& value, ParseContext& ctx);
+std::vector<FleetSpec> parse_fleets(const Json& value, ParseContext& ctx);
+LoadSpec parse_load(const Json& value, ParseContext& ctx);
 // at: where the thresholds are ("/thresholds", or "/load/slo" for the
 // capacity model's service-level objective).
-void parse_thresholds(const Json& value, ParseContext& ctx, std::vector<ThresholdSpec>& out,
-                      const std::string& at = "/thresholds");
+std::vector<ThresholdSpec> parse_thresholds(const Json& value, ParseContext& ctx,
+                                            const std::string& at = "/thresholds");
 // Every check the run makes: the reference targets' default checks, then the
 // scenario's "checks" (nullptr when it has none), each (invariant, target)
 // once.
-void parse_checks(const Json* value, ParseContext& ctx, std::vector<CheckSpec>& out);
+std::vector<CheckSpec> parse_checks(const Json* value, ParseContext& ctx);
 
 // "faults": what the nemesis does during the load (targets must be known).
-void parse_faults(const Json& value, ParseContext& ctx, std::vector<FaultSpec>& out);
+std::vector<FaultSpec> parse_faults(const Json& value, ParseContext& ctx);
 
 // A fleet's "op" at `at`, for `target` (nullptr: not a declared target).
-void parse_op(Problems& problems, const Json& value, const std::string& at,
-              const DeclaredTarget* target, OpSpec& op);
+OpSpec parse_op(Problems& problems, const Json& value, const std::string& at,
+                const DeclaredTarget* target);
 
 // Fails with why `text` is not "host:port". Hosts are literal so a scenario
 // never depends on name resolution: IPv4, "localhost" or bracketed IPv6. The

@@ -276,15 +276,16 @@ void parse_target_host(ObjectReader& r, ParseContext& ctx, TargetSpec& t) {
 
 }  // namespace
 
-void parse_targets(const Json& value, ParseContext& ctx, std::vector<TargetSpec>& out) {
+std::vector<TargetSpec> parse_targets(const Json& value, ParseContext& ctx) {
+  std::vector<TargetSpec> out;
   Problems& problems = ctx.problems;
   if (!value.is_object()) {
     problems.at("/targets", "must be an object");
-    return;
+    return out;
   }
   if (value.empty()) {
     problems.at("/targets", "must define at least one target");
-    return;
+    return out;
   }
   ctx.targets_known = true;
   for (const auto& [name, spec] : value.items()) {
@@ -331,6 +332,7 @@ void parse_targets(const Json& value, ParseContext& ctx, std::vector<TargetSpec>
     ctx.targets.push_back(declared);
     out.push_back(std::move(t));
   }
+  return out;
 }
 
 }  // namespace drover::scenario_json

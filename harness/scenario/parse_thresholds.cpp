@@ -106,12 +106,13 @@ Expected<Condition> read_condition(Unit unit, std::string_view metric, const std
 
 }  // namespace
 
-void parse_thresholds(const Json& value, ParseContext& ctx, std::vector<ThresholdSpec>& out,
-                      const std::string& where) {
+std::vector<ThresholdSpec> parse_thresholds(const Json& value, ParseContext& ctx,
+                                            const std::string& where) {
+  std::vector<ThresholdSpec> out;
   Problems& problems = ctx.problems;
   if (!value.is_object()) {
     problems.at(where, "must be an object");
-    return;
+    return out;
   }
   const std::vector<format::ThresholdMetric>& metrics = format::threshold_metrics();
   std::vector<std::string> metric_names;
@@ -178,6 +179,7 @@ void parse_thresholds(const Json& value, ParseContext& ctx, std::vector<Threshol
     t.limit = read->limit;
     out.push_back(std::move(t));
   }
+  return out;
 }
 
 }  // namespace drover::scenario_json
