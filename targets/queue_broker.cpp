@@ -70,19 +70,18 @@ Options parse_options(int argc, char** argv) {
   CLI::App app{"A bounded FIFO queue over TCP: PUT, GET, DONE, JOIN, STATS.", kProgram};
   app.footer("Prints \"READY tcp HOST:PORT\" once listening; exits 0 on SIGTERM or SIGINT.");
   target::add_address_flags(app, o);
-  app.add_option("--maxsize", o.maxsize, "most items queued at once (1..1000000, default 16)")
+  app.add_option("--maxsize", o.maxsize, "most items queued at once")
       ->transform(target::Decimal())
       ->check(CLI::Range(1, 1'000'000));
-  app.add_option("--wait", o.wait_ms,
-                 "ms a PUT waits while full and a GET while empty (1..60000, default 1000)")
+  app.add_option("--wait", o.wait_ms, "ms a PUT waits while full and a GET while empty")
       ->transform(target::Decimal())
       ->check(CLI::Range(1, 60'000));
-  app.add_option("--join-wait", o.join_wait_ms, "ms a JOIN waits (1..600000, default 10000)")
+  app.add_option("--join-wait", o.join_wait_ms, "ms a JOIN waits for every item to be done")
       ->transform(target::Decimal())
       ->check(CLI::Range(1, 600'000));
-  app.add_option("--bug", o.bug, "none (default), lose or redeliver: the broken twins")
+  app.add_option("--bug", o.bug, "broken twins: lose acknowledged items, or hand items out twice")
       ->check(CLI::IsMember({"none", "lose", "redeliver"}));
-  app.add_option("--bug-every", o.bug_every, "the bug hits every Nth PUT or GET (default 20)")
+  app.add_option("--bug-every", o.bug_every, "the bug hits every Nth PUT or GET")
       ->transform(target::Decimal())
       ->check(CLI::Range(1, 1'000'000));
   target::parse_flags(app, argc, argv);

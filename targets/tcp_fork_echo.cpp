@@ -73,21 +73,21 @@ Options parse_options(int argc, char** argv) {
   app.footer("Prints \"READY tcp HOST:PORT\" once listening; exits 0 on SIGTERM or SIGINT.");
   target::add_address_flags(app, o);
   app.add_option("--model", o.model,
-                 "fork (default): a process per connection; async: every connection in this "
-                 "process")
+                 "fork: a process per connection; async: every connection in this process")
       ->check(CLI::IsMember({"fork", "async"}));
   app.add_option("--max-children", o.max_children,
-                 "stop accepting while N children run, 0 = no limit (default 0)")
+                 "model fork: stop accepting while N children run (0: no limit)")
       ->transform(target::Decimal())
       ->check(CLI::Range(0, 100'000));
-  app.add_flag("--no-reap", o.no_reap, "never reap finished children (they stay zombies)")
+  app.add_flag("--no-reap", o.no_reap,
+               "model fork, broken twin: never reap finished children (they stay zombies)")
       ->check(target::NoValue());
   app.add_option("--corrupt-every", o.faults.corrupt_every,
-                 "model async: make every Nth reply wrong, 0 = never (default 0)")
+                 "model async, broken twin: every Nth reply is wrong (0: never)")
       ->transform(target::Decimal())
       ->check(CLI::Range(0, 1'000'000'000));
   app.add_option("--close-every", o.faults.close_every,
-                 "model async: close the connection after every Nth reply, 0 = never (default 0)")
+                 "model async, broken twin: close the connection after every Nth reply (0: never)")
       ->transform(target::Decimal())
       ->check(CLI::Range(0, 1'000'000'000));
   target::parse_flags(app, argc, argv);

@@ -67,19 +67,20 @@ Options parse_options(int argc, char** argv) {
   CLI::App app{"Sells tickets from a JSON file, one forked process per purchase.", kProgram};
   app.footer("Prints \"READY tcp HOST:PORT\" once listening; exits 0 on SIGTERM or SIGINT.");
   target::add_address_flags(app, o);
-  app.add_option("--file", o.file, "the JSON file of the count (default tickets.json)")
+  app.add_option("--file", o.file, "the JSON file of the count")
       ->check([](const std::string& path) { return path.empty() ? "empty path" : ""; });
-  app.add_option("--stock", o.stock, "tickets written to the file at start (default 100)")
+  app.add_option("--stock", o.stock, "tickets written to the file at start")
       ->transform(target::Decimal())
       ->check(CLI::Range(std::int64_t{1}, std::int64_t{1'000'000'000}));
   app.add_flag("--keep", o.keep, "keep an existing file's count (restart after a crash)")
       ->check(target::NoValue());
-  app.add_option("--lock", o.lock, "file (default: flock <file>.lock) or none (oversells)")
+  app.add_option("--lock", o.lock,
+                 "file: flock <file>.lock for each sale; none: no lock (oversells)")
       ->check(CLI::IsMember({"file", "none"}));
-  app.add_option("--read-delay", o.read_delay_ms, "ms slept after reading the file (default 1)")
+  app.add_option("--read-delay", o.read_delay_ms, "ms slept after reading the file")
       ->transform(target::Decimal())
       ->check(CLI::Range(0, 10'000));
-  app.add_option("--write-delay", o.write_delay_ms, "ms slept before writing it (default 1)")
+  app.add_option("--write-delay", o.write_delay_ms, "ms slept before writing it")
       ->transform(target::Decimal())
       ->check(CLI::Range(0, 10'000));
   target::parse_flags(app, argc, argv);

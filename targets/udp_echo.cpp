@@ -56,16 +56,18 @@ Options parse_options(int argc, char** argv) {
   CLI::App app{"Replies to each datagram with its bytes upper-cased.", kProgram};
   app.footer("Prints \"READY udp HOST:PORT\" once bound; exits 0 on SIGTERM or SIGINT.");
   target::add_address_flags(app, o);
-  app.add_option("--model", o.model, "workers (default) or thread-per-datagram")
+  app.add_option(
+         "--model", o.model,
+         "workers: N threads with recvmmsg/sendmmsg; thread-per-datagram: a thread per datagram")
       ->check(CLI::IsMember({"workers", "thread-per-datagram"}));
-  app.add_option("--threads", o.threads, "worker threads, model workers (1..256, default 2)")
+  app.add_option("--threads", o.threads, "worker threads (model workers)")
       ->transform(target::Decimal())
       ->check(CLI::Range(1, 256));
-  app.add_option("--batch", o.batch, "datagrams per recvmmsg/sendmmsg (1..1024, default 32)")
+  app.add_option("--batch", o.batch, "datagrams per recvmmsg/sendmmsg (model workers)")
       ->transform(target::Decimal())
       ->check(CLI::Range(1, 1024));
   app.add_option("--corrupt-every", o.corrupt_every,
-                 "make every Nth reply wrong, 0 = never (default 0)")
+                 "broken twin: every Nth reply is wrong (0: never)")
       ->transform(target::Decimal())
       ->check(CLI::Range(0, 1'000'000'000));
   target::parse_flags(app, argc, argv);

@@ -67,12 +67,12 @@ Options parse_options(int argc, char** argv) {
                kProgram};
   app.footer("Prints \"READY tcp HOST:PORT\" once listening; exits 0 on SIGTERM or SIGINT.");
   target::add_address_flags(app, o);
-  app.add_option("--workers", o.workers, "worker processes, 1..256 (default 4)")
+  app.add_option("--workers", o.workers, "worker processes")
       ->transform(target::Decimal())
       ->check(CLI::Range(1, 256));
-  app.add_option("--bug", o.bug, "broken twin: none, overcommit or drop (default none)")
+  app.add_option("--bug", o.bug, "broken twins: run N+1 tasks at once, or lose results")
       ->check(CLI::IsMember({"none", "overcommit", "drop"}));
-  app.add_option("--bug-every", o.bug_every, "with --bug drop: drop every Nth result (default 20)")
+  app.add_option("--bug-every", o.bug_every, "with --bug drop: drop every Nth result")
       ->transform(target::Decimal())
       ->check(CLI::Range(1, 1'000'000));
   target::parse_flags(app, argc, argv);

@@ -43,8 +43,8 @@ int check_run_folder(const std::string& run_dir) {
     return fail(fmt::format("{}/inputs.json: {}", run_dir, e.what()));
   }
   ParsedScenario parsed = load_scenario((dir / "scenario.json").string(), overrides);
-  if (!parsed.scenario) {
-    for (const auto& e : parsed.errors) fmt::print(stderr, "error: {}\n", e.to_string());
+  if (!parsed) {
+    for (const auto& e : parsed.error()) fmt::print(stderr, "error: {}\n", e.to_string());
     return to_int(ExitCode::kBadInput);
   }
   std::string error;
@@ -60,11 +60,11 @@ int check_run_folder(const std::string& run_dir) {
     if (!is_history_invariant(i.invariant)) run.invariants.push_back(i);
   }
   if (fs::exists(dir / "history.jsonl")) {
-    auto results = check_history(*parsed.scenario, (dir / "history.jsonl").string());
+    auto results = check_history(*parsed, (dir / "history.jsonl").string());
     if (!results) return fail(results.error());
     run.invariants.insert(run.invariants.end(), results->begin(), results->end());
   } else {
-    for (const auto& c : parsed.scenario->checks) {
+    for (const auto& c : parsed->checks) {
       if (is_history_invariant(c.invariant)) {
         return fail(fmt::format("{}: no history.jsonl to check {} against", run_dir,
                                 invariant_name(c.invariant)));

@@ -20,6 +20,7 @@
 #include "harness/cli/progress.hpp"
 #include "harness/cli/report_command.hpp"
 #include "harness/cli/run_folder.hpp"
+#include "harness/cli/schema_command.hpp"
 #include "harness/cli/signals.hpp"
 #include "harness/cli/watchdog.hpp"
 #include "harness/core/duration.hpp"
@@ -58,8 +59,8 @@ int list_targets() {
 
 int validate(const std::string& file, const std::vector<std::string>& sets) {
   ParsedScenario parsed = load_scenario(file, sets);
-  if (!parsed.scenario) return report_input_errors(parsed.errors);
-  const Scenario& s = *parsed.scenario;
+  if (!parsed) return report_input_errors(parsed.error());
+  const Scenario& s = *parsed;
   int clients = 0;
   for (const auto& f : s.fleets) clients += f.clients;
   const char* model = s.load.model == LoadSpec::Model::kClosed   ? "closed"
@@ -257,8 +258,8 @@ int run(RunFlags flags, const std::atomic<bool>& interrupt, rlim_t open_file_lim
   bool bad = false;
   for (const std::string& file : files) {
     ParsedScenario parsed = load_scenario(file, flags.sets);
-    if (!parsed.scenario) {
-      for (InputError e : parsed.errors) {
+    if (!parsed) {
+      for (InputError e : parsed.error()) {
         // Which file, unless the error names it already (unreadable, not JSON).
         if (several && e.where.rfind(file, 0) != 0) {
           e.where = e.where.empty() ? file : file + ": " + e.where;
@@ -268,8 +269,8 @@ int run(RunFlags flags, const std::atomic<bool>& interrupt, rlim_t open_file_lim
       bad = true;
       continue;
     }
-    if (!enough_open_files(*parsed.scenario, open_file_limit)) bad = true;
-    scenarios.push_back(std::move(*parsed.scenario));
+    if (!enough_open_files(*parsed, open_file_limit)) bad = true;
+    scenarios.push_back(std::move(*parsed));
   }
   if (!flags.push_gateway.empty()) {
     if (auto url = check_push_gateway_url(flags.push_gateway); !url) {
@@ -426,6 +427,7 @@ int main(int argc, char** argv) {
   report_cmd->add_option("run_dir", report_dir, "Run folder written by drover run")->required();
 
   auto* targets_cmd = app.add_subcommand("targets", "List the reference targets drover ships");
+  SchemaCommand schema_cmd(app);
 
   try {
     app.parse(argc, argv);
@@ -434,6 +436,7 @@ int main(int argc, char** argv) {
     return code == 0 ? 0 : to_int(ExitCode::kBadInput);
   }
   if (targets_cmd->parsed()) return list_targets();
+  if (schema_cmd.chosen()) return schema_cmd.run();
   if (validate_cmd->parsed()) return validate(validate_file, validate_sets);
   if (check_cmd->parsed()) return check_run_folder(check_dir);
   if (report_cmd->parsed()) return report_run_folder(report_dir);

@@ -9,12 +9,12 @@
 
 namespace drover::scenario_json {
 
-std::optional<std::string> host_port_problem(std::string_view text, bool placeholder_allowed) {
+Expected<void> check_host_port(std::string_view text, bool placeholder_allowed) {
   std::string_view host, port;
   if (!text.empty() && text.front() == '[') {
     std::size_t close = text.find(']');
     if (close == std::string_view::npos || close + 1 >= text.size() || text[close + 1] != ':') {
-      return fmt::format("\"{}\" is not host:port (e.g. \"[::1]:9000\")", text);
+      return unexpected(fmt::format("\"{}\" is not host:port (e.g. \"[::1]:9000\")", text));
     }
     host = text.substr(1, close - 1);
     port = text.substr(close + 2);
@@ -23,7 +23,7 @@ std::optional<std::string> host_port_problem(std::string_view text, bool placeho
   } else {
     std::size_t colon = text.rfind(':');
     if (colon == std::string_view::npos) {
-      return fmt::format("\"{}\" is not host:port (e.g. \"127.0.0.1:9000\")", text);
+      return unexpected(fmt::format("\"{}\" is not host:port (e.g. \"127.0.0.1:9000\")", text));
     }
     host = text.substr(0, colon);
     port = text.substr(colon + 1);
@@ -31,25 +31,25 @@ std::optional<std::string> host_port_problem(std::string_view text, bool placeho
     if (host != "localhost" && !inet_pton(AF_INET, std::string(host).c_str(), &v4)) host = {};
   }
   if (host.empty()) {
-    return fmt::format(
-        "\"{}\": the host must be an IPv4 address, \"localhost\" or an IPv6 address in "
-        "brackets (\"[::1]\")",
-        text);
+    return unexpected(
+        fmt::format("\"{}\": the host must be an IPv4 address, \"localhost\" or an IPv6 address in "
+                    "brackets (\"[::1]\")",
+                    text));
   }
   if (port == "{port}") {
-    if (placeholder_allowed) return std::nullopt;
-    return fmt::format("\"{}\": \"{{port}}\" is only for targets drover starts (\"command\")",
-                       text);
+    if (placeholder_allowed) return {};
+    return unexpected(
+        fmt::format("\"{}\": \"{{port}}\" is only for targets drover starts (\"command\")", text));
   }
   // No leading zero: "080" reads as octal to some tools and decimal to others.
   bool digits = !port.empty() && port.size() <= 5 && port.front() != '0' &&
                 std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; });
   int number = digits ? std::stoi(std::string(port)) : 0;
   if (number < 1 || number > 65535) {
-    return fmt::format("\"{}\": the port must be a number from 1 to 65535{}", text,
-                       placeholder_allowed ? " or \"{port}\"" : "");
+    return unexpected(fmt::format("\"{}\": the port must be a number from 1 to 65535{}", text,
+                                  placeholder_allowed ? " or \"{port}\"" : ""));
   }
-  return std::nullopt;
+  return {};
 }
 
 }  // namespace drover::scenario_json

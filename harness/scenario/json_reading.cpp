@@ -183,8 +183,9 @@ InputErrors Problems::sorted(const Json& doc) const {
 }
 
 ObjectReader::ObjectReader(Problems& problems, const Json& value, std::string pointer,
-                           std::vector<std::string> known)
+                           const format::KnownKeys& known_keys)
     : problems_(problems), pointer_(std::move(pointer)) {
+  const std::vector<std::string>& known = known_keys.names();
   if (!value.is_object()) {
     problems_.at(pointer_, "must be an object");
     return;

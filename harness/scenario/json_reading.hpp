@@ -15,6 +15,7 @@
 
 #include "harness/core/clock.hpp"
 #include "harness/core/input_error.hpp"
+#include "harness/scenario/format.hpp"
 
 namespace drover::scenario_json {
 
@@ -65,14 +66,15 @@ class Problems {
 enum class Need { kOptional, kRequired };
 enum class Zero { kAllowed, kRefused };
 
-// One JSON object being read: reports "must be an object" or each unknown
-// key when constructed, then reads typed members, reporting what is wrong
-// under the member's pointer. A getter returns nullopt when the member is
-// missing or wrong, so callers apply their defaults with value_or().
+// One JSON object being read: reports "must be an object" or each key the
+// format's table for it lacks (format.hpp) when constructed, then reads
+// typed members, reporting what is wrong under the member's pointer. A
+// getter returns nullopt when the member is missing or wrong, so callers
+// apply their defaults with value_or().
 class ObjectReader {
  public:
   ObjectReader(Problems& problems, const Json& value, std::string pointer,
-               std::vector<std::string> known);
+               const format::KnownKeys& known);
 
   bool ok() const { return object_ != nullptr; }
   bool had_unknown_keys() const { return had_unknown_keys_; }

@@ -55,37 +55,30 @@ std::string missing_hint(const Json& parent, const std::string& parent_at) {
                      joined(keys));
 }
 
-// The value `text` stands for where `existing` (nullptr: a new key) is; a
-// problem when it would replace or create an object or an array.
-std::optional<std::string> new_value(const Json* existing, std::string_view text,
-                                     const std::string& at, Json& out) {
+// The value `text` stands for where `existing` (nullptr: a new key) is;
+// fails when it would replace or create an object or an array.
+Expected<Json> new_value(const Json* existing, std::string_view text, const std::string& at) {
   if (existing && existing->is_structured()) {
-    return fmt::format(
+    return unexpected(fmt::format(
         "\"{}\" is {}, not a scalar; --set changes only strings, numbers, booleans and null", at,
-        type_name(*existing));
+        type_name(*existing)));
   }
-  if (existing && existing->is_string()) {
-    out = std::string(text);
-    return std::nullopt;
-  }
+  if (existing && existing->is_string()) return Json(std::string(text));
   Json parsed = Json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (parsed.is_discarded()) {
-    out = std::string(text);
-  } else if (parsed.is_structured()) {
-    return fmt::format(
+  if (parsed.is_discarded()) return Json(std::string(text));
+  if (parsed.is_structured()) {
+    return unexpected(fmt::format(
         "the value is {}, not a scalar; --set sets only strings, numbers, booleans and null",
-        type_name(parsed));
-  } else {
-    out = std::move(parsed);
+        type_name(parsed)));
   }
-  return std::nullopt;
+  return parsed;
 }
 
-// Sets the value at `tokens`; a problem when the path or the value is wrong.
+// Sets the value at `tokens`; fails when the path or the value is wrong.
 // Dotted paths try the longest run of segments that names an existing key
 // first, so "thresholds.latency.p99" finds the key "latency.p99".
-std::optional<std::string> set_path(Json& doc, const std::vector<std::string>& tokens, bool dotted,
-                                    std::string_view text) {
+Expected<void> set_path(Json& doc, const std::vector<std::string>& tokens, bool dotted,
+                        std::string_view text) {
   Json* node = &doc;
   std::string at;
   std::size_t i = 0;
@@ -105,10 +98,10 @@ std::optional<std::string> set_path(Json& doc, const std::vector<std::string>& t
       bool exists = node->contains(key);
       std::string key_at = child(at, key);
       if (last) {
-        Json value;
-        auto problem = new_value(exists ? &(*node)[key] : nullptr, text, key_at, value);
-        if (!problem) (*node)[key] = std::move(value);
-        return problem;
+        Expected<Json> value = new_value(exists ? &(*node)[key] : nullptr, text, key_at);
+        if (!value) return unexpected(value.error());
+        (*node)[key] = std::move(*value);
+        return {};
       }
       if (!exists) {
         std::string hint = missing_hint(*node, at);
@@ -122,7 +115,7 @@ std::optional<std::string> set_path(Json& doc, const std::vector<std::string>& t
           hint += fmt::format("; a key with dots needs the pointer form: {}=...",
                               child(at, join_dots(tokens, i, tokens.size() - i)));
         }
-        return fmt::format("no such path \"{}\" ({})", key_at, hint);
+        return unexpected(fmt::format("no such path \"{}\" ({})", key_at, hint));
       }
       node = &(*node)[key];
       at = key_at;
@@ -135,19 +128,21 @@ std::optional<std::string> set_path(Json& doc, const std::vector<std::string>& t
       std::size_t index = digits ? std::stoul(token) : node->size();
       std::string index_at = child(at, token);
       if (index >= node->size()) {
-        return fmt::format("no such path \"{}\" ({})", index_at, missing_hint(*node, at));
+        return unexpected(
+            fmt::format("no such path \"{}\" ({})", index_at, missing_hint(*node, at)));
       }
       if (i + 1 == tokens.size()) {
-        Json value;
-        auto problem = new_value(&(*node)[index], text, index_at, value);
-        if (!problem) (*node)[index] = std::move(value);
-        return problem;
+        Expected<Json> value = new_value(&(*node)[index], text, index_at);
+        if (!value) return unexpected(value.error());
+        (*node)[index] = std::move(*value);
+        return {};
       }
       node = &(*node)[index];
       at = index_at;
       ++i;
     } else {
-      return fmt::format("no such path \"{}\" ({})", child(at, tokens[i]), missing_hint(*node, at));
+      return unexpected(
+          fmt::format("no such path \"{}\" ({})", child(at, tokens[i]), missing_hint(*node, at)));
     }
   }
 }
@@ -172,7 +167,9 @@ void apply_overrides(Json& doc, const std::vector<std::string>& overrides, Probl
     }
     // A failed set leaves the document as it was: the one write happens
     // only once the path and the value are known to be good.
-    if (auto problem = set_path(doc, tokens, !pointer, text)) problems.general(where, *problem);
+    if (Expected<void> set = set_path(doc, tokens, !pointer, text); !set) {
+      problems.general(where, set.error());
+    }
   }
 }
 

@@ -200,12 +200,10 @@ std::optional<Json> read_json(std::string_view text, const std::string& file, Pr
 
 void parse_document(const Json& doc, ParseContext& ctx, Scenario& s) {
   Problems& problems = ctx.problems;
-  ObjectReader r(problems, doc, "",
-                 {"name", "description", "expect", "targets", "fleets", "load", "thresholds",
-                  "checks", "faults", "hosts", "setup"});
+  ObjectReader r(problems, doc, "", format::scenario().object->known_keys());
   if (std::optional<std::string> name = r.string("name", scenario_json::Need::kRequired)) {
     s.name = *name;
-    if (!scenario_json::is_simple_name(*name, "._-")) {
+    if (!scenario_json::is_simple_name(*name, format::kScenarioNameExtras)) {
       problems.at(r.at("name"),
                   "must be 1 to 64 letters, digits, \".\", \"_\" or \"-\" (it names the run "
                   "folder)");
@@ -220,27 +218,27 @@ void parse_document(const Json& doc, ParseContext& ctx, Scenario& s) {
   // Hosts before targets, targets before fleets, fleets before thresholds
   // and checks: each refers back to the ones before, whatever order the
   // file lists them in.
-  if (const Json* hosts = r.get("hosts")) scenario_json::parse_hosts(*hosts, ctx, s.hosts);
-  if (const Json* setup = r.get("setup")) scenario_json::parse_setup(*setup, ctx, s.setup);
+  if (const Json* hosts = r.get("hosts")) s.hosts = scenario_json::parse_hosts(*hosts, ctx);
+  if (const Json* setup = r.get("setup")) s.setup = scenario_json::parse_setup(*setup, ctx);
   if (const Json* targets = r.get("targets", scenario_json::Need::kRequired)) {
-    scenario_json::parse_targets(*targets, ctx, s.targets);
+    s.targets = scenario_json::parse_targets(*targets, ctx);
   }
   if (const Json* fleets = r.get("fleets", scenario_json::Need::kRequired)) {
-    scenario_json::parse_fleets(*fleets, ctx, s.fleets);
+    s.fleets = scenario_json::parse_fleets(*fleets, ctx);
   }
   if (const Json* load = r.get("load", scenario_json::Need::kRequired)) {
-    scenario_json::parse_load(*load, ctx, s.load);
+    s.load = scenario_json::parse_load(*load, ctx);
     check_stage_clients(s, problems);
     check_shared_connections(s, problems);
   }
   check_fleet_hosts(s, problems);
   if (const Json* thresholds = r.get("thresholds")) {
-    scenario_json::parse_thresholds(*thresholds, ctx, s.thresholds);
+    s.thresholds = scenario_json::parse_thresholds(*thresholds, ctx);
     check_abort_on_fail(s, problems);
   }
-  scenario_json::parse_checks(r.get("checks"), ctx, s.checks);
+  s.checks = scenario_json::parse_checks(r.get("checks"), ctx);
   if (const Json* faults = r.get("faults")) {
-    scenario_json::parse_faults(*faults, ctx, s.faults);
+    s.faults = scenario_json::parse_faults(*faults, ctx);
     // A capacity step must measure a healthy target: a fault in one would
     // end the search at the wrong rate.
     if (s.load.model == LoadSpec::Model::kCapacity && !s.faults.empty())
@@ -254,7 +252,7 @@ ParsedScenario parse_scenario(std::string_view text, const std::string& file_pat
                               const std::vector<std::string>& overrides) {
   Problems problems;
   std::optional<Json> doc = read_json(text, file_path, problems);
-  if (!doc) return {std::nullopt, problems.sorted(Json())};
+  if (!doc) return Unexpected<InputErrors>{problems.sorted(Json())};
   scenario_json::apply_overrides(*doc, overrides, problems);
 
   Scenario s;
@@ -273,14 +271,17 @@ ParsedScenario parse_scenario(std::string_view text, const std::string& file_pat
     problems.general(file_path, "a scenario must be a JSON object");
   }
   InputErrors errors = problems.sorted(*doc);
-  if (!errors.empty()) return {std::nullopt, std::move(errors)};
-  return {std::move(s), {}};
+  if (!errors.empty()) return Unexpected<InputErrors>{std::move(errors)};
+  return s;
 }
 
 ParsedScenario load_scenario(const std::string& file_path,
                              const std::vector<std::string>& overrides) {
+  auto failed = [&](int error) {
+    return Unexpected<InputErrors>{{{file_path, std::strerror(error)}}};
+  };
   std::FILE* f = std::fopen(file_path.c_str(), "rb");
-  if (f == nullptr) return {std::nullopt, {{file_path, std::strerror(errno)}}};
+  if (f == nullptr) return failed(errno);
   std::string text;
   char buffer[65536];
   std::size_t n;
@@ -288,7 +289,7 @@ ParsedScenario load_scenario(const std::string& file_path,
   // A folder opens but does not read (EISDIR).
   int error = std::ferror(f) ? errno : 0;
   std::fclose(f);
-  if (error != 0) return {std::nullopt, {{file_path, std::strerror(error)}}};
+  if (error != 0) return failed(error);
   return parse_scenario(text, file_path, overrides);
 }
 

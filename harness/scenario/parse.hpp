@@ -3,20 +3,18 @@
 // integer"); a scenario with any error is never returned.
 #pragma once
 
-#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "harness/core/expected.hpp"
 #include "harness/core/input_error.hpp"
 #include "harness/scenario/scenario.hpp"
 
 namespace drover {
 
-struct ParsedScenario {
-  std::optional<Scenario> scenario;  // set only when errors is empty
-  InputErrors errors;
-};
+// A valid scenario, or every problem found in it (never none).
+using ParsedScenario = Expected<Scenario, InputErrors>;
 
 // overrides are `--set` values, "key.path=value" or "/json/pointer=value":
 // each replaces one scalar (or adds a key to an existing object) before

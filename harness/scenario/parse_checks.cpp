@@ -10,21 +10,26 @@
 namespace drover::scenario_json {
 namespace {
 
+// What the parser knows of an invariant beyond its keys (format::check()).
 struct InvariantRule {
   Invariant invariant;
-  std::string parameter;             // the check's key for it; empty: none
   std::optional<Protocol> protocol;  // what the target must speak; unset: any
   bool needs_process;                // drover must have started the target
+  // The check's key for its parameter: its variant's one key; empty: none.
+  std::string parameter() const {
+    const format::Variant* v = format::check().variant(invariant_name(invariant));
+    return v == nullptr || v->keys.empty() ? std::string() : v->keys.front().name;
+  }
 };
 
 const std::vector<InvariantRule>& invariant_rules() {
   static const std::vector<InvariantRule> kRules{
       // Zombies are children of the server process: drover can only look at
       // processes it started.
-      {Invariant::kNoZombies, "", std::nullopt, true},
-      {Invariant::kNoOversell, "stock", Protocol::kTickets, false},
-      {Invariant::kExactlyOnce, "maxsize", Protocol::kQueue, false},
-      {Invariant::kPoolComplete, "workers", Protocol::kPool, false},
+      {Invariant::kNoZombies, std::nullopt, true},
+      {Invariant::kNoOversell, Protocol::kTickets, false},
+      {Invariant::kExactlyOnce, Protocol::kQueue, false},
+      {Invariant::kPoolComplete, Protocol::kPool, false},
   };
   return kRules;
 }
@@ -49,7 +54,7 @@ TargetParameter reference_parameter(const DeclaredTarget& target, const DefaultC
   if (check.parameter_arg.empty()) return {0, false};
   for (const auto& [name, value] : target.int_args)
     if (name == check.parameter_arg) return {value, true};
-  return {check.parameter_default, false};
+  return {default_parameter(*target.reference, check), false};
 }
 
 const DefaultCheck* default_check(const DeclaredTarget& target, Invariant invariant) {
@@ -83,7 +88,7 @@ bool fits_target(ObjectReader& r, const InvariantRule& rule, const DeclaredTarge
 // must agree with, or given explicitly for any other target.
 std::optional<std::int64_t> read_parameter(ObjectReader& r, const InvariantRule& rule,
                                            const DeclaredTarget& target) {
-  const std::string& key = rule.parameter;
+  const std::string key = rule.parameter();
   std::optional<std::int64_t> given =
       r.positive_integer(key, Need::kOptional, std::numeric_limits<std::int64_t>::max());
   if (const DefaultCheck* own = default_check(target, rule.invariant)) {
@@ -116,7 +121,8 @@ std::optional<std::int64_t> read_parameter(ObjectReader& r, const InvariantRule&
 
 }  // namespace
 
-void parse_checks(const Json* value, ParseContext& ctx, std::vector<CheckSpec>& out) {
+std::vector<CheckSpec> parse_checks(const Json* value, ParseContext& ctx) {
+  std::vector<CheckSpec> out;
   Problems& problems = ctx.problems;
   // Where each check in `out` was written; empty for a default check.
   std::vector<std::string> written;
@@ -124,20 +130,17 @@ void parse_checks(const Json* value, ParseContext& ctx, std::vector<CheckSpec>& 
     if (target.reference == nullptr) continue;
     for (const DefaultCheck& check : target.reference->default_checks) {
       out.push_back({check.invariant, target.name,
-                     reference_parameter(target, check).value.value_or(check.parameter_default)});
+                     reference_parameter(target, check)
+                         .value.value_or(default_parameter(*target.reference, check))});
       written.emplace_back();
     }
   }
-  if (value == nullptr) return;
+  if (value == nullptr) return out;
   if (!value->is_array()) {
     problems.at("/checks", "must be an array");
-    return;
+    return out;
   }
-  std::vector<std::string> invariants, parameters;
-  for (const InvariantRule& rule : invariant_rules()) {
-    invariants.emplace_back(invariant_name(rule.invariant));
-    if (!rule.parameter.empty()) parameters.push_back(rule.parameter);
-  }
+  std::vector<std::string> invariants = format::check().variant_names();
   for (std::size_t i = 0; i < value->size(); ++i) {
     const Json& element = (*value)[i];
     // The parameter key allowed depends on the invariant: every one of them
@@ -145,12 +148,10 @@ void parse_checks(const Json* value, ParseContext& ctx, std::vector<CheckSpec>& 
     const InvariantRule* rule = nullptr;
     if (auto it = element.find("invariant"); element.is_object() && it != element.end())
       rule = find_rule(&*it);
-    std::vector<std::string> known{"invariant", "target"};
-    if (rule == nullptr) {
-      known.insert(known.end(), parameters.begin(), parameters.end());
-    } else if (!rule->parameter.empty()) {
-      known.push_back(rule->parameter);
-    }
+    format::KnownKeys known =
+        rule == nullptr
+            ? format::check().known_keys()
+            : format::check().known_keys({std::string(invariant_name(rule->invariant))});
     ObjectReader r(problems, element, child("/checks", i), known);
     if (!r.ok()) continue;
     std::optional<std::string> invariant = r.string("invariant", Need::kRequired);
@@ -167,10 +168,11 @@ void parse_checks(const Json* value, ParseContext& ctx, std::vector<CheckSpec>& 
     if (rule == nullptr || target == nullptr || !fits_target(r, *rule, *target)) continue;
 
     CheckSpec check{rule->invariant, target->name, 0};
-    if (!rule->parameter.empty()) {
-      std::optional<std::int64_t> parameter = read_parameter(r, *rule, *target);
-      if (!parameter) continue;
-      check.parameter = *parameter;
+    const std::string parameter = rule->parameter();
+    if (!parameter.empty()) {
+      std::optional<std::int64_t> taken = read_parameter(r, *rule, *target);
+      if (!taken) continue;
+      check.parameter = *taken;
     }
     auto same = std::find_if(out.begin(), out.end(), [&](const CheckSpec& c) {
       return c.invariant == check.invariant && c.target == check.target;
@@ -182,11 +184,11 @@ void parse_checks(const Json* value, ParseContext& ctx, std::vector<CheckSpec>& 
     }
     const std::string& first = written[static_cast<std::size_t>(same - out.begin())];
     if (same->parameter != check.parameter && !first.empty()) {
-      problems.at(r.at(rule->parameter),
-                  fmt::format("repeats the check at {} with another {} ({} there)", first,
-                              rule->parameter, same->parameter));
+      problems.at(r.at(parameter), fmt::format("repeats the check at {} with another {} ({} there)",
+                                               first, parameter, same->parameter));
     }
   }
+  return out;
 }
 
 }  // namespace drover::scenario_json

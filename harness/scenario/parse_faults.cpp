@@ -8,33 +8,24 @@
 namespace drover::scenario_json {
 namespace {
 
+// What the parser knows of an action beyond its keys (format::fault()).
 struct ActionRule {
   const char* name;
   FaultSpec::Action action;
-  bool needs_process;             // drover must have started the target
-  std::vector<std::string> keys;  // beyond action, target, at, every
+  bool needs_process;  // drover must have started the target
 };
 
 const std::vector<ActionRule>& action_rules() {
   static const std::vector<ActionRule> kRules{
-      {"kill", FaultSpec::Action::kKill, true, {"restart_after"}},
-      {"terminate", FaultSpec::Action::kTerminate, true, {"restart_after"}},
-      {"pause", FaultSpec::Action::kPause, true, {"for"}},
-      {"resume", FaultSpec::Action::kResume, true, {}},
-      {"kill_worker", FaultSpec::Action::kKillWorker, true, {}},
-      {"network",
-       FaultSpec::Action::kNetwork,
-       false,
-       {"for", "mode", "rate", "latency", "jitter", "bandwidth"}},
-      {"partition", FaultSpec::Action::kPartition, true, {"for", "from"}},
+      {"kill", FaultSpec::Action::kKill, true},
+      {"terminate", FaultSpec::Action::kTerminate, true},
+      {"pause", FaultSpec::Action::kPause, true},
+      {"resume", FaultSpec::Action::kResume, true},
+      {"kill_worker", FaultSpec::Action::kKillWorker, true},
+      {"network", FaultSpec::Action::kNetwork, false},
+      {"partition", FaultSpec::Action::kPartition, true},
   };
   return kRules;
-}
-
-std::vector<std::string> action_names() {
-  std::vector<std::string> names;
-  for (const ActionRule& r : action_rules()) names.emplace_back(r.name);
-  return names;
 }
 
 void parse_network(ObjectReader& r, FaultSpec& f) {
@@ -72,7 +63,7 @@ void parse_network(ObjectReader& r, FaultSpec& f) {
   if (*mode == "bandwidth") {
     n.mode = NetworkFaultSpec::Mode::kBandwidth;
     n.bytes_per_s = static_cast<std::uint64_t>(
-        r.positive_integer("bandwidth", Need::kRequired, 10'000'000'000).value_or(0));
+        r.positive_integer("bandwidth", Need::kRequired, format::kMaxBandwidth).value_or(0));
   } else {
     refuse("bandwidth", "bandwidth");
   }
@@ -140,18 +131,12 @@ void parse_fault(const Json& value, const std::string& at, ParseContext& ctx,
     for (const ActionRule& candidate : action_rules())
       if (value["action"].get<std::string>() == candidate.name) rule = &candidate;
   }
-  std::vector<std::string> keys{"action", "target", "at", "every"};
-  if (rule) {
-    keys.insert(keys.end(), rule->keys.begin(), rule->keys.end());
-  } else {
-    for (const ActionRule& r : action_rules())
-      keys.insert(keys.end(), r.keys.begin(), r.keys.end());
-  }
-  ObjectReader r(problems, value, at, keys);
+  const format::Object& table = format::fault();
+  ObjectReader r(problems, value, at, rule ? table.known_keys({rule->name}) : table.known_keys());
   if (!r.ok()) return;
   FaultSpec f;
   f.at_pointer = at;
-  r.choice("action", Need::kRequired, action_names());
+  r.choice("action", Need::kRequired, table.variant_names());
   if (rule) f.action = rule->action;
 
   if (std::optional<std::string> target = r.string("target", Need::kRequired)) {
@@ -207,14 +192,16 @@ void parse_fault(const Json& value, const std::string& at, ParseContext& ctx,
 
 }  // namespace
 
-void parse_faults(const Json& value, ParseContext& ctx, std::vector<FaultSpec>& out) {
+std::vector<FaultSpec> parse_faults(const Json& value, ParseContext& ctx) {
+  std::vector<FaultSpec> out;
   if (!value.is_array()) {
     ctx.problems.at("/faults", "must be an array of faults");
-    return;
+    return out;
   }
   for (std::size_t i = 0; i < value.size(); ++i) {
     parse_fault(value[i], child("/faults", i), ctx, out);
   }
+  return out;
 }
 
 }  // namespace drover::scenario_json

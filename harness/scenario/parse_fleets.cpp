@@ -8,8 +8,6 @@
 namespace drover::scenario_json {
 namespace {
 
-constexpr std::int64_t kMaxClients = 100'000;
-
 // "hosts": the declared hosts whose agents run the fleet's clients, each at
 // most once, no more of them than clients.
 void parse_fleet_hosts(ObjectReader& r, ParseContext& ctx, FleetSpec& fleet) {
@@ -28,7 +26,7 @@ void parse_fleet_hosts(ObjectReader& r, ParseContext& ctx, FleetSpec& fleet) {
       problems.at(at, fmt::format("host \"{}\" is listed twice", *name));
       continue;
     }
-    if (std::optional<std::string> unknown = ctx.unknown_host(*name)) problems.at(at, *unknown);
+    if (Expected<void> known = ctx.check_host(*name); !known) problems.at(at, known.error());
     fleet.hosts.push_back(*name);
   }
   if (fleet.hosts.size() > static_cast<std::size_t>(fleet.clients)) {
@@ -39,27 +37,27 @@ void parse_fleet_hosts(ObjectReader& r, ParseContext& ctx, FleetSpec& fleet) {
 
 }  // namespace
 
-void parse_fleets(const Json& value, ParseContext& ctx, std::vector<FleetSpec>& out) {
+std::vector<FleetSpec> parse_fleets(const Json& value, ParseContext& ctx) {
+  std::vector<FleetSpec> out;
   Problems& problems = ctx.problems;
   if (!value.is_array()) {
     problems.at("/fleets", "must be an array");
-    return;
+    return out;
   }
   if (value.empty()) {
     problems.at("/fleets", "must list at least one fleet");
-    return;
+    return out;
   }
   ctx.fleets_known = true;
   std::vector<std::string> name_pointers;  // parallel to ctx.fleets
   for (std::size_t i = 0; i < value.size(); ++i) {
-    ObjectReader r(problems, value[i], child("/fleets", i),
-                   {"name", "target", "clients", "op", "hosts", "require_answer"});
+    ObjectReader r(problems, value[i], child("/fleets", i), format::fleet().known_keys());
     if (!r.ok()) continue;
     FleetSpec fleet;
     if (std::optional<std::string> name = r.string("name", Need::kRequired)) {
       fleet.name = *name;
       auto seen = std::find(ctx.fleets.begin(), ctx.fleets.end(), *name);
-      if (!is_simple_name(*name, "_-")) {
+      if (!is_simple_name(*name, format::kNameExtras)) {
         problems.at(r.at("name"), "must be 1 to 64 letters, digits, \"_\" or \"-\"");
       } else if (seen != ctx.fleets.end()) {
         problems.at(
@@ -79,15 +77,16 @@ void parse_fleets(const Json& value, ParseContext& ctx, std::vector<FleetSpec>& 
                                                 joined(ctx.target_names())));
       }
     }
-    fleet.clients =
-        static_cast<int>(r.positive_integer("clients", Need::kRequired, kMaxClients).value_or(1));
+    fleet.clients = static_cast<int>(
+        r.positive_integer("clients", Need::kRequired, format::kMaxClients).value_or(1));
     if (const Json* op = r.get("op", Need::kRequired)) {
-      parse_op(problems, *op, r.at("op"), target, fleet.op);
+      fleet.op = parse_op(problems, *op, r.at("op"), target);
     }
     parse_fleet_hosts(r, ctx, fleet);
     fleet.require_answer = r.boolean("require_answer", Need::kOptional).value_or(true);
     out.push_back(std::move(fleet));
   }
+  return out;
 }
 
 }  // namespace drover::scenario_json

@@ -15,8 +15,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-constexpr std::int64_t kMaxPort = 65535;
-
 bool is_literal_address(const std::string& text) {
   if (text == "localhost") return true;
   unsigned char buffer[16];
@@ -57,9 +55,14 @@ std::optional<std::string> read_variable_name(ObjectReader& r, std::string_view 
   return name;
 }
 
-// One secret (password, passphrase): from a variable or a file, not both.
-void read_secret(ObjectReader& r, const std::string& secret, const ParseContext& ctx,
-                 std::string& env, std::string& file) {
+// Where one secret (password, passphrase) is found: a variable or a file,
+// not both; empty when not given.
+struct SecretSource {
+  std::string env;
+  std::string file;
+};
+
+SecretSource read_secret(ObjectReader& r, const std::string& secret, const ParseContext& ctx) {
   if (r.has(secret)) {
     r.problems().at(r.at(secret),
                     fmt::format("secrets never go into a scenario: give \"{0}_env\" (an "
@@ -71,19 +74,20 @@ void read_secret(ObjectReader& r, const std::string& secret, const ParseContext&
     r.problems().at(r.at(file_key),
                     fmt::format("give at most one of \"{}\" and \"{}\"", env_key, file_key));
   }
-  env = read_variable_name(r, env_key).value_or("");
-  file = read_path(r, file_key, ctx).value_or("");
+  return {read_variable_name(r, env_key).value_or(""), read_path(r, file_key, ctx).value_or("")};
 }
 
 void parse_auth(const Json& value, const std::string& at, const ParseContext& ctx,
                 RemoteHostSpec& host) {
-  ObjectReader r(ctx.problems, value, at,
-                 {"key_file", "passphrase_env", "passphrase_file", "password_env", "password_file",
-                  "agent", "password", "passphrase"});
+  ObjectReader r(ctx.problems, value, at, format::auth().known_keys());
   if (!r.ok()) return;
   host.key_file = read_path(r, "key_file", ctx).value_or("");
-  read_secret(r, "passphrase", ctx, host.passphrase_env, host.passphrase_file);
-  read_secret(r, "password", ctx, host.password_env, host.password_file);
+  SecretSource passphrase = read_secret(r, "passphrase", ctx);
+  host.passphrase_env = passphrase.env;
+  host.passphrase_file = passphrase.file;
+  SecretSource password = read_secret(r, "password", ctx);
+  host.password_env = password.env;
+  host.password_file = password.file;
   host.agent = r.boolean("agent", Need::kOptional).value_or(false);
   if ((r.has("passphrase_env") || r.has("passphrase_file")) && !r.has("key_file")) {
     ctx.problems.at(r.at("key_file"), "required with a passphrase (the key it unlocks)");
@@ -98,9 +102,7 @@ void parse_auth(const Json& value, const std::string& at, const ParseContext& ct
 }
 
 void parse_host(const Json& value, const std::string& at, ParseContext& ctx, RemoteHostSpec& host) {
-  ObjectReader r(
-      ctx.problems, value, at,
-      {"address", "port", "user", "auth", "known_hosts", "host_key_policy", "connect_timeout"});
+  ObjectReader r(ctx.problems, value, at, format::host().known_keys());
   if (!r.ok()) return;
   if (std::optional<std::string> address = r.string("address", Need::kRequired)) {
     if (!is_literal_address(*address)) {
@@ -111,7 +113,8 @@ void parse_host(const Json& value, const std::string& at, ParseContext& ctx, Rem
     }
     host.address = *address;
   }
-  host.port = static_cast<int>(r.positive_integer("port", Need::kOptional, kMaxPort).value_or(22));
+  host.port =
+      static_cast<int>(r.positive_integer("port", Need::kOptional, format::kMaxPort).value_or(22));
   if (std::optional<std::string> user = r.string("user", Need::kRequired)) {
     if (user->empty()) ctx.problems.at(r.at("user"), "must not be empty");
     host.user = *user;
@@ -126,15 +129,16 @@ void parse_host(const Json& value, const std::string& at, ParseContext& ctx, Rem
 
 }  // namespace
 
-void parse_hosts(const Json& value, ParseContext& ctx, std::vector<RemoteHostSpec>& out) {
+std::vector<RemoteHostSpec> parse_hosts(const Json& value, ParseContext& ctx) {
+  std::vector<RemoteHostSpec> out;
   if (!value.is_object()) {
     ctx.problems.at("/hosts", "must be an object (host name -> how to reach it over SSH)");
     ctx.hosts_known = false;
-    return;
+    return out;
   }
   for (const auto& [name, spec] : value.items()) {
     std::string at = child("/hosts", name);
-    if (!is_simple_name(name, "_-")) {
+    if (!is_simple_name(name, format::kNameExtras)) {
       ctx.problems.at(at, "a host name must be 1 to 64 letters, digits, \"_\" or \"-\"");
     }
     ctx.hosts.push_back(name);
@@ -143,15 +147,15 @@ void parse_hosts(const Json& value, ParseContext& ctx, std::vector<RemoteHostSpe
     parse_host(spec, at, ctx, host);
     out.push_back(std::move(host));
   }
+  return out;
 }
 
 }  // namespace drover::scenario_json
 
 namespace drover::scenario_json {
 
-std::optional<std::string> ParseContext::unknown_host(const std::string& name) const {
-  if (!hosts_known || std::find(hosts.begin(), hosts.end(), name) != hosts.end())
-    return std::nullopt;
+Expected<void> ParseContext::check_host(const std::string& name) const {
+  if (!hosts_known || std::find(hosts.begin(), hosts.end(), name) != hosts.end()) return {};
   std::string message = fmt::format("no host named \"{}\"", name);
   if (hosts.empty()) {
     message += " (declare it under \"hosts\")";
@@ -160,7 +164,7 @@ std::optional<std::string> ParseContext::unknown_host(const std::string& name) c
   } else {
     message += fmt::format(" (hosts: {})", joined(hosts));
   }
-  return message;
+  return unexpected(std::move(message));
 }
 
 }  // namespace drover::scenario_json

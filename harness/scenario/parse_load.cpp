@@ -12,9 +12,9 @@ namespace {
 
 using namespace std::chrono_literals;
 
-constexpr std::int64_t kMaxRate = 10'000'000;  // iterations per second, per fleet
-constexpr std::int64_t kMaxFleetInflight = 1'000'000;
-constexpr std::int64_t kMaxStageClients = 100'000;  // as a fleet's clients
+using format::kMaxFleetInflight;
+using format::kMaxRate;
+constexpr std::int64_t kMaxStageClients = format::kMaxClients;  // as a fleet's clients
 
 struct ModelName {
   const char* name;
@@ -28,9 +28,7 @@ constexpr ModelName kModels[] = {
 };
 
 std::vector<std::string> model_names() {
-  std::vector<std::string> names;
-  for (const ModelName& m : kModels) names.emplace_back(m.name);
-  return names;
+  return format::load().variant_names();
 }
 
 std::optional<LoadSpec::Model> read_model(Problems& problems, const Json& value) {
@@ -76,11 +74,11 @@ std::optional<double> read_clients(Problems& problems, const Json& value,
   return std::nullopt;
 }
 
-// "stages": [{"duration": ..., level_key: ...}], the level read by
-// read_level; out.duration becomes their sum.
+// "stages": [{"duration": ..., level_key: ...}] as `stage` has them, the
+// level read by read_level; out.duration becomes their sum.
 template <class ReadLevel>
-void parse_stage_list(const ObjectReader& r, LoadSpec& out, const char* level_key,
-                      ReadLevel read_level) {
+void parse_stage_list(const ObjectReader& r, LoadSpec& out, const format::Object& stage_format,
+                      const char* level_key, ReadLevel read_level) {
   Problems& problems = r.problems();
   const std::string at = r.at("stages");
   out.duration = 0s;
@@ -94,7 +92,7 @@ void parse_stage_list(const ObjectReader& r, LoadSpec& out, const char* level_ke
   }
   bool too_long = false;
   for (std::size_t i = 0; stages->is_array() && i < stages->size(); ++i) {
-    ObjectReader s(problems, (*stages)[i], child(at, i), {"duration", level_key});
+    ObjectReader s(problems, (*stages)[i], child(at, i), stage_format.known_keys());
     if (!s.ok()) continue;
     Stage stage;
     stage.duration = s.duration("duration", Need::kRequired, Zero::kRefused).value_or(0s);
@@ -133,7 +131,7 @@ void parse_closed(const ObjectReader& r, LoadSpec& out) {
     r.problems().at(r.at("duration"),
                     "not with \"stages\": the run lasts the sum of the stages' durations");
   }
-  parse_stage_list(r, out, "clients", read_clients);
+  parse_stage_list(r, out, format::closed_stage(), "clients", read_clients);
   if (const Json* start = r.get("start_clients")) {
     out.start_clients = read_clients(r.problems(), *start, r.at("start_clients")).value_or(0);
   }
@@ -152,9 +150,10 @@ void parse_open(const ObjectReader& r, LoadSpec& out) {
 void parse_stages(const ObjectReader& r, LoadSpec& out) {
   Problems& problems = r.problems();
   if (r.has("stages")) {
-    parse_stage_list(r, out, "rate", [](Problems& p, const Json& value, const std::string& at) {
-      return read_rate(p, value, at, Zero::kAllowed);
-    });
+    parse_stage_list(r, out, format::rate_stage(), "rate",
+                     [](Problems& p, const Json& value, const std::string& at) {
+                       return read_rate(p, value, at, Zero::kAllowed);
+                     });
   } else {
     problems.at(r.at("stages"), "required for the stages model");
   }
@@ -181,7 +180,8 @@ void parse_capacity(const ObjectReader& r, ParseContext& ctx, LoadSpec& out) {
     problems.at(r.at("to"), fmt::format("must be at least \"from\" ({})", out.from));
   }
   if (const Json* factor = r.get("factor")) {
-    if (factor->is_number() && factor->get<double>() > 1 && factor->get<double>() <= 10) {
+    if (factor->is_number() && factor->get<double>() > 1 &&
+        factor->get<double>() <= format::kMaxFactor) {
       out.factor = factor->get<double>();
     } else {
       problems.at(r.at("factor"), "must be a number above 1, at most 10");
@@ -190,7 +190,7 @@ void parse_capacity(const ObjectReader& r, ParseContext& ctx, LoadSpec& out) {
   out.step_duration = r.duration("step_duration", Need::kOptional, Zero::kRefused).value_or(5s);
   read_max_inflight(r, out);
   if (const Json* slo = r.get("slo", Need::kRequired)) {
-    parse_thresholds(*slo, ctx, out.slo, r.at("slo"));
+    out.slo = parse_thresholds(*slo, ctx, r.at("slo"));
     if (slo->is_object() && slo->empty()) {
       problems.at(r.at("slo"),
                   R"(must hold at least one objective, e.g. {"latency.p99": "< 5ms"})");
@@ -212,7 +212,8 @@ void parse_capacity(const ObjectReader& r, ParseContext& ctx, LoadSpec& out) {
 
 }  // namespace
 
-void parse_load(const Json& value, ParseContext& ctx, LoadSpec& out) {
+LoadSpec parse_load(const Json& value, ParseContext& ctx) {
+  LoadSpec out;
   Problems& problems = ctx.problems;
   std::optional<LoadSpec::Model> model = LoadSpec::Model::kClosed;
   if (value.is_object()) {
@@ -221,37 +222,30 @@ void parse_load(const Json& value, ParseContext& ctx, LoadSpec& out) {
   if (!model) {
     // Which keys belong depends on the model: judge them against every
     // model's, so a misspelt key is still reported.
-    ObjectReader r(
-        problems, value, "/load",
-        {"model", "duration", "think_time", "iterations", "rate", "max_inflight", "stages",
-         "start_rate", "start_clients", "slo", "from", "to", "factor", "step_duration"});
-    return;
+    ObjectReader r(problems, value, "/load", format::load().known_keys());
+    return out;
   }
   out.model = *model;
+  const char* name = "";
+  for (const ModelName& m : kModels)
+    if (m.model == *model) name = m.name;
+  ObjectReader r(problems, value, "/load", format::load().known_keys({name}));
+  if (!r.ok()) return out;
   switch (*model) {
-    case LoadSpec::Model::kClosed: {
-      ObjectReader r(problems, value, "/load",
-                     {"model", "duration", "think_time", "iterations", "stages", "start_clients"});
-      if (r.ok()) parse_closed(r, out);
-      return;
-    }
-    case LoadSpec::Model::kOpen: {
-      ObjectReader r(problems, value, "/load", {"model", "rate", "duration", "max_inflight"});
-      if (r.ok()) parse_open(r, out);
-      return;
-    }
-    case LoadSpec::Model::kStages: {
-      ObjectReader r(problems, value, "/load", {"model", "stages", "start_rate", "max_inflight"});
-      if (r.ok()) parse_stages(r, out);
-      return;
-    }
-    case LoadSpec::Model::kCapacity: {
-      ObjectReader r(problems, value, "/load",
-                     {"model", "slo", "from", "to", "factor", "step_duration", "max_inflight"});
-      if (r.ok()) parse_capacity(r, ctx, out);
-      return;
-    }
+    case LoadSpec::Model::kClosed:
+      parse_closed(r, out);
+      break;
+    case LoadSpec::Model::kOpen:
+      parse_open(r, out);
+      break;
+    case LoadSpec::Model::kStages:
+      parse_stages(r, out);
+      break;
+    case LoadSpec::Model::kCapacity:
+      parse_capacity(r, ctx, out);
+      break;
   }
+  return out;
 }
 
 }  // namespace drover::scenario_json

@@ -15,29 +15,22 @@ using namespace std::chrono_literals;
 
 // The largest UDP payload over IPv4 (65535 - 8 UDP - 20 IP header bytes).
 constexpr std::size_t kMaxDatagram = 65'507;
-// n*n must fit an int64: floor(sqrt(2^63 - 1)).
-constexpr std::int64_t kMaxN = 3'037'000'499;
-constexpr std::int64_t kMaxOpInflight = 1024;
-constexpr std::int64_t kMaxClientsPerConnection = 100'000;
 constexpr Duration kMaxWork = 60s;
 
+// What the parser knows of a workload beyond its keys (format::op()).
 struct WorkloadRule {
   Workload workload;
   std::vector<Protocol> protocols;  // what its target may speak
-  std::vector<std::string> keys;    // of "op", besides "workload"
   Duration timeout;                 // default: a slow database or a busy pool answers late
 };
 
 const std::vector<WorkloadRule>& workload_rules() {
   static const std::vector<WorkloadRule> kRules{
-      {Workload::kEcho,
-       {Protocol::kUdp, Protocol::kTcp},
-       {"send", "expect", "framing", "clients_per_connection", "timeout"},
-       1s},
-      {Workload::kBuy, {Protocol::kTickets}, {"search", "timeout"}, 5s},
-      {Workload::kProduce, {Protocol::kQueue}, {"timeout"}, 5s},
-      {Workload::kConsume, {Protocol::kQueue}, {"timeout"}, 5s},
-      {Workload::kSubmit, {Protocol::kPool}, {"n_max", "work", "inflight", "timeout"}, 5s},
+      {Workload::kEcho, {Protocol::kUdp, Protocol::kTcp}, 1s},
+      {Workload::kBuy, {Protocol::kTickets}, 5s},
+      {Workload::kProduce, {Protocol::kQueue}, 5s},
+      {Workload::kConsume, {Protocol::kQueue}, 5s},
+      {Workload::kSubmit, {Protocol::kPool}, 5s},
   };
   return kRules;
 }
@@ -84,7 +77,7 @@ void parse_expectation(Problems& problems, const Json& value, const std::string&
                 "{\"regex\": REGEX}");
     return;
   }
-  ObjectReader r(problems, value, at, {"equals", "regex"});
+  ObjectReader r(problems, value, at, format::expectation().known_keys());
   if (r.has("equals") == r.has("regex")) {
     // An unknown key ("equal") already says what is wrong.
     if (!r.had_unknown_keys()) problems.at(at, "give exactly one of \"equals\" and \"regex\"");
@@ -130,8 +123,8 @@ void parse_echo(ObjectReader& r, Need need, const DeclaredTarget* target, OpSpec
                   fmt::format("only for TCP targets (\"{}\" is a UDP target)", target->name));
     }
   }
-  if (std::optional<std::int64_t> per =
-          r.positive_integer("clients_per_connection", Need::kOptional, kMaxClientsPerConnection)) {
+  if (std::optional<std::int64_t> per = r.positive_integer(
+          "clients_per_connection", Need::kOptional, format::kMaxClientsPerConnection)) {
     op.clients_per_connection = static_cast<int>(*per);
     if (udp) {
       problems.at(r.at("clients_per_connection"),
@@ -141,7 +134,7 @@ void parse_echo(ObjectReader& r, Need need, const DeclaredTarget* target, OpSpec
 }
 
 void parse_submit(ObjectReader& r, OpSpec& op) {
-  op.n_max = r.positive_integer("n_max", Need::kOptional, kMaxN).value_or(op.n_max);
+  op.n_max = r.positive_integer("n_max", Need::kOptional, format::kMaxN).value_or(op.n_max);
   if (std::optional<Duration> work = r.duration("work", Need::kOptional, Zero::kAllowed)) {
     if (*work > kMaxWork) {
       r.problems().at(r.at("work"), "must be at most 60s");
@@ -149,14 +142,16 @@ void parse_submit(ObjectReader& r, OpSpec& op) {
       op.work = *work;
     }
   }
-  op.inflight = static_cast<int>(
-      r.positive_integer("inflight", Need::kOptional, kMaxOpInflight).value_or(op.inflight));
+  op.inflight =
+      static_cast<int>(r.positive_integer("inflight", Need::kOptional, format::kMaxOpInflight)
+                           .value_or(op.inflight));
 }
 
 }  // namespace
 
-void parse_op(Problems& problems, const Json& value, const std::string& at,
-              const DeclaredTarget* target, OpSpec& op) {
+OpSpec parse_op(Problems& problems, const Json& value, const std::string& at,
+                const DeclaredTarget* target) {
+  OpSpec op;
   std::optional<Protocol> protocol;
   if (target != nullptr) protocol = target->protocol;
   // The workloads this op may be: the one it names, else those its target's
@@ -171,19 +166,13 @@ void parse_op(Problems& problems, const Json& value, const std::string& at,
     for (const WorkloadRule& rule : workload_rules())
       if (!protocol || fits(rule, *protocol)) candidates.push_back(&rule);
   }
-  std::vector<std::string> known{"workload"};
-  for (const WorkloadRule* rule : candidates) {
-    for (const std::string& key : rule->keys)
-      if (std::find(known.begin(), known.end(), key) == known.end()) known.push_back(key);
-  }
-  ObjectReader r(problems, value, at, known);
-  if (!r.ok()) return;
-
   std::vector<std::string> names;
-  for (const WorkloadRule& rule : workload_rules())
-    names.emplace_back(workload_name(rule.workload));
+  for (const WorkloadRule* rule : candidates) names.emplace_back(workload_name(rule->workload));
+  ObjectReader r(problems, value, at, format::op().known_keys(names));
+  if (!r.ok()) return op;
+
   if (workload != nullptr) {
-    r.choice("workload", Need::kOptional, names);
+    r.choice("workload", Need::kOptional, format::op().variant_names());
     const WorkloadRule* named = named_rule(workload);
     if (named != nullptr && protocol && !fits(*named, *protocol)) {
       std::vector<std::string> wanted;
@@ -214,6 +203,7 @@ void parse_op(Problems& problems, const Json& value, const std::string& at,
   if (allows(Workload::kSubmit)) parse_submit(r, op);
   op.timeout = r.duration("timeout", Need::kOptional, Zero::kRefused)
                    .value_or(rule != nullptr ? rule->timeout : 1s);
+  return op;
 }
 
 }  // namespace drover::scenario_json

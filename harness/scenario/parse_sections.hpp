@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "harness/core/expected.hpp"
 #include "harness/scenario/json_reading.hpp"
 #include "harness/scenario/reference_targets.hpp"
 #include "harness/scenario/scenario.hpp"
@@ -53,9 +54,9 @@ struct ParseContext {
       if (t.name == name) return &t;
     return nullptr;
   }
-  // "no host named \"x\"" with a hint (a near name, or the declared ones),
-  // or nullopt when name is declared or the hosts are unknown.
-  std::optional<std::string> unknown_host(const std::string& name) const;
+  // Fails with "no host named \"x\"" and a hint (a near name, or the
+  // declared ones) unless `name` is declared or the hosts are unknown.
+  Expected<void> check_host(const std::string& name) const;
   std::vector<std::string> target_names() const {
     std::vector<std::string> names;
     for (const auto& t : targets) names.push_back(t.name);
@@ -64,33 +65,32 @@ struct ParseContext {
 };
 
 // "hosts" (parse_hosts.cpp): SSH hosts targets can be placed on.
-void parse_hosts(const Json& value, ParseContext& ctx, std::vector<RemoteHostSpec>& out);
+std::vector<RemoteHostSpec> parse_hosts(const Json& value, ParseContext& ctx);
 // "setup": commands run before the targets start (hosts must be known).
-void parse_setup(const Json& value, ParseContext& ctx, std::vector<SetupStepSpec>& out);
-void parse_targets(const Json& value, ParseContext& ctx, std::vector<TargetSpec>& out);
-void parse_fleets(const Json& value, ParseContext& ctx, std::vector<FleetSpec>& out);
-void parse_load(const Json& value, ParseContext& ctx, LoadSpec& out);
+std::vector<SetupStepSpec> parse_setup(const Json& value, ParseContext& ctx);
+std::vector<TargetSpec> parse_targets(const Json& value, ParseContext& ctx);
+std::vector<FleetSpec> parse_fleets(const Json& value, ParseContext& ctx);
+LoadSpec parse_load(const Json& value, ParseContext& ctx);
 // at: where the thresholds are ("/thresholds", or "/load/slo" for the
 // capacity model's service-level objective).
-void parse_thresholds(const Json& value, ParseContext& ctx, std::vector<ThresholdSpec>& out,
-                      const std::string& at = "/thresholds");
+std::vector<ThresholdSpec> parse_thresholds(const Json& value, ParseContext& ctx,
+                                            const std::string& at = "/thresholds");
 // Every check the run makes: the reference targets' default checks, then the
 // scenario's "checks" (nullptr when it has none), each (invariant, target)
 // once.
-void parse_checks(const Json* value, ParseContext& ctx, std::vector<CheckSpec>& out);
+std::vector<CheckSpec> parse_checks(const Json* value, ParseContext& ctx);
 
 // "faults": what the nemesis does during the load (targets must be known).
-void parse_faults(const Json& value, ParseContext& ctx, std::vector<FaultSpec>& out);
+std::vector<FaultSpec> parse_faults(const Json& value, ParseContext& ctx);
 
 // A fleet's "op" at `at`, for `target` (nullptr: not a declared target).
-void parse_op(Problems& problems, const Json& value, const std::string& at,
-              const DeclaredTarget* target, OpSpec& op);
+OpSpec parse_op(Problems& problems, const Json& value, const std::string& at,
+                const DeclaredTarget* target);
 
-// Why `text` is not "host:port", or nullopt when it is. Hosts are literal so
-// a scenario never depends on name resolution: IPv4, "localhost" or
-// bracketed IPv6. The port "{port}" (drover picks a free one) only where
-// placeholder_allowed.
-std::optional<std::string> host_port_problem(std::string_view text, bool placeholder_allowed);
+// Fails with why `text` is not "host:port". Hosts are literal so a scenario
+// never depends on name resolution: IPv4, "localhost" or bracketed IPv6. The
+// port "{port}" (drover picks a free one) only where placeholder_allowed.
+Expected<void> check_host_port(std::string_view text, bool placeholder_allowed);
 
 // Applies each "path=value" in order; a wrong one is reported under
 // "--set <argument>" and leaves the document as it was.

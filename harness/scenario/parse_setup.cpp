@@ -58,18 +58,18 @@ void parse_step_host(ObjectReader& r, ParseContext& ctx, SetupStepSpec& step) {
 
 }  // namespace
 
-void parse_setup(const Json& value, ParseContext& ctx, std::vector<SetupStepSpec>& out) {
+std::vector<SetupStepSpec> parse_setup(const Json& value, ParseContext& ctx) {
+  std::vector<SetupStepSpec> out;
   if (!value.is_array()) {
     ctx.problems.at("/setup",
                     "must be an array of steps, e.g. [{\"host\": \"db1\", \"run\": [\"df\", "
                     "\"-h\"]}]");
-    return;
+    return out;
   }
   for (std::size_t i = 0; i < value.size(); ++i) {
     SetupStepSpec step;
     step.at_pointer = child("/setup", i);
-    ObjectReader r(ctx.problems, value[i], step.at_pointer,
-                   {"host", "run", "allow_failure", "timeout"});
+    ObjectReader r(ctx.problems, value[i], step.at_pointer, format::setup_step().known_keys());
     if (!r.ok()) continue;
     parse_step_host(r, ctx, step);
     parse_argv(r, step);
@@ -78,6 +78,7 @@ void parse_setup(const Json& value, ParseContext& ctx, std::vector<SetupStepSpec
     if (step.host.empty()) step.cwd = ctx.folder.string();
     out.push_back(std::move(step));
   }
+  return out;
 }
 
 }  // namespace drover::scenario_json

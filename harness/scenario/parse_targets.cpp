@@ -23,8 +23,8 @@ std::optional<std::string> read_host_port(ObjectReader& r, std::string_view key,
                                           bool placeholder_allowed) {
   std::optional<std::string> text = r.string(key, need);
   if (!text) return std::nullopt;
-  if (auto problem = host_port_problem(*text, placeholder_allowed)) {
-    r.problems().at(r.at(key), *problem);
+  if (Expected<void> ok = check_host_port(*text, placeholder_allowed); !ok) {
+    r.problems().at(r.at(key), ok.error());
     return std::nullopt;
   }
   return text;
@@ -135,18 +135,25 @@ void parse_command_line(ObjectReader& r, TargetSpec& t) {
   }
 }
 
-// Whether "ready" names a probe ("udp" or "tcp"), even a wrong one: then
-// "protocol" and "address" are not reported missing on top.
-bool parse_ready(ObjectReader& r, TargetSpec& t, std::optional<Protocol>& probe_protocol) {
+// What "ready" says of its probe.
+struct ReadyProbe {
+  // It names one ("udp" or "tcp"), even a wrong one: then "protocol" and
+  // "address" are not reported missing on top.
+  bool named = false;
+  std::optional<Protocol> protocol;  // what the probe implies, when it is clear
+};
+
+ReadyProbe parse_ready(ObjectReader& r, TargetSpec& t) {
   const Json* ready = r.get("ready");
-  if (ready == nullptr) return false;
-  ObjectReader rr(r.problems(), *ready, r.at("ready"), {"udp", "tcp", "stdout", "timeout"});
-  if (!rr.ok()) return true;
+  if (ready == nullptr) return {};
+  ObjectReader rr(r.problems(), *ready, r.at("ready"), format::ready().known_keys());
+  if (!rr.ok()) return {true, std::nullopt};
+  ReadyProbe probe{rr.has("udp") || rr.has("tcp"), std::nullopt};
   if (rr.has("udp") && rr.has("tcp")) {
     r.problems().at(rr.pointer(), "give at most one of \"udp\" and \"tcp\"");
   } else if (rr.has("udp") || rr.has("tcp")) {
     bool udp = rr.has("udp");
-    probe_protocol = udp ? Protocol::kUdp : Protocol::kTcp;
+    probe.protocol = udp ? Protocol::kUdp : Protocol::kTcp;
     t.ready.probe = udp ? ReadySpec::Probe::kUdpBound : ReadySpec::Probe::kTcpConnect;
     t.ready.address = read_host_port(rr, udp ? "udp" : "tcp", Need::kOptional, true).value_or("");
   }
@@ -159,7 +166,7 @@ bool parse_ready(ObjectReader& r, TargetSpec& t, std::optional<Protocol>& probe_
     }
   }
   t.ready.timeout = rr.duration("timeout", Need::kOptional, Zero::kRefused).value_or(10s);
-  return rr.has("udp") || rr.has("tcp");
+  return probe;
 }
 
 void parse_command(ObjectReader& r, ParseContext& ctx, TargetSpec& t, DeclaredTarget& declared) {
@@ -169,8 +176,8 @@ void parse_command(ObjectReader& r, ParseContext& ctx, TargetSpec& t, DeclaredTa
   declared.source = t.source;
   parse_command_line(r, t);
 
-  std::optional<Protocol> probe_protocol;
-  bool probe_named = parse_ready(r, t, probe_protocol);
+  ReadyProbe probe = parse_ready(r, t);
+  std::optional<Protocol> probe_protocol = probe.protocol;
   std::optional<Protocol> chosen = read_protocol(r, Need::kOptional);
   // ready.tcp only says the server accepts TCP connections: any protocol
   // over TCP fits it ("tickets" with ready.tcp is a ticket server).
@@ -184,7 +191,7 @@ void parse_command(ObjectReader& r, ParseContext& ctx, TargetSpec& t, DeclaredTa
     // against a guess.
     probe_protocol.reset();
     chosen.reset();
-  } else if (!r.has("protocol") && !probe_named) {
+  } else if (!r.has("protocol") && !probe.named) {
     problems.at(r.at("protocol"), "required when \"ready\" has neither \"udp\" nor \"tcp\"");
   }
   if (!chosen) chosen = probe_protocol;
@@ -195,7 +202,7 @@ void parse_command(ObjectReader& r, ParseContext& ctx, TargetSpec& t, DeclaredTa
 
   if (r.has("address")) {
     t.address = read_host_port(r, "address", Need::kOptional, true).value_or("");
-  } else if (probe_named) {
+  } else if (probe.named) {
     t.address = t.ready.address;
   } else {
     problems.at(r.at("address"), "required when \"ready\" has neither \"udp\" nor \"tcp\"");
@@ -247,8 +254,8 @@ void parse_target_host(ObjectReader& r, ParseContext& ctx, TargetSpec& t) {
   std::optional<std::string> host = r.string("host", Need::kOptional);
   if (!host) return;
   t.host = *host;
-  if (std::optional<std::string> unknown = ctx.unknown_host(*host)) {
-    ctx.problems.at(r.at("host"), *unknown);
+  if (Expected<void> known = ctx.check_host(*host); !known) {
+    ctx.problems.at(r.at("host"), known.error());
   }
   if (t.source != TargetSpec::Source::kCommand) return;
   if (r.has("cwd")) {
@@ -269,22 +276,23 @@ void parse_target_host(ObjectReader& r, ParseContext& ctx, TargetSpec& t) {
 
 }  // namespace
 
-void parse_targets(const Json& value, ParseContext& ctx, std::vector<TargetSpec>& out) {
+std::vector<TargetSpec> parse_targets(const Json& value, ParseContext& ctx) {
+  std::vector<TargetSpec> out;
   Problems& problems = ctx.problems;
   if (!value.is_object()) {
     problems.at("/targets", "must be an object");
-    return;
+    return out;
   }
   if (value.empty()) {
     problems.at("/targets", "must define at least one target");
-    return;
+    return out;
   }
   ctx.targets_known = true;
   for (const auto& [name, spec] : value.items()) {
     std::string at = child("/targets", name);
     DeclaredTarget declared;
     declared.name = name;
-    if (!is_simple_name(name, "_-")) {
+    if (!is_simple_name(name, format::kNameExtras)) {
       problems.at(at, "a target name must be 1 to 64 letters, digits, \"_\" or \"-\"");
     }
     TargetSpec t;
@@ -294,19 +302,17 @@ void parse_targets(const Json& value, ParseContext& ctx, std::vector<TargetSpec>
     if (!spec.is_object()) {
       problems.at(at, "must be an object");
     } else if (kind && !command && !address) {
-      ObjectReader r(problems, spec, at, {"kind", "args", "ready_timeout", "stop_grace", "host"});
+      ObjectReader r(problems, spec, at, format::reference_target().known_keys());
       parse_reference(r, ctx, t, declared);
       parse_target_host(r, ctx, t);
       declared.host = t.host;
     } else if (command && !kind) {
-      ObjectReader r(
-          problems, spec, at,
-          {"command", "protocol", "address", "ready", "env", "cwd", "stop_grace", "host"});
+      ObjectReader r(problems, spec, at, format::command_target().known_keys());
       parse_command(r, ctx, t, declared);
       parse_target_host(r, ctx, t);
       declared.host = t.host;
     } else if (address && !kind && !command) {
-      ObjectReader r(problems, spec, at, {"address", "protocol", "host"});
+      ObjectReader r(problems, spec, at, format::address_target().known_keys());
       parse_address(r, t, declared);
       if (r.has("host")) {
         problems.at(r.at("host"),
@@ -318,13 +324,15 @@ void parse_targets(const Json& value, ParseContext& ctx, std::vector<TargetSpec>
       // Without any of the three, a misspelt one ("kinf") is the likely cause.
       if (!kind && !command && !address) {
         ObjectReader(problems, spec, at,
-                     {"kind", "args", "ready_timeout", "command", "protocol", "address", "ready",
-                      "env", "cwd", "stop_grace", "host"});
+                     format::reference_target().known_keys() +
+                         format::command_target().known_keys() +
+                         format::address_target().known_keys());
       }
     }
     ctx.targets.push_back(declared);
     out.push_back(std::move(t));
   }
+  return out;
 }
 
 }  // namespace drover::scenario_json

@@ -6,31 +6,13 @@
 #include <fmt/format.h>
 
 #include "harness/core/duration.hpp"
+#include "harness/core/expected.hpp"
 #include "harness/scenario/parse_sections.hpp"
 
 namespace drover::scenario_json {
 namespace {
 
-enum class Unit {
-  kDuration,  // stored in milliseconds
-  kRatio,     // 0..1, or a percentage
-  kCount,     // a non-negative integer
-  kRate,      // operations per second
-};
-
-struct Metric {
-  std::string_view name;
-  Unit unit;
-};
-
-constexpr Metric kMetrics[] = {
-    {"latency.min", Unit::kDuration}, {"latency.mean", Unit::kDuration},
-    {"latency.p50", Unit::kDuration}, {"latency.p90", Unit::kDuration},
-    {"latency.p99", Unit::kDuration}, {"latency.p999", Unit::kDuration},
-    {"latency.max", Unit::kDuration}, {"errors.rate", Unit::kRatio},
-    {"errors.count", Unit::kCount},   {"ops", Unit::kCount},
-    {"missed_starts", Unit::kCount},  {"throughput", Unit::kRate},
-};
+using Unit = format::MetricUnit;
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
@@ -97,8 +79,13 @@ std::string unit_problem(Unit unit, std::string_view metric, std::string_view wr
   return {};
 }
 
-// Reads "<op> <limit>" into `t`; a problem when it does not read.
-std::optional<std::string> read_condition(Unit unit, const std::string& written, ThresholdSpec& t) {
+struct Condition {
+  Comparison comparison;
+  double limit;  // in the metric's unit
+};
+
+// "<op> <limit>" of `metric`; fails with why it does not read.
+Expected<Condition> read_condition(Unit unit, std::string_view metric, const std::string& written) {
   std::string_view text = trim(written);
   static constexpr std::pair<std::string_view, Comparison> kOps[] = {
       {"<=", Comparison::kLessEqual},
@@ -109,35 +96,36 @@ std::optional<std::string> read_condition(Unit unit, const std::string& written,
   auto op = std::find_if(std::begin(kOps), std::end(kOps),
                          [&](const auto& o) { return text.substr(0, o.first.size()) == o.first; });
   if (op == std::end(kOps)) {
-    return fmt::format("\"{}\" must start with a comparison: <, <=, > or >= (e.g. \"< 50ms\")",
-                       written);
+    return unexpected(fmt::format(
+        "\"{}\" must start with a comparison: <, <=, > or >= (e.g. \"< 50ms\")", written));
   }
-  t.comparison = op->second;
   std::optional<double> limit = limit_in_unit(unit, trim(text.substr(op->first.size())));
-  if (!limit) return unit_problem(unit, t.metric, written);
-  t.limit = *limit;
-  return std::nullopt;
+  if (!limit) return unexpected(unit_problem(unit, metric, written));
+  return Condition{op->second, *limit};
 }
 
 }  // namespace
 
-void parse_thresholds(const Json& value, ParseContext& ctx, std::vector<ThresholdSpec>& out,
-                      const std::string& where) {
+std::vector<ThresholdSpec> parse_thresholds(const Json& value, ParseContext& ctx,
+                                            const std::string& where) {
+  std::vector<ThresholdSpec> out;
   Problems& problems = ctx.problems;
   if (!value.is_object()) {
     problems.at(where, "must be an object");
-    return;
+    return out;
   }
+  const std::vector<format::ThresholdMetric>& metrics = format::threshold_metrics();
   std::vector<std::string> metric_names;
-  for (const Metric& m : kMetrics) metric_names.emplace_back(m.name);
+  for (const format::ThresholdMetric& m : metrics) metric_names.push_back(m.name);
   for (const auto& [key, condition] : value.items()) {
     std::string at = child(where, key);
     ThresholdSpec t;
     std::size_t brace = key.find('{');
     t.metric = key.substr(0, brace);
-    const Metric* metric = std::find_if(std::begin(kMetrics), std::end(kMetrics),
-                                        [&](const Metric& m) { return m.name == t.metric; });
-    if (metric == std::end(kMetrics)) {
+    auto metric =
+        std::find_if(metrics.begin(), metrics.end(),
+                     [&](const format::ThresholdMetric& m) { return m.name == t.metric; });
+    if (metric == metrics.end()) {
       problems.at(at,
                   fmt::format("unknown metric \"{}\" (known: {})", t.metric, joined(metric_names)));
       continue;
@@ -163,7 +151,7 @@ void parse_thresholds(const Json& value, ParseContext& ctx, std::vector<Threshol
     const Json* text = &condition;
     std::string text_at = at;
     if (condition.is_object()) {
-      ObjectReader r(problems, condition, at, {"threshold", "abort_on_fail", "delay_abort_eval"});
+      ObjectReader r(problems, condition, at, format::threshold().known_keys());
       text = r.get("threshold", Need::kRequired);
       text_at = r.at("threshold");
       t.abort_on_fail = r.boolean("abort_on_fail", Need::kOptional).value_or(false);
@@ -182,12 +170,16 @@ void parse_thresholds(const Json& value, ParseContext& ctx, std::vector<Threshol
       continue;
     }
     t.text = text->get<std::string>();
-    if (auto problem = read_condition(metric->unit, t.text, t)) {
-      problems.at(text_at, *problem);
+    Expected<Condition> read = read_condition(metric->unit, t.metric, t.text);
+    if (!read) {
+      problems.at(text_at, read.error());
       continue;
     }
+    t.comparison = read->comparison;
+    t.limit = read->limit;
     out.push_back(std::move(t));
   }
+  return out;
 }
 
 }  // namespace drover::scenario_json

@@ -1,5 +1,7 @@
 // A scenario as plain, validated values. parse_scenario() (parse.hpp) is the
 // only producer; the runner only ever sees a scenario that passed validation.
+// Values compare equal when every member does (two spellings of one
+// scenario, a default written out or left out, parse to equal values).
 #pragma once
 
 #include <cstdint>
@@ -47,6 +49,8 @@ struct ReadySpec {
   std::string address;       // for probes: "127.0.0.1:8080" ({port} already substituted)
   std::string stdout_regex;  // empty: not waited for
   Duration timeout = std::chrono::seconds(10);
+
+  bool operator==(const ReadySpec&) const = default;
 };
 
 // A host reached over SSH ("hosts"), where targets can run. Plain data:
@@ -64,6 +68,8 @@ struct RemoteHostSpec {
   std::string known_hosts;           // absolute; empty: ~/.ssh/known_hosts
   bool accept_new_host_key = false;  // host_key_policy "accept-new"
   Duration connect_timeout = std::chrono::seconds(10);
+
+  bool operator==(const RemoteHostSpec&) const = default;
 };
 
 // One command of "setup", run before any target starts: on a declared host
@@ -75,6 +81,8 @@ struct SetupStepSpec {
   Duration timeout = std::chrono::seconds(60);
   std::string cwd;         // this machine: the scenario's folder; hosts: the login folder
   std::string at_pointer;  // "/setup/1", for messages
+
+  bool operator==(const SetupStepSpec&) const = default;
 };
 
 struct TargetSpec {
@@ -104,6 +112,8 @@ struct TargetSpec {
   // The declared host (RemoteHostSpec::name) it runs on; empty: this
   // machine. Never set for kAddress.
   std::string host;
+
+  bool operator==(const TargetSpec&) const = default;
 };
 
 // What counts as a correct reply.
@@ -111,6 +121,8 @@ struct Expectation {
   enum class Kind { kAny, kEcho, kUpper, kEquals, kRegex };
   Kind kind = Kind::kAny;
   std::string text;  // kEquals: a payload template; kRegex: an ECMAScript regex
+
+  bool operator==(const Expectation&) const = default;
 };
 
 enum class Framing {
@@ -161,6 +173,8 @@ struct OpSpec {
   int inflight = 1;  // SUBMITs a client keeps outstanding
   // every workload: bound on each request's wait for its reply
   Duration timeout = std::chrono::seconds(1);
+
+  bool operator==(const OpSpec&) const = default;
 };
 
 struct FleetSpec {
@@ -176,6 +190,8 @@ struct FleetSpec {
   // (at least one correct answer during the load), for a fleet that probes
   // something expected to refuse it.
   bool require_answer = true;
+
+  bool operator==(const FleetSpec&) const = default;
 };
 
 enum class Comparison { kLess, kLessEqual, kGreater, kGreaterEqual };
@@ -204,6 +220,8 @@ struct ThresholdSpec {
   // the load (from delay_abort_eval on), and failing stops the load.
   bool abort_on_fail = false;
   Duration delay_abort_eval{0};
+
+  bool operator==(const ThresholdSpec&) const = default;
 };
 
 // One stage: the arrival rate (stages model) or the number of active
@@ -212,6 +230,8 @@ struct ThresholdSpec {
 struct Stage {
   Duration duration{};
   double target = 0;
+
+  bool operator==(const Stage&) const = default;
 };
 
 struct LoadSpec {
@@ -237,6 +257,8 @@ struct LoadSpec {
   double from = 0, to = 0, factor = 2;
   Duration step_duration = std::chrono::seconds(5);
   std::vector<ThresholdSpec> slo;
+
+  bool operator==(const LoadSpec&) const = default;
 };
 
 // An invariant checked on a target: the reference target's defaults (e.g.
@@ -247,6 +269,8 @@ struct CheckSpec {
   // no_oversell: the stock; exactly_once: the maxsize; pool_complete: the
   // workers. From the reference target's args, or given in the scenario.
   std::int64_t parameter = 0;
+
+  bool operator==(const CheckSpec&) const = default;
 };
 
 // A network fault, carried out by the fault proxy drover places between the
@@ -258,6 +282,8 @@ struct NetworkFaultSpec {
   Duration latency{};             // kLatency: added to each datagram or chunk
   Duration jitter{};              // kLatency: +- uniformly
   std::uint64_t bytes_per_s = 0;  // kBandwidth
+
+  bool operator==(const NetworkFaultSpec&) const = default;
 };
 
 // A fault the nemesis causes during the load ("faults" in a scenario).
@@ -277,6 +303,8 @@ struct FaultSpec {
   // but drover's SSH control connection to it.
   std::vector<std::string> partition_from;
   std::string at_pointer;  // "/faults/0", for messages
+
+  bool operator==(const FaultSpec&) const = default;
 };
 
 const char* fault_action_name(FaultSpec::Action action);
@@ -305,6 +333,8 @@ struct Scenario {
       if (h.name == name) return &h;
     return nullptr;
   }
+
+  bool operator==(const Scenario&) const = default;
 };
 
 }  // namespace drover

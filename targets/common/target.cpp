@@ -41,9 +41,9 @@ void bad_flag(std::string_view program, std::string_view message) {
 // ---- flags -------------------------------------------------------------------
 
 void add_address_flags(CLI::App& app, AddressOptions& options) {
-  app.add_option("--host", options.host, "address to bind (default 127.0.0.1)")
+  app.add_option("--host", options.host, "address to bind")
       ->check([](const std::string& host) { return host.empty() ? "empty address" : ""; });
-  app.add_option("--port", options.port, "port to bind, 0 = any free port (default 0)")
+  app.add_option("--port", options.port, "port to bind, 0 = any free port")
       ->transform(Decimal())
       ->check(CLI::Range(0, 65535));
 }
@@ -69,8 +69,12 @@ NoValue::NoValue() {
 }
 
 void parse_flags(CLI::App& app, int argc, char** argv) {
-  for (CLI::Option* option : app.get_options())
+  for (CLI::Option* option : app.get_options()) {
     option->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+    // --help shows each flag's default as the code has it, "[2]", so no
+    // help text repeats it (and drover's table of args is checked against it).
+    option->capture_default_str();
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -69,8 +69,9 @@ class NoValue : public CLI::Validator {
   NoValue();
 };
 
-// Parses the command line, or exits: 0 after printing the usage for --help,
-// 2 after a one-line message naming the bad flag. A repeated flag takes its
+// Parses the command line, or exits: 0 after printing the usage for --help
+// (each flag's default shown as "[value]"), 2 after a one-line message naming
+// the bad flag. A repeated flag takes its
 // last value, so a flag appended to a command line overrides an earlier one.
 // Then raises the open-file limit (harness/core/open_files.hpp): every
 // target calls this first, so every target gets it.

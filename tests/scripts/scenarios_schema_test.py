@@ -2,8 +2,11 @@
 """Checks that scenarios/schema.json and `drover validate` agree on what a
 scenario is.
 
-- every scenarios/*.json (but schema.json) passes the schema and
-  `drover validate`;
+- every scenarios/*.json (but schema.json) is in scenarios/README.md's
+  table of shipped scenarios, and passes the schema and
+  `drover validate`, and so does every tests/data/scenarios/every_key/*.json,
+  which together use every key of the format (tests/unit/scenario_format_test
+  checks that they do);
 - a few mutations of scenarios/quickstart.json fail both, and a few
   variants of it with the correctness targets pass both;
 - every tests/data/scenarios/bad/X.json makes `drover validate` exit 2 and
@@ -156,8 +159,22 @@ def main():
     shipped = sorted(p for p in (source / "scenarios").glob("*.json") if p.name != "schema.json")
     results.check(len(shipped) >= 3, "scenarios/ holds the shipped scenarios",
                   f"found {[p.name for p in shipped]}")
+    readme = (source / "scenarios/README.md").read_text()
     for path in shipped:
         name = f"scenarios/{path.name}"
+        results.check(f"`{path.name}`" in readme, f"scenarios/README.md describes {path.name}",
+                      "add a row for it to the table of shipped scenarios")
+        errors = schema_errors(validator, json.loads(path.read_text()))
+        results.check(not errors, f"{name} matches the schema", "\n".join(errors))
+        run = drover_validate(args.drover, path)
+        results.check(run.returncode == 0, f"drover validate {name} exits 0",
+                      f"exit {run.returncode}\n{run.stderr}")
+
+    every_key = sorted((source / "tests/data/scenarios/every_key").glob("*.json"))
+    results.check(len(every_key) >= 5, "tests/data/scenarios/every_key holds its scenarios",
+                  f"found {[p.name for p in every_key]}")
+    for path in every_key:
+        name = f"every_key/{path.name}"
         errors = schema_errors(validator, json.loads(path.read_text()))
         results.check(not errors, f"{name} matches the schema", "\n".join(errors))
         run = drover_validate(args.drover, path)

@@ -23,8 +23,8 @@ std::string with_faults(const std::string& faults,
 
 std::vector<std::string> errors_of(const std::string& text) {
   ParsedScenario parsed = parse_scenario(text, "/srv/t.json");
-  EXPECT_FALSE(parsed.scenario.has_value());
-  return lines(parsed.errors);
+  EXPECT_FALSE(parsed.has_value());
+  return lines(parsed);
 }
 
 TEST(ScenarioFaults, ReadsEachAction) {
@@ -36,8 +36,8 @@ TEST(ScenarioFaults, ReadsEachAction) {
       {"at": "1s", "target": "ext", "action": "network", "mode": "latency", "latency": "20ms",
        "jitter": "5ms"}])"),
                                          "/srv/t.json");
-  ASSERT_THAT(lines(parsed.errors), ElementsAre());
-  const std::vector<FaultSpec>& f = parsed.scenario->faults;
+  ASSERT_THAT(lines(parsed), ElementsAre());
+  const std::vector<FaultSpec>& f = parsed->faults;
   ASSERT_EQ(f.size(), 5u);
   EXPECT_EQ(f[0].action, FaultSpec::Action::kKill);
   EXPECT_EQ(f[0].at, 5s);
@@ -114,8 +114,8 @@ TEST(ScenarioFaults, ReadsAPartition) {
        "from": ["h2"]},
       {"at": "3s", "target": "queue", "action": "partition", "from": ["db"]}])"),
                                          "/srv/t.json");
-  ASSERT_THAT(lines(parsed.errors), ElementsAre());
-  const std::vector<FaultSpec>& f = parsed.scenario->faults;
+  ASSERT_THAT(lines(parsed), ElementsAre());
+  const std::vector<FaultSpec>& f = parsed->faults;
   ASSERT_EQ(f.size(), 3u);
   EXPECT_EQ(f[0].action, FaultSpec::Action::kPartition);
   EXPECT_STREQ(fault_action_name(f[0].action), "partition");

@@ -30,14 +30,14 @@ const std::string kDb1 = R"({"db1": {"address": "10.99.0.2", "user": "drover", )
 
 Scenario parse_ok(const std::string& text, const std::vector<std::string>& overrides = {}) {
   ParsedScenario parsed = parse_scenario(text, kFile, overrides);
-  EXPECT_THAT(lines(parsed.errors), ElementsAre());
-  return parsed.scenario.value_or(Scenario{});
+  EXPECT_THAT(lines(parsed), ElementsAre());
+  return parsed ? *parsed : Scenario{};
 }
 
 std::vector<std::string> errors_of(const std::string& text) {
   ParsedScenario parsed = parse_scenario(text, kFile);
-  EXPECT_FALSE(parsed.scenario.has_value());
-  return lines(parsed.errors);
+  EXPECT_FALSE(parsed.has_value());
+  return lines(parsed);
 }
 
 TEST(ScenarioHostsTest, DefaultsAndPathsOfAHost) {
@@ -161,7 +161,7 @@ TEST(ScenarioHostsTest, SetOverridesAHostLikeAnythingElse) {
   EXPECT_EQ(s.hosts.at(0).port, 2200);
   ParsedScenario bad =
       parse_scenario(scenario(kDb1, R"(, "host": "db1")"), kFile, {"hosts.db1.address=nowhere"});
-  EXPECT_THAT(lines(bad.errors), ElementsAre(HasSubstr("/hosts/db1/address: \"nowhere\" is not")));
+  EXPECT_THAT(lines(bad), ElementsAre(HasSubstr("/hosts/db1/address: \"nowhere\" is not")));
 }
 
 // A scenario with hosts db1 and load1, and one fleet with the given extra

@@ -22,16 +22,16 @@ std::string scenario(const std::string& load) {
 
 LoadSpec load_of(const std::string& load, const std::vector<std::string>& overrides = {}) {
   ParsedScenario parsed = parse_scenario(scenario(load), "/srv/l.json", overrides);
-  EXPECT_THAT(lines(parsed.errors), ElementsAre());
-  EXPECT_TRUE(parsed.scenario.has_value());
-  return parsed.scenario ? parsed.scenario->load : LoadSpec{};
+  EXPECT_THAT(lines(parsed), ElementsAre());
+  EXPECT_TRUE(parsed.has_value());
+  return parsed ? parsed->load : LoadSpec{};
 }
 
 std::vector<std::string> errors_of(const std::string& load,
                                    const std::vector<std::string>& overrides = {}) {
   ParsedScenario parsed = parse_scenario(scenario(load), "/srv/l.json", overrides);
-  EXPECT_FALSE(parsed.scenario.has_value());
-  return lines(parsed.errors);
+  EXPECT_FALSE(parsed.has_value());
+  return lines(parsed);
 }
 
 TEST(ScenarioLoad, ClosedDefaults) {

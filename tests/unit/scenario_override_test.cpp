@@ -29,15 +29,19 @@ ParsedScenario with(std::vector<std::string> overrides) {
 
 Scenario ok_with(std::vector<std::string> overrides) {
   ParsedScenario parsed = with(std::move(overrides));
-  for (const auto& e : parsed.errors) ADD_FAILURE() << e.to_string();
-  return parsed.scenario.value_or(Scenario{});
+  if (!parsed) {
+    for (const auto& e : parsed.error()) ADD_FAILURE() << e.to_string();
+  }
+  return parsed ? *parsed : Scenario{};
 }
 
 std::vector<std::string> errors_with(std::vector<std::string> overrides) {
   ParsedScenario parsed = with(std::move(overrides));
-  EXPECT_FALSE(parsed.scenario.has_value());
+  EXPECT_FALSE(parsed.has_value());
   std::vector<std::string> out;
-  for (const auto& e : parsed.errors) out.push_back(e.to_string());
+  if (!parsed) {
+    for (const auto& e : parsed.error()) out.push_back(e.to_string());
+  }
   return out;
 }
 
@@ -194,8 +198,8 @@ TEST(ScenarioOverride, AFailedOverrideChangesNothingAndOthersStillApply) {
 
 TEST(ScenarioOverride, InvalidJsonIsReportedBeforeAnyOverride) {
   ParsedScenario parsed = parse_scenario("{", "s.json", {"name"});
-  ASSERT_EQ(parsed.errors.size(), 1u);
-  EXPECT_EQ(parsed.errors[0].where, "s.json");
+  ASSERT_EQ(parsed.error().size(), 1u);
+  EXPECT_EQ(parsed.error()[0].where, "s.json");
 }
 
 }  // namespace

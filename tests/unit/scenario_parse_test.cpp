@@ -20,15 +20,15 @@ constexpr const char* kFile = "/srv/drover/scenarios/test.json";
 
 Scenario parse_ok(const std::string& text) {
   ParsedScenario parsed = parse_scenario(text, kFile);
-  EXPECT_THAT(lines(parsed.errors), ElementsAre());
-  EXPECT_TRUE(parsed.scenario.has_value());
-  return parsed.scenario.value_or(Scenario{});
+  EXPECT_THAT(lines(parsed), ElementsAre());
+  EXPECT_TRUE(parsed.has_value());
+  return parsed ? *parsed : Scenario{};
 }
 
 std::vector<std::string> errors_of(const std::string& text) {
   ParsedScenario parsed = parse_scenario(text, kFile);
-  EXPECT_FALSE(parsed.scenario.has_value());
-  return lines(parsed.errors);
+  EXPECT_FALSE(parsed.has_value());
+  return lines(parsed);
 }
 
 // A scenario around the given targets and fleets; `extra` adds top-level
@@ -244,10 +244,10 @@ TEST(ScenarioParse, Checks) {
 
 TEST(ScenarioParse, RelativeFilePathBecomesAbsolute) {
   ParsedScenario parsed = parse_scenario(scenario(kTargets, kFleet), "sub/../s.json");
-  ASSERT_TRUE(parsed.scenario);
+  ASSERT_TRUE(parsed.has_value());
   std::filesystem::path expected = std::filesystem::current_path() / "s.json";
-  EXPECT_EQ(parsed.scenario->file, expected.string());
-  EXPECT_EQ(parsed.scenario->targets[0].cwd, std::filesystem::current_path().string());
+  EXPECT_EQ(parsed->file, expected.string());
+  EXPECT_EQ(parsed->targets[0].cwd, std::filesystem::current_path().string());
 }
 
 TEST(ScenarioParse, ShippedScenariosAreValid) {
@@ -257,9 +257,9 @@ TEST(ScenarioParse, ShippedScenariosAreValid) {
     if (path.extension() != ".json" || path.filename() == "schema.json") continue;
     ++seen;
     ParsedScenario parsed = load_scenario(path.string());
-    EXPECT_THAT(lines(parsed.errors), ElementsAre()) << path;
-    if (parsed.scenario) {
-      EXPECT_EQ(parsed.scenario->name, path.stem().string());
+    EXPECT_THAT(lines(parsed), ElementsAre()) << path;
+    if (parsed) {
+      EXPECT_EQ(parsed->name, path.stem().string());
     }
   }
   EXPECT_GE(seen, 3);
@@ -599,7 +599,7 @@ TEST(ScenarioErrors, DuplicateJsonKey) {
 }
 
 TEST(ScenarioErrors, InvalidJsonNamesLineAndColumn) {
-  auto errors = [](const char* text) { return lines(parse_scenario(text, "dir/s.json").errors); };
+  auto errors = [](const char* text) { return lines(parse_scenario(text, "dir/s.json")); };
   EXPECT_THAT(errors("{\n  \"name\": \"t\",\n}\n"),
               ElementsAre("dir/s.json: invalid JSON at line 3, column 1: unexpected '}'; "
                           "expected string literal"));
@@ -616,10 +616,9 @@ TEST(ScenarioErrors, InvalidJsonNamesLineAndColumn) {
 
 TEST(ScenarioErrors, UnreadableFiles) {
   std::string missing = source("tests/data/scenarios/no-such-file.json").string();
-  EXPECT_THAT(lines(load_scenario(missing).errors),
-              ElementsAre(missing + ": No such file or directory"));
+  EXPECT_THAT(lines(load_scenario(missing)), ElementsAre(missing + ": No such file or directory"));
   std::string folder = source("tests/data/scenarios").string();
-  EXPECT_THAT(lines(load_scenario(folder).errors), ElementsAre(folder + ": Is a directory"));
+  EXPECT_THAT(lines(load_scenario(folder)), ElementsAre(folder + ": Is a directory"));
 }
 
 // Problems come in the order of the file, whatever order validation meets
@@ -664,8 +663,7 @@ TEST(ScenarioParse, BadFixturesReportTheirExpectedLines) {
     std::vector<std::string> expected;
     for (std::string line; std::getline(expected_lines, line);) expected.push_back(line);
     std::string text{std::istreambuf_iterator<char>(json), {}};
-    EXPECT_EQ(lines(parse_scenario(text, entry.path().filename().string()).errors), expected)
-        << path;
+    EXPECT_EQ(lines(parse_scenario(text, entry.path().filename().string())), expected) << path;
   }
   EXPECT_GE(seen, 5);
 }

@@ -29,14 +29,14 @@ std::string scenario(const std::string& setup, const std::string& hosts = kDb1) 
 
 Scenario parse_ok(const std::string& text, const std::vector<std::string>& overrides = {}) {
   ParsedScenario parsed = parse_scenario(text, kFile, overrides);
-  EXPECT_THAT(lines(parsed.errors), ElementsAre());
-  return parsed.scenario.value_or(Scenario{});
+  EXPECT_THAT(lines(parsed), ElementsAre());
+  return parsed ? *parsed : Scenario{};
 }
 
 std::vector<std::string> errors_of(const std::string& text) {
   ParsedScenario parsed = parse_scenario(text, kFile);
-  EXPECT_FALSE(parsed.scenario.has_value());
-  return lines(parsed.errors);
+  EXPECT_FALSE(parsed.has_value());
+  return lines(parsed);
 }
 
 TEST(ScenarioSetupTest, StepsInOrderWithTheirDefaults) {

@@ -15,14 +15,14 @@ using Argv = std::vector<std::string>;
 
 Scenario parse_ok(const std::string& text, const std::vector<std::string>& overrides = {}) {
   ParsedScenario parsed = parse_scenario(text, "/srv/s.json", overrides);
-  EXPECT_THAT(lines(parsed.errors), ElementsAre());
-  return parsed.scenario.value_or(Scenario{});
+  EXPECT_THAT(lines(parsed), ElementsAre());
+  return parsed ? *parsed : Scenario{};
 }
 
 std::vector<std::string> errors_of(const std::string& text) {
   ParsedScenario parsed = parse_scenario(text, "/srv/s.json");
-  EXPECT_FALSE(parsed.scenario.has_value());
-  return lines(parsed.errors);
+  EXPECT_FALSE(parsed.has_value());
+  return lines(parsed);
 }
 
 // One reference target of each correctness kind, a command target that
@@ -215,7 +215,8 @@ TEST(ScenarioWorkload, ValuesOutOfRange) {
 std::vector<std::string> checks_of(const Scenario& s) {
   std::vector<std::string> out;
   for (const CheckSpec& c : s.checks)
-    out.push_back(std::string(invariant_name(c.invariant)) + " " + c.target + " " + std::to_string(c.parameter));
+    out.push_back(std::string(invariant_name(c.invariant)) + " " + c.target + " " +
+                  std::to_string(c.parameter));
   return out;
 }
 

@@ -327,10 +327,10 @@ class SummaryRoundTrip : public ::testing::TestWithParam<fs::path> {};
 
 TEST_P(SummaryRoundTrip, EveryFieldOfTheScenariosResultComesBackAsItWasWritten) {
   ParsedScenario parsed = load_scenario(GetParam().string());
-  ASSERT_TRUE(parsed.scenario) << parsed.errors.front().to_string();
-  ASSERT_FALSE(parsed.scenario->fleets.empty());
-  ASSERT_FALSE(parsed.scenario->targets.empty());
-  RoundTrip trip(FullRun(*parsed.scenario).build());
+  ASSERT_TRUE(parsed) << parsed.error().front().to_string();
+  ASSERT_FALSE(parsed->fleets.empty());
+  ASSERT_FALSE(parsed->targets.empty());
+  RoundTrip trip(FullRun(*parsed).build());
   EXPECT_EQ(trip.second, trip.first);
 
   // Every part of the file is there to be lost: none is left out or empty.

@@ -1,0 +1,137 @@
+// The tables of "fleets": a fleet, its "op" and an op's "expect".
+#include "harness/scenario/format_sections.hpp"
+#include "harness/scenario/scenario.hpp"
+
+namespace drover::format {
+namespace {
+
+Key timeout(const char* fallback) {
+  return optional("timeout", duration())
+      .default_string(fallback)
+      .about("How long a reply may take: longer is a timeout error.");
+}
+
+ObjectPtr expectation_object() {
+  static const ObjectPtr kExpectation = std::make_shared<const Object>(
+      Object{{
+                 optional("equals", payload_template())
+                     .about("The reply equals this template, rendered for the request."),
+                 optional("regex", regex_text()).about("The reply matches this ECMAScript regex."),
+             },
+             {exactly_one({"equals", "regex"})},
+             {},
+             {}});
+  return kExpectation;
+}
+
+Variant echo() {
+  return {
+      workload_name(Workload::kEcho),
+      "udp and tcp: send a payload, judge the reply.",
+      {
+          required("send", payload_template()).about("The payload each operation sends."),
+          optional("expect",
+                   one_of({choice({"any", "echo", "upper"}), object(expectation_object())}))
+              .default_string("any")
+              .about(R"(What a correct reply is: "any", "echo" (the request), "upper" (the )"
+                     R"(request upper-cased, ASCII only), {"equals": TEMPLATE} or )"
+                     R"({"regex": REGEX}.)"),
+          optional("framing", choice({"line", "fixed"}))
+              .default_string("line")
+              .about("TCP targets only: line sends the payload and a newline and reads a line; "
+                     "fixed reads as many bytes as it sent."),
+          optional("clients_per_connection", integer(1, kMaxClientsPerConnection))
+              .default_number(1)
+              .about("TCP targets only, open models with expect echo, upper or equals: how many "
+                     "clients share one connection, each with one request outstanding, "
+                     "pipelined in order."),
+          timeout("1s"),
+      },
+      {}};
+}
+
+Variant submit() {
+  return {workload_name(Workload::kSubmit),
+          "pool: SUBMIT tasks and await their RESULTs.",
+          {
+              optional("n_max", integer(1, kMaxN))
+                  .default_number(1000)
+                  .about("Each task's n is drawn from 1..n_max."),
+              optional("work", duration())
+                  .default_string("1ms")
+                  .about("How long each task works, at most 60s."),
+              optional("inflight", integer(1, kMaxOpInflight))
+                  .default_number(1)
+                  .about("SUBMITs a client keeps outstanding."),
+              timeout("5s"),
+          },
+          {}};
+}
+
+ObjectPtr op_object() {
+  static const ObjectPtr kOp = with_variants(
+      Object{{optional("workload", choice({}))}, {}, {}, {}}, "workload",
+      {
+          echo(),
+          {workload_name(Workload::kBuy),
+           "tickets: SEARCH (unless search is false), then BUY a ticket.",
+           {optional("search", boolean()).default_boolean(true).about("SEARCH before each BUY."),
+            timeout("5s")},
+           {}},
+          {workload_name(Workload::kProduce), "queue: PUT a unique item.", {timeout("5s")}, {}},
+          {workload_name(Workload::kConsume),
+           "queue: GET an item, then mark it DONE; consumers drain the queue at the end.",
+           {timeout("5s")},
+           {}},
+          submit(),
+      });
+  return kOp;
+}
+
+ObjectPtr fleet_object() {
+  static const ObjectPtr kFleet = std::make_shared<const Object>(Object{
+      {
+          required("name", name_text(kNameExtras)).about("Unique among the fleets."),
+          required("target", name_text(kNameExtras)).about("The name of a target."),
+          required("clients", integer(1, kMaxClients)).about("Clients at work at once."),
+          required("op",
+                   named("op", object(op_object()))
+                       .about("What each client does. The workload defaults from the target's "
+                              "protocol: echo for udp and tcp, buy for tickets, submit for "
+                              R"(pool; a queue target needs "produce" or "consume". Each )"
+                              "workload has its own keys.")),
+          optional("hosts", array_of(name_text(kNameExtras)).at_least(1).without_repeats())
+              .about(R"(Hosts declared under "hosts" whose drover agents run the fleet's )"
+                     "clients, split as evenly as they go (the first hosts take one more); "
+                     "drover merges what they record. Not with the capacity model. Default: "
+                     "this machine."),
+          optional("require_answer", boolean())
+              .default_boolean(true)
+              .about("false turns off this fleet's fleet_answered invariant (at least one "
+                     "correct answer during the load)."),
+      },
+      {},
+      {},
+      {}});
+  return kFleet;
+}
+
+}  // namespace
+
+Value fleet_value() {
+  return named("fleet", object(fleet_object()));
+}
+
+const Object& fleet() {
+  return *fleet_object();
+}
+
+const Object& op() {
+  return *op_object();
+}
+
+const Object& expectation() {
+  return *expectation_object();
+}
+
+}  // namespace drover::format
