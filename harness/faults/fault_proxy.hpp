@@ -1,7 +1,7 @@
 // A fault-injecting network proxy, in the spirit of Toxiproxy: drover places
 // it between a fleet and its target and, during a run, makes the network
-// between them lose, delay, throttle, reset or swallow traffic. The kernel
-// here has no netem (PLATFORM.md), so faults come from user space.
+// between them lose, delay, throttle, reset or swallow traffic. Debian 12's
+// kernel has no netem qdisc, so faults come from user space.
 //
 // The proxy listens on listen_host:0 (the kernel picks the port; read it back
 // with port() or address()) and forwards to one upstream host:port, serving
