@@ -4,13 +4,13 @@
 
 #include <chrono>
 #include <cstdio>
-#include <cstdlib>
 #include <filesystem>
 #include <random>
 
 #include <fmt/format.h>
 
 #include "harness/cli/check_command.hpp"
+#include "harness/cli/program_paths.hpp"
 #include "harness/cli/progress.hpp"
 #include "harness/cli/run_folder.hpp"
 #include "harness/cli/watchdog.hpp"
@@ -29,15 +29,6 @@ constexpr auto kPushDeadline = std::chrono::seconds(5);
 // Once the watchdog has asked a run to stop, how long it may take to check,
 // report and stop its targets before drover exits regardless.
 constexpr auto kWatchdogGrace = std::chrono::seconds(30);
-
-// What drover finds next to its own executable: $env_var when set, else
-// <drover's folder>/<name> (just <name> when that folder is unknown).
-std::string beside_drover(const char* env_var, const char* name) {
-  if (const char* path = std::getenv(env_var)) return path;
-  std::error_code ec;
-  auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
-  return ec ? name : (exe.parent_path() / name).string();
-}
 
 }  // namespace
 
@@ -96,9 +87,9 @@ RunOptions ScenarioRun::run_options(const Watchdog& watchdog, ProgressPrinter& p
   const RunFlags& flags = context_.flags;
   RunOptions options;
   options.run_dir = run_dir_;
-  options.targets_dir = beside_drover("DROVER_TARGETS_DIR", "targets");
-  // drover-agent, uploaded to the hosts that run fleets.
-  options.agent_path = beside_drover("DROVER_AGENT", "drover-agent");
+  const ProgramPaths programs = find_programs();
+  options.targets_dir = programs.targets_dir;
+  options.agent_path = programs.agent_path;
   options.threads = flags.threads;
   options.interrupt = &context_.interrupt;
   options.overrun = &watchdog.fired();
