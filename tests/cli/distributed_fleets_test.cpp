@@ -30,8 +30,7 @@ class DistributedFleetsTest : public ::testing::Test {
     if (!loaded) GTEST_SKIP() << test_ssh::missing_hosts_message();
     hosts_ = *loaded;
     if (hosts_.addresses.size() < 3) {
-      GTEST_SKIP() << "needs three SSH hosts (ci/netns-hosts up as root); " << hosts_.env_file
-                   << " lists " << hosts_.addresses.size();
+      GTEST_SKIP() << hosts_.no_netns_message("a fleet on three hosts");
     }
     run_dir_ = dir_.path() / test_ssh::run_folder_name();
   }
@@ -279,7 +278,7 @@ std::string local_shell(const std::string& command) {
 }
 
 TEST_F(DistributedFleetsTest, ALostConnectionToAFleetsHostEndsTheRunNamingTheHost) {
-  if (hosts_.var("DROVER_SSH_MODE") != "netns") GTEST_SKIP() << "needs the namespace hosts";
+  if (!hosts_.netns()) GTEST_SKIP() << hosts_.no_netns_message("cutting a host off");
   auto drover = start_with_agents_running(tickets("file", 10, "60s"));
   // The sshd on load1 that serves drover's connection, found by drover's
   // end of it, is killed: the connection is gone mid-run. (ci/netns-hosts

@@ -50,8 +50,7 @@ class PartitionTest : public ::testing::Test {
     if (!loaded) GTEST_SKIP() << test_ssh::missing_hosts_message();
     hosts_ = *loaded;
     if (!hosts_.netns() || hosts_.addresses.size() < 2) {
-      GTEST_SKIP() << "the SSH test hosts are not network namespace hosts (" << hosts_.env_file
-                   << ")";
+      GTEST_SKIP() << hosts_.no_netns_message("a partition");
     }
     if (!run({"nft", "list", "tables"}).ok()) {
       GTEST_SKIP() << "nft does not work here (Debian: apt-get install nftables)";

@@ -36,6 +36,12 @@ struct SshHosts {
     return it == vars.end() ? std::string() : it->second;
   }
   bool netns() const { return var("DROVER_SSH_MODE") == "netns"; }
+  // Why a test that needs the hosts in network namespaces skips.
+  std::string no_netns_message(const std::string& what) const {
+    return what + " needs the SSH test hosts in network namespaces, but " + env_file +
+           " describes one sshd on loopback: ci/netns-hosts could not use namespaces (" +
+           var("DROVER_SSH_NETNS_UNAVAILABLE") + ")";
+  }
   std::string user() const { return var("DROVER_SSH_USER"); }
   std::string known_hosts() const { return var("DROVER_SSH_KNOWN_HOSTS"); }
 
