@@ -33,7 +33,7 @@ ordered_json or_null(const std::string& text) {
 }
 
 std::optional<Verdict> verdict_from_name(std::string_view name) {
-  for (Verdict v : {Verdict::kPass, Verdict::kFail, Verdict::kError})
+  for (Verdict v : {Verdict::kPass, Verdict::kFail, Verdict::kError, Verdict::kUnknown})
     if (name == verdict_name(v)) return v;
   return std::nullopt;
 }

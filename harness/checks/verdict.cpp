@@ -12,9 +12,14 @@ Judgement judge(const JudgeInputs& in) {
                                    [](const ThresholdResult& t) { return t.ok; });
   bool unexpected_failure = false;
   bool caught = false;
+  bool undecided = false;
   for (std::size_t i = 0; i < in.invariants.size(); ++i) {
     const InvariantResult& r = in.invariants[i];
     if (r.ok) continue;
+    if (r.unknown) {
+      undecided = true;
+      continue;
+    }
     bool expected = in.expect == Expect::kViolation && r.invariant != Invariant::kFleetAnswered;
     j.expected_failure[i] = expected;
     caught = caught || expected;
@@ -22,7 +27,8 @@ Judgement judge(const JudgeInputs& in) {
   }
   j.violation_missing = in.expect == Expect::kViolation && !caught;
   bool pass = thresholds_ok && !unexpected_failure && !j.violation_missing;
-  j.verdict = pass ? Verdict::kPass : Verdict::kFail;
+  j.verdict = !pass ? Verdict::kFail : undecided ? Verdict::kUnknown : Verdict::kPass;
+  pass = j.verdict == Verdict::kPass;
   if (in.interrupted) {
     j.exit_code = ExitCode::kInterrupted;
   } else {

@@ -35,6 +35,9 @@ struct Judgement {
 // An infrastructure error makes the run an error (exit 3). Otherwise it
 // passes when every threshold holds and every invariant holds, or, with
 // "expect": "violation", when at least one invariant caught the violation.
+// An invariant that could not be decided (unknown) makes a run that would
+// have passed "unknown", exit 1: it proved less than it was asked to. It
+// never counts as the expected violation.
 // fleet_answered is never an expected failure: a broken target is caught by
 // the answers it gives, and a run without a correct answer proves nothing.
 Judgement judge(const JudgeInputs& in);

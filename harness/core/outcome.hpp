@@ -16,12 +16,16 @@ enum class Outcome : std::uint8_t {
   kTimeout,       // no answer within the operation's timeout
   kConnectError,  // could not connect (TCP) or the port was refused
   kIoError,       // the connection broke while sending or receiving
+  // The reply grew past the largest drover reads (a line with no end, a
+  // length prefix too large): the connection is dropped, never buffered
+  // without bound.
+  kReplyTooLarge,
 };
 
-inline constexpr std::size_t kOutcomeCount = 5;
+inline constexpr std::size_t kOutcomeCount = 6;
 
 inline constexpr std::array<std::string_view, kOutcomeCount> kOutcomeNames{
-    "ok", "wrong_reply", "timeout", "connect_error", "io_error"};
+    "ok", "wrong_reply", "timeout", "connect_error", "io_error", "reply_too_large"};
 
 inline std::string_view outcome_name(Outcome o) {
   return kOutcomeNames[static_cast<std::size_t>(o)];

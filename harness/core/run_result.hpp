@@ -147,6 +147,9 @@ struct InvariantResult {
   bool ok = false;
   std::string detail;
   std::optional<Anomaly> anomaly;  // failed history invariants
+  // Not decided either way (ok is false): evidence it needs is missing,
+  // such as a final AUDIT lost to a crash. detail says what is missing.
+  bool unknown = false;
   // Set by the verdict (harness/checks/verdict.hpp): it failed, and that is
   // the violation the scenario expects.
   bool expected_failure = false;
@@ -209,7 +212,9 @@ struct CapacityResult {
   std::vector<CapacityStep> curve;
 };
 
-enum class Verdict { kPass, kFail, kError };
+// kUnknown: nothing failed, but an invariant could not be decided (its
+// evidence is missing); a run that did not prove its invariants never passes.
+enum class Verdict { kPass, kFail, kError, kUnknown };
 
 struct RunResult {
   std::string scenario;
@@ -251,6 +256,8 @@ inline const char* verdict_name(Verdict v) {
       return "fail";
     case Verdict::kError:
       return "error";
+    case Verdict::kUnknown:
+      return "unknown";
   }
   return "error";
 }

@@ -92,6 +92,40 @@ TEST(Verdict, AnInterruptedRunIsJudgedAndExits130) {
   EXPECT_EQ(fail.exit_code, ExitCode::kInterrupted);
 }
 
+InvariantResult undecided(Invariant i) {
+  InvariantResult r{i, "s", false, "the final AUDIT is missing", {}};
+  r.unknown = true;
+  return r;
+}
+
+TEST(Verdict, AnUndecidedInvariantMakesARunThatWouldPassUnknown) {
+  Judgement j = judged({holds(Invariant::kRepliesCorrect), undecided(Invariant::kNoOversell)},
+                       {threshold(true)}, Expect::kPass);
+  EXPECT_EQ(j.verdict, Verdict::kUnknown);
+  EXPECT_EQ(j.exit_code, ExitCode::kFailed);
+  EXPECT_EQ(j.expected_failure, (std::vector<bool>{false, false}));
+}
+
+TEST(Verdict, AFailureOutweighsAnUndecidedInvariant) {
+  Judgement j = judged({broken(Invariant::kRepliesCorrect), undecided(Invariant::kNoOversell)}, {},
+                       Expect::kPass);
+  EXPECT_EQ(j.verdict, Verdict::kFail);
+  Judgement t = judged({undecided(Invariant::kNoOversell)}, {threshold(false)}, Expect::kPass);
+  EXPECT_EQ(t.verdict, Verdict::kFail);
+}
+
+TEST(Verdict, AnUndecidedInvariantIsNeverTheExpectedViolation) {
+  Judgement j = judged({undecided(Invariant::kNoOversell)}, {}, Expect::kViolation);
+  EXPECT_EQ(j.verdict, Verdict::kFail);
+  EXPECT_TRUE(j.violation_missing);
+  EXPECT_EQ(j.expected_failure, (std::vector<bool>{false}));
+  // Caught, with another invariant undecided: still not a plain pass.
+  Judgement caught = judged({broken(Invariant::kExactlyOnce), undecided(Invariant::kNoOversell)},
+                            {}, Expect::kViolation);
+  EXPECT_EQ(caught.verdict, Verdict::kUnknown);
+  EXPECT_EQ(caught.exit_code, ExitCode::kFailed);
+}
+
 TEST(Verdict, RecordingWritesTheJudgementIntoTheRun) {
   RunResult run;
   run.expect = Expect::kViolation;
