@@ -1,3 +1,5 @@
+#include <chrono>
+
 #include <fmt/format.h>
 
 #include "reports/format.hpp"
@@ -11,11 +13,7 @@ class ConsoleSink final : public Sink {
   ConsoleSink(std::FILE* out, bool color) : out_(out), color_(color) {}
 
   void write(const RunResult& run) override {
-    fmt::print(out_, "\n{} {}  {:.1f}s  seed {}  {}\n", bold("drover"), run.scenario,
-               run.duration_s, run.seed,
-               run.interrupted ? "(interrupted)"
-               : run.aborted   ? "(aborted by a threshold)"
-                               : "");
+    print_header(run);
     if (!run.fleets.empty()) print_table(run);
     if (run.capacity.searched) print_capacity(run.capacity);
     if (!run.thresholds.empty()) {
@@ -33,22 +31,31 @@ class ConsoleSink final : public Sink {
       fmt::print(out_, "\n{}{}\n", bold("invariants"),
                  run.expect == Expect::kViolation ? " (a violation is expected)" : "");
       for (const InvariantResult& i : run.invariants) {
-        fmt::print(out_, "  {} {:<16} {:<14} {}\n", mark(i.ok), invariant_name(i.invariant),
+        fmt::print(out_, "  {} {:<16} {:<14} {}\n", invariant_mark(i), invariant_name(i.invariant),
                    i.subject, i.detail);
       }
     }
     for (const std::string& e : run.errors) fmt::print(out_, "\n{} {}\n", paint("error:", 31), e);
-    const char* word = run.verdict == Verdict::kPass   ? "PASS"
-                       : run.verdict == Verdict::kFail ? "FAIL"
-                                                       : "ERROR";
-    fmt::print(out_, "\n{}  exit code {}  {}\n",
-               paint(word, run.verdict == Verdict::kPass ? 32 : 31), to_int(run.exit_code),
+    fmt::print(out_, "\n{}  exit code {}  {}\n", verdict_word(run.verdict), to_int(run.exit_code),
                run.run_dir);
     if (!run.warnings.empty()) print_warnings(run.warnings);
     std::fflush(out_);
   }
 
  private:
+  // A run known only from the history it left (`drover check` on the folder
+  // of a run that never finished) has no start, so no duration or seed to
+  // show: zeros there would read as figures.
+  void print_header(const RunResult& run) {
+    std::string facts = run.started_at == std::chrono::system_clock::time_point{}
+                            ? std::string("(did not finish: no figures, no seed)")
+                            : fmt::format("{:.1f}s  seed {}  {}", run.duration_s, run.seed,
+                                          run.interrupted ? "(interrupted)"
+                                          : run.aborted   ? "(aborted by a threshold)"
+                                                          : "");
+    fmt::print(out_, "\n{} {}  {}\n", bold("drover"), run.scenario, facts);
+  }
+
   void print_table(const RunResult& run) {
     fmt::print(out_, "\n{:<16} {:>7} {:>9} {:>9} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8}\n", "fleet",
                "clients", "ops", "ops/s", "errors", "p50", "p90", "p99", "p99.9", "max");
@@ -115,6 +122,18 @@ class ConsoleSink final : public Sink {
     return color_ ? fmt::format("\033[1m{}\033[0m", text) : text;
   }
   std::string mark(bool ok) const { return ok ? paint("ok  ", 32) : paint("FAIL", 31); }
+  // An invariant is held, broken, or undecided (its evidence is missing),
+  // which is neither: UNKNOWN, in the colour of warnings.
+  std::string invariant_mark(const InvariantResult& i) const {
+    if (i.ok) return paint("ok     ", 32);
+    return i.unknown ? paint("UNKNOWN", 33) : paint("FAIL   ", 31);
+  }
+  // Green for a pass, yellow (as an undecided invariant) for unknown, red
+  // otherwise.
+  std::string verdict_word(Verdict v) const {
+    const int colour = v == Verdict::kPass ? 32 : v == Verdict::kUnknown ? 33 : 31;
+    return paint(format_verdict(v), colour);
+  }
 
   std::FILE* out_;
   bool color_;

@@ -1,5 +1,7 @@
 #include "reports/format.hpp"
 
+#include <cctype>
+
 #include <fmt/format.h>
 
 namespace drover {
@@ -100,6 +102,12 @@ void append_markup(std::string& out, std::string_view text, bool attribute) {
       ++i;
     }
   }
+}
+
+std::string format_verdict(Verdict v) {
+  std::string word = verdict_name(v);
+  for (char& c : word) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return word;
 }
 
 std::string format_command(const std::vector<std::string>& argv) {

@@ -6,6 +6,8 @@
 #include <string_view>
 #include <vector>
 
+#include "harness/core/run_result.hpp"
+
 namespace drover {
 
 // 0.25 -> "250us", 3.456 -> "3.46ms", 1500 -> "1.50s".
@@ -16,6 +18,10 @@ std::string format_offset_ms(double ms);
 std::string format_count(double v);
 // A threshold's figure in its unit ("ms", "ratio", "ops/s", "count").
 std::string format_value(double v, const std::string& unit);
+
+// The verdict as the console and report.html headline it: "PASS", "FAIL",
+// "UNKNOWN", "ERROR" (verdict_name() in capitals).
+std::string format_verdict(Verdict v);
 
 // A command's arguments joined by spaces, as report.html and junit.xml show
 // a setup step.

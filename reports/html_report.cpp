@@ -23,13 +23,13 @@ constexpr const char* kStyle = R"(
 body{font:14px/1.4 system-ui,sans-serif;margin:24px auto;max-width:1100px;padding:0 16px;color:#222}
 h1{font-size:22px;margin:0}h2{font-size:17px;margin:28px 0 8px;border-bottom:1px solid #ddd}
 .verdict{display:inline-block;font-size:30px;font-weight:700;padding:4px 18px;border-radius:6px;color:#fff;margin-right:16px}
-.pass{background:#1a7f37}.fail{background:#cf222e}.error{background:#bc4c00}
+.pass{background:#1a7f37}.fail{background:#cf222e}.error{background:#bc4c00}.unknown{background:#9a6700}
 .head{display:flex;align-items:center;margin-bottom:8px}
 .facts{color:#555}.facts b{color:#222}
 table{border-collapse:collapse;margin:6px 0}td,th{padding:3px 10px;border-bottom:1px solid #eee;text-align:right}
 th{background:#f6f8fa}td:first-child,th:first-child,td.text,th.text{text-align:left}
 tr.op td:first-child,tr.host td:first-child{padding-left:26px;color:#555}tr.total td{font-weight:600}
-.ok{color:#1a7f37;font-weight:600}.bad{color:#cf222e;font-weight:600}
+.ok{color:#1a7f37;font-weight:600}.bad{color:#cf222e;font-weight:600}.undecided{color:#9a6700;font-weight:600}
 pre{background:#f6f8fa;padding:8px;overflow-x:auto;font-size:12px;margin:4px 0;white-space:pre-wrap}
 .charts{display:grid;grid-template-columns:1fr 1fr;gap:12px}
 svg.chart{width:100%;height:auto;border:1px solid #eee;border-radius:4px;background:#fff}
@@ -44,10 +44,6 @@ std::string h(std::string_view text) {
   return escape_html(text);
 }
 
-std::string verdict_word(Verdict v) {
-  return v == Verdict::kPass ? "PASS" : v == Verdict::kFail ? "FAIL" : "ERROR";
-}
-
 // Tick labels of counts: 0.2, 5, 120, 12.5k.
 std::string count_label(double v) {
   return v >= 1e4 ? format_count(v) : fmt::format("{:g}", v);
@@ -55,6 +51,11 @@ std::string count_label(double v) {
 
 std::string mark(bool ok) {
   return ok ? "<span class=\"ok\">ok</span>" : "<span class=\"bad\">FAIL</span>";
+}
+
+// An invariant whose evidence is missing is neither held nor broken.
+std::string invariant_mark(const InvariantResult& i) {
+  return i.unknown && !i.ok ? "<span class=\"undecided\">UNKNOWN</span>" : mark(i.ok);
 }
 
 // The last kLogTailLines lines of a file, or why there are none.
@@ -76,6 +77,21 @@ std::string log_tail(const std::string& path) {
   return start == std::string::npos || start == 0 ? text : text.substr(start + 1);
 }
 
+// Under the verdict: the invariants that could not be decided, so that an
+// UNKNOWN banner (or a FAIL that also left some undecided) says at once
+// what the run did not prove.
+void undecided(std::string& out, const RunResult& run) {
+  std::string names;
+  for (const InvariantResult& i : run.invariants) {
+    if (i.ok || !i.unknown) continue;
+    names += (names.empty() ? "" : ", ") + h(std::string(invariant_name(i.invariant))) +
+             (i.subject.empty() ? "" : " (" + h(i.subject) + ")");
+  }
+  if (names.empty()) return;
+  out += "<p class=\"undecided\" id=\"undecided\">Not decided, its evidence missing: " + names +
+         ". The run proved less than it was asked to; see Invariants.</p>\n";
+}
+
 void header(std::string& out, const RunResult& run) {
   std::string started =
       fmt::format("{:%Y-%m-%d %H:%M:%S} UTC",
@@ -83,7 +99,8 @@ void header(std::string& out, const RunResult& run) {
   out += fmt::format(
       "<div class=\"head\"><span class=\"verdict {}\" id=\"verdict\">{}</span>"
       "<div><h1>{}</h1><div class=\"facts\">{}</div></div></div>\n",
-      verdict_name(run.verdict), verdict_word(run.verdict), h(run.scenario), h(run.scenario_file));
+      verdict_name(run.verdict), format_verdict(run.verdict), h(run.scenario),
+      h(run.scenario_file));
   out += fmt::format(
       "<p class=\"facts\">exit code <b>{}</b> &middot; seed <b>{}</b> &middot; load <b>{:.1f} "
       "s</b> &middot; started <b>{}</b>{}{}{}</p>\n",
@@ -97,6 +114,7 @@ void header(std::string& out, const RunResult& run) {
     for (const std::string& e : run.errors) out += "<li>" + h(e) + "</li>";
     out += "</ul>\n";
   }
+  undecided(out, run);
 }
 
 // Right under the verdict, like the errors: what a reader should know
@@ -323,7 +341,7 @@ void invariants(std::string& out, const RunResult& run) {
     out += fmt::format(
         "<tr><td>{}</td><td class=\"text\">{}</td><td class=\"text\">{}</td>"
         "<td class=\"text\"><pre>{}</pre></td></tr>\n",
-        h(std::string(invariant_name(i.invariant))), h(i.subject), mark(i.ok), h(i.detail));
+        h(std::string(invariant_name(i.invariant))), h(i.subject), invariant_mark(i), h(i.detail));
   }
   out += "</table>\n";
   int n = 0;
@@ -387,7 +405,7 @@ std::string render_report_html(const RunResult& run) {
       "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
       "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
       "<title>drover {}: {}</title>\n<style>{}</style></head><body>\n",
-      h(run.scenario), verdict_word(run.verdict), kStyle);
+      h(run.scenario), format_verdict(run.verdict), kStyle);
   header(out, run);
   warnings(out, run);
   charts(out, run);

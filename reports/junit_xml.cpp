@@ -156,13 +156,21 @@ TestCase threshold_case(const RunResult& run, const ThresholdResult& t) {
 }
 
 // With "expect": "violation" the scenario runs a deliberately broken
-// target: the verdict marks the failures that caught it as expected.
+// target: the verdict marks the failures that caught it as expected. An
+// undecided invariant is never the expected violation.
 TestCase invariant_case(const RunResult& run, const InvariantResult& i) {
   std::string name(invariant_name(i.invariant));
   TestCase c{run.scenario + ".invariants",
              i.subject.empty() ? name : name + " (" + i.subject + ")"};
   if (i.ok) {
     c.out = i.detail;
+  } else if (i.unknown) {
+    // Undecided is not held: the file fails, as the run (verdict unknown,
+    // exit 1) does, and says what evidence is missing.
+    c.outcome = TestCase::Kind::kFailure;
+    c.type = "unknown";
+    c.message = first_line(i.detail.empty() ? name + " could not be decided" : i.detail);
+    c.text = i.detail;
   } else if (i.expected_failure) {
     c.out = "violation caught, as the scenario expects (\"expect\": \"violation\"): " + i.detail;
   } else {

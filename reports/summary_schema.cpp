@@ -260,6 +260,7 @@ void to_json(ordered_json& j, const InvariantResult& i) {
   j = {{"name", invariant_name(i.invariant)},
        {"subject", i.subject},
        {"ok", i.ok},
+       {"unknown", i.unknown},
        {"expected_failure", i.expected_failure},
        {"detail", i.detail}};
   if (i.anomaly) j["anomaly"] = *i.anomaly;
@@ -271,6 +272,9 @@ void from_json(const json& j, InvariantResult& i) {
   i.invariant = known(invariant_from_name(name), "name", name);
   i.subject = field<std::string>(j, "subject");
   i.ok = field<bool>(j, "ok");
+  i.unknown = field_or<bool>(j, "unknown");
+  // Undecided means not held: a file saying both was not written by drover.
+  if (i.ok && i.unknown) throw std::runtime_error("/unknown: true for an invariant that held");
   i.expected_failure = field_or<bool>(j, "expected_failure");
   i.detail = field<std::string>(j, "detail");
   if (j.contains("anomaly")) i.anomaly = field<Anomaly>(j, "anomaly");

@@ -264,7 +264,7 @@ bool RunCommand::write_combined_junit() const {
 void RunCommand::print_overview(ExitCode code) const {
   fmt::print("\n{} scenarios:\n", results_.size());
   for (const RunResult& r : results_) {
-    fmt::print("  {:<5} {:<28} exit {:<3} {}\n", verdict_name(r.verdict), r.scenario,
+    fmt::print("  {:<7} {:<28} exit {:<3} {}\n", verdict_name(r.verdict), r.scenario,
                to_int(r.exit_code), r.run_dir);
   }
   if (results_.size() < scenarios_.size()) {

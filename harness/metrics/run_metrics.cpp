@@ -97,12 +97,25 @@ std::vector<MetricFamily> run_metric_families(const RunResult& run, const std::s
         gauge({{"scenario", run.scenario}, {"target", t.name}}, t.exited_during_run ? 0 : 1));
   }
 
-  MetricFamily invariants =
-      family("drover_invariant_ok", "1 if the invariant held, 0 if not; set when the run ends",
+  // Undecided is not held: drover_invariant_ok is 0 for it too, so an alert
+  // on 0 catches every run that did not prove its invariants, and
+  // drover_invariant_unknown tells the undecided from the violated.
+  MetricFamily invariants = family(
+      "drover_invariant_ok",
+      "1 if the invariant held, 0 if it was violated or could not be decided; set when the run "
+      "ends",
+      MetricType::Gauge);
+  MetricFamily undecided =
+      family("drover_invariant_unknown",
+             "1 if the invariant could not be decided (its evidence is missing), else 0; set when "
+             "the run ends",
              MetricType::Gauge);
   for (const InvariantResult& i : run.invariants) {
-    invariants.metric.push_back(gauge(
-        {{"scenario", run.scenario}, {"invariant", std::string(invariant_name(i.invariant))}, {"subject", i.subject}}, i.ok ? 1 : 0));
+    std::vector<ClientMetric::Label> labels{{"scenario", run.scenario},
+                                            {"invariant", std::string(invariant_name(i.invariant))},
+                                            {"subject", i.subject}};
+    invariants.metric.push_back(gauge(labels, i.ok ? 1 : 0));
+    undecided.metric.push_back(gauge(std::move(labels), !i.ok && i.unknown ? 1 : 0));
   }
 
   MetricFamily info =
@@ -111,7 +124,7 @@ std::vector<MetricFamily> run_metric_families(const RunResult& run, const std::s
       {{"scenario", run.scenario}, {"version", version}, {"seed", std::to_string(run.seed)}}, 1));
 
   std::vector<MetricFamily> out;
-  for (MetricFamily* f : {&ops, &latency, &inflight, &up, &invariants, &info}) {
+  for (MetricFamily* f : {&ops, &latency, &inflight, &up, &invariants, &undecided, &info}) {
     if (!f->metric.empty()) out.push_back(std::move(*f));
   }
   return out;

@@ -31,7 +31,8 @@ std::vector<std::uint64_t> cumulative_counts(const std::vector<LatencyBucketCoun
                                              const std::vector<double>& bounds_s);
 
 // drover_operations_total, drover_operation_duration_seconds,
-// drover_target_up, drover_invariant_ok, drover_run_info.
+// drover_inflight_operations, drover_target_up, drover_invariant_ok,
+// drover_invariant_unknown, drover_run_info (docs/metrics.md).
 std::vector<prometheus::MetricFamily> run_metric_families(const RunResult& run,
                                                           const std::string& version);
 

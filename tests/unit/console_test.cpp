@@ -53,5 +53,41 @@ TEST(Console, SaysNothingOfWarningsWhenThereAreNone) {
   EXPECT_EQ(text.find("warnings"), std::string::npos) << text;
 }
 
+// An undecided invariant is neither ok nor FAIL, and the verdict says
+// UNKNOWN with its exit code.
+TEST(Console, MarksAnUndecidedInvariantAndAnUnknownVerdict) {
+  RunResult run = failed_run();
+  run.verdict = Verdict::kUnknown;
+  run.invariants[0].ok = true;
+  InvariantResult audit{Invariant::kNoOversell, "tickets", false, "the final AUDIT is missing", {}};
+  audit.unknown = true;
+  run.invariants.push_back(audit);
+  run.invariants.push_back({Invariant::kTargetAlive, "tickets", false, "exited", {}});
+  std::string text = console_text(run);
+  EXPECT_NE(text.find("  ok      replies_correct  clients        3 wrong replies\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("  UNKNOWN no_oversell      tickets        the final AUDIT is missing\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("  FAIL    target_alive     tickets        exited\n"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("\nUNKNOWN  exit code 1  runs/udp/1\n"), std::string::npos) << text;
+  EXPECT_EQ(text.find("FAIL  exit code"), std::string::npos) << text;
+}
+
+// A run `drover check` knows only from the history of a run that never
+// finished has no start: no duration or seed is shown as if it were one.
+TEST(Console, ARunWithoutAStartShowsNoDurationOrSeed) {
+  RunResult run = failed_run();
+  std::string text = console_text(run);
+  EXPECT_NE(text.find("drover udp  (did not finish: no figures, no seed)\n"), std::string::npos)
+      << text;
+  run.started_at = std::chrono::system_clock::from_time_t(1700000000);
+  run.seed = 42;
+  text = console_text(run);
+  EXPECT_NE(text.find("drover udp  0.0s  seed 42"), std::string::npos) << text;
+}
+
 }  // namespace
 }  // namespace drover

@@ -206,6 +206,53 @@ TEST_F(JunitXmlTest, AnExpectedViolationThatNoInvariantCaughtIsAFailure) {
   EXPECT_NE(xml.find("type=\"expected_violation\""), std::string::npos);
 }
 
+// An invariant whose evidence is missing: the verdict is unknown (exit
+// 1), so the file fails too, saying what is missing.
+RunResult unknown_run() {
+  RunResult run = passing_run();
+  run.verdict = Verdict::kUnknown;
+  run.exit_code = ExitCode::kFailed;
+  InvariantResult once{Invariant::kExactlyOnce,
+                       "queue",
+                       false,
+                       "not decided: history.jsonl holds only 0 of the 40000 operations "
+                       "summary.json counts for fleet producers\n0 acknowledged items",
+                       {}};
+  once.unknown = true;
+  run.invariants.push_back(once);
+  return run;
+}
+
+TEST_F(JunitXmlTest, AnUndecidedInvariantIsAFailureOfTypeUnknownSayingWhatIsMissing) {
+  std::string xml = render(unknown_run());
+  EXPECT_NE(xml.find("tests=\"6\" failures=\"1\" errors=\"0\""), std::string::npos) << xml;
+  EXPECT_NE(xml.find("<testcase classname=\"udp.invariants\" name=\"exactly_once (queue)\""),
+            std::string::npos)
+      << xml;
+  EXPECT_NE(xml.find("<failure message=\"not decided: history.jsonl holds only 0 of the 40000 "
+                     "operations summary.json counts for fleet producers\" type=\"unknown\">"),
+            std::string::npos)
+      << xml;
+  EXPECT_NE(xml.find("fleet producers\n0 acknowledged items</failure>"), std::string::npos) << xml;
+  EXPECT_NE(xml.find("<property name=\"result\" value=\"unknown\"/>"), std::string::npos) << xml;
+  EXPECT_NE(xml.find("<property name=\"exit_code\" value=\"1\"/>"), std::string::npos) << xml;
+  EXPECT_EQ(count(xml, "type=\"invariant\""), 0u) << xml;
+}
+
+// A caught violation passes; an undecided invariant beside it still fails
+// the file, as it leaves the run unknown.
+TEST_F(JunitXmlTest, AnUndecidedInvariantIsNeverTheCaughtViolation) {
+  RunResult run = unknown_run();
+  run.expect = Expect::kViolation;
+  run.invariants[0].ok = false;
+  run.invariants[0].detail = "12 wrong replies";
+  run.invariants[0].expected_failure = true;
+  std::string xml = render(run);
+  EXPECT_NE(xml.find("tests=\"6\" failures=\"1\" errors=\"0\""), std::string::npos) << xml;
+  EXPECT_EQ(count(xml, "violation caught"), 1u) << xml;
+  EXPECT_EQ(count(xml, "type=\"unknown\""), 1u) << xml;
+}
+
 TEST_F(JunitXmlTest, AnInfrastructureErrorIsAnErrorCarryingEveryMessage) {
   RunResult run;
   run.scenario = "udp";

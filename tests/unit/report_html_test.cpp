@@ -74,6 +74,38 @@ TEST(ReportHtml, ShowsTheVerdictAndTheRun) {
   EXPECT_NE(html.find("killed by signal 9"), std::string::npos);
 }
 
+// An undecided invariant: the banner says UNKNOWN in its own colour, a
+// line under it names what was not decided, and its row is marked UNKNOWN,
+// neither ok nor FAIL.
+TEST(ReportHtml, ShowsAnUnknownVerdictAndMarksTheUndecidedInvariant) {
+  RunResult run = sample_run();
+  run.verdict = Verdict::kUnknown;
+  run.invariants[0].unknown = true;
+  run.invariants[0].detail = "not decided: the final AUDIT is missing";
+  run.invariants.push_back({Invariant::kTargetAlive, "box-office", true, "", {}});
+  std::string html = render_report_html(run);
+  EXPECT_NE(html.find("class=\"verdict unknown\" id=\"verdict\">UNKNOWN<"), std::string::npos)
+      << html;
+  EXPECT_NE(html.find(".unknown{background:"), std::string::npos);
+  EXPECT_NE(html.find("<title>drover tickets: UNKNOWN</title>"), std::string::npos);
+  EXPECT_NE(html.find("<p class=\"undecided\" id=\"undecided\">Not decided, its evidence "
+                      "missing: no_oversell (box-office)."),
+            std::string::npos)
+      << html;
+  EXPECT_NE(html.find("<td class=\"text\"><span class=\"undecided\">UNKNOWN</span></td>"
+                      "<td class=\"text\"><pre>not decided: the final AUDIT is missing</pre>"),
+            std::string::npos)
+      << html;
+  EXPECT_EQ(html.find("<span class=\"bad\">FAIL</span></td><td class=\"text\"><pre>not decided"),
+            std::string::npos);
+}
+
+TEST(ReportHtml, SaysNothingOfUndecidedInvariantsWhenThereAreNone) {
+  std::string html = render_report_html(sample_run());
+  EXPECT_EQ(html.find("id=\"undecided\""), std::string::npos);
+  EXPECT_EQ(html.find(">UNKNOWN<"), std::string::npos);
+}
+
 TEST(ReportHtml, DrawsEachChartWithALine) {
   std::string html = render_report_html(sample_run());
   for (const char* id :

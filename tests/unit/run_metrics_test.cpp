@@ -100,8 +100,50 @@ TEST(RunMetricsTest, TheCollectorServesNothingUntilTheFirstPublish) {
   RunCollector collector("0.1.0");
   EXPECT_TRUE(collector.Collect().empty());
   collector.publish(a_run());
-  // operations, latency, in flight, targets up, invariants, run info
-  EXPECT_EQ(collector.Collect().size(), 6u);
+  // operations, latency, in flight, targets up, invariants held and
+  // undecided, run info
+  EXPECT_EQ(collector.Collect().size(), 7u);
+}
+
+// The gauge's value for the invariant of that subject, or -1 when there is
+// no such series.
+double gauge_of(const prometheus::MetricFamily& family, const std::string& subject) {
+  for (const auto& m : family.metric) {
+    for (const auto& label : m.label)
+      if (label.name == "subject" && label.value == subject) return m.gauge.value;
+  }
+  return -1;
+}
+
+TEST(RunMetricsTest, AnUndecidedInvariantIsNotHeldAndIsToldApartFromAViolation) {
+  RunResult run = a_run();
+  run.invariants.push_back({Invariant::kExactlyOnce, "queue", false, "lost 3 items", {}});
+  InvariantResult undecided{
+      Invariant::kNoOversell, "tickets", false, "the final AUDIT is missing", {}};
+  undecided.unknown = true;
+  run.invariants.push_back(undecided);
+  auto families = run_metric_families(run, "0.1.0");
+  const auto* ok = find(families, "drover_invariant_ok");
+  const auto* unknown = find(families, "drover_invariant_unknown");
+  ASSERT_TRUE(ok);
+  ASSERT_TRUE(unknown);
+  EXPECT_EQ(unknown->type, prometheus::MetricType::Gauge);
+  // Held, violated, undecided: ok 1 0 0, unknown 0 0 1.
+  EXPECT_EQ(gauge_of(*ok, "f"), 1);
+  EXPECT_EQ(gauge_of(*ok, "queue"), 0);
+  EXPECT_EQ(gauge_of(*ok, "tickets"), 0);
+  EXPECT_EQ(gauge_of(*unknown, "f"), 0);
+  EXPECT_EQ(gauge_of(*unknown, "queue"), 0);
+  EXPECT_EQ(gauge_of(*unknown, "tickets"), 1);
+  // The same labels as drover_invariant_ok, so the two join one to one.
+  ASSERT_EQ(unknown->metric.size(), ok->metric.size());
+  for (std::size_t i = 0; i < ok->metric.size(); ++i) {
+    ASSERT_EQ(unknown->metric[i].label.size(), ok->metric[i].label.size());
+    for (std::size_t l = 0; l < ok->metric[i].label.size(); ++l) {
+      EXPECT_EQ(unknown->metric[i].label[l].name, ok->metric[i].label[l].name);
+      EXPECT_EQ(unknown->metric[i].label[l].value, ok->metric[i].label[l].value);
+    }
+  }
 }
 
 }  // namespace

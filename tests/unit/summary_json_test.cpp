@@ -92,6 +92,58 @@ TEST(SummaryJson, ReadsBackWhatItWrote) {
   EXPECT_FALSE(std::filesystem::exists(path + ".tmp"));
 }
 
+// An invariant that could not be decided is written as such, beside
+// "result": "unknown", and read back as written: `drover check` compares
+// its verdict with this one.
+TEST(SummaryJson, AnUndecidedInvariantAndAnUnknownVerdictReadBack) {
+  RunResult run = failed_run();
+  run.expect = Expect::kPass;
+  run.thresholds.clear();
+  run.verdict = Verdict::kUnknown;
+  run.exit_code = ExitCode::kFailed;
+  InvariantResult audit{Invariant::kNoOversell,
+                        "box-office",
+                        false,
+                        "the final AUDIT is missing: a crash lost it",
+                        {}};
+  audit.unknown = true;
+  run.invariants = {audit, {Invariant::kExactlyOnce, "queue", true, "12 items", {}}};
+  TempDir dir;
+  std::string path = (dir.path() / "summary.json").string();
+  make_summary_json_sink(path)->write(run);
+
+  nlohmann::json written = nlohmann::json::parse(read_text(path));
+  EXPECT_EQ(written["result"], "unknown");
+  EXPECT_EQ(written["exit_code"], 1);
+  EXPECT_EQ(written["invariants"][0]["ok"], false);
+  EXPECT_EQ(written["invariants"][0]["unknown"], true);
+  EXPECT_EQ(written["invariants"][1]["unknown"], false);
+
+  Expected<RunResult> back = read_summary_json(path);
+  ASSERT_TRUE(back) << back.error();
+  EXPECT_EQ(back->verdict, Verdict::kUnknown);
+  ASSERT_EQ(back->invariants.size(), 2u);
+  EXPECT_FALSE(back->invariants[0].ok);
+  EXPECT_TRUE(back->invariants[0].unknown);
+  EXPECT_EQ(back->invariants[0].detail, "the final AUDIT is missing: a crash lost it");
+  EXPECT_TRUE(back->invariants[1].ok);
+  EXPECT_FALSE(back->invariants[1].unknown);
+}
+
+// A summary written before invariants could be undecided has no "unknown":
+// each of its invariants was decided.
+TEST(SummaryJson, AnInvariantWithoutUnknownWasDecided) {
+  TempDir dir;
+  std::string path = dir.write("summary.json", R"({"scenario": "s", "result": "fail",
+      "exit_code": 1, "thresholds": [], "invariants": [{"name": "no_oversell",
+      "subject": "box-office", "ok": false, "detail": "serial 7 sold twice"}]})")
+                         .string();
+  Expected<RunResult> back = read_summary_json(path);
+  ASSERT_TRUE(back) << back.error();
+  ASSERT_EQ(back->invariants.size(), 1u);
+  EXPECT_FALSE(back->invariants[0].unknown);
+}
+
 TEST(SummaryJson, ReadsBackEachHostsShareOfAFleet) {
   RunResult run = failed_run();
   FleetResult fleet;
@@ -393,6 +445,12 @@ TEST(SummaryJson, AWrongFieldIsRefusedNamingItsPath) {
       {R"("warnings": [{"at_s": 1, "source": "x"}])", "/warnings/message: missing"},
       {R"("invariants": [{"name": "sometimes", "subject": "", "ok": true, "detail": ""}])",
        "/invariants/name: unknown name \"sometimes\""},
+      {R"("invariants": [{"name": "no_oversell", "subject": "", "ok": true, "unknown": true,
+           "detail": ""}])",
+       "/invariants/unknown: true for an invariant that held"},
+      {R"("invariants": [{"name": "no_oversell", "subject": "", "ok": false, "unknown": 1,
+           "detail": ""}])",
+       "/invariants/unknown: "},
   };
   TempDir dir;
   for (const Case& c : cases) {
