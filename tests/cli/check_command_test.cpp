@@ -139,6 +139,32 @@ TEST_F(CheckCommandTest, AHistoryWithOperationsMissingLeavesItsInvariantsUnknown
   EXPECT_NE(half.out.find("DIFFERS from the live verdict (pass)\n"), std::string::npos) << half.out;
 }
 
+// A history.jsonl deleted after a run that checked it leaves its
+// invariants undecided; a run made with --no-history never checked them,
+// and there is nothing to decide again: bad input, as before.
+TEST_F(CheckCommandTest, AHistoryThatIsGoneIsUnknownUnlessTheRunKeptNone) {
+  fs::path deleted = queue_run("deleted");
+  fs::remove(deleted / "history.jsonl");
+  Finished f = check(deleted);
+  EXPECT_EQ(f.exit_code, 1) << f.out << f.err;
+  EXPECT_NE(f.out.find("  UNKNOWN exactly_once     queue          not decided: history.jsonl is "
+                       "missing\n"),
+            std::string::npos)
+      << f.out;
+  EXPECT_NE(f.out.find("DIFFERS from the live verdict (pass)\n"), std::string::npos) << f.out;
+
+  fs::path without = dir_.path() / "without";
+  Finished run = run_drover({"run", scenario("queue.json"), "--out", without.string(), "--quiet",
+                             "--no-history", "--set", "load.duration=1s"},
+                            dir_.path());
+  ASSERT_EQ(run.exit_code, 0) << run.out << run.err;
+  ASSERT_FALSE(fs::exists(without / "history.jsonl"));
+  Finished none = check(without);
+  EXPECT_EQ(none.exit_code, 2) << none.out << none.err;
+  EXPECT_NE(none.err.find("no history.jsonl to check exactly_once against"), std::string::npos)
+      << none.err;
+}
+
 // drover killed with SIGKILL while the load runs leaves a folder with the
 // scenario and the history as far as it was flushed, and no summary.json:
 // the history is checked, nothing is a pass, and what could not be
