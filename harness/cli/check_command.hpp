@@ -1,5 +1,7 @@
-// `drover check RUN_DIR`: re-runs a finished run's history invariants
-// offline, from the run folder alone, and gives the verdict again.
+// `drover check RUN_DIR`: re-runs a run's history invariants offline, from
+// the run folder alone, and gives the verdict again. A history that holds
+// fewer operations than summary.json counted, or the folder of a run that
+// never finished (no summary.json), leaves them unknown, never a pass.
 #pragma once
 
 #include <string>
@@ -7,8 +9,9 @@
 
 namespace drover {
 
-// Returns drover's exit code for the re-checked run (2 when the folder is
-// not a run folder drover can read).
+// Prints the re-checked run and whether it agrees with the live verdict;
+// returns the verdict's exit code (2 when the folder is not a run folder
+// drover can read).
 int check_run_folder(const std::string& run_dir);
 
 // What `drover check` needs later, saved when a run starts: the scenario
