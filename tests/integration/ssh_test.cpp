@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <filesystem>
@@ -166,6 +167,45 @@ TEST_F(SshTest, WrongPasswordRefusedWithClearMessage) {
                     HasSubstr("$DROVER_TEST_SSH_PASSWORD"), Not(HasSubstr("wrong-secret-123"))));
 }
 
+TEST_F(SshTest, KeyAndPasswordFilesOthersCanReadAreWarnedAbout) {
+  auto copy_with_mode = [&](const std::string& from, const std::string& name, fs::perms mode) {
+    fs::path copy = local_.path() / name;
+    fs::copy_file(from, copy);
+    fs::permissions(copy, mode);
+    return copy.string();
+  };
+  const fs::perms owner = fs::perms::owner_read | fs::perms::owner_write;
+  SshHostSpec spec = hosts_.spec(0);
+  const std::string source = "host " + spec.name + " (" + spec.address + ")";
+  spec.auth.key_file = copy_with_mode(hosts_.var("DROVER_SSH_KEY_ED25519"), "id_ed25519", owner);
+  {
+    Notices notices;
+    HostSession session(spec, notices.notify());
+    EXPECT_EQ(notices.size(), 0u) << notices.messages.at(0);
+  }
+  fs::permissions(spec.auth.key_file, fs::perms::group_read, fs::perm_options::add);
+  {
+    Notices notices;
+    HostSession session(spec, notices.notify());  // warned, not refused
+    EXPECT_EQ(session.exec({"true"}, in(10s)).exit_status, 0);
+    ASSERT_EQ(notices.size(), 1u);
+    EXPECT_EQ(notices.sources[0], source);
+    EXPECT_THAT(notices.messages[0], AllOf(HasSubstr("UNPROTECTED PRIVATE KEY FILE"),
+                                           HasSubstr(spec.auth.key_file), HasSubstr("0640")));
+  }
+  if (hosts_.var("DROVER_SSH_PASSWORD_FILE").empty()) {
+    GTEST_SKIP() << "loopback mode: no password login";
+  }
+  spec.auth.key_file.clear();
+  spec.auth.password_file = copy_with_mode(hosts_.var("DROVER_SSH_PASSWORD_FILE"), "password",
+                                           owner | fs::perms::others_read);
+  Notices notices;
+  HostSession session(spec, notices.notify());
+  ASSERT_EQ(notices.size(), 1u);
+  EXPECT_THAT(notices.messages[0], AllOf(HasSubstr("UNPROTECTED PASSWORD FILE"),
+                                         HasSubstr(spec.auth.password_file), HasSubstr("0604")));
+}
+
 TEST_F(SshTest, RsaKeyRefusedWithExplanation) {
   SshHostSpec spec = hosts_.with_key(0, "DROVER_SSH_KEY_RSA");
   std::string error = connect_error(spec);
@@ -261,6 +301,38 @@ TEST_F(SshTest, ChangedHostKeyRefused) {
   // Only an ed25519 entry, and a different one: still a change, not "unknown".
   spec.known_hosts = local_.write("known_hosts", ed25519_line).string();
   EXPECT_THAT(connect_error(spec), HasSubstr("CHANGED"));
+}
+
+// The host's own ed25519 key, revoked by an "@revoked" line: refused
+// although known_hosts also records it as the host's key, and never
+// recorded by accept-new for a host otherwise unknown.
+TEST_F(SshTest, RevokedHostKeyRefused) {
+  SshHostSpec spec = hosts_.with_key(1);
+  const std::string name = known_hosts_name(spec.address, spec.port);
+  std::string recorded, ed25519;
+  std::istringstream lines(read_file(hosts_.known_hosts()));
+  for (std::string line; std::getline(lines, line);) {
+    recorded += line + "\n";
+    if (line.starts_with(name + " ssh-ed25519 ")) ed25519 = line.substr(name.size() + 1);
+  }
+  ASSERT_FALSE(ed25519.empty()) << hosts_.known_hosts() << " has no ed25519 key for " << name;
+  const int revoked_at = static_cast<int>(std::count(recorded.begin(), recorded.end(), '\n')) + 1;
+  const std::string with_revoked = recorded + "@revoked " + name + " " + ed25519 + "\n";
+  spec.known_hosts = local_.write("known_hosts", with_revoked).string();
+  for (auto policy : {HostKeyPolicy::strict, HostKeyPolicy::accept_new}) {
+    spec.host_key_policy = policy;
+    EXPECT_THAT(connect_error(spec),
+                AllOf(HasSubstr(name), HasSubstr("REVOKED"),
+                      HasSubstr(fmt::format("{} (line {})", spec.known_hosts, revoked_at))));
+  }
+  // Only the revocation, with a wildcard: an unknown host, but not one
+  // whose key accept-new may take.
+  const std::string only_revoked = "# revoked\n@revoked 10.99.0.*," + name + " " + ed25519 + "\n";
+  spec.known_hosts = local_.write("known_hosts", only_revoked).string();
+  spec.host_key_policy = HostKeyPolicy::accept_new;
+  EXPECT_THAT(connect_error(spec),
+              AllOf(HasSubstr("REVOKED"), HasSubstr(fmt::format("{} (line 2)", spec.known_hosts))));
+  EXPECT_EQ(read_file(spec.known_hosts), only_revoked);
 }
 
 TEST_F(SshTest, UnreachableHostTimesOut) {
