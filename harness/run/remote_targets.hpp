@@ -13,6 +13,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "harness/core/notice.hpp"
 #include "harness/process/supervisor.hpp"
@@ -24,6 +25,11 @@ struct SshHostSpec;
 
 // How to reach a scenario's host: the SSH layer's form of it.
 SshHostSpec ssh_spec(const RemoteHostSpec& host);
+
+// The variables of drover's environment that hold the secrets its hosts'
+// logins read (a password_env, a passphrase_env, SSH_AUTH_SOCK for agent
+// logins), each once: what it starts on this machine never gets them.
+std::vector<std::string> secret_variables(const Scenario& scenario);
 
 class RemoteTargets {
  public:
