@@ -136,9 +136,10 @@ TargetSpec RemoteTargets::as_started(const TargetSpec& target) const {
   const TargetPlacement* on = placement(target);
   if (on == nullptr) return copy;
   copy.cwd = on->targets_dir + "/work/" + target.name;
+  // Bound to the address the host is declared with, the one drover and
+  // the fleets reach it at: not every interface of the host.
   if (target.source == TargetSpec::Source::kReference) {
-    const bool v6 = on->address.find(':') != std::string::npos;
-    copy.argv.insert(copy.argv.begin(), {"--host", v6 ? "::" : "0.0.0.0"});
+    copy.argv.insert(copy.argv.begin(), {"--host", on->address});
   }
   return copy;
 }

@@ -51,8 +51,8 @@ class RemoteTargets {
   const TargetPlacement* placement(const TargetSpec& target) const;
 
   // The target as it starts on its host: in <host run folder>/work/<name>,
-  // and a reference target listening on every address of the host, so the
-  // fleets here reach it.
+  // and a reference target listening on the address the host is declared
+  // with (the one the fleets here reach it at), not on every interface.
   TargetSpec as_started(const TargetSpec& target) const;
 
   // A connected host by its declared name, and its folder for the run;
