@@ -775,7 +775,9 @@ TEST_F(SshHostTest, RunFolderAndLogsAreTheLoginUsersAlone) {
 // environment sets.
 TEST_F(SshHostTest, EnvironmentNeverOnACommandLine) {
   HostPtr host = make_host(2);
-  const std::string secret = "s3cr3t-'$(id)'-value";
+  // Unique to this test process: other tests may run on the hosts too.
+  const std::string marker = "s3cr3t-" + std::to_string(::getpid());
+  const std::string secret = marker + "-'$(id)'-value";
   ProcessPtr p =
       host->start({"server",
                    {"sh", "-c", "echo \"$TOKEN\"; exec sleep 30"},
@@ -789,7 +791,7 @@ TEST_F(SshHostTest, EnvironmentNeverOnACommandLine) {
       check.exec_shell("for f in /proc/[0-9]*/cmdline; do tr '\\0' ' ' <$f; echo; done", in(10s))
           .out;
   EXPECT_THAT(lines, HasSubstr("sleep 30"));
-  EXPECT_THAT(lines, Not(HasSubstr("s3cr3t")));
+  EXPECT_THAT(lines, Not(HasSubstr(marker)));
   const std::string environ =
       check.exec_shell(fmt::format("tr '\\0' '\\n' </proc/{}/environ", p->pid()), in(10s)).out;
   EXPECT_THAT(environ, HasSubstr("TOKEN=" + secret + "\n"));
