@@ -127,7 +127,7 @@ void ScenarioRun::publish_final(const RunResult& result, MetricsPusher* pusher) 
   if (pusher == nullptr) return;
   if (auto pushed = pusher->push_final(); !pushed) {
     fmt::print(stderr, "warning: --push-gateway {}: final figures not pushed: {}\n",
-               context_.flags.push_gateway, pushed.error());
+               without_user_info(context_.flags.push_gateway), pushed.error());
   }
 }
 

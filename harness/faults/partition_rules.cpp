@@ -140,4 +140,13 @@ bool same_address(const std::string& a, const std::string& b) {
   return std::memcmp(x, y, sizeof x) == 0;
 }
 
+std::vector<std::string> nft_in_netns(const std::string& netns, std::vector<std::string> args) {
+  args.insert(args.begin(), {kIpTool, "netns", "exec", netns, kNftTool});
+  return args;
+}
+
+std::vector<std::string> netns_addresses_command(const std::string& netns) {
+  return {kIpTool, "-n", netns, "-o", "addr", "show"};
+}
+
 }  // namespace drover

@@ -36,6 +36,18 @@ struct PartitionRules {
   std::vector<std::string> peers;
 };
 
+// The tools a partition runs, by absolute path, where Debian 12's iproute2
+// and nftables install them: drover runs them as root, so never whichever
+// `ip` or `nft` comes first in PATH.
+inline constexpr const char* kIpTool = "/sbin/ip";
+inline constexpr const char* kNftTool = "/usr/sbin/nft";
+
+// `nft args...` run inside the network namespace netns:
+// {"/sbin/ip", "netns", "exec", netns, "/usr/sbin/nft", args...}.
+std::vector<std::string> nft_in_netns(const std::string& netns, std::vector<std::string> args);
+// `ip -n netns -o addr show`: the addresses of netns's interfaces.
+std::vector<std::string> netns_addresses_command(const std::string& netns);
+
 // An `nft -f` script that creates the table, its input and output chains
 // and their rules in one transaction.
 std::string partition_script(const PartitionRules& rules);

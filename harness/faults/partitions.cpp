@@ -24,11 +24,6 @@ constexpr std::size_t kMaxToolOutput = 1 << 20;
 // Where `ip netns add` keeps its namespaces.
 constexpr const char* kNetnsDir = "/run/netns";
 
-std::vector<std::string> in_netns(const std::string& netns, std::vector<std::string> argv) {
-  argv.insert(argv.begin(), {"ip", "netns", "exec", netns});
-  return argv;
-}
-
 // The system tools a partition drives (ip, nft), run here to their end.
 struct ToolResult {
   bool ok = false;
@@ -78,7 +73,7 @@ ToolResult run_nft_script(const std::string& netns, const std::string& script) {
     return {false, "", fmt::format("cannot write an nft script: {}", std::strerror(errno))};
   bool written = ::write(fd, script.data(), script.size()) == static_cast<ssize_t>(script.size());
   ::close(fd);
-  ToolResult r = written ? run(in_netns(netns, {"nft", "-f", path}))
+  ToolResult r = written ? run(nft_in_netns(netns, {"-f", path}))
                          : ToolResult{false, "", "cannot write an nft script"};
   ::unlink(path);
   return r;
@@ -98,11 +93,8 @@ bool still_running(const TableOwner& owner) {
   return ticks && *ticks == owner.start_ticks;
 }
 
-bool nft_installed() {
-  for (const char* dir : {"/usr/sbin", "/sbin", "/usr/bin", "/bin"}) {
-    if (::access((std::string(dir) + "/nft").c_str(), X_OK) == 0) return true;
-  }
-  return false;
+bool tools_installed() {
+  return ::access(kNftTool, X_OK) == 0 && ::access(kIpTool, X_OK) == 0;
 }
 
 // "a, b", or instead when there is nothing to list.
@@ -116,7 +108,7 @@ Expected<std::string> netns_owning(const RemoteHostSpec& host) {
   std::string problems;
   const std::vector<std::string> namespaces = network_namespaces();
   for (const std::string& netns : namespaces) {
-    std::vector<std::string> argv{"ip", "-n", netns, "-o", "addr", "show"};
+    const std::vector<std::string> argv = netns_addresses_command(netns);
     ToolResult r = run(argv);
     if (!r.ok) {
       problems += "; " + failure(argv, r);
@@ -132,7 +124,7 @@ Expected<std::string> netns_owning(const RemoteHostSpec& host) {
 }
 
 std::vector<std::string> delete_table(const std::string& netns, const std::string& table) {
-  return in_netns(netns, {"nft", "delete", "table", "inet", table});
+  return nft_in_netns(netns, {"delete", "table", "inet", table});
 }
 
 }  // namespace
@@ -154,9 +146,9 @@ std::vector<std::string> network_namespaces() {
 
 std::vector<std::string> remove_leftover_partitions() {
   std::vector<std::string> lines;
-  if (::geteuid() != 0 || !nft_installed()) return lines;
+  if (::geteuid() != 0 || !tools_installed()) return lines;
   for (const std::string& netns : network_namespaces()) {
-    ToolResult listed = run(in_netns(netns, {"nft", "list", "tables"}));
+    ToolResult listed = run(nft_in_netns(netns, {"list", "tables"}));
     if (!listed.ok) continue;  // a namespace being deleted, or not ours to read
     for (const std::string& table : inet_tables(listed.output)) {
       std::optional<TableOwner> owner = partition_table_owner(table);
@@ -185,9 +177,11 @@ Partitions::Plan Partitions::plan(const Scenario& scenario, const FaultSpec& f) 
     throw PartitionError(fmt::format(
         "{}: a partition installs nftables rules in a network namespace, which needs root", where));
   }
-  if (!nft_installed()) {
-    throw PartitionError(
-        fmt::format("{}: nft is not installed (Debian: apt-get install nftables)", where));
+  if (!tools_installed()) {
+    throw PartitionError(fmt::format(
+        "{}: a partition runs {} and {}, which are not both there (Debian: apt-get install "
+        "nftables iproute2)",
+        where, kNftTool, kIpTool));
   }
   const TargetSpec* target = scenario.find_target(f.target);
   const RemoteHostSpec* host = target ? scenario.find_host(target->host) : nullptr;
@@ -232,7 +226,7 @@ std::string Partitions::cut(std::size_t fault) {
   Plan& plan = it->second;
   plan.rules.table = partition_table_name(owner_, serial_++);
   ToolResult r = run_nft_script(plan.netns, partition_script(plan.rules));
-  if (!r.ok) throw PartitionError(failure(in_netns(plan.netns, {"nft", "-f", "<script>"}), r));
+  if (!r.ok) throw PartitionError(failure(nft_in_netns(plan.netns, {"-f", "<script>"}), r));
   std::vector<std::string> undo = delete_table(plan.netns, plan.rules.table);
   cut_[fault] = InForce{plan.rules.table, ExitCleanup([undo] { run(undo); })};
   return fmt::format("{}: nftables table {}", plan.what, plan.rules.table);

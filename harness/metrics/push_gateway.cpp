@@ -84,22 +84,31 @@ Expected<void> push_within(const std::shared_ptr<MetricsPusher::State>& state) {
 
 }  // namespace
 
+std::string without_user_info(const std::string& url) {
+  const std::size_t scheme = url.find("://");
+  const std::size_t host = scheme == std::string::npos ? 0 : scheme + 3;
+  const std::size_t at = url.rfind('@');
+  if (at == std::string::npos || at < host) return url;
+  return url.substr(0, host) + url.substr(at + 1);
+}
+
 Expected<void> check_push_gateway_url(const std::string& url) {
-  auto scheme = url.find("://");
-  std::string s = scheme == std::string::npos ? "" : url.substr(0, scheme);
+  const std::string shown = without_user_info(url);
+  auto scheme = shown.find("://");
+  std::string s = scheme == std::string::npos ? "" : shown.substr(0, scheme);
   if (s != "http" && s != "https") {
-    return unexpected("'" + url + "' is not a URL like http://127.0.0.1:9091");
+    return unexpected("'" + shown + "' is not a URL like http://127.0.0.1:9091");
   }
-  std::string rest = url.substr(scheme + 3);
+  std::string rest = shown.substr(scheme + 3);
   auto colon = rest.rfind(':');
   if (colon == std::string::npos || colon == 0 || colon + 1 == rest.size() ||
       rest.find('/') != std::string::npos) {
-    return unexpected("'" + url +
+    return unexpected("'" + shown +
                       "' needs a host and port and no path, like http://127.0.0.1:9091");
   }
   for (char c : rest.substr(colon + 1)) {
     if (!std::isdigit(static_cast<unsigned char>(c)))
-      return unexpected("'" + url + "': the port is not a number");
+      return unexpected("'" + shown + "': the port is not a number");
   }
   return {};
 }
@@ -113,7 +122,7 @@ MetricsPusher::MetricsPusher(const PushTarget& target, std::shared_ptr<RunCollec
       prometheus::Labels{grouping_label("scenario", target.scenario),
                          grouping_label("run", target.run)});
   state_->gateway->RegisterCollectable(collector);
-  state_->url = target.url;
+  state_->url = without_user_info(target.url);
   state_->notify = std::move(notify);
   state_->interval = interval;
   state_->deadline = deadline;

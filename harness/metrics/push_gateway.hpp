@@ -29,8 +29,15 @@ struct PushTarget {
   std::string run;
 };
 
-// "http://host:port" (or https); the reason when it is not.
+// "http://host:port" (or https), with user information before the host
+// or not ("http://user:password@host:port"); the reason when it is not,
+// naming the URL as without_user_info() shows it.
 Expected<void> check_push_gateway_url(const std::string& url);
+
+// url without its user information, "http://host:port": the only form
+// drover prints or stores (warnings, summaries, logs), since a password may
+// be part of it. Everything up to the last '@' after the scheme goes.
+std::string without_user_info(const std::string& url);
 
 class MetricsPusher {
  public:

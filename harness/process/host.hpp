@@ -114,6 +114,9 @@ class Host {
 };
 using HostPtr = std::unique_ptr<Host>;
 
-HostPtr make_local_host();
+// This machine. What it starts gets drover's own environment but for the
+// variables withheld names (the secrets drover read: a password's
+// variable, SSH_AUTH_SOCK), plus what a ProcessSpec adds.
+HostPtr make_local_host(std::vector<std::string> withheld = {});
 
 }  // namespace drover

@@ -9,9 +9,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <string_view>
 #include <system_error>
 #include <thread>
 
@@ -132,6 +134,7 @@ fs::path resolve_executable(const std::string& program, const std::string& cwd) 
 // thread that called start() (see ChildSetup), which must outlive it.
 class LocalHost final : public Host {
  public:
+  explicit LocalHost(std::vector<std::string> withheld) : withheld_(std::move(withheld)) {}
   std::string name() const override { return "local"; }
   ProcessPtr start(const ProcessSpec& spec) override;
   CommandOutput run(const std::vector<std::string>& argv, const std::string& cwd,
@@ -158,6 +161,27 @@ class LocalHost final : public Host {
     if (ec)
       throw HostError(fmt::format("cannot copy \"{}\" to \"{}\": {}", from, to, ec.message()));
   }
+
+  // drover's environment without the withheld variables, then added.
+  bp::environment child_environment(
+      const std::vector<std::pair<std::string, std::string>>& added) const {
+    // Built up with set(), not taken whole and erased from: Boost 1.74's
+    // find() behind erase() and operator[] compares "KEY=" past the end of
+    // shorter entries (a heap overflow under ASan).
+    bp::environment env;
+    for (char** entry = ::environ; *entry != nullptr; ++entry) {
+      const std::string_view text(*entry);
+      const std::size_t eq = text.find('=');
+      if (eq == 0 || eq == std::string_view::npos) continue;
+      const std::string key(text.substr(0, eq));
+      if (std::find(withheld_.begin(), withheld_.end(), key) != withheld_.end()) continue;
+      env.set(key, std::string(text.substr(eq + 1)));
+    }
+    for (const auto& [key, value] : added) env.set(key, value);
+    return env;
+  }
+
+  std::vector<std::string> withheld_;
 };
 
 ProcessPtr LocalHost::start(const ProcessSpec& spec) {
@@ -192,10 +216,7 @@ ProcessPtr LocalHost::start(const ProcessSpec& spec) {
   if (::pipe2(err_fds, O_CLOEXEC) != 0) fail_start(program, std::strerror(errno));
   bp::pipe err_pipe(err_fds[0], err_fds[1]);
 
-  bp::environment env = boost::this_process::environment();
-  // set(), not env[key]: Boost 1.74's find() behind operator[] compares
-  // "KEY=" past the end of shorter entries (a heap overflow under ASan).
-  for (const auto& [key, value] : spec.env) env.set(key, value);
+  bp::environment env = child_environment(spec.env);
   std::vector<std::string> args(spec.argv.begin() + 1, spec.argv.end());
 
   pid_t failed_child = 0;
@@ -279,7 +300,7 @@ CommandOutput LocalHost::run(const std::vector<std::string>& argv, const std::st
   setup.failed_child = &failed_child;
   std::vector<std::string> args(argv.begin() + 1, argv.end());
   std::error_code ec;
-  bp::child child(bp::exe = executable.string(), bp::args = args,
+  bp::child child(bp::exe = executable.string(), bp::args = args, child_environment({}),
                   bp::std_in<bp::null, bp::std_out> out_pipe, bp::std_err > err_pipe, setup, ec);
   if (ec) {
     if (failed_child > 0) reap_failed_child(failed_child);
@@ -331,8 +352,8 @@ CommandOutput LocalHost::run(const std::vector<std::string>& argv, const std::st
 
 }  // namespace
 
-HostPtr make_local_host() {
-  return std::make_unique<LocalHost>();
+HostPtr make_local_host(std::vector<std::string> withheld) {
+  return std::make_unique<LocalHost>(std::move(withheld));
 }
 
 }  // namespace drover

@@ -37,7 +37,7 @@ struct SupervisorOptions {
 struct TargetPlacement {
   Host* host = nullptr;
   // How this machine reaches the host: it replaces the host part of the
-  // target's addresses, the one its READY line gives ("0.0.0.0:PORT") too.
+  // target's addresses, the one its READY line gives ("<address>:PORT") too.
   std::string address;
   std::string targets_dir;  // where the reference executables are on the host
 };

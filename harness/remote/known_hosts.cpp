@@ -1,15 +1,19 @@
 #include "harness/remote/known_hosts.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
 #include <filesystem>
 #include <sstream>
+
+#include <fmt/format.h>
 
 #include "harness/remote/digest.hpp"
 
@@ -77,6 +81,44 @@ bool pattern_names(std::string_view pattern, std::string_view name) {
   return pattern == name;
 }
 
+// A glob pattern (* any run, ? any one character) against the whole of
+// name, as OpenSSH's match_pattern.
+bool glob_matches(std::string_view pattern, std::string_view name) {
+  std::size_t p = 0, n = 0;
+  std::size_t star = std::string_view::npos, resume = 0;
+  while (n < name.size()) {
+    if (p < pattern.size() && (pattern[p] == '?' || pattern[p] == name[n])) {
+      ++p;
+      ++n;
+    } else if (p < pattern.size() && pattern[p] == '*') {
+      star = p++;
+      resume = n;
+    } else if (star != std::string_view::npos) {
+      p = star + 1;
+      n = ++resume;
+    } else {
+      return false;
+    }
+  }
+  while (p < pattern.size() && pattern[p] == '*') ++p;
+  return p == pattern.size();
+}
+
+// A comma-separated list of host patterns against name, as OpenSSH's
+// match_hostname: a negated pattern that matches rules the name out, else
+// any one that matches lets it in.
+bool patterns_match(std::string_view patterns, std::string_view name) {
+  bool matched = false;
+  for (std::string_view pattern : split(patterns, ',')) {
+    const bool negated = !pattern.empty() && pattern.front() == '!';
+    if (negated) pattern.remove_prefix(1);
+    const bool hit = pattern_names(pattern, name) || glob_matches(pattern, name);
+    if (hit && negated) return false;
+    matched = matched || hit;
+  }
+  return matched;
+}
+
 }  // namespace
 
 // With read(2), not a filebuf: a failed read is then an errno to report
@@ -100,6 +142,21 @@ Expected<std::string> read_text_file(const std::string& path) {
   }
   ::close(fd);
   return text;
+}
+
+std::optional<std::string> unprotected_secret_file(const std::string& path, std::string_view what) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0 || (st.st_mode & 077) == 0) return std::nullopt;
+  std::string upper;
+  for (char c : what) upper += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  const unsigned mode = st.st_mode & 07777;
+  const char* who = (mode & 070) == 0   ? "other users have"
+                    : (mode & 007) == 0 ? "its group has"
+                                        : "its group and other users have";
+  return fmt::format(
+      "UNPROTECTED {} FILE: permissions {:04o} for {} are too open ({} access to it); a "
+      "secret belongs to its owner alone: chmod 600 {}",
+      upper, mode, path, who, path);
 }
 
 Expected<std::string> read_known_hosts(const std::string& path) {
@@ -190,6 +247,20 @@ std::vector<std::string> recorded_key_types(std::string_view known_hosts_text,
     }
   }
   return types;
+}
+
+std::optional<int> revoked_key_line(std::string_view known_hosts_text, std::string_view name,
+                                    std::string_view blob) {
+  std::istringstream lines{std::string(known_hosts_text)};
+  int number = 0;
+  for (std::string line; std::getline(lines, line);) {
+    ++number;
+    auto f = fields(line);
+    if (f.size() < 4 || f[0] != "@revoked") continue;
+    const std::optional<std::string> key = base64_decode(f[3]);
+    if (key && *key == blob && patterns_match(f[1], name)) return number;
+  }
+  return std::nullopt;
 }
 
 const std::vector<std::string>& usable_host_key_types() {

@@ -15,6 +15,13 @@ namespace drover {
 // The whole of a local file, or "cannot read <path>: <why>".
 Expected<std::string> read_text_file(const std::string& path);
 
+// OpenSSH's check of a file that holds a secret (a private key, a
+// password, a passphrase): when its group or others have any access to it,
+// the warning to give, "UNPROTECTED <WHAT> FILE", naming the file and its
+// mode; nullopt when only its owner has, or when it cannot be looked at
+// (reading it then says why). what: "private key", "password", ...
+std::optional<std::string> unprotected_secret_file(const std::string& path, std::string_view what);
+
 // A known_hosts file's text: "" when there is none yet (a first connection
 // under accept-new makes it), else as read_text_file.
 Expected<std::string> read_known_hosts(const std::string& path);
@@ -41,6 +48,14 @@ std::string format_known_hosts_line(std::string_view name, std::string_view blob
 // (@cert-authority, @revoked) and wildcard patterns are not matched.
 std::vector<std::string> recorded_key_types(std::string_view known_hosts_text,
                                             std::string_view name);
+
+// The line (counted from 1) of an "@revoked" entry in known_hosts_text
+// that names the host and holds the key blob; nullopt when the key is not
+// revoked for name. Host patterns are read as OpenSSH reads them: plain,
+// hashed, with the wildcards * and ?, and !negated (a negated pattern that
+// matches rules the line out).
+std::optional<int> revoked_key_line(std::string_view known_hosts_text, std::string_view name,
+                                    std::string_view blob);
 
 // The host key types drover can verify (libssh2 1.10's), best first:
 // ed25519, then ECDSA, then ssh-rsa (which OpenSSH 8.8 and later no longer

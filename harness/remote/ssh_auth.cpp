@@ -1,6 +1,8 @@
 // SshConnection's authentication: ssh-agent, a key file, a password, in
 // that order, each only if the spec asks for it. Secrets are read just
 // before use, never copied into messages, and wiped from memory afterwards.
+// A file holding one that others than its owner may read is warned about,
+// as OpenSSH does.
 #include <libssh2.h>
 #include <string.h>
 #include <unistd.h>
@@ -86,6 +88,10 @@ Secret read_secret(const std::string& label, const std::string& env, const std::
 
 }  // namespace
 
+void SshConnection::warn_if_unprotected(const std::string& path, std::string_view what) {
+  if (std::optional<std::string> warning = unprotected_secret_file(path, what)) warn(*warning);
+}
+
 void SshConnection::authenticate(TimePoint deadline) {
   const std::string& user = spec_.user;
   auto* list =
@@ -156,9 +162,11 @@ Expected<void> SshConnection::try_key_file(TimePoint deadline) {
     return unexpected(
         fmt::format("key file {}: cannot read it: {}", auth.key_file, std::strerror(errno)));
   }
+  warn_if_unprotected(auth.key_file, "private key");
   const std::string type = key_file_type(auth.key_file);
   std::optional<Secret> passphrase;
   if (!auth.passphrase_env.empty() || !auth.passphrase_file.empty()) {
+    if (!auth.passphrase_file.empty()) warn_if_unprotected(auth.passphrase_file, "passphrase");
     passphrase.emplace(
         read_secret(label_, auth.passphrase_env, auth.passphrase_file, "key passphrase"));
   }
@@ -186,6 +194,7 @@ Expected<void> SshConnection::try_key_file(TimePoint deadline) {
 
 Expected<void> SshConnection::try_password(TimePoint deadline) {
   const SshAuth& auth = spec_.auth;
+  if (!auth.password_file.empty()) warn_if_unprotected(auth.password_file, "password");
   Secret password = read_secret(label_, auth.password_env, auth.password_file, "password");
   int rc = retry(
       [&] {

@@ -5,12 +5,13 @@
 // below, which bounds every libssh2 call by a deadline.
 //
 // Promises: the host key is verified against known_hosts before any
-// credential is sent, the handshake asking for the key types known_hosts
-// records for the host (else ed25519, then ECDSA, RSA last); the
-// constructor returns or throws SshError (saying which step failed and
-// why) by spec.connect_timeout + spec.login_timeout; the destructor
-// disconnects within a few seconds. Messages name the host and never
-// contain secrets. Warnings (an unknown host key accepted) go to the
+// credential is sent (a key an "@revoked" line names is refused), the
+// handshake asking for the key types known_hosts records for the host
+// (else ed25519, then ECDSA, RSA last); the constructor returns or throws
+// SshError (saying which step failed and why) by spec.connect_timeout +
+// spec.login_timeout; the destructor disconnects within a few seconds.
+// Messages name the host and never contain secrets. Warnings (an unknown
+// host key accepted, a key or password file others may read) go to the
 // Notify given, never to stderr.
 //
 // Not thread-safe: a connection, and the SshCommands and SshFiles over it,
@@ -98,6 +99,7 @@ class SshConnection {
   void verify_host_key(const KnownHosts& known);
   HostKey presented_host_key() const;
   int check_known_hosts(const HostKey& key, const KnownHosts& known) const;
+  void refuse_revoked(const HostKey& key, const KnownHosts& known) const;
   void refuse_unknown(const HostKey& key, const KnownHosts& known) const;
   void record_host_key(const HostKey& key, const KnownHosts& known);
 
@@ -106,6 +108,7 @@ class SshConnection {
   Expected<void> try_agent(TimePoint deadline);
   Expected<void> try_key_file(TimePoint deadline);
   Expected<void> try_password(TimePoint deadline);
+  void warn_if_unprotected(const std::string& path, std::string_view what);
 
   SshHostSpec spec_;
   std::string label_;

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <libssh2.h>
 #include <libssh2_sftp.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -19,6 +20,7 @@
 #include "harness/core/expected.hpp"
 #include "harness/process/output_capture.hpp"
 #include "harness/remote/digest.hpp"
+#include "harness/remote/shell_quote.hpp"
 
 namespace drover {
 namespace {
@@ -219,22 +221,20 @@ class SftpChannel {
   LIBSSH2_SFTP* sftp_ = nullptr;
 };
 
-// One upload: a local file streamed into a remote one, hashed on the way.
+// One upload: content from a local descriptor streamed into a remote file,
+// hashed on the way. source names the content in messages.
 class Upload {
  public:
-  Upload(SftpChannel& sftp, const std::string& local_path, const std::string& remote_path,
+  Upload(SftpChannel& sftp, const std::string& source, const std::string& remote_path,
          TimePoint deadline)
-      : sftp_(sftp), local_(local_path), remote_(remote_path), deadline_(deadline) {}
+      : sftp_(sftp), source_(source), remote_(remote_path), deadline_(deadline) {}
 
   // Throws SshError; a failed upload leaves no partial file behind.
-  Copied run(int mode) {
-    UniqueFd in(::open(local_.c_str(), O_RDONLY | O_CLOEXEC));
-    if (in.get() < 0) {
-      connection().fail_plain(fmt::format("cannot upload {}: {}", local_, std::strerror(errno)));
-    }
+  // fd: the content, read from where it is to its end.
+  Copied run(int fd, int mode) {
     RemoteFile file = sftp_.open(remote_, LIBSSH2_FXF_WRITE | LIBSSH2_FXF_CREAT | LIBSSH2_FXF_TRUNC,
                                  mode, deadline_, "create");
-    Expected<Copied> sent = send(in.get(), file);
+    Expected<Copied> sent = send(fd, file);
     if (Expected<void> mode_set = sent ? set_mode(file, mode) : Expected<void>(); !mode_set) {
       sent = unexpected(mode_set.take_error());
     }
@@ -261,7 +261,8 @@ class Upload {
     for (;;) {
       const ssize_t n = ::read(fd, chunk.data(), chunk.size());
       if (n < 0 && errno == EINTR) continue;
-      if (n < 0) return unexpected(fmt::format("cannot read {}: {}", local_, std::strerror(errno)));
+      if (n < 0)
+        return unexpected(fmt::format("cannot read {}: {}", source_, std::strerror(errno)));
       if (n == 0) break;
       hash.update(chunk.data(), n);
       sent.size += n;
@@ -269,7 +270,7 @@ class Upload {
         return unexpected(written.take_error());
       }
       if (Clock::now() > deadline_) {
-        return unexpected(fmt::format("upload of {} to {} timed out", local_, remote_));
+        return unexpected(fmt::format("upload of {} to {} timed out", source_, remote_));
       }
     }
     sent.sha256 = hash.hex();
@@ -308,7 +309,7 @@ class Upload {
   }
 
   SftpChannel& sftp_;
-  const std::string& local_;
+  const std::string& source_;
   const std::string& remote_;
   TimePoint deadline_;
 };
@@ -374,11 +375,33 @@ class Download {
 
 void SshFiles::put(const std::string& local_path, const std::string& remote_path, int mode,
                    TimePoint deadline) {
+  UniqueFd in(::open(local_path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (in.get() < 0) {
+    connection_.fail_plain(fmt::format("cannot upload {}: {}", local_path, std::strerror(errno)));
+  }
+  upload(in.get(), local_path, remote_path, mode, deadline);
+}
+
+void SshFiles::put_text(const std::string& text, const std::string& remote_path, int mode,
+                        TimePoint deadline) {
+  const std::string source = "drover's text";
+  UniqueFd in(::memfd_create("drover-upload", MFD_CLOEXEC));
+  Expected<void> written = in.get() < 0 ? unexpected(std::string(std::strerror(errno)))
+                                        : write_all(in.get(), text, source);
+  if (written && ::lseek(in.get(), 0, SEEK_SET) != 0) written = unexpected(std::strerror(errno));
+  if (!written) {
+    connection_.fail_plain(fmt::format("cannot upload to {}: {}", remote_path, written.error()));
+  }
+  upload(in.get(), source, remote_path, mode, deadline);
+}
+
+void SshFiles::upload(int fd, const std::string& source, const std::string& remote_path, int mode,
+                      TimePoint deadline) {
   SftpChannel sftp(connection_, commands_, deadline);
-  const Copied sent = Upload(sftp, local_path, remote_path, deadline).run(mode);
+  const Copied sent = Upload(sftp, source, remote_path, deadline).run(fd, mode);
   const std::uint64_t arrived = sftp.size_of(remote_path, deadline);
   sftp.close(deadline);
-  const std::string transfer = fmt::format("upload of {} to {}", local_path, remote_path);
+  const std::string transfer = fmt::format("upload of {} to {}", source, remote_path);
   check_size(transfer, arrived, sent.size);
   check_sha256(transfer, remote_path, sent.sha256, deadline);
 }
@@ -424,6 +447,33 @@ void SshFiles::make_directories(const std::string& remote_path, TimePoint deadli
     connection_.fail_plain(fmt::format("cannot create directory {}: mkdir {}: {}", remote_path,
                                        result.describe(), result.err));
   }
+}
+
+void SshFiles::make_private_directory(const std::string& remote_path, TimePoint deadline) {
+  // One command, so nothing can come between the checks. mkdir without -p
+  // fails on anything already there, a symbolic link (dangling or not)
+  // included; -m sets the mode whatever the umask. On failure the command
+  // prints what is there and exits 3.
+  const std::string text = fmt::format(
+      "d={0}; "
+      "if ! e=$(LC_ALL=C mkdir -m 700 -- \"$d\" 2>&1); then "
+      "if [ -L \"$d\" ]; then echo \"a symbolic link to $(readlink -- \"$d\") is there\"; "
+      "elif [ -e \"$d\" ]; then "
+      "echo \"it exists already ($(stat -c '%F owned by %U, mode %a' -- \"$d\"))\"; "
+      "else echo \"${{e#mkdir: }}\"; fi; exit 3; fi; "
+      "if [ \"$(stat -c %u -- \"$d\")\" != \"$(id -u)\" ]; then "
+      "echo \"it is owned by $(stat -c %U -- \"$d\"), not by $(id -un)\"; exit 3; fi; "
+      "r=$(readlink -f -- \"$d\"); if [ \"$r\" != \"$d\" ]; then rmdir -- \"$d\"; "
+      "echo \"it is reached through a symbolic link (it would be $r)\"; exit 3; fi",
+      shell_quote(remote_path));
+  CommandResult result = commands_.exec_shell(text, deadline);
+  if (result.succeeded()) return;
+  std::string why = result.exit_status == 3 ? result.out : result.describe() + ": " + result.err;
+  while (!why.empty() && (why.back() == '\n' || why.back() == ' ')) why.pop_back();
+  connection_.fail_plain(fmt::format(
+      "cannot make the private folder {}: {} (drover makes a folder of its own, which only "
+      "the login user may enter, and never takes over one it did not make)",
+      remote_path, why));
 }
 
 void SshFiles::remove_tree(const std::string& remote_path, TimePoint deadline) {

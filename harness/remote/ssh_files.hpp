@@ -32,11 +32,21 @@ class SshFiles {
   // the permission bits mode, then checks the remote size and sha256sum.
   void put(const std::string& local_path, const std::string& remote_path, int mode,
            TimePoint deadline);
+  // As put, with text as the file's content: it never touches a local file
+  // nor a command line, so it may be a secret.
+  void put_text(const std::string& text, const std::string& remote_path, int mode,
+                TimePoint deadline);
   // Streams remote_path to local_path (replaced if present), checked the
   // same way.
   void get(const std::string& remote_path, const std::string& local_path, TimePoint deadline);
   // mkdir -p on the host.
   void make_directories(const std::string& remote_path, TimePoint deadline);
+  // A folder only the login user may enter (mode 0700), made fresh:
+  // throws, naming the path and what is there, when something already is
+  // (a folder, whoever owns it, or a symbolic link), when the folder is not
+  // the login user's, and when it is reached through a symbolic link (a
+  // folder made that way is removed again). remote_path is absolute.
+  void make_private_directory(const std::string& remote_path, TimePoint deadline);
   // rm -rf of a directory drover made for a run; refuses "/", relative
   // paths and paths with "..".
   void remove_tree(const std::string& remote_path, TimePoint deadline);
@@ -50,6 +60,9 @@ class SshFiles {
   };
 
  private:
+  // The content of fd (named source in messages) to remote_path, checked.
+  void upload(int fd, const std::string& source, const std::string& remote_path, int mode,
+              TimePoint deadline);
   // Each throws SshError unless the copy is whole; transfer names it:
   // "upload of <local> to <remote>".
   void check_size(const std::string& transfer, std::uint64_t arrived, std::uint64_t sent) const;

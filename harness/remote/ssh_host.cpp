@@ -8,7 +8,10 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cstdlib>
+#include <filesystem>
 #include <memory>
 #include <set>
 #include <sstream>
@@ -16,6 +19,7 @@
 
 #include <fmt/format.h>
 
+#include "harness/core/expected.hpp"
 #include "harness/process/proc_table.hpp"
 #include "harness/remote/shell_quote.hpp"
 #include "harness/remote/ssh_commands.hpp"
@@ -58,16 +62,62 @@ struct Remote {
 constexpr const char* kGroupsFile = ".groups";
 
 // Runs argv: exec's the program with its output and exit status captured.
-// $1..$3 are the stdout, stderr and status files.
+// $1..$5 are the stdout, stderr and status files, the environment file
+// and the umask the program gets.
 // The wrapper leads the process group, runs the program as its child (so
 // pid() is the program's own, as on LocalHost), writes the program's pid to
 // <status>.pid, and records how it ended in <status>. Signals go to the
 // other members of the group only, so the wrapper lives to record the end
 // (a trap would not do: an interrupted wait loses the status in dash).
+// The environment comes from a file, opened and removed before the
+// program starts, so that no value is ever an argument (every user of the
+// host sees those in ps, and the wrapper lives as long as the program).
+// Only the program's subshell reads it: the wrapper's own variables and
+// PATH stay its own, whatever names the file sets. The wrapper runs under
+// umask 077, so its files (the logs among them) are its user's alone; the
+// program gets the login's own umask back.
 constexpr const char* kWrapper =
-    "o=$1 e=$2 s=$3; shift 3; "
-    "\"$@\" >\"$o\" 2>\"$e\" </dev/null & p=$!; echo $p >\"$s.pid\"; "
-    "wait $p; echo $? >\"$s.part\"; mv \"$s.part\" \"$s\"";
+    "o=$1 e=$2 s=$3 v=$4 u=$5; shift 5; exec 3<\"$v\" || exit 1; rm -f -- \"$v\"; "
+    "(umask \"$u\"; . /proc/self/fd/3; exec \"$@\" 3<&-) >\"$o\" 2>\"$e\" </dev/null & p=$!; "
+    "exec 3<&-; echo $p >\"$s.pid\"; wait $p; echo $? >\"$s.part\"; mv \"$s.part\" \"$s\"";
+
+// Whether a shell can export name: the environment file is shell text.
+bool is_shell_name(const std::string& name) {
+  if (name.empty() || std::isdigit(static_cast<unsigned char>(name[0]))) return false;
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+  });
+}
+
+// The environment file's text: one export per variable, every value
+// quoted, later ones overriding earlier ones.
+Expected<std::string> environment_file(
+    const std::vector<std::pair<std::string, std::string>>& env) {
+  std::string text;
+  for (const auto& [name, value] : env) {
+    if (!is_shell_name(name)) {
+      return unexpected(fmt::format(
+          "the environment variable \"{}\" cannot be passed to a process on a host (a name "
+          "there is letters, digits and _, not starting with a digit)",
+          name));
+    }
+    text += fmt::format("export {}={}\n", name, shell_quote(value));
+  }
+  return text;
+}
+
+// The watcher's shell text: once its stdin ends (drover let go, or its
+// connection is gone), it kills every process group the run folder's
+// group file lists and removes the folder. Only numbers above 1 are
+// groups: "1" would be kill -9 -1, every process the user may signal, and
+// "0" or "01" its own group or the same.
+std::string watcher_command(const std::string& run_dir) {
+  return fmt::format(
+      "cat >/dev/null; cat {0}/{1} 2>/dev/null | while IFS= read -r g; do "
+      "case $g in ''|0*|1|*[!0-9]*) ;; *) kill -9 -\"$g\";; esac; done >/dev/null 2>&1; "
+      "rm -rf -- {0} >/dev/null 2>&1",
+      shell_quote(run_dir), kGroupsFile);
+}
 
 // Succeeds while a member of process group pgid lives (zombies aside: an
 // orphan's zombie waits for init, which may be slow to reap it).
@@ -258,38 +308,9 @@ class SshHost final : public Host {
       throw HostError(
           fmt::format("{}: no run folder to start \"{}\" in", remote_->where(), spec.argv[0]));
     }
-    const std::string logs = remote_->options.run_dir + "/logs";
-    const std::string base = logs + "/" + spec.name;
-    const std::string out = base + ".stdout.log", err = base + ".stderr.log";
-    const std::string status = base + ".status";
-    std::vector<std::string> argv = {"setsid", "sh", "-c",  kWrapper, "drover-" + spec.name,
-                                     out,      err,  status};
-    argv.push_back("env");
-    argv.push_back("DROVER_RUN_DIR=" + remote_->options.run_dir);
-    for (const auto& [key, value] : spec.env) argv.push_back(key + "=" + value);
-    argv.insert(argv.end(), spec.argv.begin(), spec.argv.end());
-    // Checked first, so a missing program is an error here, not a status later.
-    std::string text = fmt::format("mkdir -p -- {} || exit 1; ", shell_quote(logs));
-    // A working folder inside the run folder is drover's own: made here.
-    const std::string& run_dir = remote_->options.run_dir;
-    if (spec.cwd.starts_with(run_dir + "/") && spec.cwd.find("/..") == std::string::npos) {
-      text += fmt::format("mkdir -p -- {} || exit 1; ", shell_quote(spec.cwd));
-    }
-    if (!spec.cwd.empty()) text += fmt::format("cd -- {} || exit 1; ", shell_quote(spec.cwd));
-    text += fmt::format("command -v {} >/dev/null || {{ echo 'not found' >&2; exit 127; }}; ",
-                        shell_quote(spec.argv[0]));
-    // A simple command in the background, so $! is setsid's pid, which
-    // becomes the wrapper's and the group's; stdio detached from this
-    // channel, so the command returns at once.
-    text += shell_command(argv) + " </dev/null >/dev/null 2>&1 & g=$!; ";
-    // For the watcher (make_ssh_host), should drover vanish.
-    text += fmt::format("echo $g >>{}; ", shell_quote(run_dir + "/" + kGroupsFile));
-    // The program's pid, once the wrapper has written it (2 s at most).
-    text += fmt::format(
-        "i=0; while [ ! -s {0}.pid ] && [ $i -lt 200 ]; do sleep 0.01; i=$((i+1)); done; "
-        "echo $g $(cat {0}.pid 2>/dev/null)",
-        shell_quote(status));
-    auto r = remote_->shell(text);
+    const ProcessFiles files(remote_->options.run_dir, spec.name);
+    write_environment(spec, files.env);
+    const CommandResult r = remote_->shell(start_command(spec, files));
     int pgid = 0, pid = 0;
     if (r.succeeded()) std::istringstream(r.out) >> pgid >> pid;
     if (pgid > 1 && pid <= 1) {
@@ -297,13 +318,13 @@ class SshHost final : public Host {
       throw HostError(fmt::format("{}: \"{}\" started, but its pid never showed up",
                                   remote_->where(), spec.argv[0]));
     }
-    if (pid <= 1) {
+    if (pgid <= 1 || pid <= 1) {
       std::string why = r.err.empty() ? r.describe() : r.err.substr(0, r.err.find('\n'));
       throw HostError(
           fmt::format("{}: cannot start \"{}\": {}", remote_->where(), spec.argv[0], why));
     }
     remote_->running_groups.insert(pgid);
-    return std::make_unique<SshProcess>(remote_, pgid, pid, out, err, status);
+    return std::make_unique<SshProcess>(remote_, pgid, pid, files.out, files.err, files.status);
   }
 
   CommandOutput run(const std::vector<std::string>& argv, const std::string& cwd,
@@ -323,11 +344,13 @@ class SshHost final : public Host {
     return output;
   }
 
-  // An executable file stays executable there (0755), others are 0644.
+  // An executable file stays executable there; either way it is the login
+  // user's alone (0700, 0600): a job file or a binary of the run is no one
+  // else's business on the host.
   void copy_to(const std::string& local_path, const std::string& host_path) override {
     struct stat local {};
     const bool executable = ::stat(local_path.c_str(), &local) == 0 && (local.st_mode & S_IXUSR);
-    remote_->files.put(local_path, host_path, executable ? 0755 : 0644,
+    remote_->files.put(local_path, host_path, executable ? 0700 : 0600,
                        Clock::now() + remote_->options.transfer_timeout);
   }
 
@@ -349,6 +372,64 @@ class SshHost final : public Host {
   }
 
  private:
+  // Where a process started on the host keeps its output, its status and,
+  // until it starts, its environment: <run_dir>/logs/<name>.*
+  struct ProcessFiles {
+    ProcessFiles(const std::string& run_dir, const std::string& name)
+        : out(run_dir + "/logs/" + name + ".stdout.log"),
+          err(run_dir + "/logs/" + name + ".stderr.log"),
+          status(run_dir + "/logs/" + name + ".status"),
+          env(run_dir + "/logs/" + name + ".env") {}
+    std::string out, err, status, env;
+  };
+
+  // The process's variables, DROVER_RUN_DIR first, to a file only the
+  // login user may read: over SFTP, never on a command line.
+  void write_environment(const ProcessSpec& spec, const std::string& path) {
+    std::vector<std::pair<std::string, std::string>> env = {
+        {"DROVER_RUN_DIR", remote_->options.run_dir}};
+    env.insert(env.end(), spec.env.begin(), spec.env.end());
+    Expected<std::string> text = environment_file(env);
+    if (!text) {
+      throw HostError(
+          fmt::format("{}: cannot start \"{}\": {}", remote_->where(), spec.argv[0], text.error()));
+    }
+    remote_->files.put_text(*text, path, 0600, remote_->command_deadline());
+  }
+
+  // The shell text that starts the wrapper and prints "<group> <pid>".
+  std::string start_command(const ProcessSpec& spec, const ProcessFiles& files) const {
+    const std::string& run_dir = remote_->options.run_dir;
+    // Under umask 077 whatever it makes (a work folder, the group file)
+    // is the login user's alone; the program gets $u back. Checked first,
+    // so a missing program is an error here, not a status later; the
+    // environment file goes with any failure.
+    std::string text =
+        fmt::format("u=$(umask); umask 077; v={}; f() {{ rm -f -- \"$v\"; exit \"$1\"; }}; ",
+                    shell_quote(files.env));
+    // A working folder inside the run folder is drover's own: made here.
+    if (spec.cwd.starts_with(run_dir + "/") && spec.cwd.find("/..") == std::string::npos) {
+      text += fmt::format("mkdir -p -- {} || f 1; ", shell_quote(spec.cwd));
+    }
+    if (!spec.cwd.empty()) text += fmt::format("cd -- {} || f 1; ", shell_quote(spec.cwd));
+    text += fmt::format("command -v {} >/dev/null || {{ echo 'not found' >&2; f 127; }}; ",
+                        shell_quote(spec.argv[0]));
+    // A simple command in the background, so $! is setsid's pid, which
+    // becomes the wrapper's and the group's; stdio detached from this
+    // channel, so the command returns at once.
+    text += shell_command({"setsid", "sh", "-c", kWrapper, "drover-" + spec.name, files.out,
+                           files.err, files.status, files.env}) +
+            " \"$u\" " + shell_command(spec.argv) + " </dev/null >/dev/null 2>&1 & g=$!; ";
+    // For the watcher (make_ssh_host), should drover vanish.
+    text += fmt::format("echo $g >>{}; ", shell_quote(run_dir + "/" + kGroupsFile));
+    // The program's pid, once the wrapper has written it (2 s at most).
+    text += fmt::format(
+        "i=0; while [ ! -s {0}.pid ] && [ $i -lt 200 ]; do sleep 0.01; i=$((i+1)); done; "
+        "echo $g $(cat {0}.pid 2>/dev/null)",
+        shell_quote(files.status));
+    return text;
+  }
+
   // Children of pid on the host whose state passes `wanted`, from one read
   // of the host's /proc.
   template <class Wanted>
@@ -369,23 +450,30 @@ class SshHost final : public Host {
 }  // namespace
 
 HostPtr make_ssh_host(SshHostSpec spec, SshHostOptions options) {
+  const std::string given = options.run_dir;
+  options.run_dir = std::filesystem::path(given).lexically_normal().string();
+  while (options.run_dir.size() > 1 && options.run_dir.back() == '/') options.run_dir.pop_back();
   auto remote = std::make_shared<Remote>(std::move(spec), std::move(options));
   const std::string& dir = remote->options.run_dir;
-  if (dir.empty()) return std::make_unique<SshHost>(std::move(remote));
+  if (given.empty()) return std::make_unique<SshHost>(std::move(remote));
   if (dir.size() < 2 || dir[0] != '/') {
-    throw SshError(fmt::format("{}: the run folder must be an absolute path, not \"{}\"",
-                               remote->where(), dir));
+    throw SshError(fmt::format("{}: the run folder must be an absolute path below /, not \"{}\"",
+                               remote->where(), given));
   }
-  remote->files.make_directories(dir, remote->command_deadline());
+  // Made fresh, for the login user alone: never a folder someone else made
+  // or can reach, since the run's binaries, job files, logs and
+  // environments go there.
+  remote->files.make_private_directory(dir, remote->command_deadline());
+  const CommandResult logs =
+      remote->shell(fmt::format("mkdir -m 700 -- {}", shell_quote(dir + "/logs")));
+  if (!logs.succeeded()) {
+    remote->files.remove_tree(dir, remote->command_deadline());
+    throw SshError(fmt::format("{}: cannot make {}/logs: {}", remote->where(), dir, logs.err));
+  }
   // The watcher: once drover lets go of it, or its connection is gone
   // (drover killed), it kills every process group started for the run
   // and removes the run folder, so nothing of the run outlives drover.
-  const std::string quoted = shell_quote(dir);
-  remote->commands.hold(
-      fmt::format("cat >/dev/null; for g in $(cat {0}/{1} 2>/dev/null); do kill -9 -$g; done "
-                  ">/dev/null 2>&1; rm -rf -- {0} >/dev/null 2>&1",
-                  quoted, kGroupsFile),
-      remote->command_deadline());
+  remote->commands.hold(watcher_command(dir), remote->command_deadline());
   return std::make_unique<SshHost>(std::move(remote));
 }
 

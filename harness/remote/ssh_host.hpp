@@ -2,6 +2,12 @@
 // runs them here, with their output captured into a per-run folder on the
 // host (<run_dir>/logs/<name>.stdout.log, .stderr.log).
 //
+// The run folder is the login user's alone: made fresh (mode 0700, never
+// one that was there already, whoever made it, nor one reached through a
+// symbolic link), and what drover puts in it (logs, copies, status files)
+// is 0600 or 0700. A process's environment reaches it through a file
+// there, never its command line, which every user of the host sees in ps.
+//
 // Promises: a started process leads its own process group on the host
 // (setsid), so stop() and the destructors reach everything it forked; the
 // host's destructor kills what is still running and removes run_dir.
@@ -27,8 +33,9 @@ namespace drover {
 
 struct SshHostOptions {
   // drover's folder for this run on the host (absolute, made on connect,
-  // removed by the host's destructor), e.g. /tmp/drover-<run id>. Empty:
-  // none is made, and the host only runs commands (run()); start() refuses.
+  // removed by the host's destructor), e.g. /tmp/drover-<run id>: it must
+  // not exist yet. Empty: none is made, and the host only runs commands
+  // (run()); start() refuses.
   std::string run_dir;
   std::chrono::nanoseconds command_timeout = std::chrono::seconds(30);   // each remote command
   std::chrono::nanoseconds transfer_timeout = std::chrono::minutes(10);  // each copy
@@ -38,7 +45,7 @@ struct SshHostOptions {
 };
 
 // Connects (host key check, authentication) and makes run_dir. Throws
-// SshError.
+// SshError, naming the host and the folder when run_dir is there already.
 HostPtr make_ssh_host(SshHostSpec spec, SshHostOptions options);
 
 }  // namespace drover

@@ -1,7 +1,7 @@
 // SshConnection's host key check: the key the server presents against what
-// known_hosts records for the host. A changed key is always refused; an
-// unknown one is refused, or recorded (and the user warned) under the
-// accept-new policy.
+// known_hosts records for the host. A revoked key (an "@revoked" line) and
+// a changed key are always refused; an unknown one is refused, or recorded
+// (and the user warned) under the accept-new policy.
 #include <fcntl.h>
 #include <libssh2.h>
 #include <unistd.h>
@@ -53,6 +53,7 @@ struct SshConnection::HostKey {
 
 void SshConnection::verify_host_key(const KnownHosts& known) {
   const HostKey key = presented_host_key();
+  refuse_revoked(key, known);
   switch (check_known_hosts(key, known)) {
     case LIBSSH2_KNOWNHOST_CHECK_MATCH:
       return;
@@ -107,6 +108,17 @@ int SshConnection::check_known_hosts(const HostKey& key, const KnownHosts& known
   libssh2_knownhost* entry = nullptr;
   return libssh2_knownhost_checkp(hosts, known.name.c_str(), -1, key.blob.data(), key.blob.size(),
                                   mask, &entry);
+}
+
+// Before anything else: a revoked key is refused whatever else the file
+// says of it, and never recorded by accept-new.
+void SshConnection::refuse_revoked(const HostKey& key, const KnownHosts& known) const {
+  const std::optional<int> line = revoked_key_line(known.text, known.name, key.blob);
+  if (!line) return;
+  fail_plain(fmt::format(
+      "host key verification failed: the {} host key {} of {} is REVOKED in {} (line {}): "
+      "refused. The host must be given a new key before drover connects to it again",
+      key.type_name, key.fingerprint, known.name, known.path, *line));
 }
 
 // Throws unless the host is new to known_hosts and the policy lets drover

@@ -1,5 +1,6 @@
 #include "harness/run/remote_targets.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <filesystem>
 #include <random>
@@ -15,6 +16,21 @@ namespace {
 namespace fs = std::filesystem;
 
 }  // namespace
+
+std::vector<std::string> secret_variables(const Scenario& scenario) {
+  std::vector<std::string> names;
+  auto add = [&](const std::string& name) {
+    if (!name.empty() && std::find(names.begin(), names.end(), name) == names.end()) {
+      names.push_back(name);
+    }
+  };
+  for (const RemoteHostSpec& host : scenario.hosts) {
+    add(host.password_env);
+    add(host.passphrase_env);
+    if (host.agent) add("SSH_AUTH_SOCK");
+  }
+  return names;
+}
 
 SshHostSpec ssh_spec(const RemoteHostSpec& host) {
   SshHostSpec spec;
@@ -120,9 +136,10 @@ TargetSpec RemoteTargets::as_started(const TargetSpec& target) const {
   const TargetPlacement* on = placement(target);
   if (on == nullptr) return copy;
   copy.cwd = on->targets_dir + "/work/" + target.name;
+  // Bound to the address the host is declared with, the one drover and
+  // the fleets reach it at: not every interface of the host.
   if (target.source == TargetSpec::Source::kReference) {
-    const bool v6 = on->address.find(':') != std::string::npos;
-    copy.argv.insert(copy.argv.begin(), {"--host", v6 ? "::" : "0.0.0.0"});
+    copy.argv.insert(copy.argv.begin(), {"--host", on->address});
   }
   return copy;
 }

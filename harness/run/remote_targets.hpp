@@ -13,6 +13,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "harness/core/notice.hpp"
 #include "harness/process/supervisor.hpp"
@@ -24,6 +25,11 @@ struct SshHostSpec;
 
 // How to reach a scenario's host: the SSH layer's form of it.
 SshHostSpec ssh_spec(const RemoteHostSpec& host);
+
+// The variables of drover's environment that hold the secrets its hosts'
+// logins read (a password_env, a passphrase_env, SSH_AUTH_SOCK for agent
+// logins), each once: what it starts on this machine never gets them.
+std::vector<std::string> secret_variables(const Scenario& scenario);
 
 class RemoteTargets {
  public:
@@ -45,8 +51,8 @@ class RemoteTargets {
   const TargetPlacement* placement(const TargetSpec& target) const;
 
   // The target as it starts on its host: in <host run folder>/work/<name>,
-  // and a reference target listening on every address of the host, so the
-  // fleets here reach it.
+  // and a reference target listening on the address the host is declared
+  // with (the one the fleets here reach it at), not on every interface.
   TargetSpec as_started(const TargetSpec& target) const;
 
   // A connected host by its declared name, and its folder for the run;

@@ -36,7 +36,7 @@ Run::Run(const Scenario& scenario, const RunOptions& options)
       result_(fresh_result(scenario, options)),
       warnings_(result_.started_at, options.on_warning),
       notify_(warnings_.notify()),
-      host_(make_local_host()),
+      host_(make_local_host(secret_variables(scenario))),
       hosts_(notify_),
       supervisor_(*host_, supervisor_options(options, notify_)) {}
 

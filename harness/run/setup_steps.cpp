@@ -24,7 +24,7 @@ class StepHosts {
 
   Host& get(const std::string& name) {
     if (name.empty()) {
-      if (!local_) local_ = make_local_host();
+      if (!local_) local_ = make_local_host(secret_variables(scenario_));
       return *local_;
     }
     auto& host = remote_[name];

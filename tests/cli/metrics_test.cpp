@@ -292,15 +292,21 @@ TEST_F(MetricsTest, PushedFiguresReachThePushgatewayGroupedByScenarioAndRun) {
   EXPECT_EQ(pushed, summary["totals"]["ops"].get<double>()) << r.body.substr(0, 4000);
 }
 
+// The URL's password, if it has one, is never shown: not in the warning,
+// not in the run folder.
 TEST_F(MetricsTest, AnUnreachablePushgatewayOnlyWarns) {
   fs::path scenario = dir_.write("scenario.json", udp_scenario("1s"));
-  Finished f = run_drover(
-      {"run", scenario.string(), "--out", run_dir().string(), "--quiet", "--push-gateway",
-       fmt::format("http://127.0.0.1:{}", free_loopback_port(SOCK_STREAM))},
-      dir_.path());
+  const std::string url = fmt::format("http://127.0.0.1:{}", free_loopback_port(SOCK_STREAM));
+  Finished f = run_drover({"run", scenario.string(), "--out", run_dir().string(), "--quiet",
+                           "--push-gateway", "http://drover:pushs3cret@" + url.substr(7)},
+                          dir_.path());
   EXPECT_EQ(f.exit_code, 0) << f.err;
-  EXPECT_NE(f.err.find("warning: --push-gateway"), std::string::npos) << f.err;
+  EXPECT_NE(f.err.find("warning: --push-gateway " + url + ":"), std::string::npos) << f.err;
   EXPECT_LT(f.seconds, 15);
+  EXPECT_EQ((f.out + f.err).find("pushs3cret"), std::string::npos) << f.out << f.err;
+  for (const char* file : {"summary.json", "report.html", "junit.xml"}) {
+    EXPECT_EQ(read_file(run_dir() / file).find("pushs3cret"), std::string::npos) << file;
+  }
 }
 
 // A Pushgateway that accepts the connection and never answers: prometheus-cpp

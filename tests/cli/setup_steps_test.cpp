@@ -166,6 +166,46 @@ TEST_F(SetupStepsTest, OutputIsBoundedInTheLog) {
   EXPECT_GT(log.size(), 1048576u);
 }
 
+// The secrets drover reads for its hosts' logins (the variables a
+// password_env and a passphrase_env name, SSH_AUTH_SOCK for an agent
+// login) stay drover's: a local step and a local command target, each
+// dumping its environment, get the rest of it but not them.
+TEST_F(SetupStepsTest, LocalStepsAndTargetsNeverGetTheHostsSecrets) {
+  json doc = base_scenario();
+  doc["hosts"] = json::parse(R"({
+      "db": {"address": "10.99.0.2", "user": "u",
+             "auth": {"password_env": "DROVER_TEST_DB_PASSWORD"}},
+      "load": {"address": "10.99.0.3", "user": "u",
+               "auth": {"agent": true, "key_file": "/nonexistent/id_ed25519",
+                        "passphrase_env": "DROVER_TEST_KEY_PASSPHRASE"}}})");
+  doc["setup"] = json::parse(R"([{"run": ["sh", "-c", "env > step-env.txt"]}])");
+  doc["targets"]["dump"] = json::parse(R"({
+      "command": ["sh", "-c", "env > target-env.txt; echo up; exec sleep 600"],
+      "ready": {"stdout": "^up$"}, "protocol": "udp", "address": "127.0.0.1:9"})");
+  const char* agent = std::getenv("SSH_AUTH_SOCK");
+  const std::string saved_agent = agent ? agent : "";
+  ::setenv("DROVER_TEST_DB_PASSWORD", "db-s3cret", 1);
+  ::setenv("DROVER_TEST_KEY_PASSPHRASE", "key-s3cret", 1);
+  ::setenv("SSH_AUTH_SOCK", "/tmp/agent-s3cret.sock", 1);
+  ::setenv("DROVER_TEST_NOT_SECRET", "shown", 1);
+  Finished f = run(doc);
+  ::unsetenv("DROVER_TEST_DB_PASSWORD");
+  ::unsetenv("DROVER_TEST_KEY_PASSPHRASE");
+  ::unsetenv("DROVER_TEST_NOT_SECRET");
+  if (agent) {
+    ::setenv("SSH_AUTH_SOCK", saved_agent.c_str(), 1);
+  } else {
+    ::unsetenv("SSH_AUTH_SOCK");
+  }
+  ASSERT_EQ(f.exit_code, 0) << f.out << f.err;
+  for (const char* file : {"step-env.txt", "target-env.txt"}) {
+    const std::string env = "\n" + read_file(dir_.path() / file);
+    EXPECT_THAT(env, HasSubstr("\nDROVER_TEST_NOT_SECRET=shown\n")) << file;
+    EXPECT_THAT(env, ::testing::Not(HasSubstr("s3cret"))) << file;
+  }
+  EXPECT_THAT(read_file(dir_.path() / "target-env.txt"), HasSubstr("\nDROVER_RUN_DIR="));
+}
+
 TEST_F(SetupStepsTest, AMissingProgramFailsTheStep) {
   json doc = base_scenario();
   doc["setup"] = json::parse(R"([{"run": ["no-such-program-drover"]}])");

@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <filesystem>
@@ -22,6 +23,7 @@
 #include "harness/remote/known_hosts.hpp"
 #include "harness/remote/shell_quote.hpp"
 #include "harness/remote/ssh_host.hpp"
+#include "tests/support/eventually.hpp"
 #include "tests/support/ssh_hosts.hpp"
 #include "tests/temp_dir.hpp"
 
@@ -166,6 +168,45 @@ TEST_F(SshTest, WrongPasswordRefusedWithClearMessage) {
                     HasSubstr("$DROVER_TEST_SSH_PASSWORD"), Not(HasSubstr("wrong-secret-123"))));
 }
 
+TEST_F(SshTest, KeyAndPasswordFilesOthersCanReadAreWarnedAbout) {
+  auto copy_with_mode = [&](const std::string& from, const std::string& name, fs::perms mode) {
+    fs::path copy = local_.path() / name;
+    fs::copy_file(from, copy);
+    fs::permissions(copy, mode);
+    return copy.string();
+  };
+  const fs::perms owner = fs::perms::owner_read | fs::perms::owner_write;
+  SshHostSpec spec = hosts_.spec(0);
+  const std::string source = "host " + spec.name + " (" + spec.address + ")";
+  spec.auth.key_file = copy_with_mode(hosts_.var("DROVER_SSH_KEY_ED25519"), "id_ed25519", owner);
+  {
+    Notices notices;
+    HostSession session(spec, notices.notify());
+    EXPECT_EQ(notices.size(), 0u) << notices.messages.at(0);
+  }
+  fs::permissions(spec.auth.key_file, fs::perms::group_read, fs::perm_options::add);
+  {
+    Notices notices;
+    HostSession session(spec, notices.notify());  // warned, not refused
+    EXPECT_EQ(session.exec({"true"}, in(10s)).exit_status, 0);
+    ASSERT_EQ(notices.size(), 1u);
+    EXPECT_EQ(notices.sources[0], source);
+    EXPECT_THAT(notices.messages[0], AllOf(HasSubstr("UNPROTECTED PRIVATE KEY FILE"),
+                                           HasSubstr(spec.auth.key_file), HasSubstr("0640")));
+  }
+  if (hosts_.var("DROVER_SSH_PASSWORD_FILE").empty()) {
+    GTEST_SKIP() << "loopback mode: no password login";
+  }
+  spec.auth.key_file.clear();
+  spec.auth.password_file = copy_with_mode(hosts_.var("DROVER_SSH_PASSWORD_FILE"), "password",
+                                           owner | fs::perms::others_read);
+  Notices notices;
+  HostSession session(spec, notices.notify());
+  ASSERT_EQ(notices.size(), 1u);
+  EXPECT_THAT(notices.messages[0], AllOf(HasSubstr("UNPROTECTED PASSWORD FILE"),
+                                         HasSubstr(spec.auth.password_file), HasSubstr("0604")));
+}
+
 TEST_F(SshTest, RsaKeyRefusedWithExplanation) {
   SshHostSpec spec = hosts_.with_key(0, "DROVER_SSH_KEY_RSA");
   std::string error = connect_error(spec);
@@ -261,6 +302,38 @@ TEST_F(SshTest, ChangedHostKeyRefused) {
   // Only an ed25519 entry, and a different one: still a change, not "unknown".
   spec.known_hosts = local_.write("known_hosts", ed25519_line).string();
   EXPECT_THAT(connect_error(spec), HasSubstr("CHANGED"));
+}
+
+// The host's own ed25519 key, revoked by an "@revoked" line: refused
+// although known_hosts also records it as the host's key, and never
+// recorded by accept-new for a host otherwise unknown.
+TEST_F(SshTest, RevokedHostKeyRefused) {
+  SshHostSpec spec = hosts_.with_key(1);
+  const std::string name = known_hosts_name(spec.address, spec.port);
+  std::string recorded, ed25519;
+  std::istringstream lines(read_file(hosts_.known_hosts()));
+  for (std::string line; std::getline(lines, line);) {
+    recorded += line + "\n";
+    if (line.starts_with(name + " ssh-ed25519 ")) ed25519 = line.substr(name.size() + 1);
+  }
+  ASSERT_FALSE(ed25519.empty()) << hosts_.known_hosts() << " has no ed25519 key for " << name;
+  const int revoked_at = static_cast<int>(std::count(recorded.begin(), recorded.end(), '\n')) + 1;
+  const std::string with_revoked = recorded + "@revoked " + name + " " + ed25519 + "\n";
+  spec.known_hosts = local_.write("known_hosts", with_revoked).string();
+  for (auto policy : {HostKeyPolicy::strict, HostKeyPolicy::accept_new}) {
+    spec.host_key_policy = policy;
+    EXPECT_THAT(connect_error(spec),
+                AllOf(HasSubstr(name), HasSubstr("REVOKED"),
+                      HasSubstr(fmt::format("{} (line {})", spec.known_hosts, revoked_at))));
+  }
+  // Only the revocation, with a wildcard: an unknown host, but not one
+  // whose key accept-new may take.
+  const std::string only_revoked = "# revoked\n@revoked 10.99.0.*," + name + " " + ed25519 + "\n";
+  spec.known_hosts = local_.write("known_hosts", only_revoked).string();
+  spec.host_key_policy = HostKeyPolicy::accept_new;
+  EXPECT_THAT(connect_error(spec),
+              AllOf(HasSubstr("REVOKED"), HasSubstr(fmt::format("{} (line 2)", spec.known_hosts))));
+  EXPECT_EQ(read_file(spec.known_hosts), only_revoked);
 }
 
 TEST_F(SshTest, UnreachableHostTimesOut) {
@@ -621,6 +694,170 @@ TEST_F(SshHostTest, WarningsGoToTheNotifyNeverToStderr) {
   ASSERT_EQ(notices.size(), 2u);
   EXPECT_EQ(notices.sources[1], source);
   EXPECT_THAT(notices.messages[1], AllOf(HasSubstr("cannot remove"), HasSubstr(remote_dir_)));
+}
+
+// The run folder is made fresh, never taken over: not one that is there
+// already (the login user's own, or another user's), not a symbolic link,
+// not one reached through a symbolic link. Each refusal names the host and
+// the path, and leaves what was there as it was.
+TEST_F(SshHostTest, RunFolderIsMadeFreshNeverTakenOver) {
+  SshHostSpec spec = hosts_.with_key(0);
+  auto refusal = [&](const std::string& run_dir) -> std::string {
+    SshHostOptions options;
+    options.run_dir = run_dir;
+    options.command_timeout = 10s;
+    try {
+      make_ssh_host(spec, options);
+    } catch (const SshError& e) {
+      return e.what();
+    }
+    return "";
+  };
+  auto session = session_with_dir(0);
+  const std::string real = remote_dir_ + "/real", link = remote_dir_ + "/link";
+  ASSERT_EQ(session
+                ->exec_shell(
+                    fmt::format("mkdir {0}/real && ln -s real {0}/link", shell_quote(remote_dir_)),
+                    in(10s))
+                .exit_status,
+            0);
+  const std::string where = spec.address;
+  EXPECT_THAT(refusal(real), AllOf(HasSubstr(where), HasSubstr(real), HasSubstr("exists already"),
+                                   HasSubstr("owned by " + hosts_.user())));
+  if (hosts_.user() != "root") {
+    EXPECT_THAT(refusal("/proc"), AllOf(HasSubstr(where), HasSubstr("/proc"),
+                                        HasSubstr("exists already"), HasSubstr("owned by root")));
+  }
+  EXPECT_THAT(refusal(link), AllOf(HasSubstr(where), HasSubstr(link), HasSubstr("symbolic link")));
+  EXPECT_THAT(refusal(link + "/run"),
+              AllOf(HasSubstr(where), HasSubstr(link + "/run"), HasSubstr("symbolic link")));
+  // Nothing was made, taken or removed: the folder is as the test left it.
+  EXPECT_EQ(session
+                ->exec_shell(
+                    fmt::format("cd {} && ls -A real && readlink link", shell_quote(remote_dir_)),
+                    in(10s))
+                .out,
+            "real\n");
+}
+
+// What the run puts on the host is the login user's alone: the folder and
+// its logs folder 0700, the logs, status and group files 0600, copies 0600
+// or 0700, whatever the login's umask (the program itself keeps it).
+TEST_F(SshHostTest, RunFolderAndLogsAreTheLoginUsersAlone) {
+  HostPtr host = make_host(1);
+  ProcessPtr p = host->start({"job", {"sh", "-c", "umask; echo done >&2"}, {}, "", ""});
+  ASSERT_TRUE(wait_exit(*p, 5s));
+  fs::path program = local_.write("program", "#!/bin/sh\n");
+  fs::permissions(program, fs::perms::owner_all | fs::perms::group_read | fs::perms::others_read |
+                               fs::perms::others_exec);
+  host->copy_to(program.string(), remote_dir_ + "/program");
+  host->copy_to(local_.write("job.json", "{}").string(), remote_dir_ + "/job.json");
+  HostSession check(hosts_.with_key(1));
+  const std::string modes =
+      check
+          .exec_shell(fmt::format("cd {} && stat -c '%n %a' . logs logs/job.stdout.log "
+                                  "logs/job.stderr.log logs/job.status .groups program job.json",
+                                  shell_quote(remote_dir_)),
+                      in(10s))
+          .out;
+  EXPECT_EQ(modes,
+            ". 700\nlogs 700\nlogs/job.stdout.log 600\nlogs/job.stderr.log 600\n"
+            "logs/job.status 600\n.groups 600\nprogram 700\njob.json 600\n");
+  const std::string umask = check.exec_shell("umask", in(10s)).out;
+  fs::path out = local_.path() / "job.stdout.log";
+  host->copy_from(p->log_files().at(0), out.string());
+  EXPECT_EQ(read_file(out), umask) << "the program runs under the login's umask";
+}
+
+// A process's environment reaches it, but never a command line on the
+// host, where every user sees it in ps; nor does its file stay behind. The
+// wrapper keeps its own variables and PATH whatever the names the
+// environment sets.
+TEST_F(SshHostTest, EnvironmentNeverOnACommandLine) {
+  HostPtr host = make_host(2);
+  // Unique to this test process: other tests may run on the hosts too.
+  const std::string marker = "s3cr3t-" + std::to_string(::getpid());
+  const std::string secret = marker + "-'$(id)'-value";
+  ProcessPtr p =
+      host->start({"server",
+                   {"sh", "-c", "echo \"$TOKEN\"; exec sleep 30"},
+                   {{"TOKEN", secret}, {"s", "x"}, {"o", "y"}, {"PATH", "/bin:/usr/bin"}},
+                   "",
+                   ""});
+  ASSERT_EQ(p->wait_for_stdout_line(std::regex("value"), in(5s)), secret);
+  HostSession check(hosts_.with_key(2));
+  // Every command line on the host, and the environment of the program.
+  const std::string lines =
+      check.exec_shell("for f in /proc/[0-9]*/cmdline; do tr '\\0' ' ' <$f; echo; done", in(10s))
+          .out;
+  EXPECT_THAT(lines, HasSubstr("sleep 30"));
+  EXPECT_THAT(lines, Not(HasSubstr(marker)));
+  const std::string environ =
+      check.exec_shell(fmt::format("tr '\\0' '\\n' </proc/{}/environ", p->pid()), in(10s)).out;
+  EXPECT_THAT(environ, HasSubstr("TOKEN=" + secret + "\n"));
+  EXPECT_EQ(p->stop(1s).signal, SIGTERM);
+  // No environment file left; the status where the wrapper's own $s says.
+  EXPECT_EQ(check.exec_shell(fmt::format("ls -A {}/logs", shell_quote(remote_dir_)), in(10s)).out,
+            "server.status\nserver.status.pid\nserver.stderr.log\nserver.stdout.log\n");
+}
+
+// The watcher, once drover is gone without a word, kills the process
+// groups the run listed, and only those: a line "1" (kill -9 -1: every
+// process of the login user) or "abc" kills nothing.
+TEST_F(SshHostTest, WatcherKillsOnlyTheRunsProcessGroups) {
+  used_hosts_.push_back(0);
+  HostSession check(hosts_.with_key(0));
+  // A process of the login user the run knows nothing of.
+  const CommandResult bystander =
+      check.exec_shell("setsid sleep 300 </dev/null >/dev/null 2>&1 & echo $!", in(10s));
+  const int bystander_pid = std::atoi(bystander.out.c_str());
+  ASSERT_GT(bystander_pid, 1) << bystander.describe();
+  int fds[2];
+  ASSERT_EQ(::pipe(fds), 0);
+  const pid_t drover = ::fork();
+  if (drover == 0) {
+    // A drover that starts a process, finds its group file tampered
+    // with, and dies while its host is still up: no destructor runs, the
+    // connection just closes.
+    ::close(fds[0]);
+    auto report = [&](int pid) {
+      [[maybe_unused]] ssize_t n = ::write(fds[1], &pid, sizeof pid);
+      ::_exit(0);
+    };
+    try {
+      SshHostOptions options;
+      options.run_dir = remote_dir_;
+      options.command_timeout = 10s;
+      HostPtr host = make_ssh_host(hosts_.with_key(0), options);
+      ProcessPtr p = host->start({"server", {"sleep", "301"}, {}, "", ""});
+      auto added = host->run({"sh", "-c", "printf '1\\nabc\\n0\\n-1\\n 1\\n01\\n' >>.groups"},
+                             remote_dir_, in(10s), 4096);
+      report(added.status && added.status->exited && added.status->code == 0 ? p->pid() : 0);
+    } catch (...) {
+    }
+    report(0);
+  }
+  ::close(fds[1]);
+  int started = 0;
+  EXPECT_EQ(::read(fds[0], &started, sizeof started), static_cast<ssize_t>(sizeof started));
+  ::close(fds[0]);
+  ::waitpid(drover, nullptr, 0);
+  ASSERT_GT(started, 1) << "the run never started its process";
+  // Alive and not a zombie (an orphan's zombie may wait a while for init).
+  auto alive = [&](int pid) {
+    const std::string stat = fmt::format("/proc/{}/stat", pid);
+    return check.exec_shell(fmt::format("grep -qv ') Z ' {}", stat), in(10s)).exit_status == 0;
+  };
+  // The watcher is done once the run folder is gone.
+  EXPECT_TRUE(test::eventually(
+      [&] {
+        return check.exec({"test", "-e", remote_dir_}, in(10s)).exit_status != 0;
+      },
+      10s, 50ms))
+      << remote_dir_ << " is still there";
+  EXPECT_FALSE(alive(started)) << "the run's own process outlived it";
+  EXPECT_TRUE(alive(bystander_pid)) << "the watcher killed a process that was not the run's";
+  check.exec({"kill", "-9", std::to_string(bystander_pid)}, in(10s));
 }
 
 TEST_F(SshHostTest, ZombieChildrenSeenThroughProc) {

@@ -2,14 +2,20 @@
 // what OpenSSH's own tools write and print.
 #include "harness/remote/known_hosts.hpp"
 
+#include <filesystem>
 #include <string>
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "tests/temp_dir.hpp"
 
 namespace drover {
 namespace {
+
+namespace fs = std::filesystem;
+using ::testing::AllOf;
+using ::testing::HasSubstr;
 
 // Host keys and their fingerprints as ssh-keygen -l prints them; the hashed
 // lines are ssh-keygen -H's output for "10.99.0.2" and "[10.99.0.5]:2222".
@@ -81,6 +87,35 @@ TEST(KnownHostsTest, FindsRecordedTypesInPlainAndHashedEntries) {
   EXPECT_TRUE(recorded_key_types(hashed, "10.99.0.3").empty());
 }
 
+TEST(KnownHostsTest, FindsTheRevokedLineOfAKeyForTheHost) {
+  const std::string ed = std::string(" ssh-ed25519 ") + kEd25519 + "\n";
+  const std::string ecdsa = std::string(" ecdsa-sha2-nistp256 ") + kEcdsa + "\n";
+  // The key is recorded as usual on line 2, and revoked on line 4.
+  const std::string text = "# keys\n10.99.0.2" + ed + "10.99.0.3" + ecdsa + "@revoked 10.99.0.2" +
+                           ed + "@revoked *" + ecdsa;
+  EXPECT_EQ(revoked_key_line(text, "10.99.0.2", blob(kEd25519)), 4);
+  EXPECT_EQ(revoked_key_line(text, "10.99.0.3", blob(kEd25519)), std::nullopt);  // another host
+  EXPECT_EQ(revoked_key_line(text, "10.99.0.9", blob(kEcdsa)), 5);               // "*": any host
+  // Only @revoked lines count: a key merely recorded is not revoked.
+  EXPECT_EQ(revoked_key_line("10.99.0.2" + ed, "10.99.0.2", blob(kEd25519)), std::nullopt);
+  EXPECT_EQ(revoked_key_line("@cert-authority *" + ed, "10.99.0.2", blob(kEd25519)), std::nullopt);
+
+  // OpenSSH's patterns: wildcards, lists, negation, hashed names, ports.
+  auto revoked_for = [&](const std::string& patterns, const std::string& name) {
+    return revoked_key_line("@revoked " + patterns + ed, name, blob(kEd25519)).has_value();
+  };
+  EXPECT_TRUE(revoked_for("10.99.0.*", "10.99.0.2"));
+  EXPECT_TRUE(revoked_for("10.99.0.?", "10.99.0.2"));
+  EXPECT_FALSE(revoked_for("10.99.0.?", "10.99.0.20"));
+  EXPECT_TRUE(revoked_for("other,10.99.*.2", "10.99.0.2"));
+  EXPECT_FALSE(revoked_for("!10.99.0.2,10.99.0.*", "10.99.0.2"));
+  EXPECT_TRUE(revoked_for("!10.99.0.2,10.99.0.*", "10.99.0.3"));
+  EXPECT_TRUE(revoked_for(kHashedEd25519, "10.99.0.2"));
+  EXPECT_FALSE(revoked_for(kHashedEd25519, "10.99.0.3"));
+  EXPECT_TRUE(revoked_for("[10.99.0.5]:2222", "[10.99.0.5]:2222"));
+  EXPECT_FALSE(revoked_for("10.99.0.5", "[10.99.0.5]:2222"));
+}
+
 TEST(KnownHostsTest, PinsRecordedUsableTypesBestFirst) {
   const std::string name = "10.99.0.2";
   // ECDSA recorded before ed25519, and a DSA key libssh2 cannot verify.
@@ -116,6 +151,25 @@ TEST(KnownHostsTest, ReadsKnownHostsOrSaysWhyNot) {
   ASSERT_FALSE(absent);
   EXPECT_EQ(absent.error(),
             "cannot read " + (dir.path() / "absent").string() + ": No such file or directory");
+}
+
+TEST(KnownHostsTest, WarnsOfSecretFilesOthersCanReach) {
+  test_files::TempDir dir;
+  const std::string key = dir.write("id_ed25519", "secret\n").string();
+  fs::permissions(key, fs::perms::owner_read | fs::perms::owner_write);
+  EXPECT_EQ(unprotected_secret_file(key, "private key"), std::nullopt);
+  fs::permissions(key, fs::perms::group_read, fs::perm_options::add);
+  std::optional<std::string> group = unprotected_secret_file(key, "private key");
+  ASSERT_TRUE(group) << "a group-readable key passed";
+  EXPECT_THAT(*group, AllOf(HasSubstr("UNPROTECTED PRIVATE KEY FILE"), HasSubstr("0640"),
+                            HasSubstr(key), HasSubstr("its group has")));
+  fs::permissions(key, fs::perms::owner_read | fs::perms::owner_write | fs::perms::others_read);
+  std::optional<std::string> others = unprotected_secret_file(key, "password");
+  ASSERT_TRUE(others) << "a world-readable password file passed";
+  EXPECT_THAT(*others, AllOf(HasSubstr("UNPROTECTED PASSWORD FILE"), HasSubstr("0604"),
+                             HasSubstr("other users have"), HasSubstr("chmod 600 " + key)));
+  // One that is not there is for reading it to report.
+  EXPECT_EQ(unprotected_secret_file((dir.path() / "none").string(), "password"), std::nullopt);
 }
 
 // An OpenSSH-format private key file around a given public key blob (the

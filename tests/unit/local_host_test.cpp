@@ -189,6 +189,40 @@ TEST_F(LocalHostTest, EnvironmentIsDroversOwnPlusTheSpecs) {
   EXPECT_EQ(*path, std::string("path=") + std::getenv("PATH"));
 }
 
+// The secrets drover read (a password's variable, SSH_AUTH_SOCK) stay
+// drover's: neither a started process nor a command run gets them, the
+// rest of drover's environment goes on as before, and a spec may still
+// set one of those names itself.
+TEST_F(LocalHostTest, WithheldVariablesReachNoChild) {
+  ::setenv("DROVER_TEST_PASSWORD", "s3cret", 1);
+  ::setenv("DROVER_TEST_PASSWORDS", "kept", 1);  // a longer name, not withheld
+  ::setenv("DROVER_TEST_VISIBLE", "shown", 1);
+  HostPtr host = make_local_host({"DROVER_TEST_PASSWORD", "DROVER_TEST_ABSENT"});
+  auto s = spec("env", {"env"});
+  // Its whole output once it ended by itself.
+  auto dump = [&](const ProcessSpec& spec) {
+    ProcessPtr p = host->start(spec);
+    EXPECT_TRUE(eventually([&] { return p->poll().has_value(); }, 5s)) << "never ended";
+    p->stop(0s);
+    return "\n" + read_file(dir_.path() / "logs" / (spec.name + ".stdout.log"));
+  };
+  const std::string dumped = dump(s);
+  const CommandOutput ran =
+      host->run({"sh", "-c", "env", "sh", next_marker()}, "", Clock::now() + 5s, 1 << 20);
+  for (const std::string& env : {dumped, "\n" + ran.out}) {
+    EXPECT_EQ(env.find("s3cret"), std::string::npos) << env;
+    EXPECT_NE(env.find("\nDROVER_TEST_PASSWORDS=kept\n"), std::string::npos) << env;
+    EXPECT_NE(env.find("\nDROVER_TEST_VISIBLE=shown\n"), std::string::npos) << env;
+    EXPECT_NE(env.find(std::string("\nPATH=") + std::getenv("PATH") + "\n"), std::string::npos);
+  }
+  s.name = "set";
+  s.env.emplace_back("DROVER_TEST_PASSWORD", "given");
+  EXPECT_NE(dump(s).find("\nDROVER_TEST_PASSWORD=given\n"), std::string::npos);
+  ::unsetenv("DROVER_TEST_PASSWORD");
+  ::unsetenv("DROVER_TEST_PASSWORDS");
+  ::unsetenv("DROVER_TEST_VISIBLE");
+}
+
 // Restores the calling thread's signal mask and SIGPIPE disposition.
 class SignalStateGuard {
  public:

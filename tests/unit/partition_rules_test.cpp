@@ -91,5 +91,15 @@ TEST(PartitionRules, ComparesAddressesByValue) {
   EXPECT_FALSE(same_address("localhost", "127.0.0.1"));
 }
 
+// drover runs the tools as root: by absolute path, never whichever `ip`
+// or `nft` PATH finds first, and where Debian 12 puts them.
+TEST(PartitionRules, ToolsRunByAbsolutePath) {
+  EXPECT_THAT(
+      nft_in_netns("drover-h1", {"list", "tables"}),
+      ElementsAre("/sbin/ip", "netns", "exec", "drover-h1", "/usr/sbin/nft", "list", "tables"));
+  EXPECT_THAT(netns_addresses_command("drover-h1"),
+              ElementsAre("/sbin/ip", "-n", "drover-h1", "-o", "addr", "show"));
+}
+
 }  // namespace
 }  // namespace drover

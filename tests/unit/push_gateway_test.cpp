@@ -19,6 +19,7 @@ namespace {
 
 using namespace std::chrono_literals;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 // A loopback port nothing listens on (bound, read and closed again).
 int closed_port() {
@@ -43,6 +44,22 @@ TEST(PushGatewayUrl, TakesAnHttpUrlWithAHostAndAPortOnly) {
     auto checked = check_push_gateway_url(bad);
     ASSERT_FALSE(checked) << bad;
     EXPECT_THAT(checked.error(), HasSubstr(bad));
+  }
+}
+
+// A password in the URL is for the Pushgateway alone: every message shows
+// the URL without its user information.
+TEST(PushGatewayUrl, UserInformationIsNeverShown) {
+  EXPECT_EQ(without_user_info("http://drover:s3cret@127.0.0.1:9091"), "http://127.0.0.1:9091");
+  EXPECT_EQ(without_user_info("https://token@gw.example:443"), "https://gw.example:443");
+  EXPECT_EQ(without_user_info("http://a@b:c@d@h:1"), "http://h:1");  // up to the last '@'
+  EXPECT_EQ(without_user_info("http://127.0.0.1:9091"), "http://127.0.0.1:9091");
+  EXPECT_TRUE(check_push_gateway_url("http://drover:s3cret@127.0.0.1:9091"));
+  for (const char* bad : {"ftp://u:s3cret@h:1", "http://u:s3cret@h", "http://u:s3/cret@h:x"}) {
+    auto checked = check_push_gateway_url(bad);
+    ASSERT_FALSE(checked) << bad;
+    EXPECT_THAT(checked.error(), Not(HasSubstr("s3")));
+    EXPECT_THAT(checked.error(), HasSubstr("'" + without_user_info(bad) + "'"));
   }
 }
 
@@ -72,7 +89,9 @@ class Reported {
 };
 
 TEST(MetricsPusher, AFailedPushIsReportedToTheNotifyAndTheFinalOneAsItsError) {
-  const std::string url = "http://127.0.0.1:" + std::to_string(closed_port());
+  // With a password, which no message may show.
+  const std::string shown = "http://127.0.0.1:" + std::to_string(closed_port());
+  const std::string url = "http://drover:pushs3cret@" + shown.substr(7);
   Reported reported;
   auto collector = std::make_shared<RunCollector>("test");  // the pusher keeps a weak pointer
   ::testing::internal::CaptureStderr();
@@ -88,10 +107,12 @@ TEST(MetricsPusher, AFailedPushIsReportedToTheNotifyAndTheFinalOneAsItsError) {
   auto warnings = reported.warnings();
   ASSERT_EQ(warnings.size(), 1u);
   EXPECT_EQ(warnings[0].first, "push-gateway");
-  EXPECT_THAT(warnings[0].second, HasSubstr(url));
+  EXPECT_THAT(warnings[0].second, HasSubstr(shown));
+  EXPECT_THAT(warnings[0].second, Not(HasSubstr("pushs3cret")));
   EXPECT_THAT(warnings[0].second, HasSubstr("cannot reach it"));
   ASSERT_FALSE(final_push);
   EXPECT_THAT(final_push.error(), HasSubstr("cannot reach it"));
+  EXPECT_THAT(final_push.error(), Not(HasSubstr("pushs3cret")));
 }
 
 }  // namespace
