@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <thread>
 #include <vector>
 
@@ -22,7 +23,6 @@ constexpr std::size_t kResultFields = 6;
 struct Tally {
   std::vector<std::int64_t> unanswered, unknown, answered_twice, wrong, impossible, unsolicited;
   std::int64_t tasks = 0, errors = 0;
-  std::int64_t last_submitted = 0;
 };
 
 class PoolComplete final : public Checker {
@@ -37,8 +37,10 @@ class PoolComplete final : public Checker {
     switch (e.type) {
       case EventType::kInvoke:
         submitted_.push_back({v[0], v.size() >= 2 ? v[1] : 0});
+        highest_submitted_ = std::max(highest_submitted_, v[0]);
         break;
       case EventType::kOk:
+        if (stray(v[0])) break;
         if (v.size() >= kResultFields) {
           answers_.push_back({v[0], v[2], v[4], v[5], Answer::kTimed});
         } else {
@@ -46,6 +48,7 @@ class PoolComplete final : public Checker {
         }
         break;
       case EventType::kFail:  // answered with an error (e.g. its worker died)
+        if (stray(v[0])) break;
         answers_.push_back({v[0], 0, 0, 0, Answer::kError});
         break;
       case EventType::kInfo:  // no answer in time: it may yet have run
@@ -148,7 +151,6 @@ class PoolComplete final : public Checker {
         }
       }
       ++t.tasks;
-      t.last_submitted = task;
       if (answers < times) (infos > 0 ? t.unknown : t.unanswered).push_back(task);
       if (answers > times) t.answered_twice.push_back(task);
     }
@@ -186,8 +188,9 @@ class PoolComplete final : public Checker {
            fmt::format("{} answers end before they start: tasks {}", t.impossible.size(),
                        first_items(t.impossible)),
            "was answered with an end before its start", EventType::kOk, 1);
-    report(t.unsolicited, unsolicited_text(t), "was answered but never submitted", EventType::kOk,
-           1);
+    std::vector<std::int64_t> strays = early_strays_;
+    strays.insert(strays.end(), t.unsolicited.begin(), t.unsolicited.end());
+    report(strays, unsolicited_text(t), "was answered but never submitted", EventType::kOk, 1);
     if (peak > workers_) {
       // The answer of the task whose start made one too many (field 4 of a
       // result is its start on the workers' clock).
@@ -201,14 +204,30 @@ class PoolComplete final : public Checker {
     return problems;
   }
 
-  static std::string unsolicited_text(const Tally& t) {
-    const auto above = std::count_if(t.unsolicited.begin(), t.unsolicited.end(),
-                                     [&](std::int64_t task) { return task > t.last_submitted; });
+  // A task is answered on the connection that submitted it, after its
+  // SUBMIT: an answer for an id above every one submitted so far is for a
+  // task never submitted. It is counted, and the first few kept, but not
+  // stored: a server that makes up answers cannot grow drover's memory.
+  bool stray(std::int64_t task) {
+    if (task <= highest_submitted_) return false;
+    if (early_strays_.size() < kListedItems) early_strays_.push_back(task);
+    ++early_stray_count_;
+    return true;
+  }
+
+  std::string unsolicited_text(const Tally& t) const {
+    const std::size_t total = t.unsolicited.size() + early_stray_count_;
+    std::vector<std::int64_t> listed = early_strays_;
+    listed.insert(listed.end(), t.unsolicited.begin(), t.unsolicited.end());
+    listed.resize(std::min(listed.size(), kListedItems));
+    std::string items = first_items(listed);
+    if (total > listed.size()) items += fmt::format(", ... ({} more)", total - listed.size());
     return fmt::format(
-        "{} answers for tasks never submitted{}: {}", t.unsolicited.size(),
-        above ? fmt::format(" ({} above the last task submitted, {})", above, t.last_submitted)
-              : "",
-        first_items(t.unsolicited));
+        "{} answers for tasks never submitted{}: {}", total,
+        early_stray_count_
+            ? fmt::format(" ({} above every task submitted before them)", early_stray_count_)
+            : "",
+        items);
   }
 
   std::string unknown_outcomes(const Tally& t) const {
@@ -247,6 +266,9 @@ class PoolComplete final : public Checker {
   mutable std::vector<std::int64_t> starts_;  // filled by result()
   mutable std::vector<std::int64_t> ends_;
   mutable std::vector<AnomalyFocus> anomalies_;  // set by result()
+  std::int64_t highest_submitted_ = INT64_MIN;
+  std::vector<std::int64_t> early_strays_;  // the first few
+  std::size_t early_stray_count_ = 0;
 };
 
 }  // namespace
