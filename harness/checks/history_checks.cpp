@@ -15,7 +15,9 @@ Expected<std::vector<InvariantResult>> check_history(const Scenario& scenario,
     if (!is_history_invariant(check.invariant)) continue;
     CheckScope scope{check.target, {}};
     for (const FleetSpec& fleet : scenario.fleets) {
-      if (fleet.target == check.target) scope.fleets.insert(fleet.name);
+      if (fleet.target != check.target) continue;
+      scope.fleets.insert(fleet.name);
+      if (!fleet.hosts.empty()) scope.one_clock = false;
     }
     scopes.push_back(scope);
     if (check.invariant == Invariant::kNoOversell) {

@@ -21,6 +21,7 @@ std::string what(const Event& e) {
 WellFormedness::WellFormedness(const std::vector<CheckScope>& scopes) {
   std::set<std::string> load, final_states;
   for (const CheckScope& scope : scopes) {
+    if (!scope.one_clock) one_clock_ = false;
     load.insert(scope.fleets.begin(), scope.fleets.end());
     final_states.insert("@" + scope.target);
   }
@@ -54,7 +55,7 @@ void WellFormedness::observe(const Event& e, std::uint64_t line) {
 
 std::optional<std::string> WellFormedness::problem() const {
   if (problem_) return problem_;
-  if (first_final_ && last_load_ && first_final_->time_ns < last_load_->time_ns) {
+  if (one_clock_ && first_final_ && last_load_ && first_final_->time_ns < last_load_->time_ns) {
     return fmt::format(
         "{}: malformed history: the final-state event {} is stamped t={} ns, in the middle of the "
         "load (whose "

@@ -10,7 +10,8 @@
 //   answer for no open task is the server's doing, left to pool_complete
 //   to report (a repeated answer, or one for a task never submitted);
 // - the targets' final states (fleet "@<target>") are stamped after the
-//   load's last event.
+//   load's last event (when every fleet runs on this machine: times from
+//   other hosts are shifted onto drover's clock by an estimate).
 //
 // Events of other fleets (the nemesis' "@nemesis") are not looked at.
 // Memory grows with the number of clients. Not thread-safe.
@@ -68,6 +69,7 @@ class WellFormedness {
   std::optional<Stamp> last_load_;
   std::optional<Stamp> first_final_;
   std::optional<std::string> problem_;
+  bool one_clock_ = true;
 };
 
 }  // namespace drover

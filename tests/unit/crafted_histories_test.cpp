@@ -30,7 +30,8 @@ struct Case {
   const char* verdict;  // pass, fail, unknown, error
   std::vector<std::string> words;
   std::vector<std::string> absent = {};
-  bool torn = false;  // the last line has no newline: a crash tore it
+  bool torn = false;    // the last line has no newline: a crash tore it
+  bool remote = false;  // the fleet runs on another host, on its own clock
 };
 
 std::ostream& operator<<(std::ostream& out, const Case& c) {
@@ -66,6 +67,7 @@ Scenario scenario_for(const Case& c) {
   FleetSpec fleet;
   fleet.name = "f";
   fleet.target = "t";
+  if (c.remote) fleet.hosts = {"load1"};
   s.fleets.push_back(fleet);
   Invariant invariant = c.workload == Workload::kTickets ? Invariant::kNoOversell
                         : c.workload == Workload::kQueue ? Invariant::kExactlyOnce
@@ -168,6 +170,25 @@ const Case kExactlyOnce[] = {
       "22 @ invoke stats",  "23 @ ok stats [0,2,3,3,3]"},
      "fail",
      {"at least 3 items were in the queue", "3 PUTs acknowledged, 0 GETs started", "maxsize 2"}},
+    {"OnAnotherHostsClockTheDepthIsNotBounded",
+     Workload::kQueue,
+     2,
+     {"1 1 invoke put a",   "2 1 ok put a",
+      "3 1 invoke put b",   "4 1 ok put b",
+      "5 1 invoke put c",   "6 1 ok put c",
+      "7 2 invoke get",     "8 2 ok get a",
+      "9 2 invoke done a",  "10 2 ok done a",
+      "11 2 invoke get",    "12 2 ok get b",
+      "13 2 invoke done b", "14 2 ok done b",
+      "15 2 invoke get",    "16 2 ok get c",
+      "17 2 invoke done c", "18 2 ok done c",
+      "20 @ invoke join",   "21 @ ok join",
+      "22 @ invoke stats",  "23 @ ok stats [0,2,3,3,3]"},
+     "pass",
+     {"3 acknowledged items"},
+     {},
+     false,
+     true},
     {"JoinReturnsWhileATakenItemWasNeverDone",
      Workload::kQueue,
      4,
