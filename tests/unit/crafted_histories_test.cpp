@@ -125,6 +125,22 @@ std::vector<std::string> tickets_ok() {
           "20 @ invoke audit", "21 @ ok audit 0"};
 }
 
+// Three PUTs acknowledged before the first GET starts, against the
+// broker's STATS that claim a depth of 2 at most.
+std::vector<std::string> three_puts_before_any_get() {
+  return {"1 1 invoke put a",   "2 1 ok put a",
+          "3 1 invoke put b",   "4 1 ok put b",
+          "5 1 invoke put c",   "6 1 ok put c",
+          "7 2 invoke get",     "8 2 ok get a",
+          "9 2 invoke done a",  "10 2 ok done a",
+          "11 2 invoke get",    "12 2 ok get b",
+          "13 2 invoke done b", "14 2 ok done b",
+          "15 2 invoke get",    "16 2 ok get c",
+          "17 2 invoke done c", "18 2 ok done c",
+          "20 @ invoke join",   "21 @ ok join",
+          "22 @ invoke stats",  "23 @ ok stats [0,2,3,3,3]"};
+}
+
 std::vector<std::string> but_last(std::vector<std::string> lines, std::size_t n) {
   lines.resize(lines.size() - n);
   return lines;
@@ -157,33 +173,13 @@ const Case kExactlyOnce[] = {
     {"DepthAboveMaxsizeFromTheHistoryAlone",
      Workload::kQueue,
      2,
-     {"1 1 invoke put a",   "2 1 ok put a",
-      "3 1 invoke put b",   "4 1 ok put b",
-      "5 1 invoke put c",   "6 1 ok put c",
-      "7 2 invoke get",     "8 2 ok get a",
-      "9 2 invoke done a",  "10 2 ok done a",
-      "11 2 invoke get",    "12 2 ok get b",
-      "13 2 invoke done b", "14 2 ok done b",
-      "15 2 invoke get",    "16 2 ok get c",
-      "17 2 invoke done c", "18 2 ok done c",
-      "20 @ invoke join",   "21 @ ok join",
-      "22 @ invoke stats",  "23 @ ok stats [0,2,3,3,3]"},
+     three_puts_before_any_get(),
      "fail",
      {"at least 3 items were in the queue", "3 PUTs acknowledged, 0 GETs started", "maxsize 2"}},
     {"OnAnotherHostsClockTheDepthIsNotBounded",
      Workload::kQueue,
      2,
-     {"1 1 invoke put a",   "2 1 ok put a",
-      "3 1 invoke put b",   "4 1 ok put b",
-      "5 1 invoke put c",   "6 1 ok put c",
-      "7 2 invoke get",     "8 2 ok get a",
-      "9 2 invoke done a",  "10 2 ok done a",
-      "11 2 invoke get",    "12 2 ok get b",
-      "13 2 invoke done b", "14 2 ok done b",
-      "15 2 invoke get",    "16 2 ok get c",
-      "17 2 invoke done c", "18 2 ok done c",
-      "20 @ invoke join",   "21 @ ok join",
-      "22 @ invoke stats",  "23 @ ok stats [0,2,3,3,3]"},
+     three_puts_before_any_get(),
      "pass",
      {"3 acknowledged items"},
      {},
