@@ -306,9 +306,9 @@ class ExactlyOnce final : public Checker {
     }
     // Every taken item was DONE, each DONE acknowledged, and no GET of
     // unknown outcome may have taken one that nobody marked DONE: a JOIN
-    // must return.
+    // must return (unless its reply was on a line a crash tore).
     if (join_invoked_ && !join_ns_ && m.never_done.empty() && unsettled_dones_ == 0 &&
-        unknown_gets_ == 0) {
+        unknown_gets_ == 0 && torn_line_ == 0) {
       wrong = "JOIN never returned OK, although every taken item was DONE";
       found.problems.push_back(wrong);
       found.anomalies.push_back({wrong, "join", EventType::kInvoke, std::nullopt, 0, 1});
