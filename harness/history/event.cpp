@@ -278,7 +278,7 @@ Expected<void> parse_any_event_json(std::string_view line, Event& e) {
     if (!j.contains(key)) return unexpected(std::string("no \"") + key + "\"");
   }
   auto t = integer(j["t"], 0, std::numeric_limits<std::int64_t>::max());
-  if (!t) return unexpected("\"t\" is not an integer of at least 0");
+  if (!t) return unexpected("\"t\" is not an integer from 0 to 9223372036854775807");
   auto client = integer(j["client"], 0, kMaxClient);
   if (!client) return unexpected("\"client\" is not an integer from 0 to 4294967295");
   if (!j["fleet"].is_string()) return unexpected("\"fleet\" is not a string");

@@ -51,8 +51,8 @@ void append_event_json(std::string& out, const Event& event);
 // fleet, type, f and value, in any order and spacing (other keys are
 // ignored). Lines as append_event_json writes them take a fast path; any
 // other form goes through a general JSON parser. The error says what is
-// wrong ("not JSON", `no "client"`, `"t" is not an integer of at least
-// 0`), and event then holds part of the line. Into the caller's event, as
+// wrong ("not JSON", `no "client"`, `"fleet" is not a string`), and event
+// then holds part of the line. Into the caller's event, as
 // append_event_json writes into the caller's buffer: a reader of tens of
 // millions of lines overwrites the same few events, whose strings and list
 // keep their capacity (an event returned by value was measured at about

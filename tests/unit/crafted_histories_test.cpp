@@ -460,7 +460,7 @@ const Case kWellFormed[] = {
      1,
      {R"({"t":"1","client":1,"fleet":"f","type":"invoke","f":"buy","value":"b1"})"},
      "error",
-     {R"(history.jsonl:1: "t" is not an integer of at least 0)"}},
+     {R"(history.jsonl:1: "t" is not an integer from 0 to 9223372036854775807)"}},
     {"BlankLinesAreSkipped",
      Workload::kTickets,
      1,
