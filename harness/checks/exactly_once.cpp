@@ -1,7 +1,8 @@
 // exactly_once over histories of tens of millions of operations: items are
 // not kept in a node-based map (one allocation and a cache miss each), but
-// appended as (hash, name) records to three flat lists (put invoked, put
-// acknowledged, taken) and matched after a radix sort at the end. Names are compared
+// appended as (hash, name) records to flat lists (put acknowledged, put of
+// unknown outcome, taken, DONE sent) and matched after a radix sort at the
+// end. Names are compared
 // whenever hashes are equal, so a hash collision never hides an anomaly.
 #include <fmt/format.h>
 
@@ -103,19 +104,28 @@ class ExactlyOnce final : public Checker {
 
   void observe(const Event& e) override {
     if (!scope_.covers(e)) return;
+    if (e.fleet[0] != '@') ++operations_;
     if (e.f == "put") {
-      if (e.type == EventType::kInvoke) invoked_.add(e.value.text);
-      if (e.type == EventType::kOk) acked_.add(e.value.text);
-    } else if (e.f == "get") {
+      // A PUT that failed put nothing: only ok and info may have.
       if (e.type == EventType::kOk) {
+        acked_.add(e.value.text);
+        put_acks_ns_.push_back(e.time_ns);
+      } else if (e.type == EventType::kInfo) {
+        uncertain_.add(e.value.text);
+      }
+    } else if (e.f == "get") {
+      if (e.type == EventType::kInvoke) {
+        get_starts_ns_.push_back(e.time_ns);
+      } else if (e.type == EventType::kOk) {
         taken_.add(e.value.text);
       } else if (e.type == EventType::kInfo) {
         ++unknown_gets_;
       }
-    } else if (e.f == "done" && e.type == EventType::kInvoke) {
-      last_done_sent_ns_ = std::max(last_done_sent_ns_, e.time_ns);
-    } else if (e.f == "join" && e.type == EventType::kOk) {
-      join_ns_ = e.time_ns;
+    } else if (e.f == "done") {
+      observe_done(e);
+    } else if (e.f == "join") {
+      if (e.type == EventType::kInvoke) join_invoked_ = true;
+      if (e.type == EventType::kOk) join_ns_ = e.time_ns;
     } else if (e.f == "stats" && e.type == EventType::kOk && e.value.numbers.size() >= 2) {
       max_depth_ = e.value.numbers[1];
     }
@@ -130,6 +140,11 @@ class ExactlyOnce final : public Checker {
     anomalies_ = std::move(found.anomalies);
     InvariantResult r{Invariant::kExactlyOnce, scope_.target, found.problems.empty(), "", {}};
     r.detail = r.ok ? summary(matched) : join(found.problems, "; ");
+    if (r.ok && (operations_ == 0 || !max_depth_)) {
+      r.ok = false;
+      r.unknown = true;
+      r.detail = missing_evidence();
+    }
     return r;
   }
 
@@ -139,8 +154,16 @@ class ExactlyOnce final : public Checker {
     std::vector<std::string> lost;        // acknowledged, never taken
     std::vector<std::string> duplicated;  // taken more than once
     std::vector<std::string> unexpected;  // taken, never put
+    std::vector<std::string> never_done;  // taken, no DONE sent for it
     std::size_t consumed = 0;             // distinct items taken
     std::size_t acknowledged = 0;         // distinct items acknowledged
+  };
+  // The history's own lower bound on the queue's depth, at its highest.
+  struct DepthBound {
+    std::int64_t depth = 0;
+    std::uint64_t time_ns = 0;
+    std::size_t acks = 0;  // PUTs acknowledged by then
+    std::size_t gets = 0;  // GETs started by then
   };
   // What broke, in words and as events to place in time.
   struct Findings {
@@ -152,17 +175,20 @@ class ExactlyOnce final : public Checker {
     // Sorted in place: copies of lists this size would double the memory.
     // Two sorts on a second core while this one does the third.
     std::thread helper([this] {
-      invoked_.sort();
       acked_.sort();
+      uncertain_.sort();
+      radix_sort(put_acks_ns_, [](std::uint64_t t) { return t; });
     });
     taken_.sort();
+    done_.sort();
+    radix_sort(get_starts_ns_, [](std::uint64_t t) { return t; });
     helper.join();
   }
 
   // Walks the sorted lists side by side, once each.
   Matching match() const {
     Matching m;
-    std::size_t in_invoked = 0;
+    std::size_t in_acked = 0, in_uncertain = 0, in_done = 0;
     for (std::size_t i = 0; i < taken_.size(); ++i) {
       if (i > 0 && taken_.compare(i, taken_, i - 1) == 0) {
         if (i < 2 || taken_.compare(i, taken_, i - 2) != 0)
@@ -170,7 +196,11 @@ class ExactlyOnce final : public Checker {
         continue;
       }
       ++m.consumed;
-      if (!advance_to(invoked_, in_invoked, taken_, i)) m.unexpected.emplace_back(taken_.name(i));
+      if (!advance_to(acked_, in_acked, taken_, i) &&
+          !advance_to(uncertain_, in_uncertain, taken_, i)) {
+        m.unexpected.emplace_back(taken_.name(i));
+      }
+      if (!advance_to(done_, in_done, taken_, i)) m.never_done.emplace_back(taken_.name(i));
     }
     std::size_t in_taken = 0;
     for (std::size_t i = 0; i < acked_.size(); ++i) {
@@ -218,12 +248,78 @@ class ExactlyOnce final : public Checker {
           {fmt::format("the broker reports a depth of {} (maxsize {})", *max_depth_, maxsize_),
            "stats", EventType::kOk, std::nullopt, 0, 1});
     }
-    if (join_ns_ && *join_ns_ < last_done_sent_ns_) {
-      found.problems.push_back("JOIN returned before every DONE had been sent");
-      found.anomalies.push_back({"JOIN returned before every DONE had been sent", "join",
-                                 EventType::kOk, std::nullopt, 0, 1});
-    }
+    if (scope_.one_clock) check_depth_bound(found);
+    check_join(m, found);
     return found;
+  }
+
+  void observe_done(const Event& e) {
+    if (e.type == EventType::kInvoke) {
+      done_.add(e.value.text);
+      last_done_sent_ns_ = std::max(last_done_sent_ns_, e.time_ns);
+    } else if (e.type != EventType::kOk) {
+      ++unsettled_dones_;
+    }
+  }
+
+  // Items in the queue at time t number at least the PUTs acknowledged by
+  // t minus the GETs started by t (each GET takes one item at most), with
+  // no word from the broker. A GET at the same instant as an
+  // acknowledgement counts first, so the bound stays a lower one.
+  DepthBound depth_bound() const {
+    DepthBound peak;
+    std::size_t gets = 0;
+    for (std::size_t acks = 1; acks <= put_acks_ns_.size(); ++acks) {
+      const std::uint64_t t = put_acks_ns_[acks - 1];
+      while (gets < get_starts_ns_.size() && get_starts_ns_[gets] <= t) ++gets;
+      const auto depth = static_cast<std::int64_t>(acks) - static_cast<std::int64_t>(gets);
+      if (depth > peak.depth) peak = {depth, t, acks, gets};
+    }
+    return peak;
+  }
+
+  void check_depth_bound(Findings& found) const {
+    const DepthBound peak = depth_bound();
+    if (peak.depth <= maxsize_) return;
+    found.problems.push_back(fmt::format(
+        "at least {} items were in the queue at t={:.6f} s ({} PUTs acknowledged, {} GETs started "
+        "by then; maxsize {})",
+        peak.depth, static_cast<double>(peak.time_ns) / 1e9, peak.acks, peak.gets, maxsize_));
+    found.anomalies.push_back({fmt::format("PUT number {} was acknowledged with at least {} items "
+                                           "queued (maxsize {})",
+                                           peak.acks, peak.depth, maxsize_),
+                               "put", EventType::kOk, std::nullopt, 0, peak.acks});
+  }
+
+  void check_join(const Matching& m, Findings& found) const {
+    std::string wrong;
+    if (join_ns_ && *join_ns_ < last_done_sent_ns_) {
+      wrong = "JOIN returned before every DONE had been sent";
+    } else if (join_ns_ && !m.never_done.empty()) {
+      wrong = fmt::format("JOIN returned although {} taken items were never DONE: {}",
+                          m.never_done.size(), first_items(sorted(m.never_done)));
+    }
+    if (!wrong.empty()) {
+      found.problems.push_back(wrong);
+      found.anomalies.push_back({wrong, "join", EventType::kOk, std::nullopt, 0, 1});
+      return;
+    }
+    // Every taken item was DONE, each DONE acknowledged, and no GET of
+    // unknown outcome may have taken one that nobody marked DONE: a JOIN
+    // must return (unless its reply was on a line a crash tore).
+    if (join_invoked_ && !join_ns_ && m.never_done.empty() && unsettled_dones_ == 0 &&
+        unknown_gets_ == 0 && torn_line_ == 0) {
+      wrong = "JOIN never returned OK, although every taken item was DONE";
+      found.problems.push_back(wrong);
+      found.anomalies.push_back({wrong, "join", EventType::kInvoke, std::nullopt, 0, 1});
+    }
+  }
+
+  std::string missing_evidence() const {
+    std::string torn =
+        torn_line_ ? fmt::format(" (the last line, {}, was torn by a crash)", torn_line_) : "";
+    if (operations_ == 0) return "the history holds no PUT or GET of this target's fleets" + torn;
+    return fmt::format("no final STATS recorded{}: the broker's own max depth is unknown", torn);
   }
 
   std::string summary(const Matching& m) const {
@@ -235,9 +331,13 @@ class ExactlyOnce final : public Checker {
 
   CheckScope scope_;
   std::int64_t maxsize_;
-  mutable ItemList invoked_, acked_, taken_;     // sorted by result()
+  mutable ItemList acked_, uncertain_, taken_, done_;  // sorted by result()
+  mutable std::vector<std::uint64_t> put_acks_ns_, get_starts_ns_;
   mutable std::vector<AnomalyFocus> anomalies_;  // set by result()
+  std::int64_t operations_ = 0;                  // the fleets' events, final state aside
   std::int64_t unknown_gets_ = 0;
+  std::int64_t unsettled_dones_ = 0;  // DONEs that failed or got no answer
+  bool join_invoked_ = false;
   std::uint64_t last_done_sent_ns_ = 0;
   std::optional<std::uint64_t> join_ns_;
   std::optional<std::int64_t> max_depth_;

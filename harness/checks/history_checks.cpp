@@ -2,6 +2,7 @@
 
 #include "harness/checks/anomaly_timeline.hpp"
 #include "harness/checks/checker.hpp"
+#include "harness/checks/well_formed.hpp"
 #include "harness/history/history_log.hpp"
 
 namespace drover {
@@ -14,7 +15,9 @@ Expected<std::vector<InvariantResult>> check_history(const Scenario& scenario,
     if (!is_history_invariant(check.invariant)) continue;
     CheckScope scope{check.target, {}};
     for (const FleetSpec& fleet : scenario.fleets) {
-      if (fleet.target == check.target) scope.fleets.insert(fleet.name);
+      if (fleet.target != check.target) continue;
+      scope.fleets.insert(fleet.name);
+      if (!fleet.hosts.empty()) scope.one_clock = false;
     }
     scopes.push_back(scope);
     if (check.invariant == Invariant::kNoOversell) {
@@ -26,10 +29,18 @@ Expected<std::vector<InvariantResult>> check_history(const Scenario& scenario,
     }
   }
   if (checkers.empty()) return std::vector<InvariantResult>{};
-  Expected<void> read = read_history(history_path, [&](const Event& event) {
+  WellFormedness form(scopes);
+  auto read = read_history_lines(history_path, [&](const Event& event, std::uint64_t line) {
+    form.observe(event, line);
     for (auto& checker : checkers) checker->observe(event);
   });
   if (!read) return unexpected(read.take_error());
+  // Judged on a history no drover could have written, a checker could
+  // pass anything: the run is an error instead.
+  if (auto problem = form.problem()) return unexpected(history_path + ":" + *problem);
+  if (read->torn_line != 0) {
+    for (auto& checker : checkers) checker->history_torn(read->torn_line);
+  }
   std::vector<InvariantResult> results;
   for (const auto& checker : checkers) results.push_back(checker->result());
   // Where each broken invariant first broke, for the report. A history that

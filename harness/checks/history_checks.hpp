@@ -12,7 +12,9 @@
 namespace drover {
 
 // One result per history invariant in scenario.checks, in order; an error
-// naming the file (and line) when the history cannot be read.
+// naming the file (and line) when the history cannot be read, or when it is
+// malformed (harness/checks/well_formed.hpp). A result is unknown when the
+// evidence its invariant needs is missing from the history.
 Expected<std::vector<InvariantResult>> check_history(const Scenario& scenario,
                                                      const std::string& history_path);
 

@@ -15,6 +15,7 @@ class NoOversell final : public Checker {
 
   void observe(const Event& e) override {
     if (!scope_.covers(e)) return;
+    if (e.fleet[0] != '@') ++operations_;
     if (e.f == "buy") {
       if (e.type == EventType::kOk && e.value.kind == EventValue::Kind::kInt) {
         ++sold_;
@@ -29,7 +30,14 @@ class NoOversell final : public Checker {
       }
     } else if (e.f == "audit" && e.type == EventType::kOk &&
                e.value.kind == EventValue::Kind::kInt) {
-      final_count_ = e.value.number;
+      // The file is in time order only within each flush: the AUDIT that
+      // counts is the latest in time, not the last in the file.
+      if (!final_count_ || e.time_ns >= audit_ns_) {
+        final_count_ = e.value.number;
+        audit_ns_ = e.time_ns;
+      }
+    } else if (e.f == "audit" && e.type != EventType::kInvoke) {
+      audit_unanswered_ = true;
     }
   }
 
@@ -58,7 +66,7 @@ class NoOversell final : public Checker {
                             "buy", EventType::kOk, std::to_string(outside.front()), 0, 1});
     }
     if (sold_ > stock_)
-      problems.push_back(fmt::format("sold {} tickets of a stock of {}", sold_, stock_));
+      problems.push_back(fmt::format("{} tickets sold from a stock of {}", sold_, stock_));
     if (!twice.empty()) {
       problems.push_back(fmt::format("{} serials sold more than once: {}", twice.size(),
                                      first_items(sorted(twice))));
@@ -67,34 +75,69 @@ class NoOversell final : public Checker {
       problems.push_back(fmt::format("{} serials outside 1..{}: {}", outside.size(), stock_,
                                      first_items(sorted(outside))));
     }
-    // Jepsen's counter reasoning: each unknown BUY may or may not have
-    // happened, so the final count lies in a range, not at a point.
-    std::int64_t high = stock_ - sold_;
-    std::int64_t low = stock_ - sold_ - unknown_;
-    std::string count_text = "no final count recorded";
-    if (final_count_) {
-      count_text =
-          fmt::format("final count {} (expected {})", *final_count_,
-                      low == high ? fmt::format("{}", high) : fmt::format("{}..{}", low, high));
-      if (*final_count_ < low || *final_count_ > high || *final_count_ < 0) {
-        problems.push_back(count_text + ": the file disagrees with the sales");
-        anomalies_.push_back({"the final audit disagrees with the sales", "audit", EventType::kOk,
-                              std::nullopt, 0, 1});
-      }
-    }
-    if (problems.empty()) {
-      r.detail = fmt::format("sold {} of {} ({} unknown outcomes), no serial sold twice, {}", sold_,
-                             stock_, unknown_, count_text);
-    } else {
+    std::string count_text = check_final_count(problems);
+    if (!problems.empty()) {
       r.ok = false;
       r.detail = join(problems, "; ");
+    } else if (operations_ == 0 || !final_count_) {
+      r.ok = false;
+      r.unknown = true;
+      r.detail = missing_evidence();
+    } else {
+      r.detail = fmt::format("sold {} of {} ({} unknown outcomes), no serial sold twice, {}", sold_,
+                             stock_, unknown_, count_text);
     }
     return r;
   }
 
  private:
+  // Jepsen's counter reasoning: each unknown BUY may or may not have
+  // happened, so the number sold lies in a range, not at a point. The
+  // final count as words for the detail; what is wrong with it goes into
+  // problems, in terms of tickets sold.
+  std::string check_final_count(std::vector<std::string>& problems) const {
+    if (!final_count_) return "no final count recorded";
+    const std::int64_t count = *final_count_;
+    const std::int64_t sold = stock_ - count;  // what the final count says was sold
+    const std::int64_t high = stock_ - sold_, low = high - unknown_;
+    std::string text =
+        fmt::format("final count {} (expected {})", count,
+                    low == high ? fmt::format("{}", high) : fmt::format("{}..{}", low, high));
+    std::string wrong;
+    if (count < 0) {
+      wrong = fmt::format("{} sold from a stock of {} (the final AUDIT counts {})", sold, stock_,
+                          count);
+    } else if (sold < sold_) {
+      wrong = fmt::format("the final AUDIT counts {} left, so {} sold, but {} BUYs succeeded",
+                          count, sold, sold_);
+    } else if (sold > sold_ + unknown_) {
+      wrong = fmt::format(
+          "the final AUDIT counts {} left, so {} sold, but only {} BUYs succeeded and {} had an "
+          "unknown outcome",
+          count, sold, sold_, unknown_);
+    }
+    if (!wrong.empty()) {
+      problems.push_back(wrong);
+      anomalies_.push_back({"the final audit disagrees with the sales", "audit", EventType::kOk,
+                            std::nullopt, 0, 1});
+    }
+    return text;
+  }
+
+  std::string missing_evidence() const {
+    std::string torn =
+        torn_line_ ? fmt::format(" (the last line, {}, was torn by a crash)", torn_line_) : "";
+    if (operations_ == 0)
+      return "the history holds no BUY or SEARCH of this target's fleets" + torn;
+    return fmt::format("no final AUDIT recorded{}: the tickets left were never counted",
+                       audit_unanswered_ ? " (the AUDIT got no answer)" : torn);
+  }
+
   CheckScope scope_;
   std::int64_t stock_;
+  std::int64_t operations_ = 0;  // the fleets' events, final state aside
+  std::uint64_t audit_ns_ = 0;
+  bool audit_unanswered_ = false;
   std::int64_t sold_ = 0;
   std::int64_t unknown_ = 0;
   std::unordered_map<std::int64_t, std::int64_t> serials_;

@@ -1,12 +1,18 @@
 #include "harness/history/event.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cstring>
+#include <limits>
+#include <optional>
+
+#include <nlohmann/json.hpp>
 
 namespace drover {
 namespace {
 
 constexpr const char* kTypeNames[] = {"invoke", "ok", "fail", "info"};
+constexpr std::int64_t kMaxClient = std::numeric_limits<std::uint32_t>::max();
 
 void append_number(std::string& out, std::int64_t n) {
   char digits[24];
@@ -164,16 +170,20 @@ void append_event_json(std::string& out, const Event& e) {
   out += '}';
 }
 
-Expected<void> parse_event_json(std::string_view line, Event& e) {
-  auto fail = [](const char* what) -> Expected<void> { return unexpected(what); };
+namespace {
+
+// drover's own layout, as append_event_json writes it: the fast path, for
+// the tens of millions of lines of a long run. False when the line is in
+// any other form, which parse_any_event_json then reads.
+bool parse_drover_layout(std::string_view line, Event& e) {
   Cursor c(line);
   std::int64_t n = 0;
-  if (!c.literal("{\"t\":") || !c.number(n) || n < 0) return fail("bad \"t\"");
+  if (!c.literal("{\"t\":") || !c.number(n) || n < 0) return false;
   e.time_ns = static_cast<std::uint64_t>(n);
-  if (!c.literal(",\"client\":") || !c.number(n) || n < 0) return fail("bad \"client\"");
+  if (!c.literal(",\"client\":") || !c.number(n) || n < 0 || n > kMaxClient) return false;
   e.client = static_cast<std::uint32_t>(n);
-  if (!c.literal(",\"fleet\":") || !c.string(e.fleet)) return fail("bad \"fleet\"");
-  if (!c.literal(",\"type\":\"")) return fail("bad \"type\"");
+  if (!c.literal(",\"fleet\":") || !c.string(e.fleet)) return false;
+  if (!c.literal(",\"type\":\"")) return false;
   if (c.literal("ok\"")) {
     e.type = EventType::kOk;
   } else if (c.literal("invoke\"")) {
@@ -183,10 +193,10 @@ Expected<void> parse_event_json(std::string_view line, Event& e) {
   } else if (c.literal("info\"")) {
     e.type = EventType::kInfo;
   } else {
-    return fail("bad \"type\"");
+    return false;
   }
-  if (!c.literal(",\"f\":") || !c.string(e.f)) return fail("bad \"f\"");
-  if (!c.literal(",\"value\":")) return fail("bad \"value\"");
+  if (!c.literal(",\"f\":") || !c.string(e.f)) return false;
+  if (!c.literal(",\"value\":")) return false;
   // Cleared field by field, not reassigned: the caller reuses one Event for
   // many lines, and its strings and list keep their capacity.
   e.value.kind = EventValue::Kind::kNull;
@@ -195,26 +205,107 @@ Expected<void> parse_event_json(std::string_view line, Event& e) {
   e.value.numbers.clear();
   char p = c.peek();
   if (p == 'n') {
-    if (!c.literal("null")) return fail("bad \"value\"");
+    if (!c.literal("null")) return false;
   } else if (p == '"') {
     e.value.kind = EventValue::Kind::kText;
-    if (!c.string(e.value.text)) return fail("bad \"value\"");
+    if (!c.string(e.value.text)) return false;
   } else if (p == '[') {
     e.value.kind = EventValue::Kind::kInts;
     c.literal("[");
     if (!c.literal("]")) {
       do {
-        if (!c.number(n)) return fail("bad \"value\"");
+        if (!c.number(n)) return false;
         e.value.numbers.push_back(n);
       } while (c.literal(","));
-      if (!c.literal("]")) return fail("bad \"value\"");
+      if (!c.literal("]")) return false;
     }
   } else {
     e.value.kind = EventValue::Kind::kInt;
-    if (!c.number(e.value.number)) return fail("bad \"value\"");
+    if (!c.number(e.value.number)) return false;
   }
-  if (!c.literal("}") || !c.at_end()) return fail("trailing text");
+  return c.literal("}") && c.at_end();
+}
+
+using Json = nlohmann::json;
+
+// A JSON number that is an integer within [low, high].
+std::optional<std::int64_t> integer(const Json& j, std::int64_t low, std::int64_t high) {
+  std::int64_t n = 0;
+  if (j.is_number_unsigned()) {
+    if (j.get<std::uint64_t>() > static_cast<std::uint64_t>(high)) return std::nullopt;
+    n = static_cast<std::int64_t>(j.get<std::uint64_t>());
+  } else if (j.is_number_integer()) {
+    n = j.get<std::int64_t>();
+  } else {
+    return std::nullopt;
+  }
+  if (n < low || n > high) return std::nullopt;
+  return n;
+}
+
+Expected<void> read_value(const Json& j, EventValue& v) {
+  v = EventValue{};
+  constexpr std::int64_t kLow = std::numeric_limits<std::int64_t>::min();
+  constexpr std::int64_t kHigh = std::numeric_limits<std::int64_t>::max();
+  if (j.is_null()) return {};
+  if (j.is_string()) {
+    v = EventValue::of(j.get<std::string>());
+    return {};
+  }
+  if (auto n = integer(j, kLow, kHigh)) {
+    v = EventValue::of(*n);
+    return {};
+  }
+  if (j.is_array()) {
+    v.kind = EventValue::Kind::kInts;
+    for (const Json& item : j) {
+      auto n = integer(item, kLow, kHigh);
+      if (!n) break;
+      v.numbers.push_back(*n);
+    }
+    if (v.numbers.size() == j.size()) return {};
+  }
+  return unexpected("\"value\" is not null, an integer, a string or a list of integers");
+}
+
+// Any JSON object with drover's six keys, in any order and spacing; keys
+// drover does not write are ignored. The error names the key that is wrong.
+Expected<void> parse_any_event_json(std::string_view line, Event& e) {
+  Json j = Json::parse(line, nullptr, false);
+  if (j.is_discarded()) return unexpected("not JSON");
+  if (!j.is_object()) return unexpected("not a JSON object");
+  for (const char* key : {"t", "client", "fleet", "type", "f", "value"}) {
+    if (!j.contains(key)) return unexpected(std::string("no \"") + key + "\"");
+  }
+  auto t = integer(j["t"], 0, std::numeric_limits<std::int64_t>::max());
+  if (!t) return unexpected("\"t\" is not an integer from 0 to 9223372036854775807");
+  auto client = integer(j["client"], 0, kMaxClient);
+  if (!client) return unexpected("\"client\" is not an integer from 0 to 4294967295");
+  if (!j["fleet"].is_string()) return unexpected("\"fleet\" is not a string");
+  if (!j["f"].is_string()) return unexpected("\"f\" is not a string");
+  const Json& type = j["type"];
+  const char* const* known = std::end(kTypeNames);
+  if (type.is_string()) {
+    known = std::find(std::begin(kTypeNames), std::end(kTypeNames), type.get<std::string>());
+  }
+  if (known == std::end(kTypeNames)) {
+    return unexpected(R"("type" is not one of "invoke", "ok", "fail", "info")");
+  }
+  Expected<void> value = read_value(j["value"], e.value);
+  if (!value) return value;
+  e.time_ns = static_cast<std::uint64_t>(*t);
+  e.client = static_cast<std::uint32_t>(*client);
+  e.fleet = j["fleet"].get<std::string>();
+  e.f = j["f"].get<std::string>();
+  e.type = static_cast<EventType>(known - std::begin(kTypeNames));
   return {};
+}
+
+}  // namespace
+
+Expected<void> parse_event_json(std::string_view line, Event& e) {
+  if (parse_drover_layout(line, e)) return {};
+  return parse_any_event_json(line, e);
 }
 
 }  // namespace drover

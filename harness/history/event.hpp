@@ -47,9 +47,12 @@ struct Event {
 // {"t":1234,"client":3,"fleet":"buyers","type":"ok","f":"buy","value":17}
 void append_event_json(std::string& out, const Event& event);
 
-// Parses a line written by append_event_json (key order as written; other
-// JSON is rejected) into event; the error names the field that is wrong,
-// and event then holds part of the line. Into the caller's event, as
+// Parses one line into event: any JSON object with the keys t, client,
+// fleet, type, f and value, in any order and spacing (other keys are
+// ignored). Lines as append_event_json writes them take a fast path; any
+// other form goes through a general JSON parser. The error says what is
+// wrong ("not JSON", `no "client"`, `"fleet" is not a string`), and event
+// then holds part of the line. Into the caller's event, as
 // append_event_json writes into the caller's buffer: a reader of tens of
 // millions of lines overwrites the same few events, whose strings and list
 // keep their capacity (an event returned by value was measured at about

@@ -80,6 +80,17 @@ void HistoryLog::close() {
 
 namespace {
 
+// Events parsed from history.jsonl, with the line each came from.
+struct Batch {
+  std::vector<Event> events;
+  std::vector<std::uint64_t> lines;
+  std::size_t size = 0;
+};
+
+bool blank(std::string_view line) {
+  return line.find_first_not_of(" \t\r") == std::string_view::npos;
+}
+
 // Parses history.jsonl into batches of events. Runs on its own thread
 // while the caller checks the previous batch: parsing and checking each
 // take seconds on ten million operations, so they overlap.
@@ -89,7 +100,9 @@ class BatchReader {
   static constexpr std::size_t kInFlight = 4;
 
   explicit BatchReader(std::FILE* file) : file_(file) {
-    for (std::size_t i = 0; i < kInFlight; ++i) free_.push_back(std::vector<Event>(kBatch));
+    for (std::size_t i = 0; i < kInFlight; ++i) {
+      free_.push_back(Batch{std::vector<Event>(kBatch), std::vector<std::uint64_t>(kBatch), 0});
+    }
     thread_ = std::thread([this] { run(); });
   }
   ~BatchReader() {
@@ -101,125 +114,138 @@ class BatchReader {
     thread_.join();
   }
 
-  // The next batch (size events in it), or false at the end.
-  bool next(std::vector<Event>& batch, std::size_t& size) {
+  // The next batch, or false at the end. batch: the one the caller is done
+  // with (empty the first time).
+  bool next(Batch& batch) {
     std::unique_lock lock(mutex_);
-    if (!batch.empty()) {
+    if (!batch.events.empty()) {
       free_.push_back(std::move(batch));
       changed_.notify_all();
     }
     changed_.wait(lock, [this] { return !full_.empty() || finished_; });
     if (full_.empty()) return false;
-    batch = std::move(full_.front().first);
-    size = full_.front().second;
+    batch = std::move(full_.front());
     full_.erase(full_.begin());
     changed_.notify_all();
     return true;
   }
+  // After next() returned false: what went wrong, and the line torn by a
+  // crash (0: none).
   const std::string& error() const { return error_; }
+  std::uint64_t torn_line() const { return torn_line_; }
 
  private:
+  // One line: into the batch, or the error. False to stop reading.
+  bool take_line(std::string_view line, bool last_without_newline) {
+    ++line_number_;
+    if (line.empty() || blank(line)) return true;
+    Expected<void> parsed = parse_event_json(line, batch_.events[batch_.size]);
+    if (!parsed) {
+      // A torn last line is what a crash leaves: skip it, keep the rest.
+      if (last_without_newline) {
+        torn_line_ = line_number_;
+      } else {
+        error_ = std::to_string(line_number_) + ": " + parsed.error();
+      }
+      return false;
+    }
+    batch_.lines[batch_.size] = line_number_;
+    if (++batch_.size < kBatch) return true;
+    hand_over();
+    return take_free();
+  }
+
+  // Every whole line in the buffer; the start of the next, partial one.
+  // False to stop reading.
+  bool take_lines(bool eof, std::size_t& start) {
+    while (start < filled_) {
+      char* begin = buffer_.data() + start;
+      auto* newline = static_cast<char*>(std::memchr(begin, '\n', filled_ - start));
+      if (!newline && !eof) break;
+      // A last line without its newline: a crash mid-write, or an editor.
+      std::size_t length = newline ? static_cast<std::size_t>(newline - begin) : filled_ - start;
+      if (!take_line({begin, length}, !newline)) return false;
+      start += length + (newline ? 1 : 0);
+    }
+    return true;
+  }
+
   void run() {
-    std::vector<char> buffer(1 << 20);
-    std::size_t filled = 0;
-    std::uint64_t line_number = 0;
-    std::vector<Event> batch;
-    std::size_t size = 0;
-    auto take_free = [&]() -> bool {
-      std::unique_lock lock(mutex_);
-      changed_.wait(lock, [this] { return !free_.empty() || abandoned_; });
-      if (abandoned_) return false;
-      batch = std::move(free_.back());
-      free_.pop_back();
-      size = 0;
-      return true;
-    };
-    auto hand_over = [&] {
-      std::lock_guard lock(mutex_);
-      full_.emplace_back(std::move(batch), size);
-      changed_.notify_all();
-    };
     bool ok = take_free();
     while (ok) {
-      std::size_t n = std::fread(buffer.data() + filled, 1, buffer.size() - filled, file_);
-      filled += n;
+      std::size_t n = std::fread(buffer_.data() + filled_, 1, buffer_.size() - filled_, file_);
+      filled_ += n;
       bool eof = n == 0;
       std::size_t start = 0;
-      for (;;) {
-        char* begin = buffer.data() + start;
-        auto* newline = static_cast<char*>(std::memchr(begin, '\n', filled - start));
-        std::size_t length;
-        if (newline) {
-          length = static_cast<std::size_t>(newline - begin);
-        } else if (eof && start < filled) {
-          length = filled - start;  // a last line without its newline (a crash mid-write)
-        } else {
-          break;
-        }
-        ++line_number;
-        std::string_view line(begin, length);
-        if (!line.empty()) {
-          Expected<void> parsed = parse_event_json(line, batch[size]);
-          if (!parsed) {
-            // A torn last line is what a crash leaves: skip it, keep the rest.
-            if (!(eof && !newline)) {
-              error_ = std::to_string(line_number) + ": " + parsed.error();
-              ok = false;
-            }
-            break;
-          }
-          if (++size == kBatch) {
-            hand_over();
-            if (!take_free()) {
-              ok = false;
-              break;
-            }
-          }
-        }
-        start += length + (newline ? 1 : 0);
-        if (start >= filled) break;
-      }
-      if (!ok || eof) break;
-      std::memmove(buffer.data(), buffer.data() + start, filled - start);
-      filled -= std::min(start, filled);
-      if (filled == buffer.size()) buffer.resize(buffer.size() * 2);  // a very long line
+      ok = take_lines(eof, start) && !eof;
+      std::memmove(buffer_.data(), buffer_.data() + start, filled_ - start);
+      filled_ -= start;
+      if (filled_ == buffer_.size()) buffer_.resize(buffer_.size() * 2);  // a very long line
     }
-    if (ok && size > 0) hand_over();
+    if (error_.empty() && batch_.size > 0) hand_over();
     std::lock_guard lock(mutex_);
     finished_ = true;
     changed_.notify_all();
   }
 
+  bool take_free() {
+    std::unique_lock lock(mutex_);
+    changed_.wait(lock, [this] { return !free_.empty() || abandoned_; });
+    if (abandoned_) return false;
+    batch_ = std::move(free_.back());
+    free_.pop_back();
+    batch_.size = 0;
+    return true;
+  }
+
+  void hand_over() {
+    std::lock_guard lock(mutex_);
+    full_.push_back(std::move(batch_));
+    batch_.size = 0;
+    changed_.notify_all();
+  }
+
   std::FILE* file_;
+  // The reading thread's own.
+  std::vector<char> buffer_ = std::vector<char>(1 << 20);
+  std::size_t filled_ = 0;
+  std::uint64_t line_number_ = 0;
+  Batch batch_;
+  std::uint64_t torn_line_ = 0;
+  std::string error_;
+  // Shared with the caller's thread.
   std::mutex mutex_;
   std::condition_variable changed_;
-  std::vector<std::vector<Event>> free_;
-  std::vector<std::pair<std::vector<Event>, std::size_t>> full_;
+  std::vector<Batch> free_;
+  std::vector<Batch> full_;
   bool finished_ = false;
   bool abandoned_ = false;
-  std::string error_;
   std::thread thread_;
 };
 
 }  // namespace
 
-Expected<void> read_history_file(const std::string& path, void (*on_event)(const Event&, void*),
-                                 void* context) {
+Expected<HistoryRead> read_history_file(const std::string& path,
+                                        void (*on_event)(const Event&, std::uint64_t, void*),
+                                        void* context) {
   std::FILE* file = std::fopen(path.c_str(), "r");
   if (!file) return unexpected("cannot read " + path + ": " + std::strerror(errno));
   std::string error;
+  HistoryRead read;
   {
     BatchReader reader(file);
-    std::vector<Event> batch;
-    std::size_t size = 0;
-    while (reader.next(batch, size)) {
-      for (std::size_t i = 0; i < size; ++i) on_event(batch[i], context);
+    Batch batch;
+    while (reader.next(batch)) {
+      for (std::size_t i = 0; i < batch.size; ++i)
+        on_event(batch.events[i], batch.lines[i], context);
+      read.events += batch.size;
     }
     error = reader.error();
+    read.torn_line = reader.torn_line();
   }
   std::fclose(file);
   if (!error.empty()) return unexpected(path + ":" + error);
-  return {};
+  return read;
 }
 
 }  // namespace drover

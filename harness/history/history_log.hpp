@@ -15,6 +15,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <type_traits>
 #include <vector>
 
 #include "harness/core/expected.hpp"
@@ -60,20 +61,48 @@ class HistoryLog {
   std::thread flusher_;
 };
 
-// Reads history.jsonl line by line, calling on_event for each. An error
-// naming the file and the line number on the first malformed line (a torn
-// last line, as a crash leaves it, is skipped), or when the file cannot be
-// read.
+// What reading a history found besides its events.
+struct HistoryRead {
+  std::uint64_t events = 0;
+  // The last line, when a crash tore it (no newline, not an event): it was
+  // skipped, and the event on it is lost. 0: none.
+  std::uint64_t torn_line = 0;
+};
+
+// Reads history.jsonl line by line, calling on_event(event, line number)
+// for each event (blank lines are skipped). An error naming the file and
+// the line number on the first line that is not an event (a torn last
+// line, as a crash leaves it, is skipped and reported in HistoryRead), or
+// when the file cannot be read.
+//
+// Reading and parsing run on a thread of its own; on_event is called on
+// the caller's thread.
+template <class OnEvent>
+Expected<HistoryRead> read_history_lines(const std::string& path, OnEvent&& on_event);
+
+// The same, for a caller that needs neither line numbers nor the torn line.
 template <class OnEvent>
 Expected<void> read_history(const std::string& path, OnEvent&& on_event);
 
-Expected<void> read_history_file(const std::string& path, void (*on_event)(const Event&, void*),
-                                 void* context);
+Expected<HistoryRead> read_history_file(const std::string& path,
+                                        void (*on_event)(const Event&, std::uint64_t, void*),
+                                        void* context);
+
+template <class OnEvent>
+Expected<HistoryRead> read_history_lines(const std::string& path, OnEvent&& on_event) {
+  return read_history_file(
+      path,
+      [](const Event& e, std::uint64_t line, void* ctx) {
+        (*static_cast<std::remove_reference_t<OnEvent>*>(ctx))(e, line);
+      },
+      &on_event);
+}
 
 template <class OnEvent>
 Expected<void> read_history(const std::string& path, OnEvent&& on_event) {
-  return read_history_file(
-      path, [](const Event& e, void* ctx) { (*static_cast<OnEvent*>(ctx))(e); }, &on_event);
+  auto read = read_history_lines(path, [&on_event](const Event& e, std::uint64_t) { on_event(e); });
+  if (!read) return unexpected(read.take_error());
+  return {};
 }
 
 }  // namespace drover

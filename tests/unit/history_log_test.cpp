@@ -77,6 +77,26 @@ TEST(HistoryLog, ATornLastLineIsSkippedButABadLineInTheMiddleIsAnError) {
   std::filesystem::remove(path);
 }
 
+// Each event comes with its line, blank lines included in the count, and
+// the torn last line is named, so that a checker can say what it lost.
+TEST(HistoryLog, EventsComeWithTheirLineAndATornLineIsNamed) {
+  TempDir dir;
+  const std::string path = history_in(dir);
+  std::ofstream(path)
+      << R"({"t":1,"client":0,"fleet":"f","type":"ok","f":"get","value":"a"})"
+      << "\n\n"
+      << R"({ "client": 0, "t": 2, "fleet": "f", "type": "ok", "f": "get", "value": "b" })"
+      << "\n"
+      << R"({"t":3,"client":0,"fl)";
+  std::vector<std::uint64_t> lines;
+  auto read =
+      read_history_lines(path, [&](const Event&, std::uint64_t line) { lines.push_back(line); });
+  ASSERT_TRUE(read) << read.error();
+  EXPECT_EQ(lines, (std::vector<std::uint64_t>{1, 3}));
+  EXPECT_EQ(read->events, 2u);
+  EXPECT_EQ(read->torn_line, 4u);
+}
+
 TEST(HistoryLog, AMissingFileIsAnErrorNamingIt) {
   Expected<void> read = read_history("/nonexistent/history.jsonl", [](const Event&) {});
   ASSERT_FALSE(read);
