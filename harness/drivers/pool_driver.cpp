@@ -77,7 +77,9 @@ class SubmitterSession final : public ClientSession {
     std::int64_t n = 0;
     TimePoint sent = Clock::now();
     Outcome outcome = Outcome::kOk;
+    bool asked = false;
     if (auto it = outstanding_.find(*id); it != outstanding_.end()) {
+      asked = true;
       n = it->second.n;
       sent = it->second.sent;
       outstanding_.erase(it);
@@ -97,8 +99,10 @@ class SubmitterSession final : public ClientSession {
       if (outcome == Outcome::kOk && value[2] != n * n) outcome = Outcome::kWrongReply;
     }
     // An ERROR answer (its worker died) is a failed operation, though a
-    // settled task.
-    log_.op(0, word == "RESULT" ? outcome : Outcome::kIoError, sent, Clock::now());
+    // settled task. An answer nobody waited for (a repeat, or a task never
+    // submitted) is no operation of this client: it goes to the history
+    // alone, where pool_complete reports it, and never into the figures.
+    if (asked) log_.op(0, word == "RESULT" ? outcome : Outcome::kIoError, sent, Clock::now());
     log_.event(word == "RESULT" ? EventType::kOk : EventType::kFail, "submit",
                EventValue::of(std::move(value)));
     remember(*id, n);
