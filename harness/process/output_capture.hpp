@@ -52,6 +52,9 @@ class OutputCapture {
   static constexpr std::size_t kFirstStdoutLines = 1000;
   static constexpr std::size_t kLatestStdoutLines = 1000;
   static constexpr std::size_t kStderrLines = 200;
+  // A "line" longer than this is cut, so a stream without newlines cannot
+  // grow memory; a remote target's lines are cut the same.
+  static constexpr std::size_t kMaxLineBytes = 64 * 1024;
 
   // Takes the read ends of the pipes and the opened log files, and starts
   // the reader thread.
@@ -65,7 +68,8 @@ class OutputCapture {
     std::optional<std::string> line;  // the first line matching, if any
     bool stdout_ended = false;        // no more stdout lines will come
   };
-  // Looks for a line matching re among stdout lines with index >= *next
+  // Looks for a line matching re (in its first kMaxRegexText bytes,
+  // bounded_regex.hpp) among stdout lines with index >= *next
   // (0: from the start), waiting until `until` for new ones. Advances *next
   // past the lines it has seen.
   Scan scan_stdout(const std::regex& re, std::size_t* next, TimePoint until);
