@@ -261,6 +261,12 @@ std::optional<std::string> read_string(Problems& problems, const Json& value,
   return std::nullopt;
 }
 
+bool refuse_nul(Problems& problems, std::string_view text, const std::string& pointer) {
+  if (text.find('\0') == std::string_view::npos) return true;
+  problems.at(pointer, "must not contain a NUL character");
+  return false;
+}
+
 std::optional<Duration> read_duration(Problems& problems, const Json& value,
                                       const std::string& pointer, Zero zero) {
   if (!value.is_string()) {

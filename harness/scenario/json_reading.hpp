@@ -110,4 +110,9 @@ std::optional<std::string> read_string(Problems& problems, const Json& value,
 std::optional<Duration> read_duration(Problems& problems, const Json& value,
                                       const std::string& pointer, Zero zero);
 
+// A problem at pointer when text (an argument or environment value a program
+// is given) holds a NUL, which would cut it short where it is passed on;
+// true when it holds none.
+bool refuse_nul(Problems& problems, std::string_view text, const std::string& pointer);
+
 }  // namespace drover::scenario_json

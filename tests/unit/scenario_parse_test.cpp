@@ -141,6 +141,18 @@ TEST(ScenarioParse, CommandTargetWithoutProbe) {
   EXPECT_TRUE(t.env.empty());
 }
 
+// A NUL would cut an argument or a variable short where the program gets it;
+// a name with one is no name. The pointer's token holds the NUL as it is.
+TEST(ScenarioParse, ANulCharacterInACommandOrItsEnvironmentIsRefused) {
+  EXPECT_THAT(errors_of(scenario(R"({"srv": {"command": ["srv", "a\u0000"], "protocol": "tcp",
+                                     "address": "10.0.0.7:80", "env": {"A\u0000B": "1", "C": "\u0000"}}})",
+                                 fleet(R"({"send": "x"})", "srv"))),
+              ElementsAre("/targets/srv/command/1: must not contain a NUL character",
+                          "/targets/srv/env/A" + std::string(1, '\0') +
+                              "B: is not an environment variable name",
+                          "/targets/srv/env/C: must not contain a NUL character"));
+}
+
 TEST(ScenarioParse, AddressTarget) {
   Scenario s = parse_ok(scenario(R"({"ext": {"address": "[::1]:8080", "protocol": "tcp"}})",
                                  fleet(R"({"send": "x"})", "ext")));
