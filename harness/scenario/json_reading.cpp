@@ -158,6 +158,8 @@ std::optional<std::int64_t> integer_value(const Json& value) {
 
 bool is_simple_name(std::string_view name, std::string_view extra) {
   if (name.empty() || name.size() > 64) return false;
+  // "." and ".." are no folder's name: the scenario's names its run folder.
+  if (name.find_first_not_of('.') == std::string_view::npos) return false;
   return std::all_of(name.begin(), name.end(), [&](char c) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
            extra.find(c) != std::string_view::npos;

@@ -41,7 +41,7 @@ std::optional<std::string> closest(std::string_view wrong, const std::vector<std
 // check rejects); nullopt for anything else, 2.0 included.
 std::optional<std::int64_t> integer_value(const Json& value);
 
-// Letters, digits and the characters in `extra`, 1 to 64 of them.
+// Letters, digits and the characters in `extra`, 1 to 64 of them, not dots alone.
 bool is_simple_name(std::string_view name, std::string_view extra);
 
 class Problems {

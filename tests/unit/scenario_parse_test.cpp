@@ -326,7 +326,7 @@ TEST(ScenarioErrors, NamesMustBeSimple) {
                     "fleets": [{"name": "c/1", "target": "e cho", "clients": 1, "op": {"send": "x"}}],
                     "load": {}})"),
       ElementsAre(
-          R"(/name: must be 1 to 64 letters, digits, ".", "_" or "-" (it names the run folder))",
+          R"(/name: must be 1 to 64 letters, digits, ".", "_" or "-", not dots alone (it names the run folder))",
           R"(/targets/e cho: a target name must be 1 to 64 letters, digits, "_" or "-")",
           R"(/fleets/0/name: must be 1 to 64 letters, digits, "_" or "-")"));
 }
@@ -649,7 +649,7 @@ TEST(ScenarioErrors, AllReportedInFileOrder) {
         "checks": [{"invariant": "no_zombies", "target": "echo", "extra": 1}]
       })"),
       ElementsAre(
-          R"(/name: must be 1 to 64 letters, digits, ".", "_" or "-" (it names the run folder))",
+          R"(/name: must be 1 to 64 letters, digits, ".", "_" or "-", not dots alone (it names the run folder))",
           R"(/fleets/0/target: no target named "nope" (targets: echo))",
           "/fleets/0/clients: must be a positive integer",
           "/fleets/0/op/send: unknown placeholder {x} (known: {client}, {seq}, {random:N})",
