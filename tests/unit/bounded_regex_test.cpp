@@ -22,6 +22,15 @@ TEST(BoundedRegex, ASearchOfALongLineLooksOnlyAtItsStart) {
   EXPECT_FALSE(regex_search_bounded(line, kRecursive)) << "past the bound: not looked at";
 }
 
+TEST(BoundedRegex, TheCutIsNotTheEndOfTheLine) {
+  std::string line = "READY tcp 127.0.0.1:4" + std::string(std::size_t{1} << 20, '0');
+  EXPECT_FALSE(regex_search_bounded(line, std::regex(R"(^READY tcp [0-9.]+:[0-9]+$)")));
+  std::smatch match;
+  EXPECT_FALSE(regex_search_bounded(line, match, std::regex(R"(:[0-9]+$)")));
+  EXPECT_FALSE(regex_search_bounded(std::string(kMaxRegexText + 1, '0'), std::regex(R"(0\b)")));
+  EXPECT_TRUE(regex_search_bounded(line.substr(0, 30), std::regex(R"(:[0-9]+$)")));
+}
+
 TEST(BoundedRegex, ASearchGivesTheGroupsOfTheLine) {
   std::string line = "READY tcp 127.0.0.1:4000" + std::string(std::size_t{1} << 20, ' ');
   std::smatch match;
