@@ -157,6 +157,12 @@ void OutputCapture::add_line(bool is_stdout, std::string line) {
     if (stderr_lines_.size() > kStderrLines) stderr_lines_.pop_front();
     return;
   }
+  // A ready regex looks at no more than a line's first kMaxRegexText bytes:
+  // a kept line needs no more, and one byte past them says it went on.
+  if (line.size() > kMaxRegexText + 1) {
+    line.resize(kMaxRegexText + 1);
+    line.shrink_to_fit();
+  }
   if (first_stdout_.size() < kFirstStdoutLines) {
     first_stdout_.push_back(std::move(line));
   } else {
