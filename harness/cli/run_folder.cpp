@@ -16,6 +16,14 @@ std::string create_run_folder(const std::string& out, const std::string& scenari
   if (!out.empty()) {
     dir = out;
   } else {
+    // The name is one folder under runs/: dots alone, or a separator, would
+    // put the run elsewhere. The scenario's reader refuses such names; this
+    // holds for any caller.
+    if (scenario_name.find_first_not_of('.') == std::string::npos ||
+        scenario_name.find('/') != std::string::npos) {
+      throw std::runtime_error(
+          fmt::format("the scenario name \"{}\" cannot name a folder under runs/", scenario_name));
+    }
     auto now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
     fs::path base =
         fs::path("runs") / scenario_name / fmt::format("{:%Y%m%dT%H%M%SZ}", fmt::gmtime(now));

@@ -7,7 +7,8 @@
 namespace drover {
 
 // Creates the folder (and parents) and returns its absolute path. Throws
-// std::runtime_error with the reason when it cannot be created.
+// std::runtime_error with the reason when it cannot be created, or when
+// scenario_name (without out) would name no folder of its own under runs/.
 std::string create_run_folder(const std::string& out, const std::string& scenario_name);
 
 }  // namespace drover

@@ -1,5 +1,7 @@
 #include "harness/drivers/expectation.hpp"
 
+#include "harness/core/bounded_regex.hpp"
+
 namespace drover {
 
 bool is_upper_of(std::string_view request, std::string_view reply) {
@@ -35,7 +37,7 @@ bool ReplyCheck::matches(std::string_view request, std::string_view reply, std::
       equals_->render(scratch_, client, seq, random_state);
       return scratch_ == reply;
     case Expectation::Kind::kRegex:
-      return regex_ && std::regex_match(reply.begin(), reply.end(), *regex_);
+      return regex_ && regex_match_bounded(reply, *regex_);
   }
   return false;
 }

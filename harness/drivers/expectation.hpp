@@ -20,7 +20,9 @@ class ReplyCheck {
 
   // True when reply is right for request. For kEquals the expected text is
   // rendered for (client, seq) with random_state as it was before the
-  // request was rendered, so {random:N} matches the request's filler.
+  // request was rendered, so {random:N} matches the request's filler. A
+  // regex judges replies of at most kMaxRegexText bytes (bounded_regex.hpp):
+  // a longer reply is wrong.
   bool matches(std::string_view request, std::string_view reply, std::uint64_t client,
                std::uint64_t seq, std::uint64_t random_state) const;
 

@@ -27,7 +27,6 @@ asio::awaitable<void> ask(LineChannel& channel, ClientLog& log, Protocol protoco
     channel.finish();
     co_return outcome;
   };
-  auto unanswered = [](Outcome o) { return o == Outcome::kTimeout || o == Outcome::kIoError; };
 
   if (protocol == Protocol::kTickets) {
     log.event(EventType::kInvoke, "audit", {});
@@ -37,15 +36,16 @@ asio::awaitable<void> ask(LineChannel& channel, ClientLog& log, Protocol protoco
     if (count) {
       log.event(EventType::kOk, "audit", EventValue::of(*count));
     } else {
-      log.event(unanswered(outcome) ? EventType::kInfo : EventType::kFail, "audit",
+      log.event(reply_unread(outcome) ? EventType::kInfo : EventType::kFail, "audit",
                 EventValue::of(reply));
     }
   } else if (protocol == Protocol::kQueue) {
     log.event(EventType::kInvoke, "join", {});
     Outcome outcome = co_await request("JOIN\n");
     bool joined = outcome == Outcome::kOk && reply == "OK";
-    log.event(joined ? EventType::kOk : (unanswered(outcome) ? EventType::kInfo : EventType::kFail),
-              "join", joined ? EventValue{} : EventValue::of(reply));
+    log.event(
+        joined ? EventType::kOk : (reply_unread(outcome) ? EventType::kInfo : EventType::kFail),
+        "join", joined ? EventValue{} : EventValue::of(reply));
     log.event(EventType::kInvoke, "stats", {});
     outcome = co_await request("STATS\n");
     if (outcome == Outcome::kOk && json_field(reply, "max_depth") >= 0) {
@@ -55,7 +55,7 @@ asio::awaitable<void> ask(LineChannel& channel, ClientLog& log, Protocol protoco
               json_field(reply, "depth"), json_field(reply, "max_depth"), json_field(reply, "put"),
               json_field(reply, "got"), json_field(reply, "done")}));
     } else {
-      log.event(unanswered(outcome) ? EventType::kInfo : EventType::kFail, "stats",
+      log.event(reply_unread(outcome) ? EventType::kInfo : EventType::kFail, "stats",
                 EventValue::of(reply));
     }
   }

@@ -1,5 +1,7 @@
 #include "harness/drivers/line_channel.hpp"
 
+#include "harness/drivers/reply_framing.hpp"
+
 namespace drover {
 
 using tcp = asio::ip::tcp;
@@ -28,6 +30,7 @@ asio::awaitable<Outcome> LineChannel::ensure_connected() {
   }
   socket_.set_option(tcp::no_delay(true), ec);
   pending_.clear();
+  scanned_ = 0;
   co_return Outcome::kOk;
 }
 
@@ -54,13 +57,23 @@ asio::awaitable<Outcome> LineChannel::fill() {
 
 asio::awaitable<Outcome> LineChannel::read_line(std::string& line) {
   for (;;) {
-    std::size_t newline = pending_.find('\n');
+    std::size_t newline = pending_.find('\n', scanned_);
+    std::size_t length = newline == std::string::npos ? pending_.size() : newline;
+    if (length > kMaxReplyBytes) {
+      drop();
+      // No read is running now, so the buffer can go, and its memory with it.
+      std::string().swap(pending_);
+      scanned_ = 0;
+      co_return Outcome::kReplyTooLarge;
+    }
     if (newline != std::string::npos) {
       std::size_t end = newline > 0 && pending_[newline - 1] == '\r' ? newline - 1 : newline;
       line.assign(pending_, 0, end);
       pending_.erase(0, newline + 1);
+      scanned_ = 0;
       co_return Outcome::kOk;
     }
+    scanned_ = pending_.size();
     Outcome filled = co_await fill();
     if (filled != Outcome::kOk) co_return filled;
   }
@@ -73,6 +86,7 @@ asio::awaitable<Outcome> LineChannel::read_exact(std::size_t size, std::string& 
   }
   out.assign(pending_, 0, size);
   pending_.erase(0, size);
+  scanned_ = 0;
   co_return Outcome::kOk;
 }
 

@@ -12,11 +12,10 @@ struct QueuePlan {
   asio::ip::tcp::endpoint target;
 };
 
-// A request that got no reply (timeout, broken connection) may have been
-// carried out: its completion is unknown (info), never a failure.
+// A request that got no reply may have been carried out: its completion is
+// unknown (info), never a failure.
 EventType completion_of(Outcome outcome) {
-  return outcome == Outcome::kTimeout || outcome == Outcome::kIoError ? EventType::kInfo
-                                                                      : EventType::kFail;
+  return reply_unread(outcome) ? EventType::kInfo : EventType::kFail;
 }
 
 class QueueSession : public ClientSession {

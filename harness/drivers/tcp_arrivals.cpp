@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <array>
 #include <cerrno>
+#include <optional>
 #include <string>
 
 #include "harness/drivers/expectation.hpp"
@@ -21,11 +22,14 @@ namespace {
 constexpr int kEvents = 256;
 // One read per ready connection per wake-up, into a buffer of this size.
 constexpr std::size_t kReadChunk = 65536;
-// Bytes a connection may hold unjudged (a reply not yet whole, or bytes no
-// request asked for); past it the connection is dropped as broken.
-constexpr std::size_t kMaxUnread = 1 << 20;
 // As LineChannel: after a failed connect the client waits this long.
 constexpr auto kReconnectPause = std::chrono::milliseconds(10);
+
+// What a failed send or receive (errno err, or 0 when the server closed the
+// connection) ends the operations on the connection with.
+Outcome broken_by(int err) {
+  return err == ECONNREFUSED ? Outcome::kConnectError : Outcome::kIoError;
+}
 
 class TcpArrivals final : public ArrivalBatch {
  public:
@@ -77,8 +81,9 @@ class TcpArrivals final : public ArrivalBatch {
     Conn& c = conns_[k.conn];
     if (c.broken) {
       // As a session's write then read on the broken connection would.
-      c.broken = false;
-      finish(client, Outcome::kIoError, now);
+      Outcome outcome = *c.broken;
+      c.broken.reset();
+      finish(client, outcome, now);
       return;
     }
     k.deadline = now + plan_.timeout;
@@ -142,9 +147,10 @@ class TcpArrivals final : public ArrivalBatch {
     State state = State::kClosed;
     bool watching_writes = false;  // EPOLLOUT in its epoll mask
     bool pending = false;          // in pending_
-    bool broken = false;           // broke while idle: the next operation fails
-    std::size_t clients = 0;       // sharing it
-    std::string out;               // requests not yet (wholly) sent, in order
+    // Broke while idle: the next operation ends with this outcome.
+    std::optional<Outcome> broken;
+    std::size_t clients = 0;  // sharing it
+    std::string out;          // requests not yet (wholly) sent, in order
     std::size_t out_sent = 0;
     std::string unread;  // bytes read but not yet judged
     // The clients whose requests were put on it and not yet answered, in
@@ -237,7 +243,7 @@ class TcpArrivals final : public ArrivalBatch {
         watch_writes(i, true);
         return;
       }
-      broke(i, err, Clock::now());
+      broke(i, broken_by(err), Clock::now());
       return;
     }
     c.out.clear();
@@ -309,7 +315,7 @@ class TcpArrivals final : public ArrivalBatch {
     } while (n < 0 && errno == EINTR);
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return false;
     if (n <= 0) {
-      broke(i, n == 0 ? 0 : errno, now);
+      broke(i, broken_by(n == 0 ? 0 : errno), now);
       return false;
     }
     std::string_view data(receive_.data(), static_cast<std::size_t>(n));
@@ -320,7 +326,9 @@ class TcpArrivals final : public ArrivalBatch {
       std::size_t used = judge(i, data, now);
       if (used < data.size()) c.unread.assign(data.substr(used));
     }
-    if (c.unread.size() > kMaxUnread) broke(i, 0, now);
+    // Bytes held unjudged (a reply not yet whole, or bytes no request asked
+    // for) are bounded as LineChannel bounds a line.
+    if (c.unread.size() > kMaxReplyBytes) broke(i, Outcome::kReplyTooLarge, now);
     return static_cast<std::size_t>(n) == receive_.size();
   }
 
@@ -349,12 +357,12 @@ class TcpArrivals final : public ArrivalBatch {
     return used;
   }
 
-  // Connection i failed (err, or 0 when the server closed it): the
-  // operations on it end with it; with none, the next one will.
-  void broke(std::uint32_t i, int err, TimePoint now) {
+  // Connection i failed: the operations on it end with outcome; with none,
+  // the next one will.
+  void broke(std::uint32_t i, Outcome outcome, TimePoint now) {
     Conn& c = conns_[i];
-    if (c.waiting == 0) c.broken = true;
-    drop(i, err == ECONNREFUSED ? Outcome::kConnectError : Outcome::kIoError, false, now);
+    if (c.waiting == 0) c.broken = outcome;
+    drop(i, outcome, false, now);
   }
 
   // Ends client's operation with outcome after the reconnect pause.

@@ -75,7 +75,7 @@ class BuyerSession final : public ClientSession {
     Outcome outcome = co_await request("BUY " + buyer_ + "\n");
     EventType type = EventType::kFail;  // definitely not sold
     EventValue value = EventValue::of(buyer_);
-    if (outcome == Outcome::kTimeout || outcome == Outcome::kIoError) {
+    if (reply_unread(outcome)) {
       type = EventType::kInfo;  // the sale may have happened: unknown
     } else if (outcome == Outcome::kOk) {
       auto [word, rest] = split_word(reply_);

@@ -5,7 +5,6 @@
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -28,6 +27,7 @@
 #include <boost/process/pipe.hpp>
 #include <boost/process/search_path.hpp>
 
+#include "harness/process/descriptors.hpp"
 #include "harness/process/host.hpp"
 #include "harness/process/local_process.hpp"
 #include "harness/process/output_capture.hpp"
@@ -39,10 +39,6 @@ namespace {
 namespace bp = boost::process;
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
-
-#ifndef CLOSE_RANGE_CLOEXEC
-#define CLOSE_RANGE_CLOEXEC (1U << 2)
-#endif
 
 // Runs in the child between fork and exec, so it may only make
 // async-signal-safe calls (no allocation, no locks).
@@ -74,11 +70,8 @@ struct ChildSetup : bp::extend::handler {
       exec.set_error(std::error_code(errno, std::system_category()), "chdir");
       ::_exit(127);
     }
-    // Descriptors drover opened without O_CLOEXEC (sockets, other targets'
-    // pipes) must not leak into the target: they would keep ports bound and
-    // pipes open after drover closes them. Marked, not closed, so Boost's
-    // error pipe still reports a failed exec.
-    ::syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
+    // Marked, not closed, so Boost's error pipe still reports a failed exec.
+    mark_cloexec_from(3);
   }
 
   template <class Executor>

@@ -1,5 +1,7 @@
 #include "harness/process/output_capture.hpp"
 
+#include "harness/core/bounded_regex.hpp"
+
 #include <poll.h>
 #include <unistd.h>
 
@@ -18,8 +20,6 @@ constexpr int kPollTimeoutMs = 50;
 // has data: a grandchild outside the process group may hold it open and keep
 // writing, and the reader must end anyway.
 constexpr auto kDrainLimit = 1s;
-// A "line" longer than this is cut, so a binary stream cannot grow memory.
-constexpr std::size_t kMaxLineBytes = 64 * 1024;
 
 void write_all(int fd, const char* data, std::size_t size) {
   while (size > 0) {
@@ -157,6 +157,12 @@ void OutputCapture::add_line(bool is_stdout, std::string line) {
     if (stderr_lines_.size() > kStderrLines) stderr_lines_.pop_front();
     return;
   }
+  // A ready regex looks at no more than a line's first kMaxRegexText bytes:
+  // a kept line needs no more, and one byte past them says it went on.
+  if (line.size() > kMaxRegexText + 1) {
+    line.resize(kMaxRegexText + 1);
+    line.shrink_to_fit();
+  }
   if (first_stdout_.size() < kFirstStdoutLines) {
     first_stdout_.push_back(std::move(line));
   } else {
@@ -187,7 +193,7 @@ OutputCapture::Scan OutputCapture::scan_stdout(const std::regex& re, std::size_t
       if (*next >= first_stdout_.size() && *next < latest_base_) *next = latest_base_;
       const std::string* line = stdout_line(*next);
       ++*next;
-      if (line && std::regex_search(*line, re)) return Scan{*line, stdout_ended_};
+      if (line && regex_search_bounded(*line, re)) return Scan{*line, stdout_ended_};
     }
     if (stdout_ended_ || Clock::now() >= until) return Scan{std::nullopt, stdout_ended_};
     changed_.wait_until(lock, until);

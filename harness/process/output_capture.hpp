@@ -1,7 +1,8 @@
 // Captures a started process's stdout and stderr: one reader thread per
 // process appends every chunk to its log file as it arrives (so a log is
-// current even if drover dies), keeps stdout lines for readiness waits and
-// the last stderr lines for error messages.
+// current even if drover dies), keeps stdout lines for readiness waits (each
+// to the length a ready regex reads, bounded_regex.hpp) and the last stderr
+// lines for error messages.
 //
 // Thread-safe: the reader thread writes, any thread may query; finish() and
 // the destructor must not race with each other.
@@ -52,6 +53,9 @@ class OutputCapture {
   static constexpr std::size_t kFirstStdoutLines = 1000;
   static constexpr std::size_t kLatestStdoutLines = 1000;
   static constexpr std::size_t kStderrLines = 200;
+  // A "line" longer than this is cut, so a stream without newlines cannot
+  // grow memory; a remote target's lines are cut the same.
+  static constexpr std::size_t kMaxLineBytes = 64 * 1024;
 
   // Takes the read ends of the pipes and the opened log files, and starts
   // the reader thread.
@@ -65,9 +69,11 @@ class OutputCapture {
     std::optional<std::string> line;  // the first line matching, if any
     bool stdout_ended = false;        // no more stdout lines will come
   };
-  // Looks for a line matching re among stdout lines with index >= *next
+  // Looks for a line matching re (in its first kMaxRegexText bytes,
+  // bounded_regex.hpp) among stdout lines with index >= *next
   // (0: from the start), waiting until `until` for new ones. Advances *next
-  // past the lines it has seen.
+  // past the lines it has seen. A longer line comes cut to kMaxRegexText + 1
+  // bytes.
   Scan scan_stdout(const std::regex& re, std::size_t* next, TimePoint until);
 
   // The last max_lines lines of stderr, joined with '\n'.

@@ -11,6 +11,7 @@
 
 #include <fmt/format.h>
 
+#include "harness/core/bounded_regex.hpp"
 #include "harness/core/duration.hpp"
 #include "harness/core/expected.hpp"
 #include "harness/core/host_port.hpp"
@@ -121,7 +122,7 @@ Readiness await_ready_line(Process& process, const TargetSpec& spec, const Ready
   }
   if (spec.source != TargetSpec::Source::kReference) return wait.address;
   std::smatch match;
-  std::regex_search(*line, match, *wait.line);
+  regex_search_bounded(*line, match, *wait.line);
   return match.size() > 2 && match[2].matched ? match[2].str() : spec.address;
 }
 

@@ -19,7 +19,9 @@
 
 #include <fmt/format.h>
 
+#include "harness/core/bounded_regex.hpp"
 #include "harness/core/expected.hpp"
+#include "harness/process/output_capture.hpp"
 #include "harness/process/proc_table.hpp"
 #include "harness/remote/shell_quote.hpp"
 #include "harness/remote/ssh_commands.hpp"
@@ -56,6 +58,10 @@ struct Remote {
     notify(options.notify, connection.spec().notice_source(), message);
   }
 };
+
+// Stdout is read at most this much at a time, so a target that prints
+// without pause cannot make one read unbounded.
+constexpr std::size_t kStdoutChunk = 1 << 20;
 
 // In the run folder: the process group of everything started there, one
 // per line, for the watcher.
@@ -229,12 +235,11 @@ class SshProcess final : public Process {
                                                   TimePoint deadline) override {
     for (;;) {
       bool exited = poll().has_value();
-      read_stdout();
-      for (auto nl = pending_.find('\n'); nl != std::string::npos; nl = pending_.find('\n')) {
-        std::string line = pending_.substr(0, nl);
-        pending_.erase(0, nl + 1);
-        if (std::regex_search(line, re)) return line;
+      bool more = read_stdout();
+      while (auto line = take_line()) {
+        if (regex_search_bounded(*line, re)) return line;
       }
+      if (more && Clock::now() < deadline) continue;
       if (exited || Clock::now() >= deadline) return std::nullopt;
       std::this_thread::sleep_for(100ms);
     }
@@ -243,10 +248,7 @@ class SshProcess final : public Process {
   std::vector<std::string> new_stdout_lines() override {
     read_stdout();
     std::vector<std::string> lines;
-    for (auto nl = pending_.find('\n'); nl != std::string::npos; nl = pending_.find('\n')) {
-      lines.push_back(pending_.substr(0, nl));
-      pending_.erase(0, nl + 1);
-    }
+    while (auto line = take_line()) lines.push_back(std::move(*line));
     return lines;
   }
 
@@ -259,12 +261,33 @@ class SshProcess final : public Process {
   std::vector<std::string> log_files() const override { return {out_, err_}; }
 
  private:
-  // What stdout has gained since the last read, into pending_.
-  void read_stdout() {
-    auto r =
-        remote_->shell(fmt::format("tail -c +{} {} 2>/dev/null", seen_ + 1, shell_quote(out_)));
+  // What stdout has gained since the last read, up to kStdoutChunk bytes,
+  // into pending_; true when more may be waiting.
+  bool read_stdout() {
+    auto r = remote_->shell(fmt::format("tail -c +{} {} 2>/dev/null | head -c {}", seen_ + 1,
+                                        shell_quote(out_), kStdoutChunk));
     seen_ += r.out.size();
+    pending_.erase(0, taken_);
+    taken_ = 0;
     pending_ += r.out;
+    return r.out.size() >= kStdoutChunk;
+  }
+
+  // The next whole line of pending_, cut at OutputCapture::kMaxLineBytes as a
+  // local target's lines are, so a line without end is never held whole.
+  std::optional<std::string> take_line() {
+    constexpr std::size_t kMaxLine = OutputCapture::kMaxLineBytes;
+    std::size_t newline = pending_.find('\n', taken_);
+    std::size_t length = (newline == std::string::npos ? pending_.size() : newline) - taken_;
+    if (length >= kMaxLine) {
+      std::string line = pending_.substr(taken_, kMaxLine);
+      taken_ += kMaxLine;
+      return line;
+    }
+    if (newline == std::string::npos) return std::nullopt;
+    std::string line = pending_.substr(taken_, length);
+    taken_ = newline + 1;
+    return line;
   }
 
   std::shared_ptr<Remote> remote_;
@@ -274,8 +297,9 @@ class SshProcess final : public Process {
   std::optional<ExitStatus> status_;
   bool stopped_ = false;
   int last_signal_ = 0;
-  std::size_t seen_ = 0;  // stdout bytes read so far
-  std::string pending_;   // an incomplete last line
+  std::size_t seen_ = 0;   // stdout bytes read so far
+  std::string pending_;    // stdout read but not yet taken as lines
+  std::size_t taken_ = 0;  // pending_'s first bytes, already taken
 };
 
 class SshHost final : public Host {

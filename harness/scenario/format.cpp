@@ -139,7 +139,9 @@ Value named(std::string name, Value value) {
 }
 
 std::string name_pattern(std::string_view extra) {
-  return fmt::format("^[A-Za-z0-9{}]{{1,64}}$", extra);
+  // With dots allowed, a name of dots alone ("." or "..") is still no name.
+  std::string_view not_only_dots = extra.find('.') == std::string_view::npos ? "" : R"((?!\.+$))";
+  return fmt::format("^{}[A-Za-z0-9{}]{{1,64}}$", not_only_dots, extra);
 }
 
 Value name_text(std::string_view extra) {

@@ -80,8 +80,9 @@ Value one_of(std::vector<Value> alternatives);
 // `value`, stated once under `name` in the schema.
 Value named(std::string name, Value value);
 
-// 1 to 64 letters, digits or `extra` characters (is_simple_name in
-// json_reading.hpp reads the same): the pattern and the value.
+// 1 to 64 letters, digits or `extra` characters, and not dots alone
+// (is_simple_name in json_reading.hpp reads the same): the pattern and the
+// value.
 std::string name_pattern(std::string_view extra);
 Value name_text(std::string_view extra);
 inline constexpr std::string_view kNameExtras = "_-";           // targets, fleets, hosts

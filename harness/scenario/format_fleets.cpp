@@ -12,15 +12,17 @@ Key timeout(const char* fallback) {
 }
 
 ObjectPtr expectation_object() {
-  static const ObjectPtr kExpectation = std::make_shared<const Object>(
-      Object{{
-                 optional("equals", payload_template())
-                     .about("The reply equals this template, rendered for the request."),
-                 optional("regex", regex_text()).about("The reply matches this ECMAScript regex."),
-             },
-             {exactly_one({"equals", "regex"})},
-             {},
-             {}});
+  static const ObjectPtr kExpectation = std::make_shared<const Object>(Object{
+      {
+          optional("equals", payload_template())
+              .about("The reply equals this template, rendered for the request."),
+          optional("regex", regex_text())
+              .about(
+                  "The reply matches this ECMAScript regex (a reply over 4096 bytes never does)."),
+      },
+      {exactly_one({"equals", "regex"})},
+      {},
+      {}});
   return kExpectation;
 }
 

@@ -66,7 +66,8 @@ ObjectPtr ready_object() {
               .about("Ready once this UDP port is bound (on this machine)."),
           optional("tcp", host_port_or_free_port())
               .about("Ready once a TCP connection to this address succeeds."),
-          optional("stdout", regex_text()).about("An ECMAScript regex a stdout line must match."),
+          optional("stdout", regex_text())
+              .about("An ECMAScript regex a stdout line must match (in its first 4096 bytes)."),
           optional("timeout", duration())
               .default_string("10s")
               .about("How long the target may take to be ready."),

@@ -158,6 +158,8 @@ std::optional<std::int64_t> integer_value(const Json& value) {
 
 bool is_simple_name(std::string_view name, std::string_view extra) {
   if (name.empty() || name.size() > 64) return false;
+  // "." and ".." are no folder's name: the scenario's names its run folder.
+  if (name.find_first_not_of('.') == std::string_view::npos) return false;
   return std::all_of(name.begin(), name.end(), [&](char c) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
            extra.find(c) != std::string_view::npos;
@@ -259,6 +261,12 @@ std::optional<std::string> read_string(Problems& problems, const Json& value,
   if (value.is_string()) return value.get<std::string>();
   problems.at(pointer, "must be a string");
   return std::nullopt;
+}
+
+bool refuse_nul(Problems& problems, std::string_view text, const std::string& pointer) {
+  if (text.find('\0') == std::string_view::npos) return true;
+  problems.at(pointer, "must not contain a NUL character");
+  return false;
 }
 
 std::optional<Duration> read_duration(Problems& problems, const Json& value,

@@ -41,7 +41,7 @@ std::optional<std::string> closest(std::string_view wrong, const std::vector<std
 // check rejects); nullopt for anything else, 2.0 included.
 std::optional<std::int64_t> integer_value(const Json& value);
 
-// Letters, digits and the characters in `extra`, 1 to 64 of them.
+// Letters, digits and the characters in `extra`, 1 to 64 of them, not dots alone.
 bool is_simple_name(std::string_view name, std::string_view extra);
 
 class Problems {
@@ -109,5 +109,10 @@ std::optional<std::string> read_string(Problems& problems, const Json& value,
                                        const std::string& pointer);
 std::optional<Duration> read_duration(Problems& problems, const Json& value,
                                       const std::string& pointer, Zero zero);
+
+// A problem at pointer when text (an argument or environment value a program
+// is given) holds a NUL, which would cut it short where it is passed on;
+// true when it holds none.
+bool refuse_nul(Problems& problems, std::string_view text, const std::string& pointer);
 
 }  // namespace drover::scenario_json

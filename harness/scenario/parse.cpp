@@ -205,8 +205,8 @@ void parse_document(const Json& doc, ParseContext& ctx, Scenario& s) {
     s.name = *name;
     if (!scenario_json::is_simple_name(*name, format::kScenarioNameExtras)) {
       problems.at(r.at("name"),
-                  "must be 1 to 64 letters, digits, \".\", \"_\" or \"-\" (it names the run "
-                  "folder)");
+                  "must be 1 to 64 letters, digits, \".\", \"_\" or \"-\", not dots alone (it "
+                  "names the run folder)");
     }
   }
   s.description = r.string("description", scenario_json::Need::kOptional).value_or("");

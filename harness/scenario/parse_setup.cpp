@@ -29,12 +29,9 @@ void parse_argv(ObjectReader& r, SetupStepSpec& step) {
   }
   for (std::size_t i = 0; i < run->size(); ++i) {
     const auto& element = (*run)[i].get_ref<const std::string&>();
-    // An argument may be empty ("grep ''"), the program may not; a NUL
-    // would cut the argument short where it is passed on.
+    // An argument may be empty ("grep ''"), the program may not.
     if (i == 0 && element.empty()) r.problems().at(child(at, i), "must not be empty");
-    if (element.find('\0') != std::string::npos) {
-      r.problems().at(child(at, i), "must not contain a NUL character");
-    }
+    refuse_nul(r.problems(), element, child(at, i));
     step.argv.push_back(element);
   }
 }

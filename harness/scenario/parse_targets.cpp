@@ -131,6 +131,7 @@ void parse_command_line(ObjectReader& r, TargetSpec& t) {
   for (std::size_t i = 0; i < command->size(); ++i) {
     const auto& element = (*command)[i].get_ref<const std::string&>();
     if (element.empty()) r.problems().at(child(at, i), "must not be empty");
+    refuse_nul(r.problems(), element, child(at, i));
     t.argv.push_back(element);
   }
 }
@@ -214,10 +215,10 @@ void parse_command(ObjectReader& r, ParseContext& ctx, TargetSpec& t, DeclaredTa
     } else {
       for (const auto& [name, value] : env->items()) {
         std::string at = child(r.at("env"), name);
-        if (name.empty() || name.find('=') != std::string::npos) {
+        if (name.empty() || name.find_first_of(std::string_view("=\0", 2)) != std::string::npos) {
           problems.at(at, "is not an environment variable name");
         } else if (auto text = read_string(problems, value, at)) {
-          t.env.emplace_back(name, *text);
+          if (refuse_nul(problems, *text, at)) t.env.emplace_back(name, *text);
         }
       }
     }

@@ -19,6 +19,7 @@
 #include <thread>
 
 #include "tests/cli/drover_cli.hpp"
+#include "tests/support/memory.hpp"
 
 namespace drover::test {
 namespace {
@@ -31,45 +32,6 @@ constexpr int kClients = 10'000;
 constexpr double kRssLimitMb = 300;
 // drover's own files beside the clients' sockets (as drover reckons them).
 constexpr rlim_t kOwnOpenFiles = 64;
-
-// A "Name: 123 kB" line of /proc/<pid>/status, in kB; nullopt once the
-// process is gone or a zombie (whose status has no memory lines).
-std::optional<long> status_kb(int pid, const std::string& name) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind(name + ":", 0) == 0) return std::stol(line.substr(name.size() + 1));
-  }
-  return std::nullopt;
-}
-
-// Samples a process's memory until stop() is called.
-class RssSampler {
- public:
-  explicit RssSampler(int pid)
-      : thread_([this, pid] {
-          while (!done_) {
-            if (auto hwm = status_kb(pid, "VmHWM")) peak_kb_ = std::max<long>(peak_kb_, *hwm);
-            if (auto rss = status_kb(pid, "VmRSS")) max_rss_kb_ = std::max<long>(max_rss_kb_, *rss);
-            ++samples_;
-            std::this_thread::sleep_for(milliseconds(100));
-          }
-        }) {}
-  ~RssSampler() { stop(); }
-  void stop() {
-    done_ = true;
-    if (thread_.joinable()) thread_.join();
-  }
-  double peak_mb() const { return static_cast<double>(peak_kb_) / 1024; }
-  double max_rss_mb() const { return static_cast<double>(max_rss_kb_) / 1024; }
-  int samples() const { return samples_; }
-
- private:
-  std::atomic<bool> done_{false};
-  std::atomic<long> peak_kb_{0}, max_rss_kb_{0};
-  std::atomic<int> samples_{0};
-  std::thread thread_;
-};
 
 // Local ports a client may bind: each of the 10,000 connections takes one.
 std::optional<int> ephemeral_ports() {

@@ -162,6 +162,34 @@ TEST_F(RemoteTargetsTest, ATargetThatFailsOnTheHostLeavesNothingBehind) {
   EXPECT_THAT(read_file(run_dir / "logs" / "tickets.stderr.log"), HasSubstr("no tickets today"));
 }
 
+TEST_F(RemoteTargetsTest, AMultiMegabyteReadyLineOnTheHostIsNoReadyLine) {
+  // "READY tcp 0.0.0.0:" and 20 MB of digits on one line: drover reads it a
+  // bounded chunk at a time and cuts it, so its ready regex (which recurses
+  // per digit) never meets more than a bounded part, and it is no ready line.
+  std::string target = R"({"command": ["sh", "-c",
+        "printf 'READY tcp 0.0.0.0:'; head -c 20000000 /dev/zero | tr '\\0' 9; echo; sleep 30"],
+      "host": "db1", "protocol": "tickets", "address": "0.0.0.0:7399",
+      "ready": {"stdout": "^READY tcp [0-9.]+:[0-9]+$", "timeout": "5s"}})";
+  const fs::path& run_dir = run_dir_;
+  Finished f = run(write_scenario(host_json(), target));
+  EXPECT_EQ(f.exit_code, 3) << f.out << f.err;
+  EXPECT_THAT(f.out + f.err, HasSubstr("not ready after"));
+  EXPECT_TRUE(leftover_processes(run_dir).empty());
+}
+
+TEST_F(RemoteTargetsTest, AProperReadyLineAfterAMultiMegabyteOneIsFoundOnTheHost) {
+  // The namespace hosts share this machine's files: the target is the
+  // reference ticket_db, run as a command after the long line.
+  std::string target = R"({"command": ["sh", "-c",
+        "printf 'READY tcp 0.0.0.0:'; head -c 20000000 /dev/zero | tr '\\0' 9; echo; exec )" +
+                       std::string(DROVER_TARGETS_DIR) + R"(/ticket_db --host 0.0.0.0 --port 7399"],
+      "host": "db1", "protocol": "tickets", "address": "0.0.0.0:7399",
+      "ready": {"stdout": "^READY tcp [0-9.]+:[0-9]+$", "timeout": "20s"}})";
+  Finished f = run(write_scenario(host_json(), target));
+  EXPECT_EQ(f.exit_code, 0) << f.out << f.err;
+  EXPECT_GT(read_summary(run_dir_)["totals"]["ok"].get<double>(), 0);
+}
+
 TEST_F(RemoteTargetsTest, AnUnreachableHostIsExit3NamingIt) {
   std::string unreachable = hosts_.var("DROVER_SSH_UNREACHABLE");
   if (unreachable.empty()) GTEST_SKIP() << "no unreachable address in " << hosts_.env_file;

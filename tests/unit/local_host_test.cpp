@@ -60,6 +60,18 @@ class LocalHostTest : public ::testing::Test {
   HostPtr host_ = make_local_host();
 };
 
+// 3 MB without a newline, then the ready line: the long "line" is cut, the
+// regex (which recurses once per character it consumes) sees only a bounded
+// part of each piece, and the ready line is still found.
+TEST_F(LocalHostTest, AMultiMegabyteLineNeitherCrashesTheReadyMatchNorHidesTheReadyLine) {
+  auto p = host_->start(spec("chatty", {"sh", "-c",
+                                        "head -c 3000000 /dev/zero | tr '\\0' x; echo; "
+                                        "echo READY; sleep 30"}));
+  auto line = p->wait_for_stdout_line(std::regex("^(x|y)*READY$"), Clock::now() + 20s);
+  EXPECT_EQ(line, "READY");
+  p->stop(1s);
+}
+
 TEST_F(LocalHostTest, CapturesOutputAndStopsWithSigterm) {
   auto p = host_->start(spec("greeter", {"sh", "-c", "echo hello; echo oops >&2; sleep 30"}));
   auto line = p->wait_for_stdout_line(std::regex("^hello$"), Clock::now() + 5s);

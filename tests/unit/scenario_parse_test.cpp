@@ -141,6 +141,18 @@ TEST(ScenarioParse, CommandTargetWithoutProbe) {
   EXPECT_TRUE(t.env.empty());
 }
 
+// A NUL would cut an argument or a variable short where the program gets it;
+// a name with one is no name. The pointer's token holds the NUL as it is.
+TEST(ScenarioParse, ANulCharacterInACommandOrItsEnvironmentIsRefused) {
+  EXPECT_THAT(errors_of(scenario(R"({"srv": {"command": ["srv", "a\u0000"], "protocol": "tcp",
+                                     "address": "10.0.0.7:80", "env": {"A\u0000B": "1", "C": "\u0000"}}})",
+                                 fleet(R"({"send": "x"})", "srv"))),
+              ElementsAre("/targets/srv/command/1: must not contain a NUL character",
+                          "/targets/srv/env/A" + std::string(1, '\0') +
+                              "B: is not an environment variable name",
+                          "/targets/srv/env/C: must not contain a NUL character"));
+}
+
 TEST(ScenarioParse, AddressTarget) {
   Scenario s = parse_ok(scenario(R"({"ext": {"address": "[::1]:8080", "protocol": "tcp"}})",
                                  fleet(R"({"send": "x"})", "ext")));
@@ -314,7 +326,7 @@ TEST(ScenarioErrors, NamesMustBeSimple) {
                     "fleets": [{"name": "c/1", "target": "e cho", "clients": 1, "op": {"send": "x"}}],
                     "load": {}})"),
       ElementsAre(
-          R"(/name: must be 1 to 64 letters, digits, ".", "_" or "-" (it names the run folder))",
+          R"(/name: must be 1 to 64 letters, digits, ".", "_" or "-", not dots alone (it names the run folder))",
           R"(/targets/e cho: a target name must be 1 to 64 letters, digits, "_" or "-")",
           R"(/fleets/0/name: must be 1 to 64 letters, digits, "_" or "-")"));
 }
@@ -637,7 +649,7 @@ TEST(ScenarioErrors, AllReportedInFileOrder) {
         "checks": [{"invariant": "no_zombies", "target": "echo", "extra": 1}]
       })"),
       ElementsAre(
-          R"(/name: must be 1 to 64 letters, digits, ".", "_" or "-" (it names the run folder))",
+          R"(/name: must be 1 to 64 letters, digits, ".", "_" or "-", not dots alone (it names the run folder))",
           R"(/fleets/0/target: no target named "nope" (targets: echo))",
           "/fleets/0/clients: must be a positive integer",
           "/fleets/0/op/send: unknown placeholder {x} (known: {client}, {seq}, {random:N})",
