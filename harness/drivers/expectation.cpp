@@ -1,6 +1,6 @@
 #include "harness/drivers/expectation.hpp"
 
-#include "harness/core/bounded_regex.hpp"
+#include "harness/core/regex.hpp"
 
 namespace drover {
 
@@ -19,7 +19,8 @@ ReplyCheck::ReplyCheck(const Expectation& expectation) : kind_(expectation.kind)
     // Checked when the scenario was read; one that is wrong matches nothing.
     if (auto compiled = PayloadTemplate::compile(expectation.text)) equals_ = std::move(*compiled);
   } else if (kind_ == Expectation::Kind::kRegex) {
-    regex_.emplace(expectation.text, std::regex::ECMAScript | std::regex::optimize);
+    // Checked when the scenario was read, as for kEquals.
+    if (auto compiled = compile_regex(expectation.text)) regex_ = std::move(*compiled);
   }
 }
 
@@ -37,7 +38,7 @@ bool ReplyCheck::matches(std::string_view request, std::string_view reply, std::
       equals_->render(scratch_, client, seq, random_state);
       return scratch_ == reply;
     case Expectation::Kind::kRegex:
-      return regex_ && regex_match_bounded(reply, *regex_);
+      return regex_ && regex_match_whole(reply, *regex_);
   }
   return false;
 }

@@ -4,11 +4,11 @@
 #pragma once
 
 #include <optional>
-#include <regex>
 #include <string>
 #include <string_view>
 
 #include "harness/core/payload_template.hpp"
+#include "harness/core/regex.hpp"
 #include "harness/scenario/scenario.hpp"
 
 namespace drover {
@@ -21,8 +21,7 @@ class ReplyCheck {
   // True when reply is right for request. For kEquals the expected text is
   // rendered for (client, seq) with random_state as it was before the
   // request was rendered, so {random:N} matches the request's filler. A
-  // regex judges replies of at most kMaxRegexText bytes (bounded_regex.hpp):
-  // a longer reply is wrong.
+  // regex must match the whole reply (regex.hpp says what it cannot match).
   bool matches(std::string_view request, std::string_view reply, std::uint64_t client,
                std::uint64_t seq, std::uint64_t random_state) const;
 
@@ -41,7 +40,7 @@ class ReplyCheck {
  private:
   Expectation::Kind kind_;
   std::optional<PayloadTemplate> equals_;
-  std::optional<std::regex> regex_;
+  std::optional<Regex> regex_;
   mutable std::string scratch_;  // rendering buffer for kEquals
 };
 

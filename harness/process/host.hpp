@@ -4,13 +4,13 @@
 
 #include <memory>
 #include <optional>
-#include <regex>
 #include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "harness/core/clock.hpp"
+#include "harness/core/regex.hpp"
 
 namespace drover {
 
@@ -65,8 +65,7 @@ class Process {
   virtual ExitStatus stop(Duration grace) = 0;
   // Waits for a stdout line matching re (whole-line regex_search). nullopt if
   // the process exits or the deadline passes first.
-  virtual std::optional<std::string> wait_for_stdout_line(const std::regex& re,
-                                                          TimePoint deadline) = 0;
+  virtual std::optional<std::string> wait_for_stdout_line(const Regex& re, TimePoint deadline) = 0;
   // Complete stdout lines printed since the last call (or the last line
   // wait_for_stdout_line() returned), for a process that reports as it
   // goes. A host that cannot tell returns none.

@@ -104,8 +104,7 @@ ExitStatus LocalProcess::stop(Duration grace) {
   return *status_;
 }
 
-std::optional<std::string> LocalProcess::wait_for_stdout_line(const std::regex& re,
-                                                              TimePoint deadline) {
+std::optional<std::string> LocalProcess::wait_for_stdout_line(const Regex& re, TimePoint deadline) {
   std::size_t next = 0;
   std::optional<TimePoint> exited_at;
   for (;;) {

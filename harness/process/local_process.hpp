@@ -31,8 +31,7 @@ class LocalProcess final : public Process {
   void signal(int sig) override;
   std::optional<ExitStatus> poll() override;
   ExitStatus stop(Duration grace) override;
-  std::optional<std::string> wait_for_stdout_line(const std::regex& re,
-                                                  TimePoint deadline) override;
+  std::optional<std::string> wait_for_stdout_line(const Regex& re, TimePoint deadline) override;
   std::string stderr_tail(std::size_t max_lines) override;
   std::vector<std::string> log_files() const override { return logs_; }
 

@@ -1,6 +1,6 @@
 #include "harness/process/output_capture.hpp"
 
-#include "harness/core/bounded_regex.hpp"
+#include "harness/core/regex.hpp"
 
 #include <poll.h>
 #include <unistd.h>
@@ -157,10 +157,10 @@ void OutputCapture::add_line(bool is_stdout, std::string line) {
     if (stderr_lines_.size() > kStderrLines) stderr_lines_.pop_front();
     return;
   }
-  // A ready regex looks at no more than a line's first kMaxRegexText bytes:
-  // a kept line needs no more, and one byte past them says it went on.
-  if (line.size() > kMaxRegexText + 1) {
-    line.resize(kMaxRegexText + 1);
+  // A line longer than kReadyLineBytes is no ready line: a kept line needs
+  // no more, and one byte past them says it went on.
+  if (line.size() > kReadyLineBytes + 1) {
+    line.resize(kReadyLineBytes + 1);
     line.shrink_to_fit();
   }
   if (first_stdout_.size() < kFirstStdoutLines) {
@@ -184,7 +184,7 @@ const std::string* OutputCapture::stdout_line(std::size_t index) const {
   return nullptr;
 }
 
-OutputCapture::Scan OutputCapture::scan_stdout(const std::regex& re, std::size_t* next,
+OutputCapture::Scan OutputCapture::scan_stdout(const Regex& re, std::size_t* next,
                                                TimePoint until) {
   std::unique_lock lock(mutex_);
   for (;;) {
@@ -193,7 +193,7 @@ OutputCapture::Scan OutputCapture::scan_stdout(const std::regex& re, std::size_t
       if (*next >= first_stdout_.size() && *next < latest_base_) *next = latest_base_;
       const std::string* line = stdout_line(*next);
       ++*next;
-      if (line && regex_search_bounded(*line, re)) return Scan{*line, stdout_ended_};
+      if (line && is_ready_line(*line, re)) return Scan{*line, stdout_ended_};
     }
     if (stdout_ended_ || Clock::now() >= until) return Scan{std::nullopt, stdout_ended_};
     changed_.wait_until(lock, until);

@@ -1,7 +1,7 @@
 // Captures a started process's stdout and stderr: one reader thread per
 // process appends every chunk to its log file as it arrives (so a log is
 // current even if drover dies), keeps stdout lines for readiness waits (each
-// to the length a ready regex reads, bounded_regex.hpp) and the last stderr
+// to the length a ready regex reads) and the last stderr
 // lines for error messages.
 //
 // Thread-safe: the reader thread writes, any thread may query; finish() and
@@ -14,12 +14,12 @@
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <regex>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "harness/core/clock.hpp"
+#include "harness/core/regex.hpp"
 
 namespace drover {
 
@@ -56,6 +56,13 @@ class OutputCapture {
   // A "line" longer than this is cut, so a stream without newlines cannot
   // grow memory; a remote target's lines are cut the same.
   static constexpr std::size_t kMaxLineBytes = 64 * 1024;
+  // A stdout line longer than this is never a ready line, here and on SSH
+  // hosts: ready lines are short, so a kept line needs no more, and a target
+  // printing long lines costs little memory.
+  static constexpr std::size_t kReadyLineBytes = 4096;
+  static bool is_ready_line(std::string_view line, const Regex& re) {
+    return line.size() <= kReadyLineBytes && regex_search_in(line, re);
+  }
 
   // Takes the read ends of the pipes and the opened log files, and starts
   // the reader thread.
@@ -69,12 +76,11 @@ class OutputCapture {
     std::optional<std::string> line;  // the first line matching, if any
     bool stdout_ended = false;        // no more stdout lines will come
   };
-  // Looks for a line matching re (in its first kMaxRegexText bytes,
-  // bounded_regex.hpp) among stdout lines with index >= *next
+  // Looks for a ready line matching re among stdout lines with index >= *next
   // (0: from the start), waiting until `until` for new ones. Advances *next
-  // past the lines it has seen. A longer line comes cut to kMaxRegexText + 1
+  // past the lines it has seen. A longer line comes cut to kReadyLineBytes + 1
   // bytes.
-  Scan scan_stdout(const std::regex& re, std::size_t* next, TimePoint until);
+  Scan scan_stdout(const Regex& re, std::size_t* next, TimePoint until);
 
   // The last max_lines lines of stderr, joined with '\n'.
   std::string stderr_tail(std::size_t max_lines);

@@ -5,16 +5,15 @@
 #include <algorithm>
 #include <filesystem>
 #include <optional>
-#include <regex>
 #include <stdexcept>
 #include <system_error>
 
 #include <fmt/format.h>
 
-#include "harness/core/bounded_regex.hpp"
 #include "harness/core/duration.hpp"
 #include "harness/core/expected.hpp"
 #include "harness/core/host_port.hpp"
+#include "harness/core/regex.hpp"
 
 namespace drover {
 namespace {
@@ -102,8 +101,8 @@ NotReady not_ready_in_time(Process& process, const TargetSpec& spec,
 
 // What a target must show before it counts as ready, and by when.
 struct ReadyWait {
-  const std::regex* line = nullptr;  // a stdout line matching it, when set
-  std::string line_regex;            // its text, for messages
+  const Regex* line = nullptr;  // a stdout line matching it, when set
+  std::string line_regex;       // its text, for messages
   TimePoint deadline{};
   std::string address;  // as known before the line: the scenario's
 };
@@ -121,8 +120,8 @@ Readiness await_ready_line(Process& process, const TargetSpec& spec, const Ready
         process, spec, fmt::format("a stdout line matching \"{}\"", wait.line_regex))};
   }
   if (spec.source != TargetSpec::Source::kReference) return wait.address;
-  std::smatch match;
-  regex_search_bounded(*line, match, *wait.line);
+  RegexMatch match;
+  regex_search_in(*line, match, *wait.line);
   return match.size() > 2 && match[2].matched ? match[2].str() : spec.address;
 }
 
@@ -267,11 +266,11 @@ void TargetSupervisor::start(const TargetSpec& given, const TargetPlacement* pla
 
 void TargetSupervisor::start_process(Running& t) {
   const std::string prefix = fmt::format("target \"{}\": ", t.spec.name);
-  try {
-    if (!t.ready_regex.empty()) std::regex check(t.ready_regex);
-  } catch (const std::regex_error& e) {
-    throw TargetStartError(prefix +
-                           fmt::format("bad ready regex \"{}\": {}", t.ready_regex, e.what()));
+  if (!t.ready_regex.empty()) {
+    if (auto compiled = compile_regex(t.ready_regex); !compiled) {
+      throw TargetStartError(
+          prefix + fmt::format("bad ready regex \"{}\": {}", t.ready_regex, compiled.error()));
+    }
   }
   try {
     t.process = t.host->start(t.process_spec);
@@ -282,9 +281,9 @@ void TargetSupervisor::start_process(Running& t) {
 }
 
 void TargetSupervisor::await_ready(Running& t) {
-  std::regex ready_re;
-  if (!t.ready_regex.empty()) ready_re = std::regex(t.ready_regex);
-  const std::regex* re = t.ready_regex.empty() ? nullptr : &ready_re;
+  Regex ready_re;
+  if (!t.ready_regex.empty()) ready_re = compile_regex(t.ready_regex).value();
+  const Regex* re = t.ready_regex.empty() ? nullptr : &ready_re;
   Readiness ready = wait_until_ready(*t.process, t.spec,
                                      ReadyWait{re, t.ready_regex, t.ready_deadline, t.address});
   if (!ready) {

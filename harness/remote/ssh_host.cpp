@@ -19,7 +19,6 @@
 
 #include <fmt/format.h>
 
-#include "harness/core/bounded_regex.hpp"
 #include "harness/core/expected.hpp"
 #include "harness/process/output_capture.hpp"
 #include "harness/process/proc_table.hpp"
@@ -231,13 +230,12 @@ class SshProcess final : public Process {
     return *status_;
   }
 
-  std::optional<std::string> wait_for_stdout_line(const std::regex& re,
-                                                  TimePoint deadline) override {
+  std::optional<std::string> wait_for_stdout_line(const Regex& re, TimePoint deadline) override {
     for (;;) {
       bool exited = poll().has_value();
       bool more = read_stdout();
       while (auto line = take_line()) {
-        if (regex_search_bounded(*line, re)) return line;
+        if (OutputCapture::is_ready_line(*line, re)) return line;
       }
       if (more && Clock::now() < deadline) continue;
       if (exited || Clock::now() >= deadline) return std::nullopt;

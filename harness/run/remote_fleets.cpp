@@ -1,4 +1,5 @@
 #include "harness/run/remote_fleets.hpp"
+#include "harness/core/regex.hpp"
 
 #include <signal.h>
 
@@ -165,7 +166,7 @@ void RemoteFleets::launch(Agent& a, const AgentJob& job) {
 }
 
 void RemoteFleets::await_ready() {
-  static const std::regex ready("^READY");
+  static const Regex ready = compile_regex("^READY").value();
   for (auto& a : agents_) {
     if (a->process->wait_for_stdout_line(ready, Clock::now() + kReadyTimeout)) continue;
     std::optional<ExitStatus> status = a->process->poll();

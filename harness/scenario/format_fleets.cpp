@@ -16,9 +16,7 @@ ObjectPtr expectation_object() {
       {
           optional("equals", payload_template())
               .about("The reply equals this template, rendered for the request."),
-          optional("regex", regex_text())
-              .about(
-                  "The reply matches this ECMAScript regex (a reply over 4096 bytes never does)."),
+          optional("regex", regex_text()).about("The whole reply matches this ECMAScript regex."),
       },
       {exactly_one({"equals", "regex"})},
       {},

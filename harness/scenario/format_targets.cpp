@@ -60,21 +60,22 @@ ObjectPtr reference_target_object() {
 }
 
 ObjectPtr ready_object() {
-  static const ObjectPtr kReady = std::make_shared<const Object>(Object{
-      {
-          optional("udp", host_port_or_free_port())
-              .about("Ready once this UDP port is bound (on this machine)."),
-          optional("tcp", host_port_or_free_port())
-              .about("Ready once a TCP connection to this address succeeds."),
-          optional("stdout", regex_text())
-              .about("An ECMAScript regex a stdout line must match (in its first 4096 bytes)."),
-          optional("timeout", duration())
-              .default_string("10s")
-              .about("How long the target may take to be ready."),
-      },
-      {at_most_one({"udp", "tcp"})},
-      {},
-      {}});
+  static const ObjectPtr kReady = std::make_shared<const Object>(
+      Object{{
+                 optional("udp", host_port_or_free_port())
+                     .about("Ready once this UDP port is bound (on this machine)."),
+                 optional("tcp", host_port_or_free_port())
+                     .about("Ready once a TCP connection to this address succeeds."),
+                 optional("stdout", regex_text())
+                     .about("An ECMAScript regex a stdout line must match (a line over 4096 bytes "
+                            "never does)."),
+                 optional("timeout", duration())
+                     .default_string("10s")
+                     .about("How long the target may take to be ready."),
+             },
+             {at_most_one({"udp", "tcp"})},
+             {},
+             {}});
   return kReady;
 }
 

@@ -1,11 +1,11 @@
 // A fleet's "op": its workload, defaulted from the target's protocol, and
 // the keys of that workload.
 #include <algorithm>
-#include <regex>
 
 #include <fmt/format.h>
 
 #include "harness/core/payload_template.hpp"
+#include "harness/core/regex.hpp"
 #include "harness/scenario/parse_sections.hpp"
 
 namespace drover::scenario_json {
@@ -91,10 +91,8 @@ void parse_expectation(Problems& problems, const Json& value, const std::string&
   if (std::optional<std::string> text = r.string("regex", Need::kOptional)) {
     out.kind = Expectation::Kind::kRegex;
     out.text = *text;
-    try {
-      std::regex compiled(*text, std::regex::ECMAScript);
-    } catch (const std::regex_error& e) {
-      problems.at(r.at("regex"), fmt::format("is not a valid regex ({})", e.what()));
+    if (auto compiled = compile_regex(*text); !compiled) {
+      problems.at(r.at("regex"), fmt::format("is not a valid regex ({})", compiled.error()));
     }
   }
 }

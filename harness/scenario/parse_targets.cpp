@@ -1,9 +1,9 @@
 // "targets": reference, command and address targets.
 #include <algorithm>
-#include <regex>
 
 #include <fmt/format.h>
 
+#include "harness/core/regex.hpp"
 #include "harness/scenario/parse_sections.hpp"
 #include "harness/scenario/reference_targets.hpp"
 
@@ -159,11 +159,10 @@ ReadyProbe parse_ready(ObjectReader& r, TargetSpec& t) {
     t.ready.address = read_host_port(rr, udp ? "udp" : "tcp", Need::kOptional, true).value_or("");
   }
   if (std::optional<std::string> regex = rr.string("stdout", Need::kOptional)) {
-    try {
-      std::regex compiled(*regex, std::regex::ECMAScript);
+    if (auto compiled = compile_regex(*regex)) {
       t.ready.stdout_regex = *regex;
-    } catch (const std::regex_error& e) {
-      r.problems().at(rr.at("stdout"), fmt::format("is not a valid regex ({})", e.what()));
+    } else {
+      r.problems().at(rr.at("stdout"), fmt::format("is not a valid regex ({})", compiled.error()));
     }
   }
   t.ready.timeout = rr.duration("timeout", Need::kOptional, Zero::kRefused).value_or(10s);

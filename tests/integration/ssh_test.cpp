@@ -596,7 +596,7 @@ TEST_F(SshHostTest, StartWaitStopKillsTheGroup) {
     ProcessPtr p =
         host->start({"server", {"sh", "-c", "echo ready; sleep 61 & sleep 62"}, {}, "", ""});
     EXPECT_GT(p->pid(), 1);
-    EXPECT_EQ(p->wait_for_stdout_line(std::regex("^ready$"), in(5s)), "ready");
+    EXPECT_EQ(p->wait_for_stdout_line(Regex("^ready$"), in(5s)), "ready");
     EXPECT_EQ(p->poll(), std::nullopt);
     ExitStatus status = p->stop(1s);
     EXPECT_FALSE(status.exited);
@@ -640,7 +640,7 @@ TEST_F(SshHostTest, ExitStatusOutputAndEnvironment) {
                    {},
                    "",
                    ""});
-  ASSERT_EQ(graceful->wait_for_stdout_line(std::regex("up"), in(5s)), "up");
+  ASSERT_EQ(graceful->wait_for_stdout_line(Regex("up"), in(5s)), "up");
   ExitStatus stopped = graceful->stop(3s);
   EXPECT_TRUE(stopped.exited) << stopped.describe();
   EXPECT_EQ(stopped.code, 0);
@@ -784,7 +784,7 @@ TEST_F(SshHostTest, EnvironmentNeverOnACommandLine) {
                    {{"TOKEN", secret}, {"s", "x"}, {"o", "y"}, {"PATH", "/bin:/usr/bin"}},
                    "",
                    ""});
-  ASSERT_EQ(p->wait_for_stdout_line(std::regex("value"), in(5s)), secret);
+  ASSERT_EQ(p->wait_for_stdout_line(Regex("value"), in(5s)), secret);
   HostSession check(hosts_.with_key(2));
   // Every command line on the host, and the environment of the program.
   const std::string lines =
