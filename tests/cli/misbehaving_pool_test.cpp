@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 
 #include "tests/cli/drover_cli.hpp"
+#include "tests/support/memory.hpp"
 
 namespace drover::test {
 namespace {
@@ -71,13 +72,17 @@ TEST(MisbehavingPool, AnswersToTasksNeverSubmittedAreReportedWithMemoryBounded) 
   // here, against 20 MB for an honest pool run).
   rusage usage{};
   ASSERT_EQ(getrusage(RUSAGE_CHILDREN, &usage), 0);
-  EXPECT_LT(usage.ru_maxrss, 256 * 1024) << "peak RSS " << usage.ru_maxrss << " KiB";
+  if (kMemoryIsMeasured) {
+    EXPECT_LT(usage.ru_maxrss, 256 * 1024) << "peak RSS " << usage.ru_maxrss << " KiB";
+  }
   // The checker alone, judging the saved history again: hundreds of
   // thousands of stray answers are counted, not kept (kept, they took
   // about 40 bytes each, twice over while sorting).
   const long check_rss = check_peak_rss_kib(run_dir);
   EXPECT_GT(check_rss, 0);
-  EXPECT_LT(check_rss, 40 * 1024) << "drover check's peak RSS " << check_rss << " KiB";
+  if (kMemoryIsMeasured) {
+    EXPECT_LT(check_rss, 40 * 1024) << "drover check's peak RSS " << check_rss << " KiB";
+  }
 }
 
 }  // namespace
