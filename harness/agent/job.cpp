@@ -11,7 +11,7 @@ namespace {
 
 using Json = nlohmann::json;
 
-constexpr int kFormat = 1;
+constexpr int kFormat = 2;  // 2: a fleet's "ops", each with a name and weight
 
 std::int64_t ns(Duration d) {
   return d.count();
@@ -58,7 +58,9 @@ class Reader {
 };
 
 Json op_json(const OpSpec& op) {
-  return {{"workload", static_cast<int>(op.workload)},
+  return {{"name", op.name},
+          {"weight", op.weight},
+          {"workload", static_cast<int>(op.workload)},
           {"send", op.send},
           {"expect", {{"kind", static_cast<int>(op.expect.kind)}, {"text", op.expect.text}}},
           {"framing", static_cast<int>(op.framing)},
@@ -72,6 +74,9 @@ Json op_json(const OpSpec& op) {
 
 OpSpec op_from(const Reader& r) {
   OpSpec op;
+  op.name = r.get<std::string>("name");
+  op.weight = r.get<std::int64_t>("weight");
+  if (op.weight < 1) throw std::runtime_error("job: " + r.at() + "/weight must be at least 1");
   op.workload = r.enumerated<Workload>("workload", static_cast<int>(Workload::kSubmit));
   op.send = r.get<std::string>("send");
   Reader expect = r.child("expect");
@@ -86,6 +91,25 @@ OpSpec op_from(const Reader& r) {
   op.inflight = r.get<int>("inflight");
   op.timeout = r.duration("timeout_ns");
   return op;
+}
+
+Json ops_json(const std::vector<OpSpec>& ops) {
+  Json list = Json::array();
+  for (const OpSpec& op : ops) list.push_back(op_json(op));
+  return list;
+}
+
+std::vector<OpSpec> ops_from(const Reader& fleet) {
+  const Json& list = fleet.member("ops");
+  if (!list.is_array() || list.empty())
+    throw std::runtime_error("job: " + fleet.at() + "/ops must be a non-empty array");
+  std::vector<OpSpec> ops;
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    if (!list[i].is_object())
+      throw std::runtime_error(fmt::format("job: {}/ops/{} must be an object", fleet.at(), i));
+    ops.push_back(op_from(Reader(list[i], fmt::format("{}/ops/{}", fleet.at(), i))));
+  }
+  return ops;
 }
 
 Json load_json(const LoadSpec& load) {
@@ -132,7 +156,7 @@ std::string job_to_json(const AgentJob& job) {
              {{"name", job.fleet.name},
               {"target", job.fleet.target},
               {"clients", job.fleet.clients},
-              {"op", op_json(job.fleet.op)}}},
+              {"ops", ops_json(job.fleet.ops)}}},
             {"protocol", static_cast<int>(job.protocol)},
             {"address", job.address},
             {"load", load_json(job.load)},
@@ -164,7 +188,7 @@ AgentJob job_from_json(std::string_view text) {
   job.fleet.target = fleet.get<std::string>("target");
   job.fleet.clients = fleet.get<int>("clients");
   if (job.fleet.clients < 1) throw std::runtime_error("job: /fleet/clients must be at least 1");
-  job.fleet.op = op_from(fleet.child("op"));
+  job.fleet.ops = ops_from(fleet);
   job.protocol = r.enumerated<Protocol>("protocol", static_cast<int>(Protocol::kPool));
   job.address = r.get<std::string>("address");
   job.load = load_from(r.child("load"));

@@ -79,8 +79,7 @@ std::vector<InvariantResult> observed_live_undecided(const Scenario& scenario) {
     out.push_back(undecided({i, subject, false, "", {}}, why));
   };
   for (const FleetSpec& fleet : scenario.fleets) {
-    if (fleet.op.expect.kind != Expectation::Kind::kAny)
-      add(Invariant::kRepliesCorrect, fleet.name);
+    if (fleet.checks_replies()) add(Invariant::kRepliesCorrect, fleet.name);
     if (fleet.require_answer) add(Invariant::kFleetAnswered, fleet.name);
   }
   for (const CheckSpec& check : scenario.checks) {

@@ -39,7 +39,7 @@ Duration run_time_bound(const Scenario& scenario) {
     bound += host->connect_timeout + kLogin;
   }
   Duration longest_op{};
-  for (const FleetSpec& f : scenario.fleets) longest_op = std::max(longest_op, f.op.timeout);
+  for (const FleetSpec& f : scenario.fleets) longest_op = std::max(longest_op, f.longest_timeout());
   // The last operations, then the final queries, each within a timeout.
   return bound + 2 * longest_op;
 }

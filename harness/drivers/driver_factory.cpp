@@ -16,17 +16,17 @@ DriverPtr make_driver(const FleetSpec& fleet, Protocol protocol, const std::stri
                                 "\" is not host:port");
   }
   // Validation matched each workload to its target's protocol.
-  switch (fleet.op.workload) {
+  switch (fleet.first_op().workload) {
     case Workload::kEcho:
-      return protocol == Protocol::kUdp ? make_udp_driver(fleet.op, *target)
-                                        : make_tcp_driver(fleet.op, *target);
+      return protocol == Protocol::kUdp ? make_udp_driver(fleet.first_op(), *target)
+                                        : make_tcp_driver(fleet.first_op(), *target);
     case Workload::kBuy:
-      return make_tickets_driver(fleet.op, *target);
+      return make_tickets_driver(fleet.first_op(), *target);
     case Workload::kProduce:
     case Workload::kConsume:
-      return make_queue_driver(fleet.op, *target, producers);
+      return make_queue_driver(fleet.first_op(), *target, producers);
     case Workload::kSubmit:
-      return make_pool_driver(fleet.op, *target);
+      return make_pool_driver(fleet.first_op(), *target);
   }
   throw std::invalid_argument("unknown workload");
 }

@@ -39,7 +39,7 @@ void Run::record_final_states() {
     for (const FleetSpec& fleet : scenario_.fleets) {
       if (fleet.target != target.name) continue;
       driven = true;
-      timeout = std::max<Duration>(timeout, fleet.op.timeout);
+      timeout = std::max<Duration>(timeout, fleet.longest_timeout());
     }
     if (!driven) continue;
     record_final_state(target.protocol, supervisor_.address_of(target.name), target.name, buffer,

@@ -38,11 +38,11 @@ bool is_loopback(const std::string& address) {
 // machines may still PUT (their load's end and their last operation's
 // timeout); zero when it has none.
 Duration producers_elsewhere_for(const Scenario& scenario, const FleetSpec& fleet) {
-  if (fleet.op.workload != Workload::kConsume) return {};
+  if (fleet.first_op().workload != Workload::kConsume) return {};
   Duration last_put{};
   for (const FleetSpec& f : scenario.fleets) {
-    if (f.target == fleet.target && f.op.workload == Workload::kProduce)
-      last_put = std::max(last_put, f.op.timeout);
+    if (f.target == fleet.target && f.first_op().workload == Workload::kProduce)
+      last_put = std::max(last_put, f.longest_timeout());
   }
   if (last_put == Duration::zero()) return {};
   return longest_load(scenario.load) + last_put + 1s;
@@ -178,7 +178,7 @@ void RemoteFleets::await_ready() {
 
 void RemoteFleets::go(TimePoint load_start, std::map<std::string, QueueProducers>& producers) {
   for (const auto& a : agents_) {
-    Workload w = a->fleet->op.workload;
+    Workload w = a->fleet->first_op().workload;
     if (w != Workload::kProduce && w != Workload::kConsume) continue;
     Drain& d = drains_[a->fleet->target];
     d.local = &producers[a->fleet->target];
@@ -187,11 +187,11 @@ void RemoteFleets::go(TimePoint load_start, std::map<std::string, QueueProducers
     bool remote_producers = false, local_consumers = false;
     for (const auto& a : agents_) {
       remote_producers = remote_producers || (a->fleet->target == target &&
-                                              a->fleet->op.workload == Workload::kProduce);
+                                              a->fleet->first_op().workload == Workload::kProduce);
     }
     for (const FleetSpec& f : scenario_.fleets) {
       local_consumers = local_consumers || (f.target == target && f.hosts.empty() &&
-                                            f.op.workload == Workload::kConsume);
+                                            f.first_op().workload == Workload::kConsume);
     }
     if (remote_producers && local_consumers) {
       d.local->started();
@@ -236,7 +236,7 @@ void RemoteFleets::coordinate_drains() {
   for (auto& [target, d] : drains_) {
     bool producers_exited = true;
     for (const auto& a : agents_) {
-      if (a->fleet->target == target && a->fleet->op.workload == Workload::kProduce)
+      if (a->fleet->target == target && a->fleet->first_op().workload == Workload::kProduce)
         producers_exited = producers_exited && a->exited;
     }
     if (!producers_exited) continue;
@@ -252,7 +252,8 @@ void RemoteFleets::coordinate_drains() {
 
 void RemoteFleets::tell_consumers(const std::string& target) {
   for (auto& a : agents_) {
-    if (a->exited || a->fleet->target != target || a->fleet->op.workload != Workload::kConsume)
+    if (a->exited || a->fleet->target != target ||
+        a->fleet->first_op().workload != Workload::kConsume)
       continue;
     try {
       a->process->signal(SIGUSR2);

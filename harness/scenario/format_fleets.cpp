@@ -1,4 +1,4 @@
-// The tables of "fleets": a fleet, its "op" and an op's "expect".
+// The tables of "fleets": a fleet, its "op" or "ops" and an op's "expect".
 #include "harness/scenario/format_sections.hpp"
 #include "harness/scenario/scenario.hpp"
 
@@ -68,24 +68,46 @@ Variant submit() {
           {}};
 }
 
+std::vector<Variant> op_variants() {
+  return {
+      echo(),
+      {workload_name(Workload::kBuy),
+       "tickets: SEARCH (unless search is false), then BUY a ticket.",
+       {optional("search", boolean()).default_boolean(true).about("SEARCH before each BUY."),
+        timeout("5s")},
+       {}},
+      {workload_name(Workload::kProduce), "queue: PUT a unique item.", {timeout("5s")}, {}},
+      {workload_name(Workload::kConsume),
+       "queue: GET an item, then mark it DONE; consumers drain the queue at the end.",
+       {timeout("5s")},
+       {}},
+      submit(),
+  };
+}
+
 ObjectPtr op_object() {
-  static const ObjectPtr kOp = with_variants(
-      Object{{optional("workload", choice({}))}, {}, {}, {}}, "workload",
-      {
-          echo(),
-          {workload_name(Workload::kBuy),
-           "tickets: SEARCH (unless search is false), then BUY a ticket.",
-           {optional("search", boolean()).default_boolean(true).about("SEARCH before each BUY."),
-            timeout("5s")},
-           {}},
-          {workload_name(Workload::kProduce), "queue: PUT a unique item.", {timeout("5s")}, {}},
-          {workload_name(Workload::kConsume),
-           "queue: GET an item, then mark it DONE; consumers drain the queue at the end.",
-           {timeout("5s")},
-           {}},
-          submit(),
-      });
+  static const ObjectPtr kOp = with_variants(Object{{optional("workload", choice({}))}, {}, {}, {}},
+                                             "workload", op_variants());
   return kOp;
+}
+
+// An op of a mix: an echo op with its name and weight (mixes are for the
+// echo workload only).
+ObjectPtr mix_op_object() {
+  static const ObjectPtr kMixOp = with_variants(
+      Object{{optional("workload", choice({})),
+              required("name", name_text(kNameExtras))
+                  .about("Unique in the fleet; names the op's figures and its thresholds' "
+                         "{op:NAME} scope."),
+              optional("weight", integer(1, kMaxOpWeight))
+                  .default_number(1)
+                  .about("Each iteration draws this op with a chance of its weight over the "
+                         "sum of the fleet's weights.")},
+             {},
+             {},
+             {}},
+      "workload", {echo()});
+  return kMixOp;
 }
 
 ObjectPtr fleet_object() {
@@ -94,12 +116,16 @@ ObjectPtr fleet_object() {
           required("name", name_text(kNameExtras)).about("Unique among the fleets."),
           required("target", name_text(kNameExtras)).about("The name of a target."),
           required("clients", integer(1, kMaxClients)).about("Clients at work at once."),
-          required("op",
+          optional("op",
                    named("op", object(op_object()))
                        .about("What each client does. The workload defaults from the target's "
                               "protocol: echo for udp and tcp, buy for tickets, submit for "
                               R"(pool; a queue target needs "produce" or "consume". Each )"
                               "workload has its own keys.")),
+          optional("ops", array_of(named("mix_op", object(mix_op_object()))).at_least(1))
+              .about(R"(Instead of "op": a mix of echo ops, each with a "name" and a )"
+                     R"("weight"; each iteration of a client draws one by weight, from the )"
+                     "run's seed, and each op has its own figures."),
           optional("hosts", array_of(name_text(kNameExtras)).at_least(1).without_repeats())
               .about(R"(Hosts declared under "hosts" whose drover agents run the fleet's )"
                      "clients, split as evenly as they go (the first hosts take one more); "
@@ -110,7 +136,7 @@ ObjectPtr fleet_object() {
               .about("false turns off this fleet's fleet_answered invariant (at least one "
                      "correct answer during the load)."),
       },
-      {},
+      {exactly_one({"op", "ops"})},
       {},
       {}});
   return kFleet;
@@ -128,6 +154,10 @@ const Object& fleet() {
 
 const Object& op() {
   return *op_object();
+}
+
+const Object& mix_op() {
+  return *mix_op_object();
 }
 
 const Object& expectation() {

@@ -131,7 +131,7 @@ void check_fleet_hosts(const Scenario& s, scenario_json::Problems& problems) {
 // setting would be silently ignored, so it is an error.
 void check_shared_connections(const Scenario& s, scenario_json::Problems& problems) {
   for (std::size_t i = 0; i < s.fleets.size(); ++i) {
-    const OpSpec& op = s.fleets[i].op;
+    const OpSpec& op = s.fleets[i].first_op();  // a mix refuses sharing
     const TargetSpec* target = s.find_target(s.fleets[i].target);
     if (op.clients_per_connection <= 1 || target == nullptr || is_udp(target->protocol)) {
       continue;  // UDP targets are refused where the op is read

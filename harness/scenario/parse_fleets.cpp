@@ -1,4 +1,5 @@
-// "fleets"; each fleet's "op" is read by parse_op.cpp.
+// "fleets"; each fleet's "op", or each op of its "ops", is read by
+// parse_op.cpp.
 #include <algorithm>
 
 #include <fmt/format.h>
@@ -33,6 +34,64 @@ void parse_fleet_hosts(ObjectReader& r, ParseContext& ctx, FleetSpec& fleet) {
     problems.at(r.at("hosts"), fmt::format("{} hosts for {} clients: each host needs a client",
                                            fleet.hosts.size(), fleet.clients));
   }
+}
+
+// "ops": a mix of echo ops, each name once. Mixes are for echo only: the
+// other workloads' drivers run fixed sequences of requests of their own.
+std::vector<OpSpec> parse_mix(ObjectReader& r, const DeclaredTarget* target) {
+  std::vector<OpSpec> ops;
+  Problems& problems = r.problems();
+  const Json* list = r.get("ops");
+  if (!list->is_array() || list->empty()) {
+    problems.at(r.at("ops"), "must be a non-empty array of ops, each with a \"name\"");
+    return ops;
+  }
+  if (target != nullptr && target->protocol && !is_udp(*target->protocol) &&
+      *target->protocol != Protocol::kTcp) {
+    problems.at(r.at("ops"),
+                fmt::format("a mix of ops is for udp and tcp targets (the echo workload); \"{}\" "
+                            "speaks {}: give one \"op\"",
+                            target->name, protocol_name(*target->protocol)));
+    return ops;
+  }
+  for (std::size_t i = 0; i < list->size(); ++i) {
+    std::string at = child(r.at("ops"), i);
+    OpSpec op = parse_op(problems, (*list)[i], at, target, OpForm::kInMix);
+    auto seen = std::find_if(ops.begin(), ops.end(), [&](const OpSpec& o) {
+      return !op.name.empty() && o.name == op.name;
+    });
+    if (seen != ops.end()) {
+      problems.at(
+          child(at, "name"),
+          fmt::format(
+              "duplicate op name \"{}\" (also at {})", op.name,
+              child(child(r.at("ops"), static_cast<std::size_t>(seen - ops.begin())), "name")));
+    }
+    if (op.clients_per_connection > 1) {
+      problems.at(child(at, "clients_per_connection"),
+                  "not in a mix: the clients of a mix each keep their own connection");
+      op.clients_per_connection = 1;  // said once, here
+    }
+    ops.push_back(std::move(op));
+  }
+  return ops;
+}
+
+// "op" or "ops", exactly one of them.
+std::vector<OpSpec> parse_fleet_ops(ObjectReader& r, const DeclaredTarget* target) {
+  if (r.has("op") && r.has("ops")) {
+    r.problems().at(r.pointer(), "give \"op\" or \"ops\", not both");
+    return std::vector<OpSpec>(1);
+  }
+  if (!r.has("op") && !r.has("ops")) {
+    r.problems().at(r.at("op"), "required (or \"ops\", a mix of ops)");
+    return std::vector<OpSpec>(1);
+  }
+  if (r.has("op"))
+    return {parse_op(r.problems(), *r.get("op"), r.at("op"), target, OpForm::kSingle)};
+  std::vector<OpSpec> ops = parse_mix(r, target);
+  if (ops.empty()) ops.resize(1);
+  return ops;
 }
 
 }  // namespace
@@ -79,9 +138,7 @@ std::vector<FleetSpec> parse_fleets(const Json& value, ParseContext& ctx) {
     }
     fleet.clients = static_cast<int>(
         r.positive_integer("clients", Need::kRequired, format::kMaxClients).value_or(1));
-    if (const Json* op = r.get("op", Need::kRequired)) {
-      fleet.op = parse_op(problems, *op, r.at("op"), target);
-    }
+    fleet.ops = parse_fleet_ops(r, target);
     parse_fleet_hosts(r, ctx, fleet);
     fleet.require_answer = r.boolean("require_answer", Need::kOptional).value_or(true);
     out.push_back(std::move(fleet));

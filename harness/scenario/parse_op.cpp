@@ -145,10 +145,26 @@ void parse_submit(ObjectReader& r, OpSpec& op) {
                            .value_or(op.inflight));
 }
 
+// What a single op has always been called in the figures.
+std::string single_op_name(Workload workload, std::optional<Protocol> protocol) {
+  if (workload != Workload::kEcho) return workload_name(workload);
+  return protocol && is_udp(*protocol) ? "datagram" : "message";
+}
+
+// An op of a mix: its "name" (checked for repeats by the fleet) and "weight".
+void parse_mix_member(ObjectReader& r, OpSpec& op) {
+  if (std::optional<std::string> name = r.string("name", Need::kRequired)) {
+    op.name = *name;
+    if (!is_simple_name(*name, format::kNameExtras))
+      r.problems().at(r.at("name"), "must be 1 to 64 letters, digits, \"_\" or \"-\"");
+  }
+  op.weight = r.positive_integer("weight", Need::kOptional, format::kMaxOpWeight).value_or(1);
+}
+
 }  // namespace
 
 OpSpec parse_op(Problems& problems, const Json& value, const std::string& at,
-                const DeclaredTarget* target) {
+                const DeclaredTarget* target, OpForm form) {
   OpSpec op;
   std::optional<Protocol> protocol;
   if (target != nullptr) protocol = target->protocol;
@@ -166,7 +182,8 @@ OpSpec parse_op(Problems& problems, const Json& value, const std::string& at,
   }
   std::vector<std::string> names;
   for (const WorkloadRule* rule : candidates) names.emplace_back(workload_name(rule->workload));
-  ObjectReader r(problems, value, at, format::op().known_keys(names));
+  const format::Object& table = form == OpForm::kInMix ? format::mix_op() : format::op();
+  ObjectReader r(problems, value, at, table.known_keys(names));
   if (!r.ok()) return op;
 
   if (workload != nullptr) {
@@ -201,6 +218,11 @@ OpSpec parse_op(Problems& problems, const Json& value, const std::string& at,
   if (allows(Workload::kSubmit)) parse_submit(r, op);
   op.timeout = r.duration("timeout", Need::kOptional, Zero::kRefused)
                    .value_or(rule != nullptr ? rule->timeout : 1s);
+  if (form == OpForm::kInMix) {
+    parse_mix_member(r, op);
+  } else {
+    op.name = single_op_name(op.workload, protocol);
+  }
   return op;
 }
 

@@ -83,9 +83,15 @@ std::vector<CheckSpec> parse_checks(const Json* value, ParseContext& ctx);
 // "faults": what the nemesis does during the load (targets must be known).
 std::vector<FaultSpec> parse_faults(const Json& value, ParseContext& ctx);
 
-// A fleet's "op" at `at`, for `target` (nullptr: not a declared target).
+// Where an op is written: a fleet's "op", or an element of its "ops" (a
+// mix), which has a "name" and a "weight" too.
+enum class OpForm { kSingle, kInMix };
+
+// A fleet's "op", or an op of its "ops", at `at`, for `target` (nullptr:
+// not a declared target). A single op is named after what its driver calls
+// it ("datagram", "message", or the workload).
 OpSpec parse_op(Problems& problems, const Json& value, const std::string& at,
-                const DeclaredTarget* target);
+                const DeclaredTarget* target, OpForm form);
 
 // Fails with why `text` is not "host:port". Hosts are literal so a scenario
 // never depends on name resolution: IPv4, "localhost" or bracketed IPv6. The

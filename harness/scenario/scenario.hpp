@@ -4,6 +4,7 @@
 // scenario, a default written out or left out, parse to equal values).
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -156,6 +157,15 @@ inline const char* workload_name(Workload w) {
 }
 
 struct OpSpec {
+  // Names the op's figures (summary.json, thresholds' {op:NAME}, the
+  // Prometheus op label). A single echo "op" is named as its figures always
+  // were: "datagram" (udp), "message" (tcp). Other workloads' single op is
+  // named after the workload; their drivers name their own steps (search
+  // and buy, put, get and done, submit).
+  std::string name;
+  // In a mix ("ops"): each iteration draws this op with a chance of
+  // weight / the sum of the fleet's weights.
+  std::int64_t weight = 1;
   Workload workload = Workload::kEcho;
   // kEcho
   std::string send;  // payload template: {client}, {seq}, {random:N}
@@ -181,7 +191,9 @@ struct FleetSpec {
   std::string name;
   std::string target;
   int clients = 1;
-  OpSpec op;
+  // What each iteration does: one op ("op"), or a mix drawn by weight
+  // ("ops", echo workloads only); never empty, every op of one workload.
+  std::vector<OpSpec> ops = std::vector<OpSpec>(1);
   // Declared hosts (RemoteHostSpec::name) whose drover agents run the
   // clients, split as evenly as they go, the first hosts taking one more;
   // empty: this machine.
@@ -192,6 +204,23 @@ struct FleetSpec {
   bool require_answer = true;
 
   bool operator==(const FleetSpec&) const = default;
+
+  bool is_mix() const { return ops.size() > 1; }
+  // The first op: what the fleet does unless it is a mix, and for a mix
+  // what every op shares (the workload).
+  const OpSpec& first_op() const { return ops.front(); }
+  OpSpec& first_op() { return ops.front(); }
+  // Whether some op judges its replies (replies_correct applies).
+  bool checks_replies() const {
+    return std::any_of(ops.begin(), ops.end(),
+                       [](const OpSpec& op) { return op.expect.kind != Expectation::Kind::kAny; });
+  }
+  // The longest any op waits for its reply.
+  Duration longest_timeout() const {
+    Duration longest{0};
+    for (const OpSpec& op : ops) longest = std::max(longest, op.timeout);
+    return longest;
+  }
 };
 
 enum class Comparison { kLess, kLessEqual, kGreater, kGreaterEqual };

@@ -53,9 +53,9 @@ AgentJob small_job() {
   job.fleet.name = "senders";
   job.fleet.target = "echo";
   job.fleet.clients = 1;
-  job.fleet.op.workload = Workload::kEcho;
-  job.fleet.op.send = "hello {seq}";
-  job.fleet.op.timeout = 100ms;
+  job.fleet.first_op().workload = Workload::kEcho;
+  job.fleet.first_op().send = "hello {seq}";
+  job.fleet.first_op().timeout = 100ms;
   job.protocol = Protocol::kUdp;
   job.address = "127.0.0.1:" + std::to_string(unused_udp_port());
   job.load.model = LoadSpec::Model::kClosed;

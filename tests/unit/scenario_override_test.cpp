@@ -66,13 +66,29 @@ TEST(ScenarioOverride, LaterOverridesWin) {
 
 TEST(ScenarioOverride, AStringStaysAString) {
   Scenario s = ok_with({"fleets.0.op.send=42", "name=123", "fleets.0.op.timeout=250ms"});
-  EXPECT_EQ(s.fleets[0].op.send, "42");
+  EXPECT_EQ(s.fleets[0].first_op().send, "42");
   EXPECT_EQ(s.name, "123");
-  EXPECT_EQ(s.fleets[0].op.timeout, 250ms);
+  EXPECT_EQ(s.fleets[0].first_op().timeout, 250ms);
   // Quotes are part of the text when the old value was a string.
   EXPECT_THAT(
       errors_with({R"(load.duration="5s")"}),
       ElementsAre(R"(/load/duration: ""5s"" is not a duration (write e.g. "250ms", "10s", "2m"))"));
+}
+
+TEST(ScenarioOverride, ReachesAnOpOfAMix) {
+  std::string mix = kScenario;
+  const std::string single = R"("op": {"send": "hello", "timeout": "1s"})";
+  mix.replace(
+      mix.find(single), single.size(),
+      R"("ops": [{"name": "get", "weight": 9, "send": "g"}, {"name": "set", "send": "s"}])");
+  ParsedScenario parsed =
+      parse_scenario(mix, "/tmp/base.json", {"fleets.0.ops.1.weight=3", "/fleets/0/ops/0/send=G"});
+  ASSERT_TRUE(parsed.has_value());
+  const std::vector<OpSpec>& ops = parsed->fleets[0].ops;
+  ASSERT_EQ(ops.size(), 2u);
+  EXPECT_EQ(ops[0].send, "G");
+  EXPECT_EQ(ops[0].weight, 9);
+  EXPECT_EQ(ops[1].weight, 3);
 }
 
 TEST(ScenarioOverride, OtherValuesAreReadAsJsonWhenTheyParse) {

@@ -184,19 +184,19 @@ TEST(ScenarioParse, FleetsOpsAndDefaults) {
   EXPECT_EQ(a.name, "a");
   EXPECT_EQ(a.target, "echo");
   EXPECT_EQ(a.clients, 100000);
-  EXPECT_EQ(a.op.send, "{client}");
-  EXPECT_EQ(a.op.expect.kind, Expectation::Kind::kAny);
-  EXPECT_EQ(a.op.framing, Framing::kLine);
-  EXPECT_EQ(a.op.clients_per_connection, 1);
-  EXPECT_EQ(a.op.timeout, 1s);
-  EXPECT_EQ(s.fleets[1].op.expect.kind, Expectation::Kind::kUpper);
-  EXPECT_EQ(s.fleets[1].op.framing, Framing::kFixed);
-  EXPECT_EQ(s.fleets[1].op.timeout, 250ms);
-  EXPECT_EQ(s.fleets[2].op.expect.kind, Expectation::Kind::kEcho);
-  EXPECT_EQ(s.fleets[3].op.expect.kind, Expectation::Kind::kEquals);
-  EXPECT_EQ(s.fleets[3].op.expect.text, "X {seq}");
-  EXPECT_EQ(s.fleets[4].op.expect.kind, Expectation::Kind::kRegex);
-  EXPECT_EQ(s.fleets[4].op.expect.text, "^X+$");
+  EXPECT_EQ(a.first_op().send, "{client}");
+  EXPECT_EQ(a.first_op().expect.kind, Expectation::Kind::kAny);
+  EXPECT_EQ(a.first_op().framing, Framing::kLine);
+  EXPECT_EQ(a.first_op().clients_per_connection, 1);
+  EXPECT_EQ(a.first_op().timeout, 1s);
+  EXPECT_EQ(s.fleets[1].first_op().expect.kind, Expectation::Kind::kUpper);
+  EXPECT_EQ(s.fleets[1].first_op().framing, Framing::kFixed);
+  EXPECT_EQ(s.fleets[1].first_op().timeout, 250ms);
+  EXPECT_EQ(s.fleets[2].first_op().expect.kind, Expectation::Kind::kEcho);
+  EXPECT_EQ(s.fleets[3].first_op().expect.kind, Expectation::Kind::kEquals);
+  EXPECT_EQ(s.fleets[3].first_op().expect.text, "X {seq}");
+  EXPECT_EQ(s.fleets[4].first_op().expect.kind, Expectation::Kind::kRegex);
+  EXPECT_EQ(s.fleets[4].first_op().expect.text, "^X+$");
   // "load": {} takes every default.
   EXPECT_EQ(s.load.model, LoadSpec::Model::kClosed);
   EXPECT_EQ(s.load.duration, 10s);
@@ -204,6 +204,45 @@ TEST(ScenarioParse, FleetsOpsAndDefaults) {
   EXPECT_EQ(s.load.iterations, std::nullopt);
   EXPECT_TRUE(s.thresholds.empty());
   EXPECT_EQ(s.checks.size(), 1u);  // tcp_fork_echo's own no_zombies
+}
+
+TEST(ScenarioParse, AMixOfOpsKeepsItsNamesWeightsAndKeys) {
+  Scenario s = parse_ok(scenario(kTargets,
+                                 R"({"name": "m", "target": "tcp", "clients": 2, "ops": [
+           {"name": "get", "weight": 9, "send": "GET {seq}", "expect": "echo"},
+           {"name": "set", "send": "SET {seq}", "timeout": "250ms"}]})"));
+  const FleetSpec& m = s.fleets[0];
+  ASSERT_EQ(m.ops.size(), 2u);
+  EXPECT_TRUE(m.is_mix());
+  EXPECT_EQ(m.ops[0].name, "get");
+  EXPECT_EQ(m.ops[0].weight, 9);
+  EXPECT_EQ(m.ops[0].send, "GET {seq}");
+  EXPECT_EQ(m.ops[0].expect.kind, Expectation::Kind::kEcho);
+  EXPECT_EQ(m.ops[0].timeout, 1s);
+  EXPECT_EQ(m.ops[1].name, "set");
+  EXPECT_EQ(m.ops[1].weight, 1);
+  EXPECT_EQ(m.ops[1].expect.kind, Expectation::Kind::kAny);
+  EXPECT_EQ(m.ops[1].timeout, 250ms);
+  EXPECT_EQ(m.longest_timeout(), 1s);
+  EXPECT_TRUE(m.checks_replies());
+}
+
+TEST(ScenarioParse, ASingleOpIsAOneOpListNamedAsItsFiguresAlwaysWere) {
+  Scenario s = parse_ok(scenario(
+      R"({"echo": {"kind": "udp_echo"}, "tcp": {"kind": "tcp_fork_echo"},
+          "box": {"kind": "ticket_db", "args": {"stock": 5}}})",
+      fleet(R"({"send": "x"})") + "," +
+          R"({"name": "t", "target": "tcp", "clients": 1, "op": {"send": "x"}},
+             {"name": "b", "target": "box", "clients": 1, "op": {}})"));
+  ASSERT_EQ(s.fleets.size(), 3u);
+  for (const FleetSpec& f : s.fleets) {
+    ASSERT_EQ(f.ops.size(), 1u) << f.name;
+    EXPECT_FALSE(f.is_mix());
+    EXPECT_EQ(f.first_op().weight, 1);
+  }
+  EXPECT_EQ(s.fleets[0].first_op().name, "datagram");
+  EXPECT_EQ(s.fleets[1].first_op().name, "message");
+  EXPECT_EQ(s.fleets[2].first_op().name, "buy");
 }
 
 TEST(ScenarioParse, Load) {
@@ -296,7 +335,7 @@ TEST(ScenarioErrors, MissingRequiredMembers) {
                                            "/fleets: required", "/load: required"));
   EXPECT_THAT(errors_of(scenario(kTargets, R"({"clients": 1})")),
               ElementsAre("/fleets/0/name: required", "/fleets/0/target: required",
-                          "/fleets/0/op: required"));
+                          R"(/fleets/0/op: required (or "ops", a mix of ops))"));
 }
 
 TEST(ScenarioErrors, WrongTypes) {
@@ -520,7 +559,7 @@ TEST(ScenarioErrors, ClientsPerConnectionOnlyWhereConnectionsAreShared) {
   Scenario staged =
       parse_ok(scenario(kTargets, fleet(shared, "tcp"), "",
                         R"({"model": "stages", "stages": [{"duration": "1s", "rate": 10}]})"));
-  EXPECT_EQ(staged.fleets[0].op.clients_per_connection, 8);
+  EXPECT_EQ(staged.fleets[0].first_op().clients_per_connection, 8);
 }
 
 TEST(ScenarioErrors, DuplicateFleetNames) {

@@ -97,19 +97,19 @@ TEST(ScenarioWorkload, EachWorkloadIntoItsOp) {
                         "inflight": 1024, "timeout": "2m"})",
             "submit")));
   ASSERT_EQ(s.fleets.size(), 5u);
-  const OpSpec& echo = s.fleets[0].op;
+  const OpSpec& echo = s.fleets[0].first_op();
   EXPECT_EQ(echo.workload, Workload::kEcho);
   EXPECT_EQ(echo.send, "x");
   EXPECT_EQ(echo.framing, Framing::kFixed);
   EXPECT_EQ(echo.timeout, 2s);
-  const OpSpec& buy = s.fleets[1].op;
+  const OpSpec& buy = s.fleets[1].first_op();
   EXPECT_EQ(buy.workload, Workload::kBuy);
   EXPECT_FALSE(buy.search_first);
   EXPECT_EQ(buy.timeout, 100ms);
-  EXPECT_EQ(s.fleets[2].op.workload, Workload::kProduce);
-  EXPECT_EQ(s.fleets[2].op.timeout, 1s);
-  EXPECT_EQ(s.fleets[3].op.workload, Workload::kConsume);
-  const OpSpec& submit = s.fleets[4].op;
+  EXPECT_EQ(s.fleets[2].first_op().workload, Workload::kProduce);
+  EXPECT_EQ(s.fleets[2].first_op().timeout, 1s);
+  EXPECT_EQ(s.fleets[3].first_op().workload, Workload::kConsume);
+  const OpSpec& submit = s.fleets[4].first_op();
   EXPECT_EQ(submit.workload, Workload::kSubmit);
   EXPECT_EQ(submit.n_max, 3037000499);
   EXPECT_EQ(submit.work, 60s);
@@ -124,26 +124,26 @@ TEST(ScenarioWorkload, DefaultsFollowTheTargetsProtocol) {
       "," + fleet("tcp", R"({"send": "x"})", "f")));
   ASSERT_EQ(s.fleets.size(), 6u);
   for (int i : {0, 1}) {
-    const OpSpec& buy = s.fleets[static_cast<std::size_t>(i)].op;
+    const OpSpec& buy = s.fleets[static_cast<std::size_t>(i)].first_op();
     EXPECT_EQ(buy.workload, Workload::kBuy) << i;
     EXPECT_TRUE(buy.search_first) << i;
     EXPECT_EQ(buy.timeout, 5s) << i;
   }
-  const OpSpec& submit = s.fleets[2].op;
+  const OpSpec& submit = s.fleets[2].first_op();
   EXPECT_EQ(submit.workload, Workload::kSubmit);
   EXPECT_EQ(submit.n_max, 1000);
   EXPECT_EQ(submit.work, 1ms);
   EXPECT_EQ(submit.inflight, 1);
   EXPECT_EQ(submit.timeout, 5s);
-  EXPECT_EQ(s.fleets[3].op.timeout, 5s);
+  EXPECT_EQ(s.fleets[3].first_op().timeout, 5s);
   for (int i : {4, 5}) {
-    const OpSpec& echo = s.fleets[static_cast<std::size_t>(i)].op;
+    const OpSpec& echo = s.fleets[static_cast<std::size_t>(i)].first_op();
     EXPECT_EQ(echo.workload, Workload::kEcho) << i;
     EXPECT_EQ(echo.timeout, 1s) << i;
     EXPECT_EQ(echo.framing, Framing::kLine) << i;
   }
   // A submit of no work at all is allowed: it measures the pool itself.
-  EXPECT_EQ(parse_ok(scenario(fleet("p", R"({"work": "0ms"})"))).fleets[0].op.work, 0ms);
+  EXPECT_EQ(parse_ok(scenario(fleet("p", R"({"work": "0ms"})"))).fleets[0].first_op().work, 0ms);
 }
 
 TEST(ScenarioWorkload, QueueTargetNeedsAWorkload) {

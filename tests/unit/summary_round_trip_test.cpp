@@ -124,8 +124,8 @@ class FullRun {
     fleet.totals = totals();
     fleet.latency = latency();
     fleet.rate_per_s = f_.next();
-    fleet.ops.push_back(op(workload_name(spec.op.workload)));
-    if (spec.op.workload == Workload::kBuy && spec.op.search_first)
+    fleet.ops.push_back(op(workload_name(spec.first_op().workload)));
+    if (spec.first_op().workload == Workload::kBuy && spec.first_op().search_first)
       fleet.ops.push_back(op("search"));
     std::vector<std::string> hosts = spec.hosts;
     if (hosts.empty() && index % 2 == 0) hosts = {"load1", "load2"};
