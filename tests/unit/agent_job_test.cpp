@@ -28,6 +28,11 @@ AgentJob a_job() {
   job.fleet.first_op().work = 3ms;
   job.fleet.first_op().inflight = 4;
   job.fleet.first_op().timeout = 1500ms;
+  job.fleet.first_op().name = "get";
+  job.fleet.first_op().weight = 9;
+  job.fleet.ops.push_back(job.fleet.first_op());
+  job.fleet.ops.back().name = "set";
+  job.fleet.ops.back().weight = 1;
   job.protocol = Protocol::kTcp;
   job.address = "10.99.0.2:4100";
   job.load.model = LoadSpec::Model::kStages;
@@ -64,6 +69,7 @@ TEST(AgentJobTest, AJobReadsBackAsWritten) {
   EXPECT_EQ(back.fleet.first_op().work, 3ms);
   EXPECT_EQ(back.fleet.first_op().inflight, 4);
   EXPECT_EQ(back.fleet.first_op().timeout, 1500ms);
+  EXPECT_EQ(back.fleet.ops, job.fleet.ops);  // a mix's every op, with its name and weight
   EXPECT_EQ(back.protocol, Protocol::kTcp);
   EXPECT_EQ(back.address, job.address);
   EXPECT_EQ(back.load.model, LoadSpec::Model::kStages);
@@ -96,7 +102,7 @@ TEST(AgentJobTest, ABrokenJobIsRefusedNamingWhatIsWrong) {
     EXPECT_THAT(e.what(), HasSubstr("/fleet is missing"));
   }
   std::string other_format = text;
-  other_format.replace(other_format.find("\"format\": 1"), 11, "\"format\": 9");
+  other_format.replace(other_format.find("\"format\": 2"), 11, "\"format\": 9");
   try {
     job_from_json(other_format);
     FAIL() << "accepted a job of another format";
