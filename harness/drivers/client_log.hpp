@@ -48,6 +48,9 @@ class ClientLog {
   // Where this client's randomness (payload filler, task sizes) starts: from
   // the run's seed and the client's id, never 0, so a run can be repeated.
   std::uint64_t random_seed() const { return random_seed_; }
+  // Where this client's draws from its fleet's mix of ops start: a stream of
+  // its own, so drawing ops leaves the payload filler as it was.
+  std::uint64_t op_draw_seed() const { return mix(random_seed_ ^ 0xD1B54A32D192ED03ULL); }
 
  private:
   Recorder* recorder_;

@@ -15,11 +15,12 @@ DriverPtr make_driver(const FleetSpec& fleet, Protocol protocol, const std::stri
     throw std::invalid_argument("fleet \"" + fleet.name + "\": target address \"" + address +
                                 "\" is not host:port");
   }
-  // Validation matched each workload to its target's protocol.
+  // Validation matched each workload to its target's protocol, and allowed
+  // a mix of ops only for echo.
   switch (fleet.first_op().workload) {
     case Workload::kEcho:
-      return protocol == Protocol::kUdp ? make_udp_driver(fleet.first_op(), *target)
-                                        : make_tcp_driver(fleet.first_op(), *target);
+      return protocol == Protocol::kUdp ? make_udp_driver(fleet.ops, *target)
+                                        : make_tcp_driver(fleet.ops, *target);
     case Workload::kBuy:
       return make_tickets_driver(fleet.first_op(), *target);
     case Workload::kProduce:

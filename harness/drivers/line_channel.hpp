@@ -33,7 +33,9 @@ class LineChannel {
   LineChannel(asio::io_context& io, asio::ip::tcp::endpoint target, Duration timeout);
 
   // Starts the operation clock: every call until finish() shares one deadline.
-  void begin() { deadline_.arm(Clock::now() + timeout_); }
+  void begin() { begin(timeout_); }
+  // The same for an operation with a timeout of its own (an op of a mix).
+  void begin(Duration timeout) { deadline_.arm(Clock::now() + timeout); }
   void finish() { deadline_.disarm(); }
 
   // kOk, or the outcome that ended the connection.

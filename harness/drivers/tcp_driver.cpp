@@ -4,6 +4,7 @@
 
 #include "harness/drivers/expectation.hpp"
 #include "harness/drivers/line_channel.hpp"
+#include "harness/drivers/op_mix.hpp"
 #include "harness/drivers/tcp_arrivals.hpp"
 #include "harness/drivers/tcp_plan.hpp"
 
@@ -12,46 +13,62 @@ namespace {
 
 using tcp = asio::ip::tcp;
 
+// A fleet's ops, one plan each (one for a single op), and how each
+// iteration draws among them.
+struct TcpOps {
+  std::vector<TcpPlan> plans;
+  std::vector<std::string> names;
+  OpMix mix;
+  // The shortest op's timeout: how often an idle deadline watcher wakes,
+  // so no op's deadline is noticed late.
+  Duration shortest_timeout;
+};
+
 class TcpSession final : public ClientSession {
  public:
-  TcpSession(asio::io_context& io, const TcpPlan& plan, ClientLog log)
+  TcpSession(asio::io_context& io, const TcpOps& ops, ClientLog log)
       : log_(std::move(log)),
-        plan_(plan),
-        channel_(io, plan.target, plan.timeout),
-        check_(plan.expectation),
+        ops_(ops),
+        channel_(io, ops.plans.front().target, ops.shortest_timeout),
+        draws_(ops.mix, log_.op_draw_seed()),
         client_(log_.index_in_fleet()),
-        random_state_(log_.random_seed()) {}
+        random_state_(log_.random_seed()) {
+    for (const TcpPlan& plan : ops.plans) checks_.emplace_back(plan.expectation);
+  }
 
   asio::awaitable<void> iterate(std::uint64_t seq, TimePoint intended_start) override {
-    Outcome outcome = co_await perform(seq);
-    log_.op(0, outcome, intended_start, Clock::now());
+    std::size_t op = draws_.next();
+    Outcome outcome = co_await perform(op, seq);
+    log_.op(op, outcome, intended_start, Clock::now());
   }
 
   void close() override { channel_.close(); }
 
  private:
-  asio::awaitable<Outcome> perform(std::uint64_t seq) {
+  asio::awaitable<Outcome> perform(std::size_t op, std::uint64_t seq) {
+    const TcpPlan& plan = ops_.plans[op];
     std::uint64_t random_before = random_state_;
-    plan_.payload.render(request_, client_, seq, random_state_);
+    plan.payload.render(request_, client_, seq, random_state_);
     std::size_t sent_size = request_.size();
-    if (plan_.framing == Framing::kLine) request_ += '\n';
-    channel_.begin();
+    if (plan.framing == Framing::kLine) request_ += '\n';
+    channel_.begin(plan.timeout);
     Outcome outcome = co_await channel_.write(request_);
     if (outcome == Outcome::kOk) {
-      outcome = plan_.framing == Framing::kLine ? co_await channel_.read_line(reply_)
-                                                : co_await channel_.read_exact(sent_size, reply_);
+      outcome = plan.framing == Framing::kLine ? co_await channel_.read_line(reply_)
+                                               : co_await channel_.read_exact(sent_size, reply_);
     }
     channel_.finish();
     if (outcome != Outcome::kOk) co_return outcome;
     std::string_view sent(request_.data(), sent_size);
-    co_return check_.matches(sent, reply_, client_, seq, random_before) ? Outcome::kOk
-                                                                        : Outcome::kWrongReply;
+    co_return checks_[op].matches(sent, reply_, client_, seq, random_before) ? Outcome::kOk
+                                                                             : Outcome::kWrongReply;
   }
 
   ClientLog log_;
-  const TcpPlan& plan_;
+  const TcpOps& ops_;
   LineChannel channel_;
-  ReplyCheck check_;
+  std::vector<ReplyCheck> checks_;  // one per op
+  OpDraws draws_;
   std::uint64_t client_;
   std::uint64_t random_state_;
   std::string request_;
@@ -60,37 +77,53 @@ class TcpSession final : public ClientSession {
 
 class TcpDriver final : public Driver {
  public:
-  explicit TcpDriver(TcpPlan plan) : plan_(std::move(plan)) {}
-  const std::vector<std::string>& op_names() const override { return op_names_; }
+  explicit TcpDriver(TcpOps ops) : ops_(std::move(ops)) {}
+  const std::vector<std::string>& op_names() const override { return ops_.names; }
   ClientSessionPtr open(asio::io_context& io, ClientLog log) override {
-    return std::make_unique<TcpSession>(io, plan_, std::move(log));
+    return std::make_unique<TcpSession>(io, ops_, std::move(log));
   }
   // Open models: a load thread's clients keep their own connections but are
   // served together (tcp_arrivals.hpp). Kept to the expectations the UDP
-  // batch takes, so "any" and "regex" fleets run as before.
+  // batch takes, so "any" and "regex" fleets run as before, and to single
+  // ops: the clients of a mix each run their own session.
   ArrivalBatchPtr open_batch(asio::io_context& io, std::vector<ClientLog> clients,
                              ArrivalBatch::Done done) override {
-    if (!ReplyCheck(plan_.expectation).identifies_request()) return nullptr;
-    return make_tcp_arrivals(io, plan_, std::move(clients), std::move(done));
+    const TcpPlan& plan = ops_.plans.front();
+    if (ops_.plans.size() != 1 || !ReplyCheck(plan.expectation).identifies_request())
+      return nullptr;
+    return make_tcp_arrivals(io, plan, std::move(clients), std::move(done));
   }
 
  private:
-  TcpPlan plan_;
-  std::vector<std::string> op_names_{"message"};
+  TcpOps ops_;
 };
+
+TcpPlan plan_for(const OpSpec& op, const Endpoint& target) {
+  auto payload = PayloadTemplate::compile(op.send);
+  if (!payload) throw std::invalid_argument("invalid payload template: " + payload.error());
+  return {std::move(*payload),
+          op.expect,
+          op.framing,
+          op.timeout,
+          tcp::endpoint(target.address, target.port),
+          static_cast<std::size_t>(std::max(1, op.clients_per_connection))};
+}
 
 }  // namespace
 
-DriverPtr make_tcp_driver(const OpSpec& op, const Endpoint& target) {
-  auto payload = PayloadTemplate::compile(op.send);
-  if (!payload) throw std::invalid_argument("invalid payload template: " + payload.error());
-  TcpPlan plan{std::move(*payload),
-               op.expect,
-               op.framing,
-               op.timeout,
-               tcp::endpoint(target.address, target.port),
-               static_cast<std::size_t>(std::max(1, op.clients_per_connection))};
-  return std::make_unique<TcpDriver>(std::move(plan));
+DriverPtr make_tcp_driver(const std::vector<OpSpec>& ops, const Endpoint& target) {
+  std::vector<TcpPlan> plans;
+  std::vector<std::string> names;
+  std::vector<std::int64_t> weights;
+  for (const OpSpec& op : ops) {
+    plans.push_back(plan_for(op, target));
+    names.push_back(op.name.empty() ? "message" : op.name);
+    weights.push_back(op.weight);
+  }
+  Duration shortest = ops.front().timeout;
+  for (const OpSpec& op : ops) shortest = std::min(shortest, op.timeout);
+  return std::make_unique<TcpDriver>(
+      TcpOps{std::move(plans), std::move(names), OpMix(weights), shortest});
 }
 
 }  // namespace drover

@@ -5,7 +5,8 @@
 // request (echo, upper, equals), a load thread's clients are served together
 // by one epoll set, without a coroutine per client, and may share
 // connections, pipelined (clients_per_connection; tcp_arrivals.hpp); the
-// outcomes are counted the same way.
+// outcomes are counted the same way. A mix of ops runs a session per
+// client in every model.
 #pragma once
 
 #include "harness/drivers/driver.hpp"
@@ -13,6 +14,8 @@
 
 namespace drover {
 
-DriverPtr make_tcp_driver(const OpSpec& op, const Endpoint& target);
+// One op, or a mix whose ops each iteration draws by weight (op_mix.hpp);
+// each op records to its own slot, named after it.
+DriverPtr make_tcp_driver(const std::vector<OpSpec>& ops, const Endpoint& target);
 
 }  // namespace drover

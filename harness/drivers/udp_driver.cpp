@@ -1,10 +1,12 @@
 #include "harness/drivers/udp_driver.hpp"
 
 #include <array>
+#include <optional>
 #include <vector>
 
 #include "harness/drivers/deadline.hpp"
 #include "harness/drivers/expectation.hpp"
+#include "harness/drivers/op_mix.hpp"
 #include "harness/drivers/udp_arrivals.hpp"
 #include "harness/drivers/udp_plan.hpp"
 
@@ -17,20 +19,37 @@ using udp = asio::ip::udp;
 // reply later than several further timeouts is as good as lost.
 constexpr std::size_t kLateMemory = 8;
 
+// A fleet's ops, one plan each (one for a single op), and how each
+// iteration draws among them.
+struct UdpOps {
+  std::vector<UdpPlan> plans;
+  std::vector<std::string> names;
+  OpMix mix;
+  // The shortest op's timeout: how often an idle deadline watcher wakes,
+  // so no op's deadline is noticed late.
+  Duration shortest_timeout;
+};
+
 class UdpSession final : public ClientSession {
  public:
-  UdpSession(asio::io_context& io, const UdpPlan& plan, ClientLog log)
+  UdpSession(asio::io_context& io, const UdpOps& ops, ClientLog log)
       : log_(std::move(log)),
-        plan_(plan),
+        ops_(ops),
         socket_(io),
-        deadline_(io, plan.timeout),
-        check_(plan.expectation),
+        deadline_(io, ops.shortest_timeout),
+        draws_(ops.mix, log_.op_draw_seed()),
         client_(log_.index_in_fleet()),
-        random_state_(log_.random_seed()),
-        receive_buffer_(plan.receive_size) {
+        random_state_(log_.random_seed()) {
+    std::size_t receive_size = 0;
+    for (const UdpPlan& plan : ops.plans) {
+      checks_.emplace_back(plan.expectation);
+      receive_size = std::max(receive_size, plan.receive_size);
+    }
+    receive_buffer_.resize(receive_size);
+    const udp::endpoint& target = ops.plans.front().target;
     boost::system::error_code ec;
-    socket_.open(plan.target.protocol(), ec);
-    if (!ec) socket_.connect(plan.target, ec);
+    socket_.open(target.protocol(), ec);
+    if (!ec) socket_.connect(target, ec);
     open_error_ = ec;
     deadline_.start(io, [this] {
       boost::system::error_code ignored;
@@ -39,16 +58,19 @@ class UdpSession final : public ClientSession {
   }
 
   asio::awaitable<void> iterate(std::uint64_t seq, TimePoint intended_start) override {
+    op_ = draws_.next();
     Outcome outcome = co_await perform(seq);
-    log_.op(0, outcome, intended_start, Clock::now());
-    for (; late_replies_ > 0; --late_replies_) log_.late_reply(0);
+    log_.op(op_, outcome, intended_start, Clock::now());
+    for (std::size_t late : late_ops_) log_.late_reply(late);
+    late_ops_.clear();
   }
 
   asio::awaitable<Outcome> perform(std::uint64_t seq) {
     if (open_error_) co_return Outcome::kConnectError;
+    const UdpPlan& plan = ops_.plans[op_];
     std::uint64_t random_before = random_state_;
-    plan_.payload.render(request_, client_, seq, random_state_);
-    deadline_.arm(Clock::now() + plan_.timeout);
+    plan.payload.render(request_, client_, seq, random_state_);
+    deadline_.arm(Clock::now() + plan.timeout);
 
     boost::system::error_code ec;
     co_await socket_.async_send(asio::buffer(request_),
@@ -60,12 +82,12 @@ class UdpSession final : public ClientSession {
                                                      asio::redirect_error(asio::use_awaitable, ec));
       if (ec) co_return finish_with_error(ec);
       std::string_view reply(receive_buffer_.data(), n);
-      if (check_.matches(request_, reply, client_, seq, random_before)) {
+      if (checks_[op_].matches(request_, reply, client_, seq, random_before)) {
         deadline_.disarm();
         co_return Outcome::kOk;
       }
-      if (is_late(reply)) {
-        ++late_replies_;
+      if (std::optional<std::size_t> late = late_op(reply)) {
+        late_ops_.push_back(*late);
         continue;
       }
       deadline_.disarm();
@@ -91,70 +113,88 @@ class UdpSession final : public ClientSession {
   }
 
   void remember_timed_out() {
-    if (!check_.identifies_request()) return;
-    timed_out_[next_timed_out_ % kLateMemory] = request_;
+    if (!checks_[op_].identifies_request()) return;
+    timed_out_[next_timed_out_ % kLateMemory] = {request_, op_};
     ++next_timed_out_;
   }
 
-  bool is_late(std::string_view reply) const {
+  // The op of the timed-out request `reply` answers, if it answers one.
+  std::optional<std::size_t> late_op(std::string_view reply) const {
     std::size_t remembered = std::min<std::size_t>(next_timed_out_, kLateMemory);
     for (std::size_t i = 0; i < remembered; ++i) {
-      const std::string& old = timed_out_[i];
-      bool same = check_.kind() == Expectation::Kind::kUpper ? is_upper_of(old, reply)
-                                                             : std::string_view(old) == reply;
-      if (same) return true;
+      const auto& [old, op] = timed_out_[i];
+      bool same = checks_[op].kind() == Expectation::Kind::kUpper ? is_upper_of(old, reply)
+                                                                  : std::string_view(old) == reply;
+      if (same) return op;
     }
-    return false;
+    return std::nullopt;
   }
 
   ClientLog log_;
-  const UdpPlan& plan_;
+  const UdpOps& ops_;
   udp::socket socket_;
   Deadline deadline_;
-  ReplyCheck check_;
+  std::vector<ReplyCheck> checks_;  // one per op
+  OpDraws draws_;
+  std::size_t op_ = 0;  // this iteration's
   std::uint64_t client_;
   std::uint64_t random_state_;
   boost::system::error_code open_error_;
   std::string request_;
   std::vector<char> receive_buffer_;
-  std::array<std::string, kLateMemory> timed_out_;
+  std::array<std::pair<std::string, std::size_t>, kLateMemory> timed_out_;  // request, op
   std::size_t next_timed_out_ = 0;
-  std::uint64_t late_replies_ = 0;
+  std::vector<std::size_t> late_ops_;  // this iteration's late replies, by op
 };
 
 class UdpDriver final : public Driver {
  public:
-  explicit UdpDriver(UdpPlan plan) : plan_(std::move(plan)) {}
-  const std::vector<std::string>& op_names() const override { return op_names_; }
+  explicit UdpDriver(UdpOps ops) : ops_(std::move(ops)) {}
+  const std::vector<std::string>& op_names() const override { return ops_.names; }
   ClientSessionPtr open(asio::io_context& io, ClientLog log) override {
-    return std::make_unique<UdpSession>(io, plan_, std::move(log));
+    return std::make_unique<UdpSession>(io, ops_, std::move(log));
   }
   // Replies on a shared socket are told apart by their content, so only an
-  // expectation that identifies its request allows it; for the others each
-  // client keeps its own socket.
+  // expectation that identifies its request allows it; for the others, and
+  // for a mix of ops, each client keeps its own socket.
   ArrivalBatchPtr open_batch(asio::io_context& io, std::vector<ClientLog> clients,
                              ArrivalBatch::Done done) override {
-    if (!ReplyCheck(plan_.expectation).identifies_request()) return nullptr;
-    return make_udp_arrivals(io, plan_, std::move(clients), std::move(done));
+    const UdpPlan& plan = ops_.plans.front();
+    if (ops_.plans.size() != 1 || !ReplyCheck(plan.expectation).identifies_request())
+      return nullptr;
+    return make_udp_arrivals(io, plan, std::move(clients), std::move(done));
   }
 
  private:
-  UdpPlan plan_;
-  std::vector<std::string> op_names_{"datagram"};
+  UdpOps ops_;
 };
 
-}  // namespace
-
-DriverPtr make_udp_driver(const OpSpec& op, const Endpoint& target) {
+UdpPlan plan_for(const OpSpec& op, const Endpoint& target) {
   auto payload = PayloadTemplate::compile(op.send);
   if (!payload) throw std::invalid_argument("invalid payload template: " + payload.error());
   // Room for any reply the request could fairly get, and a little more, so
   // an oversized reply shows up as a wrong one rather than truncated.
   std::size_t receive_size = std::max<std::size_t>(2048, payload->max_size() * 2 + 64);
   receive_size = std::min<std::size_t>(receive_size, 65536);
-  UdpPlan plan{std::move(*payload), op.expect, op.timeout,
-               udp::endpoint(target.address, target.port), receive_size};
-  return std::make_unique<UdpDriver>(std::move(plan));
+  return {std::move(*payload), op.expect, op.timeout, udp::endpoint(target.address, target.port),
+          receive_size};
+}
+
+}  // namespace
+
+DriverPtr make_udp_driver(const std::vector<OpSpec>& ops, const Endpoint& target) {
+  std::vector<UdpPlan> plans;
+  std::vector<std::string> names;
+  std::vector<std::int64_t> weights;
+  for (const OpSpec& op : ops) {
+    plans.push_back(plan_for(op, target));
+    names.push_back(op.name.empty() ? "datagram" : op.name);
+    weights.push_back(op.weight);
+  }
+  Duration shortest = ops.front().timeout;
+  for (const OpSpec& op : ops) shortest = std::min(shortest, op.timeout);
+  return std::make_unique<UdpDriver>(
+      UdpOps{std::move(plans), std::move(names), OpMix(weights), shortest});
 }
 
 }  // namespace drover

@@ -12,6 +12,8 @@
 
 namespace drover {
 
-DriverPtr make_udp_driver(const OpSpec& op, const Endpoint& target);
+// One op, or a mix whose ops each iteration draws by weight (op_mix.hpp);
+// each op records to its own slot, named after it.
+DriverPtr make_udp_driver(const std::vector<OpSpec>& ops, const Endpoint& target);
 
 }  // namespace drover
