@@ -19,7 +19,7 @@ class ConsoleSink final : public Sink {
     if (!run.thresholds.empty()) {
       fmt::print(out_, "\n{}\n", bold("thresholds"));
       for (const ThresholdResult& t : run.thresholds) {
-        std::string name = t.metric + (t.fleet.empty() ? "" : "{fleet:" + t.fleet + "}");
+        std::string name = threshold_key(t.metric, t.fleet, t.op);
         fmt::print(out_, "  {} {:<32} {:<12} value {}{}\n", mark(t.ok), name, t.limit,
                    format_value(t.value, t.unit),
                    t.aborted ? fmt::format("  aborted the run at {:.1f}s (value then {})",
@@ -59,8 +59,8 @@ class ConsoleSink final : public Sink {
   void print_table(const RunResult& run) {
     fmt::print(out_, "\n{:<16} {:>7} {:>9} {:>9} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8}\n", "fleet",
                "clients", "ops", "ops/s", "errors", "p50", "p90", "p99", "p99.9", "max");
-    auto row = [&](const std::string& name, int clients, const OpTotals& t, double rate,
-                   const LatencySummary& l) {
+    auto row = [&](const std::string& name, const std::string& clients, const OpTotals& t,
+                   double rate, const LatencySummary& l) {
       fmt::print(out_, "{:<16} {:>7} {:>9} {:>9} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8}\n", name,
                  clients, format_count(static_cast<double>(t.ops())), format_count(rate),
                  format_count(static_cast<double>(t.errors())), format_ms(l.p50_ms),
@@ -69,12 +69,21 @@ class ConsoleSink final : public Sink {
     };
     int clients = 0;
     for (const FleetResult& f : run.fleets) {
-      row(f.name, f.clients, f.totals, f.rate_per_s, f.latency);
-      for (const FleetHostResult& host : f.hosts)
-        row("  @" + host.host, host.clients, host.totals, host.rate_per_s, host.latency);
+      row(f.name, std::to_string(f.clients), f.totals, f.rate_per_s, f.latency);
+      // A fleet of several ops (a mix, or a workload's steps): each op's own
+      // figures, under its name; its clients are the fleet's.
+      if (f.ops.size() > 1) {
+        for (const OpResult& op : f.ops)
+          row("  " + op.name, "", op.totals, op.rate_per_s, op.latency);
+      }
+      for (const FleetHostResult& host : f.hosts) {
+        row("  @" + host.host, std::to_string(host.clients), host.totals, host.rate_per_s,
+            host.latency);
+      }
       clients += f.clients;
     }
-    if (run.fleets.size() > 1) row("total", clients, run.totals, run.rate_per_s, run.latency);
+    if (run.fleets.size() > 1)
+      row("total", std::to_string(clients), run.totals, run.rate_per_s, run.latency);
     if (run.totals.errors() > 0) {
       std::string classes;
       for (std::size_t i = 1; i < kOutcomeCount; ++i) {

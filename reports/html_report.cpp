@@ -292,7 +292,7 @@ void thresholds(std::string& out, const RunResult& run) {
       "<h2>Thresholds</h2>\n<table id=\"thresholds\"><tr><th>threshold</th><th>limit</th>"
       "<th>value</th><th class=\"text\">ok</th><th class=\"text\"></th></tr>\n";
   for (const ThresholdResult& t : run.thresholds) {
-    std::string name = t.metric + (t.fleet.empty() ? "" : "{fleet:" + t.fleet + "}");
+    std::string name = threshold_key(t.metric, t.fleet, t.op);
     std::string aborted = t.aborted
                               ? fmt::format("aborted the run at {:.1f} s (value then {})",
                                             t.aborted_at_s, format_value(t.aborted_value, t.unit))

@@ -137,8 +137,7 @@ TestCase fleet_case(const RunResult& run, const FleetResult& f) {
 TestCase threshold_case(const RunResult& run, const ThresholdResult& t) {
   std::string limit = t.limit;
   limit.erase(0, limit.find_first_not_of(' '));
-  TestCase c{run.scenario + ".thresholds",
-             t.metric + (t.fleet.empty() ? "" : "{fleet:" + t.fleet + "}") + " " + limit};
+  TestCase c{run.scenario + ".thresholds", threshold_key(t.metric, t.fleet, t.op) + " " + limit};
   std::string verdict = fmt::format("value {}, limit {}", with_unit(t.value, t.unit), limit);
   if (t.aborted) {
     verdict += fmt::format("; aborted the run at {} s (value then {})", rounded(t.aborted_at_s),

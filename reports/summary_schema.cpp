@@ -194,6 +194,7 @@ void from_json(const json& j, FleetResult& f) {
 void to_json(ordered_json& j, const ThresholdResult& t) {
   j = {{"metric", t.metric},
        {"fleet", or_null(t.fleet)},
+       {"op_name", or_null(t.op)},
        {"op", t.comparison},
        {"limit", t.limit},
        {"limit_value", t.limit_value},
@@ -207,6 +208,7 @@ void from_json(const json& j, ThresholdResult& t) {
   expect_object(j);
   t.metric = field<std::string>(j, "metric");
   t.fleet = nullable<std::string>(j, "fleet").value_or("");
+  t.op = nullable<std::string>(j, "op_name").value_or("");
   t.comparison = field<std::string>(j, "op");
   t.limit = field<std::string>(j, "limit");
   t.limit_value = field<double>(j, "limit_value");

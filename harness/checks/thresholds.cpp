@@ -30,10 +30,33 @@ std::optional<double> figure(const Figures& f, const std::string& metric) {
   return std::nullopt;
 }
 
+// The op's figures: of `fleet`, or of the one fleet with an op of that
+// name (validation made it one) when fleet is empty.
+const OpResult* find_op(const RunResult& run, const std::string& fleet, const std::string& op) {
+  for (const FleetResult& f : run.fleets) {
+    if (!fleet.empty() && f.name != fleet) continue;
+    for (const OpResult& o : f.ops)
+      if (o.name == op) return &o;
+  }
+  return nullptr;
+}
+
+// How many latencies the threshold's scope holds: the run's, or its op's.
+std::uint64_t answered(const RunResult& run, const std::string& fleet, const std::string& op) {
+  if (op.empty()) return run.latency.count;
+  const OpResult* o = find_op(run, fleet, op);
+  return o == nullptr ? 0 : o->latency.count;
+}
+
 }  // namespace
 
 std::optional<double> metric_value(const RunResult& run, const std::string& metric,
-                                   const std::string& fleet) {
+                                   const std::string& fleet, const std::string& op) {
+  if (!op.empty()) {
+    const OpResult* o = find_op(run, fleet, op);
+    if (o == nullptr) return std::nullopt;
+    return figure({o->totals, o->latency, o->rate_per_s}, metric);
+  }
   if (fleet.empty()) return figure({run.totals, run.latency, run.rate_per_s}, metric);
   for (const FleetResult& f : run.fleets) {
     if (f.name == fleet) return figure({f.totals, f.latency, f.rate_per_s}, metric);
@@ -69,15 +92,17 @@ std::vector<ThresholdResult> evaluate_thresholds(const std::vector<ThresholdSpec
     ThresholdResult r;
     r.metric = spec.metric;
     r.fleet = spec.fleet;
+    r.op = spec.op;
     r.comparison = comparison_text(spec.comparison);
     r.limit = spec.text;
     r.limit_value = spec.limit;
     r.unit = metric_unit(spec.metric);
-    auto value = metric_value(run, spec.metric, spec.fleet);
+    auto value = metric_value(run, spec.metric, spec.fleet, spec.op);
     r.value = value.value_or(0);
-    // A latency limit over a run that answered nothing cannot be met: there
-    // is no evidence the latency was within it.
-    bool no_answers = spec.metric.rfind("latency.", 0) == 0 && run.latency.count == 0;
+    // A latency limit over a run (or an op) that answered nothing cannot be
+    // met: there is no evidence the latency was within it.
+    bool no_answers =
+        spec.metric.rfind("latency.", 0) == 0 && answered(run, spec.fleet, spec.op) == 0;
     r.ok = value.has_value() && !no_answers && compare(*value, spec.comparison, spec.limit);
     results.push_back(std::move(r));
   }

@@ -10,10 +10,12 @@
 
 namespace drover {
 
-// The figure a threshold's metric names, from the whole run or one fleet;
-// nullopt for an unknown metric or fleet (validation rules both out).
+// The figure a threshold's metric names, from the whole run, one fleet, or
+// one op (of `fleet`, or of the one fleet that has it when fleet is empty);
+// nullopt for an unknown metric, fleet or op (validation rules them out; an
+// op that never ran has no figures either).
 std::optional<double> metric_value(const RunResult& run, const std::string& metric,
-                                   const std::string& fleet);
+                                   const std::string& fleet, const std::string& op = "");
 
 // The unit a metric is written and reported in: "ms", "ratio", "ops/s", "count".
 const char* metric_unit(const std::string& metric);

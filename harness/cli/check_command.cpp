@@ -286,8 +286,8 @@ class RunFolderCheck {
         "killed or stopped before writing its results)\n");
     std::string thresholds;
     for (const ThresholdSpec& t : scenario_.thresholds) {
-      thresholds += fmt::format("{}{}{} {}", thresholds.empty() ? "" : ", ", t.metric,
-                                t.fleet.empty() ? "" : "{fleet:" + t.fleet + "}", t.text);
+      thresholds += fmt::format("{}{} {}", thresholds.empty() ? "" : ", ",
+                                threshold_key(t.metric, t.fleet, t.op), t.text);
     }
     fmt::print("not checked: the figures{}, which only summary.json holds\n",
                thresholds.empty() ? "" : " and the thresholds on them (" + thresholds + ")");

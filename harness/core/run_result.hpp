@@ -104,9 +104,19 @@ struct SecondSample {
   double p50_ms = 0, p99_ms = 0, max_ms = 0;
 };
 
+// A threshold's key as a scenario writes it: "latency.p99",
+// "latency.p99{fleet:a}", "latency.p99{op:get}", "latency.p99{fleet:a,op:get}".
+inline std::string threshold_key(const std::string& metric, const std::string& fleet,
+                                 const std::string& op) {
+  if (fleet.empty() && op.empty()) return metric;
+  if (op.empty()) return metric + "{fleet:" + fleet + "}";
+  if (fleet.empty()) return metric + "{op:" + op + "}";
+  return metric + "{fleet:" + fleet + ",op:" + op + "}";
+}
+
 struct ThresholdResult {
   std::string metric;      // "latency.p99", "errors.rate", "throughput", ...
-  std::string fleet;       // empty: the whole run
+  std::string fleet;       // empty: the whole run, or the one fleet with `op`
   std::string comparison;  // "<", "<=", ">", ">="
   std::string limit;       // as written in the scenario: "20ms"
   double limit_value = 0;  // in the metric's unit (ms, ratio, ops/s, count)
@@ -118,6 +128,7 @@ struct ThresholdResult {
   bool aborted = false;
   double aborted_at_s = 0;
   double aborted_value = 0;  // the value that failed it then
+  std::string op;            // non-empty: that op's figures alone
 };
 
 // One history event shown around an invariant's first anomaly.

@@ -77,7 +77,7 @@ void Run::check_thresholds() {
   // shortened run would pass: the load the scenario asked for never ran.
   for (const ThresholdResult& abort : aborts_) {
     for (ThresholdResult& t : result_.thresholds) {
-      if (t.metric == abort.metric && t.fleet == abort.fleet) {
+      if (t.metric == abort.metric && t.fleet == abort.fleet && t.op == abort.op) {
         t.ok = false;
         t.aborted = true;
         t.aborted_at_s = abort.aborted_at_s;

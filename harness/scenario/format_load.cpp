@@ -146,8 +146,8 @@ ObjectPtr threshold_object(const Value& condition) {
              {}});
 }
 
-// "^(latency\.p50|...)(\{fleet:NAME\})?$": the metrics of `unit`, for the
-// whole run or one fleet.
+// "^(latency\.p50|...)(\{(fleet:NAME(,op:NAME)?|op:NAME)\})?$": the metrics
+// of `unit`, for the whole run, one fleet, or one op of one fleet.
 std::string metric_pattern(MetricUnit unit) {
   std::string names;
   for (const ThresholdMetric& m : threshold_metrics()) {
@@ -156,7 +156,8 @@ std::string metric_pattern(MetricUnit unit) {
     for (char c : m.name) names += c == '.' ? std::string(R"(\.)") : std::string(1, c);
   }
   std::string fleet = name_pattern(kNameExtras);  // ^...$
-  return fmt::format(R"(^({})(\{{fleet:{}\}})?$)", names, fleet.substr(1, fleet.size() - 2));
+  std::string name = fleet.substr(1, fleet.size() - 2);
+  return fmt::format(R"(^({})(\{{(fleet:{}(,op:{})?|op:{})\}})?$)", names, name, name, name);
 }
 
 }  // namespace
@@ -184,7 +185,8 @@ Value thresholds_value() {
           {metric_pattern(unit.unit), std::make_shared<const Value>(std::move(either))});
     }
     return named("thresholds", thresholds)
-        .about(R"("metric" or "metric{fleet:NAME}" to "<op> <value>", op one of <, <=, >, )"
+        .about(R"("metric", "metric{fleet:NAME}", "metric{op:NAME}" or )"
+               R"("metric{fleet:NAME,op:NAME}" to "<op> <value>", op one of <, <=, >, )"
                R"(>=; or to {"threshold": "<op> <value>", "abort_on_fail": true, )"
                R"("delay_abort_eval": "5s"} to stop the load as soon as the figures so far )"
                "fail it (judged every second, from delay_abort_eval on).");

@@ -109,7 +109,7 @@ void check_abort_on_fail(const Scenario& s, scenario_json::Problems& problems) {
   if (s.load.model != LoadSpec::Model::kCapacity) return;
   for (const ThresholdSpec& t : s.thresholds) {
     if (!t.abort_on_fail) continue;
-    std::string key = t.fleet.empty() ? t.metric : t.metric + "{fleet:" + t.fleet + "}";
+    std::string key = threshold_key(t.metric, t.fleet, t.op);
     problems.at(scenario_json::child(scenario_json::child("/thresholds", key), "abort_on_fail"),
                 "not with the capacity model: its \"slo\" already ends the search");
   }

@@ -139,6 +139,9 @@ std::vector<FleetSpec> parse_fleets(const Json& value, ParseContext& ctx) {
     fleet.clients = static_cast<int>(
         r.positive_integer("clients", Need::kRequired, format::kMaxClients).value_or(1));
     fleet.ops = parse_fleet_ops(r, target);
+    if (fleet.first_op().workload == Workload::kEcho) {
+      for (const OpSpec& op : fleet.ops) ctx.fleet_ops.emplace_back(fleet.name, op.name);
+    }
     parse_fleet_hosts(r, ctx, fleet);
     fleet.require_answer = r.boolean("require_answer", Need::kOptional).value_or(true);
     out.push_back(std::move(fleet));

@@ -44,6 +44,9 @@ struct ParseContext {
   std::vector<DeclaredTarget> targets;
   bool fleets_known = false;
   std::vector<std::string> fleets;
+  // Each echo fleet's ops, by name: (fleet, op), what thresholds'
+  // "{op:NAME}" scopes may name.
+  std::vector<std::pair<std::string, std::string>> fleet_ops;
   // "hosts", read before "targets"; every declared name, the invalid ones
   // too. hosts_known is false when "hosts" is there but not an object.
   bool hosts_known = true;

@@ -1,5 +1,5 @@
-// "thresholds": "metric{fleet:NAME}": "<op> <value>", the value in the
-// metric's unit.
+// "thresholds": "metric{fleet:NAME,op:NAME}": "<comparison> <value>", the
+// value in the metric's unit; the scope, or either part of it, optional.
 #include <algorithm>
 #include <charconv>
 
@@ -104,6 +104,68 @@ Expected<Condition> read_condition(Unit unit, std::string_view metric, const std
   return Condition{op->second, *limit};
 }
 
+// The fleets that have an op named `op`.
+std::vector<std::string> fleets_with_op(const ParseContext& ctx, const std::string& op) {
+  std::vector<std::string> out;
+  for (const auto& [fleet, name] : ctx.fleet_ops)
+    if (name == op) out.push_back(fleet);
+  return out;
+}
+
+// "{fleet:NAME}", "{op:NAME}" or "{fleet:NAME,op:NAME}" into t.fleet and
+// t.op; fails with why the scope does not read or names nothing.
+Expected<void> read_scope(std::string_view scope, const ParseContext& ctx, ThresholdSpec& t) {
+  auto not_a_scope = [&] {
+    return unexpected(
+        fmt::format("\"{}\" is not a scope (write \"{}{{fleet:NAME}}\", \"{}{{op:NAME}}\" or "
+                    "\"{}{{fleet:NAME,op:NAME}}\")",
+                    scope, t.metric, t.metric, t.metric));
+  };
+  if (scope.size() < 2 || scope.back() != '}' || scope.find('}') != scope.size() - 1)
+    return not_a_scope();
+  std::string_view inner = scope.substr(1, scope.size() - 2);
+  std::size_t comma = inner.find(',');
+  std::string_view first = inner.substr(0, comma);
+  std::string_view second = comma == std::string_view::npos ? "" : inner.substr(comma + 1);
+  constexpr std::string_view kFleet = "fleet:", kOp = "op:";
+  bool has_fleet = first.substr(0, kFleet.size()) == kFleet;
+  std::string_view op_part = has_fleet ? second : first;
+  bool has_op = op_part.substr(0, kOp.size()) == kOp;
+  // One part, or "fleet:" then "op:"; each names something.
+  bool fits = comma == std::string_view::npos ? has_fleet != has_op : has_fleet && has_op;
+  if (!fits) return not_a_scope();
+  if (has_fleet) t.fleet = first.substr(kFleet.size());
+  if (has_op) t.op = op_part.substr(kOp.size());
+  if ((has_fleet && t.fleet.empty()) || (has_op && t.op.empty())) return not_a_scope();
+  if (!ctx.fleets_known) return {};
+  if (!t.fleet.empty() &&
+      std::find(ctx.fleets.begin(), ctx.fleets.end(), t.fleet) == ctx.fleets.end())
+    return unexpected(
+        fmt::format("no fleet named \"{}\" (fleets: {})", t.fleet, joined(ctx.fleets)));
+  if (t.op.empty()) return {};
+  std::vector<std::string> fleets = fleets_with_op(ctx, t.op);
+  if (!t.fleet.empty()) {
+    std::vector<std::string> ops;
+    for (const auto& [fleet, op] : ctx.fleet_ops)
+      if (fleet == t.fleet) ops.push_back(op);
+    if (std::find(ops.begin(), ops.end(), t.op) != ops.end()) return {};
+    if (ops.empty())
+      return unexpected(
+          fmt::format("fleet \"{}\" is not an echo fleet: op scopes name the ops "
+                      "of udp and tcp fleets",
+                      t.fleet));
+    return unexpected(fmt::format("fleet \"{}\" has no op named \"{}\" (its ops: {})", t.fleet,
+                                  t.op, joined(ops)));
+  }
+  if (fleets.empty()) return unexpected(fmt::format("no fleet has an op named \"{}\"", t.op));
+  if (fleets.size() > 1) {
+    return unexpected(
+        fmt::format("ops named \"{}\" are in fleets {}: name one, as in \"{}{{fleet:{},op:{}}}\"",
+                    t.op, joined(fleets), t.metric, fleets.front(), t.op));
+  }
+  return {};
+}
+
 }  // namespace
 
 std::vector<ThresholdSpec> parse_thresholds(const Json& value, ParseContext& ctx,
@@ -131,19 +193,8 @@ std::vector<ThresholdSpec> parse_thresholds(const Json& value, ParseContext& ctx
       continue;
     }
     if (brace != std::string::npos) {
-      std::string_view scope = std::string_view(key).substr(brace);
-      constexpr std::string_view kOpen = "{fleet:";
-      if (scope.substr(0, kOpen.size()) != kOpen || scope.back() != '}' ||
-          scope.find('}') != scope.size() - 1) {
-        problems.at(
-            at, fmt::format("\"{}\" is not a scope (write \"{}{{fleet:NAME}}\")", scope, t.metric));
-        continue;
-      }
-      t.fleet = scope.substr(kOpen.size(), scope.size() - kOpen.size() - 1);
-      if (ctx.fleets_known &&
-          std::find(ctx.fleets.begin(), ctx.fleets.end(), t.fleet) == ctx.fleets.end()) {
-        problems.at(at,
-                    fmt::format("no fleet named \"{}\" (fleets: {})", t.fleet, joined(ctx.fleets)));
+      if (Expected<void> scope = read_scope(std::string_view(key).substr(brace), ctx, t); !scope) {
+        problems.at(at, scope.error());
         continue;
       }
     }

@@ -249,6 +249,9 @@ struct ThresholdSpec {
   // the load (from delay_abort_eval on), and failing stops the load.
   bool abort_on_fail = false;
   Duration delay_abort_eval{0};
+  // Non-empty: one op's figures ("latency.p99{op:get}"): of `fleet`, or of
+  // the one fleet that has an op of that name when fleet is empty.
+  std::string op;
 
   bool operator==(const ThresholdSpec&) const = default;
 };

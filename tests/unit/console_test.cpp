@@ -47,6 +47,38 @@ TEST(Console, ShowsEachWarningAfterTheVerdict) {
       << text;
 }
 
+// A fleet of several ops shows each op's row under the fleet's, and a
+// threshold on one op is named with its scope.
+TEST(Console, ShowsEachOpOfAMixAndOpScopedThresholds) {
+  RunResult run = failed_run();
+  FleetResult fleet;
+  fleet.name = "cache";
+  fleet.clients = 4;
+  for (const char* name : {"get", "set"}) {
+    OpResult op;
+    op.name = name;
+    op.totals.by_outcome[static_cast<std::size_t>(Outcome::kOk)] = name[0] == 'g' ? 900 : 100;
+    fleet.ops.push_back(op);
+  }
+  run.fleets.push_back(fleet);
+  ThresholdResult t;
+  t.metric = "ops";
+  t.op = "set";
+  t.comparison = ">";
+  t.limit = "> 200";
+  run.thresholds.push_back(t);
+  std::string text = console_text(run);
+  std::size_t fleet_row = text.find("\ncache ");
+  ASSERT_NE(fleet_row, std::string::npos) << text;
+  std::size_t get_row = text.find("\n  get ", fleet_row);
+  ASSERT_NE(get_row, std::string::npos) << text;
+  std::size_t set_row = text.find("\n  set ", get_row);
+  ASSERT_NE(set_row, std::string::npos) << text;
+  EXPECT_NE(text.find("900", get_row), std::string::npos) << text;
+  EXPECT_LT(text.find("900", get_row), set_row) << text;
+  EXPECT_NE(text.find("ops{op:set}"), std::string::npos) << text;
+}
+
 TEST(Console, SaysNothingOfWarningsWhenThereAreNone) {
   std::string text = console_text(failed_run());
   EXPECT_NE(text.find("FAIL  exit code 1"), std::string::npos) << text;

@@ -586,8 +586,39 @@ TEST(ScenarioErrors, Thresholds) {
           R"(/thresholds/errors.count: "< 1.5": errors.count is a whole number (e.g. "< 10"))",
           R"(/thresholds/throughput: "> fast": throughput is operations per second (e.g. "> 1000/s"))",
           R"(/thresholds/ops{fleet:nope}: no fleet named "nope" (fleets: c))",
-          R"(/thresholds/ops{flt:c}: "{flt:c}" is not a scope (write "ops{fleet:NAME}"))",
+          R"(/thresholds/ops{flt:c}: "{flt:c}" is not a scope (write "ops{fleet:NAME}", "ops{op:NAME}" or "ops{fleet:NAME,op:NAME}"))",
           R"(/thresholds/latency.max: must be a string such as "< 20ms", or an object such as {"threshold": "< 20ms", "abort_on_fail": true})"));
+}
+
+// "{op:NAME}" and "{fleet:NAME,op:NAME}": one op's figures.
+TEST(ScenarioParse, ThresholdsScopedToAnOp) {
+  const std::string mixes =
+      R"({"name": "a", "target": "tcp", "clients": 2, "ops": [
+           {"name": "get", "weight": 9, "send": "g"}, {"name": "set", "send": "s"}]},
+         {"name": "b", "target": "echo", "clients": 2, "ops": [{"name": "get", "send": "g"}]},
+         {"name": "c", "target": "echo", "clients": 1, "op": {"send": "x"}})";
+  Scenario s = parse_ok(scenario(kTargets, mixes, R"(, "thresholds": {
+      "latency.p99{op:set}": "< 20ms", "errors.rate{fleet:b,op:get}": "< 1%",
+      "ops{fleet:c,op:datagram}": "> 1"})"));
+  ASSERT_EQ(s.thresholds.size(), 3u);
+  EXPECT_EQ(s.thresholds[0].fleet, "");
+  EXPECT_EQ(s.thresholds[0].op, "set");
+  EXPECT_EQ(s.thresholds[1].fleet, "b");
+  EXPECT_EQ(s.thresholds[1].op, "get");
+  EXPECT_EQ(s.thresholds[2].fleet, "c");
+  EXPECT_EQ(s.thresholds[2].op, "datagram");
+
+  EXPECT_THAT(
+      errors_of(scenario(kTargets, mixes, R"(, "thresholds": {
+          "ops{op:get}": "> 1", "ops{op:put}": "> 1", "ops{fleet:a,op:put}": "> 1",
+          "ops{op:get,fleet:a}": "> 1", "ops{fleet:a,}": "> 1", "ops{op:}": "> 1"})")),
+      ElementsAre(
+          R"(/thresholds/ops{op:get}: ops named "get" are in fleets a, b: name one, as in "ops{fleet:a,op:get}")",
+          R"(/thresholds/ops{op:put}: no fleet has an op named "put")",
+          R"(/thresholds/ops{fleet:a,op:put}: fleet "a" has no op named "put" (its ops: get, set))",
+          R"(/thresholds/ops{op:get,fleet:a}: "{op:get,fleet:a}" is not a scope (write "ops{fleet:NAME}", "ops{op:NAME}" or "ops{fleet:NAME,op:NAME}"))",
+          R"(/thresholds/ops{fleet:a,}: "{fleet:a,}" is not a scope (write "ops{fleet:NAME}", "ops{op:NAME}" or "ops{fleet:NAME,op:NAME}"))",
+          R"(/thresholds/ops{op:}: "{op:}" is not a scope (write "ops{fleet:NAME}", "ops{op:NAME}" or "ops{fleet:NAME,op:NAME}"))"));
 }
 
 // {"threshold": ..., "abort_on_fail": true}: k6's abortOnFail.

@@ -158,6 +158,7 @@ class FullRun {
     ThresholdResult t;
     t.metric = spec.metric;
     t.fleet = spec.fleet;
+    t.op = spec.op;
     t.comparison = comparison_text(spec.comparison);
     t.limit = spec.text;
     t.limit_value = spec.limit;
@@ -180,6 +181,9 @@ class FullRun {
     aborted.aborted_value = f_.next();
     out.push_back(aborted);
     out.push_back(threshold({"ops", "", Comparison::kGreaterEqual, 100, ">= 100"}));
+    ThresholdSpec per_op{"latency.p50", "", Comparison::kLess, 5, "< 5ms"};
+    per_op.op = "get";
+    out.push_back(threshold(per_op));
     return out;
   }
 

@@ -51,6 +51,41 @@ TEST(Thresholds, AFleetScopeReadsThatFleetsFigures) {
   EXPECT_EQ(results[0].fleet, "slow");
 }
 
+// An op scope reads that op's figures alone: of the named fleet, or of the
+// one fleet that has the op.
+TEST(Thresholds, AnOpScopeReadsThatOpsFigures) {
+  RunResult run = sample_run();
+  FleetResult mix;
+  mix.name = "cache";
+  OpResult get, set;
+  get.name = "get";
+  get.latency = {90, 1, 2, 2, 3, 4.0, 5, 6};
+  get.totals.by_outcome[static_cast<std::size_t>(Outcome::kOk)] = 90;
+  set.name = "set";
+  set.latency = {0, 0, 0, 0, 0, 0, 0, 0};  // nothing answered
+  set.totals.by_outcome[static_cast<std::size_t>(Outcome::kTimeout)] = 10;
+  mix.ops = {get, set};
+  run.fleets.push_back(mix);
+  ThresholdSpec get_p99 = spec("latency.p99", Comparison::kLess, 5);
+  get_p99.op = "get";
+  ThresholdSpec get_p99_of_cache = spec("latency.p99", Comparison::kLess, 3, "cache");
+  get_p99_of_cache.op = "get";
+  ThresholdSpec set_errors = spec("errors.rate", Comparison::kLess, 0.5, "cache");
+  set_errors.op = "set";
+  ThresholdSpec set_p99 = spec("latency.p99", Comparison::kLess, 1000);
+  set_p99.op = "set";
+  auto results = evaluate_thresholds({get_p99, get_p99_of_cache, set_errors, set_p99}, run);
+  ASSERT_EQ(results.size(), 4u);
+  EXPECT_TRUE(results[0].ok);
+  EXPECT_DOUBLE_EQ(results[0].value, 4.0);
+  EXPECT_EQ(results[0].op, "get");
+  EXPECT_FALSE(results[1].ok);  // 4ms is not < 3ms
+  EXPECT_FALSE(results[2].ok);
+  EXPECT_DOUBLE_EQ(results[2].value, 1.0);
+  // The run answered plenty, but this op nothing: no evidence of its latency.
+  EXPECT_FALSE(results[3].ok);
+}
+
 TEST(Thresholds, ALatencyLimitFailsWhenNothingWasAnswered) {
   RunResult run;  // no operations at all
   auto results = evaluate_thresholds({spec("latency.p99", Comparison::kLess, 20)}, run);
