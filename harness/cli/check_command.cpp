@@ -13,6 +13,7 @@
 #include "harness/checks/history_checks.hpp"
 #include "harness/checks/verdict.hpp"
 #include "harness/core/exit_code.hpp"
+#include "harness/core/run_result.hpp"
 #include "harness/history/history_log.hpp"
 #include "harness/scenario/parse.hpp"
 #include "reports/sink.hpp"

@@ -11,6 +11,7 @@
 
 #include <fmt/format.h>
 
+#include "harness/core/run_result.hpp"
 #include "harness/scenario/parse_sections.hpp"
 
 namespace drover {

@@ -168,20 +168,32 @@ class FullRun {
     return t;
   }
 
+  static ThresholdSpec threshold_spec(std::string metric, std::string fleet, Comparison c,
+                                      double limit, std::string text) {
+    ThresholdSpec t;
+    t.metric = std::move(metric);
+    t.fleet = std::move(fleet);
+    t.comparison = c;
+    t.limit = limit;
+    t.text = std::move(text);
+    return t;
+  }
+
   // The scenario's thresholds and its capacity objective, then one about a
   // fleet that aborted the load and one about the whole run.
   std::vector<ThresholdResult> thresholds() {
     std::vector<ThresholdResult> out;
     for (const ThresholdSpec& spec : s_.thresholds) out.push_back(threshold(spec));
     for (const ThresholdSpec& spec : s_.load.slo) out.push_back(threshold(spec));
-    ThresholdSpec p99{"latency.p99", s_.fleets.front().name, Comparison::kLessEqual, 20, "<= 20ms"};
+    ThresholdSpec p99 = threshold_spec("latency.p99", s_.fleets.front().name,
+                                       Comparison::kLessEqual, 20, "<= 20ms");
     ThresholdResult aborted = threshold(p99);
     aborted.aborted = true;
     aborted.aborted_at_s = f_.next();
     aborted.aborted_value = f_.next();
     out.push_back(aborted);
-    out.push_back(threshold({"ops", "", Comparison::kGreaterEqual, 100, ">= 100"}));
-    ThresholdSpec per_op{"latency.p50", "", Comparison::kLess, 5, "< 5ms"};
+    out.push_back(threshold(threshold_spec("ops", "", Comparison::kGreaterEqual, 100, ">= 100")));
+    ThresholdSpec per_op = threshold_spec("latency.p50", "", Comparison::kLess, 5, "< 5ms");
     per_op.op = "get";
     out.push_back(threshold(per_op));
     return out;

@@ -21,7 +21,13 @@ RunResult sample_run() {
 }
 
 ThresholdSpec spec(std::string metric, Comparison c, double limit, std::string fleet = "") {
-  return {std::move(metric), std::move(fleet), c, limit, "as written"};
+  ThresholdSpec t;
+  t.metric = std::move(metric);
+  t.fleet = std::move(fleet);
+  t.comparison = c;
+  t.limit = limit;
+  t.text = "as written";
+  return t;
 }
 
 TEST(Thresholds, ComparesEachMetricInItsUnit) {
