@@ -3,7 +3,7 @@
 // lines or as a fixed number of bytes. Every call is bounded by the
 // operation timeout through a Deadline; a timed-out or failed connection is
 // dropped, since its position in the stream is unknown. A line longer than
-// kMaxReplyBytes (reply_framing.hpp) ends in Outcome::kReplyTooLarge and
+// kMaxReplyBytes (scenario.hpp) ends in Outcome::kReplyTooLarge and
 // drops the connection, so a server that never ends its line costs at most
 // that much memory and a scan of each byte once.
 //

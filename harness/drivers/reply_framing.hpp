@@ -13,12 +13,6 @@
 
 namespace drover {
 
-// The longest reply drover reads: a connection holding more bytes than this
-// unjudged (a line with no end, bytes no request asked for) is dropped with
-// Outcome::kReplyTooLarge, so a broken server costs each connection at most
-// this much memory.
-inline constexpr std::size_t kMaxReplyBytes = std::size_t{1} << 20;
-
 struct FramedReply {
   std::string_view reply;
   std::size_t consumed;  // bytes of the input it took, its terminator included
