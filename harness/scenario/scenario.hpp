@@ -187,7 +187,7 @@ struct OpSpec {
   // kEcho
   std::string send;  // payload template: {client}, {seq}, {random:N}
   Expectation expect;
-  Framing framing = Framing::kLine;
+  FramingSpec framing;
   // TCP, open models with an expectation that identifies its request: how
   // many clients share one connection, each with one request outstanding,
   // sent on it in order (pipelined). 1: a connection per client.
