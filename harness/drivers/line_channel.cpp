@@ -1,7 +1,5 @@
 #include "harness/drivers/line_channel.hpp"
 
-#include "harness/drivers/reply_framing.hpp"
-
 namespace drover {
 
 using tcp = asio::ip::tcp;
@@ -61,9 +59,7 @@ asio::awaitable<Outcome> LineChannel::read_line(std::string& line) {
     std::size_t length = newline == std::string::npos ? pending_.size() : newline;
     if (length > kMaxReplyBytes) {
       drop();
-      // No read is running now, so the buffer can go, and its memory with it.
-      std::string().swap(pending_);
-      scanned_ = 0;
+      discard_pending();
       co_return Outcome::kReplyTooLarge;
     }
     if (newline != std::string::npos) {
@@ -88,6 +84,38 @@ asio::awaitable<Outcome> LineChannel::read_exact(std::size_t size, std::string& 
   pending_.erase(0, size);
   scanned_ = 0;
   co_return Outcome::kOk;
+}
+
+asio::awaitable<Outcome> LineChannel::read_framed(Framer& framer, std::size_t request_size,
+                                                  std::string& reply) {
+  for (;;) {
+    const Frame frame = framer.next(pending_, request_size);
+    if (frame.status == FrameStatus::kReply) {
+      reply.assign(frame.text);
+      pending_.erase(0, frame.consumed);
+      co_return Outcome::kOk;
+    }
+    if (frame.status != FrameStatus::kNeedMore) {
+      // The stream's position is lost: the connection goes.
+      drop();
+      discard_pending();
+      framer.reset();
+      co_return frame.status == FrameStatus::kTooLarge ? Outcome::kReplyTooLarge
+                                                       : Outcome::kWrongReply;
+    }
+    Outcome filled = co_await fill();
+    if (filled != Outcome::kOk) {
+      framer.reset();
+      co_return filled;
+    }
+  }
+}
+
+// No read is running when this is called, so the buffer can go, and its
+// memory with it.
+void LineChannel::discard_pending() {
+  std::string().swap(pending_);
+  scanned_ = 0;
 }
 
 Outcome LineChannel::fail(const boost::system::error_code& ec) {

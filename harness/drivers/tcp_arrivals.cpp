@@ -13,7 +13,7 @@
 #include <string>
 
 #include "harness/drivers/expectation.hpp"
-#include "harness/drivers/reply_framing.hpp"
+#include "harness/drivers/framing.hpp"
 
 namespace drover {
 namespace {
@@ -36,7 +36,9 @@ class TcpArrivals final : public ArrivalBatch {
   TcpArrivals(asio::io_context& io, const TcpPlan& plan, std::vector<ClientLog> logs, Done done)
       : plan_(plan), check_(plan.expectation), events_(io), timer_(io), done_(std::move(done)) {
     std::size_t per = std::max<std::size_t>(1, plan.clients_per_connection);
-    conns_.resize((logs.size() + per - 1) / per);
+    const std::size_t conns = (logs.size() + per - 1) / per;
+    conns_.reserve(conns);
+    for (std::size_t c = 0; c < conns; ++c) conns_.emplace_back(plan.framing);
     clients_.reserve(logs.size());
     for (ClientLog& log : logs) clients_.emplace_back(std::move(log));
     for (std::uint32_t i = 0; i < clients_.size(); ++i) {
@@ -92,8 +94,13 @@ class TcpArrivals final : public ArrivalBatch {
       hold(client, Outcome::kConnectError, now);
       return;
     }
-    c.out.append(k.request);
-    if (plan_.framing == Framing::kLine) c.out += '\n';
+    Expected<std::string> request = frame_request(plan_.framing, k.request);
+    if (!request) {
+      // Only a payload too long for its length header: never sent.
+      finish(client, Outcome::kIoError, now);
+      return;
+    }
+    c.out.append(*request);
     c.fifo[(c.head + c.waiting++) % c.fifo.size()] = client;
     // A connection still being made sends once it is.
     if (c.state == State::kOpen && !c.pending) {
@@ -143,6 +150,7 @@ class TcpArrivals final : public ArrivalBatch {
   };
 
   struct Conn {
+    explicit Conn(const FramingSpec& framing) : framer(framing) {}
     int fd = -1;
     State state = State::kClosed;
     bool watching_writes = false;  // EPOLLOUT in its epoll mask
@@ -153,6 +161,7 @@ class TcpArrivals final : public ArrivalBatch {
     std::string out;          // requests not yet (wholly) sent, in order
     std::size_t out_sent = 0;
     std::string unread;  // bytes read but not yet judged
+    Framer framer;       // where the reply at the start of unread ends
     // The clients whose requests were put on it and not yet answered, in
     // order: a ring with room for every client sharing it.
     std::vector<std::uint32_t> fifo;
@@ -206,6 +215,7 @@ class TcpArrivals final : public ArrivalBatch {
     c.out.clear();
     c.out_sent = 0;
     c.unread.clear();
+    c.framer.reset();
   }
 
   // Drops connection c: every operation still on it ends with outcome (after
@@ -328,7 +338,7 @@ class TcpArrivals final : public ArrivalBatch {
     }
     // Bytes held unjudged (a reply not yet whole, or bytes no request asked
     // for) are bounded as LineChannel bounds a line.
-    if (c.unread.size() > kMaxReplyBytes) broke(i, Outcome::kReplyTooLarge, now);
+    if (c.unread.size() > largest_wire_reply(plan_.framing)) broke(i, Outcome::kReplyTooLarge, now);
     return static_cast<std::size_t>(n) == receive_.size();
   }
 
@@ -339,19 +349,27 @@ class TcpArrivals final : public ArrivalBatch {
   }
 
   // Judges the whole replies at the start of data, each for the oldest
-  // request still waiting on connection i; returns the bytes they took.
+  // request still waiting on connection i; returns the bytes they took (all
+  // of data when a reply broke the framing and the connection went).
   std::size_t judge(std::uint32_t i, std::string_view data, TimePoint now) {
     Conn& c = conns_[i];
     std::size_t used = 0;
     while (c.waiting > 0) {
       std::uint32_t client = c.fifo[c.head];
       Client& k = clients_[client];
-      auto framed = frame_reply(plan_.framing, k.request.size(), data.substr(used));
-      if (!framed) break;
+      const Frame frame = c.framer.next(data.substr(used), k.request.size());
+      if (frame.status == FrameStatus::kNeedMore) break;
+      if (frame.status != FrameStatus::kReply) {
+        broke(
+            i,
+            frame.status == FrameStatus::kTooLarge ? Outcome::kReplyTooLarge : Outcome::kWrongReply,
+            now);
+        return data.size();
+      }
       c.head = (c.head + 1) % c.fifo.size();
       --c.waiting;
-      used += framed->consumed;
-      bool right = check_.matches(k.request, framed->reply, k.client, k.seq, k.random_before);
+      used += frame.consumed;
+      bool right = check_.matches(k.request, frame.text, k.client, k.seq, k.random_before);
       finish(client, right ? Outcome::kOk : Outcome::kWrongReply, now);
     }
     return used;

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "harness/drivers/expectation.hpp"
+#include "harness/drivers/framing.hpp"
 #include "harness/drivers/line_channel.hpp"
 #include "harness/drivers/tcp_arrivals.hpp"
 #include "harness/drivers/tcp_plan.hpp"
@@ -18,6 +19,7 @@ class TcpSession final : public ClientSession {
       : log_(std::move(log)),
         plan_(plan),
         channel_(io, plan.target, plan.timeout),
+        framer_(plan.framing),
         check_(plan.expectation),
         client_(log_.index_in_fleet()),
         random_state_(log_.random_seed()) {}
@@ -32,29 +34,28 @@ class TcpSession final : public ClientSession {
  private:
   asio::awaitable<Outcome> perform(std::uint64_t seq) {
     std::uint64_t random_before = random_state_;
-    plan_.payload.render(request_, client_, seq, random_state_);
-    std::size_t sent_size = request_.size();
-    if (plan_.framing == Framing::kLine) request_ += '\n';
+    plan_.payload.render(payload_, client_, seq, random_state_);
+    Expected<std::string> request = frame_request(plan_.framing, payload_);
+    // Only a payload too long for its length header: the server never saw it.
+    if (!request) co_return Outcome::kIoError;
     channel_.begin();
-    Outcome outcome = co_await channel_.write(request_);
-    if (outcome == Outcome::kOk) {
-      outcome = plan_.framing == Framing::kLine ? co_await channel_.read_line(reply_)
-                                                : co_await channel_.read_exact(sent_size, reply_);
-    }
+    Outcome outcome = co_await channel_.write(*request);
+    if (outcome == Outcome::kOk)
+      outcome = co_await channel_.read_framed(framer_, payload_.size(), reply_);
     channel_.finish();
     if (outcome != Outcome::kOk) co_return outcome;
-    std::string_view sent(request_.data(), sent_size);
-    co_return check_.matches(sent, reply_, client_, seq, random_before) ? Outcome::kOk
-                                                                        : Outcome::kWrongReply;
+    co_return check_.matches(payload_, reply_, client_, seq, random_before) ? Outcome::kOk
+                                                                            : Outcome::kWrongReply;
   }
 
   ClientLog log_;
   const TcpPlan& plan_;
   LineChannel channel_;
+  Framer framer_;
   ReplyCheck check_;
   std::uint64_t client_;
   std::uint64_t random_state_;
-  std::string request_;
+  std::string payload_;
   std::string reply_;
 };
 

@@ -21,7 +21,8 @@ AgentJob a_job() {
   job.fleet.op.workload = Workload::kEcho;
   job.fleet.op.send = "hello {seq} {random:8}";
   job.fleet.op.expect = {Expectation::Kind::kRegex, "^HELLO [0-9]+"};
-  job.fleet.op.framing = Framing::kFixed;
+  job.fleet.op.framing = {Framing::kLengthPrefixed, "END\r\n", true, 2,
+                          Endian::kLittle,          true,      4096};
   job.fleet.op.clients_per_connection = 32;
   job.fleet.op.search_first = false;
   job.fleet.op.n_max = 77;
@@ -57,7 +58,7 @@ TEST(AgentJobTest, AJobReadsBackAsWritten) {
   EXPECT_EQ(back.fleet.op.send, job.fleet.op.send);
   EXPECT_EQ(back.fleet.op.expect.kind, Expectation::Kind::kRegex);
   EXPECT_EQ(back.fleet.op.expect.text, job.fleet.op.expect.text);
-  EXPECT_EQ(back.fleet.op.framing, Framing::kFixed);
+  EXPECT_EQ(back.fleet.op.framing, job.fleet.op.framing);
   EXPECT_EQ(back.fleet.op.clients_per_connection, 32);
   EXPECT_FALSE(back.fleet.op.search_first);
   EXPECT_EQ(back.fleet.op.n_max, 77);
