@@ -84,9 +84,12 @@ void LoadRun::start() {
   // Recorders and client logs read load_start_, set below once every client
   // is open: opening hundreds of sessions takes milliseconds that must not
   // count as latency of the first operations.
-  for (auto& w : workers_) {
-    w->recorder = std::make_unique<Recorder>(slot_count_, load_start_);
-    if (history_) w->history = &history_->new_buffer();
+  for (std::size_t t = 0; t < workers_.size(); ++t) {
+    Worker& w = *workers_[t];
+    // Failure samples draw from the run's seed, a different stream per thread.
+    w.recorder = std::make_unique<Recorder>(slot_count_, load_start_,
+                                            seed_ ^ ((t + 1) * 0x9E3779B97F4A7C15ULL));
+    if (history_) w.history = &history_->new_buffer();
   }
   // Clients are dealt round-robin over the threads, across fleets, so each
   // fleet is spread over every core.
