@@ -1,5 +1,6 @@
 #include "harness/drivers/line_channel.hpp"
 
+#include "harness/drivers/failure_rule.hpp"
 #include "harness/drivers/reply_framing.hpp"
 
 namespace drover {
@@ -23,6 +24,7 @@ asio::awaitable<Outcome> LineChannel::ensure_connected() {
   co_await socket_.async_connect(target_, asio::redirect_error(asio::use_awaitable, ec));
   if (ec) {
     Outcome outcome = deadline_.expired() ? Outcome::kTimeout : Outcome::kConnectError;
+    error_ = error_text(ec);
     drop();
     pause_.expires_after(kReconnectPause);
     co_await pause_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
@@ -44,7 +46,10 @@ asio::awaitable<Outcome> LineChannel::write(std::string_view bytes) {
 }
 
 asio::awaitable<Outcome> LineChannel::fill() {
-  if (!socket_.is_open()) co_return deadline_.expired() ? Outcome::kTimeout : Outcome::kIoError;
+  if (!socket_.is_open()) {
+    error_.clear();
+    co_return deadline_.expired() ? Outcome::kTimeout : Outcome::kIoError;
+  }
   std::size_t old_size = pending_.size();
   pending_.resize(old_size + kReadChunk);
   boost::system::error_code ec;
@@ -92,6 +97,7 @@ asio::awaitable<Outcome> LineChannel::read_exact(std::size_t size, std::string& 
 
 Outcome LineChannel::fail(const boost::system::error_code& ec) {
   bool timed_out = deadline_.expired();
+  error_ = error_text(ec);
   drop();
   if (timed_out) return Outcome::kTimeout;
   return ec == asio::error::connection_refused ? Outcome::kConnectError : Outcome::kIoError;

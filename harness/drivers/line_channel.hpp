@@ -43,6 +43,10 @@ class LineChannel {
   // size comes from the request drover sent, never from the server.
   asio::awaitable<Outcome> read_exact(std::size_t size, std::string& out);
 
+  // What ended the last failed call, as failure_rule.hpp's error_text()
+  // says it ("connection refused"); empty when nothing more is known.
+  const std::string& error() const { return error_; }
+
   // Stops the deadline watcher and closes the connection for good.
   void close();
   bool connected() const { return socket_.is_open(); }
@@ -61,6 +65,7 @@ class LineChannel {
   std::string pending_;
   // pending_'s first scanned_ bytes hold no '\n': read_line looks only past them.
   std::size_t scanned_ = 0;
+  std::string error_;  // set only on failures
   bool closed_ = false;
 };
 

@@ -2,7 +2,9 @@
 
 #include <algorithm>
 
+#include "harness/core/shown_bytes.hpp"
 #include "harness/drivers/expectation.hpp"
+#include "harness/drivers/failure_rule.hpp"
 #include "harness/drivers/line_channel.hpp"
 #include "harness/drivers/tcp_arrivals.hpp"
 #include "harness/drivers/tcp_plan.hpp"
@@ -24,16 +26,23 @@ class TcpSession final : public ClientSession {
 
   asio::awaitable<void> iterate(std::uint64_t seq, TimePoint intended_start) override {
     Outcome outcome = co_await perform(seq);
-    log_.op(0, outcome, intended_start, Clock::now());
+    TimePoint ended = Clock::now();
+    if (outcome == Outcome::kOk) {
+      log_.op(0, outcome, intended_start, ended);
+      co_return;
+    }
+    log_.failed(0, outcome, intended_start, ended,
+                [&](FailureExample& e) { describe(e, outcome, seq); });
   }
 
   void close() override { channel_.close(); }
 
  private:
   asio::awaitable<Outcome> perform(std::uint64_t seq) {
-    std::uint64_t random_before = random_state_;
+    random_before_ = random_state_;
     plan_.payload.render(request_, client_, seq, random_state_);
     std::size_t sent_size = request_.size();
+    sent_size_ = sent_size;
     if (plan_.framing == Framing::kLine) request_ += '\n';
     channel_.begin();
     Outcome outcome = co_await channel_.write(request_);
@@ -44,8 +53,23 @@ class TcpSession final : public ClientSession {
     channel_.finish();
     if (outcome != Outcome::kOk) co_return outcome;
     std::string_view sent(request_.data(), sent_size);
-    co_return check_.matches(sent, reply_, client_, seq, random_before) ? Outcome::kOk
-                                                                        : Outcome::kWrongReply;
+    co_return check_.matches(sent, reply_, client_, seq, random_before_) ? Outcome::kOk
+                                                                         : Outcome::kWrongReply;
+  }
+
+  // The example of a failed operation, from what perform() left behind.
+  void describe(FailureExample& e, Outcome outcome, std::uint64_t seq) const {
+    std::string_view sent(request_.data(), std::min(sent_size_, request_.size()));
+    e.request = show_bytes(sent);
+    if (outcome != Outcome::kWrongReply) {
+      e.rule = unanswered_rule(outcome, plan_.timeout, channel_.error());
+      return;
+    }
+    e.received = show_bytes(reply_);
+    ReplyCheck::Mismatch m =
+        check_.explain(sent, reply_, client_, seq, random_before_, plan_.framing);
+    e.expected = show_bytes(m.expected);
+    e.rule = std::move(m.rule);
   }
 
   ClientLog log_;
@@ -54,6 +78,8 @@ class TcpSession final : public ClientSession {
   ReplyCheck check_;
   std::uint64_t client_;
   std::uint64_t random_state_;
+  std::uint64_t random_before_ = 0;  // random_state_ before the last request
+  std::size_t sent_size_ = 0;        // the last request's payload, without its '\n'
   std::string request_;
   std::string reply_;
 };

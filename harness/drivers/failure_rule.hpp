@@ -1,0 +1,28 @@
+// The rule an operation broke, as its failure example says it, when it
+// ended without a reply to judge: "no reply within 1s", "could not
+// connect: connection refused". Built only for failures a sample keeps.
+//
+// Pure functions, thread-safe.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "harness/core/asio.hpp"
+#include "harness/core/clock.hpp"
+#include "harness/core/outcome.hpp"
+
+namespace drover {
+
+// An error code as a rule reads it: "connection refused", "the server
+// closed the connection" (end of file).
+std::string error_text(const boost::system::error_code& ec);
+// The same for an errno value; 0: the server closed the connection;
+// negative: unknown (empty).
+std::string errno_text(int err);
+
+// For an outcome other than ok and wrong_reply; error: what error_text()
+// said, or empty when nothing more is known.
+std::string unanswered_rule(Outcome outcome, Duration timeout, std::string_view error);
+
+}  // namespace drover
