@@ -123,4 +123,11 @@ std::string escape_html(std::string_view text) {
   return out;
 }
 
+std::string format_example(const FailureExample& e) {
+  std::string sent = e.request.text.empty() && e.request.cut_bytes == 0
+                         ? std::string()
+                         : " sent \"" + shown_text(e.request) + "\"";
+  return fmt::format("client {} at {}{}: {}", e.client, format_ms(e.t_ms), sent, e.rule);
+}
+
 }  // namespace drover

@@ -107,7 +107,30 @@ class FullRun {
     op.totals = totals();
     op.latency = latency();
     op.rate_per_s = f_.next();
+    op.failures = {failures(Outcome::kWrongReply, name), failures(Outcome::kTimeout, name)};
     return op;
+  }
+
+  FailureExample example(const std::string& op) {
+    FailureExample e;
+    e.t_ms = f_.next();
+    e.fleet = "fleet " + std::to_string(f_.small());
+    e.op = op;
+    e.client = f_.count();
+    e.request = {"PING\\r", f_.count()};
+    e.expected = {"+OK\\r", f_.count()};
+    e.received = {"+OK \"caf\\xC3\\xA9\"", f_.count()};
+    e.rule = "expected equals \"+OK\\r\", received \"+OK\" (note: line framing strips \"\\r\")";
+    return e;
+  }
+
+  FailureSamples failures(Outcome outcome, const std::string& op) {
+    FailureSamples s;
+    s.outcome = outcome;
+    s.count = f_.count();
+    s.first = {example(op), example(op)};
+    s.sampled = {example(op)};
+    return s;
   }
 
   FleetHostResult host_share(const std::string& host) {
