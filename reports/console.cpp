@@ -33,6 +33,8 @@ class ConsoleSink final : public Sink {
       for (const InvariantResult& i : run.invariants) {
         fmt::print(out_, "  {} {:<16} {:<14} {}\n", invariant_mark(i), invariant_name(i.invariant),
                    i.subject, i.detail);
+        if (!i.ok && !i.examples.empty())
+          fmt::print(out_, "      e.g. {}\n", format_violation(i.examples.front()));
       }
     }
     for (const std::string& e : run.errors) fmt::print(out_, "\n{} {}\n", paint("error:", 31), e);

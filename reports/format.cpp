@@ -130,4 +130,9 @@ std::string format_example(const FailureExample& e) {
   return fmt::format("client {} at {}{}: {}", e.client, format_ms(e.t_ms), sent, e.rule);
 }
 
+std::string format_violation(const ViolationExample& e) {
+  return fmt::format("{}: history.jsonl line {} at {}, client {} ({}): {}", e.about, e.line,
+                     format_ms(e.t_ms), e.client, e.fleet, e.event);
+}
+
 }  // namespace drover

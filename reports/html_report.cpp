@@ -366,6 +366,23 @@ void anomaly(std::string& out, const InvariantResult& i, int n) {
   out += "</table></details>\n";
 }
 
+// A violated invariant's offending operations, as its checker found them in
+// history.jsonl.
+void violation_examples(std::string& out, const InvariantResult& i, int n) {
+  out += fmt::format(
+      "<h3>{} ({}): offending operations</h3>\n<table class=\"violations\" "
+      "id=\"violations-{}\"><tr><th class=\"text\">what</th><th>at</th><th>line</th>"
+      "<th>client</th><th class=\"text\">fleet</th><th class=\"text\">event</th></tr>\n",
+      h(std::string(invariant_name(i.invariant))), h(i.subject), n);
+  for (const ViolationExample& e : i.examples) {
+    out += fmt::format(
+        "<tr><td class=\"text\">{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"text\">{}"
+        "</td><td class=\"text\"><code>{}</code></td></tr>\n",
+        h(e.about), format_ms(e.t_ms), e.line, e.client, h(e.fleet), h(e.event));
+  }
+  out += "</table>\n";
+}
+
 void invariants(std::string& out, const RunResult& run) {
   if (run.invariants.empty()) return;
   out += fmt::format("<h2>Invariants{}</h2>\n",
@@ -383,6 +400,10 @@ void invariants(std::string& out, const RunResult& run) {
   int n = 0;
   for (const InvariantResult& i : run.invariants) {
     if (i.anomaly) anomaly(out, i, ++n);
+  }
+  int e = 0;
+  for (const InvariantResult& i : run.invariants) {
+    if (!i.examples.empty()) violation_examples(out, i, ++e);
   }
 }
 

@@ -173,6 +173,13 @@ TestCase threshold_case(const RunResult& run, const ThresholdResult& t) {
   return c;
 }
 
+// A violated history invariant's offending operations, one line each.
+std::string violation_examples(const InvariantResult& i) {
+  std::string out;
+  for (const ViolationExample& e : i.examples) out += "\n" + format_violation(e);
+  return out.empty() ? out : "\noffending operations:" + out;
+}
+
 // An invariant about a fleet (replies_correct) shows that fleet's examples.
 std::string subject_examples(const RunResult& run, const InvariantResult& i) {
   for (const FleetResult& f : run.fleets)
@@ -202,7 +209,7 @@ TestCase invariant_case(const RunResult& run, const InvariantResult& i) {
     c.outcome = TestCase::Kind::kFailure;
     c.type = "invariant";
     c.message = first_line(i.detail.empty() ? name + " violated" : i.detail);
-    c.text = i.detail + subject_examples(run, i);
+    c.text = i.detail + subject_examples(run, i) + violation_examples(i);
   }
   return c;
 }

@@ -311,6 +311,21 @@ void from_json(const json& j, Anomaly& a) {
 }
 
 // anomaly only for a violated history invariant.
+void to_json(ordered_json& j, const ViolationExample& e) {
+  j = {{"about", e.about},   {"t_ms", round3(e.t_ms)}, {"line", e.line},
+       {"client", e.client}, {"fleet", e.fleet},       {"event", e.event}};
+}
+
+void from_json(const json& j, ViolationExample& e) {
+  expect_object(j);
+  e.about = field<std::string>(j, "about");
+  e.t_ms = field<double>(j, "t_ms");
+  e.line = field<std::uint64_t>(j, "line");
+  e.client = field<std::uint32_t>(j, "client");
+  e.fleet = field<std::string>(j, "fleet");
+  e.event = field<std::string>(j, "event");
+}
+
 void to_json(ordered_json& j, const InvariantResult& i) {
   j = {{"name", invariant_name(i.invariant)},
        {"subject", i.subject},
@@ -319,6 +334,7 @@ void to_json(ordered_json& j, const InvariantResult& i) {
        {"expected_failure", i.expected_failure},
        {"detail", i.detail}};
   if (i.anomaly) j["anomaly"] = *i.anomaly;
+  if (!i.examples.empty()) j["examples"] = i.examples;
 }
 
 void from_json(const json& j, InvariantResult& i) {
@@ -333,6 +349,7 @@ void from_json(const json& j, InvariantResult& i) {
   i.expected_failure = field_or<bool>(j, "expected_failure");
   i.detail = field<std::string>(j, "detail");
   if (j.contains("anomaly")) i.anomaly = field<Anomaly>(j, "anomaly");
+  i.examples = field_or<std::vector<ViolationExample>>(j, "examples");
 }
 
 void to_json(ordered_json& j, const TargetResult& t) {

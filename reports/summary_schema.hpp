@@ -51,6 +51,8 @@ void to_json(nlohmann::ordered_json& j, const TimelineEvent& e);
 void from_json(const nlohmann::json& j, TimelineEvent& e);
 void to_json(nlohmann::ordered_json& j, const Anomaly& a);
 void from_json(const nlohmann::json& j, Anomaly& a);
+void to_json(nlohmann::ordered_json& j, const ViolationExample& e);
+void from_json(const nlohmann::json& j, ViolationExample& e);
 void to_json(nlohmann::ordered_json& j, const InvariantResult& i);
 void from_json(const nlohmann::json& j, InvariantResult& i);
 void to_json(nlohmann::ordered_json& j, const TargetResult& t);

@@ -126,5 +126,22 @@ TEST(Console, ShowsTheFirstExampleOfEachErrorClass) {
   EXPECT_EQ(text.find("client 4"), std::string::npos) << "only the first example\n" << text;
 }
 
+// A violated history invariant shows its first offending operation.
+TEST(Console, ShowsTheFirstOffendingOperationOfAViolatedInvariant) {
+  RunResult run = failed_run();
+  InvariantResult i{
+      Invariant::kNoOversell, "tickets", false, "1 serials sold more than once: 2", {}};
+  i.examples = {{"serial 2 sold a second time", 4.0005, 8, 2, "buyers", "ok buy 2"},
+                {"serial 3 sold a second time", 6, 12, 3, "buyers", "ok buy 3"}};
+  run.invariants.push_back(i);
+  std::string text = console_text(run);
+  EXPECT_NE(text.find("1 serials sold more than once: 2\n"
+                      "      e.g. serial 2 sold a second time: history.jsonl line 8 at 4.00ms, "
+                      "client 2 (buyers): ok buy 2\n"),
+            std::string::npos)
+      << text;
+  EXPECT_EQ(text.find("serial 3"), std::string::npos) << text;
+}
+
 }  // namespace
 }  // namespace drover

@@ -414,5 +414,23 @@ TEST_F(JunitXmlTest, AFailedThresholdShowsItsFleetsFailureExamples) {
       << xml;
 }
 
+TEST_F(JunitXmlTest, AViolatedInvariantListsItsOffendingOperations) {
+  RunResult run = passing_run();
+  run.verdict = Verdict::kFail;
+  run.exit_code = ExitCode::kFailed;
+  InvariantResult i{Invariant::kNoOversell, "tickets", false, "2 serials sold more than once", {}};
+  i.examples = {{"serial 2 sold a second time", 4.0005, 8, 2, "buyers", "ok buy 2"},
+                {"serial 3 sold a second time", 6, 12, 3, "buyers", "ok buy 3"}};
+  run.invariants.push_back(i);
+  std::string xml = render(run);
+  EXPECT_NE(xml.find("2 serials sold more than once\n"
+                     "offending operations:\n"
+                     "serial 2 sold a second time: history.jsonl line 8 at 4.00ms, client 2 "
+                     "(buyers): ok buy 2\n"
+                     "serial 3 sold a second time: history.jsonl line 12 at 6.00ms"),
+            std::string::npos)
+      << xml;
+}
+
 }  // namespace
 }  // namespace drover

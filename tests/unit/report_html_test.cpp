@@ -230,5 +230,17 @@ TEST(ReportHtml, ShowsATableOfFailureExamplesPerFleet) {
   EXPECT_EQ(render_report_html(sample_run()).find("Failed operations"), std::string::npos);
 }
 
+TEST(ReportHtml, ListsTheOffendingOperationsOfAViolatedInvariant) {
+  RunResult run = sample_run();
+  run.invariants[0].examples = {
+      {"serial 7 sold a second time <b>", 12.5, 40, 3, "buyers", "ok buy 7"}};
+  std::string html = render_report_html(run);
+  std::size_t table = html.find("<table class=\"violations\" id=\"violations-1\">");
+  ASSERT_NE(table, std::string::npos) << html;
+  EXPECT_NE(html.find("serial 7 sold a second time &lt;b&gt;", table), std::string::npos) << html;
+  EXPECT_NE(html.find("<td>40</td>", table), std::string::npos) << html;
+  EXPECT_NE(html.find("<code>ok buy 7</code>", table), std::string::npos) << html;
+}
+
 }  // namespace
 }  // namespace drover

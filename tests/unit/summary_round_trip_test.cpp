@@ -111,6 +111,15 @@ class FullRun {
     return op;
   }
 
+  ViolationExample violation() {
+    return {"serial " + std::to_string(f_.small()) + " sold a second time",
+            f_.next(),
+            f_.count(),
+            static_cast<std::uint32_t>(f_.small()),
+            s_.fleets.front().name,
+            "ok buy " + std::to_string(f_.small())};
+  }
+
   FailureExample example(const std::string& op) {
     FailureExample e;
     e.t_ms = f_.next();
@@ -238,6 +247,7 @@ class FullRun {
       out[i].expected_failure = i % 4 == 1;
       out[i].unknown = i % 8 == 3;
       if (!out[i].unknown) out[i].anomaly = anomaly(s_.fleets.front().name);
+      if (!out[i].unknown) out[i].examples = {violation(), violation()};
     }
     InvariantResult undecided{Invariant::kTargetAlive,
                               s_.targets.front().name,
