@@ -57,13 +57,35 @@ class Reader {
   std::string at_;
 };
 
+Json framing_json(const FramingSpec& f) {
+  return {{"kind", static_cast<int>(f.kind)},
+          {"delimiter", f.delimiter},
+          {"keep_delimiter", f.keep_delimiter},
+          {"length_bytes", f.length_bytes},
+          {"endian", static_cast<int>(f.endian)},
+          {"length_includes_header", f.length_includes_header},
+          {"max_reply", f.max_reply}};
+}
+
+FramingSpec framing_from(const Reader& r) {
+  FramingSpec f;
+  f.kind = r.enumerated<Framing>("kind", static_cast<int>(Framing::kResp));
+  f.delimiter = r.get<std::string>("delimiter");
+  f.keep_delimiter = r.get<bool>("keep_delimiter");
+  f.length_bytes = r.get<int>("length_bytes");
+  f.endian = r.enumerated<Endian>("endian", static_cast<int>(Endian::kLittle));
+  f.length_includes_header = r.get<bool>("length_includes_header");
+  f.max_reply = r.get<std::size_t>("max_reply");
+  return f;
+}
+
 Json op_json(const OpSpec& op) {
   return {{"name", op.name},
           {"weight", op.weight},
           {"workload", static_cast<int>(op.workload)},
           {"send", op.send},
           {"expect", {{"kind", static_cast<int>(op.expect.kind)}, {"text", op.expect.text}}},
-          {"framing", static_cast<int>(op.framing)},
+          {"framing", framing_json(op.framing)},
           {"clients_per_connection", op.clients_per_connection},
           {"search_first", op.search_first},
           {"n_max", op.n_max},
@@ -83,7 +105,7 @@ OpSpec op_from(const Reader& r) {
   op.expect.kind =
       expect.enumerated<Expectation::Kind>("kind", static_cast<int>(Expectation::Kind::kRegex));
   op.expect.text = expect.get<std::string>("text");
-  op.framing = r.enumerated<Framing>("framing", static_cast<int>(Framing::kFixed));
+  op.framing = framing_from(r.child("framing"));
   op.clients_per_connection = r.get<int>("clients_per_connection");
   op.search_first = r.get<bool>("search_first");
   op.n_max = r.get<std::int64_t>("n_max");

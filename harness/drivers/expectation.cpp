@@ -1,6 +1,7 @@
 #include "harness/drivers/expectation.hpp"
 
 #include "harness/core/regex.hpp"
+#include "harness/core/shown_bytes.hpp"
 
 namespace drover {
 
@@ -21,6 +22,7 @@ ReplyCheck::ReplyCheck(const Expectation& expectation) : kind_(expectation.kind)
   } else if (kind_ == Expectation::Kind::kRegex) {
     // Checked when the scenario was read, as for kEquals.
     if (auto compiled = compile_regex(expectation.text)) regex_ = std::move(*compiled);
+    regex_text_ = expectation.text;
   }
 }
 
@@ -70,6 +72,50 @@ bool ReplyCheck::expected_reply(std::string_view request, std::uint64_t client, 
       return false;
   }
   return false;
+}
+
+namespace {
+
+std::string quoted(std::string_view bytes) {
+  return "\"" + shown_text(show_bytes(bytes)) + "\"";
+}
+
+// What a line framing did to the reply that the expected text did not
+// allow for: the '\r' before '\n' is stripped, and a '\n' ends the reply.
+std::string framing_note(std::string_view expected, std::optional<Framing> framing) {
+  if (framing != Framing::kLine) return {};
+  if (!expected.empty() && expected.back() == '\r') return " (note: line framing strips \"\\r\")";
+  if (expected.find('\n') != std::string_view::npos)
+    return " (note: line framing ends a reply at \"\\n\")";
+  return {};
+}
+
+}  // namespace
+
+ReplyCheck::Mismatch ReplyCheck::explain(std::string_view request, std::string_view reply,
+                                         std::uint64_t client, std::uint64_t seq,
+                                         std::uint64_t random_state,
+                                         std::optional<Framing> framing) const {
+  Mismatch m;
+  switch (kind_) {
+    case Expectation::Kind::kAny:
+      m.rule = "expected any reply";
+      return m;
+    case Expectation::Kind::kRegex:
+      m.rule = "expected a reply matching regex " + regex_text_;
+      return m;
+    case Expectation::Kind::kEcho:
+    case Expectation::Kind::kUpper:
+    case Expectation::Kind::kEquals:
+      break;
+  }
+  expected_reply(request, client, seq, random_state, m.expected);
+  std::string what = kind_ == Expectation::Kind::kEquals ? "equals " + quoted(m.expected)
+                     : kind_ == Expectation::Kind::kEcho
+                         ? "the request echoed, " + quoted(m.expected)
+                         : "the request upper-cased, " + quoted(m.expected);
+  m.rule = "expected " + what + ", received " + quoted(reply) + framing_note(m.expected, framing);
+  return m;
 }
 
 }  // namespace drover

@@ -1,6 +1,6 @@
 #include "harness/drivers/line_channel.hpp"
 
-#include "harness/drivers/reply_framing.hpp"
+#include "harness/drivers/failure_rule.hpp"
 
 namespace drover {
 
@@ -23,6 +23,7 @@ asio::awaitable<Outcome> LineChannel::ensure_connected() {
   co_await socket_.async_connect(target_, asio::redirect_error(asio::use_awaitable, ec));
   if (ec) {
     Outcome outcome = deadline_.expired() ? Outcome::kTimeout : Outcome::kConnectError;
+    error_ = error_text(ec);
     drop();
     pause_.expires_after(kReconnectPause);
     co_await pause_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
@@ -44,7 +45,10 @@ asio::awaitable<Outcome> LineChannel::write(std::string_view bytes) {
 }
 
 asio::awaitable<Outcome> LineChannel::fill() {
-  if (!socket_.is_open()) co_return deadline_.expired() ? Outcome::kTimeout : Outcome::kIoError;
+  if (!socket_.is_open()) {
+    error_.clear();
+    co_return deadline_.expired() ? Outcome::kTimeout : Outcome::kIoError;
+  }
   std::size_t old_size = pending_.size();
   pending_.resize(old_size + kReadChunk);
   boost::system::error_code ec;
@@ -61,9 +65,7 @@ asio::awaitable<Outcome> LineChannel::read_line(std::string& line) {
     std::size_t length = newline == std::string::npos ? pending_.size() : newline;
     if (length > kMaxReplyBytes) {
       drop();
-      // No read is running now, so the buffer can go, and its memory with it.
-      std::string().swap(pending_);
-      scanned_ = 0;
+      discard_pending();
       co_return Outcome::kReplyTooLarge;
     }
     if (newline != std::string::npos) {
@@ -90,8 +92,44 @@ asio::awaitable<Outcome> LineChannel::read_exact(std::size_t size, std::string& 
   co_return Outcome::kOk;
 }
 
+asio::awaitable<Outcome> LineChannel::read_framed(Framer& framer, std::size_t request_size,
+                                                  std::string& reply) {
+  for (;;) {
+    const Frame frame = framer.next(pending_, request_size);
+    if (frame.status == FrameStatus::kReply) {
+      reply.assign(frame.text);
+      pending_.erase(0, frame.consumed);
+      co_return Outcome::kOk;
+    }
+    if (frame.status != FrameStatus::kNeedMore) {
+      // The stream's position is lost: the connection goes. What came is
+      // kept in reply, for the failure's example.
+      if (frame.status == FrameStatus::kMalformed) error_ = framer.error();
+      reply.assign(pending_);
+      drop();
+      discard_pending();
+      framer.reset();
+      co_return frame.status == FrameStatus::kTooLarge ? Outcome::kReplyTooLarge
+                                                       : Outcome::kWrongReply;
+    }
+    Outcome filled = co_await fill();
+    if (filled != Outcome::kOk) {
+      framer.reset();
+      co_return filled;
+    }
+  }
+}
+
+// No read is running when this is called, so the buffer can go, and its
+// memory with it.
+void LineChannel::discard_pending() {
+  std::string().swap(pending_);
+  scanned_ = 0;
+}
+
 Outcome LineChannel::fail(const boost::system::error_code& ec) {
   bool timed_out = deadline_.expired();
+  error_ = error_text(ec);
   drop();
   if (timed_out) return Outcome::kTimeout;
   return ec == asio::error::connection_refused ? Outcome::kConnectError : Outcome::kIoError;

@@ -2,7 +2,10 @@
 
 #include <algorithm>
 
+#include "harness/core/shown_bytes.hpp"
 #include "harness/drivers/expectation.hpp"
+#include "harness/drivers/failure_rule.hpp"
+#include "harness/drivers/framing.hpp"
 #include "harness/drivers/line_channel.hpp"
 #include "harness/drivers/op_mix.hpp"
 #include "harness/drivers/tcp_arrivals.hpp"
@@ -33,13 +36,22 @@ class TcpSession final : public ClientSession {
         draws_(ops.mix, log_.op_draw_seed()),
         client_(log_.index_in_fleet()),
         random_state_(log_.random_seed()) {
-    for (const TcpPlan& plan : ops.plans) checks_.emplace_back(plan.expectation);
+    for (const TcpPlan& plan : ops.plans) {
+      framers_.emplace_back(plan.framing);
+      checks_.emplace_back(plan.expectation);
+    }
   }
 
   asio::awaitable<void> iterate(std::uint64_t seq, TimePoint intended_start) override {
     std::size_t op = draws_.next();
     Outcome outcome = co_await perform(op, seq);
-    log_.op(op, outcome, intended_start, Clock::now());
+    TimePoint ended = Clock::now();
+    if (outcome == Outcome::kOk) {
+      log_.op(op, outcome, intended_start, ended);
+      co_return;
+    }
+    log_.failed(op, outcome, intended_start, ended,
+                [&](FailureExample& e) { describe(e, op, outcome, seq); });
   }
 
   void close() override { channel_.close(); }
@@ -47,31 +59,58 @@ class TcpSession final : public ClientSession {
  private:
   asio::awaitable<Outcome> perform(std::size_t op, std::uint64_t seq) {
     const TcpPlan& plan = ops_.plans[op];
-    std::uint64_t random_before = random_state_;
-    plan.payload.render(request_, client_, seq, random_state_);
-    std::size_t sent_size = request_.size();
-    if (plan.framing == Framing::kLine) request_ += '\n';
-    channel_.begin(plan.timeout);
-    Outcome outcome = co_await channel_.write(request_);
-    if (outcome == Outcome::kOk) {
-      outcome = plan.framing == Framing::kLine ? co_await channel_.read_line(reply_)
-                                               : co_await channel_.read_exact(sent_size, reply_);
+    random_before_ = random_state_;
+    error_.clear();
+    reply_.clear();
+    plan.payload.render(payload_, client_, seq, random_state_);
+    Expected<std::string> request = frame_request(plan.framing, payload_);
+    // Only a payload too long for its length header: the server never saw it.
+    if (!request) {
+      error_ = request.error();
+      co_return Outcome::kIoError;
     }
+    channel_.begin(plan.timeout);
+    Outcome outcome = co_await channel_.write(*request);
+    if (outcome == Outcome::kOk)
+      outcome = co_await channel_.read_framed(framers_[op], payload_.size(), reply_);
     channel_.finish();
+    framing_broke_ = outcome == Outcome::kWrongReply;
     if (outcome != Outcome::kOk) co_return outcome;
-    std::string_view sent(request_.data(), sent_size);
-    co_return checks_[op].matches(sent, reply_, client_, seq, random_before) ? Outcome::kOk
-                                                                             : Outcome::kWrongReply;
+    co_return checks_[op].matches(payload_, reply_, client_, seq, random_before_)
+        ? Outcome::kOk
+        : Outcome::kWrongReply;
+  }
+
+  // The example of a failed operation of op `op`, from what perform() left
+  // behind.
+  void describe(FailureExample& e, std::size_t op, Outcome outcome, std::uint64_t seq) const {
+    const TcpPlan& plan = ops_.plans[op];
+    e.request = show_bytes(payload_);
+    if (outcome != Outcome::kWrongReply || framing_broke_) {
+      if (outcome != Outcome::kTimeout && !reply_.empty()) e.received = show_bytes(reply_);
+      e.rule = unanswered_rule(outcome, plan.timeout, error_.empty() ? channel_.error() : error_,
+                               plan.framing.max_reply);
+      return;
+    }
+    e.received = show_bytes(reply_);
+    ReplyCheck::Mismatch m =
+        checks_[op].explain(payload_, reply_, client_, seq, random_before_, plan.framing.kind);
+    e.expected = show_bytes(m.expected);
+    e.rule = std::move(m.rule);
   }
 
   ClientLog log_;
   const TcpOps& ops_;
   LineChannel channel_;
+  std::vector<Framer> framers_;     // one per op
   std::vector<ReplyCheck> checks_;  // one per op
   OpDraws draws_;
   std::uint64_t client_;
   std::uint64_t random_state_;
-  std::string request_;
+  std::uint64_t random_before_ = 0;  // random_state_ before the last request
+  std::string payload_;              // the last request's payload, before framing
+  std::string error_;                // why the last request could not be framed
+  bool framing_broke_ = false;       // the last reply was not one the framing delivers
   std::string reply_;
 };
 

@@ -12,7 +12,7 @@ namespace drover {
 struct TcpPlan {
   PayloadTemplate payload;
   Expectation expectation;
-  Framing framing;
+  FramingSpec framing;
   Duration timeout;
   asio::ip::tcp::endpoint target;
   std::size_t clients_per_connection = 1;  // open-model batches (tcp_arrivals.hpp)

@@ -225,10 +225,20 @@ std::string Partitions::cut(std::size_t fault) {
   if (cut_.count(fault)) heal(fault);  // a repeated partition never stacks
   Plan& plan = it->second;
   plan.rules.table = partition_table_name(owner_, serial_++);
-  ToolResult r = run_nft_script(plan.netns, partition_script(plan.rules));
-  if (!r.ok) throw PartitionError(failure(nft_in_netns(plan.netns, {"-f", "<script>"}), r));
+  // Registered first: a drover ending at any moment from here on removes
+  // the table, once the nft that makes it is done.
   std::vector<std::string> undo = delete_table(plan.netns, plan.rules.table);
-  cut_[fault] = InForce{plan.rules.table, ExitCleanup([undo] { run(undo); })};
+  InForce in_force{plan.rules.table, ExitCleanup([undo, making = making_] {
+                     std::lock_guard done(*making);
+                     run(undo);
+                   })};
+  ToolResult r;
+  {
+    std::lock_guard making(*making_);
+    r = run_nft_script(plan.netns, partition_script(plan.rules));
+  }
+  if (!r.ok) throw PartitionError(failure(nft_in_netns(plan.netns, {"-f", "<script>"}), r));
+  cut_[fault] = std::move(in_force);
   return fmt::format("{}: nftables table {}", plan.what, plan.rules.table);
 }
 

@@ -4,12 +4,12 @@
 // traffic while the fault lasts. drover's SSH control connection to the
 // host is never cut, so it can still supervise and stop the target there.
 //
-// A table in force is registered as an exit cleanup (harness/core/exit_cleanup.hpp),
-// so a drover that ends without unwinding (a second Ctrl-C, the watchdog)
-// still removes it. Tables are named after the drover process that made
-// them (partition_rules.hpp): one a drover left behind when it was killed
-// outright is removed by remove_leftover_partitions() at the start of the
-// next run.
+// A table is registered as an exit cleanup (harness/core/exit_cleanup.hpp)
+// before nft makes it, so a drover that ends without unwinding (a second
+// Ctrl-C, the watchdog) still removes it, even one ending while nft runs:
+// the removal waits for the nft that makes the table. Tables are named after the drover process
+// that made them (partition_rules.hpp): one a drover left behind when it was killed outright is
+// removed by remove_leftover_partitions() at the start of the next run.
 //
 // Needs root and the `ip` and `nft` programs (Debian: iproute2, nftables).
 // Not thread-safe: the runner's thread owns it.
@@ -17,6 +17,8 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
+#include <mutex>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -64,6 +66,9 @@ class Partitions final : public PartitionFaults {
   static Plan plan(const Scenario& scenario, const FaultSpec& fault);
   std::map<std::size_t, Plan> plans_;   // by fault index
   std::map<std::size_t, InForce> cut_;  // by fault index
+  // Held while nft makes a table, and by a removal at exit: shared with
+  // the exit cleanups, which may outlive this object.
+  std::shared_ptr<std::mutex> making_ = std::make_shared<std::mutex>();
   TableOwner owner_;
   std::uint64_t serial_ = 0;
 };

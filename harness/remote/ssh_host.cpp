@@ -312,7 +312,12 @@ class SshHost final : public Host {
       if (!remote_->options.run_dir.empty()) {
         remote_->files.remove_tree(remote_->options.run_dir, remote_->command_deadline());
       }
-      // The watcher finds nothing left to do, and ends.
+    } catch (const HostError& e) {
+      remote_->warn(e.what());
+    }
+    // The watcher finds nothing left to do, and ends; released even when the
+    // cleanup failed, or its channel would outlive the session that owns it.
+    try {
       remote_->commands.release(remote_->command_deadline());
     } catch (const HostError& e) {
       remote_->warn(e.what());

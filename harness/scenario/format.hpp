@@ -208,7 +208,8 @@ const Object& fleet();
 const Object& op();      // "workload": a variant per workload
 const Object& mix_op();  // an op of "ops": op() with "name" and "weight"
 const Object& expectation();
-const Object& load();  // "model": a variant per load model
+const Object& framing();  // "type": a variant per framing
+const Object& load();     // "model": a variant per load model
 const Object& closed_stage();
 const Object& rate_stage();
 const Object& threshold();  // a threshold written as an object
@@ -236,6 +237,7 @@ inline constexpr std::int64_t kMaxPort = 65'535;
 inline constexpr std::int64_t kMaxOpInflight = 1024;
 inline constexpr std::int64_t kMaxClientsPerConnection = 100'000;
 inline constexpr std::int64_t kMaxOpWeight = 1'000'000;
+inline constexpr std::int64_t kMaxReplyLimit = std::int64_t{1} << 30;  // "max_reply": 1GiB
 // n*n must fit an int64: floor(sqrt(2^63 - 1)).
 inline constexpr std::int64_t kMaxN = 3'037'000'499;
 inline constexpr std::int64_t kMaxBandwidth = 10'000'000'000;  // bytes per second

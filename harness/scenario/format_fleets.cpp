@@ -24,6 +24,55 @@ ObjectPtr expectation_object() {
   return kExpectation;
 }
 
+Value byte_size() {
+  return named("byteSize",
+               one_of({integer(1, kMaxReplyLimit),
+                       text(R"(^[0-9]+ ?(B|KiB|MiB|GiB)?$)")
+                           .about(R"(A size in bytes, or with a unit: "64KiB", "1MiB".)")}));
+}
+
+ObjectPtr framing_object() {
+  static const ObjectPtr kFraming = with_variants(
+      Object{{required("type", choice({})),
+              optional("max_reply", byte_size())
+                  .default_string("1MiB")
+                  .about("The largest reply read; a larger one is a reply_too_large error "
+                         "and drops the connection.")},
+             {},
+             {},
+             {}},
+      "type",
+      {
+          {"line", "A reply ends at \\n; its \\n, and a \\r before it, are cut off.", {}, {}},
+          {"fixed", "A reply is as many bytes as the request's payload.", {}, {}},
+          {"resp",
+           "A reply is one RESP value (RESP2 or RESP3), all of its bytes; the request is sent "
+           "as written.",
+           {},
+           {}},
+          {"delimiter",
+           "A reply ends at the delimiter; the request is sent with the delimiter after it.",
+           {required("delimiter", text().at_least(1)).about("The bytes that end a reply."),
+            optional("keep", boolean())
+                .default_boolean(false)
+                .about("true: the reply's text ends with the delimiter.")},
+           {}},
+          {"length_prefixed",
+           "A length header, then as many bytes; the request is sent with a header too.",
+           {optional("bytes", integer(1, 8))
+                .default_number(4)
+                .about("The header's width: 1, 2, 4 or 8 bytes."),
+            optional("endian", choice({"big", "little"}))
+                .default_string("big")
+                .about("The header's byte order."),
+            optional("includes_header", boolean())
+                .default_boolean(false)
+                .about("true: the length counts the header's own bytes.")},
+           {}},
+      });
+  return kFraming;
+}
+
 Variant echo() {
   return {
       workload_name(Workload::kEcho),
@@ -36,10 +85,11 @@ Variant echo() {
               .about(R"(What a correct reply is: "any", "echo" (the request), "upper" (the )"
                      R"(request upper-cased, ASCII only), {"equals": TEMPLATE} or )"
                      R"({"regex": REGEX}.)"),
-          optional("framing", choice({"line", "fixed"}))
+          optional("framing", one_of({choice({"line", "fixed", "resp"}), object(framing_object())}))
               .default_string("line")
-              .about("TCP targets only: line sends the payload and a newline and reads a line; "
-                     "fixed reads as many bytes as it sent."),
+              .about("TCP targets only: how a reply ends and what its text is (see Framings): "
+                     R"("line", "fixed", "resp", or an object with "type" (also )"
+                     R"("delimiter" or "length_prefixed") and "max_reply".)"),
           optional("clients_per_connection", integer(1, kMaxClientsPerConnection))
               .default_number(1)
               .about("TCP targets only, open models with expect echo, upper or equals: how many "
@@ -162,6 +212,10 @@ const Object& mix_op() {
 
 const Object& expectation() {
   return *expectation_object();
+}
+
+const Object& framing() {
+  return *framing_object();
 }
 
 }  // namespace drover::format

@@ -1,6 +1,8 @@
 // A fleet's "op": its workload, defaulted from the target's protocol, and
 // the keys of that workload.
 #include <algorithm>
+#include <charconv>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -97,14 +99,121 @@ void parse_expectation(Problems& problems, const Json& value, const std::string&
   }
 }
 
+struct FramingName {
+  Framing kind;
+  const char* name;
+};
+
+constexpr FramingName kFramingNames[] = {
+    {Framing::kLine, "line"},
+    {Framing::kFixed, "fixed"},
+    {Framing::kResp, "resp"},
+    {Framing::kDelimiter, "delimiter"},
+    {Framing::kLengthPrefixed, "length_prefixed"},
+};
+
+const FramingName* framing_named(const Json& value) {
+  if (!value.is_string()) return nullptr;
+  for (const FramingName& f : kFramingNames)
+    if (value.get_ref<const std::string&>() == f.name) return &f;
+  return nullptr;
+}
+
+// A number of bytes, or a number and a unit: 65536, "64KiB".
+std::optional<std::size_t> read_byte_size(Problems& problems, const Json& value,
+                                          const std::string& at) {
+  constexpr std::pair<std::string_view, std::int64_t> kUnits[] = {
+      {"", 1}, {"B", 1}, {"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}};
+  std::optional<std::int64_t> size = integer_value(value);
+  if (!size && value.is_string()) {
+    std::string_view text = value.get_ref<const std::string&>();
+    std::int64_t number = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), number);
+    std::string_view unit = text.substr(static_cast<std::size_t>(end - text.data()));
+    if (unit.starts_with(' ')) unit.remove_prefix(1);
+    for (const auto& [name, factor] : kUnits) {
+      if (ec == std::errc() && end != text.data() && unit == name)
+        size = number > format::kMaxReplyLimit ? number : number * factor;
+    }
+  }
+  if (size && *size >= 1 && *size <= format::kMaxReplyLimit) return static_cast<std::size_t>(*size);
+  problems.at(at, R"(must be a size from 1 byte to 1GiB: a number, or a number and "B", )"
+                  R"("KiB", "MiB" or "GiB" ("64KiB"))");
+  return std::nullopt;
+}
+
+void parse_length_prefix(ObjectReader& r, FramingSpec& out) {
+  if (std::optional<std::int64_t> bytes = r.positive_integer("bytes", Need::kOptional, 8)) {
+    if (*bytes == 1 || *bytes == 2 || *bytes == 4 || *bytes == 8) {
+      out.length_bytes = static_cast<int>(*bytes);
+    } else {
+      r.problems().at(r.at("bytes"), "must be 1, 2, 4 or 8");
+    }
+  }
+  if (std::optional<std::string> endian = r.choice("endian", Need::kOptional, {"big", "little"}))
+    out.endian = *endian == "big" ? Endian::kBig : Endian::kLittle;
+  out.length_includes_header = r.boolean("includes_header", Need::kOptional).value_or(false);
+}
+
+void parse_framing_object(Problems& problems, const Json& value, const std::string& at,
+                          FramingSpec& out) {
+  const FramingName* named = nullptr;
+  if (auto it = value.find("type"); it != value.end()) named = framing_named(*it);
+  if (named == nullptr) {
+    // Which keys belong depends on the type: judge them against every type's.
+    ObjectReader r(problems, value, at, format::framing().known_keys());
+    r.choice("type", Need::kRequired, format::framing().variant_names());
+    return;
+  }
+  ObjectReader r(problems, value, at, format::framing().known_keys({named->name}));
+  out.kind = named->kind;
+  if (const Json* max = r.get("max_reply"))
+    out.max_reply = read_byte_size(problems, *max, r.at("max_reply")).value_or(out.max_reply);
+  if (out.kind == Framing::kDelimiter) {
+    if (std::optional<std::string> delimiter = r.string("delimiter", Need::kRequired)) {
+      if (delimiter->empty()) problems.at(r.at("delimiter"), "must not be empty");
+      out.delimiter = *delimiter;
+    }
+    out.keep_delimiter = r.boolean("keep", Need::kOptional).value_or(false);
+  }
+  if (out.kind == Framing::kLengthPrefixed) parse_length_prefix(r, out);
+}
+
+void parse_framing(Problems& problems, const Json& value, const std::string& at, FramingSpec& out) {
+  constexpr const char* kMust =
+      R"(must be "line", "fixed", "resp" or an object with "type": {"type": "delimiter", )"
+      R"("delimiter": "END\r\n"}, {"type": "length_prefixed", "bytes": 4})";
+  if (value.is_object()) {
+    parse_framing_object(problems, value, at, out);
+    return;
+  }
+  const FramingName* named = framing_named(value);
+  if (named == nullptr) {
+    problems.at(at, kMust);
+  } else if (named->kind == Framing::kDelimiter || named->kind == Framing::kLengthPrefixed) {
+    problems.at(at, fmt::format(R"(is written as an object: {{"type": "{}", ...}})", named->name));
+  } else {
+    out.kind = named->kind;
+  }
+}
+
+// The largest payload a length header of this framing can announce.
+std::optional<std::size_t> largest_framed_payload(const FramingSpec& framing) {
+  if (framing.kind != Framing::kLengthPrefixed || framing.length_bytes == 8) return std::nullopt;
+  const std::size_t largest = (std::size_t{1} << (8 * framing.length_bytes)) - 1;
+  const auto header = static_cast<std::size_t>(framing.length_bytes);
+  return framing.length_includes_header ? largest - header : largest;
+}
+
 // "send", "expect" and "framing". `need` is kOptional when the workload is
 // not known for sure: then only what is given is checked.
 void parse_echo(ObjectReader& r, Need need, const DeclaredTarget* target, OpSpec& op) {
   Problems& problems = r.problems();
   bool udp = target != nullptr && target->protocol && is_udp(*target->protocol);
+  std::optional<PayloadTemplate> compiled;
   if (std::optional<std::string> send = r.string("send", need)) {
     op.send = *send;
-    std::optional<PayloadTemplate> compiled = read_template(problems, *send, r.at("send"));
+    compiled = read_template(problems, *send, r.at("send"));
     if (compiled && udp && compiled->max_size() > kMaxDatagram) {
       problems.at(r.at("send"),
                   fmt::format("renders up to {} bytes, more than a UDP datagram carries ({})",
@@ -113,13 +222,18 @@ void parse_echo(ObjectReader& r, Need need, const DeclaredTarget* target, OpSpec
   }
   if (const Json* expect = r.get("expect"))
     parse_expectation(problems, *expect, r.at("expect"), op.expect);
-  if (std::optional<std::string> framing =
-          r.choice("framing", Need::kOptional, {"line", "fixed"})) {
-    op.framing = *framing == "line" ? Framing::kLine : Framing::kFixed;
+  if (const Json* framing = r.get("framing")) {
+    parse_framing(problems, *framing, r.at("framing"), op.framing);
     if (udp) {
       problems.at(r.at("framing"),
                   fmt::format("only for TCP targets (\"{}\" is a UDP target)", target->name));
     }
+  }
+  std::optional<std::size_t> largest = largest_framed_payload(op.framing);
+  if (compiled && largest && compiled->max_size() > *largest) {
+    problems.at(r.at("send"),
+                fmt::format("renders up to {} bytes, more than a {}-byte length header counts ({})",
+                            compiled->max_size(), op.framing.length_bytes, *largest));
   }
   if (std::optional<std::int64_t> per = r.positive_integer(
           "clients_per_connection", Need::kOptional, format::kMaxClientsPerConnection)) {

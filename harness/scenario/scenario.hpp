@@ -5,6 +5,7 @@
 #pragma once
 
 #include <algorithm>
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -126,9 +127,35 @@ struct Expectation {
   bool operator==(const Expectation&) const = default;
 };
 
+// The longest reply drover reads unless a fleet's framing says otherwise
+// ("max_reply"): a connection holding more bytes than this unjudged (a line
+// with no end, a length prefix too large, bytes no request asked for) is
+// dropped with Outcome::kReplyTooLarge, so a broken server costs each
+// connection at most this much memory.
+inline constexpr std::size_t kMaxReplyBytes = std::size_t{1} << 20;
+
+// How a reply's end is found in the bytes of a connection, and what of them
+// the reply's text is (harness/drivers/framing.hpp).
 enum class Framing {
-  kLine,   // TCP: payload + '\n' out, one line back
-  kFixed,  // TCP: payload out, exactly as many bytes back
+  kLine,            // payload + '\n' out, one line back, its "\n" or "\r\n" cut
+  kFixed,           // payload out, exactly as many bytes back
+  kDelimiter,       // payload + delimiter out, the bytes up to the delimiter back
+  kLengthPrefixed,  // a length header, then the payload, both ways
+  kResp,            // the payload as written out, one RESP value back
+};
+
+enum class Endian { kBig, kLittle };
+
+struct FramingSpec {
+  Framing kind = Framing::kLine;
+  std::string delimiter;        // kDelimiter: the bytes that end a reply, never empty
+  bool keep_delimiter = false;  // kDelimiter: the reply's text ends with them
+  int length_bytes = 4;         // kLengthPrefixed: the header's width, 1, 2, 4 or 8
+  Endian endian = Endian::kBig;
+  bool length_includes_header = false;  // the length counts the header's own bytes
+  std::size_t max_reply = kMaxReplyBytes;
+
+  bool operator==(const FramingSpec&) const = default;
 };
 
 // What each client of a fleet does, one iteration at a time.
@@ -170,7 +197,7 @@ struct OpSpec {
   // kEcho
   std::string send;  // payload template: {client}, {seq}, {random:N}
   Expectation expect;
-  Framing framing = Framing::kLine;
+  FramingSpec framing;
   // TCP, open models with an expectation that identifies its request: how
   // many clients share one connection, each with one request outstanding,
   // sent on it in order (pipelined). 1: a connection per client.

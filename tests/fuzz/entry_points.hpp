@@ -35,6 +35,10 @@ int pool_submit(const std::uint8_t* data, std::size_t size);
 int history_event(const std::uint8_t* data, std::size_t size);
 // read_summary_json on the input as a file.
 int summary_json(const std::uint8_t* data, std::size_t size);
+// A Framer on a byte stream, its first bytes choosing the framing.
+int framing(const std::uint8_t* data, std::size_t size);
+// RESP values read from the input as a server's replies.
+int resp(const std::uint8_t* data, std::size_t size);
 
 }  // namespace drover::fuzz
 

@@ -21,7 +21,8 @@ AgentJob a_job() {
   job.fleet.first_op().workload = Workload::kEcho;
   job.fleet.first_op().send = "hello {seq} {random:8}";
   job.fleet.first_op().expect = {Expectation::Kind::kRegex, "^HELLO [0-9]+"};
-  job.fleet.first_op().framing = Framing::kFixed;
+  job.fleet.first_op().framing = {Framing::kLengthPrefixed, "END\r\n", true, 2,
+                                  Endian::kLittle,          true,      4096};
   job.fleet.first_op().clients_per_connection = 32;
   job.fleet.first_op().search_first = false;
   job.fleet.first_op().n_max = 77;
@@ -62,7 +63,7 @@ TEST(AgentJobTest, AJobReadsBackAsWritten) {
   EXPECT_EQ(back.fleet.first_op().send, job.fleet.first_op().send);
   EXPECT_EQ(back.fleet.first_op().expect.kind, Expectation::Kind::kRegex);
   EXPECT_EQ(back.fleet.first_op().expect.text, job.fleet.first_op().expect.text);
-  EXPECT_EQ(back.fleet.first_op().framing, Framing::kFixed);
+  EXPECT_EQ(back.fleet.first_op().framing, job.fleet.first_op().framing);
   EXPECT_EQ(back.fleet.first_op().clients_per_connection, 32);
   EXPECT_FALSE(back.fleet.first_op().search_first);
   EXPECT_EQ(back.fleet.first_op().n_max, 77);

@@ -35,6 +35,8 @@ const FuzzTarget kTargets[] = {
     {"pool_submit", drover::fuzz::pool_submit},
     {"history_event", drover::fuzz::history_event},
     {"summary_json", drover::fuzz::summary_json},
+    {"framing", drover::fuzz::framing},
+    {"resp", drover::fuzz::resp},
 };
 
 std::vector<fs::path> inputs_in(const fs::path& folder) {

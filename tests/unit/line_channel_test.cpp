@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "harness/drivers/reply_framing.hpp"
+#include "harness/scenario/scenario.hpp"
 
 namespace drover {
 namespace {
@@ -149,6 +149,85 @@ TEST_F(LineChannelTest, ALineWithoutEndIsTooLargeAndTheNextRequestConnectsAgain)
   EXPECT_FALSE(connected_after);
   EXPECT_EQ(second, Outcome::kOk);
   EXPECT_EQ(answer, "OK");
+}
+
+FramingSpec delimited_by(std::string delimiter) {
+  FramingSpec spec;
+  spec.kind = Framing::kDelimiter;
+  spec.delimiter = std::move(delimiter);
+  return spec;
+}
+
+TEST_F(LineChannelTest, FramedRepliesComeWholeHoweverTheBytesAreCut) {
+  std::vector<std::string> replies;
+  Framer framer(delimited_by("END\r\n"));
+  run({[&](tcp::socket& s) { return send_in_pieces(s, "VALUE\r\nabc\r\nEND\r\nEND\r\n", 2); }},
+      [&](LineChannel& channel) -> asio::awaitable<void> {
+        channel.begin();
+        EXPECT_EQ(co_await channel.write("get k\r\nEND\r\n"), Outcome::kOk);
+        std::string reply;
+        for (int i = 0; i < 2; ++i) {
+          EXPECT_EQ(co_await channel.read_framed(framer, 0, reply), Outcome::kOk) << i;
+          replies.push_back(reply);
+        }
+        channel.finish();
+      });
+  EXPECT_EQ(replies, (std::vector<std::string>{"VALUE\r\nabc\r\n", ""}));
+}
+
+// Bytes that are not RESP lose the stream's place: the connection goes, and
+// the next request starts afresh on a new one, its framer forgetting the old.
+TEST_F(LineChannelTest, AMalformedReplyIsWrongAndTheNextRequestConnectsAgain) {
+  FramingSpec resp;
+  resp.kind = Framing::kResp;
+  Framer framer(resp);
+  Outcome first = Outcome::kOk;
+  bool connected_after = true;
+  Outcome second = Outcome::kIoError;
+  std::string reply;
+  run({[](tcp::socket& s) { return send_in_pieces(s, "*2\r\n:1\r\nPONG\r\n", 64); },
+       [](tcp::socket& s) { return send_in_pieces(s, "+PONG\r\n", 1); }},
+      [&](LineChannel& channel) -> asio::awaitable<void> {
+        channel.begin();
+        EXPECT_EQ(co_await channel.write("PING\r\n"), Outcome::kOk);
+        first = co_await channel.read_framed(framer, 0, reply);
+        connected_after = channel.connected();
+        channel.finish();
+        channel.begin();
+        second = co_await channel.write("PING\r\n");
+        if (second == Outcome::kOk) second = co_await channel.read_framed(framer, 0, reply);
+        channel.finish();
+      });
+  EXPECT_EQ(first, Outcome::kWrongReply);
+  EXPECT_FALSE(connected_after);
+  EXPECT_EQ(second, Outcome::kOk);
+  EXPECT_EQ(reply, "+PONG\r\n");
+}
+
+// A length header that announces more than max_reply is refused at once,
+// while the server is still streaming the payload.
+TEST_F(LineChannelTest, ALengthPastTheCapIsTooLargeWithoutReadingThePayload) {
+  FramingSpec spec;
+  spec.kind = Framing::kLengthPrefixed;
+  spec.max_reply = 1024;
+  Framer framer(spec);
+  Outcome read = Outcome::kOk;
+  run({[](tcp::socket& s) -> asio::awaitable<void> {
+        std::string header("\x00\x00\x04\x01", 4);
+        co_await asio::async_write(s, asio::buffer(header), asio::use_awaitable);
+        co_await stream_without_end(s);
+      }},
+      [&](LineChannel& channel) -> asio::awaitable<void> {
+        channel.begin();
+        EXPECT_EQ(co_await channel.write(std::string("\0\0\0\x03"
+                                                     "ask",
+                                                     7)),
+                  Outcome::kOk);
+        std::string reply;
+        read = co_await channel.read_framed(framer, 0, reply);
+        channel.finish();
+      });
+  EXPECT_EQ(read, Outcome::kReplyTooLarge);
 }
 
 }  // namespace

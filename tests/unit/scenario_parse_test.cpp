@@ -186,11 +186,11 @@ TEST(ScenarioParse, FleetsOpsAndDefaults) {
   EXPECT_EQ(a.clients, 100000);
   EXPECT_EQ(a.first_op().send, "{client}");
   EXPECT_EQ(a.first_op().expect.kind, Expectation::Kind::kAny);
-  EXPECT_EQ(a.first_op().framing, Framing::kLine);
+  EXPECT_EQ(a.first_op().framing.kind, Framing::kLine);
   EXPECT_EQ(a.first_op().clients_per_connection, 1);
   EXPECT_EQ(a.first_op().timeout, 1s);
   EXPECT_EQ(s.fleets[1].first_op().expect.kind, Expectation::Kind::kUpper);
-  EXPECT_EQ(s.fleets[1].first_op().framing, Framing::kFixed);
+  EXPECT_EQ(s.fleets[1].first_op().framing.kind, Framing::kFixed);
   EXPECT_EQ(s.fleets[1].first_op().timeout, 250ms);
   EXPECT_EQ(s.fleets[2].first_op().expect.kind, Expectation::Kind::kEcho);
   EXPECT_EQ(s.fleets[3].first_op().expect.kind, Expectation::Kind::kEquals);
@@ -520,7 +520,57 @@ TEST(ScenarioErrors, FramingOnUdpTarget) {
       errors_of(scenario(kTargets, fleet(R"({"send": "x", "framing": "line"})"))),
       ElementsAre(R"(/fleets/0/op/framing: only for TCP targets ("echo" is a UDP target))"));
   EXPECT_THAT(errors_of(scenario(kTargets, fleet(R"({"send": "x", "framing": "lines"})", "tcp"))),
-              ElementsAre(R"(/fleets/0/op/framing: must be "line" or "fixed")"));
+              ElementsAre(R"(/fleets/0/op/framing: must be "line", "fixed", "resp" or an )"
+                          R"(object with "type": {"type": "delimiter", "delimiter": "END\r\n"}, )"
+                          R"({"type": "length_prefixed", "bytes": 4})"));
+}
+
+FramingSpec framing_of(const std::string& framing) {
+  Scenario s =
+      parse_ok(scenario(kTargets, fleet(R"({"send": "x", "framing": )" + framing + "}", "tcp")));
+  return s.fleets.at(0).first_op().framing;
+}
+
+TEST(ScenarioParse, EachFramingWithItsOptions) {
+  EXPECT_EQ(framing_of(R"("resp")").kind, Framing::kResp);
+  EXPECT_EQ(framing_of(R"({"type": "line", "max_reply": 100})"),
+            (FramingSpec{Framing::kLine, "", false, 4, Endian::kBig, false, 100}));
+  EXPECT_EQ(
+      framing_of(R"({"type": "delimiter", "delimiter": "END\r\n", "keep": true})"),
+      (FramingSpec{Framing::kDelimiter, "END\r\n", true, 4, Endian::kBig, false, kMaxReplyBytes}));
+  EXPECT_EQ(framing_of(R"({"type": "length_prefixed", "bytes": 2, "endian": "little",)"
+                       R"( "includes_header": true, "max_reply": "64KiB"})"),
+            (FramingSpec{Framing::kLengthPrefixed, "", false, 2, Endian::kLittle, true, 65536}));
+  EXPECT_EQ(framing_of(R"({"type": "resp", "max_reply": "2 MiB"})").max_reply, 2u << 20);
+}
+
+TEST(ScenarioErrors, FramingOptionsAreCheckedWhereTheyAre) {
+  const auto errors = [](const std::string& framing, const std::string& send = "x") {
+    return errors_of(scenario(
+        kTargets, fleet(R"({"send": ")" + send + R"(", "framing": )" + framing + "}", "tcp")));
+  };
+  EXPECT_THAT(errors(R"("delimiter")"),
+              ElementsAre(R"(/fleets/0/op/framing: is written as an object: {"type": )"
+                          R"("delimiter", ...})"));
+  EXPECT_THAT(errors(R"({"type": "delimiter", "delimiter": ""})"),
+              ElementsAre("/fleets/0/op/framing/delimiter: must not be empty"));
+  EXPECT_THAT(errors(R"({"type": "delimiter"})"),
+              ElementsAre("/fleets/0/op/framing/delimiter: required"));
+  EXPECT_THAT(errors(R"({"type": "length_prefixed", "bytes": 3, "endian": "middle"})"),
+              ElementsAre("/fleets/0/op/framing/bytes: must be 1, 2, 4 or 8",
+                          R"(/fleets/0/op/framing/endian: must be "big" or "little")"));
+  EXPECT_EQ(errors(R"({"type": "line", "keep": true})").size(), 1u);
+  EXPECT_THAT(errors(R"({"type": "line", "max_reply": "2GiB"})"),
+              ElementsAre(R"(/fleets/0/op/framing/max_reply: must be a size from 1 byte to )"
+                          R"(1GiB: a number, or a number and "B", "KiB", "MiB" or "GiB" )"
+                          R"(("64KiB"))"));
+  EXPECT_THAT(errors(R"({"type": "length_prefixed", "bytes": 1})", "{random:256}"),
+              ElementsAre("/fleets/0/op/send: renders up to 256 bytes, more than a 1-byte "
+                          "length header counts (255)"));
+  parse_ok(scenario(kTargets, fleet(R"({"send": "{random:255}", "framing": {"type": )"
+                                    R"("length_prefixed", "bytes": 1}})",
+                                    "tcp")));
+  EXPECT_EQ(errors(R"({"type": "frames"})").size(), 1u);
 }
 
 TEST(ScenarioErrors, ClientsPerConnectionOnlyForTcpAndPositive) {

@@ -100,7 +100,7 @@ TEST(ScenarioWorkload, EachWorkloadIntoItsOp) {
   const OpSpec& echo = s.fleets[0].first_op();
   EXPECT_EQ(echo.workload, Workload::kEcho);
   EXPECT_EQ(echo.send, "x");
-  EXPECT_EQ(echo.framing, Framing::kFixed);
+  EXPECT_EQ(echo.framing.kind, Framing::kFixed);
   EXPECT_EQ(echo.timeout, 2s);
   const OpSpec& buy = s.fleets[1].first_op();
   EXPECT_EQ(buy.workload, Workload::kBuy);
@@ -140,7 +140,7 @@ TEST(ScenarioWorkload, DefaultsFollowTheTargetsProtocol) {
     const OpSpec& echo = s.fleets[static_cast<std::size_t>(i)].first_op();
     EXPECT_EQ(echo.workload, Workload::kEcho) << i;
     EXPECT_EQ(echo.timeout, 1s) << i;
-    EXPECT_EQ(echo.framing, Framing::kLine) << i;
+    EXPECT_EQ(echo.framing.kind, Framing::kLine) << i;
   }
   // A submit of no work at all is allowed: it measures the pool itself.
   EXPECT_EQ(parse_ok(scenario(fleet("p", R"({"work": "0ms"})"))).fleets[0].first_op().work, 0ms);
