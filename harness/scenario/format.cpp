@@ -160,6 +160,12 @@ Value payload_template() {
                           R"(are literal braces.)"));
 }
 
+Value command_line() {
+  Value run = array_of(text()).at_least(1);
+  run.first_item = std::make_shared<const Value>(text().at_least(1));
+  return run;
+}
+
 Value host_port() {
   return named("hostPort", text(host_port_pattern(kPort))
                                .about(R"(IPv4 address, "localhost" or bracketed IPv6, then a )"

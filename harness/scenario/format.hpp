@@ -91,6 +91,9 @@ inline constexpr std::string_view kScenarioNameExtras = "._-";  // the scenario:
 // Values several sections use, each a named definition.
 Value duration();
 Value payload_template();
+// An argv: the program, which must be named, then its arguments, which may
+// be empty.
+Value command_line();
 Value host_port();
 Value host_port_or_free_port();
 Value protocol();

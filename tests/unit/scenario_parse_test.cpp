@@ -153,6 +153,20 @@ TEST(ScenarioParse, ANulCharacterInACommandOrItsEnvironmentIsRefused) {
                           "/targets/srv/env/C: must not contain a NUL character"));
 }
 
+// An empty argument is a word of its own ("--save" ""); only the program
+// itself must be named.
+TEST(ScenarioParse, EmptyCommandArgumentsAreKeptButTheProgramMustBeNamed) {
+  Scenario s = parse_ok(scenario(
+      R"({"srv": {"command": ["redis-server", "--save", "", "--port", "{port}"],
+                  "protocol": "tcp", "address": "127.0.0.1:{port}"}})",
+      fleet(R"({"send": "x"})", "srv")));
+  EXPECT_EQ(s.targets[0].argv, (Argv{"redis-server", "--save", "", "--port", "{port}"}));
+  EXPECT_THAT(errors_of(scenario(R"({"srv": {"command": ["", "x"], "protocol": "tcp",
+                                     "address": "10.0.0.7:80"}})",
+                                 fleet(R"({"send": "x"})", "srv"))),
+              ElementsAre("/targets/srv/command/0: must not be empty (the program to run)"));
+}
+
 TEST(ScenarioParse, AddressTarget) {
   Scenario s = parse_ok(scenario(R"({"ext": {"address": "[::1]:8080", "protocol": "tcp"}})",
                                  fleet(R"({"send": "x"})", "ext")));
