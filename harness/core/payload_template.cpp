@@ -2,6 +2,8 @@
 
 #include <charconv>
 
+#include "harness/core/client_random.hpp"
+
 namespace drover {
 namespace {
 
@@ -9,18 +11,16 @@ constexpr std::uint32_t kMaxRandom = 65536;
 constexpr std::string_view kAlphabet =
     "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
 
-std::uint64_t next_random(std::uint64_t& state) {
-  // xorshift64*: fast, and good enough for filler bytes.
-  state ^= state >> 12;
-  state ^= state << 25;
-  state ^= state >> 27;
-  return state * 0x2545F4914F6CDD1DULL;
-}
-
 void append_number(std::string& out, std::uint64_t n) {
   char digits[20];
   auto [end, ec] = std::to_chars(digits, digits + sizeof digits, n);
   out.append(digits, end);
+}
+
+std::size_t digits_of(std::uint64_t n) {
+  std::size_t digits = 1;
+  for (; n >= 10; n /= 10) ++digits;
+  return digits;
 }
 
 }  // namespace
@@ -62,33 +62,48 @@ Expected<PayloadTemplate> PayloadTemplate::compile(std::string_view text) {
     if (close == std::string_view::npos) {
       return fail("unclosed \"{\" (write \"{{\" for a literal brace)");
     }
-    std::string_view name = text.substr(i + 1, close - i - 1);
     flush();
-    if (name == "client") {
-      t.pieces_.push_back({Piece::Kind::kClient, {}, 0});
-      t.max_size_ += 20;
-    } else if (name == "seq") {
-      t.pieces_.push_back({Piece::Kind::kSeq, {}, 0});
-      t.max_size_ += 20;
-      t.uses_seq_ = true;
-    } else if (name.substr(0, 7) == "random:") {
-      std::string_view digits = name.substr(7);
-      std::uint32_t n = 0;
-      auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), n);
-      if (digits.empty() || ec != std::errc() || end != digits.data() + digits.size() || n == 0 ||
-          n > kMaxRandom) {
-        return fail("{" + std::string(name) + "}: the length must be an integer from 1 to 65536");
-      }
-      t.pieces_.push_back({Piece::Kind::kRandom, {}, n});
-      t.max_size_ += n;
-    } else {
-      return fail("unknown placeholder {" + std::string(name) +
-                  "} (known: {client}, {seq}, {random:N})");
+    if (auto added = add_placeholder(t, text.substr(i + 1, close - i - 1)); !added) {
+      return unexpected(added.take_error());
     }
     i = close;
   }
   flush();
   return t;
+}
+
+Expected<void> PayloadTemplate::add_placeholder(PayloadTemplate& t, std::string_view name) {
+  if (name == "client") {
+    t.pieces_.push_back({Piece::Kind::kClient, {}, 0});
+    t.max_size_ += 20;
+  } else if (name == "seq") {
+    t.pieces_.push_back({Piece::Kind::kSeq, {}, 0});
+    t.max_size_ += 20;
+    t.uses_seq_ = true;
+  } else if (name.substr(0, 7) == "random:") {
+    std::string_view digits = name.substr(7);
+    std::uint32_t n = 0;
+    auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), n);
+    if (digits.empty() || ec != std::errc() || end != digits.data() + digits.size() || n == 0 ||
+        n > kMaxRandom) {
+      return unexpected("{" + std::string(name) +
+                        "}: the length must be an integer from 1 to 65536");
+    }
+    t.pieces_.push_back({Piece::Kind::kRandom, {}, n});
+    t.max_size_ += n;
+  } else if (name.substr(0, 4) == "key:") {
+    Expected<KeyDistribution> keys = KeyDistribution::parse(name.substr(4));
+    if (!keys) return unexpected("{" + std::string(name) + "}: " + keys.error());
+    t.max_size_ += digits_of(keys->keys() - 1);
+    t.pieces_.push_back({Piece::Kind::kKey, {}, static_cast<std::uint32_t>(t.keys_.size())});
+    t.keys_.push_back(*keys);
+    t.uses_seq_ = t.uses_seq_ || keys->kind() == KeyDistribution::Kind::kSequential;
+  } else {
+    return unexpected("unknown placeholder {" + std::string(name) +
+                      "} (known: {client}, {seq}, {random:N}, {key:uniform:N}, "
+                      "{key:zipf:N:s}, {key:sequential:N})");
+  }
+  return {};
 }
 
 void PayloadTemplate::render(std::string& out, std::uint64_t client, std::uint64_t seq,
@@ -120,6 +135,9 @@ void PayloadTemplate::render(std::string& out, std::uint64_t client, std::uint64
         }
         break;
       }
+      case Piece::Kind::kKey:
+        append_number(out, keys_[p.length].draw(seq, random_state));
+        break;
     }
   }
 }

@@ -468,10 +468,10 @@ TEST(ScenarioErrors, InvalidTemplatePlaceholder) {
   EXPECT_THAT(
       errors_of(
           scenario(kTargets, fleet(R"({"send": "hi {sq}", "expect": {"equals": "{random:0}"}})"))),
-      ElementsAre(
-          "/fleets/0/op/send: unknown placeholder {sq} (known: {client}, {seq}, {random:N})",
-          "/fleets/0/op/expect/equals: {random:0}: the length must be an integer from 1 to "
-          "65536"));
+      ElementsAre("/fleets/0/op/send: unknown placeholder {sq} (known: {client}, {seq}, "
+                  "{random:N}, {key:uniform:N}, {key:zipf:N:s}, {key:sequential:N})",
+                  "/fleets/0/op/expect/equals: {random:0}: the length must be an integer from 1 to "
+                  "65536"));
 }
 
 TEST(ScenarioErrors, InvalidRegex) {
@@ -666,7 +666,8 @@ TEST(ScenarioErrors, AllReportedInFileOrder) {
           R"(/name: must be 1 to 64 letters, digits, ".", "_" or "-", not dots alone (it names the run folder))",
           R"(/fleets/0/target: no target named "nope" (targets: echo))",
           "/fleets/0/clients: must be a positive integer",
-          "/fleets/0/op/send: unknown placeholder {x} (known: {client}, {seq}, {random:N})",
+          "/fleets/0/op/send: unknown placeholder {x} (known: {client}, {seq}, {random:N}, "
+          "{key:uniform:N}, {key:zipf:N:s}, {key:sequential:N})",
           R"(/fleets/1/op/framing: only for TCP targets ("echo" is a UDP target))",
           "/targets/echo/args/threads: must be an integer from 1 to 256",
           R"(/load/duration: "soon" is not a duration (write e.g. "250ms", "10s", "2m"))",
