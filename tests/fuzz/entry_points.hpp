@@ -35,6 +35,9 @@ int pool_submit(const std::uint8_t* data, std::size_t size);
 int history_event(const std::uint8_t* data, std::size_t size);
 // read_summary_json on the input as a file.
 int summary_json(const std::uint8_t* data, std::size_t size);
+// DataTable::parse on the input as CSV and as lines; CSV it accepts must
+// survive being written back out quoted.
+int data_file(const std::uint8_t* data, std::size_t size);
 
 }  // namespace drover::fuzz
 

@@ -35,6 +35,7 @@ const FuzzTarget kTargets[] = {
     {"pool_submit", drover::fuzz::pool_submit},
     {"history_event", drover::fuzz::history_event},
     {"summary_json", drover::fuzz::summary_json},
+    {"data_file", drover::fuzz::data_file},
 };
 
 std::vector<fs::path> inputs_in(const fs::path& folder) {
