@@ -14,10 +14,13 @@ bool is_upper_of(std::string_view request, std::string_view reply) {
   return true;
 }
 
-ReplyCheck::ReplyCheck(const Expectation& expectation) : kind_(expectation.kind) {
+ReplyCheck::ReplyCheck(const Expectation& expectation, const DataCatalog* data)
+    : kind_(expectation.kind) {
   if (kind_ == Expectation::Kind::kEquals) {
     // Checked when the scenario was read; one that is wrong matches nothing.
-    if (auto compiled = PayloadTemplate::compile(expectation.text)) equals_ = std::move(*compiled);
+    if (auto compiled = PayloadTemplate::compile(expectation.text, data)) {
+      equals_ = std::move(*compiled);
+    }
   } else if (kind_ == Expectation::Kind::kRegex) {
     // Checked when the scenario was read, as for kEquals.
     if (auto compiled = compile_regex(expectation.text)) regex_ = std::move(*compiled);
@@ -25,7 +28,7 @@ ReplyCheck::ReplyCheck(const Expectation& expectation) : kind_(expectation.kind)
 }
 
 bool ReplyCheck::matches(std::string_view request, std::string_view reply, std::uint64_t client,
-                         std::uint64_t seq, std::uint64_t random_state) const {
+                         std::uint64_t seq, std::uint64_t random_state, RowsTaken rows) const {
   switch (kind_) {
     case Expectation::Kind::kAny:
       return true;
@@ -35,8 +38,7 @@ bool ReplyCheck::matches(std::string_view request, std::string_view reply, std::
       return is_upper_of(request, reply);
     case Expectation::Kind::kEquals:
       if (!equals_) return false;
-      equals_->render(scratch_, client, seq, random_state);
-      return scratch_ == reply;
+      return equals_->render(scratch_, client, seq, random_state, &rows) && scratch_ == reply;
     case Expectation::Kind::kRegex:
       return regex_ && regex_match_whole(reply, *regex_);
   }
@@ -49,7 +51,8 @@ bool ReplyCheck::identifies_request() const {
 }
 
 bool ReplyCheck::expected_reply(std::string_view request, std::uint64_t client, std::uint64_t seq,
-                                std::uint64_t random_state, std::string& out) const {
+                                std::uint64_t random_state, std::string& out,
+                                RowsTaken rows) const {
   switch (kind_) {
     case Expectation::Kind::kEcho:
       out.assign(request);
@@ -63,8 +66,7 @@ bool ReplyCheck::expected_reply(std::string_view request, std::uint64_t client, 
       return true;
     case Expectation::Kind::kEquals:
       if (!equals_) return false;
-      equals_->render(out, client, seq, random_state);
-      return true;
+      return equals_->render(out, client, seq, random_state, &rows);
     case Expectation::Kind::kAny:
     case Expectation::Kind::kRegex:
       return false;

@@ -34,7 +34,11 @@ Outcome broken_by(int err) {
 class TcpArrivals final : public ArrivalBatch {
  public:
   TcpArrivals(asio::io_context& io, const TcpPlan& plan, std::vector<ClientLog> logs, Done done)
-      : plan_(plan), check_(plan.expectation), events_(io), timer_(io), done_(std::move(done)) {
+      : plan_(plan),
+        check_(plan.expectation, &plan.data),
+        events_(io),
+        timer_(io),
+        done_(std::move(done)) {
     std::size_t per = std::max<std::size_t>(1, plan.clients_per_connection);
     conns_.resize((logs.size() + per - 1) / per);
     clients_.reserve(logs.size());
@@ -76,7 +80,11 @@ class TcpArrivals final : public ArrivalBatch {
     }
     k.seq = seq;
     k.random_before = k.random_state;
-    plan_.payload.render(k.request, k.client, seq, k.random_state);
+    k.rows.clear();
+    if (!plan_.payload.render(k.request, k.client, seq, k.random_state, &k.rows)) {
+      finish(client, Outcome::kDataExhausted, Clock::now());
+      return;
+    }
     TimePoint now = Clock::now();
     Conn& c = conns_[k.conn];
     if (c.broken) {
@@ -137,6 +145,7 @@ class TcpArrivals final : public ArrivalBatch {
     Outcome held_outcome = Outcome::kOk;
     std::uint64_t seq = 0;
     std::uint64_t random_before = 0;  // random_state before its request
+    RowsTaken rows;                   // the data rows its request took
     TimePoint intended{};
     TimePoint deadline{};
     std::string request;  // its payload
@@ -351,7 +360,8 @@ class TcpArrivals final : public ArrivalBatch {
       c.head = (c.head + 1) % c.fifo.size();
       --c.waiting;
       used += framed->consumed;
-      bool right = check_.matches(k.request, framed->reply, k.client, k.seq, k.random_before);
+      bool right =
+          check_.matches(k.request, framed->reply, k.client, k.seq, k.random_before, k.rows);
       finish(client, right ? Outcome::kOk : Outcome::kWrongReply, now);
     }
     return used;

@@ -18,7 +18,7 @@ class TcpSession final : public ClientSession {
       : log_(std::move(log)),
         plan_(plan),
         channel_(io, plan.target, plan.timeout),
-        check_(plan.expectation),
+        check_(plan.expectation, &plan.data),
         client_(log_.index_in_fleet()),
         random_state_(log_.random_seed()) {}
 
@@ -32,7 +32,10 @@ class TcpSession final : public ClientSession {
  private:
   asio::awaitable<Outcome> perform(std::uint64_t seq) {
     std::uint64_t random_before = random_state_;
-    plan_.payload.render(request_, client_, seq, random_state_);
+    RowsTaken rows;
+    if (!plan_.payload.render(request_, client_, seq, random_state_, &rows)) {
+      co_return Outcome::kDataExhausted;
+    }
     std::size_t sent_size = request_.size();
     if (plan_.framing == Framing::kLine) request_ += '\n';
     channel_.begin();
@@ -44,8 +47,9 @@ class TcpSession final : public ClientSession {
     channel_.finish();
     if (outcome != Outcome::kOk) co_return outcome;
     std::string_view sent(request_.data(), sent_size);
-    co_return check_.matches(sent, reply_, client_, seq, random_before) ? Outcome::kOk
-                                                                        : Outcome::kWrongReply;
+    co_return check_.matches(sent, reply_, client_, seq, random_before, rows)
+        ? Outcome::kOk
+        : Outcome::kWrongReply;
   }
 
   ClientLog log_;
@@ -81,15 +85,16 @@ class TcpDriver final : public Driver {
 
 }  // namespace
 
-DriverPtr make_tcp_driver(const OpSpec& op, const Endpoint& target) {
-  auto payload = PayloadTemplate::compile(op.send);
+DriverPtr make_tcp_driver(const OpSpec& op, const Endpoint& target, const DataCatalog& data) {
+  auto payload = PayloadTemplate::compile(op.send, &data);
   if (!payload) throw std::invalid_argument("invalid payload template: " + payload.error());
   TcpPlan plan{std::move(*payload),
                op.expect,
                op.framing,
                op.timeout,
                tcp::endpoint(target.address, target.port),
-               static_cast<std::size_t>(std::max(1, op.clients_per_connection))};
+               static_cast<std::size_t>(std::max(1, op.clients_per_connection)),
+               data};
   return std::make_unique<TcpDriver>(std::move(plan));
 }
 

@@ -32,7 +32,7 @@ class UdpArrivals final : public ArrivalBatch {
  public:
   UdpArrivals(asio::io_context& io, const UdpPlan& plan, std::vector<ClientLog> clients, Done done)
       : plan_(plan),
-        check_(plan.expectation),
+        check_(plan.expectation, &plan.data),
         socket_(io),
         timer_(io),
         matcher_(clients.size()),
@@ -73,8 +73,13 @@ class UdpArrivals final : public ArrivalBatch {
       return;
     }
     std::uint64_t random_before = op.random_state;
-    plan_.payload.render(op.request, op.client, seq, op.random_state);
-    check_.expected_reply(op.request, op.client, seq, random_before, matcher_.expected(client));
+    RowsTaken rows;
+    if (!plan_.payload.render(op.request, op.client, seq, op.random_state, &rows)) {
+      finish(client, Outcome::kDataExhausted, Clock::now());
+      return;
+    }
+    check_.expected_reply(op.request, op.client, seq, random_before, matcher_.expected(client),
+                          rows);
     matcher_.begin(client);
     op.deadline = Clock::now() + plan_.timeout;
     pending_.push_back(client);

@@ -24,7 +24,7 @@ class UdpSession final : public ClientSession {
         plan_(plan),
         socket_(io),
         deadline_(io, plan.timeout),
-        check_(plan.expectation),
+        check_(plan.expectation, &plan.data),
         client_(log_.index_in_fleet()),
         random_state_(log_.random_seed()),
         receive_buffer_(plan.receive_size) {
@@ -47,7 +47,10 @@ class UdpSession final : public ClientSession {
   asio::awaitable<Outcome> perform(std::uint64_t seq) {
     if (open_error_) co_return Outcome::kConnectError;
     std::uint64_t random_before = random_state_;
-    plan_.payload.render(request_, client_, seq, random_state_);
+    RowsTaken rows;
+    if (!plan_.payload.render(request_, client_, seq, random_state_, &rows)) {
+      co_return Outcome::kDataExhausted;
+    }
     deadline_.arm(Clock::now() + plan_.timeout);
 
     boost::system::error_code ec;
@@ -60,7 +63,7 @@ class UdpSession final : public ClientSession {
                                                      asio::redirect_error(asio::use_awaitable, ec));
       if (ec) co_return finish_with_error(ec);
       std::string_view reply(receive_buffer_.data(), n);
-      if (check_.matches(request_, reply, client_, seq, random_before)) {
+      if (check_.matches(request_, reply, client_, seq, random_before, rows)) {
         deadline_.disarm();
         co_return Outcome::kOk;
       }
@@ -145,15 +148,16 @@ class UdpDriver final : public Driver {
 
 }  // namespace
 
-DriverPtr make_udp_driver(const OpSpec& op, const Endpoint& target) {
-  auto payload = PayloadTemplate::compile(op.send);
+DriverPtr make_udp_driver(const OpSpec& op, const Endpoint& target, const DataCatalog& data) {
+  auto payload = PayloadTemplate::compile(op.send, &data);
   if (!payload) throw std::invalid_argument("invalid payload template: " + payload.error());
   // Room for any reply the request could fairly get, and a little more, so
   // an oversized reply shows up as a wrong one rather than truncated.
   std::size_t receive_size = std::max<std::size_t>(2048, payload->max_size() * 2 + 64);
   receive_size = std::min<std::size_t>(receive_size, 65536);
-  UdpPlan plan{std::move(*payload), op.expect, op.timeout,
-               udp::endpoint(target.address, target.port), receive_size};
+  UdpPlan plan{std::move(*payload), op.expect,
+               op.timeout,          udp::endpoint(target.address, target.port),
+               receive_size,        data};
   return std::make_unique<UdpDriver>(std::move(plan));
 }
 

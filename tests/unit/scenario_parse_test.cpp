@@ -302,7 +302,7 @@ TEST(ScenarioErrors, UnknownKeyWithSuggestion) {
 TEST(ScenarioErrors, UnknownKeyListsTheKnownOnes) {
   EXPECT_THAT(errors_of(scenario(kTargets, kFleet, R"(, "colour": "blue")")),
               ElementsAre("/colour: unknown key (known keys: name, description, expect, targets, "
-                          "fleets, load, thresholds, checks, faults, hosts, setup)"));
+                          "fleets, load, thresholds, checks, faults, hosts, data, setup)"));
 }
 
 TEST(ScenarioErrors, MissingRequiredMembers) {
@@ -441,7 +441,6 @@ TEST(ScenarioErrors, CommandTargets) {
       ElementsAre(
           "/targets/a/command: must not be empty (the program to run, then its arguments)",
           R"(/targets/a/ready: give at most one of "udp" and "tcp")",
-          "/targets/b/command/1: must not be empty",
           R"(/targets/b/protocol: "udp" does not match the ready probe ("tcp"))",
           "/targets/c/ready/stdout: is not a valid regex (Unmatched marking parenthesis ( or "
           "\\(, at offset 6)",
@@ -468,10 +467,11 @@ TEST(ScenarioErrors, InvalidTemplatePlaceholder) {
   EXPECT_THAT(
       errors_of(
           scenario(kTargets, fleet(R"({"send": "hi {sq}", "expect": {"equals": "{random:0}"}})"))),
-      ElementsAre("/fleets/0/op/send: unknown placeholder {sq} (known: {client}, {seq}, "
-                  "{random:N}, {key:uniform:N}, {key:zipf:N:s}, {key:sequential:N})",
-                  "/fleets/0/op/expect/equals: {random:0}: the length must be an integer from 1 to "
-                  "65536"));
+      ElementsAre(
+          "/fleets/0/op/send: unknown placeholder {sq} (known: {client}, {seq}, {random:N}, "
+          "{key:uniform:N}, {key:zipf:N:s}, {key:sequential:N}, {data:FILE:COLUMN}, {data:FILE})",
+          "/fleets/0/op/expect/equals: {random:0}: the length must be an integer from 1 to "
+          "65536"));
 }
 
 TEST(ScenarioErrors, InvalidRegex) {
@@ -667,7 +667,7 @@ TEST(ScenarioErrors, AllReportedInFileOrder) {
           R"(/fleets/0/target: no target named "nope" (targets: echo))",
           "/fleets/0/clients: must be a positive integer",
           "/fleets/0/op/send: unknown placeholder {x} (known: {client}, {seq}, {random:N}, "
-          "{key:uniform:N}, {key:zipf:N:s}, {key:sequential:N})",
+          "{key:uniform:N}, {key:zipf:N:s}, {key:sequential:N}, {data:FILE:COLUMN}, {data:FILE})",
           R"(/fleets/1/op/framing: only for TCP targets ("echo" is a UDP target))",
           "/targets/echo/args/threads: must be an integer from 1 to 256",
           R"(/load/duration: "soon" is not a duration (write e.g. "250ms", "10s", "2m"))",
