@@ -9,7 +9,7 @@
 namespace drover::fuzz {
 namespace {
 
-std::string quoted(std::string_view field) {
+std::string csv_field(std::string_view field) {
   std::string out = "\"";
   for (char c : field) out += c == '"' ? std::string("\"\"") : std::string(1, c);
   return out + "\"";
@@ -18,11 +18,11 @@ std::string quoted(std::string_view field) {
 std::string as_csv(const DataTable& table) {
   std::string out;
   for (std::size_t c = 0; c < table.columns(); ++c)
-    out += (c ? "," : "") + quoted(table.column_names()[c]);
+    out += (c ? "," : "") + csv_field(table.column_names()[c]);
   out += "\r\n";
   for (std::size_t r = 0; r < table.rows(); ++r) {
     for (std::size_t c = 0; c < table.columns(); ++c)
-      out += (c ? "," : "") + quoted(table.at(r, c));
+      out += (c ? "," : "") + csv_field(table.at(r, c));
     out += "\r\n";
   }
   return out;
