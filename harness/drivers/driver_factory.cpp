@@ -9,7 +9,7 @@
 namespace drover {
 
 DriverPtr make_driver(const FleetSpec& fleet, Protocol protocol, const std::string& address,
-                      QueueProducers& producers) {
+                      QueueProducers& producers, const DataCatalog& data) {
   auto target = resolve_endpoint(address);
   if (!target) {
     throw std::invalid_argument("fleet \"" + fleet.name + "\": target address \"" + address +
@@ -19,8 +19,8 @@ DriverPtr make_driver(const FleetSpec& fleet, Protocol protocol, const std::stri
   // a mix of ops only for echo.
   switch (fleet.first_op().workload) {
     case Workload::kEcho:
-      return protocol == Protocol::kUdp ? make_udp_driver(fleet.ops, *target)
-                                        : make_tcp_driver(fleet.ops, *target);
+      return protocol == Protocol::kUdp ? make_udp_driver(fleet.ops, *target, data)
+                                        : make_tcp_driver(fleet.ops, *target, data);
     case Workload::kBuy:
       return make_tickets_driver(fleet.first_op(), *target);
     case Workload::kProduce:

@@ -38,7 +38,7 @@ class TcpSession final : public ClientSession {
         random_state_(log_.random_seed()) {
     for (const TcpPlan& plan : ops.plans) {
       framers_.emplace_back(plan.framing);
-      checks_.emplace_back(plan.expectation);
+      checks_.emplace_back(plan.expectation, &plan.data);
     }
   }
 
@@ -62,7 +62,9 @@ class TcpSession final : public ClientSession {
     random_before_ = random_state_;
     error_.clear();
     reply_.clear();
-    plan.payload.render(payload_, client_, seq, random_state_);
+    rows_.clear();
+    if (!plan.payload.render(payload_, client_, seq, random_state_, &rows_))
+      co_return Outcome::kDataExhausted;
     Expected<std::string> request = frame_request(plan.framing, payload_);
     // Only a payload too long for its length header: the server never saw it.
     if (!request) {
@@ -76,7 +78,7 @@ class TcpSession final : public ClientSession {
     channel_.finish();
     framing_broke_ = outcome == Outcome::kWrongReply;
     if (outcome != Outcome::kOk) co_return outcome;
-    co_return checks_[op].matches(payload_, reply_, client_, seq, random_before_)
+    co_return checks_[op].matches(payload_, reply_, client_, seq, random_before_, rows_)
         ? Outcome::kOk
         : Outcome::kWrongReply;
   }
@@ -93,8 +95,8 @@ class TcpSession final : public ClientSession {
       return;
     }
     e.received = show_bytes(reply_);
-    ReplyCheck::Mismatch m =
-        checks_[op].explain(payload_, reply_, client_, seq, random_before_, plan.framing.kind);
+    ReplyCheck::Mismatch m = checks_[op].explain(payload_, reply_, client_, seq, random_before_,
+                                                 rows_, plan.framing.kind);
     e.expected = show_bytes(m.expected);
     e.rule = std::move(m.rule);
   }
@@ -111,6 +113,7 @@ class TcpSession final : public ClientSession {
   std::string payload_;              // the last request's payload, before framing
   std::string error_;                // why the last request could not be framed
   bool framing_broke_ = false;       // the last reply was not one the framing delivers
+  RowsTaken rows_;                   // the data rows the last request took
   std::string reply_;
 };
 
@@ -137,25 +140,27 @@ class TcpDriver final : public Driver {
   TcpOps ops_;
 };
 
-TcpPlan plan_for(const OpSpec& op, const Endpoint& target) {
-  auto payload = PayloadTemplate::compile(op.send);
+TcpPlan plan_for(const OpSpec& op, const Endpoint& target, const DataCatalog& data) {
+  auto payload = PayloadTemplate::compile(op.send, &data);
   if (!payload) throw std::invalid_argument("invalid payload template: " + payload.error());
   return {std::move(*payload),
           op.expect,
           op.framing,
           op.timeout,
           tcp::endpoint(target.address, target.port),
-          static_cast<std::size_t>(std::max(1, op.clients_per_connection))};
+          static_cast<std::size_t>(std::max(1, op.clients_per_connection)),
+          data};
 }
 
 }  // namespace
 
-DriverPtr make_tcp_driver(const std::vector<OpSpec>& ops, const Endpoint& target) {
+DriverPtr make_tcp_driver(const std::vector<OpSpec>& ops, const Endpoint& target,
+                          const DataCatalog& data) {
   std::vector<TcpPlan> plans;
   std::vector<std::string> names;
   std::vector<std::int64_t> weights;
   for (const OpSpec& op : ops) {
-    plans.push_back(plan_for(op, target));
+    plans.push_back(plan_for(op, target, data));
     names.push_back(op.name.empty() ? "message" : op.name);
     weights.push_back(op.weight);
   }

@@ -44,7 +44,7 @@ class UdpSession final : public ClientSession {
         random_state_(log_.random_seed()) {
     std::size_t receive_size = 0;
     for (const UdpPlan& plan : ops.plans) {
-      checks_.emplace_back(plan.expectation);
+      checks_.emplace_back(plan.expectation, &plan.data);
       receive_size = std::max(receive_size, plan.receive_size);
     }
     receive_buffer_.resize(receive_size);
@@ -78,7 +78,9 @@ class UdpSession final : public ClientSession {
     reply_size_ = 0;
     std::uint64_t random_before = random_state_;
     random_before_ = random_before;
-    plan.payload.render(request_, client_, seq, random_state_);
+    rows_.clear();
+    if (!plan.payload.render(request_, client_, seq, random_state_, &rows_))
+      co_return Outcome::kDataExhausted;
     deadline_.arm(Clock::now() + plan.timeout);
 
     boost::system::error_code ec;
@@ -91,7 +93,7 @@ class UdpSession final : public ClientSession {
                                                      asio::redirect_error(asio::use_awaitable, ec));
       if (ec) co_return finish_with_error(ec);
       std::string_view reply(receive_buffer_.data(), n);
-      if (checks_[op_].matches(request_, reply, client_, seq, random_before)) {
+      if (checks_[op_].matches(request_, reply, client_, seq, random_before, rows_)) {
         deadline_.disarm();
         co_return Outcome::kOk;
       }
@@ -127,7 +129,8 @@ class UdpSession final : public ClientSession {
     }
     std::string_view reply(receive_buffer_.data(), reply_size_);
     e.received = show_bytes(reply);
-    ReplyCheck::Mismatch m = checks_[op_].explain(request_, reply, client_, seq, random_before_);
+    ReplyCheck::Mismatch m =
+        checks_[op_].explain(request_, reply, client_, seq, random_before_, rows_);
     e.expected = show_bytes(m.expected);
     e.rule = std::move(m.rule);
   }
@@ -171,6 +174,7 @@ class UdpSession final : public ClientSession {
   std::uint64_t client_;
   std::uint64_t random_state_;
   std::uint64_t random_before_ = 0;  // random_state_ before the last request
+  RowsTaken rows_;                   // the data rows the last request took
   std::size_t reply_size_ = 0;       // the last wrong reply's, in receive_buffer_
   std::string error_;                // what ended the last failed operation
   boost::system::error_code open_error_;
@@ -203,25 +207,26 @@ class UdpDriver final : public Driver {
   UdpOps ops_;
 };
 
-UdpPlan plan_for(const OpSpec& op, const Endpoint& target) {
-  auto payload = PayloadTemplate::compile(op.send);
+UdpPlan plan_for(const OpSpec& op, const Endpoint& target, const DataCatalog& data) {
+  auto payload = PayloadTemplate::compile(op.send, &data);
   if (!payload) throw std::invalid_argument("invalid payload template: " + payload.error());
   // Room for any reply the request could fairly get, and a little more, so
   // an oversized reply shows up as a wrong one rather than truncated.
   std::size_t receive_size = std::max<std::size_t>(2048, payload->max_size() * 2 + 64);
   receive_size = std::min<std::size_t>(receive_size, 65536);
   return {std::move(*payload), op.expect, op.timeout, udp::endpoint(target.address, target.port),
-          receive_size};
+          receive_size,        data};
 }
 
 }  // namespace
 
-DriverPtr make_udp_driver(const std::vector<OpSpec>& ops, const Endpoint& target) {
+DriverPtr make_udp_driver(const std::vector<OpSpec>& ops, const Endpoint& target,
+                          const DataCatalog& data) {
   std::vector<UdpPlan> plans;
   std::vector<std::string> names;
   std::vector<std::int64_t> weights;
   for (const OpSpec& op : ops) {
-    plans.push_back(plan_for(op, target));
+    plans.push_back(plan_for(op, target, data));
     names.push_back(op.name.empty() ? "datagram" : op.name);
     weights.push_back(op.weight);
   }

@@ -13,7 +13,9 @@
 namespace drover {
 
 // One op, or a mix whose ops each iteration draws by weight (op_mix.hpp);
-// each op records to its own slot, named after it.
-DriverPtr make_udp_driver(const std::vector<OpSpec>& ops, const Endpoint& target);
+// each op records to its own slot, named after it. data: the run's data
+// files, which the ops' templates may name.
+DriverPtr make_udp_driver(const std::vector<OpSpec>& ops, const Endpoint& target,
+                          const DataCatalog& data);
 
 }  // namespace drover
