@@ -12,6 +12,7 @@
 #include "harness/core/shown_bytes.hpp"
 #include "harness/drivers/expectation.hpp"
 #include "harness/drivers/failure_rule.hpp"
+#include "harness/drivers/op_mix.hpp"
 #include "harness/drivers/reply_matcher.hpp"
 
 namespace drover {
@@ -32,31 +33,39 @@ constexpr std::size_t kMaxSegmented = 60000;
 
 class UdpArrivals final : public ArrivalBatch {
  public:
-  UdpArrivals(asio::io_context& io, const UdpPlan& plan, std::vector<ClientLog> clients, Done done)
-      : plan_(plan),
-        check_(plan.expectation, &plan.data),
+  UdpArrivals(asio::io_context& io, const std::vector<UdpPlan>& plans, const OpMix& mix,
+              std::vector<ClientLog> clients, Done done)
+      : plans_(plans),
+        shortest_timeout_(plans.front().timeout),
         socket_(io),
         timer_(io),
         matcher_(clients.size()),
         done_(std::move(done)) {
+    std::size_t receive_size = 0;
+    for (const UdpPlan& plan : plans) {
+      checks_.emplace_back(plan.expectation, &plan.data);
+      shortest_timeout_ = std::min(shortest_timeout_, plan.timeout);
+      receive_size = std::max(receive_size, plan.receive_size);
+    }
     ops_.reserve(clients.size());
-    for (ClientLog& log : clients) ops_.emplace_back(std::move(log));
+    for (ClientLog& log : clients) ops_.emplace_back(std::move(log), mix);
     for (Op& op : ops_) {
       op.client = op.log.index_in_fleet();
       op.random_state = op.log.random_seed();
     }
     pending_.reserve(ops_.size());
-    receive_.resize(kBatch * plan.receive_size);
+    receive_.resize(kBatch * receive_size);
     for (std::size_t i = 0; i < kBatch; ++i) {
-      receive_iov_[i] = {&receive_[i * plan.receive_size], plan.receive_size};
+      receive_iov_[i] = {&receive_[i * receive_size], receive_size};
       receive_msgs_[i] = {};
       receive_msgs_[i].msg_hdr.msg_iov = &receive_iov_[i];
       receive_msgs_[i].msg_hdr.msg_iovlen = 1;
     }
 
     boost::system::error_code ec;
-    socket_.open(plan.target.protocol(), ec);
-    if (!ec) socket_.connect(plan.target, ec);
+    const udp::endpoint& target = plans.front().target;
+    socket_.open(target.protocol(), ec);
+    if (!ec) socket_.connect(target, ec);
     if (!ec) socket_.non_blocking(true, ec);
     open_error_ = static_cast<bool>(ec);
     if (!open_error_) {
@@ -74,17 +83,19 @@ class UdpArrivals final : public ArrivalBatch {
       finish(client, Outcome::kConnectError, Clock::now());
       return;
     }
+    op.kind = op.draws.next();
+    const UdpPlan& plan = plans_[op.kind];
     op.seq = seq;
     op.random_before = op.random_state;
     op.rows.clear();
-    if (!plan_.payload.render(op.request, op.client, seq, op.random_state, &op.rows)) {
+    if (!plan.payload.render(op.request, op.client, seq, op.random_state, &op.rows)) {
       finish(client, Outcome::kDataExhausted, Clock::now());
       return;
     }
-    check_.expected_reply(op.request, op.client, seq, op.random_before, matcher_.expected(client),
-                          op.rows);
+    checks_[op.kind].expected_reply(op.request, op.client, seq, op.random_before,
+                                    matcher_.expected(client), op.rows);
     matcher_.begin(client);
-    op.deadline = Clock::now() + plan_.timeout;
+    op.deadline = Clock::now() + plan.timeout;
     pending_.push_back(client);
   }
 
@@ -148,8 +159,10 @@ class UdpArrivals final : public ArrivalBatch {
 
  private:
   struct Op {
-    explicit Op(ClientLog l) : log(std::move(l)) {}
+    Op(ClientLog l, const OpMix& mix) : log(std::move(l)), draws(mix, log.op_draw_seed()) {}
     ClientLog log;
+    OpDraws draws;             // which op of the fleet's mix each request is
+    std::size_t kind = 0;      // the op of its last request, in the mix
     std::uint64_t client = 0;  // index in the fleet, as payloads see it
     std::uint64_t random_state = 1;
     std::uint64_t seq = 0;            // of its last request
@@ -263,6 +276,8 @@ class UdpArrivals final : public ArrivalBatch {
             finish_wrong(m.op, reply, now);
             break;
           case ReplyMatcher::Match::Kind::kLate:
+            // Whose it was is not known: a mix counts its late replies
+            // under its first op.
             if (!ops_.empty()) ops_[0].log.late_reply(0);
             break;
         }
@@ -276,7 +291,7 @@ class UdpArrivals final : public ArrivalBatch {
     while (!closed_) {
       flush();  // what a full send buffer held back
       TimePoint now = Clock::now();
-      TimePoint next = now + plan_.timeout;
+      TimePoint next = now + shortest_timeout_;
       for (std::uint32_t i = 0; i < ops_.size(); ++i) {
         if (!matcher_.outstanding(i)) continue;
         if (ops_[i].deadline <= now)
@@ -296,11 +311,11 @@ class UdpArrivals final : public ArrivalBatch {
     matcher_.abandon(op);
     Op& o = ops_[op];
     if (outcome == Outcome::kOk) {
-      o.log.op(0, outcome, o.intended, now);
+      o.log.op(o.kind, outcome, o.intended, now);
     } else {
-      o.log.failed(0, outcome, o.intended, now, [&](FailureExample& e) {
+      o.log.failed(o.kind, outcome, o.intended, now, [&](FailureExample& e) {
         if (!open_error_) e.request = show_bytes(o.request);
-        e.rule = unanswered_rule(outcome, plan_.timeout, errno_text(err));
+        e.rule = unanswered_rule(outcome, plans_[o.kind].timeout, errno_text(err));
       });
     }
     done_(op);
@@ -310,19 +325,20 @@ class UdpArrivals final : public ArrivalBatch {
   void finish_wrong(std::uint32_t op, std::string_view reply, TimePoint now) {
     matcher_.abandon(op);
     Op& o = ops_[op];
-    o.log.failed(0, Outcome::kWrongReply, o.intended, now, [&](FailureExample& e) {
+    o.log.failed(o.kind, Outcome::kWrongReply, o.intended, now, [&](FailureExample& e) {
       e.request = show_bytes(o.request);
       e.received = show_bytes(reply);
       ReplyCheck::Mismatch m =
-          check_.explain(o.request, reply, o.client, o.seq, o.random_before, o.rows);
+          checks_[o.kind].explain(o.request, reply, o.client, o.seq, o.random_before, o.rows);
       e.expected = show_bytes(m.expected);
       e.rule = std::move(m.rule);
     });
     done_(op);
   }
 
-  const UdpPlan& plan_;
-  ReplyCheck check_;
+  const std::vector<UdpPlan>& plans_;  // the fleet's ops, one plan each
+  std::vector<ReplyCheck> checks_;     // one per op
+  Duration shortest_timeout_;          // how long the deadline watcher may sleep
   udp::socket socket_;
   asio::steady_timer timer_;
   ReplyMatcher matcher_;
@@ -348,9 +364,10 @@ class UdpArrivals final : public ArrivalBatch {
 
 }  // namespace
 
-ArrivalBatchPtr make_udp_arrivals(asio::io_context& io, const UdpPlan& plan,
-                                  std::vector<ClientLog> clients, ArrivalBatch::Done done) {
-  return std::make_unique<UdpArrivals>(io, plan, std::move(clients), std::move(done));
+ArrivalBatchPtr make_udp_arrivals(asio::io_context& io, const std::vector<UdpPlan>& plans,
+                                  const OpMix& mix, std::vector<ClientLog> clients,
+                                  ArrivalBatch::Done done) {
+  return std::make_unique<UdpArrivals>(io, plans, mix, std::move(clients), std::move(done));
 }
 
 }  // namespace drover

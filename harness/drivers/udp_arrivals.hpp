@@ -13,6 +13,10 @@
 // io_error. A duplicate reply counts as late, never as another's answer.
 //
 // Only for expectations that identify their request (echo, upper, equals).
+// A fleet's mix of ops (op_mix.hpp) runs here too: each client draws each
+// request's op from its own stream, and records to that op's slot; the one
+// socket is shared by every op, and a late reply, whose op is not known,
+// counts under the first.
 // Not thread-safe: one io_context thread, which it must outlive.
 #pragma once
 
@@ -20,11 +24,15 @@
 
 #include "harness/drivers/arrival_batch.hpp"
 #include "harness/drivers/client_log.hpp"
+#include "harness/drivers/op_mix.hpp"
 #include "harness/drivers/udp_plan.hpp"
 
 namespace drover {
 
-ArrivalBatchPtr make_udp_arrivals(asio::io_context& io, const UdpPlan& plan,
-                                  std::vector<ClientLog> clients, ArrivalBatch::Done done);
+// plans: one per op of the fleet, weighted by mix; plans and mix outlive
+// the batch.
+ArrivalBatchPtr make_udp_arrivals(asio::io_context& io, const std::vector<UdpPlan>& plans,
+                                  const OpMix& mix, std::vector<ClientLog> clients,
+                                  ArrivalBatch::Done done);
 
 }  // namespace drover

@@ -192,15 +192,15 @@ class UdpDriver final : public Driver {
   ClientSessionPtr open(asio::io_context& io, ClientLog log) override {
     return std::make_unique<UdpSession>(io, ops_, std::move(log));
   }
-  // Replies on a shared socket are told apart by their content, so only an
-  // expectation that identifies its request allows it; for the others, and
-  // for a mix of ops, each client keeps its own socket.
+  // Replies on a shared socket are told apart by their content, so only
+  // expectations that identify their request allow it, every op's; for the
+  // others each client keeps its own socket.
   ArrivalBatchPtr open_batch(asio::io_context& io, std::vector<ClientLog> clients,
                              ArrivalBatch::Done done) override {
-    const UdpPlan& plan = ops_.plans.front();
-    if (ops_.plans.size() != 1 || !ReplyCheck(plan.expectation).identifies_request())
-      return nullptr;
-    return make_udp_arrivals(io, plan, std::move(clients), std::move(done));
+    for (const UdpPlan& plan : ops_.plans) {
+      if (!ReplyCheck(plan.expectation).identifies_request()) return nullptr;
+    }
+    return make_udp_arrivals(io, ops_.plans, ops_.mix, std::move(clients), std::move(done));
   }
 
  private:

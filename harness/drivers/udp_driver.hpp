@@ -4,7 +4,8 @@
 // (udp_arrivals.hpp); otherwise, and in the closed model, each client has its
 // own connected UDP socket and waits for its reply. Either way replies are
 // matched to requests, so a reply that comes after its operation timed out is
-// counted as late, not taken as the answer to another request.
+// counted as late, not taken as the answer to another request. A mix of ops
+// draws each iteration's op by weight (op_mix.hpp), in every model.
 #pragma once
 
 #include "harness/drivers/driver.hpp"
