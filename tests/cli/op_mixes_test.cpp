@@ -126,16 +126,47 @@ TEST_F(OpMixTest, AnOpThresholdThatIsNotMetFailsTheRun) {
 
 // The open model runs a mix too: each client its own session, each
 // iteration one op, every arrival run or counted as a missed start.
-TEST_F(OpMixTest, TheOpenModelRunsTheMix) {
-  json s = run(scenario(kUdp, R"({"model": "open", "rate": 500, "duration": "2s"})",
-                        R"({"errors.rate{op:get}": "< 1%", "errors.rate{op:set}": "< 1%"})"));
-  EXPECT_EQ(last_.exit_code, 0) << last_.out << last_.err;
-  const json& totals = s["fleets"][0]["totals"];
-  expect_every_arrival_accounted_for(totals, 1000, kClients);
-  double ops = totals["ops"].get<double>();
-  double sets = op_of(s, "set")["totals"]["ops"].get<double>();
-  EXPECT_EQ(op_of(s, "get")["totals"]["ops"].get<double>() + sets, ops);
-  EXPECT_NEAR(sets / ops, 0.1, 0.05) << s["fleets"][0];
+TEST_F(OpMixTest, TheOpenModelRunsTheMixOverTcpAndUdp) {
+  for (const std::string& target : {kTcp, kUdp}) {
+    SCOPED_TRACE(target);
+    json s = run(scenario(target, R"({"model": "open", "rate": 500, "duration": "2s"})",
+                          R"({"errors.rate{op:get}": "< 1%", "errors.rate{op:set}": "< 1%"})"));
+    EXPECT_EQ(last_.exit_code, 0) << last_.out << last_.err;
+    const json& totals = s["fleets"][0]["totals"];
+    expect_every_arrival_accounted_for(totals, 1000, kClients);
+    double ops = totals["ops"].get<double>();
+    double sets = op_of(s, "set")["totals"]["ops"].get<double>();
+    EXPECT_EQ(op_of(s, "get")["totals"]["ops"].get<double>() + sets, ops);
+    EXPECT_NEAR(sets / ops, 0.1, 0.05) << s["fleets"][0];
+  }
+}
+
+// An op whose replies are all wrong has its errors, by class, and its
+// failure examples under its own name; the other op of the mix stays clean.
+TEST_F(OpMixTest, AnOpsErrorsAndFailureExamplesAreItsOwn) {
+  const std::string wrong_set =
+      R"([{"name": "get", "weight": 9, "send": "GET k{seq}", "expect": "upper", "timeout": "2s"},
+          {"name": "set", "weight": 1, "send": "SET k{seq}", "expect": {"equals": "STORED"},
+           "timeout": "2s"}])";
+  std::string text = scenario(kTcp, kClosed, "{}");
+  text.replace(text.find(kMix), kMix.size(), wrong_set);
+  json s = run(text);
+  EXPECT_EQ(last_.exit_code, 1) << last_.out << last_.err;
+  const json& get = op_of(s, "get");
+  const json& set = op_of(s, "set");
+  EXPECT_EQ(get["totals"]["errors"], 0) << get;
+  EXPECT_FALSE(get.contains("failures")) << get;
+  EXPECT_GT(set["totals"]["ops"].get<double>(), 0) << set;
+  EXPECT_EQ(set["totals"]["errors_by_class"]["wrong_reply"], set["totals"]["ops"]) << set;
+  ASSERT_TRUE(set.contains("failures")) << set;
+  const json& wrong = set["failures"][0];
+  EXPECT_EQ(wrong["class"], "wrong_reply") << wrong;
+  ASSERT_FALSE(wrong["first"].empty()) << wrong;
+  const json& example = wrong["first"][0];
+  EXPECT_EQ(example["op"], "set") << example;
+  EXPECT_EQ(example["fleet"], "cache") << example;
+  EXPECT_EQ(example["expected"]["text"], "STORED") << example;
+  EXPECT_EQ(example["received"]["text"].get<std::string>().rfind("SET K", 0), 0u) << example;
 }
 
 }  // namespace

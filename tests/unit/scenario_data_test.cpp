@@ -116,6 +116,20 @@ TEST_F(ScenarioDataTest, AnExpectationsPlaceholdersAreCheckedToo) {
           R"(/fleets/0/op/expect/equals: {data:users.csv:pw}: users.csv has no column "pw" (name))"));
 }
 
+// Each op of a mix has its placeholders checked, at its own pointer.
+TEST_F(ScenarioDataTest, EachOpOfAMixIsCheckedAtItsPointer) {
+  write("users.csv", "name\nada\n");
+  std::string text = R"({"name": "t", "targets": {"echo": {"kind": "tcp_fork_echo"}},
+      "data": {"users.csv": {}}, "fleets": [{"name": "f", "target": "echo", "clients": 1,
+      "ops": [{"name": "get", "send": "GET {data:users.csv:name}"},
+              {"name": "set", "send": "SET {data:users.csv:pw}"}]}],
+      "load": {}})";
+  EXPECT_THAT(
+      lines(parse_scenario(text, (dir_.path() / "s.json").string())),
+      ElementsAre(
+          R"(/fleets/0/ops/1/send: {data:users.csv:pw}: users.csv has no column "pw" (name))"));
+}
+
 // A placeholder naming a file with its own error gets no second one.
 TEST_F(ScenarioDataTest, AFileWithItsOwnErrorIsNotReportedAgainWhereItIsUsed) {
   EXPECT_THAT(errors(R"({"users.csv": {}})", "{data:users.csv:name}"),
