@@ -116,7 +116,8 @@ ReplyCheck::Mismatch ReplyCheck::explain(std::string_view request, std::string_v
                      : kind_ == Expectation::Kind::kEcho
                          ? "the request echoed, " + in_quotes(m.expected)
                          : "the request upper-cased, " + in_quotes(m.expected);
-  m.rule = "expected " + what + ", received " + in_quotes(reply) + framing_note(m.expected, framing);
+  m.rule =
+      "expected " + what + ", received " + in_quotes(reply) + framing_note(m.expected, framing);
   return m;
 }
 
