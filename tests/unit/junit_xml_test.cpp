@@ -43,8 +43,21 @@ RunResult passing_run() {
   run.fleets.push_back(f);
   run.totals = f.totals;
   run.latency = f.latency;
-  run.thresholds.push_back({"latency.p99", "", "<", "< 20ms", 20, 1.5, "ms", true});
-  run.thresholds.push_back({"errors.rate", "clients", "<", "< 0.05", 0.05, 0.01, "ratio", true});
+  auto held = [](std::string metric, std::string fleet, std::string limit, double limit_value,
+                 double value, std::string unit) {
+    ThresholdResult t;
+    t.metric = std::move(metric);
+    t.fleet = std::move(fleet);
+    t.comparison = "<";
+    t.limit = std::move(limit);
+    t.limit_value = limit_value;
+    t.value = value;
+    t.unit = std::move(unit);
+    t.ok = true;
+    return t;
+  };
+  run.thresholds.push_back(held("latency.p99", "", "< 20ms", 20, 1.5, "ms"));
+  run.thresholds.push_back(held("errors.rate", "clients", "< 0.05", 0.05, 0.01, "ratio"));
   run.invariants.push_back(
       {Invariant::kRepliesCorrect, "clients", true, "990 replies checked", {}});
   run.invariants.push_back({Invariant::kTargetAlive, "echo", true, "", {}});
