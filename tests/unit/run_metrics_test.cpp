@@ -96,6 +96,36 @@ TEST(RunMetricsTest, FamiliesCarryTheRunsFiguresWithLowCardinalityLabels) {
   EXPECT_EQ(info->metric[0].label[2].value, "42");
 }
 
+// A mix's ops each have their own series, told apart by the op label.
+TEST(RunMetricsTest, EachOpOfAMixHasItsOwnSeriesByTheOpLabel) {
+  RunResult run = a_run();
+  OpResult set;
+  set.name = "set";
+  set.totals.by_outcome[static_cast<std::size_t>(Outcome::kWrongReply)] = 5;
+  set.latency_buckets = {{200'000, 5}};
+  set.latency_sum_s = 0.001;
+  run.fleets[0].ops.push_back(set);
+  auto families = run_metric_families(run, "0.1.0");
+  const auto* ops = find(families, "drover_operations_total");
+  ASSERT_TRUE(ops);
+  ASSERT_EQ(ops->metric.size(), 2 * kOutcomeCount);
+  double send_total = 0, set_wrong = 0;
+  for (const auto& m : ops->metric) {
+    ASSERT_EQ(m.label[2].name, "op");
+    if (m.label[2].value == "send") send_total += m.counter.value;
+    if (m.label[2].value == "set" && m.label[3].value == "wrong_reply") set_wrong = m.counter.value;
+  }
+  EXPECT_EQ(send_total, 9);
+  EXPECT_EQ(set_wrong, 5);
+  const auto* latency = find(families, "drover_operation_duration_seconds");
+  ASSERT_TRUE(latency);
+  ASSERT_EQ(latency->metric.size(), 2u);
+  for (const auto& m : latency->metric) {
+    bool is_set = m.label.back().value == "set";
+    EXPECT_EQ(m.histogram.sample_count, is_set ? 5u : 7u) << m.label.back().value;
+  }
+}
+
 TEST(RunMetricsTest, TheCollectorServesNothingUntilTheFirstPublish) {
   RunCollector collector("0.1.0");
   EXPECT_TRUE(collector.Collect().empty());
