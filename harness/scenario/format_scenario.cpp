@@ -66,13 +66,6 @@ ObjectPtr host_object() {
   return kHost;
 }
 
-// The program, which must be named, then its arguments, which may be empty.
-Value command_line() {
-  Value run = array_of(text()).at_least(1);
-  run.first_item = std::make_shared<const Value>(text().at_least(1));
-  return run;
-}
-
 ObjectPtr setup_step_object() {
   static const ObjectPtr kStep = std::make_shared<const Object>(
       Object{{
@@ -134,6 +127,14 @@ ObjectPtr scenario_object() {
 }
 
 }  // namespace
+
+// The program, which must be named, then its arguments, which may be empty
+// (redis-server --save "").
+Value command_line() {
+  Value run = array_of(text()).at_least(1);
+  run.first_item = std::make_shared<const Value>(text().at_least(1));
+  return run;
+}
 
 Value scenario() {
   return object(scenario_object())

@@ -98,7 +98,7 @@ std::vector<Rule> command_rules() {
 ObjectPtr command_target_object() {
   static const ObjectPtr kCommand = std::make_shared<const Object>(Object{
       {
-          required("command", array_of(text().at_least(1)).at_least(1))
+          required("command", command_line())
               .about(R"(The program, then its arguments; "{port}" in any of them is the free )"
                      "port drover picks."),
           optional("protocol", protocol()),

@@ -130,7 +130,8 @@ void parse_command_line(ObjectReader& r, TargetSpec& t) {
   if (!strings) return;
   for (std::size_t i = 0; i < command->size(); ++i) {
     const auto& element = (*command)[i].get_ref<const std::string&>();
-    if (element.empty()) r.problems().at(child(at, i), "must not be empty");
+    // An empty argument is legitimate (redis-server --save ""); the program is not.
+    if (i == 0 && element.empty()) r.problems().at(child(at, i), "must not be empty");
     refuse_nul(r.problems(), element, child(at, i));
     t.argv.push_back(element);
   }

@@ -420,14 +420,14 @@ TEST(ScenarioErrors, CommandTargets) {
   EXPECT_THAT(
       errors_of(scenario(
           R"({"a": {"command": [], "ready": {"udp": "127.0.0.1:1", "tcp": "127.0.0.1:1"}},
-              "b": {"command": ["srv", ""], "protocol": "udp", "ready": {"tcp": "localhost:{port}"}},
+              "b": {"command": ["", "--save", ""], "protocol": "udp", "ready": {"tcp": "localhost:{port}"}},
               "c": {"command": ["srv"], "ready": {"stdout": "(ready", "timeout": "0ms"}},
               "d": {"command": ["srv"], "address": "example.com:80", "ready": {"udp": "127.0.0.1:70000"}}})",
           fleet(R"({"send": "x"})", "b"))),
       ElementsAre(
           "/targets/a/command: must not be empty (the program to run, then its arguments)",
           R"(/targets/a/ready: give at most one of "udp" and "tcp")",
-          "/targets/b/command/1: must not be empty",
+          "/targets/b/command/0: must not be empty",
           R"(/targets/b/protocol: "udp" does not match the ready probe ("tcp"))",
           "/targets/c/ready/stdout: is not a valid regex (Unmatched marking parenthesis ( or "
           "\\(, at offset 6)",
