@@ -33,6 +33,8 @@ class ConsoleSink final : public Sink {
       for (const InvariantResult& i : run.invariants) {
         fmt::print(out_, "  {} {:<16} {:<14} {}\n", invariant_mark(i), invariant_name(i.invariant),
                    i.subject, i.detail);
+        if (!i.ok && !i.examples.empty())
+          fmt::print(out_, "      e.g. {}\n", format_violation(i.examples.front()));
       }
     }
     for (const std::string& e : run.errors) fmt::print(out_, "\n{} {}\n", paint("error:", 31), e);
@@ -83,6 +85,7 @@ class ConsoleSink final : public Sink {
                                kOutcomeNames[i]);
       }
       fmt::print(out_, "errors: {}\n", classes);
+      print_first_examples(run);
     }
     if (run.totals.missed_starts > 0) {
       fmt::print(out_, "missed starts (no idle client at the intended time): {}\n",
@@ -90,6 +93,20 @@ class ConsoleSink final : public Sink {
     }
     if (run.totals.late_replies > 0) {
       fmt::print(out_, "late replies (after their timeout): {}\n", run.totals.late_replies);
+    }
+  }
+
+  // The first example of each error class of each op, so the reason for
+  // the errors is on the screen without opening a report.
+  void print_first_examples(const RunResult& run) {
+    for (const FleetResult& f : run.fleets) {
+      for (const OpResult& op : f.ops) {
+        for (const FailureSamples& s : op.failures) {
+          if (s.first.empty()) continue;
+          fmt::print(out_, "  {} {} {} ({}): {}\n", f.name, op.name, outcome_name(s.outcome),
+                     s.count, format_example(s.first.front()));
+        }
+      }
     }
   }
 

@@ -123,4 +123,21 @@ std::string escape_html(std::string_view text) {
   return out;
 }
 
+std::string format_example(const FailureExample& e) {
+  std::string sent = e.request.text.empty() && e.request.cut_bytes == 0
+                         ? std::string()
+                         : " sent \"" + shown_text(e.request) + "\"";
+  // A rule that judged the reply quotes it; one that could not, does not.
+  std::string received = e.expected.text.empty() && !e.received.text.empty()
+                             ? "; received \"" + shown_text(e.received) + "\""
+                             : std::string();
+  return fmt::format("client {} at {}{}: {}{}", e.client, format_ms(e.t_ms), sent, e.rule,
+                     received);
+}
+
+std::string format_violation(const ViolationExample& e) {
+  return fmt::format("{}: history.jsonl line {} at {}, client {} ({}): {}", e.about, e.line,
+                     format_ms(e.t_ms), e.client, e.fleet, e.event);
+}
+
 }  // namespace drover

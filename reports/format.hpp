@@ -27,6 +27,14 @@ std::string format_verdict(Verdict v);
 // a setup step.
 std::string format_command(const std::vector<std::string>& argv);
 
+// One failed operation's example on one line, as the console and junit.xml
+// show it: 'client 3 at 1.25s sent "PING\r": expected equals ...'.
+std::string format_example(const FailureExample& e);
+// One offending operation of a violated invariant on one line: 'serial 2
+// sold a second time: history.jsonl line 8 at 4.00ms, client 2 (buyers):
+// ok buy 2'.
+std::string format_violation(const ViolationExample& e);
+
 // Appends text as XML or HTML character data (attribute: false) or an
 // attribute value (true): & < > " ' as entities, and what XML 1.0 cannot
 // carry (control bytes, bytes that are not UTF-8) as the visible text \xNN.

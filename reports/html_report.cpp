@@ -253,6 +253,42 @@ void fleets(std::string& out, const RunResult& run) {
   if (!notes.empty()) out += "<p>" + h(notes) + "</p>\n";
 }
 
+// One row per example: when, which client, what was sent, expected and
+// received (escaped, cut), and the rule it broke.
+void example_rows(std::string& out, const OpResult& op, const FailureSamples& s) {
+  auto row = [&](const FailureExample& e, const char* which) {
+    out += fmt::format(
+        "<tr><td class=\"text\">{}</td><td class=\"text\">{}</td><td class=\"text\">{}</td>"
+        "<td>{}</td><td>{}</td><td class=\"text\"><code>{}</code></td>"
+        "<td class=\"text\"><code>{}</code></td><td class=\"text\"><code>{}</code></td>"
+        "<td class=\"text\">{}</td></tr>\n",
+        h(op.name), h(outcome_name(s.outcome)), which, format_ms(e.t_ms), e.client,
+        h(shown_text(e.request)), h(shown_text(e.expected)), h(shown_text(e.received)), h(e.rule));
+  };
+  for (const FailureExample& e : s.first) row(e, "first");
+  for (const FailureExample& e : s.sampled) row(e, "sampled");
+}
+
+// A table per fleet of the examples its drivers kept of its failures: the
+// first few of each class, then a random sample of the rest.
+void failure_examples(std::string& out, const RunResult& run) {
+  bool any = false;
+  for (const FleetResult& f : run.fleets) {
+    std::string rows;
+    for (const OpResult& op : f.ops)
+      for (const FailureSamples& s : op.failures) example_rows(rows, op, s);
+    if (rows.empty()) continue;
+    if (!any) out += "<h2>Failed operations</h2>\n";
+    any = true;
+    out += fmt::format(
+        "<h3>{}</h3>\n<table class=\"failures\" id=\"failures-{}\"><tr><th>op</th>"
+        "<th class=\"text\">class</th><th class=\"text\">example</th><th>at</th><th>client</th>"
+        "<th class=\"text\">request</th><th class=\"text\">expected</th>"
+        "<th class=\"text\">received</th><th class=\"text\">rule broken</th></tr>\n{}</table>\n",
+        h(f.name), h(f.name), rows);
+  }
+}
+
 void capacity(std::string& out, const CapacityResult& c) {
   if (!c.searched) return;
   out += "<h2>Capacity</h2>\n<p>" +
@@ -330,6 +366,23 @@ void anomaly(std::string& out, const InvariantResult& i, int n) {
   out += "</table></details>\n";
 }
 
+// A violated invariant's offending operations, as its checker found them in
+// history.jsonl.
+void violation_examples(std::string& out, const InvariantResult& i, int n) {
+  out += fmt::format(
+      "<h3>{} ({}): offending operations</h3>\n<table class=\"violations\" "
+      "id=\"violations-{}\"><tr><th class=\"text\">what</th><th>at</th><th>line</th>"
+      "<th>client</th><th class=\"text\">fleet</th><th class=\"text\">event</th></tr>\n",
+      h(std::string(invariant_name(i.invariant))), h(i.subject), n);
+  for (const ViolationExample& e : i.examples) {
+    out += fmt::format(
+        "<tr><td class=\"text\">{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"text\">{}"
+        "</td><td class=\"text\"><code>{}</code></td></tr>\n",
+        h(e.about), format_ms(e.t_ms), e.line, e.client, h(e.fleet), h(e.event));
+  }
+  out += "</table>\n";
+}
+
 void invariants(std::string& out, const RunResult& run) {
   if (run.invariants.empty()) return;
   out += fmt::format("<h2>Invariants{}</h2>\n",
@@ -347,6 +400,10 @@ void invariants(std::string& out, const RunResult& run) {
   int n = 0;
   for (const InvariantResult& i : run.invariants) {
     if (i.anomaly) anomaly(out, i, ++n);
+  }
+  int e = 0;
+  for (const InvariantResult& i : run.invariants) {
+    if (!i.examples.empty()) violation_examples(out, i, ++e);
   }
 }
 
@@ -410,6 +467,7 @@ std::string render_report_html(const RunResult& run) {
   warnings(out, run);
   charts(out, run);
   fleets(out, run);
+  failure_examples(out, run);
   capacity(out, run.capacity);
   faults(out, run);
   thresholds(out, run);

@@ -103,6 +103,24 @@ std::string fleet_figures(const FleetResult& f, double duration_s) {
   return out;
 }
 
+// The examples of the failures of fleet (every fleet's when fleet is
+// empty), one line each: what CI shows under a failed threshold or
+// invariant, so the reason is in the failure text itself.
+std::string failure_examples(const RunResult& run, const std::string& fleet) {
+  std::string out;
+  for (const FleetResult& f : run.fleets) {
+    if (!fleet.empty() && f.name != fleet) continue;
+    for (const OpResult& op : f.ops) {
+      for (const FailureSamples& s : op.failures) {
+        out += fmt::format("{} {} {} ({}):\n", f.name, op.name, outcome_name(s.outcome), s.count);
+        for (const FailureExample& e : s.first) out += "  first: " + format_example(e) + "\n";
+        for (const FailureExample& e : s.sampled) out += "  sampled: " + format_example(e) + "\n";
+      }
+    }
+  }
+  return out.empty() ? out : "\nexamples of failed operations:\n" + out;
+}
+
 // A setup step that failed (and was not allowed to) is an error: the run
 // stopped there with result "error".
 TestCase setup_case(const RunResult& run, const SetupStepResult& step) {
@@ -130,7 +148,7 @@ TestCase setup_case(const RunResult& run, const SetupStepResult& step) {
 // exactly when drover's verdict does.
 TestCase fleet_case(const RunResult& run, const FleetResult& f) {
   TestCase c{run.scenario + ".fleets", f.name, run.duration_s};
-  c.out = fleet_figures(f, run.duration_s);
+  c.out = fleet_figures(f, run.duration_s) + failure_examples(run, f.name);
   return c;
 }
 
@@ -150,9 +168,23 @@ TestCase threshold_case(const RunResult& run, const ThresholdResult& t) {
     c.outcome = TestCase::Kind::kFailure;
     c.type = "threshold";
     c.message = verdict;
-    c.text = verdict;
+    c.text = verdict + failure_examples(run, t.fleet);
   }
   return c;
+}
+
+// A violated history invariant's offending operations, one line each.
+std::string violation_examples(const InvariantResult& i) {
+  std::string out;
+  for (const ViolationExample& e : i.examples) out += "\n" + format_violation(e);
+  return out.empty() ? out : "\noffending operations:" + out;
+}
+
+// An invariant about a fleet (replies_correct) shows that fleet's examples.
+std::string subject_examples(const RunResult& run, const InvariantResult& i) {
+  for (const FleetResult& f : run.fleets)
+    if (!i.subject.empty() && f.name == i.subject) return failure_examples(run, f.name);
+  return {};
 }
 
 // With "expect": "violation" the scenario runs a deliberately broken
@@ -177,7 +209,7 @@ TestCase invariant_case(const RunResult& run, const InvariantResult& i) {
     c.outcome = TestCase::Kind::kFailure;
     c.type = "invariant";
     c.message = first_line(i.detail.empty() ? name + " violated" : i.detail);
-    c.text = i.detail;
+    c.text = i.detail + subject_examples(run, i) + violation_examples(i);
   }
   return c;
 }

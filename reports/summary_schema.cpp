@@ -32,6 +32,12 @@ ordered_json or_null(const std::string& text) {
   return text.empty() ? ordered_json() : ordered_json(text);
 }
 
+std::optional<Outcome> outcome_from_name(std::string_view name) {
+  for (std::size_t i = 0; i < kOutcomeCount; ++i)
+    if (name == kOutcomeNames[i]) return static_cast<Outcome>(i);
+  return std::nullopt;
+}
+
 std::optional<Verdict> verdict_from_name(std::string_view name) {
   for (Verdict v : {Verdict::kPass, Verdict::kFail, Verdict::kError, Verdict::kUnknown})
     if (name == verdict_name(v)) return v;
@@ -138,10 +144,58 @@ void from_json(const json& j, LatencySummary& l) {
   l.max_ms = field_or<double>(j, "max");
 }
 
+void to_json(ordered_json& j, const ShownBytes& b) {
+  j = {{"text", b.text}, {"cut_bytes", b.cut_bytes}};
+}
+
+void from_json(const json& j, ShownBytes& b) {
+  expect_object(j);
+  b.text = field<std::string>(j, "text");
+  b.cut_bytes = field_or<std::uint64_t>(j, "cut_bytes");
+}
+
+void to_json(ordered_json& j, const FailureExample& e) {
+  j = {{"t_ms", round3(e.t_ms)}, {"fleet", e.fleet},     {"op", e.op},
+       {"client", e.client},     {"request", e.request}, {"expected", e.expected},
+       {"received", e.received}, {"rule", e.rule}};
+}
+
+void from_json(const json& j, FailureExample& e) {
+  expect_object(j);
+  e.t_ms = field<double>(j, "t_ms");
+  e.fleet = field<std::string>(j, "fleet");
+  e.op = field<std::string>(j, "op");
+  e.client = field<std::uint64_t>(j, "client");
+  e.request = field_or<ShownBytes>(j, "request");
+  e.expected = field_or<ShownBytes>(j, "expected");
+  e.received = field_or<ShownBytes>(j, "received");
+  e.rule = field<std::string>(j, "rule");
+}
+
+void to_json(ordered_json& j, const FailureSamples& s) {
+  j = {{"class", std::string(outcome_name(s.outcome))},
+       {"count", s.count},
+       {"first", s.first},
+       {"sampled", s.sampled}};
+}
+
+void from_json(const json& j, FailureSamples& s) {
+  expect_object(j);
+  std::string name = field<std::string>(j, "class");
+  s.outcome = known(outcome_from_name(name), "class", name);
+  if (s.outcome == Outcome::kOk) throw std::runtime_error("/class: ok is not a failure");
+  s.count = field<std::uint64_t>(j, "count");
+  s.first = field_or<std::vector<FailureExample>>(j, "first");
+  s.sampled = field_or<std::vector<FailureExample>>(j, "sampled");
+}
+
 void to_json(ordered_json& j, const OpResult& op) {
   j = {{"name", op.name},
        {"totals", RatedTotals{op.totals, op.rate_per_s}},
        {"latency_ms", op.latency}};
+  // Only an op that failed has examples: summaries of clean runs stay as
+  // they were.
+  if (!op.failures.empty()) j["failures"] = op.failures;
 }
 
 void from_json(const json& j, OpResult& op) {
@@ -151,6 +205,7 @@ void from_json(const json& j, OpResult& op) {
   op.totals = totals;
   op.rate_per_s = rate;
   op.latency = field_or<LatencySummary>(j, "latency_ms");
+  op.failures = field_or<std::vector<FailureSamples>>(j, "failures");
 }
 
 void to_json(ordered_json& j, const FleetHostResult& h) {
@@ -256,6 +311,21 @@ void from_json(const json& j, Anomaly& a) {
 }
 
 // anomaly only for a violated history invariant.
+void to_json(ordered_json& j, const ViolationExample& e) {
+  j = {{"about", e.about},   {"t_ms", round3(e.t_ms)}, {"line", e.line},
+       {"client", e.client}, {"fleet", e.fleet},       {"event", e.event}};
+}
+
+void from_json(const json& j, ViolationExample& e) {
+  expect_object(j);
+  e.about = field<std::string>(j, "about");
+  e.t_ms = field<double>(j, "t_ms");
+  e.line = field<std::uint64_t>(j, "line");
+  e.client = field<std::uint32_t>(j, "client");
+  e.fleet = field<std::string>(j, "fleet");
+  e.event = field<std::string>(j, "event");
+}
+
 void to_json(ordered_json& j, const InvariantResult& i) {
   j = {{"name", invariant_name(i.invariant)},
        {"subject", i.subject},
@@ -264,6 +334,7 @@ void to_json(ordered_json& j, const InvariantResult& i) {
        {"expected_failure", i.expected_failure},
        {"detail", i.detail}};
   if (i.anomaly) j["anomaly"] = *i.anomaly;
+  if (!i.examples.empty()) j["examples"] = i.examples;
 }
 
 void from_json(const json& j, InvariantResult& i) {
@@ -278,6 +349,7 @@ void from_json(const json& j, InvariantResult& i) {
   i.expected_failure = field_or<bool>(j, "expected_failure");
   i.detail = field<std::string>(j, "detail");
   if (j.contains("anomaly")) i.anomaly = field<Anomaly>(j, "anomaly");
+  i.examples = field_or<std::vector<ViolationExample>>(j, "examples");
 }
 
 void to_json(ordered_json& j, const TargetResult& t) {

@@ -28,39 +28,14 @@ std::optional<std::string> key_of(const Event& e, std::size_t field) {
   return std::nullopt;
 }
 
-bool matches(const Event& e, const AnomalyFocus& c) {
-  if (e.type != c.type || e.f != c.f) return false;
-  return !c.key || key_of(e, c.key_field) == c.key;
-}
-
 // Whether e is about the focus's key, whatever its type.
 bool related_to(const Event& e, const AnomalyFocus& c) {
   return c.key && e.f == c.f && key_of(e, c.key_field) == c.key;
 }
 
-std::string value_text(const EventValue& v) {
-  switch (v.kind) {
-    case EventValue::Kind::kInt:
-      return std::to_string(v.number);
-    case EventValue::Kind::kText:
-      return v.text;
-    case EventValue::Kind::kInts:
-      return fmt::format("[{}]", fmt::join(v.numbers, ", "));
-    case EventValue::Kind::kNull:
-      break;
-  }
-  return "";
-}
-
 TimelineEvent timeline_event(const Event& e) {
-  return {static_cast<double>(e.time_ns) / 1e6,
-          e.client,
-          e.fleet,
-          event_type_name(e.type),
-          e.f,
-          value_text(e.value),
-          false,
-          false};
+  return {static_cast<double>(e.time_ns) / 1e6, e.client, e.fleet, event_type_name(e.type), e.f,
+          describe_event_value(e.value),        false,    false};
 }
 
 // The `limit` events nearest to a time on one side of it: a heap whose top
@@ -107,7 +82,7 @@ Expected<std::optional<Placed>> place_earliest(const std::string& history_path,
   Expected<void> read = read_history(history_path, [&](const Event& e) {
     if (!scope.covers(e)) return;
     for (std::size_t i = 0; i < candidates.size(); ++i) {
-      if (matches(e, candidates[i])) times[i].push_back(e.time_ns);
+      if (focus_matches(e, candidates[i])) times[i].push_back(e.time_ns);
     }
   });
   if (!read) return unexpected(read.take_error());
@@ -134,7 +109,7 @@ class Timeline {
         related_(focus_ns, kTimelineRelated) {}
 
   void offer(const Event& e) {
-    if (!focus_event_ && e.time_ns == focus_ns_ && matches(e, focus_)) {
+    if (!focus_event_ && e.time_ns == focus_ns_ && focus_matches(e, focus_)) {
       focus_event_ = timeline_event(e);
       focus_event_->focus = true;
       focus_event_->related = focus_.key.has_value();
@@ -175,6 +150,25 @@ class Timeline {
 };
 
 }  // namespace
+
+bool focus_matches(const Event& e, const AnomalyFocus& focus) {
+  if (e.type != focus.type || e.f != focus.f) return false;
+  return !focus.key || key_of(e, focus.key_field) == focus.key;
+}
+
+std::string describe_event_value(const EventValue& v) {
+  switch (v.kind) {
+    case EventValue::Kind::kInt:
+      return std::to_string(v.number);
+    case EventValue::Kind::kText:
+      return v.text;
+    case EventValue::Kind::kInts:
+      return fmt::format("[{}]", fmt::join(v.numbers, ", "));
+    case EventValue::Kind::kNull:
+      break;
+  }
+  return "";
+}
 
 Expected<std::optional<Anomaly>> find_first_anomaly(const std::string& history_path,
                                                     const CheckScope& scope,

@@ -18,6 +18,11 @@ namespace drover {
 inline constexpr std::size_t kTimelineNeighbours = 12;
 inline constexpr std::size_t kTimelineRelated = 8;
 
+// Whether e is the kind of event focus names (its operation, type and key).
+bool focus_matches(const Event& e, const AnomalyFocus& focus);
+// An event's value as the timeline shows it: "17", "[3, 9, 81]", "" for none.
+std::string describe_event_value(const EventValue& value);
+
 // The earliest of the candidates, with the events around it; nullopt when
 // no candidate is in the history. An error when the history cannot be read.
 Expected<std::optional<Anomaly>> find_first_anomaly(const std::string& history_path,

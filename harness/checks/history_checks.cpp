@@ -2,6 +2,7 @@
 
 #include "harness/checks/anomaly_timeline.hpp"
 #include "harness/checks/checker.hpp"
+#include "harness/checks/violation_examples.hpp"
 #include "harness/checks/well_formed.hpp"
 #include "harness/history/history_log.hpp"
 
@@ -47,8 +48,12 @@ Expected<std::vector<InvariantResult>> check_history(const Scenario& scenario,
   // was read once reads again; if it could not, the verdict stands anyway.
   for (std::size_t i = 0; i < results.size(); ++i) {
     if (results[i].ok) continue;
-    auto anomaly = find_first_anomaly(history_path, scopes[i], checkers[i]->anomalies());
+    std::vector<AnomalyFocus> candidates = checkers[i]->anomalies();
+    auto anomaly = find_first_anomaly(history_path, scopes[i], candidates);
     if (anomaly) results[i].anomaly = std::move(*anomaly);
+    // The offending operations a checker names, a few of each kind.
+    auto examples = find_violation_examples(history_path, scopes[i], candidates);
+    if (examples) results[i].examples = std::move(*examples);
   }
   return results;
 }

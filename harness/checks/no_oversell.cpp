@@ -52,19 +52,7 @@ class NoOversell final : public Checker {
     }
     std::vector<std::string> problems;
     anomalies_.clear();
-    if (sold_ > stock_) {
-      anomalies_.push_back(
-          {fmt::format("BUY number {} succeeded, with a stock of {}", stock_ + 1, stock_), "buy",
-           EventType::kOk, std::nullopt, 0, static_cast<std::size_t>(stock_ + 1)});
-    }
-    if (!twice.empty()) {
-      anomalies_.push_back({fmt::format("serial {} sold a second time", first_twice_), "buy",
-                            EventType::kOk, std::to_string(first_twice_), 0, 2});
-    }
-    if (!outside.empty()) {
-      anomalies_.push_back({fmt::format("serial {} is outside 1..{}", outside.front(), stock_),
-                            "buy", EventType::kOk, std::to_string(outside.front()), 0, 1});
-    }
+    add_candidates(twice, outside);
     if (sold_ > stock_)
       problems.push_back(fmt::format("{} tickets sold from a stock of {}", sold_, stock_));
     if (!twice.empty()) {
@@ -91,6 +79,32 @@ class NoOversell final : public Checker {
   }
 
  private:
+  // A few of each kind of problem, for find_first_anomaly() to place in time
+  // and for the invariant's examples: the BUYs past the stock, serials sold
+  // a second time (the earliest noticed first), serials outside the stock.
+  void add_candidates(std::vector<std::int64_t> twice, std::vector<std::int64_t> outside) const {
+    constexpr std::int64_t kCandidates = 3;
+    for (std::int64_t n = stock_ + 1; n <= sold_ && n <= stock_ + kCandidates; ++n) {
+      anomalies_.push_back({fmt::format("BUY number {} succeeded, with a stock of {}", n, stock_),
+                            "buy", EventType::kOk, std::nullopt, 0, static_cast<std::size_t>(n)});
+    }
+    twice = sorted(std::move(twice));
+    if (!twice.empty()) {
+      // The earliest noticed, then the lowest others.
+      std::erase(twice, first_twice_);
+      twice.insert(twice.begin(), first_twice_);
+    }
+    for (std::size_t i = 0; i < twice.size() && i < kCandidates; ++i) {
+      anomalies_.push_back({fmt::format("serial {} sold a second time", twice[i]), "buy",
+                            EventType::kOk, std::to_string(twice[i]), 0, 2});
+    }
+    outside = sorted(std::move(outside));
+    for (std::size_t i = 0; i < outside.size() && i < kCandidates; ++i) {
+      anomalies_.push_back({fmt::format("serial {} is outside 1..{}", outside[i], stock_), "buy",
+                            EventType::kOk, std::to_string(outside[i]), 0, 1});
+    }
+  }
+
   // Jepsen's counter reasoning: each unknown BUY may or may not have
   // happened, so the number sold lies in a range, not at a point. The
   // final count as words for the detail; what is wrong with it goes into

@@ -14,6 +14,7 @@
 #include "harness/core/invariant.hpp"
 #include "harness/core/notice.hpp"
 #include "harness/core/outcome.hpp"
+#include "harness/core/shown_bytes.hpp"
 
 namespace drover {
 
@@ -60,6 +61,35 @@ struct LatencyBucketCount {
   std::uint64_t count = 0;
 };
 
+// One failed operation, kept as an example of its error class, so a user
+// sees what was sent, what came back and which rule it broke.
+struct FailureExample {
+  double t_ms = 0;  // when it ended, since the load started
+  std::string fleet;
+  std::string op;
+  std::uint64_t client = 0;  // the client's index in its fleet
+  ShownBytes request;
+  ShownBytes expected;  // empty: the expectation names no one reply (regex)
+  ShownBytes received;  // empty: nothing whole was received
+  // The rule it broke: 'expected equals "+OK\r", received "+OK"', "no reply
+  // within 1s", "connection refused".
+  std::string rule;
+
+  bool operator==(const FailureExample&) const = default;
+};
+
+// The examples of one error class of one op: the first few failures, in the
+// order they ended, and a uniform random sample of the rest (drawn from the
+// run's seed).
+struct FailureSamples {
+  Outcome outcome = Outcome::kWrongReply;
+  std::uint64_t count = 0;  // failures of the class the drivers described
+  std::vector<FailureExample> first;
+  std::vector<FailureExample> sampled;
+
+  bool operator==(const FailureSamples&) const = default;
+};
+
 struct OpResult {
   std::string name;
   OpTotals totals;
@@ -69,6 +99,9 @@ struct OpResult {
   // its non-empty buckets in ascending order, and the sum of all latencies.
   std::vector<LatencyBucketCount> latency_buckets;
   double latency_sum_s = 0;
+  // Examples of its failures, one entry per error class that had any, in
+  // the order of Outcome.
+  std::vector<FailureSamples> failures{};
 };
 
 // A fleet's share on one SSH host (a fleet with "hosts"): that host's
@@ -141,6 +174,20 @@ struct Anomaly {
   std::vector<TimelineEvent> events;  // in time order
 };
 
+// One offending operation of a violated history invariant, where its
+// checker found it in history.jsonl: shown like an operation's failure
+// example.
+struct ViolationExample {
+  std::string about;       // the rule it broke: "serial 17 sold a second time"
+  double t_ms = 0;         // since the load started
+  std::uint64_t line = 0;  // its line in history.jsonl, from 1
+  std::uint32_t client = 0;
+  std::string fleet;
+  std::string event;  // as the history has it: "ok buy 17"
+
+  bool operator==(const ViolationExample&) const = default;
+};
+
 struct InvariantResult {
   Invariant invariant = Invariant::kRepliesCorrect;
   std::string subject;  // the fleet or target it is about
@@ -153,6 +200,8 @@ struct InvariantResult {
   // Set by the verdict (harness/checks/verdict.hpp): it failed, and that is
   // the violation the scenario expects.
   bool expected_failure = false;
+  // A violated history invariant: the first few offending operations.
+  std::vector<ViolationExample> examples{};
 };
 
 // One fault the nemesis caused, for summary.json and the bands on

@@ -31,6 +31,25 @@ class ClientLog {
   void op(std::size_t op_index, Outcome outcome, TimePoint started, TimePoint ended) {
     if (recorder_) recorder_->record(first_slot_ + op_index, outcome, ended - started, ended);
   }
+  // A failed operation: recorded as op() records it, and when this thread's
+  // sample of its class keeps it (failure_samples.hpp), described by
+  // describe(FailureExample&), which fills request, expected, received and
+  // rule; time, fleet and client are filled here. Drivers call this only
+  // when an operation failed, so the success path copies nothing.
+  template <typename Describe>
+  void failed(std::size_t op_index, Outcome outcome, TimePoint started, TimePoint ended,
+              Describe&& describe) {
+    op(op_index, outcome, started, ended);
+    if (!recorder_) return;
+    FailureExample* example = recorder_->sample_failure(first_slot_ + op_index, outcome);
+    if (!example) return;
+    *example = FailureExample{};
+    example->t_ms = std::chrono::duration<double, std::milli>(ended - *load_start_).count();
+    example->fleet = fleet_;
+    example->client = index_in_fleet_;
+    describe(*example);
+  }
+
   void late_reply(std::size_t op_index) {
     if (recorder_) recorder_->record_late_reply(first_slot_ + op_index);
   }

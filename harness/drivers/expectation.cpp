@@ -1,6 +1,7 @@
 #include "harness/drivers/expectation.hpp"
 
 #include "harness/core/regex.hpp"
+#include "harness/core/shown_bytes.hpp"
 
 namespace drover {
 namespace {
@@ -72,6 +73,7 @@ ReplyCheck::ReplyCheck(const Expectation& expectation) : kind_(expectation.kind)
   } else if (kind_ == Expectation::Kind::kRegex) {
     // Checked when the scenario was read, as for kEquals.
     if (auto compiled = compile_regex(expectation.text)) regex_ = std::move(*compiled);
+    regex_text_ = expectation.text;
   } else if (kind_ == Expectation::Kind::kResp) {
     resp_type_ = expectation.resp_type;
     resp_value_ = expectation.resp_value;
@@ -132,6 +134,109 @@ bool ReplyCheck::expected_reply(std::string_view request, std::uint64_t client, 
       return false;
   }
   return false;
+}
+
+namespace {
+
+std::string quoted(std::string_view bytes) {
+  return "\"" + shown_text(show_bytes(bytes)) + "\"";
+}
+
+// What a line framing did to the reply that the expected text did not
+// allow for: the '\r' before '\n' is stripped, and a '\n' ends the reply.
+std::string framing_note(std::string_view expected, std::optional<Framing> framing) {
+  if (framing != Framing::kLine) return {};
+  if (!expected.empty() && expected.back() == '\r') return " (note: line framing strips \"\\r\")";
+  if (expected.find('\n') != std::string_view::npos)
+    return " (note: line framing ends a reply at \"\\n\")";
+  return {};
+}
+
+// Arrays in a rule show this many elements, then "...".
+constexpr std::size_t kShownRespItems = 8;
+
+// A wanted RESP value as the scenario wrote it: "OK", 3, null, ["a", 1].
+std::string shown(const RespValueSpec& v) {
+  switch (v.kind) {
+    case RespValueSpec::Kind::kText:
+      return quoted(v.text);
+    case RespValueSpec::Kind::kInteger:
+      return std::to_string(v.integer);
+    case RespValueSpec::Kind::kBoolean:
+      return v.boolean ? "true" : "false";
+    case RespValueSpec::Kind::kNull:
+      return "null";
+    case RespValueSpec::Kind::kArray:
+      break;
+  }
+  std::string out = "[";
+  for (std::size_t i = 0; i < v.items.size() && i < kShownRespItems; ++i)
+    out += (i > 0 ? ", " : "") + shown(v.items[i]);
+  return out + (v.items.size() > kShownRespItems ? ", ...]" : "]");
+}
+
+// A received RESP value written the same way.
+std::string shown(const RespValue& v) {
+  switch (written_as(v.type)) {
+    case RespValueSpec::Kind::kText:
+      return quoted(v.text);
+    case RespValueSpec::Kind::kInteger:
+      return std::to_string(v.integer);
+    case RespValueSpec::Kind::kBoolean:
+      return v.integer != 0 ? "true" : "false";
+    case RespValueSpec::Kind::kNull:
+      return "null";
+    case RespValueSpec::Kind::kArray:
+      break;
+  }
+  std::string out = "[";
+  for (std::size_t i = 0; i < v.items.size() && i < kShownRespItems; ++i)
+    out += (i > 0 ? ", " : "") + shown(v.items[i]);
+  return out + (v.items.size() > kShownRespItems ? ", ...]" : "]");
+}
+
+// 'a RESP simple reply "OK"', or why the bytes are not one RESP value.
+std::string received_resp(std::string_view reply) {
+  RespParser parser(reply.size() + 1);
+  RespParser::Status status = parser.parse(reply);
+  if (status != RespParser::Status::kValue) return "bytes that are not one whole RESP value";
+  if (parser.consumed() != reply.size()) return "more than one RESP value";
+  const RespValue& value = parser.value();
+  std::string type(resp_type_name(value.type));
+  return value.type == RespType::kNull ? "a RESP null" : "a RESP " + type + " " + shown(value);
+}
+
+}  // namespace
+
+ReplyCheck::Mismatch ReplyCheck::explain(std::string_view request, std::string_view reply,
+                                         std::uint64_t client, std::uint64_t seq,
+                                         std::uint64_t random_state,
+                                         std::optional<Framing> framing) const {
+  Mismatch m;
+  switch (kind_) {
+    case Expectation::Kind::kAny:
+      m.rule = "expected any reply";
+      return m;
+    case Expectation::Kind::kRegex:
+      m.rule = "expected a reply matching regex " + regex_text_;
+      return m;
+    case Expectation::Kind::kResp:
+      m.rule = "expected a RESP " + resp_type_ +
+               (resp_value_ ? " " + shown(*resp_value_) : std::string(" reply")) + ", received " +
+               received_resp(reply);
+      return m;
+    case Expectation::Kind::kEcho:
+    case Expectation::Kind::kUpper:
+    case Expectation::Kind::kEquals:
+      break;
+  }
+  expected_reply(request, client, seq, random_state, m.expected);
+  std::string what = kind_ == Expectation::Kind::kEquals ? "equals " + quoted(m.expected)
+                     : kind_ == Expectation::Kind::kEcho
+                         ? "the request echoed, " + quoted(m.expected)
+                         : "the request upper-cased, " + quoted(m.expected);
+  m.rule = "expected " + what + ", received " + quoted(reply) + framing_note(m.expected, framing);
+  return m;
 }
 
 }  // namespace drover

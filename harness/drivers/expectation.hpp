@@ -29,6 +29,18 @@ class ReplyCheck {
   bool matches(std::string_view request, std::string_view reply, std::uint64_t client,
                std::uint64_t seq, std::uint64_t random_state) const;
 
+  // Why reply is wrong for request (arguments as for matches()), for the
+  // example of a failed operation; called only when matches() said no.
+  // framing: how the reply was cut from a stream, when it was (TCP), so the
+  // rule can say what the framing took away ("line framing strips \r").
+  struct Mismatch {
+    std::string expected;  // the one right reply, raw; empty: no one reply (regex)
+    std::string rule;      // 'expected equals "+OK\r", received "+OK" (note: ...)'
+  };
+  Mismatch explain(std::string_view request, std::string_view reply, std::uint64_t client,
+                   std::uint64_t seq, std::uint64_t random_state,
+                   std::optional<Framing> framing = std::nullopt) const;
+
   // Whether a reply can be told apart from replies to other requests (then
   // a late reply is recognised as such rather than taken as the current one).
   bool identifies_request() const;
@@ -45,6 +57,7 @@ class ReplyCheck {
   Expectation::Kind kind_;
   std::optional<PayloadTemplate> equals_;
   std::optional<Regex> regex_;
+  std::string regex_text_;  // as the scenario wrote it, for explain()
   std::string resp_type_;
   std::optional<RespValueSpec> resp_value_;
   mutable std::string scratch_;  // rendering buffer for kEquals

@@ -1,5 +1,7 @@
 #include "harness/drivers/line_channel.hpp"
 
+#include "harness/drivers/failure_rule.hpp"
+
 namespace drover {
 
 using tcp = asio::ip::tcp;
@@ -21,6 +23,7 @@ asio::awaitable<Outcome> LineChannel::ensure_connected() {
   co_await socket_.async_connect(target_, asio::redirect_error(asio::use_awaitable, ec));
   if (ec) {
     Outcome outcome = deadline_.expired() ? Outcome::kTimeout : Outcome::kConnectError;
+    error_ = error_text(ec);
     drop();
     pause_.expires_after(kReconnectPause);
     co_await pause_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
@@ -42,7 +45,10 @@ asio::awaitable<Outcome> LineChannel::write(std::string_view bytes) {
 }
 
 asio::awaitable<Outcome> LineChannel::fill() {
-  if (!socket_.is_open()) co_return deadline_.expired() ? Outcome::kTimeout : Outcome::kIoError;
+  if (!socket_.is_open()) {
+    error_.clear();
+    co_return deadline_.expired() ? Outcome::kTimeout : Outcome::kIoError;
+  }
   std::size_t old_size = pending_.size();
   pending_.resize(old_size + kReadChunk);
   boost::system::error_code ec;
@@ -96,7 +102,10 @@ asio::awaitable<Outcome> LineChannel::read_framed(Framer& framer, std::size_t re
       co_return Outcome::kOk;
     }
     if (frame.status != FrameStatus::kNeedMore) {
-      // The stream's position is lost: the connection goes.
+      // The stream's position is lost: the connection goes. What came is
+      // kept in reply, for the failure's example.
+      if (frame.status == FrameStatus::kMalformed) error_ = framer.error();
+      reply.assign(pending_);
       drop();
       discard_pending();
       framer.reset();
@@ -120,6 +129,7 @@ void LineChannel::discard_pending() {
 
 Outcome LineChannel::fail(const boost::system::error_code& ec) {
   bool timed_out = deadline_.expired();
+  error_ = error_text(ec);
   drop();
   if (timed_out) return Outcome::kTimeout;
   return ec == asio::error::connection_refused ? Outcome::kConnectError : Outcome::kIoError;

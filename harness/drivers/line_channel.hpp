@@ -47,10 +47,15 @@ class LineChannel {
   // One reply as framer frames it (framing.hpp), its text into reply;
   // request_size is the request's payload size, for fixed framing. A reply
   // past the framing's max_reply ends in kReplyTooLarge, bytes that break
-  // the framing in kWrongReply; either drops the connection. framer is
+  // the framing in kWrongReply (error() says how); either drops the
+  // connection, and leaves the bytes received in reply. framer is
   // this channel's own: it is reset whenever the connection goes.
   asio::awaitable<Outcome> read_framed(Framer& framer, std::size_t request_size,
                                        std::string& reply);
+
+  // What ended the last failed call, as failure_rule.hpp's error_text()
+  // says it ("connection refused"); empty when nothing more is known.
+  const std::string& error() const { return error_; }
 
   // Stops the deadline watcher and closes the connection for good.
   void close();
@@ -71,6 +76,7 @@ class LineChannel {
   std::string pending_;
   // pending_'s first scanned_ bytes hold no '\n': read_line looks only past them.
   std::size_t scanned_ = 0;
+  std::string error_;  // set only on failures
   bool closed_ = false;
 };
 

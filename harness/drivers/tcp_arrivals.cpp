@@ -12,7 +12,9 @@
 #include <optional>
 #include <string>
 
+#include "harness/core/shown_bytes.hpp"
 #include "harness/drivers/expectation.hpp"
+#include "harness/drivers/failure_rule.hpp"
 #include "harness/drivers/framing.hpp"
 
 namespace drover {
@@ -85,12 +87,14 @@ class TcpArrivals final : public ArrivalBatch {
       // As a session's write then read on the broken connection would.
       Outcome outcome = *c.broken;
       c.broken.reset();
+      k.error = c.error;
       finish(client, outcome, now);
       return;
     }
     k.deadline = now + plan_.timeout;
     k.outstanding = true;
     if (c.state == State::kClosed && !connect(k.conn)) {
+      k.error = c.error;
       hold(client, Outcome::kConnectError, now);
       return;
     }
@@ -142,6 +146,7 @@ class TcpArrivals final : public ArrivalBatch {
     bool outstanding = false;
     bool held = false;  // ended with held_outcome, kept busy until deadline
     Outcome held_outcome = Outcome::kOk;
+    int error = -1;  // errno that ended its operation (failure_rule.hpp's errno_text)
     std::uint64_t seq = 0;
     std::uint64_t random_before = 0;  // random_state before its request
     TimePoint intended{};
@@ -157,6 +162,7 @@ class TcpArrivals final : public ArrivalBatch {
     bool pending = false;          // in pending_
     // Broke while idle: the next operation ends with this outcome.
     std::optional<Outcome> broken;
+    int error = -1;           // errno that last ended it (0: closed by the server)
     std::size_t clients = 0;  // sharing it
     std::string out;          // requests not yet (wholly) sent, in order
     std::size_t out_sent = 0;
@@ -174,11 +180,15 @@ class TcpArrivals final : public ArrivalBatch {
     Conn& c = conns_[i];
     const asio::ip::tcp::endpoint& target = plan_.target;
     int fd = ::socket(target.protocol().family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd < 0) return false;
+    if (fd < 0) {
+      c.error = errno;
+      return false;
+    }
     int one = 1;
     ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     int r = ::connect(fd, target.data(), static_cast<socklen_t>(target.size()));
     if (r != 0 && errno != EINPROGRESS) {
+      c.error = errno;
       ::close(fd);
       return false;
     }
@@ -189,6 +199,7 @@ class TcpArrivals final : public ArrivalBatch {
     ev.events = EPOLLIN | EPOLLRDHUP | (c.watching_writes ? EPOLLOUT : 0u);
     ev.data.u32 = i;
     if (::epoll_ctl(events_.native_handle(), EPOLL_CTL_ADD, fd, &ev) != 0) {
+      c.error = errno;
       close_socket(i);
       return false;
     }
@@ -228,6 +239,7 @@ class TcpArrivals final : public ArrivalBatch {
     c.waiting = 0;
     for (std::size_t k = 0; k < n; ++k) {
       std::uint32_t client = c.fifo[(c.head + k) % c.fifo.size()];
+      clients_[client].error = c.error;
       if (pause)
         hold(client, outcome, now);
       else
@@ -253,6 +265,7 @@ class TcpArrivals final : public ArrivalBatch {
         watch_writes(i, true);
         return;
       }
+      c.error = err;
       broke(i, broken_by(err), Clock::now());
       return;
     }
@@ -306,6 +319,7 @@ class TcpArrivals final : public ArrivalBatch {
     socklen_t len = sizeof err;
     if (::getsockopt(c.fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0) err = errno;
     if (err != 0) {
+      c.error = err;
       drop(i, Outcome::kConnectError, true, now);
       return;
     }
@@ -325,7 +339,8 @@ class TcpArrivals final : public ArrivalBatch {
     } while (n < 0 && errno == EINTR);
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return false;
     if (n <= 0) {
-      broke(i, broken_by(n == 0 ? 0 : errno), now);
+      c.error = n == 0 ? 0 : errno;
+      broke(i, broken_by(c.error), now);
       return false;
     }
     std::string_view data(receive_.data(), static_cast<std::size_t>(n));
@@ -369,8 +384,10 @@ class TcpArrivals final : public ArrivalBatch {
       c.head = (c.head + 1) % c.fifo.size();
       --c.waiting;
       used += frame.consumed;
-      bool right = check_.matches(k.request, frame.text, k.client, k.seq, k.random_before);
-      finish(client, right ? Outcome::kOk : Outcome::kWrongReply, now);
+      if (check_.matches(k.request, frame.text, k.client, k.seq, k.random_before))
+        finish(client, Outcome::kOk, now);
+      else
+        finish_wrong(client, frame.text, now);
     }
     return used;
   }
@@ -426,7 +443,32 @@ class TcpArrivals final : public ArrivalBatch {
     Client& k = clients_[client];
     k.outstanding = false;
     k.held = false;
-    k.log.op(0, outcome, k.intended, now);
+    if (outcome == Outcome::kOk) {
+      k.log.op(0, outcome, k.intended, now);
+    } else {
+      k.log.failed(0, outcome, k.intended, now, [&](FailureExample& e) {
+        e.request = show_bytes(k.request);
+        e.rule =
+            unanswered_rule(outcome, plan_.timeout, errno_text(k.error), plan_.framing.max_reply);
+      });
+      k.error = -1;
+    }
+    done_(client);
+  }
+
+  // Records client's wrong reply, with an example if the sample keeps it.
+  void finish_wrong(std::uint32_t client, std::string_view reply, TimePoint now) {
+    Client& k = clients_[client];
+    k.outstanding = false;
+    k.held = false;
+    k.log.failed(0, Outcome::kWrongReply, k.intended, now, [&](FailureExample& e) {
+      e.request = show_bytes(k.request);
+      e.received = show_bytes(reply);
+      ReplyCheck::Mismatch m =
+          check_.explain(k.request, reply, k.client, k.seq, k.random_before, plan_.framing.kind);
+      e.expected = show_bytes(m.expected);
+      e.rule = std::move(m.rule);
+    });
     done_(client);
   }
 

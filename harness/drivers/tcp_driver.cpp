@@ -2,7 +2,9 @@
 
 #include <algorithm>
 
+#include "harness/core/shown_bytes.hpp"
 #include "harness/drivers/expectation.hpp"
+#include "harness/drivers/failure_rule.hpp"
 #include "harness/drivers/framing.hpp"
 #include "harness/drivers/line_channel.hpp"
 #include "harness/drivers/tcp_arrivals.hpp"
@@ -26,26 +28,54 @@ class TcpSession final : public ClientSession {
 
   asio::awaitable<void> iterate(std::uint64_t seq, TimePoint intended_start) override {
     Outcome outcome = co_await perform(seq);
-    log_.op(0, outcome, intended_start, Clock::now());
+    TimePoint ended = Clock::now();
+    if (outcome == Outcome::kOk) {
+      log_.op(0, outcome, intended_start, ended);
+      co_return;
+    }
+    log_.failed(0, outcome, intended_start, ended,
+                [&](FailureExample& e) { describe(e, outcome, seq); });
   }
 
   void close() override { channel_.close(); }
 
  private:
   asio::awaitable<Outcome> perform(std::uint64_t seq) {
-    std::uint64_t random_before = random_state_;
+    random_before_ = random_state_;
+    error_.clear();
+    reply_.clear();
     plan_.payload.render(payload_, client_, seq, random_state_);
     Expected<std::string> request = frame_request(plan_.framing, payload_);
     // Only a payload too long for its length header: the server never saw it.
-    if (!request) co_return Outcome::kIoError;
+    if (!request) {
+      error_ = request.error();
+      co_return Outcome::kIoError;
+    }
     channel_.begin();
     Outcome outcome = co_await channel_.write(*request);
     if (outcome == Outcome::kOk)
       outcome = co_await channel_.read_framed(framer_, payload_.size(), reply_);
     channel_.finish();
+    framing_broke_ = outcome == Outcome::kWrongReply;
     if (outcome != Outcome::kOk) co_return outcome;
-    co_return check_.matches(payload_, reply_, client_, seq, random_before) ? Outcome::kOk
-                                                                            : Outcome::kWrongReply;
+    co_return check_.matches(payload_, reply_, client_, seq, random_before_) ? Outcome::kOk
+                                                                             : Outcome::kWrongReply;
+  }
+
+  // The example of a failed operation, from what perform() left behind.
+  void describe(FailureExample& e, Outcome outcome, std::uint64_t seq) const {
+    e.request = show_bytes(payload_);
+    if (outcome != Outcome::kWrongReply || framing_broke_) {
+      if (outcome != Outcome::kTimeout && !reply_.empty()) e.received = show_bytes(reply_);
+      e.rule = unanswered_rule(outcome, plan_.timeout, error_.empty() ? channel_.error() : error_,
+                               plan_.framing.max_reply);
+      return;
+    }
+    e.received = show_bytes(reply_);
+    ReplyCheck::Mismatch m =
+        check_.explain(payload_, reply_, client_, seq, random_before_, plan_.framing.kind);
+    e.expected = show_bytes(m.expected);
+    e.rule = std::move(m.rule);
   }
 
   ClientLog log_;
@@ -55,7 +85,10 @@ class TcpSession final : public ClientSession {
   ReplyCheck check_;
   std::uint64_t client_;
   std::uint64_t random_state_;
-  std::string payload_;
+  std::uint64_t random_before_ = 0;  // random_state_ before the last request
+  std::string payload_;              // the last request's payload, before framing
+  std::string error_;                // why the last request could not be framed
+  bool framing_broke_ = false;       // the last reply was not one the framing delivers
   std::string reply_;
 };
 

@@ -9,7 +9,9 @@
 #include <cstring>
 #include <string>
 
+#include "harness/core/shown_bytes.hpp"
 #include "harness/drivers/expectation.hpp"
+#include "harness/drivers/failure_rule.hpp"
 #include "harness/drivers/reply_matcher.hpp"
 
 namespace drover {
@@ -72,9 +74,10 @@ class UdpArrivals final : public ArrivalBatch {
       finish(client, Outcome::kConnectError, Clock::now());
       return;
     }
-    std::uint64_t random_before = op.random_state;
+    op.seq = seq;
+    op.random_before = op.random_state;
     plan_.payload.render(op.request, op.client, seq, op.random_state);
-    check_.expected_reply(op.request, op.client, seq, random_before, matcher_.expected(client));
+    check_.expected_reply(op.request, op.client, seq, op.random_before, matcher_.expected(client));
     matcher_.begin(client);
     op.deadline = Clock::now() + plan_.timeout;
     pending_.push_back(client);
@@ -118,7 +121,8 @@ class UdpArrivals final : public ArrivalBatch {
         // The message failed; its operations end with the error.
         TimePoint now = Clock::now();
         for (std::size_t i = m.first; i < m.first + m.count; ++i)
-          finish(chunk_[i], err == ECONNREFUSED ? Outcome::kConnectError : Outcome::kIoError, now);
+          finish(chunk_[i], err == ECONNREFUSED ? Outcome::kConnectError : Outcome::kIoError, now,
+                 err);
         ++sent;
       }
       if (sent < messages) continue;  // regrouped without segmentation
@@ -143,6 +147,8 @@ class UdpArrivals final : public ArrivalBatch {
     ClientLog log;
     std::uint64_t client = 0;  // index in the fleet, as payloads see it
     std::uint64_t random_state = 1;
+    std::uint64_t seq = 0;            // of its last request
+    std::uint64_t random_before = 0;  // random_state before its last request
     std::string request;
     TimePoint intended{};
     TimePoint deadline{};
@@ -233,7 +239,8 @@ class UdpArrivals final : public ArrivalBatch {
         std::int64_t oldest = matcher_.oldest();
         if (oldest >= 0)
           finish(static_cast<std::uint32_t>(oldest),
-                 err == ECONNREFUSED ? Outcome::kConnectError : Outcome::kIoError, Clock::now());
+                 err == ECONNREFUSED ? Outcome::kConnectError : Outcome::kIoError, Clock::now(),
+                 err);
         if (err == ECONNREFUSED) continue;
         return;
       }
@@ -247,7 +254,7 @@ class UdpArrivals final : public ArrivalBatch {
             finish(m.op, Outcome::kOk, now);
             break;
           case ReplyMatcher::Match::Kind::kWrong:
-            finish(m.op, Outcome::kWrongReply, now);
+            finish_wrong(m.op, reply, now);
             break;
           case ReplyMatcher::Match::Kind::kLate:
             if (!ops_.empty()) ops_[0].log.late_reply(0);
@@ -278,10 +285,32 @@ class UdpArrivals final : public ArrivalBatch {
 
   // Records op's outcome and frees its client. A reply that still comes
   // for an operation that ended unanswered is late.
-  void finish(std::uint32_t op, Outcome outcome, TimePoint now) {
+  // err: the errno that ended it, when one did.
+  void finish(std::uint32_t op, Outcome outcome, TimePoint now, int err = -1) {
     matcher_.abandon(op);
     Op& o = ops_[op];
-    o.log.op(0, outcome, o.intended, now);
+    if (outcome == Outcome::kOk) {
+      o.log.op(0, outcome, o.intended, now);
+    } else {
+      o.log.failed(0, outcome, o.intended, now, [&](FailureExample& e) {
+        if (!open_error_) e.request = show_bytes(o.request);
+        e.rule = unanswered_rule(outcome, plan_.timeout, errno_text(err));
+      });
+    }
+    done_(op);
+  }
+
+  // Records op's wrong reply, with an example if the sample keeps it.
+  void finish_wrong(std::uint32_t op, std::string_view reply, TimePoint now) {
+    matcher_.abandon(op);
+    Op& o = ops_[op];
+    o.log.failed(0, Outcome::kWrongReply, o.intended, now, [&](FailureExample& e) {
+      e.request = show_bytes(o.request);
+      e.received = show_bytes(reply);
+      ReplyCheck::Mismatch m = check_.explain(o.request, reply, o.client, o.seq, o.random_before);
+      e.expected = show_bytes(m.expected);
+      e.rule = std::move(m.rule);
+    });
     done_(op);
   }
 

@@ -3,8 +3,10 @@
 #include <array>
 #include <vector>
 
+#include "harness/core/shown_bytes.hpp"
 #include "harness/drivers/deadline.hpp"
 #include "harness/drivers/expectation.hpp"
+#include "harness/drivers/failure_rule.hpp"
 #include "harness/drivers/udp_arrivals.hpp"
 #include "harness/drivers/udp_plan.hpp"
 
@@ -40,13 +42,20 @@ class UdpSession final : public ClientSession {
 
   asio::awaitable<void> iterate(std::uint64_t seq, TimePoint intended_start) override {
     Outcome outcome = co_await perform(seq);
-    log_.op(0, outcome, intended_start, Clock::now());
+    TimePoint ended = Clock::now();
+    if (outcome == Outcome::kOk)
+      log_.op(0, outcome, intended_start, ended);
+    else
+      log_.failed(0, outcome, intended_start, ended,
+                  [&](FailureExample& e) { describe(e, outcome, seq); });
     for (; late_replies_ > 0; --late_replies_) log_.late_reply(0);
   }
 
   asio::awaitable<Outcome> perform(std::uint64_t seq) {
     if (open_error_) co_return Outcome::kConnectError;
+    reply_size_ = 0;
     std::uint64_t random_before = random_state_;
+    random_before_ = random_before;
     plan_.payload.render(request_, client_, seq, random_state_);
     deadline_.arm(Clock::now() + plan_.timeout);
 
@@ -69,6 +78,7 @@ class UdpSession final : public ClientSession {
         continue;
       }
       deadline_.disarm();
+      reply_size_ = n;
       co_return Outcome::kWrongReply;
     }
   }
@@ -80,7 +90,26 @@ class UdpSession final : public ClientSession {
   }
 
  private:
+  // The example of a failed operation, from what perform() left behind.
+  void describe(FailureExample& e, Outcome outcome, std::uint64_t seq) const {
+    if (open_error_) {
+      e.rule = unanswered_rule(outcome, plan_.timeout, error_text(open_error_));
+      return;
+    }
+    e.request = show_bytes(request_);
+    if (outcome != Outcome::kWrongReply) {
+      e.rule = unanswered_rule(outcome, plan_.timeout, error_);
+      return;
+    }
+    std::string_view reply(receive_buffer_.data(), reply_size_);
+    e.received = show_bytes(reply);
+    ReplyCheck::Mismatch m = check_.explain(request_, reply, client_, seq, random_before_);
+    e.expected = show_bytes(m.expected);
+    e.rule = std::move(m.rule);
+  }
+
   Outcome finish_with_error(const boost::system::error_code& ec) {
+    error_ = error_text(ec);
     if (deadline_.expired()) {
       remember_timed_out();
       return Outcome::kTimeout;
@@ -114,6 +143,9 @@ class UdpSession final : public ClientSession {
   ReplyCheck check_;
   std::uint64_t client_;
   std::uint64_t random_state_;
+  std::uint64_t random_before_ = 0;  // random_state_ before the last request
+  std::size_t reply_size_ = 0;       // the last wrong reply's, in receive_buffer_
+  std::string error_;                // what ended the last failed operation
   boost::system::error_code open_error_;
   std::string request_;
   std::vector<char> receive_buffer_;

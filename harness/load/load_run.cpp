@@ -70,7 +70,12 @@ LoadRun::LoadRun(std::vector<FleetPlan> fleets, LoadModel& model, std::size_t sl
   std::size_t total_clients = 0;
   for (const auto& f : fleets_) total_clients += static_cast<std::size_t>(f.spec->clients);
   threads = std::clamp<std::size_t>(threads, 1, std::max<std::size_t>(total_clients, 1));
-  for (std::size_t i = 0; i < threads; ++i) workers_.push_back(std::make_unique<Worker>());
+  for (std::size_t i = 0; i < threads; ++i) {
+    workers_.push_back(std::make_unique<Worker>());
+    // Failure samples draw from the run's seed, a different stream per thread.
+    workers_.back()->recorder = std::make_unique<Recorder>(
+        slot_count_, load_start_, seed_ ^ ((i + 1) * 0x9E3779B97F4A7C15ULL));
+  }
 }
 
 LoadRun::~LoadRun() {
@@ -85,7 +90,6 @@ void LoadRun::start() {
   // is open: opening hundreds of sessions takes milliseconds that must not
   // count as latency of the first operations.
   for (auto& w : workers_) {
-    w->recorder = std::make_unique<Recorder>(slot_count_, load_start_);
     if (history_) w->history = &history_->new_buffer();
   }
   // Clients are dealt round-robin over the threads, across fleets, so each

@@ -2,8 +2,19 @@
 
 namespace drover {
 
-Recorder::Recorder(std::size_t slot_count, const TimePoint& load_start)
-    : slots_(slot_count), load_start_(&load_start) {}
+Recorder::Recorder(std::size_t slot_count, const TimePoint& load_start, std::uint64_t sample_seed)
+    : slots_(slot_count), load_start_(&load_start), sample_random_(sample_seed) {}
+
+namespace {
+
+void merge_failures(SlotRecording& into, const SlotRecording& from, std::uint64_t& random) {
+  for (std::size_t o = 0; o < kOutcomeCount; ++o) {
+    into.failures[o].outcome = static_cast<Outcome>(o);
+    merge_failure_samples(into.failures[o], from.failures[o], kFailureSampleSizes, random);
+  }
+}
+
+}  // namespace
 
 void Recorder::flush_second() {
   if (seconds_.size() <= current_second_) seconds_.resize(current_second_ + 1);
@@ -29,6 +40,10 @@ void append_recording(Recording& into, const Recording& from, std::size_t second
   for (std::size_t i = 0; i < from.slots.size(); ++i) {
     into.slots[i].totals += from.slots[i].totals;
     into.slots[i].latency.merge(from.slots[i].latency);
+    // The steps follow each other: one fixed state per step keeps a
+    // repeated search's examples the same.
+    std::uint64_t random = second_offset;
+    merge_failures(into.slots[i], from.slots[i], random);
   }
   if (into.seconds.size() < second_offset + from.seconds.size()) {
     into.seconds.resize(second_offset + from.seconds.size());
@@ -57,6 +72,7 @@ void Recorder::merge_into(Recording& into) {
   for (std::size_t i = 0; i < slots_.size(); ++i) {
     into.slots[i].totals += slots_[i].totals;
     into.slots[i].latency.merge(slots_[i].latency);
+    merge_failures(into.slots[i], slots_[i], sample_random_);
   }
   if (into.seconds.size() < seconds_.size()) into.seconds.resize(seconds_.size());
   for (std::size_t i = 0; i < seconds_.size(); ++i) {

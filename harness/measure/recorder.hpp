@@ -3,17 +3,22 @@
 // load has stopped. Operations are grouped in slots, one per (fleet, op),
 // numbered by the runner.
 //
+// Each slot also keeps examples of its failed operations per error class
+// (failure_samples.hpp), written by the driver that failed.
+//
 // Thread-safety: everything only from the owning thread; others read a
 // running recorder through add_totals_to() posted to that thread
 // (LoadRun::snapshot).
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <vector>
 
 #include "harness/core/clock.hpp"
 #include "harness/core/outcome.hpp"
 #include "harness/core/run_result.hpp"
+#include "harness/measure/failure_samples.hpp"
 #include "harness/measure/histogram.hpp"
 
 namespace drover {
@@ -24,6 +29,9 @@ struct SlotRecording {
   // Live figures only (LoadRun::snapshot): operations begun and not yet
   // finished when the totals were taken. Zero once the load has stopped.
   std::uint64_t inflight = 0;
+  // Examples of failed operations, indexed by Outcome (kOk's stays empty).
+  // Not in live snapshots.
+  std::array<FailureSamples, kOutcomeCount> failures{};
 };
 
 struct SecondRecording {
@@ -46,7 +54,9 @@ class Recorder {
  public:
   // load_start is read on every record, not copied: whoever owns it may set
   // it once everything is ready, before the first operation is recorded.
-  Recorder(std::size_t slot_count, const TimePoint& load_start);
+  // sample_seed starts the random state of the failure samples (the run's
+  // seed, mixed with something that tells the recorders apart).
+  Recorder(std::size_t slot_count, const TimePoint& load_start, std::uint64_t sample_seed = 0);
 
   // latency is measured from the operation's intended start; finished is
   // when its outcome was known.
@@ -62,6 +72,14 @@ class Recorder {
     ++current_ops_;
     if (answered) current_latency_.record(nanos);
     if (outcome != Outcome::kOk) ++current_errors_;
+  }
+
+  // For a failure just record()ed: where its example goes (to be
+  // overwritten whole), or null when the slot's sample of its class passes
+  // it by, so the caller builds nothing.
+  FailureExample* sample_failure(std::size_t slot, Outcome outcome) {
+    return keep_failure(slots_[slot].failures[static_cast<std::size_t>(outcome)],
+                        kFailureSampleSizes, sample_random_);
   }
 
   // Brackets one client iteration (one operation, or a driver's few in a
@@ -85,6 +103,7 @@ class Recorder {
 
   std::vector<SlotRecording> slots_;
   const TimePoint* load_start_;
+  std::uint64_t sample_random_;
   std::size_t current_second_ = 0;
   std::uint64_t current_ops_ = 0;
   std::uint64_t current_errors_ = 0;

@@ -9,10 +9,34 @@ namespace drover {
 
 void Run::collect() {
   fill_figures(result_, recording_, slots_, load_duration_);
+  add_failure_examples();
   add_host_figures();
   if (history_) {
     record_final_states();
     history_->close();
+  }
+}
+
+// The examples the drivers kept of each op's failures, by class, each
+// naming its fleet and op.
+void Run::add_failure_examples() {
+  for (std::size_t f = 0; f < slots_.size() && f < result_.fleets.size(); ++f) {
+    const FleetSlots& fleet = slots_[f];
+    for (std::size_t i = 0; i < fleet.op_names.size(); ++i) {
+      OpResult& op = result_.fleets[f].ops.at(i);
+      op.failures.clear();
+      for (const FailureSamples& samples : recording_.slots.at(fleet.first_slot + i).failures) {
+        if (samples.count == 0) continue;
+        FailureSamples named = samples;
+        for (auto* list : {&named.first, &named.sampled}) {
+          for (FailureExample& e : *list) {
+            e.fleet = fleet.name;
+            e.op = op.name;
+          }
+        }
+        op.failures.push_back(std::move(named));
+      }
+    }
   }
 }
 

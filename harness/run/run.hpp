@@ -99,6 +99,7 @@ class Run {
   Recording live_recording(LoadRun& load) const;
   void search_capacity();
 
+  void add_failure_examples();
   void add_host_figures();
   void record_final_states();
 

@@ -3,6 +3,8 @@
 // on a saved run gives the live verdict again.
 #include <gtest/gtest.h>
 
+#include <sstream>
+
 #include "reports/sink.hpp"
 #include "tests/cli/drover_cli.hpp"
 
@@ -30,6 +32,25 @@ class CorrectnessTest : public ::testing::TestWithParam<Case> {
   TempDir dir_;
 };
 
+// Each example's line of history.jsonl is the event it names.
+void expect_lines_hold(const json& examples, const fs::path& run_dir) {
+  std::vector<std::string> lines;
+  std::istringstream history(read_file(run_dir / "history.jsonl"));
+  for (std::string line; std::getline(history, line);) lines.push_back(line);
+  ASSERT_FALSE(examples.empty());
+  for (const json& e : examples) {
+    auto line = e["line"].get<std::size_t>();
+    ASSERT_GE(line, 1u) << e;
+    ASSERT_LE(line, lines.size()) << e;
+    json event = json::parse(lines[line - 1]);
+    EXPECT_EQ(event["client"], e["client"]) << e << "\n" << lines[line - 1];
+    EXPECT_EQ(event["fleet"], e["fleet"]) << e << "\n" << lines[line - 1];
+    EXPECT_NE(e["event"].get<std::string>().find(event["f"].get<std::string>()), std::string::npos)
+        << e << "\n"
+        << lines[line - 1];
+  }
+}
+
 TEST_P(CorrectnessTest, TheInvariantHoldsOnTheCorrectTargetAndCatchesTheBrokenOneEveryTime) {
   // A checker that catches a bug only sometimes fails here: three runs.
   int runs = GetParam().broken ? 3 : 1;
@@ -55,6 +76,9 @@ TEST_P(CorrectnessTest, TheInvariantHoldsOnTheCorrectTargetAndCatchesTheBrokenOn
       EXPECT_GE(a["events"].size(), 2u) << a;
     }
     EXPECT_TRUE(fs::exists(run_dir / "history.jsonl"));
+    // And names its offending operations by their lines in history.jsonl.
+    EXPECT_EQ(invariant->contains("examples"), GetParam().broken) << *invariant;
+    if (invariant->contains("examples")) expect_lines_hold((*invariant)["examples"], run_dir);
     EXPECT_TRUE(leftover_processes(run_dir).empty());
   }
 }

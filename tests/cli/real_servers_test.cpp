@@ -1,7 +1,7 @@
 // End-to-end: the shipped scenarios for servers nobody here wrote (Debian's
 // redis-server and memcached) and for a length-prefixed protocol pass as a
 // user runs them, shortened; a deliberately wrong expectation fails them,
-// and the run says the replies were wrong. A test whose server is not
+// and the run's failure examples show the bytes that came back. A test whose server is not
 // installed skips, naming the package.
 #include <unistd.h>
 
@@ -59,14 +59,26 @@ class RealServersTest : public ::testing::Test {
     EXPECT_GT(summary["totals"]["ok"].get<double>(), 100) << summary["totals"];
     EXPECT_EQ(count(summary, "wrong_reply"), 0) << summary["totals"];
   }
-  // With `expect` overridden, every reply is wrong and the run fails.
-  void expect_every_reply_wrong(const std::string& name, const std::string& override) {
+  // With `expect` overridden, every reply is wrong, the run fails, and its
+  // first example shows the bytes received and the rule they broke, in
+  // summary.json and on the console.
+  void expect_every_reply_wrong(const std::string& name, const std::string& override,
+                                const std::string& received, const std::string& rule) {
     json summary = run(name, {"--set", override});
     EXPECT_EQ(last_.exit_code, 1) << last_.out << last_.err;
     const double ops = summary["totals"]["ops"].get<double>();
     EXPECT_GT(ops, 100) << summary["totals"];
     EXPECT_EQ(count(summary, "wrong_reply"), ops) << summary["totals"];
-    EXPECT_NE(last_.out.find("replies were wrong"), std::string::npos) << last_.out;
+    const json& op = summary["fleets"][0]["ops"][0];
+    json wrong;
+    for (const json& f : op.value("failures", json::array()))
+      if (f["class"] == "wrong_reply") wrong = f;
+    ASSERT_TRUE(wrong.is_object()) << op.dump();
+    ASSERT_FALSE(wrong["first"].empty()) << wrong.dump();
+    const json& example = wrong["first"][0];
+    EXPECT_EQ(example["received"]["text"], received) << example;
+    EXPECT_EQ(example["rule"], rule) << example;
+    EXPECT_NE(last_.out.find(rule), std::string::npos) << last_.out;
   }
 
   TempDir dir_;
@@ -87,7 +99,8 @@ TEST_F(RealServersTest, RedisScenarioPassesAgainstRedisServer) {
 TEST_F(RealServersTest, RedisRepliesOtherThanExpectedFailTheRun) {
   if (!on_path("redis-server"))
     GTEST_SKIP() << "redis-server is not installed (apt install redis-server)";
-  expect_every_reply_wrong("redis.json", "fleets.0.op.expect.value=QUEUED");
+  expect_every_reply_wrong("redis.json", "fleets.0.op.expect.value=QUEUED", R"(+OK\r\n)",
+                           R"(expected a RESP simple "QUEUED", received a RESP simple "OK")");
 }
 
 TEST_F(RealServersTest, MemcachedScenarioPassesAgainstMemcached) {
@@ -97,7 +110,8 @@ TEST_F(RealServersTest, MemcachedScenarioPassesAgainstMemcached) {
 
 TEST_F(RealServersTest, MemcachedRepliesOtherThanExpectedFailTheRun) {
   if (!on_path("memcached")) GTEST_SKIP() << "memcached is not installed (apt install memcached)";
-  expect_every_reply_wrong("memcached.json", "fleets.0.op.expect.equals=NOT_STORED");
+  expect_every_reply_wrong("memcached.json", "fleets.0.op.expect.equals=NOT_STORED", "STORED",
+                           R"(expected equals "NOT_STORED", received "STORED")");
 }
 
 TEST_F(RealServersTest, LengthPrefixedScenarioPassesAgainstItsServer) {

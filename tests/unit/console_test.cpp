@@ -89,5 +89,59 @@ TEST(Console, ARunWithoutAStartShowsNoDurationOrSeed) {
   EXPECT_NE(text.find("drover udp  0.0s  seed 42"), std::string::npos) << text;
 }
 
+// Under the errors line, the first example of each error class of each op,
+// with what was sent and the rule the reply broke.
+TEST(Console, ShowsTheFirstExampleOfEachErrorClass) {
+  RunResult run = failed_run();
+  FleetResult fleet;
+  fleet.name = "redis";
+  OpResult op;
+  op.name = "message";
+  op.totals.by_outcome[static_cast<std::size_t>(Outcome::kWrongReply)] = 7;
+  op.totals.by_outcome[static_cast<std::size_t>(Outcome::kTimeout)] = 2;
+  FailureExample wrong;
+  wrong.t_ms = 1250;
+  wrong.client = 3;
+  wrong.request = {"PING\\r", 0};
+  wrong.rule = R"(expected equals "+OK\r", received "+OK")";
+  FailureExample later = wrong;
+  later.client = 4;
+  FailureExample timeout;
+  timeout.t_ms = 2;
+  timeout.client = 1;
+  timeout.rule = "no reply within 1s";
+  op.failures = {{Outcome::kWrongReply, 7, {wrong, later}, {}},
+                 {Outcome::kTimeout, 2, {timeout}, {}}};
+  fleet.totals = op.totals;
+  fleet.ops.push_back(op);
+  run.fleets.push_back(fleet);
+  run.totals = op.totals;
+  std::string text = console_text(run);
+  EXPECT_NE(text.find("errors: 7 wrong_reply, 2 timeout\n"
+                      "  redis message wrong_reply (7): client 3 at 1.25s sent \"PING\\r\": "
+                      "expected equals \"+OK\\r\", received \"+OK\"\n"
+                      "  redis message timeout (2): client 1 at 2.00ms: no reply within 1s\n"),
+            std::string::npos)
+      << text;
+  EXPECT_EQ(text.find("client 4"), std::string::npos) << "only the first example\n" << text;
+}
+
+// A violated history invariant shows its first offending operation.
+TEST(Console, ShowsTheFirstOffendingOperationOfAViolatedInvariant) {
+  RunResult run = failed_run();
+  InvariantResult i{
+      Invariant::kNoOversell, "tickets", false, "1 serials sold more than once: 2", {}};
+  i.examples = {{"serial 2 sold a second time", 4.0005, 8, 2, "buyers", "ok buy 2"},
+                {"serial 3 sold a second time", 6, 12, 3, "buyers", "ok buy 3"}};
+  run.invariants.push_back(i);
+  std::string text = console_text(run);
+  EXPECT_NE(text.find("1 serials sold more than once: 2\n"
+                      "      e.g. serial 2 sold a second time: history.jsonl line 8 at 4.00ms, "
+                      "client 2 (buyers): ok buy 2\n"),
+            std::string::npos)
+      << text;
+  EXPECT_EQ(text.find("serial 3"), std::string::npos) << text;
+}
+
 }  // namespace
 }  // namespace drover

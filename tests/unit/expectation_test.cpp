@@ -78,6 +78,56 @@ TEST(ReplyCheck, TheExpectedReplyIsTheOneMatchesAccepts) {
       ReplyCheck(expect(Expectation::Kind::kRegex, "X")).expected_reply("x", 0, 0, 1, out));
 }
 
+TEST(ReplyCheckExplain, EqualsShowsBothSidesEscapedAndWhatLineFramingStrips) {
+  ReplyCheck c(expect(Expectation::Kind::kEquals, "+OK\r"));
+  ASSERT_FALSE(c.matches("PING", "+OK", 0, 0, 1));
+  ReplyCheck::Mismatch m = c.explain("PING", "+OK", 0, 0, 1, Framing::kLine);
+  EXPECT_EQ(m.expected, "+OK\r");
+  EXPECT_EQ(m.rule,
+            R"x(expected equals "+OK\r", received "+OK" (note: line framing strips "\r"))x");
+  // Fixed framing strips nothing: no note.
+  EXPECT_EQ(c.explain("PING", "+OK", 0, 0, 1, Framing::kFixed).rule,
+            R"(expected equals "+OK\r", received "+OK")");
+}
+
+TEST(ReplyCheckExplain, EqualsWithANewlineUnderLineFramingSaysWhereARepliesEnds) {
+  ReplyCheck c(expect(Expectation::Kind::kEquals, "a\nb"));
+  EXPECT_EQ(c.explain("x", "a", 0, 0, 1, Framing::kLine).rule,
+            R"x(expected equals "a\nb", received "a" (note: line framing ends a reply at "\n"))x");
+}
+
+TEST(ReplyCheckExplain, EqualsExpectsTheTemplateRenderedForTheRequest) {
+  ReplyCheck c(expect(Expectation::Kind::kEquals, "ok {client}-{seq}"));
+  ReplyCheck::Mismatch m = c.explain("x", "ok 1-1", 3, 9, 1);
+  EXPECT_EQ(m.expected, "ok 3-9");
+  EXPECT_EQ(m.rule, R"(expected equals "ok 3-9", received "ok 1-1")");
+}
+
+TEST(ReplyCheckExplain, EchoAndUpperExpectTheRequest) {
+  ReplyCheck upper(expect(Expectation::Kind::kUpper));
+  ReplyCheck::Mismatch m = upper.explain("hi\x01", "hi\x01", 0, 0, 1);
+  EXPECT_EQ(m.expected, "HI\x01");
+  EXPECT_EQ(m.rule, R"(expected the request upper-cased, "HI\x01", received "hi\x01")");
+  ReplyCheck echo(expect(Expectation::Kind::kEcho));
+  EXPECT_EQ(echo.explain("abc", "ABC", 0, 0, 1).rule,
+            R"(expected the request echoed, "abc", received "ABC")");
+}
+
+TEST(ReplyCheckExplain, ARegexNamesItsPatternAndNoOneReply) {
+  ReplyCheck c(expect(Expectation::Kind::kRegex, "^PONG$"));
+  ReplyCheck::Mismatch m = c.explain("PING", "PANG", 0, 0, 1);
+  EXPECT_EQ(m.expected, "");
+  EXPECT_EQ(m.rule, "expected a reply matching regex ^PONG$");
+}
+
+TEST(ReplyCheckExplain, ALongReplyIsCutInTheRule) {
+  ReplyCheck c(expect(Expectation::Kind::kEcho));
+  std::string rule = c.explain("a", std::string(1000, 'b'), 0, 0, 1).rule;
+  EXPECT_NE(rule.find(std::string(256, 'b') + " \u2026 (744 more bytes)\""), std::string::npos)
+      << rule;
+  EXPECT_EQ(rule.find(std::string(257, 'b')), std::string::npos) << rule;
+}
+
 }  // namespace
 }  // namespace drover
 
@@ -170,6 +220,33 @@ TEST(ReplyCheckResp, EveryTypeTheParserNamesIsOneAScenarioMayName) {
         << resp_type_name(type);
   }
   EXPECT_EQ(format::kRespTypeNames.size(), 13u);
+}
+
+}  // namespace
+}  // namespace drover
+
+namespace drover {
+namespace {
+
+TEST(ReplyCheckResp, TheRuleSaysWhichTypeAndValueWereWantedAndWhichCame) {
+  Expectation ok;
+  ok.kind = Expectation::Kind::kResp;
+  ok.resp_type = "simple";
+  ok.resp_value = RespValueSpec{RespValueSpec::Kind::kText, "OK", 0, false, {}};
+  ReplyCheck c(ok);
+  EXPECT_EQ(c.explain("SET", "$3\r\nbar\r\n", 0, 0, 1, Framing::kResp).rule,
+            R"(expected a RESP simple "OK", received a RESP bulk "bar")");
+  EXPECT_EQ(c.explain("SET", "$-1\r\n", 0, 0, 1).rule,
+            R"(expected a RESP simple "OK", received a RESP null)");
+  EXPECT_EQ(c.explain("SET", "+OK", 0, 0, 1).rule,
+            R"(expected a RESP simple "OK", received bytes that are not one whole RESP value)");
+  EXPECT_TRUE(c.explain("SET", "+OK", 0, 0, 1).expected.empty());
+
+  Expectation array;
+  array.kind = Expectation::Kind::kResp;
+  array.resp_type = "array";
+  EXPECT_EQ(ReplyCheck(array).explain("x", "*2\r\n:1\r\n*1\r\n$-1\r\n", 0, 0, 1).rule,
+            "expected a RESP array reply, received a RESP array [1, [null]]");
 }
 
 }  // namespace

@@ -380,5 +380,57 @@ TEST_F(JunitXmlTest, AnInterruptedRunWithWarningsSaysBothInTheOneSuiteOutput) {
       << xml;
 }
 
+// A failed threshold about a fleet carries that fleet's examples in its
+// failure text: what was sent and the rule the reply broke, escaped for XML.
+TEST_F(JunitXmlTest, AFailedThresholdShowsItsFleetsFailureExamples) {
+  RunResult run = passing_run();
+  run.verdict = Verdict::kFail;
+  run.exit_code = ExitCode::kFailed;
+  run.thresholds[1].ok = false;
+  OpResult op;
+  op.name = "datagram";
+  op.totals = run.fleets[0].totals;
+  FailureExample e;
+  e.t_ms = 12;
+  e.client = 5;
+  e.request = {"ping <1>\\r", 0};
+  e.rule = "no reply within 1s";
+  FailureExample sampled = e;
+  sampled.client = 6;
+  op.failures = {{Outcome::kTimeout, 10, {e}, {sampled}}};
+  run.fleets[0].ops.push_back(op);
+  std::string xml = render(run);
+  EXPECT_EQ(count(xml, "<failure "), 1u);
+  std::size_t failure = xml.find("type=\"threshold\">");
+  ASSERT_NE(failure, std::string::npos) << xml;
+  EXPECT_NE(
+      xml.find(
+          "examples of failed operations:\n"
+          "clients datagram timeout (10):\n"
+          "  first: client 5 at 12.0ms sent &quot;ping &lt;1&gt;\\r&quot;: no reply within 1s\n"
+          "  sampled: client 6 at 12.0ms",
+          failure),
+      std::string::npos)
+      << xml;
+}
+
+TEST_F(JunitXmlTest, AViolatedInvariantListsItsOffendingOperations) {
+  RunResult run = passing_run();
+  run.verdict = Verdict::kFail;
+  run.exit_code = ExitCode::kFailed;
+  InvariantResult i{Invariant::kNoOversell, "tickets", false, "2 serials sold more than once", {}};
+  i.examples = {{"serial 2 sold a second time", 4.0005, 8, 2, "buyers", "ok buy 2"},
+                {"serial 3 sold a second time", 6, 12, 3, "buyers", "ok buy 3"}};
+  run.invariants.push_back(i);
+  std::string xml = render(run);
+  EXPECT_NE(xml.find("2 serials sold more than once\n"
+                     "offending operations:\n"
+                     "serial 2 sold a second time: history.jsonl line 8 at 4.00ms, client 2 "
+                     "(buyers): ok buy 2\n"
+                     "serial 3 sold a second time: history.jsonl line 12 at 6.00ms"),
+            std::string::npos)
+      << xml;
+}
+
 }  // namespace
 }  // namespace drover

@@ -77,3 +77,40 @@ TEST(Recorder, MergingTwoThreadsAddsTheirFigures) {
 
 }  // namespace
 }  // namespace drover
+
+namespace drover {
+namespace {
+
+TEST(Recorder, KeepsExamplesOfFailuresPerSlotAndClassAndMergesThreads) {
+  TimePoint start = Clock::now();
+  Recorder one(2, start, 1), two(2, start, 2);
+  for (int i = 0; i < 4; ++i) {
+    one.record(1, Outcome::kTimeout, std::chrono::seconds(1), start);
+    FailureExample* e = one.sample_failure(1, Outcome::kTimeout);
+    ASSERT_NE(e, nullptr);  // the first few, then the sample's first few
+    e->rule = "no reply within 1s";
+    e->t_ms = 10 + i;
+  }
+  two.record(1, Outcome::kWrongReply, std::chrono::milliseconds(1), start);
+  two.sample_failure(1, Outcome::kWrongReply)->rule = "expected equals \"a\"";
+  two.record(1, Outcome::kTimeout, std::chrono::seconds(1), start);
+  two.sample_failure(1, Outcome::kTimeout)->t_ms = 1;
+
+  Recording rec;
+  one.merge_into(rec);
+  two.merge_into(rec);
+  const auto& failures = rec.slots[1].failures;
+  const FailureSamples& timeouts = failures[static_cast<std::size_t>(Outcome::kTimeout)];
+  EXPECT_EQ(timeouts.outcome, Outcome::kTimeout);
+  EXPECT_EQ(timeouts.count, 5u);
+  ASSERT_EQ(timeouts.first.size(), 3u);
+  EXPECT_EQ(timeouts.first[0].t_ms, 1);  // the other thread's came first
+  EXPECT_EQ(timeouts.sampled.size(), 2u);
+  const FailureSamples& wrong = failures[static_cast<std::size_t>(Outcome::kWrongReply)];
+  ASSERT_EQ(wrong.first.size(), 1u);
+  EXPECT_EQ(wrong.first[0].rule, "expected equals \"a\"");
+  EXPECT_EQ(rec.slots[0].failures[static_cast<std::size_t>(Outcome::kTimeout)].count, 0u);
+}
+
+}  // namespace
+}  // namespace drover

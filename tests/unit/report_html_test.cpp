@@ -203,5 +203,44 @@ TEST(ReportHtml, ShowsEachWarningEscapedUnderTheVerdict) {
   EXPECT_EQ(render_report_html(sample_run()).find("id=\"warnings\""), std::string::npos);
 }
 
+// A table per fleet of its failure examples, every byte escaped for HTML.
+TEST(ReportHtml, ShowsATableOfFailureExamplesPerFleet) {
+  RunResult run = sample_run();
+  OpResult op;
+  op.name = "buy";
+  FailureExample e;
+  e.t_ms = 1500;
+  e.client = 7;
+  e.request = {"BUY <1>\\r", 0};
+  e.expected = {"OK", 0};
+  e.received = {std::string(256, 'x'), 10};
+  e.rule = R"(expected equals "OK", received "<x>")";
+  op.failures = {{Outcome::kWrongReply, 40, {e}, {e}}};
+  run.fleets[0].ops = {op};
+  std::string html = render_report_html(run);
+  std::size_t table = html.find("<table class=\"failures\" id=\"failures-buyers\">");
+  ASSERT_NE(table, std::string::npos) << html;
+  EXPECT_NE(html.find("<h2>Failed operations</h2>"), std::string::npos);
+  EXPECT_NE(html.find("<code>BUY &lt;1&gt;\\r</code>", table), std::string::npos) << html;
+  EXPECT_NE(html.find(" \u2026 (10 more bytes)</code>", table), std::string::npos) << html;
+  EXPECT_NE(html.find("expected equals &quot;OK&quot;, received &quot;&lt;x&gt;&quot;", table),
+            std::string::npos)
+      << html;
+  EXPECT_NE(html.find("<td class=\"text\">sampled</td>", table), std::string::npos) << html;
+  EXPECT_EQ(render_report_html(sample_run()).find("Failed operations"), std::string::npos);
+}
+
+TEST(ReportHtml, ListsTheOffendingOperationsOfAViolatedInvariant) {
+  RunResult run = sample_run();
+  run.invariants[0].examples = {
+      {"serial 7 sold a second time <b>", 12.5, 40, 3, "buyers", "ok buy 7"}};
+  std::string html = render_report_html(run);
+  std::size_t table = html.find("<table class=\"violations\" id=\"violations-1\">");
+  ASSERT_NE(table, std::string::npos) << html;
+  EXPECT_NE(html.find("serial 7 sold a second time &lt;b&gt;", table), std::string::npos) << html;
+  EXPECT_NE(html.find("<td>40</td>", table), std::string::npos) << html;
+  EXPECT_NE(html.find("<code>ok buy 7</code>", table), std::string::npos) << html;
+}
+
 }  // namespace
 }  // namespace drover

@@ -107,7 +107,39 @@ class FullRun {
     op.totals = totals();
     op.latency = latency();
     op.rate_per_s = f_.next();
+    op.failures = {failures(Outcome::kWrongReply, name), failures(Outcome::kTimeout, name)};
     return op;
+  }
+
+  ViolationExample violation() {
+    return {"serial " + std::to_string(f_.small()) + " sold a second time",
+            f_.next(),
+            f_.count(),
+            static_cast<std::uint32_t>(f_.small()),
+            s_.fleets.front().name,
+            "ok buy " + std::to_string(f_.small())};
+  }
+
+  FailureExample example(const std::string& op) {
+    FailureExample e;
+    e.t_ms = f_.next();
+    e.fleet = "fleet " + std::to_string(f_.small());
+    e.op = op;
+    e.client = f_.count();
+    e.request = {"PING\\r", f_.count()};
+    e.expected = {"+OK\\r", f_.count()};
+    e.received = {"+OK \"caf\\xC3\\xA9\"", f_.count()};
+    e.rule = "expected equals \"+OK\\r\", received \"+OK\" (note: line framing strips \"\\r\")";
+    return e;
+  }
+
+  FailureSamples failures(Outcome outcome, const std::string& op) {
+    FailureSamples s;
+    s.outcome = outcome;
+    s.count = f_.count();
+    s.first = {example(op), example(op)};
+    s.sampled = {example(op)};
+    return s;
   }
 
   FleetHostResult host_share(const std::string& host) {
@@ -215,6 +247,7 @@ class FullRun {
       out[i].expected_failure = i % 4 == 1;
       out[i].unknown = i % 8 == 3;
       if (!out[i].unknown) out[i].anomaly = anomaly(s_.fleets.front().name);
+      if (!out[i].unknown) out[i].examples = {violation(), violation()};
     }
     InvariantResult undecided{Invariant::kTargetAlive,
                               s_.targets.front().name,
