@@ -20,12 +20,15 @@ enum class Outcome : std::uint8_t {
   // length prefix too large): the connection is dropped, never buffered
   // without bound.
   kReplyTooLarge,
+  // Not sent: a "once" data file had no row left for it (the run stops).
+  kDataExhausted,
 };
 
-inline constexpr std::size_t kOutcomeCount = 6;
+inline constexpr std::size_t kOutcomeCount = 7;
 
 inline constexpr std::array<std::string_view, kOutcomeCount> kOutcomeNames{
-    "ok", "wrong_reply", "timeout", "connect_error", "io_error", "reply_too_large"};
+    "ok",       "wrong_reply",     "timeout",       "connect_error",
+    "io_error", "reply_too_large", "data_exhausted"};
 
 inline std::string_view outcome_name(Outcome o) {
   return kOutcomeNames[static_cast<std::size_t>(o)];

@@ -59,9 +59,10 @@ using DriverPtr = std::unique_ptr<Driver>;
 
 // A driver for the fleet's op against a target speaking protocol at address
 // ("host:port"). producers: the target's, shared by every fleet on it (only
-// queue workloads use them). Throws std::invalid_argument when the address
-// cannot be used.
+// queue workloads use them). data: the run's data files, which the op's
+// templates may name (none on an agent: fleets on hosts use none). Throws
+// std::invalid_argument when the address cannot be used.
 DriverPtr make_driver(const FleetSpec& fleet, Protocol protocol, const std::string& address,
-                      QueueProducers& producers);
+                      QueueProducers& producers, const DataCatalog& data = {});
 
 }  // namespace drover

@@ -9,7 +9,7 @@
 namespace drover {
 
 DriverPtr make_driver(const FleetSpec& fleet, Protocol protocol, const std::string& address,
-                      QueueProducers& producers) {
+                      QueueProducers& producers, const DataCatalog& data) {
   auto target = resolve_endpoint(address);
   if (!target) {
     throw std::invalid_argument("fleet \"" + fleet.name + "\": target address \"" + address +
@@ -18,8 +18,8 @@ DriverPtr make_driver(const FleetSpec& fleet, Protocol protocol, const std::stri
   // Validation matched each workload to its target's protocol.
   switch (fleet.op.workload) {
     case Workload::kEcho:
-      return protocol == Protocol::kUdp ? make_udp_driver(fleet.op, *target)
-                                        : make_tcp_driver(fleet.op, *target);
+      return protocol == Protocol::kUdp ? make_udp_driver(fleet.op, *target, data)
+                                        : make_tcp_driver(fleet.op, *target, data);
     case Workload::kBuy:
       return make_tickets_driver(fleet.op, *target);
     case Workload::kProduce:

@@ -66,10 +66,13 @@ bool is_upper_of(std::string_view request, std::string_view reply) {
   return true;
 }
 
-ReplyCheck::ReplyCheck(const Expectation& expectation) : kind_(expectation.kind) {
+ReplyCheck::ReplyCheck(const Expectation& expectation, const DataCatalog* data)
+    : kind_(expectation.kind) {
   if (kind_ == Expectation::Kind::kEquals) {
     // Checked when the scenario was read; one that is wrong matches nothing.
-    if (auto compiled = PayloadTemplate::compile(expectation.text)) equals_ = std::move(*compiled);
+    if (auto compiled = PayloadTemplate::compile(expectation.text, data)) {
+      equals_ = std::move(*compiled);
+    }
   } else if (kind_ == Expectation::Kind::kRegex) {
     // Checked when the scenario was read, as for kEquals.
     if (auto compiled = compile_regex(expectation.text)) regex_ = std::move(*compiled);
@@ -81,7 +84,7 @@ ReplyCheck::ReplyCheck(const Expectation& expectation) : kind_(expectation.kind)
 }
 
 bool ReplyCheck::matches(std::string_view request, std::string_view reply, std::uint64_t client,
-                         std::uint64_t seq, std::uint64_t random_state) const {
+                         std::uint64_t seq, std::uint64_t random_state, RowsTaken rows) const {
   switch (kind_) {
     case Expectation::Kind::kAny:
       return true;
@@ -91,8 +94,7 @@ bool ReplyCheck::matches(std::string_view request, std::string_view reply, std::
       return is_upper_of(request, reply);
     case Expectation::Kind::kEquals:
       if (!equals_) return false;
-      equals_->render(scratch_, client, seq, random_state);
-      return scratch_ == reply;
+      return equals_->render(scratch_, client, seq, random_state, &rows) && scratch_ == reply;
     case Expectation::Kind::kRegex:
       return regex_ && regex_match_whole(reply, *regex_);
     case Expectation::Kind::kResp: {
@@ -112,7 +114,8 @@ bool ReplyCheck::identifies_request() const {
 }
 
 bool ReplyCheck::expected_reply(std::string_view request, std::uint64_t client, std::uint64_t seq,
-                                std::uint64_t random_state, std::string& out) const {
+                                std::uint64_t random_state, std::string& out,
+                                RowsTaken rows) const {
   switch (kind_) {
     case Expectation::Kind::kEcho:
       out.assign(request);
@@ -126,8 +129,7 @@ bool ReplyCheck::expected_reply(std::string_view request, std::uint64_t client, 
       return true;
     case Expectation::Kind::kEquals:
       if (!equals_) return false;
-      equals_->render(out, client, seq, random_state);
-      return true;
+      return equals_->render(out, client, seq, random_state, &rows);
     case Expectation::Kind::kAny:
     case Expectation::Kind::kRegex:
     case Expectation::Kind::kResp:
@@ -138,7 +140,7 @@ bool ReplyCheck::expected_reply(std::string_view request, std::uint64_t client, 
 
 namespace {
 
-std::string quoted(std::string_view bytes) {
+std::string in_quotes(std::string_view bytes) {
   return "\"" + shown_text(show_bytes(bytes)) + "\"";
 }
 
@@ -159,7 +161,7 @@ constexpr std::size_t kShownRespItems = 8;
 std::string shown(const RespValueSpec& v) {
   switch (v.kind) {
     case RespValueSpec::Kind::kText:
-      return quoted(v.text);
+      return in_quotes(v.text);
     case RespValueSpec::Kind::kInteger:
       return std::to_string(v.integer);
     case RespValueSpec::Kind::kBoolean:
@@ -179,7 +181,7 @@ std::string shown(const RespValueSpec& v) {
 std::string shown(const RespValue& v) {
   switch (written_as(v.type)) {
     case RespValueSpec::Kind::kText:
-      return quoted(v.text);
+      return in_quotes(v.text);
     case RespValueSpec::Kind::kInteger:
       return std::to_string(v.integer);
     case RespValueSpec::Kind::kBoolean:
@@ -210,7 +212,7 @@ std::string received_resp(std::string_view reply) {
 
 ReplyCheck::Mismatch ReplyCheck::explain(std::string_view request, std::string_view reply,
                                          std::uint64_t client, std::uint64_t seq,
-                                         std::uint64_t random_state,
+                                         std::uint64_t random_state, const RowsTaken& rows,
                                          std::optional<Framing> framing) const {
   Mismatch m;
   switch (kind_) {
@@ -230,12 +232,13 @@ ReplyCheck::Mismatch ReplyCheck::explain(std::string_view request, std::string_v
     case Expectation::Kind::kEquals:
       break;
   }
-  expected_reply(request, client, seq, random_state, m.expected);
-  std::string what = kind_ == Expectation::Kind::kEquals ? "equals " + quoted(m.expected)
+  expected_reply(request, client, seq, random_state, m.expected, rows);
+  std::string what = kind_ == Expectation::Kind::kEquals ? "equals " + in_quotes(m.expected)
                      : kind_ == Expectation::Kind::kEcho
-                         ? "the request echoed, " + quoted(m.expected)
-                         : "the request upper-cased, " + quoted(m.expected);
-  m.rule = "expected " + what + ", received " + quoted(reply) + framing_note(m.expected, framing);
+                         ? "the request echoed, " + in_quotes(m.expected)
+                         : "the request upper-cased, " + in_quotes(m.expected);
+  m.rule =
+      "expected " + what + ", received " + in_quotes(reply) + framing_note(m.expected, framing);
   return m;
 }
 

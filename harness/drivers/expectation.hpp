@@ -17,17 +17,19 @@ namespace drover {
 
 class ReplyCheck {
  public:
-  // The scenario was validated, so templates and regexes compile.
-  explicit ReplyCheck(const Expectation& expectation);
+  // The scenario was validated, so templates and regexes compile; data:
+  // the files an equals template's {data:...} placeholders name.
+  explicit ReplyCheck(const Expectation& expectation, const DataCatalog* data = nullptr);
 
   // True when reply is right for request. For kEquals the expected text is
   // rendered for (client, seq) with random_state as it was before the
-  // request was rendered, so {random:N} matches the request's filler. A
+  // request was rendered, so {random:N} matches the request's filler, and
+  // with the rows the request took, so {data:...} matches its values. A
   // regex must match the whole reply (regex.hpp says what it cannot match).
   // For kResp the reply is one whole RESP value (framing "resp"), parsed
   // again here: bytes that are not one RESP value match nothing.
   bool matches(std::string_view request, std::string_view reply, std::uint64_t client,
-               std::uint64_t seq, std::uint64_t random_state) const;
+               std::uint64_t seq, std::uint64_t random_state, RowsTaken rows = {}) const;
 
   // Why reply is wrong for request (arguments as for matches()), for the
   // example of a failed operation; called only when matches() said no.
@@ -38,7 +40,7 @@ class ReplyCheck {
     std::string rule;      // 'expected equals "+OK\r", received "+OK" (note: ...)'
   };
   Mismatch explain(std::string_view request, std::string_view reply, std::uint64_t client,
-                   std::uint64_t seq, std::uint64_t random_state,
+                   std::uint64_t seq, std::uint64_t random_state, const RowsTaken& rows = {},
                    std::optional<Framing> framing = std::nullopt) const;
 
   // Whether a reply can be told apart from replies to other requests (then
@@ -49,7 +51,7 @@ class ReplyCheck {
   // reply that is right for request (arguments as for matches()) and
   // returns true; false for any other.
   bool expected_reply(std::string_view request, std::uint64_t client, std::uint64_t seq,
-                      std::uint64_t random_state, std::string& out) const;
+                      std::uint64_t random_state, std::string& out, RowsTaken rows = {}) const;
 
   Expectation::Kind kind() const { return kind_; }
 

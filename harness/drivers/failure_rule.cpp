@@ -47,6 +47,8 @@ std::string unanswered_rule(Outcome outcome, Duration timeout, std::string_view 
              " bytes (max_reply) without ending";
     case Outcome::kWrongReply:
       return with_error("the reply broke the fleet's framing", error);
+    case Outcome::kDataExhausted:
+      return "the data file had no row left for the request";
     case Outcome::kOk:
       break;
   }

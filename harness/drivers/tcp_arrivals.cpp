@@ -36,7 +36,11 @@ Outcome broken_by(int err) {
 class TcpArrivals final : public ArrivalBatch {
  public:
   TcpArrivals(asio::io_context& io, const TcpPlan& plan, std::vector<ClientLog> logs, Done done)
-      : plan_(plan), check_(plan.expectation), events_(io), timer_(io), done_(std::move(done)) {
+      : plan_(plan),
+        check_(plan.expectation, &plan.data),
+        events_(io),
+        timer_(io),
+        done_(std::move(done)) {
     std::size_t per = std::max<std::size_t>(1, plan.clients_per_connection);
     const std::size_t conns = (logs.size() + per - 1) / per;
     conns_.reserve(conns);
@@ -80,7 +84,11 @@ class TcpArrivals final : public ArrivalBatch {
     }
     k.seq = seq;
     k.random_before = k.random_state;
-    plan_.payload.render(k.request, k.client, seq, k.random_state);
+    k.rows.clear();
+    if (!plan_.payload.render(k.request, k.client, seq, k.random_state, &k.rows)) {
+      finish(client, Outcome::kDataExhausted, Clock::now());
+      return;
+    }
     TimePoint now = Clock::now();
     Conn& c = conns_[k.conn];
     if (c.broken) {
@@ -149,6 +157,7 @@ class TcpArrivals final : public ArrivalBatch {
     int error = -1;  // errno that ended its operation (failure_rule.hpp's errno_text)
     std::uint64_t seq = 0;
     std::uint64_t random_before = 0;  // random_state before its request
+    RowsTaken rows;                   // the data rows its request took
     TimePoint intended{};
     TimePoint deadline{};
     std::string request;  // its payload
@@ -384,7 +393,7 @@ class TcpArrivals final : public ArrivalBatch {
       c.head = (c.head + 1) % c.fifo.size();
       --c.waiting;
       used += frame.consumed;
-      if (check_.matches(k.request, frame.text, k.client, k.seq, k.random_before))
+      if (check_.matches(k.request, frame.text, k.client, k.seq, k.random_before, k.rows))
         finish(client, Outcome::kOk, now);
       else
         finish_wrong(client, frame.text, now);
@@ -464,8 +473,8 @@ class TcpArrivals final : public ArrivalBatch {
     k.log.failed(0, Outcome::kWrongReply, k.intended, now, [&](FailureExample& e) {
       e.request = show_bytes(k.request);
       e.received = show_bytes(reply);
-      ReplyCheck::Mismatch m =
-          check_.explain(k.request, reply, k.client, k.seq, k.random_before, plan_.framing.kind);
+      ReplyCheck::Mismatch m = check_.explain(k.request, reply, k.client, k.seq, k.random_before,
+                                              k.rows, plan_.framing.kind);
       e.expected = show_bytes(m.expected);
       e.rule = std::move(m.rule);
     });

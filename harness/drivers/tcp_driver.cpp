@@ -22,7 +22,7 @@ class TcpSession final : public ClientSession {
         plan_(plan),
         channel_(io, plan.target, plan.timeout),
         framer_(plan.framing),
-        check_(plan.expectation),
+        check_(plan.expectation, &plan.data),
         client_(log_.index_in_fleet()),
         random_state_(log_.random_seed()) {}
 
@@ -44,7 +44,9 @@ class TcpSession final : public ClientSession {
     random_before_ = random_state_;
     error_.clear();
     reply_.clear();
-    plan_.payload.render(payload_, client_, seq, random_state_);
+    rows_.clear();
+    if (!plan_.payload.render(payload_, client_, seq, random_state_, &rows_))
+      co_return Outcome::kDataExhausted;
     Expected<std::string> request = frame_request(plan_.framing, payload_);
     // Only a payload too long for its length header: the server never saw it.
     if (!request) {
@@ -58,8 +60,9 @@ class TcpSession final : public ClientSession {
     channel_.finish();
     framing_broke_ = outcome == Outcome::kWrongReply;
     if (outcome != Outcome::kOk) co_return outcome;
-    co_return check_.matches(payload_, reply_, client_, seq, random_before_) ? Outcome::kOk
-                                                                             : Outcome::kWrongReply;
+    co_return check_.matches(payload_, reply_, client_, seq, random_before_, rows_)
+        ? Outcome::kOk
+        : Outcome::kWrongReply;
   }
 
   // The example of a failed operation, from what perform() left behind.
@@ -73,7 +76,7 @@ class TcpSession final : public ClientSession {
     }
     e.received = show_bytes(reply_);
     ReplyCheck::Mismatch m =
-        check_.explain(payload_, reply_, client_, seq, random_before_, plan_.framing.kind);
+        check_.explain(payload_, reply_, client_, seq, random_before_, rows_, plan_.framing.kind);
     e.expected = show_bytes(m.expected);
     e.rule = std::move(m.rule);
   }
@@ -89,6 +92,7 @@ class TcpSession final : public ClientSession {
   std::string payload_;              // the last request's payload, before framing
   std::string error_;                // why the last request could not be framed
   bool framing_broke_ = false;       // the last reply was not one the framing delivers
+  RowsTaken rows_;                   // the data rows the last request took
   std::string reply_;
 };
 
@@ -115,15 +119,16 @@ class TcpDriver final : public Driver {
 
 }  // namespace
 
-DriverPtr make_tcp_driver(const OpSpec& op, const Endpoint& target) {
-  auto payload = PayloadTemplate::compile(op.send);
+DriverPtr make_tcp_driver(const OpSpec& op, const Endpoint& target, const DataCatalog& data) {
+  auto payload = PayloadTemplate::compile(op.send, &data);
   if (!payload) throw std::invalid_argument("invalid payload template: " + payload.error());
   TcpPlan plan{std::move(*payload),
                op.expect,
                op.framing,
                op.timeout,
                tcp::endpoint(target.address, target.port),
-               static_cast<std::size_t>(std::max(1, op.clients_per_connection))};
+               static_cast<std::size_t>(std::max(1, op.clients_per_connection)),
+               data};
   return std::make_unique<TcpDriver>(std::move(plan));
 }
 

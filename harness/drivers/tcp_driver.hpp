@@ -13,6 +13,7 @@
 
 namespace drover {
 
-DriverPtr make_tcp_driver(const OpSpec& op, const Endpoint& target);
+// data: the run's data files, which the op's templates may name.
+DriverPtr make_tcp_driver(const OpSpec& op, const Endpoint& target, const DataCatalog& data);
 
 }  // namespace drover

@@ -16,6 +16,7 @@ struct TcpPlan {
   Duration timeout;
   asio::ip::tcp::endpoint target;
   std::size_t clients_per_connection = 1;  // open-model batches (tcp_arrivals.hpp)
+  DataCatalog data;                        // the files the templates' {data:...} placeholders name
 };
 
 }  // namespace drover

@@ -34,7 +34,7 @@ class UdpArrivals final : public ArrivalBatch {
  public:
   UdpArrivals(asio::io_context& io, const UdpPlan& plan, std::vector<ClientLog> clients, Done done)
       : plan_(plan),
-        check_(plan.expectation),
+        check_(plan.expectation, &plan.data),
         socket_(io),
         timer_(io),
         matcher_(clients.size()),
@@ -76,8 +76,13 @@ class UdpArrivals final : public ArrivalBatch {
     }
     op.seq = seq;
     op.random_before = op.random_state;
-    plan_.payload.render(op.request, op.client, seq, op.random_state);
-    check_.expected_reply(op.request, op.client, seq, op.random_before, matcher_.expected(client));
+    op.rows.clear();
+    if (!plan_.payload.render(op.request, op.client, seq, op.random_state, &op.rows)) {
+      finish(client, Outcome::kDataExhausted, Clock::now());
+      return;
+    }
+    check_.expected_reply(op.request, op.client, seq, op.random_before, matcher_.expected(client),
+                          op.rows);
     matcher_.begin(client);
     op.deadline = Clock::now() + plan_.timeout;
     pending_.push_back(client);
@@ -149,6 +154,7 @@ class UdpArrivals final : public ArrivalBatch {
     std::uint64_t random_state = 1;
     std::uint64_t seq = 0;            // of its last request
     std::uint64_t random_before = 0;  // random_state before its last request
+    RowsTaken rows;                   // the data rows its last request took
     std::string request;
     TimePoint intended{};
     TimePoint deadline{};
@@ -307,7 +313,8 @@ class UdpArrivals final : public ArrivalBatch {
     o.log.failed(0, Outcome::kWrongReply, o.intended, now, [&](FailureExample& e) {
       e.request = show_bytes(o.request);
       e.received = show_bytes(reply);
-      ReplyCheck::Mismatch m = check_.explain(o.request, reply, o.client, o.seq, o.random_before);
+      ReplyCheck::Mismatch m =
+          check_.explain(o.request, reply, o.client, o.seq, o.random_before, o.rows);
       e.expected = show_bytes(m.expected);
       e.rule = std::move(m.rule);
     });

@@ -26,7 +26,7 @@ class UdpSession final : public ClientSession {
         plan_(plan),
         socket_(io),
         deadline_(io, plan.timeout),
-        check_(plan.expectation),
+        check_(plan.expectation, &plan.data),
         client_(log_.index_in_fleet()),
         random_state_(log_.random_seed()),
         receive_buffer_(plan.receive_size) {
@@ -56,7 +56,9 @@ class UdpSession final : public ClientSession {
     reply_size_ = 0;
     std::uint64_t random_before = random_state_;
     random_before_ = random_before;
-    plan_.payload.render(request_, client_, seq, random_state_);
+    rows_.clear();
+    if (!plan_.payload.render(request_, client_, seq, random_state_, &rows_))
+      co_return Outcome::kDataExhausted;
     deadline_.arm(Clock::now() + plan_.timeout);
 
     boost::system::error_code ec;
@@ -69,7 +71,7 @@ class UdpSession final : public ClientSession {
                                                      asio::redirect_error(asio::use_awaitable, ec));
       if (ec) co_return finish_with_error(ec);
       std::string_view reply(receive_buffer_.data(), n);
-      if (check_.matches(request_, reply, client_, seq, random_before)) {
+      if (check_.matches(request_, reply, client_, seq, random_before, rows_)) {
         deadline_.disarm();
         co_return Outcome::kOk;
       }
@@ -103,7 +105,7 @@ class UdpSession final : public ClientSession {
     }
     std::string_view reply(receive_buffer_.data(), reply_size_);
     e.received = show_bytes(reply);
-    ReplyCheck::Mismatch m = check_.explain(request_, reply, client_, seq, random_before_);
+    ReplyCheck::Mismatch m = check_.explain(request_, reply, client_, seq, random_before_, rows_);
     e.expected = show_bytes(m.expected);
     e.rule = std::move(m.rule);
   }
@@ -144,6 +146,7 @@ class UdpSession final : public ClientSession {
   std::uint64_t client_;
   std::uint64_t random_state_;
   std::uint64_t random_before_ = 0;  // random_state_ before the last request
+  RowsTaken rows_;                   // the data rows the last request took
   std::size_t reply_size_ = 0;       // the last wrong reply's, in receive_buffer_
   std::string error_;                // what ended the last failed operation
   boost::system::error_code open_error_;
@@ -177,15 +180,16 @@ class UdpDriver final : public Driver {
 
 }  // namespace
 
-DriverPtr make_udp_driver(const OpSpec& op, const Endpoint& target) {
-  auto payload = PayloadTemplate::compile(op.send);
+DriverPtr make_udp_driver(const OpSpec& op, const Endpoint& target, const DataCatalog& data) {
+  auto payload = PayloadTemplate::compile(op.send, &data);
   if (!payload) throw std::invalid_argument("invalid payload template: " + payload.error());
   // Room for any reply the request could fairly get, and a little more, so
   // an oversized reply shows up as a wrong one rather than truncated.
   std::size_t receive_size = std::max<std::size_t>(2048, payload->max_size() * 2 + 64);
   receive_size = std::min<std::size_t>(receive_size, 65536);
-  UdpPlan plan{std::move(*payload), op.expect, op.timeout,
-               udp::endpoint(target.address, target.port), receive_size};
+  UdpPlan plan{std::move(*payload), op.expect,
+               op.timeout,          udp::endpoint(target.address, target.port),
+               receive_size,        data};
   return std::make_unique<UdpDriver>(std::move(plan));
 }
 

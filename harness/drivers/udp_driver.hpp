@@ -12,6 +12,7 @@
 
 namespace drover {
 
-DriverPtr make_udp_driver(const OpSpec& op, const Endpoint& target);
+// data: the run's data files, which the op's templates may name.
+DriverPtr make_udp_driver(const OpSpec& op, const Endpoint& target, const DataCatalog& data);
 
 }  // namespace drover

@@ -17,6 +17,7 @@ struct UdpPlan {
   Duration timeout;
   asio::ip::udp::endpoint target;
   std::size_t receive_size;  // room for any fair reply, and a little more
+  DataCatalog data;          // the files the templates' {data:...} placeholders name
 };
 
 }  // namespace drover

@@ -3,6 +3,8 @@
 #include <optional>
 #include <thread>
 
+#include <fmt/format.h>
+
 #include "harness/checks/thresholds.hpp"
 #include "harness/faults/nemesis.hpp"
 #include "harness/load/load_model.hpp"
@@ -117,6 +119,18 @@ void Run::stop_load_when_due(Watch& w) {
   if (options_.interrupt && options_.interrupt->load()) {
     result_.interrupted = true;
     w.load.stop();
+  }
+  // A "once" file with no row left ends the load: its operations can no
+  // longer be sent (each that found none ended data_exhausted).
+  for (const DataSourcePtr& file : data_) {
+    if (!file->ran_out()) continue;
+    w.load.stop();
+    if (data_ran_out_) continue;  // said once, though every later step stops too
+    data_ran_out_ = true;
+    result_.errors.push_back(fmt::format(
+        "data file \"{}\" ran out of rows: each of its {} rows was used once (\"order\": "
+        "\"once\"); give it more rows or use a shorter load",
+        file->name(), file->table().rows()));
   }
   if (options_.overrun && options_.overrun->load() && !w.overran) {
     w.overran = true;

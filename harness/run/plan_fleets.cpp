@@ -6,6 +6,9 @@
 namespace drover {
 
 void Run::plan_fleets() {
+  for (const DataFileSpec& file : scenario_.data) {
+    data_.push_back(std::make_shared<DataSource>(file.name, file.table, file.order));
+  }
   std::vector<FleetPlan> plans = make_plans();
   bool wants_history = false;
   for (const FleetPlan& plan : plans) {
@@ -29,7 +32,8 @@ std::vector<FleetPlan> Run::make_plans() {
   for (const FleetSpec& fleet : scenario_.fleets) {
     const TargetSpec* target = scenario_.find_target(fleet.target);
     FleetPlan plan{
-        &fleet, make_driver(fleet, target->protocol, address_of(fleet), producers_[target->name]),
+        &fleet,
+        make_driver(fleet, target->protocol, address_of(fleet), producers_[target->name], data_),
         slot, client};
     slot += plan.driver->op_names().size();
     client += static_cast<std::uint32_t>(fleet.clients);

@@ -120,7 +120,11 @@ class Run {
   std::unique_ptr<Partitions> partitions_;  // when the scenario partitions
   std::unique_ptr<FaultProxies> proxies_;
   std::map<std::string, QueueProducers> producers_;  // per target; stable addresses
-  std::vector<FleetSlots> slots_;                    // every fleet's, also those on hosts
+  // The scenario's data files, whose rows are handed out over the whole
+  // run (every capacity step's drivers share them).
+  DataCatalog data_;
+  bool data_ran_out_ = false;      // a "once" file's end was reported
+  std::vector<FleetSlots> slots_;  // every fleet's, also those on hosts
   std::size_t slot_count_ = 0;
   // The local fleets' plans for the first load phase: a capacity search
   // makes fresh ones (fresh drivers) for every later step.

@@ -159,9 +159,20 @@ Value duration() {
 
 Value payload_template() {
   return named("template",
-               text(R"(^([^{}]|\{\{|\}\}|\{(client|seq|random:[1-9][0-9]{0,4})\})*$)")
-                   .about(R"(A payload template: {client}, {seq}, {random:N}; "{{" and "}}" )"
+               text(R"(^([^{}]|\{\{|\}\}|\{(client|seq|random:[1-9][0-9]{0,4}|)"
+                    R"(key:(uniform|sequential):[1-9][0-9]{0,15}|)"
+                    R"(key:zipf:[1-9][0-9]{0,15}:([0-9]+\.?[0-9]*|\.[0-9]+)|)"
+                    R"(data:[^:{}]+(:[^{}]*)?)\})*$)")
+                   .about(R"(A payload template: {client}, {seq}, {random:N}, keys )"
+                          R"({key:uniform:N}, {key:zipf:N:s}, {key:sequential:N}, and values )"
+                          R"(of data files {data:FILE:COLUMN}, {data:FILE}; "{{" and "}}" )"
                           R"(are literal braces.)"));
+}
+
+Value command_line() {
+  Value run = array_of(text()).at_least(1);
+  run.first_item = std::make_shared<const Value>(text().at_least(1));
+  return run;
 }
 
 Value host_port() {

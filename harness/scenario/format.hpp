@@ -104,6 +104,9 @@ inline constexpr std::string_view kScenarioNameExtras = "._-";  // the scenario:
 // Values several sections use, each a named definition.
 Value duration();
 Value payload_template();
+// An argv: the program, which must be named, then its arguments, which may
+// be empty.
+Value command_line();
 Value host_port();
 Value host_port_or_free_port();
 Value protocol();
@@ -213,6 +216,7 @@ Value scenario();
 const Object& host();
 const Object& auth();
 const Object& setup_step();
+const Object& data_file();         // a file of "data"
 const Object& reference_target();  // "kind": a variant per reference target
 const Object& command_target();
 const Object& address_target();
@@ -253,6 +257,9 @@ inline constexpr std::int64_t kMaxReplyLimit = std::int64_t{1} << 30;  // "max_r
 inline constexpr std::int64_t kMaxN = 3'037'000'499;
 inline constexpr std::int64_t kMaxBandwidth = 10'000'000'000;  // bytes per second
 inline constexpr double kMaxFactor = 10;
+// A data file's name in "data" and in placeholders: a path without the
+// characters that end a placeholder or its parts.
+inline constexpr std::string_view kDataFileNamePattern = "^[^:{}]{1,255}$";
 
 // The RESP types an expectation may name ({"resp": "bulk"}): RESP2's, then
 // RESP3's. The drivers' RESP parser names what it reads the same way

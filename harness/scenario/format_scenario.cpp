@@ -88,6 +88,26 @@ ObjectPtr setup_step_object() {
   return kStep;
 }
 
+ObjectPtr data_file_object() {
+  static const ObjectPtr kDataFile = std::make_shared<const Object>(Object{
+      {
+          optional("order", choice({"round_robin", "random", "once"}))
+              .default_string("round_robin")
+              .about(R"(How requests take rows: "round_robin", client c's operation n takes )"
+                     R"(row (c + n) mod rows; "random", a row from the client's seeded random )"
+                     R"(stream; "once", each row at most once in the whole run, and the run )"
+                     "ends with an error when none is left."),
+          optional("format", choice({"csv", "lines"}))
+              .about(R"("csv": the first row names the columns (RFC 4180 quoting); "lines": )"
+                     R"(each line is a value. Default: "csv" for a name ending in ".csv", )"
+                     R"("lines" otherwise.)"),
+      },
+      {},
+      {},
+      {}});
+  return kDataFile;
+}
+
 ObjectPtr scenario_object() {
   static const ObjectPtr kScenario = std::make_shared<const Object>(Object{
       {
@@ -115,6 +135,12 @@ ObjectPtr scenario_object() {
                                               "ECDSA keys, not RSA).")))
               .about(R"(SSH hosts targets ("target.host") and fleets ("fleet.hosts") can run )"
                      "on, by name. Secrets are never written here: give where to find them."),
+          optional("data", map_of(std::string(kDataFileNamePattern),
+                                  named("dataFile", object(data_file_object()))
+                                      .about("How the rows of one data file are handed out.")))
+              .about("Files that {data:FILE:COLUMN} and {data:FILE} placeholders take values "
+                     "from, by their path relative to the scenario's folder; each is read "
+                     "once, when the scenario is, and at most 256 MiB."),
           optional("setup", array_of(named("setupStep", object(setup_step_object()))))
               .about("Commands run in order before any target starts: on a declared host over "
                      R"(SSH, or on this machine without "host". A failure (unless )"
@@ -127,14 +153,6 @@ ObjectPtr scenario_object() {
 }
 
 }  // namespace
-
-// The program, which must be named, then its arguments, which may be empty
-// (redis-server --save "").
-Value command_line() {
-  Value run = array_of(text()).at_least(1);
-  run.first_item = std::make_shared<const Value>(text().at_least(1));
-  return run;
-}
 
 Value scenario() {
   return object(scenario_object())
@@ -153,6 +171,10 @@ const Object& host() {
 
 const Object& auth() {
   return *auth_object();
+}
+
+const Object& data_file() {
+  return *data_file_object();
 }
 
 const Object& setup_step() {

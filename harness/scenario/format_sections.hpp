@@ -12,6 +12,5 @@ Value load_value();        // format_load.cpp
 Value thresholds_value();  // format_load.cpp
 Value check_value();       // format_faults.cpp
 Value fault_value();       // format_faults.cpp
-Value command_line();      // format_scenario.cpp: a program and its arguments
 
 }  // namespace drover::format

@@ -221,11 +221,13 @@ void parse_document(const Json& doc, ParseContext& ctx, Scenario& s) {
   // file lists them in.
   if (const Json* hosts = r.get("hosts")) s.hosts = scenario_json::parse_hosts(*hosts, ctx);
   if (const Json* setup = r.get("setup")) s.setup = scenario_json::parse_setup(*setup, ctx);
+  if (const Json* data = r.get("data")) s.data = scenario_json::parse_data(*data, ctx);
   if (const Json* targets = r.get("targets", scenario_json::Need::kRequired)) {
     s.targets = scenario_json::parse_targets(*targets, ctx);
   }
   if (const Json* fleets = r.get("fleets", scenario_json::Need::kRequired)) {
     s.fleets = scenario_json::parse_fleets(*fleets, ctx);
+    scenario_json::check_data_placeholders(s.fleets, ctx);
   }
   if (const Json* load = r.get("load", scenario_json::Need::kRequired)) {
     s.load = scenario_json::parse_load(*load, ctx);

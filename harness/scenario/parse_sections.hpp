@@ -48,6 +48,13 @@ struct ParseContext {
   // too. hosts_known is false when "hosts" is there but not an object.
   bool hosts_known = true;
   std::vector<std::string> hosts;
+  // "data", read before the fleets whose templates name its files: the
+  // files that could be read, as placeholders find them, and every name
+  // declared, so that a placeholder naming a file with its own errors gets
+  // no second one. data_known is false when "data" is not an object.
+  DataCatalog data;
+  std::vector<std::string> data_names;
+  bool data_known = true;
 
   const DeclaredTarget* find_target(std::string_view name) const {
     for (const auto& t : targets)
@@ -68,6 +75,11 @@ struct ParseContext {
 std::vector<RemoteHostSpec> parse_hosts(const Json& value, ParseContext& ctx);
 // "setup": commands run before the targets start (hosts must be known).
 std::vector<SetupStepSpec> parse_setup(const Json& value, ParseContext& ctx);
+// "data": data files, each read and checked.
+std::vector<DataFileSpec> parse_data(const Json& value, ParseContext& ctx);
+// Each {data:...} placeholder of the fleets' templates names a file of
+// "data" and a column it has; fleets on hosts use none.
+void check_data_placeholders(const std::vector<FleetSpec>& fleets, const ParseContext& ctx);
 std::vector<TargetSpec> parse_targets(const Json& value, ParseContext& ctx);
 std::vector<FleetSpec> parse_fleets(const Json& value, ParseContext& ctx);
 LoadSpec parse_load(const Json& value, ParseContext& ctx);

@@ -130,8 +130,11 @@ void parse_command_line(ObjectReader& r, TargetSpec& t) {
   if (!strings) return;
   for (std::size_t i = 0; i < command->size(); ++i) {
     const auto& element = (*command)[i].get_ref<const std::string&>();
-    // An empty argument is legitimate (redis-server --save ""); the program is not.
-    if (i == 0 && element.empty()) r.problems().at(child(at, i), "must not be empty");
+    // Only the program must be named: an empty argument is a legitimate
+    // word of an argv ("--save" ""), and the program gets it as it is.
+    if (i == 0 && element.empty()) {
+      r.problems().at(child(at, i), "must not be empty (the program to run)");
+    }
     refuse_nul(r.problems(), element, child(at, i));
     t.argv.push_back(element);
   }

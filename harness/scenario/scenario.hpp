@@ -6,11 +6,14 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "harness/core/clock.hpp"
+#include "harness/core/data_source.hpp"
+#include "harness/core/data_table.hpp"
 #include "harness/core/invariant.hpp"
 
 namespace drover {
@@ -84,6 +87,23 @@ struct SetupStepSpec {
   std::string at_pointer;  // "/setup/1", for messages
 
   bool operator==(const SetupStepSpec&) const = default;
+};
+
+// A file of "data": values for {data:FILE:COLUMN} and {data:FILE}
+// placeholders, read when the scenario was parsed (so that a missing file or
+// column is an input error) and kept, so that a run reads it once.
+struct DataFileSpec {
+  std::string name;  // as the scenario names it, relative to its folder
+  std::string path;  // absolute
+  DataTable::Format format = DataTable::Format::kCsv;
+  DataSource::Order order = DataSource::Order::kRoundRobin;
+  std::shared_ptr<const DataTable> table;  // never null in a valid scenario
+
+  // The table is what `path` held when it was read: two parses of one
+  // scenario are equal though each read the file.
+  bool operator==(const DataFileSpec& o) const {
+    return name == o.name && path == o.path && format == o.format && order == o.order;
+  }
 };
 
 struct TargetSpec {
@@ -205,7 +225,7 @@ inline const char* workload_name(Workload w) {
 struct OpSpec {
   Workload workload = Workload::kEcho;
   // kEcho
-  std::string send;  // payload template: {client}, {seq}, {random:N}
+  std::string send;  // a payload template (harness/core/payload_template.hpp)
   Expectation expect;
   FramingSpec framing;
   // TCP, open models with an expectation that identifies its request: how
@@ -368,7 +388,8 @@ struct Scenario {
   std::vector<FaultSpec> faults;
   std::vector<RemoteHostSpec> hosts;
   std::vector<SetupStepSpec> setup;  // in order, before any target starts
-  std::string file;                  // absolute path of the scenario file
+  std::vector<DataFileSpec> data;
+  std::string file;  // absolute path of the scenario file
 
   const TargetSpec* find_target(const std::string& name) const {
     for (const auto& t : targets)

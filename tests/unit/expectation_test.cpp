@@ -81,18 +81,18 @@ TEST(ReplyCheck, TheExpectedReplyIsTheOneMatchesAccepts) {
 TEST(ReplyCheckExplain, EqualsShowsBothSidesEscapedAndWhatLineFramingStrips) {
   ReplyCheck c(expect(Expectation::Kind::kEquals, "+OK\r"));
   ASSERT_FALSE(c.matches("PING", "+OK", 0, 0, 1));
-  ReplyCheck::Mismatch m = c.explain("PING", "+OK", 0, 0, 1, Framing::kLine);
+  ReplyCheck::Mismatch m = c.explain("PING", "+OK", 0, 0, 1, {}, Framing::kLine);
   EXPECT_EQ(m.expected, "+OK\r");
   EXPECT_EQ(m.rule,
             R"x(expected equals "+OK\r", received "+OK" (note: line framing strips "\r"))x");
   // Fixed framing strips nothing: no note.
-  EXPECT_EQ(c.explain("PING", "+OK", 0, 0, 1, Framing::kFixed).rule,
+  EXPECT_EQ(c.explain("PING", "+OK", 0, 0, 1, {}, Framing::kFixed).rule,
             R"(expected equals "+OK\r", received "+OK")");
 }
 
 TEST(ReplyCheckExplain, EqualsWithANewlineUnderLineFramingSaysWhereARepliesEnds) {
   ReplyCheck c(expect(Expectation::Kind::kEquals, "a\nb"));
-  EXPECT_EQ(c.explain("x", "a", 0, 0, 1, Framing::kLine).rule,
+  EXPECT_EQ(c.explain("x", "a", 0, 0, 1, {}, Framing::kLine).rule,
             R"x(expected equals "a\nb", received "a" (note: line framing ends a reply at "\n"))x");
 }
 
@@ -234,7 +234,7 @@ TEST(ReplyCheckResp, TheRuleSaysWhichTypeAndValueWereWantedAndWhichCame) {
   ok.resp_type = "simple";
   ok.resp_value = RespValueSpec{RespValueSpec::Kind::kText, "OK", 0, false, {}};
   ReplyCheck c(ok);
-  EXPECT_EQ(c.explain("SET", "$3\r\nbar\r\n", 0, 0, 1, Framing::kResp).rule,
+  EXPECT_EQ(c.explain("SET", "$3\r\nbar\r\n", 0, 0, 1, {}, Framing::kResp).rule,
             R"(expected a RESP simple "OK", received a RESP bulk "bar")");
   EXPECT_EQ(c.explain("SET", "$-1\r\n", 0, 0, 1).rule,
             R"(expected a RESP simple "OK", received a RESP null)");

@@ -37,6 +37,7 @@ const FuzzTarget kTargets[] = {
     {"summary_json", drover::fuzz::summary_json},
     {"framing", drover::fuzz::framing},
     {"resp", drover::fuzz::resp},
+    {"data_file", drover::fuzz::data_file},
 };
 
 std::vector<fs::path> inputs_in(const fs::path& folder) {

@@ -153,6 +153,20 @@ TEST(ScenarioParse, ANulCharacterInACommandOrItsEnvironmentIsRefused) {
                           "/targets/srv/env/C: must not contain a NUL character"));
 }
 
+// An empty argument is a word of its own ("--save" ""); only the program
+// itself must be named.
+TEST(ScenarioParse, EmptyCommandArgumentsAreKeptButTheProgramMustBeNamed) {
+  Scenario s = parse_ok(scenario(
+      R"({"srv": {"command": ["redis-server", "--save", "", "--port", "{port}"],
+                  "protocol": "tcp", "address": "127.0.0.1:{port}"}})",
+      fleet(R"({"send": "x"})", "srv")));
+  EXPECT_EQ(s.targets[0].argv, (Argv{"redis-server", "--save", "", "--port", "{port}"}));
+  EXPECT_THAT(errors_of(scenario(R"({"srv": {"command": ["", "x"], "protocol": "tcp",
+                                     "address": "10.0.0.7:80"}})",
+                                 fleet(R"({"send": "x"})", "srv"))),
+              ElementsAre("/targets/srv/command/0: must not be empty (the program to run)"));
+}
+
 TEST(ScenarioParse, AddressTarget) {
   Scenario s = parse_ok(scenario(R"({"ext": {"address": "[::1]:8080", "protocol": "tcp"}})",
                                  fleet(R"({"send": "x"})", "ext")));
@@ -288,7 +302,7 @@ TEST(ScenarioErrors, UnknownKeyWithSuggestion) {
 TEST(ScenarioErrors, UnknownKeyListsTheKnownOnes) {
   EXPECT_THAT(errors_of(scenario(kTargets, kFleet, R"(, "colour": "blue")")),
               ElementsAre("/colour: unknown key (known keys: name, description, expect, targets, "
-                          "fleets, load, thresholds, checks, faults, hosts, setup)"));
+                          "fleets, load, thresholds, checks, faults, hosts, data, setup)"));
 }
 
 TEST(ScenarioErrors, MissingRequiredMembers) {
@@ -420,14 +434,13 @@ TEST(ScenarioErrors, CommandTargets) {
   EXPECT_THAT(
       errors_of(scenario(
           R"({"a": {"command": [], "ready": {"udp": "127.0.0.1:1", "tcp": "127.0.0.1:1"}},
-              "b": {"command": ["", "--save", ""], "protocol": "udp", "ready": {"tcp": "localhost:{port}"}},
+              "b": {"command": ["srv", ""], "protocol": "udp", "ready": {"tcp": "localhost:{port}"}},
               "c": {"command": ["srv"], "ready": {"stdout": "(ready", "timeout": "0ms"}},
               "d": {"command": ["srv"], "address": "example.com:80", "ready": {"udp": "127.0.0.1:70000"}}})",
           fleet(R"({"send": "x"})", "b"))),
       ElementsAre(
           "/targets/a/command: must not be empty (the program to run, then its arguments)",
           R"(/targets/a/ready: give at most one of "udp" and "tcp")",
-          "/targets/b/command/0: must not be empty",
           R"(/targets/b/protocol: "udp" does not match the ready probe ("tcp"))",
           "/targets/c/ready/stdout: is not a valid regex (Unmatched marking parenthesis ( or "
           "\\(, at offset 6)",
@@ -455,7 +468,8 @@ TEST(ScenarioErrors, InvalidTemplatePlaceholder) {
       errors_of(
           scenario(kTargets, fleet(R"({"send": "hi {sq}", "expect": {"equals": "{random:0}"}})"))),
       ElementsAre(
-          "/fleets/0/op/send: unknown placeholder {sq} (known: {client}, {seq}, {random:N})",
+          "/fleets/0/op/send: unknown placeholder {sq} (known: {client}, {seq}, {random:N}, "
+          "{key:uniform:N}, {key:zipf:N:s}, {key:sequential:N}, {data:FILE:COLUMN}, {data:FILE})",
           "/fleets/0/op/expect/equals: {random:0}: the length must be an integer from 1 to "
           "65536"));
 }
@@ -755,7 +769,8 @@ TEST(ScenarioErrors, AllReportedInFileOrder) {
           R"(/name: must be 1 to 64 letters, digits, ".", "_" or "-", not dots alone (it names the run folder))",
           R"(/fleets/0/target: no target named "nope" (targets: echo))",
           "/fleets/0/clients: must be a positive integer",
-          "/fleets/0/op/send: unknown placeholder {x} (known: {client}, {seq}, {random:N})",
+          "/fleets/0/op/send: unknown placeholder {x} (known: {client}, {seq}, {random:N}, "
+          "{key:uniform:N}, {key:zipf:N:s}, {key:sequential:N}, {data:FILE:COLUMN}, {data:FILE})",
           R"(/fleets/1/op/framing: only for TCP targets ("echo" is a UDP target))",
           "/targets/echo/args/threads: must be an integer from 1 to 256",
           R"(/load/duration: "soon" is not a duration (write e.g. "250ms", "10s", "2m"))",
