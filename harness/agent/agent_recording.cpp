@@ -39,6 +39,79 @@ T field(const Json& j, const char* key, const std::string& at) {
   }
 }
 
+Json shown_json(const ShownBytes& b) {
+  return {{"text", b.text}, {"cut_bytes", b.cut_bytes}};
+}
+
+ShownBytes shown_from(const Json& j, const std::string& at) {
+  return {field<std::string>(j, "text", at), field<std::uint64_t>(j, "cut_bytes", at)};
+}
+
+Json example_json(const FailureExample& e) {
+  return {{"t_ms", e.t_ms},
+          {"fleet", e.fleet},
+          {"op", e.op},
+          {"client", e.client},
+          {"request", shown_json(e.request)},
+          {"expected", shown_json(e.expected)},
+          {"received", shown_json(e.received)},
+          {"rule", e.rule}};
+}
+
+FailureExample example_from(const Json& j, const std::string& at) {
+  FailureExample e;
+  e.t_ms = field<double>(j, "t_ms", at);
+  e.fleet = field<std::string>(j, "fleet", at);
+  e.op = field<std::string>(j, "op", at);
+  e.client = field<std::uint64_t>(j, "client", at);
+  e.request = shown_from(field<Json>(j, "request", at), at + "/request");
+  e.expected = shown_from(field<Json>(j, "expected", at), at + "/expected");
+  e.received = shown_from(field<Json>(j, "received", at), at + "/received");
+  e.rule = field<std::string>(j, "rule", at);
+  return e;
+}
+
+Json examples_json(const std::vector<FailureExample>& examples) {
+  Json out = Json::array();
+  for (const FailureExample& e : examples) out.push_back(example_json(e));
+  return out;
+}
+
+std::vector<FailureExample> examples_from(const Json& j, const std::string& at) {
+  if (!j.is_array()) throw std::runtime_error(at + " must be an array");
+  std::vector<FailureExample> out;
+  for (std::size_t i = 0; i < j.size(); ++i)
+    out.push_back(example_from(j[i], fmt::format("{}/{}", at, i)));
+  return out;
+}
+
+// The failure examples of a slot, by class name; classes with none left out.
+Json failures_json(const SlotRecording& s) {
+  Json out = Json::object();
+  for (std::size_t o = 0; o < kOutcomeCount; ++o) {
+    const FailureSamples& f = s.failures[o];
+    if (f.count == 0) continue;
+    out[std::string(kOutcomeNames[o])] = {{"count", f.count},
+                                          {"first", examples_json(f.first)},
+                                          {"sampled", examples_json(f.sampled)}};
+  }
+  return out;
+}
+
+void failures_from(const Json& j, SlotRecording& slot, const std::string& at) {
+  if (!j.is_object()) throw std::runtime_error(at + " must be an object");
+  for (std::size_t o = 0; o < kOutcomeCount; ++o) {
+    auto it = j.find(std::string(kOutcomeNames[o]));
+    if (it == j.end()) continue;
+    const std::string here = at + "/" + std::string(kOutcomeNames[o]);
+    FailureSamples& f = slot.failures[o];
+    f.outcome = static_cast<Outcome>(o);
+    f.count = field<std::uint64_t>(*it, "count", here);
+    f.first = examples_from(field<Json>(*it, "first", here), here + "/first");
+    f.sampled = examples_from(field<Json>(*it, "sampled", here), here + "/sampled");
+  }
+}
+
 }  // namespace
 
 std::string recording_to_json(const AgentRecording& r) {
@@ -58,7 +131,8 @@ std::string recording_to_json(const AgentRecording& r) {
                       {{"sum_ns", s.latency.sum()},
                        {"min_ns", s.latency.min()},
                        {"max_ns", s.latency.max()},
-                       {"buckets", buckets_json(s.latency.nonzero_buckets())}}}});
+                       {"buckets", buckets_json(s.latency.nonzero_buckets())}}},
+                     {"failures", failures_json(s)}});
   }
   Json seconds = Json::array();
   for (const SecondRecording& s : r.recording.seconds) {
@@ -98,6 +172,7 @@ AgentRecording recording_from_json(std::string_view text) {
         field<std::uint64_t>(latency, "sum_ns", at + "/latency"),
         field<std::uint64_t>(latency, "min_ns", at + "/latency"),
         field<std::uint64_t>(latency, "max_ns", at + "/latency"));
+    if (s.contains("failures")) failures_from(s["failures"], slot, at + "/failures");
     r.recording.slots.push_back(std::move(slot));
   }
   const Json& seconds = field<Json>(j, "seconds", "");

@@ -1,7 +1,7 @@
 // What an agent recorded, as the file it leaves for drover
-// (<out>/recording.json): per op of its fleet the totals and the whole
-// latency histogram, and the per-second series, so drover merges histograms
-// and computes percentiles once over every host, never averaging them.
+// (<out>/recording.json): per op of its fleet the totals, the whole
+// latency histogram and the failure examples, and the per-second series, so drover merges
+// histograms and computes percentiles once over every host, never averaging them.
 #pragma once
 
 #include <string>

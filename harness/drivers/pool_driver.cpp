@@ -5,7 +5,9 @@
 #include <deque>
 #include <unordered_map>
 
+#include "harness/core/shown_bytes.hpp"
 #include "harness/drivers/line_channel.hpp"
+#include "harness/drivers/line_exchange.hpp"
 #include "harness/drivers/workload_drivers.hpp"
 
 namespace drover {
@@ -42,8 +44,7 @@ class SubmitterSession final : public ClientSession {
           1 + static_cast<std::int64_t>(next_random() % static_cast<std::uint64_t>(plan_.n_max));
       outstanding_[id] = {n, i == 0 ? intended_start : Clock::now()};
       log_.event(EventType::kInvoke, "submit", EventValue::of(std::vector<std::int64_t>{id, n}));
-      batch += "SUBMIT " + std::to_string(id) + " " + std::to_string(n) + " " +
-               std::to_string(plan_.work_ms) + "\n";
+      batch += submit_line(id, n) + "\n";
     }
     Outcome outcome = co_await channel_.write(batch);
     while (outcome == Outcome::kOk && !outstanding_.empty()) {
@@ -54,7 +55,8 @@ class SubmitterSession final : public ClientSession {
     // What is still outstanding was sent but never answered: unknown.
     EventType type = outcome == Outcome::kConnectError ? EventType::kFail : EventType::kInfo;
     for (auto& [id, task] : outstanding_) {
-      log_.op(0, outcome, task.sent, Clock::now());
+      record_exchange(log_, 0, outcome, task.sent,
+                      {submit_line(id, task.n), kRightAnswer, {}, channel_.error(), plan_.timeout});
       log_.event(type, "submit", EventValue::of(std::vector<std::int64_t>{id, task.n}));
       remember(id, task.n);
     }
@@ -102,10 +104,35 @@ class SubmitterSession final : public ClientSession {
     // settled task. An answer nobody waited for (a repeat, or a task never
     // submitted) is no operation of this client: it goes to the history
     // alone, where pool_complete reports it, and never into the figures.
-    if (asked) log_.op(0, word == "RESULT" ? outcome : Outcome::kIoError, sent, Clock::now());
+    if (asked) record_answer(word == "RESULT" ? outcome : Outcome::kIoError, sent, *id, n, line);
     log_.event(word == "RESULT" ? EventType::kOk : EventType::kFail, "submit",
                EventValue::of(std::move(value)));
     remember(*id, n);
+  }
+
+  // "SUBMIT <task> <n> <work_ms>", without its '\n'.
+  std::string submit_line(std::int64_t id, std::int64_t n) const {
+    return "SUBMIT " + std::to_string(id) + " " + std::to_string(n) + " " +
+           std::to_string(plan_.work_ms);
+  }
+
+  static constexpr std::string_view kRightAnswer =
+      "RESULT <task> <n*n> <worker-pid> <start_us> <end_us>";
+
+  // An answer to an outstanding task. An ERROR (its worker died) fails as
+  // an I/O error does, though the connection stands.
+  void record_answer(Outcome outcome, TimePoint sent, std::int64_t id, std::int64_t n,
+                     std::string_view answer) {
+    if (outcome != Outcome::kIoError) {
+      record_exchange(log_, 0, outcome, sent,
+                      {submit_line(id, n), kRightAnswer, answer, {}, plan_.timeout});
+      return;
+    }
+    log_.failed(0, outcome, sent, Clock::now(), [&](FailureExample& e) {
+      e.request = show_bytes(submit_line(id, n));
+      e.received = show_bytes(answer);
+      e.rule = "the pool answered ERROR: the task's worker failed";
+    });
   }
 
   void remember(std::int64_t id, std::int64_t n) {

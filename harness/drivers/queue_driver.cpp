@@ -2,6 +2,7 @@
 // once every producer of their target has finished they go on until the
 // queue answers EMPTY, so the run ends drained, as a JoinableQueue does.
 #include "harness/drivers/line_channel.hpp"
+#include "harness/drivers/line_exchange.hpp"
 #include "harness/drivers/workload_drivers.hpp"
 
 namespace drover {
@@ -21,7 +22,7 @@ EventType completion_of(Outcome outcome) {
 class QueueSession : public ClientSession {
  public:
   QueueSession(asio::io_context& io, const QueuePlan& plan, ClientLog log)
-      : log_(std::move(log)), channel_(io, plan.target, plan.timeout) {}
+      : log_(std::move(log)), channel_(io, plan.target, plan.timeout), timeout_(plan.timeout) {}
   void close() override { channel_.close(); }
 
  protected:
@@ -33,8 +34,15 @@ class QueueSession : public ClientSession {
     co_return outcome;
   }
 
+  void record(std::size_t op_index, Outcome outcome, TimePoint started, std::string_view sent,
+              std::string_view expected) {
+    record_exchange(log_, op_index, outcome, started,
+                    {sent, expected, reply_, channel_.error(), timeout_});
+  }
+
   ClientLog log_;
   LineChannel channel_;
+  Duration timeout_;
   std::string reply_;
 };
 
@@ -50,7 +58,8 @@ class ProducerSession final : public QueueSession {
     std::string item =
         log_.fleet() + "-" + std::to_string(log_.index_in_fleet()) + "-" + std::to_string(seq);
     log_.event(EventType::kInvoke, "put", EventValue::of(item));
-    Outcome outcome = co_await request("PUT " + item + "\n");
+    const std::string line = "PUT " + item;
+    Outcome outcome = co_await request(line + "\n");
     EventType type = completion_of(outcome);
     if (outcome == Outcome::kOk) {
       if (reply_ == "OK") {
@@ -59,7 +68,7 @@ class ProducerSession final : public QueueSession {
         outcome = Outcome::kWrongReply;
       }
     }
-    log_.op(0, outcome, intended_start, Clock::now());
+    record(0, outcome, intended_start, line, "OK or FULL");
     log_.event(type, "put", EventValue::of(std::move(item)));
   }
 
@@ -99,13 +108,14 @@ class ConsumerSession final : public QueueSession {
         outcome = Outcome::kWrongReply;
       }
     }
-    log_.op(0, outcome, intended_start, Clock::now());
+    record(0, outcome, intended_start, "GET", "ITEM <item> or EMPTY");
     log_.event(type, "get", type == EventType::kOk ? EventValue::of(item) : EventValue{});
     if (type != EventType::kOk) co_return;
 
     TimePoint done_start = Clock::now();
     log_.event(EventType::kInvoke, "done", EventValue::of(item));
-    outcome = co_await request("DONE " + item + "\n");
+    const std::string line = "DONE " + item;
+    outcome = co_await request(line + "\n");
     type = completion_of(outcome);
     if (outcome == Outcome::kOk) {
       if (reply_ == "OK") {
@@ -114,7 +124,7 @@ class ConsumerSession final : public QueueSession {
         outcome = Outcome::kWrongReply;
       }
     }
-    log_.op(1, outcome, done_start, Clock::now());
+    record(1, outcome, done_start, line, "OK");
     log_.event(type, "done", EventValue::of(std::move(item)));
   }
 

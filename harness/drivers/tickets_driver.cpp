@@ -4,6 +4,7 @@
 #include <charconv>
 
 #include "harness/drivers/line_channel.hpp"
+#include "harness/drivers/line_exchange.hpp"
 #include "harness/drivers/workload_drivers.hpp"
 
 namespace drover {
@@ -61,7 +62,8 @@ class BuyerSession final : public ClientSession {
       count = word == "COUNT" ? parse_int(rest) : std::nullopt;
       if (!count) outcome = Outcome::kWrongReply;
     }
-    log_.op(kSearch, outcome, start, Clock::now());
+    record_exchange(log_, kSearch, outcome, start,
+                    {"SEARCH", "COUNT <tickets left>", reply_, channel_.error(), plan_.timeout});
     if (count) {
       log_.event(EventType::kOk, "search", EventValue::of(*count));
     } else {
@@ -72,7 +74,8 @@ class BuyerSession final : public ClientSession {
 
   asio::awaitable<void> buy(TimePoint start) {
     log_.event(EventType::kInvoke, "buy", EventValue::of(buyer_));
-    Outcome outcome = co_await request("BUY " + buyer_ + "\n");
+    const std::string line = "BUY " + buyer_;
+    Outcome outcome = co_await request(line + "\n");
     EventType type = EventType::kFail;  // definitely not sold
     EventValue value = EventValue::of(buyer_);
     if (reply_unread(outcome)) {
@@ -90,7 +93,8 @@ class BuyerSession final : public ClientSession {
         value = EventValue::of(reply_);
       }
     }
-    log_.op(kBuy, outcome, start, Clock::now());
+    record_exchange(log_, kBuy, outcome, start,
+                    {line, "OK <serial> or SOLDOUT", reply_, channel_.error(), plan_.timeout});
     log_.event(type, "buy", std::move(value));
   }
 

@@ -55,6 +55,15 @@ std::string read_text(const fs::path& path) {
   return text.str();
 }
 
+// An agent's examples are timed from its own load's start: onto drover's.
+void shift_examples(SlotRecording& slot, Duration shift) {
+  const double ms = std::chrono::duration<double, std::milli>(shift).count();
+  for (FailureSamples& f : slot.failures) {
+    for (FailureExample& e : f.first) e.t_ms = std::max(0.0, e.t_ms + ms);
+    for (FailureExample& e : f.sampled) e.t_ms = std::max(0.0, e.t_ms + ms);
+  }
+}
+
 }  // namespace
 
 struct RemoteFleets::Agent {
@@ -341,8 +350,10 @@ RemoteRecording RemoteFleets::collect(const std::vector<FleetSlots>& slots, Hist
     const Duration shift = a->go_offset + got.go_to_start;
     ShareRecording share{a->fleet->name, a->share.host, a->share.clients, {}, got.load_duration};
     share.recording.slots.resize(slot_count);
-    for (std::size_t i = 0; i < got.op_names.size(); ++i)
+    for (std::size_t i = 0; i < got.op_names.size(); ++i) {
+      shift_examples(got.recording.slots[i], shift);
       share.recording.slots[fleet_slots->first_slot + i] = std::move(got.recording.slots[i]);
+    }
     share.recording.seconds = std::move(got.recording.seconds);
     const auto second_offset = static_cast<std::size_t>(std::max<Duration>(shift, {}) / 1s);
     append_recording(collected.merged, share.recording, second_offset);

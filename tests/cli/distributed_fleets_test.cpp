@@ -213,6 +213,33 @@ TEST_F(DistributedFleetsTest, AnOpenRateIsSplitOverTheHostsAndKept) {
   for (const auto& host : fleet["hosts"]) EXPECT_NEAR(offered(host), 600, 18) << host;
 }
 
+// Wrong replies on the hosts come back with their examples, merged into
+// the fleet's as a fleet here would keep them.
+TEST_F(DistributedFleetsTest, FailureExamplesComeBackFromTheHosts) {
+  json doc = json::parse(R"({"name": "echo-wrong",
+      "targets": {"echo": {"kind": "tcp_fork_echo", "host": "db1"}},
+      "fleets": [{"name": "senders", "target": "echo", "clients": 2, "hosts": ["load1", "load2"],
+                  "op": {"send": "hello {seq}", "expect": {"equals": "nope"}}}],
+      "load": {"model": "closed", "iterations": 10}})");
+  doc["hosts"] = hosts_json();
+  Finished f = run(doc);
+  ASSERT_EQ(f.exit_code, 1) << f.out << f.err;
+  json summary = read_summary(run_dir_);
+  const json& op = summary["fleets"].at(0)["ops"].at(0);
+  ASSERT_TRUE(op.contains("failures")) << op;
+  const json& wrong = op["failures"].at(0);
+  EXPECT_EQ(wrong["class"], "wrong_reply");
+  EXPECT_EQ(wrong["count"], 20) << wrong;  // 10 iterations of 2 clients
+  ASSERT_FALSE(wrong["first"].empty()) << wrong;
+  const json& e = wrong["first"][0];
+  EXPECT_EQ(e["fleet"], "senders");
+  EXPECT_EQ(e["received"]["text"].get<std::string>().rfind("HELLO ", 0), 0u) << e;
+  EXPECT_EQ(e["rule"].get<std::string>().rfind(R"(expected equals "nope", received "HELLO )", 0),
+            0u)
+      << e;
+  EXPECT_NE(f.out.find("senders message wrong_reply (20)"), std::string::npos) << f.out;
+}
+
 // Consumers drain a queue only once every producer has ended, wherever
 // each runs: here, on the producers' host, or on another.
 TEST_F(DistributedFleetsTest, AQueueFedFromOneHostIsDrainedExactlyOnceHereAndOnAnother) {

@@ -129,6 +129,40 @@ TEST_F(FailureExamplesTest, AReplyThatBreaksTheFramingShowsWhatCame) {
   EXPECT_NE(last_.out.find(R"(; received "PING)"), std::string::npos) << last_.out;
 }
 
+// The reference workloads' line protocols, against a server that only
+// echoes: each wrong reply's example says what a right one is, and shows
+// what came; a SUBMIT nobody answers shows the line that was sent.
+TEST_F(FailureExamplesTest, TheReferenceWorkloadsSayWhatARightReplyIs) {
+  auto echo = [](const std::string& protocol) {
+    return R"({"command": [")" + std::string(DROVER_TARGETS_DIR) +
+           R"(/tcp_fork_echo", "--model", "async", "--port", "{port}"], "protocol": ")" + protocol +
+           R"(", "ready": {"tcp": "127.0.0.1:{port}"}})";
+  };
+  const std::string short_load = R"({"model": "closed", "duration": "300ms"})";
+  json s = run(scenario(echo("tickets"), R"({"workload": "buy", "timeout": "1s"})", short_load));
+  json wrong = failures_of(s, "wrong_reply");
+  ASSERT_FALSE(wrong["first"].empty()) << wrong;
+  EXPECT_EQ(wrong["first"][0]["op"], "search");
+  EXPECT_EQ(wrong["first"][0]["request"]["text"], "SEARCH");
+  EXPECT_EQ(wrong["first"][0]["received"]["text"], "SEARCH");
+  EXPECT_EQ(wrong["first"][0]["rule"], "expected COUNT <tickets left>");
+  EXPECT_NE(last_.out.find(R"(sent "SEARCH": expected COUNT <tickets left>; received "SEARCH")"),
+            std::string::npos)
+      << last_.out;
+
+  s = run(scenario(echo("queue"), R"({"workload": "produce", "timeout": "1s"})", short_load));
+  wrong = failures_of(s, "wrong_reply");
+  ASSERT_FALSE(wrong["first"].empty()) << wrong;
+  EXPECT_EQ(wrong["first"][0]["request"]["text"].get<std::string>().rfind("PUT c-", 0), 0u);
+  EXPECT_EQ(wrong["first"][0]["rule"], "expected OK or FULL");
+
+  s = run(scenario(echo("pool"), R"({"workload": "submit", "timeout": "200ms"})", short_load));
+  json unanswered = failures_of(s, "timeout");
+  ASSERT_FALSE(unanswered["first"].empty()) << unanswered;
+  EXPECT_EQ(unanswered["first"][0]["request"]["text"].get<std::string>().rfind("SUBMIT ", 0), 0u);
+  EXPECT_EQ(unanswered["first"][0]["rule"], "no reply within 200ms");
+}
+
 TEST_F(FailureExamplesTest, APortNobodyListensOnLeavesConnectErrorExamples) {
   int port = free_loopback_port(SOCK_STREAM);
   ASSERT_GT(port, 0);

@@ -18,6 +18,8 @@
 #include <thread>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "harness/agent/agent.hpp"
 #include "harness/agent/agent_recording.hpp"
 #include "harness/agent/job.hpp"
@@ -159,6 +161,33 @@ TEST(AgentTest, AfterGoItRunsItsJobAndLeavesItsRecording) {
   ASSERT_EQ(got.recording.slots.size(), 1u);
   EXPECT_EQ(got.recording.slots[0].totals.ops(), 3u);
   EXPECT_FALSE(got.stopped_early);
+}
+
+TEST(AgentRecordingTest, FailureExamplesSurviveTheFile) {
+  AgentRecording r;
+  r.op_names = {"message"};
+  r.recording.slots.resize(1);
+  FailureSamples& wrong =
+      r.recording.slots[0].failures[static_cast<std::size_t>(Outcome::kWrongReply)];
+  wrong.outcome = Outcome::kWrongReply;
+  wrong.count = 7;
+  FailureExample e;
+  e.t_ms = 12.5;
+  e.fleet = "c";
+  e.op = "message";
+  e.client = 3;
+  e.request = {"ping\\r", 0};
+  e.expected = {"+OK", 0};
+  e.received = {"-ERR", 2};
+  e.rule = "expected equals";
+  wrong.first = {e};
+  wrong.sampled = {e, e};
+  AgentRecording back = recording_from_json(recording_to_json(r));
+  ASSERT_EQ(back.recording.slots.size(), 1u);
+  EXPECT_EQ(back.recording.slots[0].failures, r.recording.slots[0].failures);
+  nlohmann::json broken = nlohmann::json::parse(recording_to_json(r));
+  broken["slots"][0]["failures"]["wrong_reply"]["first"] = 3;
+  EXPECT_THROW(recording_from_json(broken.dump()), std::runtime_error);
 }
 
 }  // namespace
