@@ -79,12 +79,66 @@ FramingSpec framing_from(const Reader& r) {
   return f;
 }
 
+// A RESP value an expectation wants, as plain JSON.
+Json resp_value_json(const RespValueSpec& v) {
+  switch (v.kind) {
+    case RespValueSpec::Kind::kText:
+      return v.text;
+    case RespValueSpec::Kind::kInteger:
+      return v.integer;
+    case RespValueSpec::Kind::kBoolean:
+      return v.boolean;
+    case RespValueSpec::Kind::kNull:
+      return nullptr;
+    case RespValueSpec::Kind::kArray: {
+      Json items = Json::array();
+      for (const RespValueSpec& item : v.items) items.push_back(resp_value_json(item));
+      return items;
+    }
+  }
+  return nullptr;
+}
+
+RespValueSpec resp_value_from(const Json& j) {
+  RespValueSpec v;
+  if (j.is_string()) {
+    v.kind = RespValueSpec::Kind::kText;
+    v.text = j.get<std::string>();
+  } else if (j.is_number_integer()) {
+    v.kind = RespValueSpec::Kind::kInteger;
+    v.integer = j.get<std::int64_t>();
+  } else if (j.is_boolean()) {
+    v.kind = RespValueSpec::Kind::kBoolean;
+    v.boolean = j.get<bool>();
+  } else if (j.is_array()) {
+    v.kind = RespValueSpec::Kind::kArray;
+    for (const Json& item : j) v.items.push_back(resp_value_from(item));
+  }
+  return v;
+}
+
+Json expectation_json(const Expectation& e) {
+  Json j = {{"kind", static_cast<int>(e.kind)}, {"text", e.text}, {"resp_type", e.resp_type}};
+  if (e.resp_value) j["resp_value"] = {{"value", resp_value_json(*e.resp_value)}};
+  return j;
+}
+
+Expectation expectation_from(const Reader& r) {
+  Expectation e;
+  e.kind = r.enumerated<Expectation::Kind>("kind", static_cast<int>(Expectation::Kind::kResp));
+  e.text = r.get<std::string>("text");
+  e.resp_type = r.get<std::string>("resp_type");
+  if (r.json().contains("resp_value"))
+    e.resp_value = resp_value_from(r.child("resp_value").member("value"));
+  return e;
+}
+
 Json op_json(const OpSpec& op) {
   return {{"name", op.name},
           {"weight", op.weight},
           {"workload", static_cast<int>(op.workload)},
           {"send", op.send},
-          {"expect", {{"kind", static_cast<int>(op.expect.kind)}, {"text", op.expect.text}}},
+          {"expect", expectation_json(op.expect)},
           {"framing", framing_json(op.framing)},
           {"clients_per_connection", op.clients_per_connection},
           {"search_first", op.search_first},
@@ -101,10 +155,7 @@ OpSpec op_from(const Reader& r) {
   if (op.weight < 1) throw std::runtime_error("job: " + r.at() + "/weight must be at least 1");
   op.workload = r.enumerated<Workload>("workload", static_cast<int>(Workload::kSubmit));
   op.send = r.get<std::string>("send");
-  Reader expect = r.child("expect");
-  op.expect.kind =
-      expect.enumerated<Expectation::Kind>("kind", static_cast<int>(Expectation::Kind::kRegex));
-  op.expect.text = expect.get<std::string>("text");
+  op.expect = expectation_from(r.child("expect"));
   op.framing = framing_from(r.child("framing"));
   op.clients_per_connection = r.get<int>("clients_per_connection");
   op.search_first = r.get<bool>("search_first");

@@ -1,6 +1,7 @@
 // Judges a reply against the fleet's expectation: "any", "echo", "upper",
-// {"equals": template} or {"regex": ...}. Each session holds its own copy:
-// matches() renders into a scratch buffer, so one copy is not thread-safe.
+// {"equals": template}, {"regex": ...} or {"resp": type, "value": ...}.
+// Each session holds its own copy: matches() renders into a scratch buffer,
+// so one copy is not thread-safe.
 #pragma once
 
 #include <optional>
@@ -9,6 +10,7 @@
 
 #include "harness/core/payload_template.hpp"
 #include "harness/core/regex.hpp"
+#include "harness/drivers/resp.hpp"
 #include "harness/scenario/scenario.hpp"
 
 namespace drover {
@@ -24,6 +26,8 @@ class ReplyCheck {
   // request was rendered, so {random:N} matches the request's filler, and
   // with the rows the request took, so {data:...} matches its values. A
   // regex must match the whole reply (regex.hpp says what it cannot match).
+  // For kResp the reply is one whole RESP value (framing "resp"), parsed
+  // again here: bytes that are not one RESP value match nothing.
   bool matches(std::string_view request, std::string_view reply, std::uint64_t client,
                std::uint64_t seq, std::uint64_t random_state, RowsTaken rows = {}) const;
 
@@ -55,9 +59,17 @@ class ReplyCheck {
   Expectation::Kind kind_;
   std::optional<PayloadTemplate> equals_;
   std::optional<Regex> regex_;
-  std::string regex_text_;       // as the scenario wrote it, for explain()
+  std::string regex_text_;  // as the scenario wrote it, for explain()
+  std::string resp_type_;
+  std::optional<RespValueSpec> resp_value_;
   mutable std::string scratch_;  // rendering buffer for kEquals
 };
+
+// Whether a parsed RESP value is of the named type (resp_type_name()) and,
+// when `value` is given, holds it: a map's items are its keys and values in
+// turn.
+bool resp_matches(const RespValue& reply, std::string_view type,
+                  const std::optional<RespValueSpec>& value);
 
 // Same bytes with ASCII letters upper-cased: what the echo targets send back.
 bool is_upper_of(std::string_view request, std::string_view reply);

@@ -78,6 +78,10 @@ Value boolean() {
   return of_type(Value::Type::kBoolean);
 }
 
+Value null_value() {
+  return of_type(Value::Type::kNull);
+}
+
 Value integer(std::int64_t min, std::int64_t max) {
   Value v = integer_from(min);
   v.maximum = static_cast<double>(max);

@@ -12,6 +12,7 @@
 // thread.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -34,7 +35,18 @@ struct MapMembers {
 
 // The shape of one JSON value.
 struct Value {
-  enum class Type { kString, kBoolean, kInteger, kNumber, kChoice, kObject, kArray, kMap, kOneOf };
+  enum class Type {
+    kString,
+    kBoolean,
+    kInteger,
+    kNumber,
+    kNull,
+    kChoice,
+    kObject,
+    kArray,
+    kMap,
+    kOneOf
+  };
   Type type = Type::kString;
   // Non-empty: the schema states this value once, under this name, and
   // refers to it wherever it is used.
@@ -66,6 +78,7 @@ Value text(std::string pattern);
 // Text that is itself an ECMAScript regex.
 Value regex_text();
 Value boolean();
+Value null_value();  // JSON's null
 Value integer(std::int64_t min, std::int64_t max);
 Value integer_from(std::int64_t min);
 // A number from `min` to `max`; number_above: above `min`, at most `max`.
@@ -249,5 +262,12 @@ inline constexpr double kMaxFactor = 10;
 // A data file's name in "data" and in placeholders: a path without the
 // characters that end a placeholder or its parts.
 inline constexpr std::string_view kDataFileNamePattern = "^[^:{}]{1,255}$";
+
+// The RESP types an expectation may name ({"resp": "bulk"}): RESP2's, then
+// RESP3's. The drivers' RESP parser names what it reads the same way
+// (resp_type_name() in harness/drivers/resp.hpp).
+inline constexpr std::array<std::string_view, 13> kRespTypeNames{
+    "simple", "error",      "integer",  "bulk", "null", "array", "boolean",
+    "double", "big_number", "verbatim", "map",  "set",  "push"};
 
 }  // namespace drover::format

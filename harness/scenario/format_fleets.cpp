@@ -11,14 +11,36 @@ Key timeout(const char* fallback) {
       .about("How long a reply may take: longer is a timeout error.");
 }
 
+// A RESP value as a scenario writes it; arrays nest two deep at most.
+Value resp_value() {
+  Value whole_number = integer_from(0);
+  whole_number.minimum.reset();
+  std::vector<Value> scalars{text(), whole_number, boolean(), null_value()};
+  std::vector<Value> inner = scalars;
+  inner.push_back(array_of(one_of(scalars)));
+  std::vector<Value> outer = scalars;
+  outer.push_back(array_of(one_of(inner)));
+  return named("respValue",
+               one_of(outer).about(
+                   "Text for simple, error, bulk, verbatim, double and big_number replies; a "
+                   "whole number for integer; true or false for boolean; null; an array of "
+                   "values for array, set, push and map (a map's keys and values alternate), "
+                   "nested two deep at most."));
+}
+
 ObjectPtr expectation_object() {
   static const ObjectPtr kExpectation = std::make_shared<const Object>(Object{
       {
           optional("equals", payload_template())
               .about("The reply equals this template, rendered for the request."),
           optional("regex", regex_text()).about("The whole reply matches this ECMAScript regex."),
+          optional("resp",
+                   choice(std::vector<std::string>(kRespTypeNames.begin(), kRespTypeNames.end())))
+              .about(R"(Framing "resp" only: the reply is a RESP value of this type.)"),
+          optional("value", resp_value())
+              .about(R"(With "resp": the reply's value, compared whole.)"),
       },
-      {exactly_one({"equals", "regex"})},
+      {exactly_one({"equals", "regex", "resp"}), requires_key("value", "resp")},
       {},
       {}});
   return kExpectation;

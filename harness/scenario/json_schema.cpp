@@ -88,6 +88,9 @@ class SchemaWriter {
       case Value::Type::kBoolean:
         out["type"] = "boolean";
         break;
+      case Value::Type::kNull:
+        out["type"] = "null";
+        break;
       case Value::Type::kInteger:
       case Value::Type::kNumber:
         out["type"] = v.type == Value::Type::kInteger ? "integer" : "number";

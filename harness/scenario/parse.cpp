@@ -142,7 +142,8 @@ void check_shared_connections(const Scenario& s, scenario_json::Problems& proble
     if (s.load.model == LoadSpec::Model::kClosed) {
       problems.at(at, "not with the closed model: its clients each keep their own connection");
     } else if (op.expect.kind == Expectation::Kind::kAny ||
-               op.expect.kind == Expectation::Kind::kRegex) {
+               op.expect.kind == Expectation::Kind::kRegex ||
+               op.expect.kind == Expectation::Kind::kResp) {
       problems.at(at,
                   "only with \"expect\" echo, upper or equals: replies on a shared connection "
                   "are matched to their requests");

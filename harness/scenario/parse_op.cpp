@@ -56,6 +56,80 @@ std::optional<PayloadTemplate> read_template(Problems& problems, const std::stri
   return compiled ? std::optional(std::move(*compiled)) : std::nullopt;
 }
 
+// How a RESP type's value is written in a scenario.
+RespValueSpec::Kind value_kind_of(std::string_view type) {
+  if (type == "integer") return RespValueSpec::Kind::kInteger;
+  if (type == "boolean") return RespValueSpec::Kind::kBoolean;
+  if (type == "null") return RespValueSpec::Kind::kNull;
+  if (type == "array" || type == "set" || type == "push" || type == "map")
+    return RespValueSpec::Kind::kArray;
+  return RespValueSpec::Kind::kText;
+}
+
+// Arrays in a "value" nest this deep at most, as the schema says.
+constexpr int kMaxRespValueDepth = 2;
+
+std::optional<RespValueSpec> read_resp_value(Problems& problems, const Json& value,
+                                             const std::string& at, int depth) {
+  RespValueSpec out;
+  if (value.is_string()) {
+    out.kind = RespValueSpec::Kind::kText;
+    out.text = value.get<std::string>();
+  } else if (std::optional<std::int64_t> number = integer_value(value)) {
+    out.kind = RespValueSpec::Kind::kInteger;
+    out.integer = *number;
+  } else if (value.is_boolean()) {
+    out.kind = RespValueSpec::Kind::kBoolean;
+    out.boolean = value.get<bool>();
+  } else if (value.is_null()) {
+    out.kind = RespValueSpec::Kind::kNull;
+  } else if (value.is_array() && depth < kMaxRespValueDepth) {
+    out.kind = RespValueSpec::Kind::kArray;
+    bool ok = true;
+    for (std::size_t i = 0; i < value.size(); ++i) {
+      std::optional<RespValueSpec> item =
+          read_resp_value(problems, value[i], child(at, i), depth + 1);
+      if (item) out.items.push_back(std::move(*item));
+      ok = ok && item.has_value();
+    }
+    if (!ok) return std::nullopt;
+  } else {
+    problems.at(at, value.is_array() ? "arrays nest two deep at most here"
+                                     : "must be text, a whole number, true, false, null or an "
+                                       "array of them");
+    return std::nullopt;
+  }
+  return out;
+}
+
+// {"resp": TYPE, "value": VALUE}: the value, when given, must be what a
+// reply of that type holds.
+void parse_resp_expectation(ObjectReader& r, Expectation& out) {
+  std::vector<std::string> names(format::kRespTypeNames.begin(), format::kRespTypeNames.end());
+  std::optional<std::string> type = r.choice("resp", Need::kRequired, names);
+  if (!type) return;
+  out.kind = Expectation::Kind::kResp;
+  out.resp_type = *type;
+  const Json* value = r.get("value");
+  if (value == nullptr) return;
+  out.resp_value = read_resp_value(r.problems(), *value, r.at("value"), 0);
+  if (!out.resp_value) return;
+  constexpr std::pair<RespValueSpec::Kind, const char*> kWritten[] = {
+      {RespValueSpec::Kind::kText, "text"},
+      {RespValueSpec::Kind::kInteger, "a whole number"},
+      {RespValueSpec::Kind::kBoolean, "true or false"},
+      {RespValueSpec::Kind::kNull, "null (or left out)"},
+      {RespValueSpec::Kind::kArray, "an array"},
+  };
+  RespValueSpec::Kind wanted = value_kind_of(*type);
+  if (out.resp_value->kind == wanted) return;
+  for (const auto& [kind, written] : kWritten) {
+    if (kind == wanted)
+      r.problems().at(r.at("value"),
+                      fmt::format("must be {} for a reply of type \"{}\"", written, *type));
+  }
+}
+
 void parse_expectation(Problems& problems, const Json& value, const std::string& at,
                        Expectation& out) {
   if (value.is_string()) {
@@ -75,16 +149,19 @@ void parse_expectation(Problems& problems, const Json& value, const std::string&
   }
   if (!value.is_object()) {
     problems.at(at,
-                "must be \"any\", \"echo\", \"upper\", {\"equals\": TEMPLATE} or "
-                "{\"regex\": REGEX}");
+                "must be \"any\", \"echo\", \"upper\", {\"equals\": TEMPLATE}, "
+                "{\"regex\": REGEX} or {\"resp\": TYPE}");
     return;
   }
   ObjectReader r(problems, value, at, format::expectation().known_keys());
-  if (r.has("equals") == r.has("regex")) {
+  int given = int{r.has("equals")} + int{r.has("regex")} + int{r.has("resp")};
+  if (given != 1) {
     // An unknown key ("equal") already says what is wrong.
-    if (!r.had_unknown_keys()) problems.at(at, "give exactly one of \"equals\" and \"regex\"");
+    if (!r.had_unknown_keys())
+      problems.at(at, "give exactly one of \"equals\", \"regex\" and \"resp\"");
     return;
   }
+  if (r.has("value") && !r.has("resp")) problems.at(r.at("value"), "only with \"resp\"");
   if (std::optional<std::string> text = r.string("equals", Need::kOptional)) {
     out.kind = Expectation::Kind::kEquals;
     out.text = *text;
@@ -97,6 +174,7 @@ void parse_expectation(Problems& problems, const Json& value, const std::string&
       problems.at(r.at("regex"), fmt::format("is not a valid regex ({})", compiled.error()));
     }
   }
+  if (r.has("resp")) parse_resp_expectation(r, out);
 }
 
 struct FramingName {
@@ -228,6 +306,10 @@ void parse_echo(ObjectReader& r, Need need, const DeclaredTarget* target, OpSpec
       problems.at(r.at("framing"),
                   fmt::format("only for TCP targets (\"{}\" is a UDP target)", target->name));
     }
+  }
+  if (op.expect.kind == Expectation::Kind::kResp && op.framing.kind != Framing::kResp) {
+    problems.at(child(r.at("expect"), "resp"),
+                R"(only with "framing": "resp" (a RESP type is read from a whole RESP reply))");
   }
   std::optional<std::size_t> largest = largest_framed_payload(op.framing);
   if (compiled && largest && compiled->max_size() > *largest) {

@@ -139,10 +139,30 @@ struct TargetSpec {
 };
 
 // What counts as a correct reply.
+// The value a RESP reply must hold ({"resp": TYPE, "value": VALUE}): text
+// for the string types (simple, error, bulk, verbatim, double, big_number),
+// a number for integer, true or false for boolean, null, or the elements of
+// an array, set, push or map (a map's keys and values alternate).
+struct RespValueSpec {
+  enum class Kind { kText, kInteger, kBoolean, kNull, kArray };
+  Kind kind = Kind::kNull;
+  std::string text;
+  std::int64_t integer = 0;
+  bool boolean = false;
+  std::vector<RespValueSpec> items;
+
+  bool operator==(const RespValueSpec&) const = default;
+};
+
 struct Expectation {
-  enum class Kind { kAny, kEcho, kUpper, kEquals, kRegex };
+  enum class Kind { kAny, kEcho, kUpper, kEquals, kRegex, kResp };
   Kind kind = Kind::kAny;
   std::string text;  // kEquals: a payload template; kRegex: an ECMAScript regex
+  // kResp (framing "resp" only): the reply's type, as RESP names it
+  // ("simple", "bulk", resp_type_name() in harness/drivers/resp.hpp), and
+  // what its value must be; none: any value of that type.
+  std::string resp_type;
+  std::optional<RespValueSpec> resp_value;
 
   bool operator==(const Expectation&) const = default;
 };

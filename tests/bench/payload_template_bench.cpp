@@ -23,7 +23,9 @@ BENCHMARK(BM_RenderPayload);
 void BM_CheckUpperReply(benchmark::State& state) {
   std::string request(64, 'a');
   std::string reply(64, 'A');
-  drover::ReplyCheck check({drover::Expectation::Kind::kUpper, ""});
+  drover::Expectation expect_upper;
+  expect_upper.kind = drover::Expectation::Kind::kUpper;
+  drover::ReplyCheck check(expect_upper);
   for (auto _ : state) benchmark::DoNotOptimize(check.matches(request, reply, 1, 1, 1));
 }
 BENCHMARK(BM_CheckUpperReply);

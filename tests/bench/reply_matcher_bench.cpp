@@ -17,7 +17,9 @@ using drover::ReplyMatcher;
 // Replies for every op, rendered as a 64-byte random payload upper-cased.
 std::vector<std::string> replies(std::size_t ops) {
   auto t = *drover::PayloadTemplate::compile("{random:64}");
-  drover::ReplyCheck upper({drover::Expectation::Kind::kUpper, ""});
+  drover::Expectation expect_upper;
+  expect_upper.kind = drover::Expectation::Kind::kUpper;
+  drover::ReplyCheck upper(expect_upper);
   std::uint64_t rng = 88172645463325252ULL;
   std::vector<std::string> out(ops);
   std::string request;

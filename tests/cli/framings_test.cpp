@@ -1,6 +1,6 @@
 // End-to-end: drover frames requests and replies by delimiter and by length
 // prefix against a small server that frames its own the same way
-// (tests/data/process/framed_upper_server.py), in the closed model and in
+// (targets/python/framed_upper_server.py), in the closed model and in
 // the open model with clients sharing pipelined connections. A server whose
 // framing disagrees with the scenario's is caught, never taken as right.
 #include <gtest/gtest.h>
@@ -15,7 +15,7 @@ namespace {
 using nlohmann::json;
 
 std::string server_target(const std::string& args) {
-  const fs::path server = fs::path(DROVER_SOURCE_DIR) / "tests/data/process/framed_upper_server.py";
+  const fs::path server = fs::path(DROVER_SOURCE_DIR) / "targets/python/framed_upper_server.py";
   return R"({"command": ["python3", ")" + server.string() + R"(", "{port}", )" + args +
          R"(], "ready": {"tcp": "127.0.0.1:{port}"}})";
 }

@@ -20,7 +20,8 @@ AgentJob a_job() {
   job.fleet.clients = 7;
   job.fleet.first_op().workload = Workload::kEcho;
   job.fleet.first_op().send = "hello {seq} {random:8}";
-  job.fleet.first_op().expect = {Expectation::Kind::kRegex, "^HELLO [0-9]+"};
+  job.fleet.first_op().expect.kind = Expectation::Kind::kRegex;
+  job.fleet.first_op().expect.text = "^HELLO [0-9]+";
   job.fleet.first_op().framing = {Framing::kLengthPrefixed, "END\r\n", true, 2,
                                   Endian::kLittle,          true,      4096};
   job.fleet.first_op().clients_per_connection = 32;
@@ -51,6 +52,22 @@ AgentJob a_job() {
   job.producers_elsewhere_for = 12s;
   job.bound = 5min;
   return job;
+}
+
+TEST(AgentJobTest, ARespExpectationReadsBackWithItsNestedValue) {
+  AgentJob job = a_job();
+  RespValueSpec text{RespValueSpec::Kind::kText, "bar", 0, false, {}};
+  RespValueSpec number{RespValueSpec::Kind::kInteger, "", -7, false, {}};
+  RespValueSpec null;
+  RespValueSpec yes{RespValueSpec::Kind::kBoolean, "", 0, true, {}};
+  RespValueSpec inner{RespValueSpec::Kind::kArray, "", 0, false, {number, null}};
+  job.fleet.first_op().expect.kind = Expectation::Kind::kResp;
+  job.fleet.first_op().expect.resp_type = "array";
+  job.fleet.first_op().expect.resp_value =
+      RespValueSpec{RespValueSpec::Kind::kArray, "", 0, false, {text, inner, yes}};
+  EXPECT_EQ(job_from_json(job_to_json(job)).fleet.first_op().expect, job.fleet.first_op().expect);
+  job.fleet.first_op().expect.resp_value.reset();
+  EXPECT_EQ(job_from_json(job_to_json(job)).fleet.first_op().expect, job.fleet.first_op().expect);
 }
 
 TEST(AgentJobTest, AJobReadsBackAsWritten) {

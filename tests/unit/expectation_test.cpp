@@ -1,12 +1,19 @@
 #include "harness/drivers/expectation.hpp"
 
+#include <algorithm>
+
 #include <gtest/gtest.h>
+
+#include "harness/scenario/format.hpp"
 
 namespace drover {
 namespace {
 
 Expectation expect(Expectation::Kind kind, std::string text = "") {
-  return {kind, std::move(text)};
+  Expectation e;
+  e.kind = kind;
+  e.text = std::move(text);
+  return e;
 }
 
 TEST(ReplyCheck, UpperAcceptsOnlyTheUpperCasedRequest) {
@@ -119,6 +126,127 @@ TEST(ReplyCheckExplain, ALongReplyIsCutInTheRule) {
   EXPECT_NE(rule.find(std::string(256, 'b') + " \u2026 (744 more bytes)\""), std::string::npos)
       << rule;
   EXPECT_EQ(rule.find(std::string(257, 'b')), std::string::npos) << rule;
+}
+
+}  // namespace
+}  // namespace drover
+
+namespace drover {
+namespace {
+
+RespValueSpec text_value(std::string text) {
+  return {RespValueSpec::Kind::kText, std::move(text), 0, false, {}};
+}
+RespValueSpec integer_value(std::int64_t n) {
+  return {RespValueSpec::Kind::kInteger, "", n, false, {}};
+}
+RespValueSpec array_value(std::vector<RespValueSpec> items) {
+  return {RespValueSpec::Kind::kArray, "", 0, false, std::move(items)};
+}
+
+Expectation resp(std::string type, std::optional<RespValueSpec> value = std::nullopt) {
+  Expectation e;
+  e.kind = Expectation::Kind::kResp;
+  e.resp_type = std::move(type);
+  e.resp_value = std::move(value);
+  return e;
+}
+
+bool judge(const Expectation& e, std::string_view reply) {
+  return ReplyCheck(e).matches("request", reply, 0, 0, 1);
+}
+
+TEST(ReplyCheckResp, TheTypeAloneAcceptsAnyValueOfIt) {
+  EXPECT_TRUE(judge(resp("simple"), "+OK\r\n"));
+  EXPECT_TRUE(judge(resp("integer"), ":-12\r\n"));
+  EXPECT_TRUE(judge(resp("bulk"), "$3\r\nbar\r\n"));
+  EXPECT_TRUE(judge(resp("null"), "$-1\r\n"));
+  EXPECT_TRUE(judge(resp("null"), "*-1\r\n"));
+  EXPECT_TRUE(judge(resp("null"), "_\r\n"));
+  EXPECT_TRUE(judge(resp("error"), "-ERR unknown command\r\n"));
+  EXPECT_TRUE(judge(resp("array"), "*0\r\n"));
+  EXPECT_TRUE(judge(resp("boolean"), "#t\r\n"));
+  EXPECT_TRUE(judge(resp("map"), "%1\r\n+a\r\n:1\r\n"));
+  EXPECT_FALSE(judge(resp("simple"), "$2\r\nOK\r\n"));
+  EXPECT_FALSE(judge(resp("bulk"), "$-1\r\n"));
+  EXPECT_FALSE(judge(resp("simple"), "-OK\r\n"));
+}
+
+TEST(ReplyCheckResp, TheValueIsComparedWhole) {
+  EXPECT_TRUE(judge(resp("simple", text_value("PONG")), "+PONG\r\n"));
+  EXPECT_FALSE(judge(resp("simple", text_value("PONG")), "+PONGS\r\n"));
+  EXPECT_TRUE(judge(resp("bulk", text_value("a\r\nb")), "$4\r\na\r\nb\r\n"));
+  EXPECT_FALSE(judge(resp("bulk", text_value("bar")), "$3\r\nbaz\r\n"));
+  EXPECT_TRUE(judge(resp("integer", integer_value(-12)), ":-12\r\n"));
+  EXPECT_FALSE(judge(resp("integer", integer_value(12)), ":-12\r\n"));
+  RespValueSpec yes{RespValueSpec::Kind::kBoolean, "", 0, true, {}};
+  EXPECT_TRUE(judge(resp("boolean", yes), "#t\r\n"));
+  EXPECT_FALSE(judge(resp("boolean", yes), "#f\r\n"));
+}
+
+TEST(ReplyCheckResp, ArraysMatchElementByElementByKindAndValue) {
+  RespValueSpec want = array_value(
+      {text_value("a"), integer_value(1), RespValueSpec{}, array_value({text_value("x")})});
+  EXPECT_TRUE(judge(resp("array", want), "*4\r\n$1\r\na\r\n:1\r\n$-1\r\n*1\r\n+x\r\n"));
+  // The bulk string "1" is not the integer 1.
+  EXPECT_FALSE(judge(resp("array", want), "*4\r\n$1\r\na\r\n$1\r\n1\r\n$-1\r\n*1\r\n+x\r\n"));
+  EXPECT_FALSE(judge(resp("array", want), "*3\r\n$1\r\na\r\n:1\r\n$-1\r\n"));
+  EXPECT_FALSE(judge(resp("array", want), "*4\r\n$1\r\na\r\n:1\r\n$-1\r\n*1\r\n+y\r\n"));
+  EXPECT_TRUE(
+      judge(resp("map", array_value({text_value("k"), integer_value(2)})), "%1\r\n+k\r\n:2\r\n"));
+}
+
+TEST(ReplyCheckResp, BytesThatAreNotOneWholeValueMatchNothing) {
+  EXPECT_FALSE(judge(resp("simple"), "+OK"));
+  EXPECT_FALSE(judge(resp("simple"), "+OK\r\n+OK\r\n"));
+  EXPECT_FALSE(judge(resp("simple"), "OK\r\n"));
+  EXPECT_FALSE(judge(resp("simple"), ""));
+}
+
+TEST(ReplyCheckResp, CannotTellRequestsApart) {
+  EXPECT_FALSE(ReplyCheck(resp("simple")).identifies_request());
+  std::string out;
+  EXPECT_FALSE(ReplyCheck(resp("simple")).expected_reply("x", 0, 0, 1, out));
+}
+
+TEST(ReplyCheckResp, EveryTypeTheParserNamesIsOneAScenarioMayName) {
+  for (RespType type :
+       {RespType::kSimple, RespType::kError, RespType::kInteger, RespType::kBulk, RespType::kNull,
+        RespType::kArray, RespType::kBoolean, RespType::kDouble, RespType::kBigNumber,
+        RespType::kVerbatim, RespType::kMap, RespType::kSet, RespType::kPush}) {
+    EXPECT_NE(std::find(format::kRespTypeNames.begin(), format::kRespTypeNames.end(),
+                        resp_type_name(type)),
+              format::kRespTypeNames.end())
+        << resp_type_name(type);
+  }
+  EXPECT_EQ(format::kRespTypeNames.size(), 13u);
+}
+
+}  // namespace
+}  // namespace drover
+
+namespace drover {
+namespace {
+
+TEST(ReplyCheckResp, TheRuleSaysWhichTypeAndValueWereWantedAndWhichCame) {
+  Expectation ok;
+  ok.kind = Expectation::Kind::kResp;
+  ok.resp_type = "simple";
+  ok.resp_value = RespValueSpec{RespValueSpec::Kind::kText, "OK", 0, false, {}};
+  ReplyCheck c(ok);
+  EXPECT_EQ(c.explain("SET", "$3\r\nbar\r\n", 0, 0, 1, {}, Framing::kResp).rule,
+            R"(expected a RESP simple "OK", received a RESP bulk "bar")");
+  EXPECT_EQ(c.explain("SET", "$-1\r\n", 0, 0, 1).rule,
+            R"(expected a RESP simple "OK", received a RESP null)");
+  EXPECT_EQ(c.explain("SET", "+OK", 0, 0, 1).rule,
+            R"(expected a RESP simple "OK", received bytes that are not one whole RESP value)");
+  EXPECT_TRUE(c.explain("SET", "+OK", 0, 0, 1).expected.empty());
+
+  Expectation array;
+  array.kind = Expectation::Kind::kResp;
+  array.resp_type = "array";
+  EXPECT_EQ(ReplyCheck(array).explain("x", "*2\r\n:1\r\n*1\r\n$-1\r\n", 0, 0, 1).rule,
+            "expected a RESP array reply, received a RESP array [1, [null]]");
 }
 
 }  // namespace

@@ -369,7 +369,7 @@ TEST(ScenarioErrors, WrongTypes) {
           R"(/targets/srv/protocol: must be "udp", "tcp", "tickets", "queue" or "pool")",
           "/targets/srv/address: must be a string", "/targets/srv/env/A: must be a string",
           "/targets/srv/cwd: must be a string", "/fleets/0/op/send: must be a string",
-          R"(/fleets/0/op/expect: must be "any", "echo", "upper", {"equals": TEMPLATE} or {"regex": REGEX})",
+          R"(/fleets/0/op/expect: must be "any", "echo", "upper", {"equals": TEMPLATE}, {"regex": REGEX} or {"resp": TYPE})",
           R"(/fleets/0/op/timeout: must be a duration string (write e.g. "250ms", "10s", "2m"))"));
 }
 
@@ -517,8 +517,61 @@ TEST(ScenarioErrors, InvalidRegex) {
   EXPECT_THAT(errors_of(scenario(kTargets, fleet(R"({"send": "x", "expect": {"regex": "[a"}})"))),
               ElementsAre("/fleets/0/op/expect/regex: is not a valid regex (Unmatched [ or [^ in "
                           "character class declaration, at offset 2)"));
-  EXPECT_THAT(errors_of(scenario(kTargets, fleet(R"({"send": "x", "expect": {}})"))),
-              ElementsAre(R"(/fleets/0/op/expect: give exactly one of "equals" and "regex")"));
+  EXPECT_THAT(
+      errors_of(scenario(kTargets, fleet(R"({"send": "x", "expect": {}})"))),
+      ElementsAre(R"(/fleets/0/op/expect: give exactly one of "equals", "regex" and "resp")"));
+}
+
+TEST(ScenarioParse, RespExpectationsReadTheirTypeAndNestedValue) {
+  Scenario s = parse_ok(scenario(kTargets, fleet(R"({"send": "*1\r\n$4\r\nPING\r\n",
+      "framing": "resp", "expect": {"resp": "array", "value": ["a", -3, null, true, ["x", 2]]}})",
+                                                 "tcp")));
+  const Expectation& e = s.fleets[0].first_op().expect;
+  EXPECT_EQ(e.kind, Expectation::Kind::kResp);
+  EXPECT_EQ(e.resp_type, "array");
+  ASSERT_TRUE(e.resp_value.has_value());
+  ASSERT_EQ(e.resp_value->items.size(), 5u);
+  EXPECT_EQ(e.resp_value->items[0].text, "a");
+  EXPECT_EQ(e.resp_value->items[1].integer, -3);
+  EXPECT_EQ(e.resp_value->items[2].kind, RespValueSpec::Kind::kNull);
+  EXPECT_TRUE(e.resp_value->items[3].boolean);
+  EXPECT_EQ(e.resp_value->items[4].items[1].integer, 2);
+  Scenario plain = parse_ok(scenario(
+      kTargets,
+      fleet(R"({"send": "PING\r\n", "framing": "resp", "expect": {"resp": "simple"}})", "tcp")));
+  EXPECT_FALSE(plain.fleets[0].first_op().expect.resp_value.has_value());
+}
+
+TEST(ScenarioErrors, RespExpectations) {
+  auto op = [](const std::string& expect, const std::string& framing = "resp") {
+    return scenario(kTargets, fleet(R"({"send": "PING\r\n", "framing": ")" + framing +
+                                        R"(", "expect": )" + expect + "}",
+                                    "tcp"));
+  };
+  EXPECT_THAT(
+      errors_of(op(R"({"resp": "simple"})", "line")),
+      ElementsAre(
+          R"(/fleets/0/op/expect/resp: only with "framing": "resp" (a RESP type is read from a whole RESP reply))"));
+  EXPECT_THAT(
+      errors_of(op(R"({"resp": "string"})")),
+      ElementsAre(
+          R"(/fleets/0/op/expect/resp: must be "simple", "error", "integer", "bulk", "null", "array", "boolean", "double", "big_number", "verbatim", "map", "set" or "push")"));
+  EXPECT_THAT(
+      errors_of(op(R"({"resp": "integer", "value": "7"})")),
+      ElementsAre(
+          R"(/fleets/0/op/expect/value: must be a whole number for a reply of type "integer")"));
+  EXPECT_THAT(errors_of(op(R"({"resp": "bulk", "value": 1.5})")),
+              ElementsAre("/fleets/0/op/expect/value: must be text, a whole number, true, false, "
+                          "null or an array of them"));
+  EXPECT_THAT(errors_of(op(R"({"resp": "array", "value": [[["deep"]], {}]})")),
+              ElementsAre("/fleets/0/op/expect/value/0/0: arrays nest two deep at most here",
+                          "/fleets/0/op/expect/value/1: must be text, a whole number, true, "
+                          "false, null or an array of them"));
+  EXPECT_THAT(errors_of(op(R"({"equals": "+OK\r\n", "value": "OK"})")),
+              ElementsAre(R"(/fleets/0/op/expect/value: only with "resp")"));
+  EXPECT_THAT(
+      errors_of(op(R"({"equals": "+OK\r\n", "resp": "simple"})")),
+      ElementsAre(R"(/fleets/0/op/expect: give exactly one of "equals", "regex" and "resp")"));
 }
 
 TEST(ScenarioErrors, PayloadTooLargeForUdp) {

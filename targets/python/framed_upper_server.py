@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""A TCP server that frames its replies as it frames requests, for framing tests.
+"""A TCP server that frames its replies as it frames requests: length-prefixed or delimited.
 
 usage: framed_upper_server.py PORT delimiter DELIMITER
        framed_upper_server.py PORT length BYTES big|little
