@@ -128,7 +128,7 @@ std::string format_example(const FailureExample& e) {
                          ? std::string()
                          : " sent \"" + shown_text(e.request) + "\"";
   // A rule that judged the reply quotes it; one that could not, does not.
-  std::string received = e.expected.text.empty() && !e.received.text.empty()
+  std::string received = e.rule.find("received") == std::string::npos && !e.received.text.empty()
                              ? "; received \"" + shown_text(e.received) + "\""
                              : std::string();
   return fmt::format("client {} at {}{}: {}{}", e.client, format_ms(e.t_ms), sent, e.rule,

@@ -61,6 +61,7 @@ Json framing_json(const FramingSpec& f) {
   return {{"kind", static_cast<int>(f.kind)},
           {"delimiter", f.delimiter},
           {"keep_delimiter", f.keep_delimiter},
+          {"request_end", f.request_end ? Json(*f.request_end) : Json()},
           {"length_bytes", f.length_bytes},
           {"endian", static_cast<int>(f.endian)},
           {"length_includes_header", f.length_includes_header},
@@ -72,6 +73,7 @@ FramingSpec framing_from(const Reader& r) {
   f.kind = r.enumerated<Framing>("kind", static_cast<int>(Framing::kResp));
   f.delimiter = r.get<std::string>("delimiter");
   f.keep_delimiter = r.get<bool>("keep_delimiter");
+  if (r.get<Json>("request_end").is_string()) f.request_end = r.get<std::string>("request_end");
   f.length_bytes = r.get<int>("length_bytes");
   f.endian = r.enumerated<Endian>("endian", static_cast<int>(Endian::kLittle));
   f.length_includes_header = r.get<bool>("length_includes_header");

@@ -161,7 +161,7 @@ Expected<std::string> frame_request(const FramingSpec& spec, std::string_view pa
       request += '\n';
       break;
     case Framing::kDelimiter:
-      request += spec.delimiter;
+      request += spec.request_end.value_or(spec.delimiter);
       break;
     case Framing::kLengthPrefixed: {
       const int width = spec.length_bytes;

@@ -73,11 +73,16 @@ ObjectPtr framing_object() {
            {},
            {}},
           {"delimiter",
-           "A reply ends at the delimiter; the request is sent with the delimiter after it.",
+           "A reply ends at the delimiter; the request is sent with the delimiter after it, "
+           "or with request_end.",
            {required("delimiter", text().at_least(1)).about("The bytes that end a reply."),
             optional("keep", boolean())
                 .default_boolean(false)
-                .about("true: the reply's text ends with the delimiter.")},
+                .about("true: the reply's text ends with the delimiter."),
+            optional("request_end", text())
+                .about("The bytes sent after each request instead of the delimiter (\"\": "
+                       "none), e.g. \"\\r\\n\" for memcached's get, whose reply ends at "
+                       "\"END\\r\\n\".")},
            {}},
           {"length_prefixed",
            "A length header, then as many bytes; the request is sent with a header too.",

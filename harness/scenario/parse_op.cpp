@@ -253,6 +253,7 @@ void parse_framing_object(Problems& problems, const Json& value, const std::stri
       out.delimiter = *delimiter;
     }
     out.keep_delimiter = r.boolean("keep", Need::kOptional).value_or(false);
+    out.request_end = r.string("request_end", Need::kOptional);
   }
   if (out.kind == Framing::kLengthPrefixed) parse_length_prefix(r, out);
 }

@@ -190,10 +190,13 @@ struct FramingSpec {
   Framing kind = Framing::kLine;
   std::string delimiter;        // kDelimiter: the bytes that end a reply, never empty
   bool keep_delimiter = false;  // kDelimiter: the reply's text ends with them
-  int length_bytes = 4;         // kLengthPrefixed: the header's width, 1, 2, 4 or 8
+  int length_bytes = 4;  // kLengthPrefixed: the header's width, 1, 2, 4 or 8
   Endian endian = Endian::kBig;
   bool length_includes_header = false;  // the length counts the header's own bytes
   std::size_t max_reply = kMaxReplyBytes;
+  // kDelimiter: what ends a request, when not the delimiter (memcached's
+  // get: "\r\n" out, "END\r\n" back); empty: the request as written.
+  std::optional<std::string> request_end;
 
   bool operator==(const FramingSpec&) const = default;
 };

@@ -23,7 +23,8 @@ AgentJob a_job() {
   job.fleet.first_op().expect.kind = Expectation::Kind::kRegex;
   job.fleet.first_op().expect.text = "^HELLO [0-9]+";
   job.fleet.first_op().framing = {Framing::kLengthPrefixed, "END\r\n", true, 2,
-                                  Endian::kLittle,          true,      4096};
+                                  Endian::kLittle,          true,      4096, {}};
+  job.fleet.first_op().framing.request_end = "\r\n";
   job.fleet.first_op().clients_per_connection = 32;
   job.fleet.first_op().search_first = false;
   job.fleet.first_op().n_max = 77;

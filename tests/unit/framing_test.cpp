@@ -232,6 +232,11 @@ TEST(FrameRequest, EachFramingWritesItsRequestAsItReadsReplies) {
   EXPECT_EQ(*frame_request(framing(Framing::kResp), "*1\r\n$4\r\nPING\r\n"),
             "*1\r\n$4\r\nPING\r\n");
   EXPECT_EQ(*frame_request(delimited("END\r\n"), "get k\r\n"), "get k\r\nEND\r\n");
+  FramingSpec get = delimited("END\r\n");
+  get.request_end = "\r\n";
+  EXPECT_EQ(*frame_request(get, "get k"), "get k\r\n");
+  get.request_end = "";
+  EXPECT_EQ(*frame_request(get, "get k\r\n"), "get k\r\n");
   EXPECT_EQ(*frame_request(length_prefixed(2, Endian::kBig), "hi"), "\x00\x02hi"s);
   EXPECT_EQ(*frame_request(length_prefixed(4, Endian::kLittle, true), "hi"), "\x06\0\0\0hi"s);
   EXPECT_EQ(*frame_request(length_prefixed(8, Endian::kBig), "hi"), "\0\0\0\0\0\0\0\x02hi"s);

@@ -601,14 +601,18 @@ FramingSpec framing_of(const std::string& framing) {
 TEST(ScenarioParse, EachFramingWithItsOptions) {
   EXPECT_EQ(framing_of(R"("resp")").kind, Framing::kResp);
   EXPECT_EQ(framing_of(R"({"type": "line", "max_reply": 100})"),
-            (FramingSpec{Framing::kLine, "", false, 4, Endian::kBig, false, 100}));
+            (FramingSpec{Framing::kLine, "", false, 4, Endian::kBig, false, 100, {}}));
+  EXPECT_EQ(framing_of(R"({"type": "delimiter", "delimiter": "END\r\n", "keep": true})"),
+            (FramingSpec{
+                Framing::kDelimiter, "END\r\n", true, 4, Endian::kBig, false, kMaxReplyBytes, {}}));
   EXPECT_EQ(
-      framing_of(R"({"type": "delimiter", "delimiter": "END\r\n", "keep": true})"),
-      (FramingSpec{Framing::kDelimiter, "END\r\n", true, 4, Endian::kBig, false, kMaxReplyBytes}));
-  EXPECT_EQ(framing_of(R"({"type": "length_prefixed", "bytes": 2, "endian": "little",)"
-                       R"( "includes_header": true, "max_reply": "64KiB"})"),
-            (FramingSpec{Framing::kLengthPrefixed, "", false, 2, Endian::kLittle, true, 65536}));
+      framing_of(R"({"type": "length_prefixed", "bytes": 2, "endian": "little",)"
+                 R"( "includes_header": true, "max_reply": "64KiB"})"),
+      (FramingSpec{Framing::kLengthPrefixed, "", false, 2, Endian::kLittle, true, 65536, {}}));
   EXPECT_EQ(framing_of(R"({"type": "resp", "max_reply": "2 MiB"})").max_reply, 2u << 20);
+  EXPECT_EQ(framing_of(R"({"type": "delimiter", "delimiter": "END\r\n", "request_end": "\r\n"})")
+                .request_end,
+            "\r\n");
 }
 
 TEST(ScenarioErrors, FramingOptionsAreCheckedWhereTheyAre) {
