@@ -190,7 +190,7 @@ struct FramingSpec {
   Framing kind = Framing::kLine;
   std::string delimiter;        // kDelimiter: the bytes that end a reply, never empty
   bool keep_delimiter = false;  // kDelimiter: the reply's text ends with them
-  int length_bytes = 4;  // kLengthPrefixed: the header's width, 1, 2, 4 or 8
+  int length_bytes = 4;         // kLengthPrefixed: the header's width, 1, 2, 4 or 8
   Endian endian = Endian::kBig;
   bool length_includes_header = false;  // the length counts the header's own bytes
   std::size_t max_reply = kMaxReplyBytes;
