@@ -1,6 +1,8 @@
-// Open models: one load thread's share of a fleet's arrivals, started by
-// the driver in batches instead of one client session each. The load run
-// picks an idle client for each due arrival and add()s it; flush() puts what
+// One load thread's share of a fleet's arrivals, started by the driver in
+// batches instead of one client session each. In the open models the load
+// run picks an idle client for each due arrival and add()s it; in the closed
+// model (clients sharing connections) a client is added again when its
+// pacer says, usually as soon as done() freed it. flush() puts what
 // was added on the wire (before the load thread waits for anything), and
 // the batch calls done(client) once that client's operation is recorded,
 // from the load thread (within add, flush, poll or its own handlers), so the

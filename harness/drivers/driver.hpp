@@ -47,9 +47,10 @@ class Driver {
   // Whether its operations go into the run's history (correctness workloads).
   virtual bool records_history() const { return false; }
   virtual ClientSessionPtr open(asio::io_context& io, ClientLog log) = 0;
-  // Open models: the arrivals of one load thread's share of the fleet,
-  // served by these clients together (see ArrivalBatch), or null when the
-  // driver cannot batch them and each client runs its own session.
+  // The arrivals of one load thread's share of the fleet, served by these
+  // clients together (see ArrivalBatch), or null when the driver cannot
+  // batch them and each client runs its own session. Asked in the open
+  // models, and in the closed one for clients that share connections.
   virtual ArrivalBatchPtr open_batch(asio::io_context& /*io*/, std::vector<ClientLog> /*clients*/,
                                      ArrivalBatch::Done /*done*/) {
     return nullptr;

@@ -1,4 +1,6 @@
-// Open-model TCP arrivals of one load thread's share of a fleet. The share's
+// TCP arrivals of one load thread's share of a fleet: the open models' due
+// arrivals, or the closed model's clients when they share connections
+// (LoadRun::pace_shared). The share's
 // connections are plain non-blocking sockets watched by one epoll set of
 // their own, which the io_context waits on as one descriptor: no coroutine,
 // handler or timer per client or per operation. A due request is rendered

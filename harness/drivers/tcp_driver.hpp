@@ -4,8 +4,9 @@
 // as were sent. In the open models, when the expectation identifies its
 // request (echo, upper, equals), a load thread's clients are served together
 // by one epoll set, without a coroutine per client, and may share
-// connections, pipelined (clients_per_connection; tcp_arrivals.hpp); the
-// outcomes are counted the same way. A mix of ops runs a session per
+// connections, pipelined (clients_per_connection; tcp_arrivals.hpp); so are
+// the closed model's clients that share connections. The outcomes are
+// counted the same way. A mix of ops runs a session per
 // client in every model.
 #pragma once
 

@@ -15,7 +15,7 @@ struct TcpPlan {
   FramingSpec framing;
   Duration timeout;
   asio::ip::tcp::endpoint target;
-  std::size_t clients_per_connection = 1;  // open-model batches (tcp_arrivals.hpp)
+  std::size_t clients_per_connection = 1;  // batches (tcp_arrivals.hpp)
   DataCatalog data;                        // the files the templates' {data:...} placeholders name
 };
 

@@ -1,7 +1,9 @@
 #include "harness/load/load_run.hpp"
 
 #include <algorithm>
+#include <functional>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 namespace drover {
@@ -48,6 +50,12 @@ struct LoadRun::FleetShare {
   // Set when the driver starts this share's arrivals itself, in batches;
   // then the clients have no sessions of their own.
   ArrivalBatchPtr batch;
+  // The closed model's shared connections (pace_shared): the clients whose
+  // operation ended since the pacer last ran, and its wait, which an ending
+  // operation cuts short (once: woken) so the next requests go out together.
+  std::vector<Client*> ended;
+  asio::steady_timer* wake = nullptr;
+  bool woken = false;
 };
 
 struct LoadRun::Worker {
@@ -98,20 +106,9 @@ void LoadRun::start() {
   std::size_t next_worker = 0;
   for (auto& fleet : fleets_) {
     bool records_history = fleet.driver->records_history();
-    std::vector<std::vector<ClientLog>> share_logs(arrivals ? workers_.size() : 0);
-    if (arrivals) {
-      // Each thread serves an equal share of the fleet's arrivals with the
-      // fleet's clients it holds.
-      for (std::size_t t = 0; t < workers_.size(); ++t) {
-        auto share = std::make_unique<FleetShare>();
-        share->slot = fleet.first_slot;
-        std::size_t limit = model_.max_inflight() > 0
-                                ? static_cast<std::size_t>(model_.max_inflight())
-                                : static_cast<std::size_t>(fleet.spec->clients);
-        share->max_inflight = std::max<std::size_t>(1, (limit + t) / workers_.size());
-        workers_[t]->shares.push_back(std::move(share));
-      }
-    }
+    const bool in_shares = arrivals || shares_connections(fleet);
+    std::vector<std::vector<ClientLog>> share_logs(in_shares ? workers_.size() : 0);
+    if (in_shares) add_shares(fleet);
     for (int i = 0; i < fleet.spec->clients; ++i) {
       const std::size_t worker_index = next_worker;
       Worker& w = *workers_[worker_index];
@@ -123,7 +120,7 @@ void LoadRun::start() {
                     load_start_, seed_);
       c->index_in_fleet = static_cast<std::size_t>(index);
       c->slot = fleet.first_slot;
-      if (arrivals) {
+      if (in_shares) {
         // Opened below, together or one by one.
         FleetShare& share = *w.shares.back();
         c->in_share = static_cast<std::uint32_t>(share.all.size());
@@ -151,10 +148,16 @@ void LoadRun::start() {
   running_threads_ = workers_.size();
   for (auto& worker : workers_) {
     Worker& w = *worker;
-    if (arrivals) {
-      for (auto& share : w.shares) asio::co_spawn(w.io, dispatch(w, *share), asio::detached);
-    } else {
-      for (auto& c : w.clients) asio::co_spawn(w.io, run_client(w, *c), asio::detached);
+    for (auto& share : w.shares) {
+      if (arrivals)
+        asio::co_spawn(w.io, dispatch(w, *share), asio::detached);
+      else if (share->batch)
+        asio::co_spawn(w.io, pace_shared(w, *share), asio::detached);
+    }
+    // The closed model's clients with sessions of their own (none in a
+    // batch) pace themselves.
+    for (auto& c : w.clients) {
+      if (!arrivals && c->session) asio::co_spawn(w.io, run_client(w, *c), asio::detached);
     }
     threads_.emplace_back([this, &w] {
       w.io.run();
@@ -165,13 +168,39 @@ void LoadRun::start() {
   }
 }
 
+bool LoadRun::shares_connections(const FleetPlan& fleet) const {
+  return fleet.spec->first_op().clients_per_connection > 1;
+}
+
+void LoadRun::add_shares(const FleetPlan& fleet) {
+  // Each thread serves an equal share of the fleet's arrivals (open models)
+  // with the fleet's clients it holds.
+  for (std::size_t t = 0; t < workers_.size(); ++t) {
+    auto share = std::make_unique<FleetShare>();
+    share->slot = fleet.first_slot;
+    std::size_t limit = model_.max_inflight() > 0 ? static_cast<std::size_t>(model_.max_inflight())
+                                                  : static_cast<std::size_t>(fleet.spec->clients);
+    share->max_inflight = std::max<std::size_t>(1, (limit + t) / workers_.size());
+    workers_[t]->shares.push_back(std::move(share));
+  }
+}
+
 void LoadRun::open_share(Worker& w, Driver& driver, std::vector<ClientLog> logs) {
   FleetShare& share = *w.shares.back();
   if (share.all.empty()) return;
-  share.batch = driver.open_batch(w.io, logs, [&w, &share](std::uint32_t client) {
-    share.idle.push_back(share.all[client]);
+  const bool closed = model_.arrivals() == nullptr;
+  share.batch = driver.open_batch(w.io, logs, [&w, &share, closed](std::uint32_t client) {
     --share.inflight;
     w.recorder->operation_ended(share.slot);
+    if (!closed) {
+      share.idle.push_back(share.all[client]);
+      return;
+    }
+    share.ended.push_back(share.all[client]);
+    if (share.wake && !share.woken) {
+      share.woken = true;
+      share.wake->cancel();
+    }
   });
   if (share.batch) return;
   for (std::size_t i = 0; i < logs.size(); ++i)
@@ -275,6 +304,67 @@ asio::awaitable<void> LoadRun::dispatch(Worker& worker, FleetShare& share) {
   } else {
     for (Client* client : share.all) client->session->close();
   }
+}
+
+asio::awaitable<void> LoadRun::pace_shared(Worker& worker, FleetShare& share) {
+  asio::steady_timer wake(worker.io);
+  boost::system::error_code ec;
+  SharedPacing pacing{*this, worker, share, share.all.size(), 0, {}};
+  TimePoint now = Clock::now();
+  for (Client* client : share.all) pacing.next(*client, now);
+  while (pacing.active > 0) {
+    now = Clock::now();
+    std::vector<Client*> ended;
+    ended.swap(share.ended);
+    for (Client* client : ended) pacing.next(*client, now);
+    pacing.start_due(now);
+    share.batch->flush();
+    // Requests the flush answered at once are paced before any wait.
+    if (!share.ended.empty() || pacing.active == 0) continue;
+    wake.expires_at(std::min(pacing.earliest(), Clock::now() + kStopCheck));
+    share.wake = &wake;
+    share.woken = false;
+    co_await wake.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    share.wake = nullptr;
+  }
+  share.batch->close();
+}
+
+void LoadRun::SharedPacing::next(Client& client, TimePoint now) {
+  auto start = run.stopping() ? std::nullopt : client.pacer->next(now);
+  if (!start) {
+    --active;
+    return;
+  }
+  if (*start > now) {
+    later.emplace_back(*start, &client);
+    std::push_heap(later.begin(), later.end(), std::greater<>());
+    return;
+  }
+  begin(client, *start);
+}
+
+void LoadRun::SharedPacing::start_due(TimePoint now) {
+  if (run.stopping()) {
+    active -= later.size();
+    later.clear();
+  }
+  while (!later.empty() && later.front().first <= now) {
+    std::pop_heap(later.begin(), later.end(), std::greater<>());
+    auto [start, client] = later.back();
+    later.pop_back();
+    begin(*client, start);
+  }
+}
+
+TimePoint LoadRun::SharedPacing::earliest() const {
+  return later.empty() ? TimePoint::max() : later.front().first;
+}
+
+void LoadRun::SharedPacing::begin(Client& client, TimePoint start) {
+  worker.recorder->operation_begun(share.slot);
+  ++share.inflight;
+  share.batch->add(client.in_share, seq++, start);
 }
 
 asio::awaitable<void> LoadRun::run_arrival(Worker& worker, FleetShare& share, Client& client,

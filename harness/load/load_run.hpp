@@ -59,11 +59,35 @@ class LoadRun {
   struct Client;
   struct Worker;
   struct FleetShare;
+  // The closed model's pacing of a share whose clients share connections:
+  // each client's next operation starts when its pacer says, the ones due
+  // together handed to the batch together.
+  struct SharedPacing {
+    LoadRun& run;
+    Worker& worker;
+    FleetShare& share;
+    std::size_t active = 0;  // clients whose pacer has not ended
+    std::uint64_t seq = 0;
+    // Clients waiting for a later start (think time, a ramp): a min-heap.
+    std::vector<std::pair<TimePoint, Client*>> later;
+
+    void next(Client& client, TimePoint now);
+    void start_due(TimePoint now);
+    TimePoint earliest() const;
+    void begin(Client& client, TimePoint start);
+  };
+  // Whether the fleet's clients share connections in a batch, in the
+  // closed model as in the open ones (clients_per_connection above 1).
+  bool shares_connections(const FleetPlan& fleet) const;
+  // One share of the fleet per thread, appended to each worker's shares.
+  void add_shares(const FleetPlan& fleet);
   // Opens the clients of w's newest fleet share, in one batch if the
   // driver can (logs: theirs, in share order).
   void open_share(Worker& w, Driver& driver, std::vector<ClientLog> logs);
   asio::awaitable<void> run_client(Worker& worker, Client& client);
   asio::awaitable<void> dispatch(Worker& worker, FleetShare& share);
+  // The closed model for a share whose driver batches its clients.
+  asio::awaitable<void> pace_shared(Worker& worker, FleetShare& share);
   asio::awaitable<void> run_arrival(Worker& worker, FleetShare& share, Client& client,
                                     std::uint64_t seq, TimePoint intended);
 

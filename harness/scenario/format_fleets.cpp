@@ -119,9 +119,9 @@ Variant echo() {
                      R"("delimiter" or "length_prefixed") and "max_reply".)"),
           optional("clients_per_connection", integer(1, kMaxClientsPerConnection))
               .default_number(1)
-              .about("TCP targets only, open models with expect echo, upper or equals: how many "
-                     "clients share one connection, each with one request outstanding, "
-                     "pipelined in order."),
+              .about("TCP targets only, with expect echo, upper or equals, in every load model: "
+                     "how many clients share one connection, each with one request "
+                     "outstanding, pipelined in order."),
           timeout("1s"),
       },
       {}};

@@ -127,9 +127,9 @@ void check_fleet_hosts(const Scenario& s, scenario_json::Problems& problems) {
   }
 }
 
-// Clients share a TCP connection only where the open models' batched
-// client serves them (harness/drivers/tcp_arrivals.hpp): anywhere else the
-// setting would be silently ignored, so it is an error.
+// Clients share a TCP connection only where the batched client serves them
+// (harness/drivers/tcp_arrivals.hpp, in every load model): anywhere else
+// the setting would be silently ignored, so it is an error.
 void check_shared_connections(const Scenario& s, scenario_json::Problems& problems) {
   for (std::size_t i = 0; i < s.fleets.size(); ++i) {
     const OpSpec& op = s.fleets[i].first_op();  // a mix refuses sharing
@@ -139,11 +139,8 @@ void check_shared_connections(const Scenario& s, scenario_json::Problems& proble
     }
     const std::string at = scenario_json::child(
         scenario_json::child(scenario_json::child("/fleets", i), "op"), "clients_per_connection");
-    if (s.load.model == LoadSpec::Model::kClosed) {
-      problems.at(at, "not with the closed model: its clients each keep their own connection");
-    } else if (op.expect.kind == Expectation::Kind::kAny ||
-               op.expect.kind == Expectation::Kind::kRegex ||
-               op.expect.kind == Expectation::Kind::kResp) {
+    if (op.expect.kind == Expectation::Kind::kAny || op.expect.kind == Expectation::Kind::kRegex ||
+        op.expect.kind == Expectation::Kind::kResp) {
       problems.at(at,
                   "only with \"expect\" echo, upper or equals: replies on a shared connection "
                   "are matched to their requests");

@@ -241,9 +241,9 @@ struct OpSpec {
   std::string send;  // a payload template (harness/core/payload_template.hpp)
   Expectation expect;
   FramingSpec framing;
-  // TCP, open models with an expectation that identifies its request: how
-  // many clients share one connection, each with one request outstanding,
-  // sent on it in order (pipelined). 1: a connection per client.
+  // TCP, any load model, with an expectation that identifies its request:
+  // how many clients share one connection, each with one request
+  // outstanding, sent on it in order (pipelined). 1: a connection per client.
   int clients_per_connection = 1;
   // kBuy
   bool search_first = true;

@@ -4,7 +4,7 @@
 // listens on, every operation still ends with the outcome a session of its
 // own would give it, and every arrival of the schedule is accounted for;
 // with clients sharing connections (clients_per_connection), replies still
-// go to their requests.
+// go to their requests, in the open models and in the closed one.
 //
 // Other tests run beside these (ctest -j), so a load thread may wake late
 // and miss starts: each test asserts only what no schedule of the machine's
@@ -188,6 +188,86 @@ TEST_F(TcpRepliesTest, AServerThatNeverAnswersIsTimeouts) {
     expect_every_arrival_accounted_for(t, 100, kClients);
     EXPECT_EQ(count(t, "timeout"), ops(t)) << t << last_.out << last_.err;
   }
+  ::close(fd);
+}
+
+// The closed model with clients sharing connections: each client's next
+// request follows its reply (or its think time), and every client runs
+// exactly its iterations.
+std::string closed_scenario(const std::string& target, const std::string& op,
+                            const std::string& load) {
+  return R"({"name": "tcp-replies-closed", "targets": {"echo": )" + target +
+         R"(}, "fleets": [{"name": "c", "target": "echo", "clients": 16, "op": )" + op +
+         R"(}], "load": )" + load + "}";
+}
+
+TEST_F(TcpRepliesTest, ClosedModelClientsSharingAConnectionRunEveryIteration) {
+  for (const std::string& op : {pipelined(kUpperFixed), pipelined(kUpperLine)}) {
+    SCOPED_TRACE(op);
+    json t = run(
+        closed_scenario(async_echo(), op,
+                        R"({"model": "closed", "duration": "20s", "iterations": 300})"))["totals"];
+    EXPECT_EQ(last_.exit_code, 0) << last_.out << last_.err;
+    EXPECT_EQ(ops(t), 16 * 300) << t;
+    EXPECT_EQ(t["ok"], t["ops"]) << t;
+  }
+}
+
+TEST_F(TcpRepliesTest, ClosedModelSharedConnectionsKeepTheThinkTime) {
+  // 16 clients, 100 ms apart for 1 s: at most 10 iterations each (the first
+  // at the start), and a late wake-up only makes fewer.
+  json t = run(
+      closed_scenario(async_echo(), pipelined(kUpperLine),
+                      R"({"model": "closed", "duration": "1s", "think_time": "100ms"})"))["totals"];
+  EXPECT_EQ(last_.exit_code, 0) << last_.out << last_.err;
+  EXPECT_LE(ops(t), 16 * 10) << t;
+  EXPECT_GE(ops(t), 16 * 5) << t;
+  EXPECT_EQ(t["ok"], t["ops"]) << t;
+}
+
+TEST_F(TcpRepliesTest, ClosedModelSharedConnectionsTheServerClosesAreIoErrors) {
+  json t = run(
+      closed_scenario(async_echo(R"("close_every": 4)"), pipelined(kUpperLine),
+                      R"({"model": "closed", "duration": "20s", "iterations": 100})"))["totals"];
+  EXPECT_EQ(ops(t), 16 * 100) << t;
+  EXPECT_GT(count(t, "io_error"), 0) << t;
+  EXPECT_GT(t["ok"].get<double>(), ops(t) / 4) << t;
+  EXPECT_EQ(t["ok"].get<double>() + count(t, "io_error") + count(t, "wrong_reply"), ops(t)) << t;
+}
+
+// A server that takes connections and requests but never answers: the 16
+// clients share 2 connections (8 to each, on 1 load thread), each client's
+// one request times out, and the closed model ends once they have.
+TEST_F(TcpRepliesTest, ClosedModelClientsShareTheirConnectionsAndTimeOutTogether) {
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof a;
+  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&a), len), 0);
+  ASSERT_EQ(::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len), 0);
+  ASSERT_EQ(::listen(fd, 4096), 0);
+  std::string op = R"({"send": "{seq}", "expect": "echo", "framing": "line", "timeout": "300ms",
+                       "clients_per_connection": 8})";
+  fs::path run_dir = dir_.path() / "silent";
+  last_ = run_drover({"run",
+                      dir_.write("silent.json", closed_scenario(address(ntohs(a.sin_port)), op,
+                                                                R"({"model": "closed",
+                                                                    "duration": "20s",
+                                                                    "iterations": 1})"))
+                          .string(),
+                      "--out", run_dir.string(), "--quiet", "--threads", "1"},
+                     dir_.path());
+  json t = read_summary(run_dir)["totals"];
+  EXPECT_EQ(ops(t), 16) << t << last_.out << last_.err;
+  EXPECT_EQ(count(t, "timeout"), 16) << t;
+  int connections = 0;
+  while (int c = ::accept(fd, nullptr, nullptr)) {
+    if (c < 0) break;
+    ++connections;
+    ::close(c);
+  }
+  EXPECT_EQ(connections, 2);
   ::close(fd);
 }
 

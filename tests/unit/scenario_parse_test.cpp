@@ -658,13 +658,16 @@ TEST(ScenarioErrors, ClientsPerConnectionOnlyForTcpAndPositive) {
                "", kOpenLoad));
 }
 
-// Shared connections exist only in the open models' batched client, which
-// matches replies to requests: anywhere else the setting is refused.
+// Shared connections exist only in the batched client, which matches
+// replies to requests: anywhere else the setting is refused. Every load
+// model has it.
 TEST(ScenarioErrors, ClientsPerConnectionOnlyWhereConnectionsAreShared) {
   const std::string shared = R"({"send": "x", "expect": "echo", "clients_per_connection": 8})";
-  EXPECT_THAT(errors_of(scenario(kTargets, fleet(shared, "tcp"))),
-              ElementsAre("/fleets/0/op/clients_per_connection: not with the closed model: its "
-                          "clients each keep their own connection"));
+  EXPECT_EQ(parse_ok(scenario(kTargets, fleet(shared, "tcp")))
+                .fleets[0]
+                .first_op()
+                .clients_per_connection,
+            8);
   EXPECT_THAT(
       errors_of(scenario(
           kTargets,
