@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
 #include <optional>
 #include <stdexcept>
 #include <system_error>
@@ -166,6 +167,36 @@ Readiness wait_until_ready(Process& process, const TargetSpec& spec, const Ready
   return address;
 }
 
+// "{dir}" in a command target's command, environment and files is its
+// folder of the run folder (work/NAME), made before it starts, with its
+// files written there.
+void write_work_folder(TargetSpec& spec, const std::string& run_dir) {
+  auto uses_dir = [](const std::string& s) { return s.find("{dir}") != std::string::npos; };
+  bool in_env = std::any_of(spec.env.begin(), spec.env.end(),
+                            [&](const auto& e) { return uses_dir(e.second); });
+  if (spec.files.empty() && !in_env && std::none_of(spec.argv.begin(), spec.argv.end(), uses_dir))
+    return;
+  const fs::path dir = fs::path(run_dir) / "work" / spec.name;
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) {
+    throw TargetStartError(fmt::format("target \"{}\": cannot make its folder {}: {}", spec.name,
+                                       dir.string(), ec.message()));
+  }
+  for (auto& arg : spec.argv) replace_all(arg, "{dir}", dir.string());
+  for (auto& e : spec.env) replace_all(e.second, "{dir}", dir.string());
+  for (auto& [name, text] : spec.files) {
+    replace_all(text, "{dir}", dir.string());
+    std::ofstream out(dir / name, std::ios::binary | std::ios::trunc);
+    out << text;
+    out.close();
+    if (!out) {
+      throw TargetStartError(
+          fmt::format("target \"{}\": cannot write {}", spec.name, (dir / name).string()));
+    }
+  }
+}
+
 }  // namespace
 
 struct TargetSupervisor::Running {
@@ -227,7 +258,9 @@ void TargetSupervisor::start(const TargetSpec& given, const TargetPlacement* pla
     for (auto& arg : spec.argv) replace_all(arg, "{port}", text);
     replace_all(spec.address, "{port}", text);
     replace_all(spec.ready.address, "{port}", text);
+    for (auto& file : spec.files) replace_all(file.second, "{port}", text);
   }
+  if (!target->placement) write_work_folder(spec, options_.run_dir);
 
   ProcessSpec process_spec;
   process_spec.name = spec.name;

@@ -109,6 +109,11 @@ ObjectPtr command_target_object() {
                                        "accepting TCP port, and/or a stdout line.")),
           optional("env", map_of("^[^=]+$", text())).about("Extra environment variables."),
           optional("cwd", text()).about("Relative to the scenario file's folder (the default)."),
+          optional("files",
+                   map_of("^[A-Za-z0-9_][A-Za-z0-9._-]*$", one_of({text(), array_of(text())})))
+              .about(R"(Files written before it starts into its folder of the run folder, )"
+                     R"("{dir}" in its command: name -> text, or its lines; "{port}" and )"
+                     R"("{dir}" in them are substituted.)"),
           optional("stop_grace", duration())
               .default_string("3s")
               .about("How long it has to exit after SIGTERM before SIGKILL."),

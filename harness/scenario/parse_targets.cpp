@@ -1,5 +1,6 @@
 // "targets": reference, command and address targets.
 #include <algorithm>
+#include <cctype>
 
 #include <fmt/format.h>
 
@@ -173,6 +174,36 @@ ReadyProbe parse_ready(ObjectReader& r, TargetSpec& t) {
   return probe;
 }
 
+// "files": name -> text, or an array of lines (joined, each ending in a
+// newline). A name is one file in the target's folder, never a path.
+void parse_files(ObjectReader& r, Problems& problems, TargetSpec& t) {
+  const Json* files = r.get("files");
+  if (!files) return;
+  if (!files->is_object()) {
+    problems.at(r.at("files"), "must be an object: file name -> text or lines");
+    return;
+  }
+  for (const auto& [name, value] : files->items()) {
+    const std::string at = child(r.at("files"), name);
+    const bool plain = std::all_of(name.begin(), name.end(), [](char c) {
+      return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-';
+    });
+    if (name.empty() || name.front() == '.' || name.front() == '-' || !plain) {
+      problems.at(at, "is not a file name: letters, digits, '.', '_' and '-', not a path");
+      continue;
+    }
+    std::string text;
+    if (value.is_array()) {
+      for (std::size_t i = 0; i < value.size(); ++i) {
+        if (auto line = read_string(problems, value[i], child(at, i))) text += *line + "\n";
+      }
+    } else if (auto whole = read_string(problems, value, at)) {
+      text = *whole;
+    }
+    if (refuse_nul(problems, text, at)) t.files.emplace_back(name, std::move(text));
+  }
+}
+
 void parse_command(ObjectReader& r, ParseContext& ctx, TargetSpec& t, DeclaredTarget& declared) {
   Problems& problems = ctx.problems;
   t.source = TargetSpec::Source::kCommand;
@@ -226,6 +257,7 @@ void parse_command(ObjectReader& r, ParseContext& ctx, TargetSpec& t, DeclaredTa
       }
     }
   }
+  parse_files(r, problems, t);
   std::filesystem::path cwd = ctx.folder;
   if (std::optional<std::string> text = r.string("cwd", Need::kOptional)) cwd /= *text;
   cwd = cwd.lexically_normal();
@@ -236,7 +268,9 @@ void parse_command(ObjectReader& r, ParseContext& ctx, TargetSpec& t, DeclaredTa
 
   auto has_placeholder = [](const std::string& s) { return s.find(kPortPlaceholder) != s.npos; };
   t.wants_free_port = std::any_of(t.argv.begin(), t.argv.end(), has_placeholder) ||
-                      has_placeholder(t.address) || has_placeholder(t.ready.address);
+                      has_placeholder(t.address) || has_placeholder(t.ready.address) ||
+                      std::any_of(t.files.begin(), t.files.end(),
+                                  [&](const auto& f) { return has_placeholder(f.second); });
 }
 
 void parse_address(ObjectReader& r, TargetSpec& t, DeclaredTarget& declared) {
@@ -266,6 +300,10 @@ void parse_target_host(ObjectReader& r, ParseContext& ctx, TargetSpec& t) {
     ctx.problems.at(r.at("cwd"),
                     "not with \"host\": a command on a host runs in drover's run "
                     "folder there");
+  }
+  if (r.has("files")) {
+    ctx.problems.at(r.at("files"),
+                    "not with \"host\": files are written into the run folder on this machine");
   }
   if (t.wants_free_port) {
     ctx.problems.at(r.at("command"),

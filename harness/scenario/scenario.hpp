@@ -123,6 +123,10 @@ struct TargetSpec {
   std::vector<std::string> argv;
   std::vector<std::pair<std::string, std::string>> env;
   std::string cwd;  // absolute; defaults to the scenario file's folder
+  // Command targets: files (name, text) written into the target's work
+  // folder of the run folder before it starts, "{port}" and "{dir}" (that
+  // folder) in them substituted, as "{dir}" is in the command.
+  std::vector<std::pair<std::string, std::string>> files;
 
   // "host:port" the fleets use. For reference targets it is learnt from the
   // target's READY line. "{port}" in a command, address or ready address

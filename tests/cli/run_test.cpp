@@ -253,6 +253,42 @@ TEST_F(RunTest, ATargetThatNeverBecomesReadyExitsThreeAfterItsTimeout) {
   EXPECT_NE(f.out.find("not ready after 1s"), std::string::npos) << f.out;
 }
 
+// A command target's "files" are written into its folder of the run folder
+// before it starts, "{port}" and "{dir}" substituted in them and "{dir}" in
+// its command: here the server itself, and the file it reads its port from.
+TEST_F(RunTest, ACommandTargetStartsFromFilesDroverWritesIntoTheRunFolder) {
+  Finished f = run(R"json({ "name": "files",
+    "targets": { "srv": {
+      "command": ["python3", "{dir}/server.py", "{dir}/port.conf"],
+      "ready": { "tcp": "127.0.0.1:{port}" },
+      "files": {
+        "port.conf": "port={port}\n",
+        "server.py": [
+          "import socket, sys",
+          "port = int(open(sys.argv[1]).read().split('=')[1])",
+          "s = socket.socket()",
+          "s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)",
+          "s.bind(('127.0.0.1', port))",
+          "s.listen(16)",
+          "while True:",
+          "    c, _ = s.accept()",
+          "    f = c.makefile('rwb')",
+          "    for line in f:",
+          "        f.write(line.upper())",
+          "        f.flush()",
+          "    c.close()"
+        ] } } },
+    "fleets": [ { "name": "c", "target": "srv", "clients": 1,
+                  "op": { "send": "hi {seq}", "expect": "upper" } } ],
+    "load": { "duration": "500ms" } })json");
+  EXPECT_EQ(f.exit_code, 0) << f.out << f.err;
+  const fs::path folder = run_dir() / "work" / "srv";
+  std::string conf = read_file(folder / "port.conf");
+  EXPECT_TRUE(conf.starts_with("port=")) << conf;
+  EXPECT_GT(std::stoi(conf.substr(5)), 0) << conf;
+  EXPECT_NE(read_file(folder / "server.py").find("    c.close()\n"), std::string::npos);
+}
+
 TEST_F(RunTest, ATargetKilledMidRunEndsTheRunWithAFailureReport) {
   std::string text = udp_scenario();
   text.replace(text.find("1500ms"), 6, "20s");

@@ -140,7 +140,7 @@ TEST(ScenarioHostsTest, WhatOnlyWorksOnThisMachineIsRefusedOnAHost) {
   EXPECT_THAT(
       errors_of(R"({"name": "t", "hosts": )" + kDb1 + R"(,
       "targets": {"srv": {"command": ["./server", "{port}"], "host": "db1", "cwd": "x",
-                          "ready": {"udp": "0.0.0.0:{port}"}},
+                          "ready": {"udp": "0.0.0.0:{port}"}, "files": {"a.conf": "x"}},
                   "ext": {"address": "10.0.0.9:80", "protocol": "tcp", "host": "db1"}},
       "fleets": [{"name": "c", "target": "srv", "clients": 1, "op": {"send": "x"}}],
       "load": {}})"),
@@ -150,6 +150,8 @@ TEST(ScenarioHostsTest, WhatOnlyWorksOnThisMachineIsRefusedOnAHost) {
                   "folder there",
                   "/targets/srv/ready/udp: cannot see a host's sockets: with \"host\", wait for a "
                   "\"stdout\" line",
+                  "/targets/srv/files: not with \"host\": files are written into the run folder "
+                  "on this machine",
                   "/targets/ext/host: not with \"address\": the address already says where the "
                   "server runs (\"host\" is for targets drover starts)"));
 }

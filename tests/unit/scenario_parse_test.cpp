@@ -112,6 +112,29 @@ TEST(ScenarioParse, CommandTargetWithTcpProbe) {
   EXPECT_EQ(t.stop_grace, 1s);
 }
 
+// "files": text or lines (each ending in a newline); a "{port}" in a file
+// alone asks for a free port.
+TEST(ScenarioParse, CommandTargetFiles) {
+  Scenario s = parse_ok(scenario(
+      R"({"srv": {"command": ["nginx", "-c", "{dir}/nginx.conf"], "address": "127.0.0.1:8080",
+                  "protocol": "tcp",
+                  "files": {"nginx.conf": ["listen {port};", "root {dir};"], "a.txt": "x"}}})",
+      fleet(R"({"send": "x"})", "srv")));
+  const TargetSpec& t = s.targets.at(0);
+  using Files = std::vector<std::pair<std::string, std::string>>;
+  EXPECT_EQ(t.files, (Files{{"nginx.conf", "listen {port};\nroot {dir};\n"}, {"a.txt", "x"}}));
+  EXPECT_TRUE(t.wants_free_port);
+  EXPECT_THAT(
+      errors_of(scenario(R"({"srv": {"command": ["x"], "address": "127.0.0.1:1", "protocol": "tcp",
+                                     "files": {"../etc/passwd": "x", ".hidden": "x",
+                                               "ok": 7, "lines": ["a", 1]}}})",
+                         fleet(R"({"send": "x"})", "srv"))),
+      ElementsAre(testing::HasSubstr("/targets/srv/files/..~1etc~1passwd: is not a file name"),
+                  testing::HasSubstr("/targets/srv/files/.hidden: is not a file name"),
+                  testing::HasSubstr("/targets/srv/files/ok: must be a string"),
+                  testing::HasSubstr("/targets/srv/files/lines/1: must be a string")));
+}
+
 TEST(ScenarioParse, CommandTargetWithUdpProbeAndOwnAddress) {
   Scenario s = parse_ok(scenario(
       R"({"srv": {"command": ["./udp-server"], "protocol": "udp", "address": "localhost:9000",
