@@ -78,8 +78,9 @@ class Recorder {
   // overwritten whole), or null when the slot's sample of its class passes
   // it by, so the caller builds nothing.
   FailureExample* sample_failure(std::size_t slot, Outcome outcome) {
-    return keep_failure(slots_[slot].failures[static_cast<std::size_t>(outcome)],
-                        kFailureSampleSizes, sample_random_);
+    FailureSamples& samples = slots_[slot].failures[static_cast<std::size_t>(outcome)];
+    samples.outcome = outcome;
+    return keep_failure(samples, kFailureSampleSizes, sample_random_);
   }
 
   // Brackets one client iteration (one operation, or a driver's few in a

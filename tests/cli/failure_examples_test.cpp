@@ -163,6 +163,23 @@ TEST_F(FailureExamplesTest, TheReferenceWorkloadsSayWhatARightReplyIs) {
   EXPECT_EQ(unanswered["first"][0]["rule"], "no reply within 200ms");
 }
 
+// A server that closes every other connection after its reply: the next
+// request on it is an io_error, and its examples are filed under that class
+// whichever load thread recorded them (one here, as one client runs).
+TEST_F(FailureExamplesTest, AConnectionTheServerClosesLeavesIoErrorExamples) {
+  const std::string op = R"({"send": "hi {seq}", "expect": "upper", "timeout": "1s"})";
+  std::string text = scenario(
+      R"({"kind": "tcp_fork_echo", "args": {"model": "async", "close_every": 2}})", op, kClosed);
+  text.replace(text.find("\"clients\": 4"), 12, "\"clients\": 1");
+  json s = run(text);
+  json broken = failures_of(s, "io_error");
+  ASSERT_FALSE(broken["first"].empty()) << broken;
+  EXPECT_EQ(broken["first"][0]["rule"].get<std::string>().rfind("the connection broke", 0), 0u)
+      << broken;
+  for (const json& f : s["fleets"][0]["ops"][0]["failures"]) EXPECT_NE(f["class"], "wrong_reply");
+  EXPECT_NE(last_.out.find("message io_error ("), std::string::npos) << last_.out;
+}
+
 TEST_F(FailureExamplesTest, APortNobodyListensOnLeavesConnectErrorExamples) {
   int port = free_loopback_port(SOCK_STREAM);
   ASSERT_GT(port, 0);
