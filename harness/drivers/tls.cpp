@@ -3,9 +3,11 @@
 #include <openssl/err.h>
 #include <openssl/x509v3.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <cerrno>
-#include <cstring>
-#include <fstream>
+#include <system_error>
 
 #include <fmt/format.h>
 
@@ -33,11 +35,12 @@ std::string openssl_reason(const error_code& ec) {
 // A file a field names, or why it cannot be used: opened here first, so
 // that a missing file reads as such rather than as OpenSSL's "system lib".
 Expected<void> readable(std::string_view field, const std::string& path) {
-  std::ifstream in(path);
-  if (!in) {
-    return unexpected(
-        fmt::format("{} \"{}\": cannot be read ({})", field, path, std::strerror(errno)));
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    std::string reason = std::error_code(errno, std::generic_category()).message();
+    return unexpected(fmt::format("{} \"{}\": cannot be read ({})", field, path, reason));
   }
+  ::close(fd);
   return {};
 }
 
@@ -93,11 +96,17 @@ std::string peer_text(std::string_view target, const std::string& server_name) {
   return text + " (" + server_name + ")";
 }
 
+// "certificate verify failed: hostname mismatch": OpenSSL's reason, and
+// for a failed verification the verify error that says which check failed.
 std::string failure_reason(const error_code& ec, SSL* ssl) {
   if (ec == asio::ssl::error::stream_truncated) return error_text(asio::error::eof);
   std::string reason = error_text(ec);
+  const bool verify_failed =
+      ec.category() == asio::error::get_ssl_category() &&
+      ERR_GET_REASON(static_cast<unsigned long>(ec.value())) == SSL_R_CERTIFICATE_VERIFY_FAILED;
   const long verify = SSL_get_verify_result(ssl);
-  if (verify != X509_V_OK) reason += std::string(": ") + X509_verify_cert_error_string(verify);
+  if (verify_failed && verify != X509_V_OK)
+    reason += std::string(": ") + X509_verify_cert_error_string(verify);
   return reason;
 }
 

@@ -4,22 +4,25 @@
 // The options, as a scenario gives them:
 //   ca_file      PEM file of the certificate authorities to trust. Empty
 //                (the default): the system's store.
-//   cert_file,   PEM client certificate and its private key, for servers
-//   key_file     that ask for one. Both or neither.
+//   cert_file,   PEM client certificate (and any intermediates after it)
+//   key_file     and its private key, for servers that ask for one. Both or
+//                neither. Over TLS 1.3 a server's refusal of the client's
+//                certificate arrives after the handshake, with the first read.
 //   insecure     false (the default): the server's certificate chain and
 //                its name are verified, and a handshake that fails either
 //                fails the operation. true: nothing is verified, which
 //                measures a server that is not the one meant as readily
 //                as the right one; it is the user's explicit choice, and
-//                whoever makes the TlsClient warns about it (through the
-//                run's Notify).
+//                whoever makes the TlsClient warns about it through the
+//                run's Notify, saying kInsecureWarning.
 //   server_name  the name the certificate must carry: a host name (then
-//                also sent as SNI) or an IP literal (then checked against
-//                the certificate's IP addresses; no SNI, which may not
-//                carry an address). Usually the target's host.
+//                also sent as SNI, insecure or not) or an IP literal
+//                (then checked against the certificate's IP addresses; no
+//                SNI, which may not carry an address). Usually the
+//                target's host; needed unless insecure.
 //
-// Sessions are resumed: each TlsClient keeps the last session its server
-// gave (TLS 1.2 after the handshake, TLS 1.3 when its tickets arrive with
+// Sessions are resumed: each TlsClient (one server name) keeps the last
+// session its server gave (TLS 1.2 after the handshake, TLS 1.3 when its tickets arrive with
 // the first bytes read) and offers it on the next handshake, so a
 // reconnecting client pays for an abbreviated handshake as real clients do.
 //
@@ -29,8 +32,8 @@
 // self-signed certificate in certificate chain").
 //
 // TlsClient is thread-safe: its context and kept session may be used by
-// several threads at once. A TlsStream and its handshake() are not: one
-// coroutine on one thread.
+// several threads at once; it must outlive the streams made from it. A
+// TlsStream and its handshake() are not: one coroutine on one thread.
 #pragma once
 
 #include <openssl/ssl.h>
@@ -49,6 +52,10 @@
 namespace drover {
 
 using TlsStream = asio::ssl::stream<asio::ip::tcp::socket>;
+
+inline constexpr std::string_view kInsecureWarning =
+    "TLS certificates and server names are not verified (insecure: true): the server "
+    "measured may not be the one meant";
 
 struct TlsOptions {
   std::string ca_file;

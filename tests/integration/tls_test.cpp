@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <future>
+#include <mutex>
 #include <thread>
 
 #include <gmock/gmock.h>
@@ -60,6 +61,11 @@ class TlsServer {
   int port() const { return acceptor_.local_endpoint().port(); }
   int handshakes() const { return handshakes_; }
   int resumed() const { return resumed_; }
+  // The server name (SNI) the last successful handshake carried; "" for none.
+  std::string last_sni() const {
+    std::lock_guard lock(mutex_);
+    return last_sni_;
+  }
 
  private:
   asio::awaitable<void> accept() {
@@ -80,6 +86,11 @@ class TlsServer {
     if (ec) co_return;
     ++handshakes_;
     if (SSL_session_reused(stream.native_handle()) == 1) ++resumed_;
+    const char* sni = SSL_get_servername(stream.native_handle(), TLSEXT_NAMETYPE_host_name);
+    {
+      std::lock_guard lock(mutex_);
+      last_sni_ = sni ? sni : "";
+    }
     co_await asio::async_write(stream, asio::buffer("hello\n", 6),
                                asio::redirect_error(asio::use_awaitable, ec));
     char byte;
@@ -93,6 +104,8 @@ class TlsServer {
   tcp::acceptor acceptor_;
   std::atomic<int> handshakes_{0};
   std::atomic<int> resumed_{0};
+  mutable std::mutex mutex_;
+  std::string last_sni_;
   std::thread thread_;
 };
 
@@ -121,10 +134,17 @@ asio::awaitable<Connection> talk(TlsClient& client, int port, Duration timeout) 
   co_return c;
 }
 
+// One connection, on an io_context of its own, so that threads may each
+// make theirs. Bounded beyond timeout, so that a handshake's deadline that
+// never fires fails the test rather than hanging it.
 Connection connect_once(TlsClient& client, int port, Duration timeout = 10s) {
   asio::io_context io;
   std::future<Connection> done = asio::co_spawn(io, talk(client, port, timeout), asio::use_future);
-  io.run();
+  io.run_for(timeout + 10s);
+  if (done.wait_for(0s) != std::future_status::ready) {
+    ADD_FAILURE() << "the connection to port " << port << " did not end within its timeout + 10s";
+    return {};
+  }
   return done.get();
 }
 
@@ -161,6 +181,7 @@ TEST_F(TlsTest, ACertificateSignedByTheCaFileIsTrusted) {
   EXPECT_GT(c.handshake.time, Duration::zero());
   EXPECT_EQ(c.greeting, "hello\n");
   EXPECT_EQ(server.handshakes(), 1);
+  EXPECT_EQ(server.last_sni(), "localhost");
 }
 
 TEST_F(TlsTest, ACertificateTheSystemStoreDoesNotKnowFailsWithOpenSslsReason) {
@@ -196,6 +217,7 @@ TEST_F(TlsTest, AnIpLiteralIsCheckedAgainstTheCertificatesAddresses) {
   ASSERT_TRUE(right && wrong);
   Connection c = connect_once(*right, server.port());
   EXPECT_TRUE(c.handshake.ok) << c.handshake.error;
+  EXPECT_EQ(server.last_sni(), "") << "SNI carries host names only";
   c = connect_once(*wrong, server.port());
   EXPECT_FALSE(c.handshake.ok);
   EXPECT_EQ(c.handshake.error, "TLS handshake with " + target(server) +
@@ -231,6 +253,35 @@ TEST_F(TlsTest, AHandshakeToAServerThatNeverAnswersTimesOut) {
                                    " (localhost) timed out after 200ms");
   EXPECT_GE(c.handshake.time, 200ms);
   EXPECT_LT(took, 5s);
+}
+
+TEST_F(TlsTest, AServerThatClosesTheConnectionOrSpeaksPlainTextFailsReadably) {
+  asio::io_context io;
+  tcp::acceptor acceptor(io, {asio::ip::make_address("127.0.0.1"), 0});
+  const int port = acceptor.local_endpoint().port();
+  const std::string expected_start =
+      "TLS handshake with 127.0.0.1:" + std::to_string(port) + " (localhost) failed: ";
+  auto client = make_client(trusting("localhost"));
+  ASSERT_TRUE(client);
+  for (std::string answer : {"", "HTTP/1.1 400 Bad Request\r\n\r\n"}) {
+    // Answers, ends its side, and reads what comes until the client goes
+    // (closing with the client's bytes unread would reset the connection).
+    std::thread server([&] {
+      tcp::socket socket = acceptor.accept();
+      error_code ec;
+      asio::write(socket, asio::buffer(answer), ec);
+      socket.shutdown(tcp::socket::shutdown_send, ec);
+      char chunk[4096];
+      while (!ec) socket.read_some(asio::buffer(chunk), ec);
+    });
+    Connection c = connect_once(*client, port);
+    server.join();
+    EXPECT_FALSE(c.handshake.ok);
+    EXPECT_FALSE(c.handshake.timed_out);
+    EXPECT_EQ(c.handshake.error,
+              expected_start +
+                  (answer.empty() ? "the server closed the connection" : "wrong version number"));
+  }
 }
 
 // A server that requires a client certificate, over each TLS version.
