@@ -25,6 +25,9 @@
 // session its server gave (TLS 1.2 after the handshake, TLS 1.3 when its tickets arrive with
 // the first bytes read) and offers it on the next handshake, so a
 // reconnecting client pays for an abbreviated handshake as real clients do.
+// Connections of all threads offer that one session until a newer one
+// arrives; a server that takes each TLS 1.3 ticket only once answers the
+// others with full handshakes, which handshake() reports as not resumed.
 //
 // Failures are values: make() names the field and file it could not use,
 // handshake() returns a readable error naming the target and, where

@@ -168,6 +168,17 @@ class TlsTest : public ::testing::Test {
   std::string target(const TlsServer& server) const {
     return "127.0.0.1:" + std::to_string(server.port());
   }
+  TlsOptions with_client_certificate(TlsOptions options) const {
+    options.cert_file = certs_.client_cert.string();
+    options.key_file = certs_.client_key.string();
+    return options;
+  }
+  // The error of a handshake whose verification failed, as a user reads it.
+  std::string verify_failed(const TlsServer& server, const std::string& name,
+                            const std::string& reason) const {
+    return "TLS handshake with " + target(server) + " (" + name +
+           ") failed: certificate verify failed: " + reason;
+  }
 };
 
 TEST_F(TlsTest, ACertificateSignedByTheCaFileIsTrusted) {
@@ -193,9 +204,8 @@ TEST_F(TlsTest, ACertificateTheSystemStoreDoesNotKnowFailsWithOpenSslsReason) {
   Connection c = connect_once(*client, server.port());
   EXPECT_FALSE(c.handshake.ok);
   EXPECT_FALSE(c.handshake.timed_out);
-  EXPECT_EQ(c.handshake.error, "TLS handshake with " + target(server) +
-                                   " (localhost) failed: certificate verify failed: "
-                                   "self-signed certificate in certificate chain");
+  EXPECT_EQ(c.handshake.error,
+            verify_failed(server, "localhost", "self-signed certificate in certificate chain"));
   EXPECT_EQ(server.handshakes(), 0);
 }
 
@@ -205,9 +215,7 @@ TEST_F(TlsTest, AHostNameTheCertificateDoesNotCarryFails) {
   ASSERT_TRUE(client);
   Connection c = connect_once(*client, server.port());
   EXPECT_FALSE(c.handshake.ok);
-  EXPECT_EQ(c.handshake.error, "TLS handshake with " + target(server) +
-                                   " (example.com) failed: certificate verify failed: "
-                                   "hostname mismatch");
+  EXPECT_EQ(c.handshake.error, verify_failed(server, "example.com", "hostname mismatch"));
 }
 
 TEST_F(TlsTest, AnIpLiteralIsCheckedAgainstTheCertificatesAddresses) {
@@ -220,9 +228,7 @@ TEST_F(TlsTest, AnIpLiteralIsCheckedAgainstTheCertificatesAddresses) {
   EXPECT_EQ(server.last_sni(), "") << "SNI carries host names only";
   c = connect_once(*wrong, server.port());
   EXPECT_FALSE(c.handshake.ok);
-  EXPECT_EQ(c.handshake.error, "TLS handshake with " + target(server) +
-                                   " (127.0.0.2) failed: certificate verify failed: "
-                                   "IP address mismatch");
+  EXPECT_EQ(c.handshake.error, verify_failed(server, "127.0.0.2", "IP address mismatch"));
 }
 
 TEST_F(TlsTest, InsecureVerifiesNothing) {
@@ -289,10 +295,7 @@ class ClientCertificateTest : public TlsTest, public ::testing::WithParamInterfa
 
 TEST_P(ClientCertificateTest, PassesWithCertFileAndKeyFile) {
   TlsServer server(certs_, {GetParam(), true});
-  TlsOptions options = trusting("localhost");
-  options.cert_file = certs_.client_cert.string();
-  options.key_file = certs_.client_key.string();
-  auto client = make_client(options);
+  auto client = make_client(with_client_certificate(trusting("localhost")));
   ASSERT_TRUE(client);
   Connection c = connect_once(*client, server.port());
   EXPECT_TRUE(c.handshake.ok) << c.handshake.error;
@@ -365,10 +368,7 @@ TEST_P(SessionResumptionTest, OneClientServesSeveralThreadsAtOnce) {
 
 TEST_P(SessionResumptionTest, ClientCertificateSessionsResumeToo) {
   TlsServer server(certs_, {GetParam(), true});
-  TlsOptions options = trusting("localhost");
-  options.cert_file = certs_.client_cert.string();
-  options.key_file = certs_.client_key.string();
-  auto client = make_client(options);
+  auto client = make_client(with_client_certificate(trusting("localhost")));
   ASSERT_TRUE(client);
   ASSERT_TRUE(connect_once(*client, server.port()).handshake.ok);
   Connection second = connect_once(*client, server.port());
@@ -398,6 +398,13 @@ TEST_F(TlsTest, AFileThatCannotBeUsedIsAnErrorNamingItsField) {
   EXPECT_THAT(junk.error(),
               HasSubstr("ca_file \"" + options.ca_file + "\": not a PEM file of certificates ("));
 
+  options = with_client_certificate(trusting("localhost"));
+  options.cert_file = (dir_.path() / "missing-client.pem").string();
+  auto missing_cert = TlsClient::make(options);
+  ASSERT_FALSE(missing_cert);
+  EXPECT_EQ(missing_cert.error(),
+            "cert_file \"" + options.cert_file + "\": cannot be read (No such file or directory)");
+
   options = trusting("localhost");
   options.cert_file = certs_.client_cert.string();
   auto no_key = TlsClient::make(options);
@@ -421,6 +428,9 @@ TEST_F(TlsTest, VerifyingNeedsAServerName) {
   auto unnamed = TlsClient::make(trusting(""));
   ASSERT_FALSE(unnamed);
   EXPECT_EQ(unnamed.error(), "server_name is needed to verify the server's certificate");
+  TlsOptions insecure;
+  insecure.insecure = true;
+  EXPECT_TRUE(TlsClient::make(insecure)) << "nothing to verify, so no name is needed";
 }
 
 }  // namespace
