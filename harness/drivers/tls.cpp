@@ -110,14 +110,16 @@ std::string failure_reason(const error_code& ec, SSL* ssl) {
   return reason;
 }
 
+}  // namespace
+
 // The handshake's deadline: closes the socket when it passes first. Shared
 // with the timer's handler, which may run after the handshake has ended.
+// Outside the anonymous namespace: the coroutine's frame holds one, and a
+// unity build would otherwise give that frame internal linkage.
 struct HandshakeWatch {
   bool done = false;
   bool expired = false;
 };
-
-}  // namespace
 
 TlsClient::TlsClient(TlsOptions options)
     : options_(std::move(options)),
