@@ -137,10 +137,12 @@ void LoadRun::start() {
   }
   load_start_ = Clock::now();
   for (std::size_t t = 0; t < workers_.size(); ++t) {
-    // Thread t serves share t of every fleet's arrivals.
+    // Thread t serves share t of every fleet's arrivals (open models; the
+    // closed model's shares are paced by their clients).
     for (auto& share : workers_[t]->shares) {
-      share->schedule =
-          std::make_unique<ArrivalSchedule>(*arrivals, load_start_, t, workers_.size());
+      if (arrivals)
+        share->schedule =
+            std::make_unique<ArrivalSchedule>(*arrivals, load_start_, t, workers_.size());
     }
     for (auto& c : workers_[t]->clients)
       c->pacer = model_.pacer_for(c->index_in_fleet, load_start_);
