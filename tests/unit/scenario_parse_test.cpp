@@ -366,7 +366,7 @@ TEST(ScenarioErrors, WrongTypes) {
                          fleet(R"({"send": 7, "expect": 1, "timeout": 1})", "srv"))),
       ElementsAre(
           "/targets/srv/command: must be an array of strings",
-          R"(/targets/srv/protocol: must be "udp", "tcp", "tickets", "queue" or "pool")",
+          R"(/targets/srv/protocol: must be "udp", "tcp", "tickets", "queue", "pool" or "http")",
           "/targets/srv/address: must be a string", "/targets/srv/env/A: must be a string",
           "/targets/srv/cwd: must be a string", "/fleets/0/op/send: must be a string",
           R"(/fleets/0/op/expect: must be "any", "echo", "upper", {"equals": TEMPLATE}, {"regex": REGEX} or {"resp": TYPE})",

@@ -1,0 +1,148 @@
+// End-to-end: http fleets against a small HTTP/1.1 server on loopback
+// (tests/data/http/http_server.py), which answers each path one way. Every
+// framing of a body is read (Content-Length, chunked, the connection's
+// close); every expectation passes when it holds; and each kind of error
+// (a 500, a header, a body, a JSON value, a server that never answers, a
+// reset, a reply cut short, bytes that are not HTTP, a body past max_body,
+// a port nobody listens on) ends in its own class with an example a user
+// can read.
+//
+// Other tests run beside these: they assert outcomes as shares of the
+// operations that ran, never rates or times.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "tests/cli/drover_cli.hpp"
+#include "tests/support/loopback.hpp"
+
+namespace drover::test {
+namespace {
+
+using nlohmann::json;
+
+std::string server_target() {
+  fs::path server = fs::path(DROVER_SOURCE_DIR) / "tests/data/http/http_server.py";
+  return R"({"command": ["python3", ")" + server.string() +
+         R"(", "--port", "{port}"], "protocol": "http", "address": "127.0.0.1:{port}",
+             "ready": {"stdout": "^READY http"}})";
+}
+
+std::string scenario(const std::string& target, const std::string& ops) {
+  return R"({"name": "http", "targets": {"web": )" + target +
+         R"(}, "fleets": [{"name": "c", "target": "web", "clients": 2, "require_answer": false,
+             "ops": )" +
+         ops + R"(}], "load": {"model": "closed", "duration": "1s"}})";
+}
+
+class HttpTest : public ::testing::Test {
+ protected:
+  json run(const std::string& text) {
+    fs::path run_dir = dir_.path() / ("run" + std::to_string(runs_++));
+    last_ = run_drover(
+        {"run", dir_.write("s.json", text).string(), "--out", run_dir.string(), "--quiet"},
+        dir_.path());
+    return read_summary(run_dir);
+  }
+
+  static const json& op_named(const json& summary, const std::string& name) {
+    for (const json& op : summary["fleets"][0]["ops"])
+      if (op["name"] == name) return op;
+    static const json kNone;
+    ADD_FAILURE() << "no op " << name;
+    return kNone;
+  }
+
+  // Every operation of the op ended in `outcome`, and its first example
+  // says `rule`; the example is returned.
+  static json all_failed_with(const json& summary, const std::string& name,
+                              const std::string& outcome, const std::string& rule) {
+    const json& op = op_named(summary, name);
+    const json& totals = op["totals"];
+    EXPECT_GT(totals["ops"].get<double>(), 0) << name;
+    EXPECT_EQ(totals["errors_by_class"][outcome], totals["ops"]) << name << ": " << op.dump();
+    for (const json& f : op.value("failures", json::array())) {
+      if (f["class"] != outcome) continue;
+      const json& example = f["first"].at(0);
+      EXPECT_NE(example["rule"].get<std::string>().find(rule), std::string::npos)
+          << name << ": " << example.dump();
+      return example;
+    }
+    ADD_FAILURE() << name << ": no " << outcome << " example in " << op.dump();
+    return json::object();
+  }
+
+  TempDir dir_;
+  Finished last_;
+  int runs_ = 0;
+};
+
+TEST_F(HttpTest, EveryFramingIsReadAndEveryExpectationThatHoldsPasses) {
+  json s = run(scenario(server_target(), R"([
+      {"name": "length", "path": "/ok?n={seq}",
+       "expect": {"status": 200, "headers": {"Content-Type": {"regex": "json"},
+                                             "Server": {"present": true},
+                                             "X-None": {"present": false}},
+                  "body": {"json": "/id", "value": 7}}},
+      {"name": "chunked", "path": "/chunked", "expect": {"body": {"equals": "ok chunked"}}},
+      {"name": "close", "path": "/close", "expect": {"body": {"contains": "close"}}},
+      {"name": "post", "method": "POST", "path": "/echo", "headers": {"X-Client": "c{client}"},
+       "body": "hello {seq}", "expect": {"body": {"regex": "\"x-client\": \"c[01]\""}}},
+      {"name": "once", "path": "/echo", "keep_alive": false,
+       "expect": {"body": {"json": "/headers/connection", "value": "close"}}},
+      {"name": "head", "method": "HEAD", "path": "/ok", "expect": {"status": [200, 204]}}])"));
+  EXPECT_EQ(last_.exit_code, 0) << last_.err;
+  for (const char* name : {"length", "chunked", "close", "post", "once", "head"}) {
+    const json& totals = op_named(s, name)["totals"];
+    EXPECT_GT(totals["ops"].get<double>(), 0) << name;
+    EXPECT_EQ(totals["ok"], totals["ops"]) << name << ": " << op_named(s, name).dump();
+  }
+}
+
+TEST_F(HttpTest, EachWrongReplyFailsWithARuleAUserCanRead) {
+  json s = run(scenario(server_target(), R"([
+      {"name": "s500", "path": "/status/500"},
+      {"name": "header", "path": "/ok", "expect": {"headers": {"Content-Type": {"regex": "html"}}}},
+      {"name": "body", "path": "/ok", "expect": {"body": {"contains": "nope"}}},
+      {"name": "json", "path": "/ok", "expect": {"body": {"json": "/id", "value": 8}}}])"));
+  EXPECT_TRUE(last_.exit_code == 0 || last_.exit_code == 1) << last_.err;
+  json e = all_failed_with(s, "s500", "wrong_reply", "expected status 2xx, received 500");
+  EXPECT_NE(e["received"]["text"].get<std::string>().find("HTTP/1.1 500"), std::string::npos);
+  EXPECT_NE(e["request"]["text"].get<std::string>().find("GET /status/500 HTTP/1.1"),
+            std::string::npos);
+  all_failed_with(s, "header", "wrong_reply",
+                  R"(expected header Content-Type matching "html", received "application/json")");
+  all_failed_with(s, "body", "wrong_reply", R"(expected the body to contain "nope")");
+  all_failed_with(s, "json", "wrong_reply", "expected /id equal to 8, got 7");
+}
+
+TEST_F(HttpTest, EachBrokenExchangeEndsInItsOwnClass) {
+  json s = run(scenario(server_target(), R"([
+      {"name": "slow", "path": "/slow", "timeout": "200ms"},
+      {"name": "reset", "path": "/reset"},
+      {"name": "cut", "path": "/cut"},
+      {"name": "garbage", "path": "/garbage"},
+      {"name": "big", "path": "/big", "max_body": "1MiB"}])"));
+  EXPECT_TRUE(last_.exit_code == 0 || last_.exit_code == 1) << last_.err;
+  all_failed_with(s, "slow", "timeout", "no reply within 200ms");
+  all_failed_with(s, "reset", "reset", "closed before the whole reply came");
+  json cut = all_failed_with(s, "cut", "reset", "closed before the whole reply came");
+  EXPECT_NE(cut["received"]["text"].get<std::string>().find("half"), std::string::npos);
+  json garbage = all_failed_with(s, "garbage", "malformed_reply", "not one the protocol allows");
+  EXPECT_NE(garbage["received"]["text"].get<std::string>().find("HELLO THERE"), std::string::npos);
+  all_failed_with(s, "big", "reply_too_large", "longer than max_body");
+}
+
+TEST_F(HttpTest, APortNobodyListensOnIsAConnectError) {
+  int port = free_loopback_port(SOCK_STREAM);
+  json s = run(scenario(R"({"url": "http://127.0.0.1:)" + std::to_string(port) + R"(/base"})",
+                        R"([{"name": "get", "path": "/x"}])"));
+  EXPECT_TRUE(last_.exit_code == 0 || last_.exit_code == 1) << last_.err;
+  json e = all_failed_with(s, "get", "connect_error", "could not connect");
+  // The url's path goes before the op's.
+  EXPECT_NE(e["request"]["text"].get<std::string>().find("GET /base/x HTTP/1.1"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace drover::test
