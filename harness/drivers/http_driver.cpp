@@ -69,6 +69,7 @@ class HttpSession final : public ClientSession {
   asio::awaitable<void> iterate(std::uint64_t seq, TimePoint intended_start) override {
     std::size_t op = draws_.next();
     Outcome outcome = co_await perform(ops_.plans[op], seq);
+    if (last_.replied) log_.status_class(op, status_class(last_.reply.status));
     TimePoint ended = Clock::now();
     if (outcome == Outcome::kOk) {
       log_.op(op, outcome, intended_start, ended);
