@@ -10,6 +10,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "harness/core/clock.hpp"
@@ -363,9 +364,15 @@ inline const char* comparison_text(Comparison c) {
   return "?";
 }
 
+// HTTP responses of one status class: a threshold's metric is written
+// "http.status{class:5xx}" (its class is part of the metric's name).
+inline constexpr std::string_view kHttpStatusMetric = "http.status";
+
 struct ThresholdSpec {
-  std::string metric;  // "latency.p99", "errors.rate", "errors.count", "throughput", "ops"
-  std::string fleet;   // empty: the whole run ("latency.p99{fleet:clients}" otherwise)
+  // "latency.p99", "errors.rate", "errors.count", "throughput", "ops",
+  // "http.status{class:5xx}"
+  std::string metric;
+  std::string fleet;  // empty: the whole run ("latency.p99{fleet:clients}" otherwise)
   Comparison comparison = Comparison::kLess;
   double limit = 0;  // in the metric's unit: ms for latency, ratio, ops/s, count
   std::string text;  // as written: "< 20ms"

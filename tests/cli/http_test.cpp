@@ -28,11 +28,13 @@ std::string server_target() {
              "ready": {"stdout": "^READY http"}})";
 }
 
-std::string scenario(const std::string& target, const std::string& ops) {
+std::string scenario(const std::string& target, const std::string& ops,
+                     const std::string& thresholds = "{}") {
   return R"({"name": "http", "targets": {"web": )" + target +
          R"(}, "fleets": [{"name": "c", "target": "web", "clients": 2, "require_answer": false,
              "ops": )" +
-         ops + R"(}], "load": {"model": "closed", "duration": "1s"}})";
+         ops + R"(}], "load": {"model": "closed", "duration": "1s"}, "thresholds": )" + thresholds +
+         "}";
 }
 
 class HttpTest : public ::testing::Test {
@@ -104,8 +106,21 @@ TEST_F(HttpTest, EachWrongReplyFailsWithARuleAUserCanRead) {
       {"name": "s500", "path": "/status/500"},
       {"name": "header", "path": "/ok", "expect": {"headers": {"Content-Type": {"regex": "html"}}}},
       {"name": "body", "path": "/ok", "expect": {"body": {"contains": "nope"}}},
-      {"name": "json", "path": "/ok", "expect": {"body": {"json": "/id", "value": 8}}}])"));
-  EXPECT_TRUE(last_.exit_code == 0 || last_.exit_code == 1) << last_.err;
+      {"name": "json", "path": "/ok", "expect": {"body": {"json": "/id", "value": 8}}}])",
+                        R"({"http.status{op:s500,class:5xx}": "< 1",
+                            "http.status{op:header,class:2xx}": ">= 1"})"));
+  // Every 500 is counted in its status class, which the threshold reads.
+  EXPECT_EQ(last_.exit_code, 1) << last_.err;
+  const json& s500 = op_named(s, "s500")["totals"];
+  EXPECT_EQ(s500["status_classes"]["5xx"], s500["ops"]);
+  ASSERT_EQ(s["thresholds"].size(), 2u);
+  for (const json& t : s["thresholds"]) {
+    bool five = t["op_name"] == "s500";
+    EXPECT_EQ(t["ok"].get<bool>(), !five) << t.dump();
+    if (five) {
+      EXPECT_EQ(t["value"], s500["ops"]) << t.dump();
+    }
+  }
   json e = all_failed_with(s, "s500", "wrong_reply", "expected status 2xx, received 500");
   EXPECT_NE(e["received"]["text"].get<std::string>().find("HTTP/1.1 500"), std::string::npos);
   EXPECT_NE(e["request"]["text"].get<std::string>().find("GET /status/500 HTTP/1.1"),

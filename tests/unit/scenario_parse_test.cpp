@@ -700,7 +700,7 @@ TEST(ScenarioErrors, Thresholds) {
       ElementsAre(
           "/thresholds/latency.p98: unknown metric \"latency.p98\" (known: latency.min, "
           "latency.mean, latency.p50, latency.p90, latency.p99, latency.p999, latency.max, "
-          "errors.rate, errors.count, ops, missed_starts, throughput)",
+          "errors.rate, errors.count, ops, missed_starts, throughput, http.status)",
           R"(/thresholds/latency.p99: "= 20ms" must start with a comparison: <, <=, > or >= (e.g. "< 50ms"))",
           R"(/thresholds/latency.p50: "< 20": latency limits are durations (e.g. "< 20ms"))",
           R"(/thresholds/errors.rate: "< 2": errors.rate is a ratio from 0 to 1 or a percentage (e.g. "< 0.001" or "< 0.1%"))",
