@@ -38,6 +38,7 @@ void HttpReplyReader::start(std::size_t max_body, bool head) {
   parser_->header_limit(static_cast<std::uint32_t>(kMaxHeaderBytes));
   parser_->body_limit(max_body);
   max_body_ = max_body;
+  head_ = head;
   parser_->eager(true);
   parser_->skip(head);
   started_ = false;
@@ -45,6 +46,19 @@ void HttpReplyReader::start(std::size_t max_body, bool head) {
 }
 
 HttpReplyReader::Status HttpReplyReader::feed(boost::beast::flat_buffer& buffer, HttpReply& reply) {
+  for (;;) {
+    Status status = feed_message(buffer, reply);
+    // An interim response (100 Continue, 103 Early Hints) comes before the
+    // one that answers the request: it is read and passed over.
+    bool interim = reply.status >= 100 && reply.status < 200 && reply.status != 101;
+    if (status != Status::kDone || !interim) return status;
+    start(max_body_, head_);
+    started_ = true;
+  }
+}
+
+HttpReplyReader::Status HttpReplyReader::feed_message(boost::beast::flat_buffer& buffer,
+                                                      HttpReply& reply) {
   while (buffer.size() > 0 && !parser_->is_done()) {
     started_ = true;
     boost::system::error_code ec;

@@ -44,7 +44,7 @@ class HttpReplyReader {
   // response has no body).
   void start(std::size_t max_body, bool head);
   // Feeds the bytes in buffer (consuming what the parser took); kDone
-  // fills reply.
+  // fills reply. Interim responses (1xx but 101) are passed over.
   Status feed(boost::beast::flat_buffer& buffer, HttpReply& reply);
   // The peer closed the connection: kDone when the response ends there
   // (a body that runs to the close), kNeedMore when it was cut short.
@@ -55,12 +55,14 @@ class HttpReplyReader {
   const std::string& error() const { return error_; }
 
  private:
+  Status feed_message(boost::beast::flat_buffer& buffer, HttpReply& reply);
   Status finish(HttpReply& reply);
   Status failed(const boost::system::error_code& ec);
   bool past_max_body() const;
 
   std::optional<boost::beast::http::response_parser<boost::beast::http::string_body>> parser_;
   std::size_t max_body_ = 0;
+  bool head_ = false;
   bool started_ = false;
   std::string error_;
 };

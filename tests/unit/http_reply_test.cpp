@@ -95,6 +95,16 @@ TEST(HttpReply, BytesThatAreNotHttpAreMalformed) {
             Status::kMalformed);
 }
 
+TEST(HttpReply, AnInterimResponseIsPassedOver) {
+  HttpReply r;
+  ASSERT_EQ(read_http_reply("HTTP/1.1 100 Continue\r\n\r\n"
+                            "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok",
+                            100, r),
+            Status::kDone);
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.body, "ok");
+}
+
 TEST(HttpReply, AResponseCutShortNeedsMore) {
   HttpReply r;
   EXPECT_EQ(read_http_reply("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nhalf", 100, r),
