@@ -398,7 +398,8 @@ OpSpec parse_op(Problems& problems, const Json& value, const std::string& at,
       std::vector<std::string> wanted;
       for (Protocol p : named->protocols) wanted.emplace_back(protocol_name(p));
       std::string needs = wanted.front();
-      for (std::size_t i = 1; i < wanted.size(); ++i) needs += " or " + wanted[i];
+      for (std::size_t i = 1; i < wanted.size(); ++i)
+        needs += (i + 1 == wanted.size() ? " or " : ", ") + wanted[i];
       problems.at(r.at("workload"), fmt::format("\"{}\" needs a {} target; \"{}\" speaks {}",
                                                 workload_name(named->workload), needs, target->name,
                                                 protocol_name(*protocol)));
