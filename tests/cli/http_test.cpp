@@ -148,6 +148,21 @@ TEST_F(HttpTest, EachBrokenExchangeEndsInItsOwnClass) {
   all_failed_with(s, "big", "reply_too_large", "longer than max_body");
 }
 
+// The open model has no batch for http: each client runs its own session,
+// and every operation that ran is answered right.
+TEST_F(HttpTest, TheOpenModelRunsEachClientsOwnSession) {
+  std::string text = scenario(server_target(), R"([{"name": "get", "path": "/ok"}])");
+  const std::string closed = R"({"model": "closed", "duration": "1s"})";
+  text.replace(text.find(closed), closed.size(),
+               R"({"model": "open", "rate": 100, "duration": "1s"})");
+  json s = run(text);
+  EXPECT_EQ(last_.exit_code, 0) << last_.err;
+  const json& totals = op_named(s, "get")["totals"];
+  EXPECT_GT(totals["ops"].get<double>(), 0);
+  EXPECT_EQ(totals["ok"], totals["ops"]) << totals.dump();
+  EXPECT_EQ(totals["status_classes"]["2xx"], totals["ops"]) << totals.dump();
+}
+
 TEST_F(HttpTest, APortNobodyListensOnIsAConnectError) {
   int port = free_loopback_port(SOCK_STREAM);
   json s = run(scenario(R"({"url": "http://127.0.0.1:)" + std::to_string(port) + R"(/base"})",
