@@ -4,14 +4,21 @@
 // close); every expectation passes when it holds; and each kind of error
 // (a 500, a header, a body, a JSON value, a server that never answers, a
 // reset, a reply cut short, bytes that are not HTTP, a body past max_body,
-// a port nobody listens on) ends in its own class with an example a user
+// a port nobody listens on, a server too busy to accept) ends in its own
+// class with an example a user
 // can read.
 //
 // Other tests run beside these: they assert outcomes as shares of the
 // operations that ran, never rates or times.
 #include <gtest/gtest.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <string>
+#include <vector>
 
 #include "tests/cli/drover_cli.hpp"
 #include "tests/support/loopback.hpp"
@@ -161,6 +168,47 @@ TEST_F(HttpTest, TheOpenModelRunsEachClientsOwnSession) {
   EXPECT_GT(totals["ops"].get<double>(), 0);
   EXPECT_EQ(totals["ok"], totals["ops"]) << totals.dump();
   EXPECT_EQ(totals["status_classes"]["2xx"], totals["ops"]) << totals.dump();
+}
+
+// A listening socket whose accept queue is full, so the kernel drops
+// further SYNs and a connect waits: what a server too busy to accept is.
+class FullAcceptQueue {
+ public:
+  FullAcceptQueue() {
+    listener_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof addr;
+    EXPECT_EQ(::bind(listener_, reinterpret_cast<sockaddr*>(&addr), len), 0);
+    EXPECT_EQ(::listen(listener_, 0), 0);
+    EXPECT_EQ(::getsockname(listener_, reinterpret_cast<sockaddr*>(&addr), &len), 0);
+    port_ = ntohs(addr.sin_port);
+    // Two connections fill a queue of backlog 0 (the kernel keeps one more).
+    for (int i = 0; i < 2; ++i) {
+      int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+      ::connect(fd, reinterpret_cast<sockaddr*>(&addr), len);
+      fillers_.push_back(fd);
+    }
+  }
+  ~FullAcceptQueue() {
+    for (int fd : fillers_) ::close(fd);
+    ::close(listener_);
+  }
+  int port() const { return port_; }
+
+ private:
+  int listener_ = -1;
+  int port_ = 0;
+  std::vector<int> fillers_;
+};
+
+TEST_F(HttpTest, AServerThatNeverAcceptsIsAConnectTimeout) {
+  FullAcceptQueue busy;
+  json s = run(scenario(
+      R"({"address": "127.0.0.1:)" + std::to_string(busy.port()) + R"(", "protocol": "http"})",
+      R"([{"name": "get", "path": "/", "connect_timeout": "100ms", "timeout": "2s"}])"));
+  all_failed_with(s, "get", "connect_timeout", "could not connect within 100ms");
 }
 
 TEST_F(HttpTest, APortNobodyListensOnIsAConnectError) {
