@@ -5,8 +5,7 @@
 // (a 500, a header, a body, a JSON value, a server that never answers, a
 // reset, a reply cut short, bytes that are not HTTP, a body past max_body,
 // a port nobody listens on, a server too busy to accept) ends in its own
-// class with an example a user
-// can read.
+// class with an example a user can read.
 //
 // Other tests run beside these: they assert outcomes as shares of the
 // operations that ran, never rates or times.
