@@ -1,5 +1,7 @@
 #include "harness/drivers/http_request.hpp"
 
+#include <algorithm>
+
 namespace drover {
 
 Expected<HttpRequestBuilder> HttpRequestBuilder::make(const HttpRequestSpec& spec, std::string host,
@@ -37,6 +39,10 @@ bool HttpRequestBuilder::render(std::string& wire, std::string& scratch, std::ui
   wire.append("Host: ").append(host_).append("\r\n");
   for (const Header& h : headers_) {
     if (!h.value.render(scratch, client, seq, random_state, rows)) return false;
+    // A data value holding a line break would end the header early and
+    // start another the file chose: it becomes a space.
+    std::replace_if(
+        scratch.begin(), scratch.end(), [](char c) { return c == '\r' || c == '\n'; }, ' ');
     wire.append(h.name).append(": ").append(scratch).append("\r\n");
   }
   const std::string* body = &body_bytes_;

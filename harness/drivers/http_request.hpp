@@ -3,7 +3,8 @@
 // Content-Length and, without keep-alive, "Connection: close". Templates
 // render as in every workload ({client}, {seq}, {random:N}, {key:...},
 // {data:...}), in the order path, headers, body, from one random state and
-// one set of data rows.
+// one set of data rows. A line break a header's value renders (from a data
+// file) is sent as a space, so no value can add a header of its own.
 //
 // Immutable after construction and shared by a fleet's threads; render()
 // writes only into the caller's buffers.
