@@ -114,6 +114,12 @@ void to_json(ordered_json& j, const RatedTotals& t) {
        {"errors_by_class", ErrorsByClass{c.by_outcome}},
        {"late_replies", c.late_replies},
        {"missed_starts", c.missed_starts}};
+  if (c.has_status_classes()) {
+    ordered_json classes = ordered_json::object();
+    for (std::size_t i = 0; i < c.status_classes.size(); ++i)
+      classes[fmt::format("{}xx", i + 1)] = c.status_classes[i];
+    j["status_classes"] = std::move(classes);
+  }
 }
 
 // ops, errors and error_rate follow from the counts.
@@ -123,6 +129,11 @@ void from_json(const json& j, RatedTotals& t) {
   t.totals.by_outcome[static_cast<std::size_t>(Outcome::kOk)] = field_or<std::uint64_t>(j, "ok");
   t.totals.late_replies = field_or<std::uint64_t>(j, "late_replies");
   t.totals.missed_starts = field_or<std::uint64_t>(j, "missed_starts");
+  if (auto classes = j.find("status_classes"); classes != j.end()) {
+    expect_object(*classes);
+    for (std::size_t i = 0; i < t.totals.status_classes.size(); ++i)
+      t.totals.status_classes[i] = field_or<std::uint64_t>(*classes, fmt::format("{}xx", i + 1));
+  }
   t.rate_per_s = field_or<double>(j, "rate_per_s");
 }
 

@@ -20,6 +20,16 @@ std::optional<double> latency_value(const LatencySummary& l, const std::string& 
   return std::nullopt;
 }
 
+// "http.status{class:5xx}": the responses of that class.
+std::optional<double> status_class_count(const OpTotals& totals, const std::string& metric) {
+  const std::string prefix = std::string(kHttpStatusMetric) + "{class:";
+  if (metric.size() != prefix.size() + 4 || metric.compare(0, prefix.size(), prefix) != 0)
+    return std::nullopt;
+  int cls = metric[prefix.size()] - '0';
+  if (cls < 1 || cls > 5) return std::nullopt;
+  return static_cast<double>(totals.status_classes[static_cast<std::size_t>(cls - 1)]);
+}
+
 std::optional<double> figure(const Figures& f, const std::string& metric) {
   if (metric.rfind("latency.", 0) == 0) return latency_value(f.latency, metric.substr(8));
   if (metric == "errors.rate") return f.totals.error_rate();
@@ -27,7 +37,7 @@ std::optional<double> figure(const Figures& f, const std::string& metric) {
   if (metric == "throughput") return f.rate;
   if (metric == "ops") return static_cast<double>(f.totals.ops());
   if (metric == "missed_starts") return static_cast<double>(f.totals.missed_starts);
-  return std::nullopt;
+  return status_class_count(f.totals, metric);
 }
 
 // The op's figures: of `fleet`, or of the one fleet with an op of that

@@ -22,13 +22,23 @@ enum class Outcome : std::uint8_t {
   kReplyTooLarge,
   // Not sent: a "once" data file had no row left for it (the run stops).
   kDataExhausted,
+  // No connection within the op's connect_timeout (HTTP).
+  kConnectTimeout,
+  // The TLS handshake or a TLS record failed (certificate, protocol).
+  kTlsError,
+  // The peer reset or closed the connection before the whole reply came.
+  kReset,
+  // Bytes came that are not a reply of the protocol (the HTTP parser
+  // refused them): the connection is dropped.
+  kMalformedReply,
 };
 
-inline constexpr std::size_t kOutcomeCount = 7;
+inline constexpr std::size_t kOutcomeCount = 11;
 
 inline constexpr std::array<std::string_view, kOutcomeCount> kOutcomeNames{
-    "ok",       "wrong_reply",     "timeout",       "connect_error",
-    "io_error", "reply_too_large", "data_exhausted"};
+    "ok",        "wrong_reply",     "timeout",        "connect_error",
+    "io_error",  "reply_too_large", "data_exhausted", "connect_timeout",
+    "tls_error", "reset",           "malformed_reply"};
 
 inline std::string_view outcome_name(Outcome o) {
   return kOutcomeNames[static_cast<std::size_t>(o)];

@@ -24,7 +24,15 @@ struct OpTotals {
   // Open models: intended starts that found no idle client (or max_inflight
   // outstanding) and were skipped. Counted, never waited for; not operations.
   std::uint64_t missed_starts = 0;
+  // HTTP: responses by status class, 1xx at [0] to 5xx at [4] (every
+  // response read whole, right or wrong). All zero for other protocols.
+  std::array<std::uint64_t, 5> status_classes{};
 
+  bool has_status_classes() const {
+    for (auto c : status_classes)
+      if (c != 0) return true;
+    return false;
+  }
   std::uint64_t ops() const {
     std::uint64_t n = 0;
     for (auto c : by_outcome) n += c;
@@ -39,6 +47,8 @@ struct OpTotals {
     for (std::size_t i = 0; i < kOutcomeCount; ++i) by_outcome[i] += other.by_outcome[i];
     late_replies += other.late_replies;
     missed_starts += other.missed_starts;
+    for (std::size_t i = 0; i < status_classes.size(); ++i)
+      status_classes[i] += other.status_classes[i];
     return *this;
   }
 };

@@ -50,6 +50,11 @@ class ClientLog {
     describe(*example);
   }
 
+  // An HTTP response of the op_index-th operation, by its status class.
+  void status_class(std::size_t op_index, int status_class) {
+    if (recorder_) recorder_->record_status_class(first_slot_ + op_index, status_class);
+  }
+
   void late_reply(std::size_t op_index) {
     if (recorder_) recorder_->record_late_reply(first_slot_ + op_index);
   }

@@ -2,6 +2,7 @@
 
 #include "harness/drivers/driver.hpp"
 #include "harness/drivers/endpoint.hpp"
+#include "harness/drivers/http_driver.hpp"
 #include "harness/drivers/tcp_driver.hpp"
 #include "harness/drivers/udp_driver.hpp"
 #include "harness/drivers/workload_drivers.hpp"
@@ -19,6 +20,7 @@ DriverPtr make_driver(const FleetSpec& fleet, Protocol protocol, const std::stri
   // a mix of ops only for echo.
   switch (fleet.first_op().workload) {
     case Workload::kEcho:
+      if (protocol == Protocol::kHttp) return make_http_driver(fleet.ops, *target, address, data);
       return protocol == Protocol::kUdp ? make_udp_driver(fleet.ops, *target, data)
                                         : make_tcp_driver(fleet.ops, *target, data);
     case Workload::kBuy:

@@ -49,6 +49,14 @@ std::string unanswered_rule(Outcome outcome, Duration timeout, std::string_view 
       return with_error("the reply broke the fleet's framing", error);
     case Outcome::kDataExhausted:
       return "the data file had no row left for the request";
+    case Outcome::kConnectTimeout:
+      return with_error("could not connect within " + format_duration(timeout), error);
+    case Outcome::kTlsError:
+      return with_error("TLS failed", error);
+    case Outcome::kReset:
+      return with_error("the connection was closed before the whole reply came", error);
+    case Outcome::kMalformedReply:
+      return with_error("the reply is not one the protocol allows", error);
     case Outcome::kOk:
       break;
   }

@@ -140,7 +140,7 @@ class TcpDriver final : public Driver {
   TcpOps ops_;
 };
 
-TcpPlan plan_for(const OpSpec& op, const Endpoint& target, const DataCatalog& data) {
+TcpPlan tcp_plan_for(const OpSpec& op, const Endpoint& target, const DataCatalog& data) {
   auto payload = PayloadTemplate::compile(op.send, &data);
   if (!payload) throw std::invalid_argument("invalid payload template: " + payload.error());
   return {std::move(*payload),
@@ -160,7 +160,7 @@ DriverPtr make_tcp_driver(const std::vector<OpSpec>& ops, const Endpoint& target
   std::vector<std::string> names;
   std::vector<std::int64_t> weights;
   for (const OpSpec& op : ops) {
-    plans.push_back(plan_for(op, target, data));
+    plans.push_back(tcp_plan_for(op, target, data));
     names.push_back(op.name.empty() ? "message" : op.name);
     weights.push_back(op.weight);
   }

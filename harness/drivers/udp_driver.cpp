@@ -207,7 +207,7 @@ class UdpDriver final : public Driver {
   UdpOps ops_;
 };
 
-UdpPlan plan_for(const OpSpec& op, const Endpoint& target, const DataCatalog& data) {
+UdpPlan udp_plan_for(const OpSpec& op, const Endpoint& target, const DataCatalog& data) {
   auto payload = PayloadTemplate::compile(op.send, &data);
   if (!payload) throw std::invalid_argument("invalid payload template: " + payload.error());
   // Room for any reply the request could fairly get, and a little more, so
@@ -226,7 +226,7 @@ DriverPtr make_udp_driver(const std::vector<OpSpec>& ops, const Endpoint& target
   std::vector<std::string> names;
   std::vector<std::int64_t> weights;
   for (const OpSpec& op : ops) {
-    plans.push_back(plan_for(op, target, data));
+    plans.push_back(udp_plan_for(op, target, data));
     names.push_back(op.name.empty() ? "datagram" : op.name);
     weights.push_back(op.weight);
   }

@@ -90,6 +90,11 @@ class Recorder {
 
   void record_late_reply(std::size_t slot) { ++slots_[slot].totals.late_replies; }
   void record_missed_start(std::size_t slot) { ++slots_[slot].totals.missed_starts; }
+  // An HTTP response of status class status_class (1 for 1xx ... 5).
+  void record_status_class(std::size_t slot, int status_class) {
+    if (status_class >= 1 && status_class <= 5)
+      ++slots_[slot].totals.status_classes[static_cast<std::size_t>(status_class - 1)];
+  }
 
   // Adds this recorder's figures to into (which it sizes on first use).
   // Call once the owning thread has stopped recording.

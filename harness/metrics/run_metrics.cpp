@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <limits>
 
+#include <fmt/format.h>
+
 namespace drover {
 namespace {
 
@@ -50,6 +52,28 @@ std::vector<std::uint64_t> cumulative_counts(const std::vector<LatencyBucketCoun
     }
   }
   return counts;
+}
+
+// HTTP responses by status class, for the ops that had any: an op that
+// has answered one class has a series for every class, so rates divide.
+MetricFamily http_responses(const RunResult& run) {
+  MetricFamily responses =
+      family("drover_http_responses_total", "HTTP responses read whole, by status class",
+             MetricType::Counter);
+  for (const FleetResult& fleet : run.fleets) {
+    for (const OpResult& op : fleet.ops) {
+      if (!op.totals.has_status_classes()) continue;
+      for (std::size_t c = 0; c < op.totals.status_classes.size(); ++c) {
+        ClientMetric m = labelled({{"scenario", run.scenario},
+                                   {"fleet", fleet.name},
+                                   {"op", op.name},
+                                   {"status_class", fmt::format("{}xx", c + 1)}});
+        m.counter.value = static_cast<double>(op.totals.status_classes[c]);
+        responses.metric.push_back(std::move(m));
+      }
+    }
+  }
+  return responses;
 }
 
 std::vector<MetricFamily> run_metric_families(const RunResult& run, const std::string& version) {
@@ -123,8 +147,9 @@ std::vector<MetricFamily> run_metric_families(const RunResult& run, const std::s
   info.metric.push_back(gauge(
       {{"scenario", run.scenario}, {"version", version}, {"seed", std::to_string(run.seed)}}, 1));
 
+  MetricFamily http = http_responses(run);
   std::vector<MetricFamily> out;
-  for (MetricFamily* f : {&ops, &latency, &inflight, &up, &invariants, &undecided, &info}) {
+  for (MetricFamily* f : {&ops, &latency, &inflight, &http, &up, &invariants, &undecided, &info}) {
     if (!f->metric.empty()) out.push_back(std::move(*f));
   }
   return out;

@@ -189,10 +189,10 @@ Value host_port_or_free_port() {
 }
 
 Value protocol() {
-  return named("protocol", choice({"udp", "tcp", "tickets", "queue", "pool"})
-                               .about("What the target speaks: echo over UDP or TCP, or a "
+  return named("protocol", choice({"udp", "tcp", "tickets", "queue", "pool", "http"})
+                               .about("What the target speaks: echo over UDP or TCP, a "
                                       "correctness target's line protocol over TCP "
-                                      "(targets/README.md)."));
+                                      "(targets/README.md), or HTTP/1.1."));
 }
 
 Key Key::default_string(std::string_view text) const {

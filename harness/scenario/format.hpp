@@ -225,8 +225,11 @@ const Object& fleet();
 const Object& op();      // "workload": a variant per workload
 const Object& mix_op();  // an op of "ops": op() with "name" and "weight"
 const Object& expectation();
-const Object& framing();  // "type": a variant per framing
-const Object& load();     // "model": a variant per load model
+const Object& framing();            // "type": a variant per framing
+const Object& http_expectation();   // an http op's "expect"
+const Object& http_header_check();  // one header of it
+const Object& http_body_check();    // its "body"
+const Object& load();               // "model": a variant per load model
 const Object& closed_stage();
 const Object& rate_stage();
 const Object& threshold();  // a threshold written as an object

@@ -100,31 +100,122 @@ ObjectPtr framing_object() {
   return kFraming;
 }
 
-Variant echo() {
+// An HTTP status, or a class of them ("2xx").
+Value http_status() {
+  return named("httpStatus", one_of({integer(100, 599), text("^[1-5]xx$")})
+                                 .about(R"(A status (200) or a class of them ("2xx").)"));
+}
+
+ObjectPtr http_header_check_object() {
+  static const ObjectPtr kCheck = std::make_shared<const Object>(Object{
+      {optional("equals", text()).about("The header's value is exactly this."),
+       optional("regex", regex_text()).about("The header's value contains a match of this regex."),
+       optional("present", boolean()).about("true: the header is there; false: it is not.")},
+      {exactly_one({"equals", "regex", "present"})},
+      {},
+      {}});
+  return kCheck;
+}
+
+// Any JSON value but an object or array nested in another.
+Value json_value() {
+  std::vector<Value> scalars{text(), number(-1.7e308, 1.7e308), boolean(), null_value()};
+  return one_of({text(), number(-1.7e308, 1.7e308), boolean(), null_value(),
+                 array_of(one_of(scalars)), map_of("^.*$", one_of(scalars))});
+}
+
+ObjectPtr http_body_check_object() {
+  static const ObjectPtr kCheck = std::make_shared<const Object>(
+      Object{{optional("equals", text()).about("The body is exactly this."),
+              optional("regex", regex_text()).about("The body contains a match of this regex."),
+              optional("contains", text()).about("The body contains this text."),
+              optional("json", text("^(/.*)?$"))
+                  .about(R"(The body is JSON; with "value", the value at this JSON pointer.)"),
+              optional("value", json_value())
+                  .about(R"(With "json": the value the pointer must find, compared as JSON.)")},
+             {exactly_one({"equals", "regex", "contains", "json"}), requires_key("value", "json")},
+             {},
+             {}});
+  return kCheck;
+}
+
+ObjectPtr http_expectation_object() {
+  static const ObjectPtr kExpectation = std::make_shared<const Object>(Object{
+      {optional("status", one_of({http_status(), array_of(http_status()).at_least(1)}))
+           .default_string("2xx")
+           .about(R"(The status, or one of a list: 200, [200, 204], "2xx".)"),
+       optional("headers",
+                map_of(R"(^[!#$%&'*+.^_`|~0-9A-Za-z-]+$)", object(http_header_check_object())))
+           .about(R"(Per header name (any case): {"equals": TEXT}, {"regex": REGEX} or )"
+                  R"({"present": true}.)"),
+       optional("body", object(http_body_check_object()))
+           .about(R"({"equals": TEXT}, {"regex": REGEX}, {"contains": TEXT} or )"
+                  R"({"json": POINTER, "value": VALUE}.)")},
+      {},
+      {},
+      {}});
+  return kExpectation;
+}
+
+// The keys of an op against an http target.
+std::vector<Key> http_keys() {
   return {
-      workload_name(Workload::kEcho),
-      "udp and tcp: send a payload, judge the reply.",
-      {
-          required("send", payload_template()).about("The payload each operation sends."),
-          optional("expect",
-                   one_of({choice({"any", "echo", "upper"}), object(expectation_object())}))
-              .default_string("any")
-              .about(R"(What a correct reply is: "any", "echo" (the request), "upper" (the )"
-                     R"(request upper-cased, ASCII only), {"equals": TEMPLATE} or )"
-                     R"({"regex": REGEX}.)"),
-          optional("framing", one_of({choice({"line", "fixed", "resp"}), object(framing_object())}))
-              .default_string("line")
-              .about("TCP targets only: how a reply ends and what its text is (see Framings): "
-                     R"("line", "fixed", "resp", or an object with "type" (also )"
-                     R"("delimiter" or "length_prefixed") and "max_reply".)"),
-          optional("clients_per_connection", integer(1, kMaxClientsPerConnection))
-              .default_number(1)
-              .about("TCP targets only, with expect echo, upper or equals, in every load model: "
-                     "how many clients share one connection, each with one request "
-                     "outstanding, pipelined in order."),
-          timeout("1s"),
-      },
-      {}};
+      optional("method", text("^[A-Z]+$"))
+          .default_string("GET")
+          .about("http targets only: the request's method."),
+      optional("path", payload_template())
+          .default_string("/")
+          .about("http targets only: the request's path and query, a template; the target "
+                 "url's path goes before it."),
+      optional("headers", map_of(R"(^[!#$%&'*+.^_`|~0-9A-Za-z-]+$)", payload_template()))
+          .about("http targets only: request headers, name to template. Host and "
+                 "Content-Length are set by drover."),
+      optional("body", payload_template()).about("http targets only: the request body."),
+      optional("body_file", text().at_least(1))
+          .about("http targets only, instead of body: a file (relative to the scenario) "
+                 "sent as it is, read once."),
+      optional("connect_timeout", duration())
+          .about("http targets only: how long connecting may take (default: timeout); "
+                 "longer is a connect_timeout error."),
+      optional("keep_alive", boolean())
+          .default_boolean(true)
+          .about("http targets only: false sends Connection: close and connects for each "
+                 "request."),
+      optional("max_body", byte_size())
+          .default_string("1MiB")
+          .about("http targets only: the largest body read; a larger one is a "
+                 "reply_too_large error."),
+  };
+}
+
+Variant echo() {
+  std::vector<Key> keys{
+      optional("send", payload_template())
+          .about("The payload each operation sends (required for udp and tcp targets)."),
+      optional("expect", one_of({choice({"any", "echo", "upper"}), object(expectation_object()),
+                                 named("httpExpectation", object(http_expectation_object()))}))
+          .default_string("any")
+          .about(R"(What a correct reply is: "any", "echo" (the request), "upper" (the )"
+                 R"(request upper-cased, ASCII only), {"equals": TEMPLATE} or )"
+                 R"({"regex": REGEX}; for http targets {"status", "headers", "body"} )"
+                 R"((default: status 2xx).)"),
+      optional("framing", one_of({choice({"line", "fixed", "resp"}), object(framing_object())}))
+          .default_string("line")
+          .about("TCP targets only: how a reply ends and what its text is (see Framings): "
+                 R"("line", "fixed", "resp", or an object with "type" (also )"
+                 R"("delimiter" or "length_prefixed") and "max_reply".)"),
+      optional("clients_per_connection", integer(1, kMaxClientsPerConnection))
+          .default_number(1)
+          .about("TCP targets only, with expect echo, upper or equals, in every load model: "
+                 "how many clients share one connection, each with one request "
+                 "outstanding, pipelined in order."),
+      timeout("1s"),
+  };
+  for (Key& key : http_keys()) keys.push_back(std::move(key));
+  return {workload_name(Workload::kEcho),
+          "udp, tcp and http: send a payload or a request, judge the reply.",
+          std::move(keys),
+          {}};
 }
 
 Variant submit() {
@@ -243,6 +334,18 @@ const Object& expectation() {
 
 const Object& framing() {
   return *framing_object();
+}
+
+const Object& http_expectation() {
+  return *http_expectation_object();
+}
+
+const Object& http_header_check() {
+  return *http_header_check_object();
+}
+
+const Object& http_body_check() {
+  return *http_body_check_object();
 }
 
 }  // namespace drover::format

@@ -160,6 +160,15 @@ std::string metric_pattern(MetricUnit unit) {
   return fmt::format(R"(^({})(\{{(fleet:{}(,op:{})?|op:{})\}})?$)", names, name, name, name);
 }
 
+// "http.status{class:5xx}", "http.status{fleet:NAME,class:5xx}", ...: HTTP
+// responses of one status class, whose scope must name the class.
+std::string status_class_pattern() {
+  std::string fleet = name_pattern(kNameExtras);
+  std::string name = fleet.substr(1, fleet.size() - 2);
+  return fmt::format(R"(^http\.status\{{((fleet:{}(,op:{})?|op:{}),)?class:[1-5]xx\}}$)", name,
+                     name, name);
+}
+
 }  // namespace
 
 const std::vector<ThresholdMetric>& threshold_metrics() {
@@ -181,12 +190,17 @@ Value thresholds_value() {
     for (const UnitText& unit : kUnitTexts) {
       Value condition = text(fmt::format("^ *(<=|>=|<|>) *{} *$", unit.limit_pattern));
       Value either = one_of({condition, object(threshold_object(condition))}).about(unit.about);
+      if (unit.unit == MetricUnit::kCount)
+        thresholds.members.push_back(
+            {status_class_pattern(), std::make_shared<const Value>(either)});
       thresholds.members.push_back(
           {metric_pattern(unit.unit), std::make_shared<const Value>(std::move(either))});
     }
     return named("thresholds", thresholds)
         .about(R"("metric", "metric{fleet:NAME}", "metric{op:NAME}" or )"
-               R"("metric{fleet:NAME,op:NAME}" to "<op> <value>", op one of <, <=, >, )"
+               R"("metric{fleet:NAME,op:NAME}" (http.status needs a class last: )"
+               R"("http.status{class:5xx}", "http.status{op:NAME,class:4xx}": the )"
+               R"(responses of that status class) to "<op> <value>", op one of <, <=, >, )"
                R"(>=; or to {"threshold": "<op> <value>", "abort_on_fail": true, )"
                R"("delay_abort_eval": "5s"} to stop the load as soon as the figures so far )"
                "fail it (judged every second, from delay_abort_eval on).");

@@ -131,12 +131,20 @@ ObjectPtr command_target_object() {
 ObjectPtr address_target_object() {
   static const ObjectPtr kAddress = std::make_shared<const Object>(
       Object{{
-                 required("address", host_port()),
-                 required("protocol", protocol()),
+                 optional("address", host_port()),
+                 optional("protocol", protocol()),
+                 optional("url", text("^https?://"))
+                     .about(R"(Instead of "address" and "protocol": an http:// url, )"
+                            R"("http://127.0.0.1:8080/base"; its path goes before every op's )"
+                            "path. https:// is not supported yet."),
                  // Known so the parser can say the address already places the server.
                  refused("host"),
              },
-             {},
+             {schema_rule(R"({"oneOf": [{"required": ["address", "protocol"],
+                                         "not": {"required": ["url"]}},
+                                        {"required": ["url"],
+                                         "not": {"anyOf": [{"required": ["address"]},
+                                                           {"required": ["protocol"]}]}}]})")},
              {},
              {}});
   return kAddress;

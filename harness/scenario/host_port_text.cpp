@@ -52,4 +52,29 @@ Expected<void> check_host_port(std::string_view text, bool placeholder_allowed) 
   return {};
 }
 
+Expected<ParsedUrl> parse_http_url(std::string_view text) {
+  ParsedUrl url;
+  std::size_t scheme_end = text.find("://");
+  if (scheme_end != std::string_view::npos) url.scheme = std::string(text.substr(0, scheme_end));
+  if (url.scheme != "http" && url.scheme != "https") {
+    return unexpected(fmt::format(
+        "\"{}\" is not an http:// or https:// url (e.g. \"http://127.0.0.1:8080/base\")", text));
+  }
+  std::string_view rest = text.substr(scheme_end + 3);
+  std::size_t slash = rest.find_first_of("/?#");
+  std::string_view authority = rest.substr(0, slash);
+  std::string_view path = slash == std::string_view::npos ? "" : rest.substr(slash);
+  if (!path.empty() && path.front() != '/')
+    return unexpected(fmt::format("\"{}\": a base url has no query or fragment", text));
+  while (path.ends_with('/')) path.remove_suffix(1);
+  url.path = std::string(path);
+  url.host = std::string(authority);
+  // The host is as written, for Host and SNI; the address has a port.
+  bool has_port = authority.ends_with(']') ? false : authority.rfind(':') != std::string_view::npos;
+  url.address = has_port ? url.host : url.host + (url.scheme == "https" ? ":443" : ":80");
+  if (Expected<void> ok = check_host_port(url.address, false); !ok)
+    return unexpected(fmt::format("\"{}\": {}", text, ok.error()));
+  return url;
+}
+
 }  // namespace drover::scenario_json

@@ -78,6 +78,15 @@ bool uses_data(const OpSpec& op) {
           op.expect.text.find("{data:") != std::string::npos);
 }
 
+// An http op's templates: its path, its headers and its body.
+void check_http_templates(const HttpRequestSpec& http, const std::string& at,
+                          const ParseContext& ctx) {
+  check_template(http.path, child(at, "path"), ctx);
+  for (const auto& [name, value] : http.headers)
+    check_template(value, child(child(at, "headers"), name), ctx);
+  if (!http.body_from_file) check_template(http.body, child(at, "body"), ctx);
+}
+
 }  // namespace
 
 void check_data_placeholders(const std::vector<FleetSpec>& fleets, const ParseContext& ctx) {
@@ -93,6 +102,7 @@ void check_data_placeholders(const std::vector<FleetSpec>& fleets, const ParseCo
       if (op.expect.kind == Expectation::Kind::kEquals) {
         check_template(op.expect.text, child(child(at, "expect"), "equals"), ctx);
       }
+      check_http_templates(op.http, at, ctx);
     }
     if (!fleet.hosts.empty() && std::any_of(fleet.ops.begin(), fleet.ops.end(), uses_data)) {
       ctx.problems.at(child(child("/fleets", i), "hosts"),

@@ -38,7 +38,8 @@ void parse_fleet_hosts(ObjectReader& r, ParseContext& ctx, FleetSpec& fleet) {
 
 // "ops": a mix of echo ops, each name once. Mixes are for echo only: the
 // other workloads' drivers run fixed sequences of requests of their own.
-std::vector<OpSpec> parse_mix(ObjectReader& r, const DeclaredTarget* target) {
+std::vector<OpSpec> parse_mix(ObjectReader& r, const DeclaredTarget* target,
+                              const std::filesystem::path& folder) {
   std::vector<OpSpec> ops;
   Problems& problems = r.problems();
   const Json* list = r.get("ops");
@@ -47,16 +48,17 @@ std::vector<OpSpec> parse_mix(ObjectReader& r, const DeclaredTarget* target) {
     return ops;
   }
   if (target != nullptr && target->protocol && !is_udp(*target->protocol) &&
-      *target->protocol != Protocol::kTcp) {
-    problems.at(r.at("ops"),
-                fmt::format("a mix of ops is for udp and tcp targets (the echo workload); \"{}\" "
-                            "speaks {}: give one \"op\"",
-                            target->name, protocol_name(*target->protocol)));
+      *target->protocol != Protocol::kTcp && *target->protocol != Protocol::kHttp) {
+    problems.at(
+        r.at("ops"),
+        fmt::format("a mix of ops is for udp, tcp and http targets (the echo workload); \"{}\" "
+                    "speaks {}: give one \"op\"",
+                    target->name, protocol_name(*target->protocol)));
     return ops;
   }
   for (std::size_t i = 0; i < list->size(); ++i) {
     std::string at = child(r.at("ops"), i);
-    OpSpec op = parse_op(problems, (*list)[i], at, target, OpForm::kInMix);
+    OpSpec op = parse_op(problems, (*list)[i], at, target, OpForm::kInMix, folder);
     auto seen = std::find_if(ops.begin(), ops.end(), [&](const OpSpec& o) {
       return !op.name.empty() && o.name == op.name;
     });
@@ -78,7 +80,8 @@ std::vector<OpSpec> parse_mix(ObjectReader& r, const DeclaredTarget* target) {
 }
 
 // "op" or "ops", exactly one of them.
-std::vector<OpSpec> parse_fleet_ops(ObjectReader& r, const DeclaredTarget* target) {
+std::vector<OpSpec> parse_fleet_ops(ObjectReader& r, const DeclaredTarget* target,
+                                    const std::filesystem::path& folder) {
   if (r.has("op") && r.has("ops")) {
     r.problems().at(r.pointer(), "give \"op\" or \"ops\", not both");
     return std::vector<OpSpec>(1);
@@ -88,8 +91,8 @@ std::vector<OpSpec> parse_fleet_ops(ObjectReader& r, const DeclaredTarget* targe
     return std::vector<OpSpec>(1);
   }
   if (r.has("op"))
-    return {parse_op(r.problems(), *r.get("op"), r.at("op"), target, OpForm::kSingle)};
-  std::vector<OpSpec> ops = parse_mix(r, target);
+    return {parse_op(r.problems(), *r.get("op"), r.at("op"), target, OpForm::kSingle, folder)};
+  std::vector<OpSpec> ops = parse_mix(r, target, folder);
   if (ops.empty()) ops.resize(1);
   return ops;
 }
@@ -138,11 +141,16 @@ std::vector<FleetSpec> parse_fleets(const Json& value, ParseContext& ctx) {
     }
     fleet.clients = static_cast<int>(
         r.positive_integer("clients", Need::kRequired, format::kMaxClients).value_or(1));
-    fleet.ops = parse_fleet_ops(r, target);
+    fleet.ops = parse_fleet_ops(r, target, ctx.folder);
     if (fleet.first_op().workload == Workload::kEcho) {
       for (const OpSpec& op : fleet.ops) ctx.fleet_ops.emplace_back(fleet.name, op.name);
     }
     parse_fleet_hosts(r, ctx, fleet);
+    if (!fleet.hosts.empty() && target != nullptr && target->protocol == Protocol::kHttp) {
+      problems.at(r.at("hosts"),
+                  "http fleets run on this machine only: drover agents on hosts do not speak "
+                  "http yet");
+    }
     fleet.require_answer = r.boolean("require_answer", Need::kOptional).value_or(true);
     out.push_back(std::move(fleet));
   }

@@ -28,7 +28,7 @@ struct WorkloadRule {
 
 const std::vector<WorkloadRule>& workload_rules() {
   static const std::vector<WorkloadRule> kRules{
-      {Workload::kEcho, {Protocol::kUdp, Protocol::kTcp}, 1s},
+      {Workload::kEcho, {Protocol::kUdp, Protocol::kTcp, Protocol::kHttp}, 1s},
       {Workload::kBuy, {Protocol::kTickets}, 5s},
       {Workload::kProduce, {Protocol::kQueue}, 5s},
       {Workload::kConsume, {Protocol::kQueue}, 5s},
@@ -47,13 +47,6 @@ const WorkloadRule* named_rule(const Json* value) {
   for (const WorkloadRule& rule : workload_rules())
     if (value->get_ref<const std::string&>() == workload_name(rule.workload)) return &rule;
   return nullptr;
-}
-
-std::optional<PayloadTemplate> read_template(Problems& problems, const std::string& text,
-                                             const std::string& at) {
-  Expected<PayloadTemplate> compiled = PayloadTemplate::compile(text);
-  if (!compiled) problems.at(at, compiled.error());
-  return compiled ? std::optional(std::move(*compiled)) : std::nullopt;
 }
 
 // How a RESP type's value is written in a scenario.
@@ -197,29 +190,6 @@ const FramingName* framing_named(const Json& value) {
   return nullptr;
 }
 
-// A number of bytes, or a number and a unit: 65536, "64KiB".
-std::optional<std::size_t> read_byte_size(Problems& problems, const Json& value,
-                                          const std::string& at) {
-  constexpr std::pair<std::string_view, std::int64_t> kUnits[] = {
-      {"", 1}, {"B", 1}, {"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}};
-  std::optional<std::int64_t> size = integer_value(value);
-  if (!size && value.is_string()) {
-    std::string_view text = value.get_ref<const std::string&>();
-    std::int64_t number = 0;
-    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), number);
-    std::string_view unit = text.substr(static_cast<std::size_t>(end - text.data()));
-    if (unit.starts_with(' ')) unit.remove_prefix(1);
-    for (const auto& [name, factor] : kUnits) {
-      if (ec == std::errc() && end != text.data() && unit == name)
-        size = number > format::kMaxReplyLimit ? number : number * factor;
-    }
-  }
-  if (size && *size >= 1 && *size <= format::kMaxReplyLimit) return static_cast<std::size_t>(*size);
-  problems.at(at, R"(must be a size from 1 byte to 1GiB: a number, or a number and "B", )"
-                  R"("KiB", "MiB" or "GiB" ("64KiB"))");
-  return std::nullopt;
-}
-
 void parse_length_prefix(ObjectReader& r, FramingSpec& out) {
   if (std::optional<std::int64_t> bytes = r.positive_integer("bytes", Need::kOptional, 8)) {
     if (*bytes == 1 || *bytes == 2 || *bytes == 4 || *bytes == 8) {
@@ -286,7 +256,14 @@ std::optional<std::size_t> largest_framed_payload(const FramingSpec& framing) {
 
 // "send", "expect" and "framing". `need` is kOptional when the workload is
 // not known for sure: then only what is given is checked.
-void parse_echo(ObjectReader& r, Need need, const DeclaredTarget* target, OpSpec& op) {
+void parse_echo(ObjectReader& r, Need need, const DeclaredTarget* target,
+                const std::filesystem::path& folder, OpSpec& op) {
+  if (target != nullptr && target->protocol == Protocol::kHttp) {
+    parse_http_op(r, folder, op);
+    op.http.path = target->base_path + op.http.path;
+    return;
+  }
+  if (target != nullptr && target->protocol) refuse_http_keys(r, *target);
   Problems& problems = r.problems();
   bool udp = target != nullptr && target->protocol && is_udp(*target->protocol);
   std::optional<PayloadTemplate> compiled;
@@ -345,6 +322,7 @@ void parse_submit(ObjectReader& r, OpSpec& op) {
 // What a single op has always been called in the figures.
 std::string single_op_name(Workload workload, std::optional<Protocol> protocol) {
   if (workload != Workload::kEcho) return workload_name(workload);
+  if (protocol == Protocol::kHttp) return "request";
   return protocol && is_udp(*protocol) ? "datagram" : "message";
 }
 
@@ -360,8 +338,38 @@ void parse_mix_member(ObjectReader& r, OpSpec& op) {
 
 }  // namespace
 
+std::optional<PayloadTemplate> read_template(Problems& problems, const std::string& text,
+                                             const std::string& at) {
+  Expected<PayloadTemplate> compiled = PayloadTemplate::compile(text);
+  if (!compiled) problems.at(at, compiled.error());
+  return compiled ? std::optional(std::move(*compiled)) : std::nullopt;
+}
+
+// A number of bytes, or a number and a unit: 65536, "64KiB".
+std::optional<std::size_t> read_byte_size(Problems& problems, const Json& value,
+                                          const std::string& at) {
+  constexpr std::pair<std::string_view, std::int64_t> kUnits[] = {
+      {"", 1}, {"B", 1}, {"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}};
+  std::optional<std::int64_t> size = integer_value(value);
+  if (!size && value.is_string()) {
+    std::string_view text = value.get_ref<const std::string&>();
+    std::int64_t number = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), number);
+    std::string_view unit = text.substr(static_cast<std::size_t>(end - text.data()));
+    if (unit.starts_with(' ')) unit.remove_prefix(1);
+    for (const auto& [name, factor] : kUnits) {
+      if (ec == std::errc() && end != text.data() && unit == name)
+        size = number > format::kMaxReplyLimit ? number : number * factor;
+    }
+  }
+  if (size && *size >= 1 && *size <= format::kMaxReplyLimit) return static_cast<std::size_t>(*size);
+  problems.at(at, R"(must be a size from 1 byte to 1GiB: a number, or a number and "B", )"
+                  R"("KiB", "MiB" or "GiB" ("64KiB"))");
+  return std::nullopt;
+}
+
 OpSpec parse_op(Problems& problems, const Json& value, const std::string& at,
-                const DeclaredTarget* target, OpForm form) {
+                const DeclaredTarget* target, OpForm form, const std::filesystem::path& folder) {
   OpSpec op;
   std::optional<Protocol> protocol;
   if (target != nullptr) protocol = target->protocol;
@@ -390,7 +398,8 @@ OpSpec parse_op(Problems& problems, const Json& value, const std::string& at,
       std::vector<std::string> wanted;
       for (Protocol p : named->protocols) wanted.emplace_back(protocol_name(p));
       std::string needs = wanted.front();
-      for (std::size_t i = 1; i < wanted.size(); ++i) needs += " or " + wanted[i];
+      for (std::size_t i = 1; i < wanted.size(); ++i)
+        needs += (i + 1 == wanted.size() ? " or " : ", ") + wanted[i];
       problems.at(r.at("workload"), fmt::format("\"{}\" needs a {} target; \"{}\" speaks {}",
                                                 workload_name(named->workload), needs, target->name,
                                                 protocol_name(*protocol)));
@@ -409,7 +418,7 @@ OpSpec parse_op(Problems& problems, const Json& value, const std::string& at,
                        [w](const WorkloadRule* c) { return c->workload == w; });
   };
   if (allows(Workload::kEcho)) {
-    parse_echo(r, rule != nullptr ? Need::kRequired : Need::kOptional, target, op);
+    parse_echo(r, rule != nullptr ? Need::kRequired : Need::kOptional, target, folder, op);
   }
   if (allows(Workload::kBuy)) op.search_first = r.boolean("search", Need::kOptional).value_or(true);
   if (allows(Workload::kSubmit)) parse_submit(r, op);

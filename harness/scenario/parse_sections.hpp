@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "harness/core/expected.hpp"
+#include "harness/core/payload_template.hpp"
 #include "harness/scenario/json_reading.hpp"
 #include "harness/scenario/reference_targets.hpp"
 #include "harness/scenario/scenario.hpp"
@@ -29,7 +30,8 @@ struct DeclaredTarget {
   // when its value is wrong), where checks find their parameters.
   const ReferenceTarget* reference = nullptr;
   std::vector<std::pair<std::string, std::optional<std::int64_t>>> int_args;
-  std::string host;  // the declared host it runs on ("host"); empty: this machine
+  std::string host;       // the declared host it runs on ("host"); empty: this machine
+  std::string base_path;  // an http url's path, which goes before each op's path
 };
 
 // What later sections need to know about earlier ones.
@@ -105,13 +107,38 @@ enum class OpForm { kSingle, kInMix };
 // A fleet's "op", or an op of its "ops", at `at`, for `target` (nullptr:
 // not a declared target). A single op is named after what its driver calls
 // it ("datagram", "message", or the workload).
+// folder: the scenario's, where "body_file" is found.
 OpSpec parse_op(Problems& problems, const Json& value, const std::string& at,
-                const DeclaredTarget* target, OpForm form);
+                const DeclaredTarget* target, OpForm form, const std::filesystem::path& folder);
+
+// The keys of an echo op against an http target (parse_http_op.cpp):
+// the request and its expectation, into op.http.
+void parse_http_op(ObjectReader& r, const std::filesystem::path& folder, OpSpec& op);
+// The same keys given for a target of another protocol: each a problem.
+void refuse_http_keys(ObjectReader& r, const DeclaredTarget& target);
+
+// A payload template at `at`, or nullopt (reported) when it does not compile.
+std::optional<PayloadTemplate> read_template(Problems& problems, const std::string& text,
+                                             const std::string& at);
+// A number of bytes, or a number and a unit: 65536, "64KiB".
+std::optional<std::size_t> read_byte_size(Problems& problems, const Json& value,
+                                          const std::string& at);
 
 // Fails with why `text` is not "host:port". Hosts are literal so a scenario
 // never depends on name resolution: IPv4, "localhost" or bracketed IPv6. The
 // port "{port}" (drover picks a free one) only where placeholder_allowed.
 Expected<void> check_host_port(std::string_view text, bool placeholder_allowed);
+
+// An "http://" or "https://" url of a target: the host as written, its
+// "host:port" (port 80 or 443 when not given; the host checked as
+// check_host_port checks it) and its path without a trailing "/".
+struct ParsedUrl {
+  std::string scheme;
+  std::string host;
+  std::string address;
+  std::string path;
+};
+Expected<ParsedUrl> parse_http_url(std::string_view text);
 
 // Applies each "path=value" in order; a wrong one is reported under
 // "--set <argument>" and leaves the document as it was.

@@ -33,8 +33,9 @@ std::optional<std::string> read_host_port(ObjectReader& r, std::string_view key,
 
 // The protocol named by "protocol", or nullopt (reported) when it names none.
 std::optional<Protocol> read_protocol(ObjectReader& r, Need need) {
-  static const std::vector<Protocol> kProtocols{Protocol::kUdp, Protocol::kTcp, Protocol::kTickets,
-                                                Protocol::kQueue, Protocol::kPool};
+  static const std::vector<Protocol> kProtocols{Protocol::kUdp,     Protocol::kTcp,
+                                                Protocol::kTickets, Protocol::kQueue,
+                                                Protocol::kPool,    Protocol::kHttp};
   std::vector<std::string> names;
   for (Protocol p : kProtocols) names.emplace_back(protocol_name(p));
   std::optional<std::string> name = r.choice("protocol", need, names);
@@ -273,10 +274,39 @@ void parse_command(ObjectReader& r, ParseContext& ctx, TargetSpec& t, DeclaredTa
                                   [&](const auto& f) { return has_placeholder(f.second); });
 }
 
+// "url": "http://127.0.0.1:8080/base" sets the protocol, the address and
+// the base path every op's path goes under.
+void parse_url(ObjectReader& r, TargetSpec& t, DeclaredTarget& declared) {
+  std::optional<std::string> text = r.string("url", Need::kRequired);
+  if (!text) return;
+  Expected<ParsedUrl> url = parse_http_url(*text);
+  if (!url) {
+    r.problems().at(r.at("url"), url.error());
+    return;
+  }
+  if (url->scheme == "https") {
+    r.problems().at(r.at("url"), "https is not supported yet: use an http:// url");
+    return;
+  }
+  t.url_scheme = url->scheme;
+  t.url_host = url->host;
+  t.base_path = url->path;
+  declared.base_path = url->path;
+  t.address = url->address;
+  t.protocol = Protocol::kHttp;
+  declared.protocol = t.protocol;
+}
+
 void parse_address(ObjectReader& r, TargetSpec& t, DeclaredTarget& declared) {
   t.source = TargetSpec::Source::kAddress;
   t.kind = "address";
   declared.source = t.source;
+  if (r.has("url")) {
+    if (r.has("address") || r.has("protocol"))
+      r.problems().at(r.at("url"), "give either \"url\" or \"address\" and \"protocol\"");
+    parse_url(r, t, declared);
+    return;
+  }
   t.address = read_host_port(r, "address", Need::kRequired, false).value_or("");
   if (std::optional<Protocol> protocol = read_protocol(r, Need::kRequired)) {
     t.protocol = *protocol;
@@ -340,7 +370,7 @@ std::vector<TargetSpec> parse_targets(const Json& value, ParseContext& ctx) {
     TargetSpec t;
     t.name = name;
     bool kind = spec.contains("kind"), command = spec.contains("command");
-    bool address = spec.contains("address");
+    bool address = spec.contains("address") || spec.contains("url");
     if (!spec.is_object()) {
       problems.at(at, "must be an object");
     } else if (kind && !command && !address) {

@@ -166,6 +166,24 @@ Expected<void> read_scope(std::string_view scope, const ParseContext& ctx, Thres
   return {};
 }
 
+// "http.status{...,class:5xx}": takes the class out of the scope into
+// t.metric ("http.status{class:5xx}") and returns the rest of the scope
+// ("{fleet:NAME}", or "" when the class was all of it).
+Expected<std::string> take_status_class(std::string_view scope, ThresholdSpec& t) {
+  constexpr std::string_view kClass = "class:";
+  std::size_t at = scope.rfind(kClass);
+  bool fits = at != std::string_view::npos && scope.size() == at + kClass.size() + 4 &&
+              scope.substr(at + kClass.size() + 1) == "xx}" && scope[at + kClass.size()] >= '1' &&
+              scope[at + kClass.size()] <= '5' && (scope[at - 1] == '{' || scope[at - 1] == ',');
+  if (!fits) {
+    return unexpected(R"(needs a status class, last in its scope: "http.status{class:5xx}", )"
+                      R"("http.status{fleet:NAME,op:NAME,class:4xx}")");
+  }
+  t.metric = fmt::format("{}{{class:{}}}", kHttpStatusMetric, scope.substr(at + kClass.size(), 3));
+  if (scope[at - 1] == '{') return std::string();
+  return std::string(scope.substr(0, at - 1)) + "}";
+}
+
 }  // namespace
 
 std::vector<ThresholdSpec> parse_thresholds(const Json& value, ParseContext& ctx,
@@ -187,14 +205,24 @@ std::vector<ThresholdSpec> parse_thresholds(const Json& value, ParseContext& ctx
     auto metric =
         std::find_if(metrics.begin(), metrics.end(),
                      [&](const format::ThresholdMetric& m) { return m.name == t.metric; });
-    if (metric == metrics.end()) {
-      problems.at(at,
-                  fmt::format("unknown metric \"{}\" (known: {})", t.metric, joined(metric_names)));
+    const bool status = t.metric == kHttpStatusMetric;
+    if (metric == metrics.end() && !status) {
+      problems.at(at, fmt::format("unknown metric \"{}\" (known: {}, {})", t.metric,
+                                  joined(metric_names), kHttpStatusMetric));
       continue;
     }
-    if (brace != std::string::npos) {
-      if (Expected<void> scope = read_scope(std::string_view(key).substr(brace), ctx, t); !scope) {
-        problems.at(at, scope.error());
+    std::string scope = brace == std::string::npos ? "" : key.substr(brace);
+    if (status) {
+      Expected<std::string> rest = take_status_class(scope, t);
+      if (!rest) {
+        problems.at(at, rest.error());
+        continue;
+      }
+      scope = *rest;
+    }
+    if (!scope.empty()) {
+      if (Expected<void> read = read_scope(scope, ctx, t); !read) {
+        problems.at(at, read.error());
         continue;
       }
     }
@@ -221,7 +249,8 @@ std::vector<ThresholdSpec> parse_thresholds(const Json& value, ParseContext& ctx
       continue;
     }
     t.text = text->get<std::string>();
-    Expected<Condition> read = read_condition(metric->unit, t.metric, t.text);
+    Expected<Condition> read =
+        read_condition(status ? format::MetricUnit::kCount : metric->unit, t.metric, t.text);
     if (!read) {
       problems.at(text_at, read.error());
       continue;

@@ -10,6 +10,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "harness/core/clock.hpp"
@@ -20,8 +21,9 @@
 namespace drover {
 
 // What a target speaks: plain echo over UDP or TCP, or one of the line
-// protocols of the correctness targets (targets/README.md), all over TCP.
-enum class Protocol { kUdp, kTcp, kTickets, kQueue, kPool };
+// protocols of the correctness targets (targets/README.md), all over TCP,
+// or HTTP/1.1.
+enum class Protocol { kUdp, kTcp, kTickets, kQueue, kPool, kHttp };
 
 inline const char* protocol_name(Protocol p) {
   switch (p) {
@@ -35,6 +37,8 @@ inline const char* protocol_name(Protocol p) {
       return "queue";
     case Protocol::kPool:
       return "pool";
+    case Protocol::kHttp:
+      return "http";
   }
   return "?";
 }
@@ -138,6 +142,11 @@ struct TargetSpec {
   // The declared host (RemoteHostSpec::name) it runs on; empty: this
   // machine. Never set for kAddress.
   std::string host;
+  // "url" (address targets): its scheme ("http"), host and path; the path
+  // goes before every op's path. Empty scheme: no url was given.
+  std::string url_scheme;
+  std::string url_host;
+  std::string base_path;
 
   bool operator==(const TargetSpec&) const = default;
 };
@@ -205,6 +214,50 @@ struct FramingSpec {
   bool operator==(const FramingSpec&) const = default;
 };
 
+// What an HTTP reply must be (an http op's "expect"). Absent: status 2xx.
+struct HttpExpectation {
+  // The status is one of `statuses`, or of a class in `classes` (2 for
+  // "2xx"); both empty: any status.
+  std::vector<int> statuses;
+  std::vector<int> classes = {2};
+  struct Header {
+    enum class Kind { kEquals, kRegex, kPresent, kAbsent };
+    std::string name;
+    Kind kind = Kind::kPresent;
+    std::string text;  // kEquals: the value; kRegex: an ECMAScript regex (searched)
+
+    bool operator==(const Header&) const = default;
+  };
+  std::vector<Header> headers;
+  struct Body {
+    enum class Kind { kAny, kEquals, kRegex, kContains, kJson };
+    Kind kind = Kind::kAny;
+    std::string text;     // kEquals, kContains: the text; kRegex: a regex (searched)
+    std::string pointer;  // kJson: a JSON pointer into the body
+    std::string value;    // kJson: the JSON value expected there, as JSON text
+
+    bool operator==(const Body&) const = default;
+  };
+  Body body;
+
+  bool operator==(const HttpExpectation&) const = default;
+};
+
+// An http op: the request each operation sends (templates as in "send").
+struct HttpRequestSpec {
+  std::string method = "GET";
+  std::string path = "/";  // a template; the target's base path goes before it
+  std::vector<std::pair<std::string, std::string>> headers;  // values are templates
+  std::string body;                                          // a template, unless body_from_file
+  bool body_from_file = false;              // body holds "body_file"'s bytes, sent as they are
+  std::optional<Duration> connect_timeout;  // none: the op's timeout
+  bool keep_alive = true;
+  std::size_t max_body = kMaxReplyBytes;
+  HttpExpectation expect;
+
+  bool operator==(const HttpRequestSpec&) const = default;
+};
+
 // What each client of a fleet does, one iteration at a time.
 enum class Workload {
   kEcho,     // udp/tcp: send a payload, judge the reply
@@ -249,6 +302,8 @@ struct OpSpec {
   // how many clients share one connection, each with one request
   // outstanding, sent on it in order (pipelined). 1: a connection per client.
   int clients_per_connection = 1;
+  // kEcho against an http target: the request and its expectation.
+  HttpRequestSpec http;
   // kBuy
   bool search_first = true;
   // kSubmit
@@ -313,9 +368,15 @@ inline const char* comparison_text(Comparison c) {
   return "?";
 }
 
+// HTTP responses of one status class: a threshold's metric is written
+// "http.status{class:5xx}" (its class is part of the metric's name).
+inline constexpr std::string_view kHttpStatusMetric = "http.status";
+
 struct ThresholdSpec {
-  std::string metric;  // "latency.p99", "errors.rate", "errors.count", "throughput", "ops"
-  std::string fleet;   // empty: the whole run ("latency.p99{fleet:clients}" otherwise)
+  // "latency.p99", "errors.rate", "errors.count", "throughput", "ops",
+  // "http.status{class:5xx}"
+  std::string metric;
+  std::string fleet;  // empty: the whole run ("latency.p99{fleet:clients}" otherwise)
   Comparison comparison = Comparison::kLess;
   double limit = 0;  // in the metric's unit: ms for latency, ratio, ops/s, count
   std::string text;  // as written: "< 20ms"

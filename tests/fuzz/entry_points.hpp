@@ -39,6 +39,8 @@ int summary_json(const std::uint8_t* data, std::size_t size);
 int framing(const std::uint8_t* data, std::size_t size);
 // RESP values read from the input as a server's replies.
 int resp(const std::uint8_t* data, std::size_t size);
+// An HTTP response read from the input as a server's reply.
+int http_reply(const std::uint8_t* data, std::size_t size);
 // DataTable::parse on the input as CSV and as lines; CSV it accepts must
 // survive being written back out quoted.
 int data_file(const std::uint8_t* data, std::size_t size);

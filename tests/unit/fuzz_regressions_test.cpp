@@ -38,6 +38,7 @@ const FuzzTarget kTargets[] = {
     {"framing", drover::fuzz::framing},
     {"resp", drover::fuzz::resp},
     {"data_file", drover::fuzz::data_file},
+    {"http_reply", drover::fuzz::http_reply},
 };
 
 std::vector<fs::path> inputs_in(const fs::path& folder) {

@@ -52,6 +52,22 @@ const prometheus::MetricFamily* find(const std::vector<prometheus::MetricFamily>
   return nullptr;
 }
 
+TEST(RunMetricsTest, HttpResponsesAreCountedByStatusClassOnlyForOpsThatHadAny) {
+  RunResult run = a_run();
+  EXPECT_EQ(find(run_metric_families(run, "0.1.0"), "drover_http_responses_total"), nullptr);
+  run.fleets[0].ops[0].totals.status_classes = {0, 5, 0, 1, 3};
+  auto families = run_metric_families(run, "0.1.0");
+  const auto* responses = find(families, "drover_http_responses_total");
+  ASSERT_TRUE(responses);
+  EXPECT_EQ(responses->type, prometheus::MetricType::Counter);
+  ASSERT_EQ(responses->metric.size(), 5u);
+  const auto& fifth = responses->metric[4];
+  ASSERT_EQ(fifth.label.size(), 4u);
+  EXPECT_EQ(fifth.label[3].name, "status_class");
+  EXPECT_EQ(fifth.label[3].value, "5xx");
+  EXPECT_EQ(fifth.counter.value, 3);
+}
+
 TEST(RunMetricsTest, FamiliesCarryTheRunsFiguresWithLowCardinalityLabels) {
   auto families = run_metric_families(a_run(), "0.1.0");
   const auto* ops = find(families, "drover_operations_total");

@@ -389,7 +389,7 @@ TEST(ScenarioErrors, WrongTypes) {
                          fleet(R"({"send": 7, "expect": 1, "timeout": 1})", "srv"))),
       ElementsAre(
           "/targets/srv/command: must be an array of strings",
-          R"(/targets/srv/protocol: must be "udp", "tcp", "tickets", "queue" or "pool")",
+          R"(/targets/srv/protocol: must be "udp", "tcp", "tickets", "queue", "pool" or "http")",
           "/targets/srv/address: must be a string", "/targets/srv/env/A: must be a string",
           "/targets/srv/cwd: must be a string", "/fleets/0/op/send: must be a string",
           R"(/fleets/0/op/expect: must be "any", "echo", "upper", {"equals": TEMPLATE}, {"regex": REGEX} or {"resp": TYPE})",
@@ -726,7 +726,7 @@ TEST(ScenarioErrors, Thresholds) {
       ElementsAre(
           "/thresholds/latency.p98: unknown metric \"latency.p98\" (known: latency.min, "
           "latency.mean, latency.p50, latency.p90, latency.p99, latency.p999, latency.max, "
-          "errors.rate, errors.count, ops, missed_starts, throughput)",
+          "errors.rate, errors.count, ops, missed_starts, throughput, http.status)",
           R"(/thresholds/latency.p99: "= 20ms" must start with a comparison: <, <=, > or >= (e.g. "< 50ms"))",
           R"(/thresholds/latency.p50: "< 20": latency limits are durations (e.g. "< 20ms"))",
           R"(/thresholds/errors.rate: "< 2": errors.rate is a ratio from 0 to 1 or a percentage (e.g. "< 0.001" or "< 0.1%"))",

@@ -164,11 +164,12 @@ TEST(ScenarioWorkload, WorkloadMustFitTheTarget) {
                          fleet("echo", R"({"workload": "consume"})", "h") + "," +
                          fleet("cmd", R"({"workload": "submit"})", "i") + "," +
                          fleet("p", R"({"workload": "buy"})", "j"))),
-      ElementsAre(R"(/fleets/0/op/workload: "buy" needs a tickets target; "q" speaks queue)",
-                  R"(/fleets/1/op/workload: "echo" needs a udp or tcp target; "t" speaks tickets)",
-                  R"(/fleets/2/op/workload: "consume" needs a queue target; "echo" speaks udp)",
-                  R"(/fleets/3/op/workload: "submit" needs a pool target; "cmd" speaks tickets)",
-                  R"(/fleets/4/op/workload: "buy" needs a tickets target; "p" speaks pool)"));
+      ElementsAre(
+          R"(/fleets/0/op/workload: "buy" needs a tickets target; "q" speaks queue)",
+          R"(/fleets/1/op/workload: "echo" needs a udp, tcp or http target; "t" speaks tickets)",
+          R"(/fleets/2/op/workload: "consume" needs a queue target; "echo" speaks udp)",
+          R"(/fleets/3/op/workload: "submit" needs a pool target; "cmd" speaks tickets)",
+          R"(/fleets/4/op/workload: "buy" needs a tickets target; "p" speaks pool)"));
   EXPECT_THAT(errors_of(scenario(fleet("t", R"({"workload": "sell"})"))),
               ElementsAre(R"(/fleets/0/op/workload: must be "echo", "buy", "produce", "consume" )"
                           R"(or "submit")"));
@@ -189,9 +190,11 @@ TEST(ScenarioWorkload, EachWorkloadHasItsOwnKeys) {
                   "/fleets/2/op/search: unknown key (known keys: workload, timeout)",
                   "/fleets/2/op/inflight: unknown key (known keys: workload, timeout)",
                   "/fleets/3/op/search: unknown key (known keys: workload, send, expect, framing, "
-                  "clients_per_connection, timeout)",
+                  "clients_per_connection, timeout, method, path, headers, body, body_file, "
+                  "connect_timeout, keep_alive, max_body)",
                   "/fleets/3/op/n_max: unknown key (known keys: workload, send, expect, framing, "
-                  "clients_per_connection, timeout)",
+                  "clients_per_connection, timeout, method, path, headers, body, body_file, "
+                  "connect_timeout, keep_alive, max_body)",
                   "/fleets/3/op/send: required"));
 }
 

@@ -93,6 +93,7 @@ class FullRun {
     for (std::uint64_t& n : t.by_outcome) n = f_.count();
     t.late_replies = f_.count();
     t.missed_starts = f_.count();
+    for (std::uint64_t& n : t.status_classes) n = f_.count();
     return t;
   }
 

@@ -92,6 +92,27 @@ TEST(Thresholds, AnOpScopeReadsThatOpsFigures) {
   EXPECT_FALSE(results[3].ok);
 }
 
+// "http.status{class:5xx}" counts the responses of that class, of the run,
+// a fleet or an op; another class or a malformed name reads nothing.
+TEST(Thresholds, AStatusClassCountsItsResponses) {
+  RunResult run = sample_run();
+  run.totals.status_classes = {0, 90, 0, 2, 7};
+  FleetResult web;
+  web.name = "web";
+  OpResult get;
+  get.name = "get";
+  get.totals.status_classes = {0, 40, 0, 0, 3};
+  web.ops = {get};
+  web.totals = get.totals;
+  run.fleets.push_back(web);
+  EXPECT_EQ(metric_value(run, "http.status{class:5xx}", "", ""), 7);
+  EXPECT_EQ(metric_value(run, "http.status{class:2xx}", "web", ""), 40);
+  EXPECT_EQ(metric_value(run, "http.status{class:5xx}", "web", "get"), 3);
+  EXPECT_EQ(metric_value(run, "http.status{class:3xx}", "", ""), 0);
+  EXPECT_EQ(metric_value(run, "http.status{class:6xx}", "", ""), std::nullopt);
+  EXPECT_EQ(metric_value(run, "http.status", "", ""), std::nullopt);
+}
+
 TEST(Thresholds, ALatencyLimitFailsWhenNothingWasAnswered) {
   RunResult run;  // no operations at all
   auto results = evaluate_thresholds({spec("latency.p99", Comparison::kLess, 20)}, run);
