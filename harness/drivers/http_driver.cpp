@@ -22,6 +22,9 @@ constexpr auto kReconnectPause = std::chrono::milliseconds(10);
 constexpr std::size_t kReadChunk = 16 * 1024;
 // What of a reply's raw bytes a failure example may show.
 constexpr std::size_t kRawKept = 4 * kShownBytesLimit;
+// An HTTP reply's headers alone often pass kShownBytesLimit: its example
+// shows this much, so the body's start is there too.
+constexpr std::size_t kReplyShown = 4 * kShownBytesLimit;
 
 // What every client does for one op; immutable, shared by the fleet's threads.
 struct HttpPlan {
@@ -185,11 +188,11 @@ class HttpSession final : public ClientSession {
   void describe(FailureExample& e, const HttpPlan& plan, Outcome outcome) const {
     e.request = show_bytes(last_.wire);
     if (outcome == Outcome::kWrongReply) {
-      e.received = show_bytes(last_.reply.text());
+      e.received = show_bytes(last_.reply.text(), kReplyShown);
       e.rule = last_.rule;
       return;
     }
-    if (!last_.raw.empty()) e.received = show_bytes(last_.raw);
+    if (!last_.raw.empty()) e.received = show_bytes(last_.raw, kReplyShown);
     if (outcome == Outcome::kReplyTooLarge) {
       e.rule = "the reply was too large: " + last_.error + " (" + std::to_string(plan.max_body) +
                " bytes)";
