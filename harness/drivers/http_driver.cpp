@@ -42,7 +42,8 @@ struct HttpOps {
   std::vector<std::string> names;
   OpMix mix;
   tcp::endpoint target;
-  Duration shortest_timeout;  // how often an idle deadline watcher wakes
+  HttpStreamMaker make_stream;  // plain TCP, or TLS
+  Duration shortest_timeout;    // how often an idle deadline watcher wakes
 };
 
 // How one exchange ended, beyond its outcome: for the failure example.
@@ -60,7 +61,7 @@ class HttpSession final : public ClientSession {
   HttpSession(asio::io_context& io, const HttpOps& ops, ClientLog log)
       : log_(std::move(log)),
         ops_(ops),
-        stream_(make_tcp_http_stream(io)),
+        stream_(ops.make_stream(io)),
         pause_(io),
         deadline_(io, ops.shortest_timeout),
         draws_(ops.mix, log_.op_draw_seed()),
@@ -71,6 +72,7 @@ class HttpSession final : public ClientSession {
 
   asio::awaitable<void> iterate(std::uint64_t seq, TimePoint intended_start) override {
     std::size_t op = draws_.next();
+    op_ = op;
     Outcome outcome = co_await perform(ops_.plans[op], seq);
     if (last_.replied) log_.status_class(op, status_class(last_.reply.status));
     TimePoint ended = Clock::now();
@@ -127,16 +129,22 @@ class HttpSession final : public ClientSession {
     if (closed_) co_return Outcome::kIoError;
     buffer_.clear();
     deadline_.arm(Clock::now() + plan.connect_timeout);
-    HttpStream::Result r = co_await stream_->connect(ops_.target);
+    HttpStream::Connected r = co_await stream_->connect(ops_.target);
     bool expired = deadline_.expired();
     deadline_.disarm();
-    if (!r.ec) co_return Outcome::kOk;
-    last_.error = expired ? std::string() : error_text(r.ec);
+    if (!r.ec && r.tls_error.empty()) {
+      if (r.handshook) log_.handshake(op_, r.handshake_time, r.resumed);
+      co_return Outcome::kOk;
+    }
+    Outcome outcome = expired ? Outcome::kConnectTimeout
+                      : r.ec  ? Outcome::kConnectError
+                              : Outcome::kTlsError;
+    last_.error = expired ? std::string() : r.ec ? error_text(r.ec) : r.tls_error;
     stream_->close();
     pause_.expires_after(kReconnectPause);
     boost::system::error_code ignored;
     co_await pause_.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
-    co_return expired ? Outcome::kConnectTimeout : Outcome::kConnectError;
+    co_return outcome;
   }
 
   asio::awaitable<Outcome> send_and_read(const HttpPlan& plan) {
@@ -209,6 +217,7 @@ class HttpSession final : public ClientSession {
   Deadline deadline_;
   OpDraws draws_;
   std::uint64_t client_;
+  std::size_t op_ = 0;  // the op under way, whose connect a handshake counts for
   std::uint64_t random_state_;
   RowsTaken rows_;
   std::string scratch_;               // rendering buffer of the request's templates
@@ -245,8 +254,15 @@ HttpPlan http_plan_for(const OpSpec& op, const std::string& host, const DataCata
 }  // namespace
 
 DriverPtr make_http_driver(const std::vector<OpSpec>& ops, const Endpoint& target,
-                           const std::string& host, const DataCatalog& data) {
-  HttpOps out{{}, {}, OpMix({}), tcp::endpoint(target.address, target.port), ops.front().timeout};
+                           const std::string& host, const DataCatalog& data,
+                           HttpStreamMaker streams) {
+  if (!streams) streams = make_tcp_http_stream;
+  HttpOps out{{},
+              {},
+              OpMix({}),
+              tcp::endpoint(target.address, target.port),
+              std::move(streams),
+              ops.front().timeout};
   std::vector<std::int64_t> weights;
   for (const OpSpec& op : ops) {
     out.plans.push_back(http_plan_for(op, host, data));

@@ -119,7 +119,7 @@ HttpReplyReader::Status read_http_reply(std::string_view bytes, std::size_t max_
   reader.start(max_body, false);
   boost::beast::flat_buffer buffer;
   auto space = buffer.prepare(bytes.size());
-  std::memcpy(space.data(), bytes.data(), bytes.size());
+  if (!bytes.empty()) std::memcpy(space.data(), bytes.data(), bytes.size());
   buffer.commit(bytes.size());
   HttpReplyReader::Status status = reader.feed(buffer, reply);
   if (status != HttpReplyReader::Status::kNeedMore) return status;
