@@ -54,6 +54,15 @@ struct Exchange {
   std::string error;     // what error_text() or the parser said
   std::string rule;      // the expectation's, for a wrong reply
   bool replied = false;  // a whole reply came
+
+  // For the next exchange, keeping the strings' capacity: the request is
+  // rendered into wire and the reply read into reply (its fields reused).
+  void reset() {
+    raw.clear();
+    error.clear();
+    rule.clear();
+    replied = false;
+  }
 };
 
 class HttpSession final : public ClientSession {
@@ -93,9 +102,7 @@ class HttpSession final : public ClientSession {
 
  private:
   asio::awaitable<Outcome> perform(const HttpPlan& plan, std::uint64_t seq) {
-    std::string wire = std::move(last_.wire);  // its capacity is kept
-    last_ = Exchange{};
-    last_.wire = std::move(wire);
+    last_.reset();
     rows_.clear();
     if (!plan.request.render(last_.wire, scratch_, client_, seq, random_state_, &rows_))
       co_return Outcome::kDataExhausted;
