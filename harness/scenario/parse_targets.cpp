@@ -396,6 +396,17 @@ void parse_target_host(ObjectReader& r, ParseContext& ctx, TargetSpec& t) {
     ctx.problems.at(r.at("files"),
                     "not with \"host\": files are written into the run folder on this machine");
   }
+  if (t.tls) {
+    for (const auto& [key, path] :
+         {std::pair<const char*, const std::string&>{"ca_file", t.tls->ca_file},
+          {"cert_file", t.tls->cert_file},
+          {"key_file", t.tls->key_file}}) {
+      if (path.starts_with(kDirPlaceholder)) {
+        ctx.problems.at(child(r.at("tls"), key),
+                        "\"{dir}\" is a folder on this machine: not with \"host\"");
+      }
+    }
+  }
   if (t.wants_free_port) {
     ctx.problems.at(r.at("command"),
                     "\"{port}\" is picked on this machine, so not with "
