@@ -83,18 +83,18 @@ ObjectPtr tls_object() {
   static const ObjectPtr kTls = std::make_shared<const Object>(Object{
       {
           optional("ca_file", text())
-              .default_string("the system's store")
-              .about(R"(PEM certificate authorities to trust; relative to the scenario's )"
-                     R"(folder, or "{dir}/..." in a command target's folder of the run folder.)"),
+              .about(R"(PEM certificate authorities to trust (without it: the system's store); )"
+                     R"(relative to the scenario's folder, or "{dir}/..." in a command target's )"
+                     "folder of the run folder."),
           optional("cert_file", text())
               .about(R"(A PEM client certificate, for servers that ask for one; with "key_file".)"),
           optional("key_file", text()).about(R"(The client certificate's PEM private key.)"),
           optional("insecure", boolean())
-              .default_string("false")
+              .default_boolean(false)
               .about("true: verify neither the certificate nor its name (drover warns)."),
           optional("server_name", text("^[^\\s/]+$"))
-              .default_string("the url's or the address's host")
-              .about("The name the certificate must carry, sent as SNI when it is a host name."),
+              .about("The name the certificate must carry (without it: the address's host), "
+                     "sent as SNI when it is a host name."),
       },
       {requires_key("cert_file", "key_file"), requires_key("key_file", "cert_file")},
       {},
