@@ -1,11 +1,14 @@
 #include "harness/drivers/http_driver.hpp"
 
 #include <algorithm>
+#include <mutex>
 
+#include "harness/core/duration.hpp"
 #include "harness/core/shown_bytes.hpp"
 #include "harness/drivers/deadline.hpp"
 #include "harness/drivers/failure_rule.hpp"
 #include "harness/drivers/http_expectation.hpp"
+#include "harness/drivers/http_pool.hpp"
 #include "harness/drivers/http_reply.hpp"
 #include "harness/drivers/http_request.hpp"
 #include "harness/drivers/http_stream.hpp"
@@ -16,12 +19,6 @@ namespace {
 
 using tcp = asio::ip::tcp;
 
-// After a failed connect a client waits this long before its next attempt,
-// so a dead target is not hammered by a busy loop of refused connects.
-constexpr auto kReconnectPause = std::chrono::milliseconds(10);
-constexpr std::size_t kReadChunk = 16 * 1024;
-// What of a reply's raw bytes a failure example may show.
-constexpr std::size_t kRawKept = 4 * kShownBytesLimit;
 // An HTTP reply's headers alone often pass kShownBytesLimit: its example
 // shows this much, so the body's start is there too.
 constexpr std::size_t kReplyShown = 4 * kShownBytesLimit;
@@ -35,6 +32,8 @@ struct HttpPlan {
   std::size_t max_body;
   bool keep_alive;
   bool head;  // a HEAD's response has no body
+
+  HttpLimits limits() const { return {timeout, connect_timeout, max_body, head}; }
 };
 
 struct HttpOps {
@@ -42,25 +41,45 @@ struct HttpOps {
   std::vector<std::string> names;
   OpMix mix;
   tcp::endpoint target;
-  Duration shortest_timeout;  // how often an idle deadline watcher wakes
+  Duration shortest_timeout;    // how often an idle deadline watcher wakes
+  std::size_t connections = 0;  // shared by the fleet's clients; 0: one each
+  std::size_t pipeline = 1;
 };
 
-// How one exchange ended, beyond its outcome: for the failure example.
-struct Exchange {
-  std::string wire;      // the request as sent
-  std::string raw;       // the reply's first bytes as received
-  HttpReply reply;       // when a whole reply came
-  std::string error;     // what error_text() or the parser said
-  std::string rule;      // the expectation's, for a wrong reply
-  bool replied = false;  // a whole reply came
-};
+// Every connection's stream is made here.
+HttpStreamPtr new_stream(asio::io_context& io) {
+  return make_tcp_http_stream(io);
+}
+
+// The failure example of an exchange that ended in outcome.
+void describe_failure(FailureExample& e, const HttpPlan& plan, const HttpExchange& x,
+                      Outcome outcome) {
+  e.request = show_bytes(x.wire);
+  if (outcome == Outcome::kWrongReply) {
+    e.received = show_bytes(x.reply.text(), kReplyShown);
+    e.rule = x.rule;
+    return;
+  }
+  if (!x.raw.empty()) e.received = show_bytes(x.raw, kReplyShown);
+  if (outcome == Outcome::kReplyTooLarge) {
+    e.rule =
+        "the reply was too large: " + x.error + " (" + std::to_string(plan.max_body) + " bytes)";
+  } else if (x.waited) {
+    e.rule = "waited more than " + format_duration(plan.timeout) +
+             " for a free connection (all of the pool's connections were busy)";
+  } else {
+    Duration timeout = outcome == Outcome::kConnectTimeout ? plan.connect_timeout : plan.timeout;
+    e.rule = unanswered_rule(outcome, timeout, x.error, plan.max_body);
+  }
+  if (!x.behind.empty()) e.rule += "; " + x.behind;
+}
 
 class HttpSession final : public ClientSession {
  public:
   HttpSession(asio::io_context& io, const HttpOps& ops, ClientLog log)
       : log_(std::move(log)),
         ops_(ops),
-        stream_(make_tcp_http_stream(io)),
+        stream_(new_stream(io)),
         pause_(io),
         deadline_(io, ops.shortest_timeout),
         draws_(ops.mix, log_.op_draw_seed()),
@@ -79,7 +98,7 @@ class HttpSession final : public ClientSession {
       co_return;
     }
     log_.failed(op, outcome, intended_start, ended,
-                [&](FailureExample& e) { describe(e, ops_.plans[op], outcome); });
+                [&](FailureExample& e) { describe_failure(e, ops_.plans[op], last_, outcome); });
   }
 
   void close() override {
@@ -92,7 +111,7 @@ class HttpSession final : public ClientSession {
  private:
   asio::awaitable<Outcome> perform(const HttpPlan& plan, std::uint64_t seq) {
     std::string wire = std::move(last_.wire);  // its capacity is kept
-    last_ = Exchange{};
+    last_ = HttpExchange{};
     last_.wire = std::move(wire);
     rows_.clear();
     if (!plan.request.render(last_.wire, scratch_, client_, seq, random_state_, &rows_))
@@ -133,7 +152,7 @@ class HttpSession final : public ClientSession {
     if (!r.ec) co_return Outcome::kOk;
     last_.error = expired ? std::string() : error_text(r.ec);
     stream_->close();
-    pause_.expires_after(kReconnectPause);
+    pause_.expires_after(kHttpReconnectPause);
     boost::system::error_code ignored;
     co_await pause_.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
     co_return expired ? Outcome::kConnectTimeout : Outcome::kConnectError;
@@ -146,9 +165,9 @@ class HttpSession final : public ClientSession {
     for (;;) {
       HttpReplyReader::Status status = reader_.feed(buffer_, last_.reply);
       if (status == HttpReplyReader::Status::kNeedMore) {
-        HttpStream::Result r = co_await stream_->read_some(buffer_.prepare(kReadChunk));
+        HttpStream::Result r = co_await stream_->read_some(buffer_.prepare(kHttpReadChunk));
         buffer_.commit(r.bytes);
-        keep_raw(r.bytes);
+        keep_raw_reply(last_.raw, buffer_, r.bytes);
         if (!r.ec) continue;
         if (r.ec == asio::error::eof && !deadline_.expired())
           status = reader_.end_of_stream(last_.reply);
@@ -165,41 +184,11 @@ class HttpSession final : public ClientSession {
     }
   }
 
-  // The bytes just committed to buffer_, while the example has room.
-  void keep_raw(std::size_t n) {
-    if (n == 0 || last_.raw.size() >= kRawKept) return;
-    auto data = buffer_.data();
-    std::string_view all(static_cast<const char*>(data.data()), data.size());
-    std::string_view fresh = all.substr(all.size() - n);
-    last_.raw.append(fresh.substr(0, kRawKept - last_.raw.size()));
-  }
-
   Outcome failed(const boost::system::error_code& ec) {
     bool timed_out = deadline_.expired();
     last_.error = timed_out ? std::string() : error_text(ec);
     stream_->close();
-    if (timed_out) return Outcome::kTimeout;
-    if (ec == asio::error::eof || ec == asio::error::connection_reset ||
-        ec == asio::error::broken_pipe)
-      return Outcome::kReset;
-    return Outcome::kIoError;
-  }
-
-  void describe(FailureExample& e, const HttpPlan& plan, Outcome outcome) const {
-    e.request = show_bytes(last_.wire);
-    if (outcome == Outcome::kWrongReply) {
-      e.received = show_bytes(last_.reply.text(), kReplyShown);
-      e.rule = last_.rule;
-      return;
-    }
-    if (!last_.raw.empty()) e.received = show_bytes(last_.raw, kReplyShown);
-    if (outcome == Outcome::kReplyTooLarge) {
-      e.rule = "the reply was too large: " + last_.error + " (" + std::to_string(plan.max_body) +
-               " bytes)";
-      return;
-    }
-    Duration timeout = outcome == Outcome::kConnectTimeout ? plan.connect_timeout : plan.timeout;
-    e.rule = unanswered_rule(outcome, timeout, last_.error, plan.max_body);
+    return http_stream_failure(ec, timed_out);
   }
 
   ClientLog log_;
@@ -214,8 +203,63 @@ class HttpSession final : public ClientSession {
   std::string scratch_;               // rendering buffer of the request's templates
   boost::beast::flat_buffer buffer_;  // the connection's unread bytes
   HttpReplyReader reader_;
-  Exchange last_;
+  HttpExchange last_;
   bool closed_ = false;
+};
+
+// A client of a fleet whose clients share a thread's pool of connections
+// ("connections"): it renders and judges as HttpSession does, and sends on
+// whichever connection of the pool has room.
+class PooledHttpSession final : public ClientSession {
+ public:
+  PooledHttpSession(asio::io_context& io, const HttpOps& ops,
+                    std::shared_ptr<HttpConnectionPool> pool, ClientLog log)
+      : log_(std::move(log)),
+        ops_(ops),
+        pool_(io, std::move(pool), ops.shortest_timeout),
+        draws_(ops.mix, log_.op_draw_seed()),
+        client_(log_.index_in_fleet()),
+        random_state_(log_.random_seed()) {}
+
+  asio::awaitable<void> iterate(std::uint64_t seq, TimePoint intended_start) override {
+    std::size_t op = draws_.next();
+    const HttpPlan& plan = ops_.plans[op];
+    Outcome outcome = co_await perform(plan, seq);
+    if (last_.replied) log_.status_class(op, status_class(last_.reply.status));
+    TimePoint ended = Clock::now();
+    if (outcome == Outcome::kOk) {
+      log_.op(op, outcome, intended_start, ended);
+      co_return;
+    }
+    log_.failed(op, outcome, intended_start, ended,
+                [&](FailureExample& e) { describe_failure(e, plan, last_, outcome); });
+  }
+
+  void close() override { pool_.close(); }
+
+ private:
+  asio::awaitable<Outcome> perform(const HttpPlan& plan, std::uint64_t seq) {
+    std::string wire = std::move(last_.wire);  // its capacity is kept
+    last_ = HttpExchange{};
+    last_.wire = std::move(wire);
+    rows_.clear();
+    if (!plan.request.render(last_.wire, scratch_, client_, seq, random_state_, &rows_))
+      co_return Outcome::kDataExhausted;
+    Outcome outcome = co_await pool_.exchange(last_, plan.limits());
+    if (outcome != Outcome::kOk) co_return outcome;
+    last_.rule = plan.check.judge(last_.reply);
+    co_return last_.rule.empty() ? Outcome::kOk : Outcome::kWrongReply;
+  }
+
+  ClientLog log_;
+  const HttpOps& ops_;
+  HttpPoolClient pool_;
+  OpDraws draws_;
+  std::uint64_t client_;
+  std::uint64_t random_state_;
+  RowsTaken rows_;
+  std::string scratch_;
+  HttpExchange last_;
 };
 
 class HttpDriver final : public Driver {
@@ -223,11 +267,36 @@ class HttpDriver final : public Driver {
   explicit HttpDriver(HttpOps ops) : ops_(std::move(ops)) {}
   const std::vector<std::string>& op_names() const override { return ops_.names; }
   ClientSessionPtr open(asio::io_context& io, ClientLog log) override {
-    return std::make_unique<HttpSession>(io, ops_, std::move(log));
+    if (ops_.connections == 0) return std::make_unique<HttpSession>(io, ops_, std::move(log));
+    return std::make_unique<PooledHttpSession>(io, ops_, pool_for(io), std::move(log));
   }
 
  private:
+  // The pool of io's load thread. The fleet's connections are split as
+  // evenly as they go over the threads holding its clients (the first
+  // ones one more), at least one each: every client is opened (by
+  // LoadRun::start) before the load threads run, so each pool has its
+  // size before its first request.
+  std::shared_ptr<HttpConnectionPool> pool_for(asio::io_context& io) {
+    std::lock_guard lock(mutex_);
+    std::erase_if(pools_, [](const auto& p) { return p.second.expired(); });
+    for (const auto& [owner, pool] : pools_)
+      if (owner == &io) return pool.lock();
+    auto pool = std::make_shared<HttpConnectionPool>(
+        io, ops_.target, ops_.pipeline, [](asio::io_context& on) { return new_stream(on); });
+    pools_.emplace_back(&io, pool);
+    const std::size_t n = ops_.connections;
+    const std::size_t threads = pools_.size();
+    for (std::size_t k = 0; k < threads; ++k)
+      pools_[k].second.lock()->resize(std::max<std::size_t>(1, n / threads + (k < n % threads)));
+    return pool;
+  }
+
   HttpOps ops_;
+  std::mutex mutex_;  // pools_, in open()
+  // Each load thread's pool, owned by its clients (so it goes before its
+  // io_context does).
+  std::vector<std::pair<asio::io_context*, std::weak_ptr<HttpConnectionPool>>> pools_;
 };
 
 HttpPlan http_plan_for(const OpSpec& op, const std::string& host, const DataCatalog& data) {
@@ -256,6 +325,9 @@ DriverPtr make_http_driver(const std::vector<OpSpec>& ops, const Endpoint& targe
         std::min({out.shortest_timeout, op.timeout, op.http.connect_timeout.value_or(op.timeout)});
   }
   out.mix = OpMix(weights);
+  // A mix refuses them: the fleet's one op says.
+  out.connections = static_cast<std::size_t>(ops.front().http.connections);
+  out.pipeline = static_cast<std::size_t>(std::max(1, ops.front().http.pipeline));
   return std::make_unique<HttpDriver>(std::move(out));
 }
 

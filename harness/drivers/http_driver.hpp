@@ -8,6 +8,10 @@
 // that are not a response malformed_reply, a body past max_body
 // reply_too_large. Redirects are not followed. Open models run a session
 // per client.
+//
+// With the op's "connections", the fleet's clients share that many
+// connections instead, a pool per load thread (http_pool.hpp), each
+// connection carrying up to "pipeline" requests at once.
 #pragma once
 
 #include "harness/drivers/driver.hpp"
