@@ -74,23 +74,20 @@ void describe_failure(FailureExample& e, const HttpPlan& plan, const HttpExchang
   if (!x.behind.empty()) e.rule += "; " + x.behind;
 }
 
-class HttpSession final : public ClientSession {
+// What every http client does with an op, whichever connection carries
+// it: draws the op, renders its request, judges the reply and records the
+// outcome, with a failure example when it failed. send() carries the
+// request.
+class HttpClient : public ClientSession {
  public:
-  HttpSession(asio::io_context& io, const HttpOps& ops, ClientLog log)
-      : log_(std::move(log)),
-        ops_(ops),
-        stream_(new_stream(io)),
-        pause_(io),
-        deadline_(io, ops.shortest_timeout),
-        draws_(ops.mix, log_.op_draw_seed()),
-        client_(log_.index_in_fleet()),
-        random_state_(log_.random_seed()) {
-    deadline_.start(io, [this] { stream_->close(); });
-  }
-
-  asio::awaitable<void> iterate(std::uint64_t seq, TimePoint intended_start) override {
+  asio::awaitable<void> iterate(std::uint64_t seq, TimePoint intended_start) final {
     std::size_t op = draws_.next();
-    Outcome outcome = co_await perform(ops_.plans[op], seq);
+    const HttpPlan& plan = ops_.plans[op];
+    Outcome outcome = render(plan, seq) ? co_await send(plan) : Outcome::kDataExhausted;
+    if (outcome == Outcome::kOk) {
+      last_.rule = plan.check.judge(last_.reply);
+      if (!last_.rule.empty()) outcome = Outcome::kWrongReply;
+    }
     if (last_.replied) log_.status_class(op, status_class(last_.reply.status));
     TimePoint ended = Clock::now();
     if (outcome == Outcome::kOk) {
@@ -98,7 +95,53 @@ class HttpSession final : public ClientSession {
       co_return;
     }
     log_.failed(op, outcome, intended_start, ended,
-                [&](FailureExample& e) { describe_failure(e, ops_.plans[op], last_, outcome); });
+                [&](FailureExample& e) { describe_failure(e, plan, last_, outcome); });
+  }
+
+ protected:
+  HttpClient(const HttpOps& ops, ClientLog log)
+      : log_(std::move(log)),
+        ops_(ops),
+        draws_(ops.mix, log_.op_draw_seed()),
+        client_(log_.index_in_fleet()),
+        random_state_(log_.random_seed()) {}
+
+  // Sends last_.wire and reads its reply into last_: ok when a whole
+  // reply came (which iterate() then judges).
+  virtual asio::awaitable<Outcome> send(const HttpPlan& plan) = 0;
+
+ private:
+  bool render(const HttpPlan& plan, std::uint64_t seq) {
+    std::string wire = std::move(last_.wire);  // its capacity is kept
+    last_ = HttpExchange{};
+    last_.wire = std::move(wire);
+    rows_.clear();
+    return plan.request.render(last_.wire, scratch_, client_, seq, random_state_, &rows_);
+  }
+
+  ClientLog log_;
+
+ protected:
+  const HttpOps& ops_;
+  HttpExchange last_;
+
+ private:
+  OpDraws draws_;
+  std::uint64_t client_;
+  std::uint64_t random_state_;
+  RowsTaken rows_;
+  std::string scratch_;  // rendering buffer of the request's templates
+};
+
+// A client with a connection of its own.
+class HttpSession final : public HttpClient {
+ public:
+  HttpSession(asio::io_context& io, const HttpOps& ops, ClientLog log)
+      : HttpClient(ops, std::move(log)),
+        stream_(new_stream(io)),
+        pause_(io),
+        deadline_(io, ops.shortest_timeout) {
+    deadline_.start(io, [this] { stream_->close(); });
   }
 
   void close() override {
@@ -109,13 +152,7 @@ class HttpSession final : public ClientSession {
   }
 
  private:
-  asio::awaitable<Outcome> perform(const HttpPlan& plan, std::uint64_t seq) {
-    std::string wire = std::move(last_.wire);  // its capacity is kept
-    last_ = HttpExchange{};
-    last_.wire = std::move(wire);
-    rows_.clear();
-    if (!plan.request.render(last_.wire, scratch_, client_, seq, random_state_, &rows_))
-      co_return Outcome::kDataExhausted;
+  asio::awaitable<Outcome> send(const HttpPlan& plan) override {
     bool reused = stream_->is_open();
     Outcome outcome = co_await exchange(plan);
     // A kept-alive connection the server had closed: no reply began, so
@@ -125,10 +162,8 @@ class HttpSession final : public ClientSession {
       last_.error.clear();
       outcome = co_await exchange(plan);
     }
-    if (outcome != Outcome::kOk) co_return outcome;
-    if (!plan.keep_alive || !last_.reply.keep_alive) stream_->close();
-    last_.rule = plan.check.judge(last_.reply);
-    co_return last_.rule.empty() ? Outcome::kOk : Outcome::kWrongReply;
+    if (outcome == Outcome::kOk && (!plan.keep_alive || !last_.reply.keep_alive)) stream_->close();
+    co_return outcome;
   }
 
   asio::awaitable<Outcome> exchange(const HttpPlan& plan) {
@@ -191,75 +226,30 @@ class HttpSession final : public ClientSession {
     return http_stream_failure(ec, timed_out);
   }
 
-  ClientLog log_;
-  const HttpOps& ops_;
   HttpStreamPtr stream_;
   asio::steady_timer pause_;
   Deadline deadline_;
-  OpDraws draws_;
-  std::uint64_t client_;
-  std::uint64_t random_state_;
-  RowsTaken rows_;
-  std::string scratch_;               // rendering buffer of the request's templates
   boost::beast::flat_buffer buffer_;  // the connection's unread bytes
   HttpReplyReader reader_;
-  HttpExchange last_;
   bool closed_ = false;
 };
 
 // A client of a fleet whose clients share a thread's pool of connections
-// ("connections"): it renders and judges as HttpSession does, and sends on
-// whichever connection of the pool has room.
-class PooledHttpSession final : public ClientSession {
+// ("connections"): it sends on whichever connection of the pool has room.
+class PooledHttpSession final : public HttpClient {
  public:
   PooledHttpSession(asio::io_context& io, const HttpOps& ops,
                     std::shared_ptr<HttpConnectionPool> pool, ClientLog log)
-      : log_(std::move(log)),
-        ops_(ops),
-        pool_(io, std::move(pool), ops.shortest_timeout),
-        draws_(ops.mix, log_.op_draw_seed()),
-        client_(log_.index_in_fleet()),
-        random_state_(log_.random_seed()) {}
-
-  asio::awaitable<void> iterate(std::uint64_t seq, TimePoint intended_start) override {
-    std::size_t op = draws_.next();
-    const HttpPlan& plan = ops_.plans[op];
-    Outcome outcome = co_await perform(plan, seq);
-    if (last_.replied) log_.status_class(op, status_class(last_.reply.status));
-    TimePoint ended = Clock::now();
-    if (outcome == Outcome::kOk) {
-      log_.op(op, outcome, intended_start, ended);
-      co_return;
-    }
-    log_.failed(op, outcome, intended_start, ended,
-                [&](FailureExample& e) { describe_failure(e, plan, last_, outcome); });
-  }
+      : HttpClient(ops, std::move(log)), pool_(io, std::move(pool), ops.shortest_timeout) {}
 
   void close() override { pool_.close(); }
 
  private:
-  asio::awaitable<Outcome> perform(const HttpPlan& plan, std::uint64_t seq) {
-    std::string wire = std::move(last_.wire);  // its capacity is kept
-    last_ = HttpExchange{};
-    last_.wire = std::move(wire);
-    rows_.clear();
-    if (!plan.request.render(last_.wire, scratch_, client_, seq, random_state_, &rows_))
-      co_return Outcome::kDataExhausted;
-    Outcome outcome = co_await pool_.exchange(last_, plan.limits());
-    if (outcome != Outcome::kOk) co_return outcome;
-    last_.rule = plan.check.judge(last_.reply);
-    co_return last_.rule.empty() ? Outcome::kOk : Outcome::kWrongReply;
+  asio::awaitable<Outcome> send(const HttpPlan& plan) override {
+    co_return co_await pool_.exchange(last_, plan.limits());
   }
 
-  ClientLog log_;
-  const HttpOps& ops_;
   HttpPoolClient pool_;
-  OpDraws draws_;
-  std::uint64_t client_;
-  std::uint64_t random_state_;
-  RowsTaken rows_;
-  std::string scratch_;
-  HttpExchange last_;
 };
 
 class HttpDriver final : public Driver {
