@@ -103,6 +103,22 @@ class ConsoleSink final : public Sink {
     if (run.totals.late_replies > 0) {
       fmt::print(out_, "late replies (after their timeout): {}\n", run.totals.late_replies);
     }
+    if (run.totals.tls_handshakes > 0) print_handshakes(run);
+  }
+
+  // HTTPS: each op's TLS handshakes, timed apart from its requests.
+  void print_handshakes(const RunResult& run) {
+    fmt::print(out_, "TLS handshakes (not in the latencies above):\n");
+    for (const FleetResult& f : run.fleets) {
+      for (const OpResult& op : f.ops) {
+        if (op.totals.tls_handshakes == 0) continue;
+        const LatencySummary& l = op.handshake;
+        fmt::print(out_, "  {:<24} {} ({} resumed)  p50 {}  p99 {}  max {}\n",
+                   f.ops.size() > 1 ? f.name + "/" + op.name : f.name, op.totals.tls_handshakes,
+                   op.totals.tls_resumed, format_ms(l.p50_ms), format_ms(l.p99_ms),
+                   format_ms(l.max_ms));
+      }
+    }
   }
 
   // The first example of each error class of each op, so the reason for

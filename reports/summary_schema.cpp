@@ -204,6 +204,12 @@ void to_json(ordered_json& j, const OpResult& op) {
   j = {{"name", op.name},
        {"totals", RatedTotals{op.totals, op.rate_per_s}},
        {"latency_ms", op.latency}};
+  // HTTPS only: its handshakes, timed apart from the requests.
+  if (op.totals.tls_handshakes > 0) {
+    j["tls"] = {{"handshakes", op.totals.tls_handshakes},
+                {"resumed", op.totals.tls_resumed},
+                {"handshake_ms", op.handshake}};
+  }
   // Only an op that failed has examples: summaries of clean runs stay as
   // they were.
   if (!op.failures.empty()) j["failures"] = op.failures;
@@ -216,6 +222,12 @@ void from_json(const json& j, OpResult& op) {
   op.totals = totals;
   op.rate_per_s = rate;
   op.latency = field_or<LatencySummary>(j, "latency_ms");
+  if (auto tls = j.find("tls"); tls != j.end()) {
+    expect_object(*tls);
+    op.totals.tls_handshakes = field<std::uint64_t>(*tls, "handshakes");
+    op.totals.tls_resumed = field<std::uint64_t>(*tls, "resumed");
+    op.handshake = field<LatencySummary>(*tls, "handshake_ms");
+  }
   op.failures = field_or<std::vector<FailureSamples>>(j, "failures");
 }
 

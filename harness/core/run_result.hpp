@@ -27,6 +27,10 @@ struct OpTotals {
   // HTTP: responses by status class, 1xx at [0] to 5xx at [4] (every
   // response read whole, right or wrong). All zero for other protocols.
   std::array<std::uint64_t, 5> status_classes{};
+  // HTTPS: TLS handshakes that succeeded (one per new connection), and how
+  // many of them resumed a session. A failed one is a tls_error operation.
+  std::uint64_t tls_handshakes = 0;
+  std::uint64_t tls_resumed = 0;
 
   bool has_status_classes() const {
     for (auto c : status_classes)
@@ -49,6 +53,8 @@ struct OpTotals {
     missed_starts += other.missed_starts;
     for (std::size_t i = 0; i < status_classes.size(); ++i)
       status_classes[i] += other.status_classes[i];
+    tls_handshakes += other.tls_handshakes;
+    tls_resumed += other.tls_resumed;
     return *this;
   }
 };
@@ -109,6 +115,9 @@ struct OpResult {
   // its non-empty buckets in ascending order, and the sum of all latencies.
   std::vector<LatencyBucketCount> latency_buckets;
   double latency_sum_s = 0;
+  // HTTPS: how long its TLS handshakes took (count 0: none), apart from
+  // latency, which runs from the request's intended start to its reply.
+  LatencySummary handshake;
   // Examples of its failures, one entry per error class that had any, in
   // the order of Outcome.
   std::vector<FailureSamples> failures{};

@@ -55,6 +55,12 @@ class ClientLog {
     if (recorder_) recorder_->record_status_class(first_slot_ + op_index, status_class);
   }
 
+  // A TLS handshake that succeeded, on a connection opened for the
+  // op_index-th operation.
+  void handshake(std::size_t op_index, Duration took, bool resumed) {
+    if (recorder_) recorder_->record_handshake(first_slot_ + op_index, took, resumed);
+  }
+
   void late_reply(std::size_t op_index) {
     if (recorder_) recorder_->record_late_reply(first_slot_ + op_index);
   }

@@ -17,6 +17,7 @@
 #include "harness/core/asio.hpp"
 #include "harness/drivers/arrival_batch.hpp"
 #include "harness/drivers/client_log.hpp"
+#include "harness/drivers/http_stream.hpp"
 #include "harness/drivers/queue_producers.hpp"
 #include "harness/scenario/scenario.hpp"
 
@@ -61,9 +62,12 @@ using DriverPtr = std::unique_ptr<Driver>;
 // A driver for the fleet's op against a target speaking protocol at address
 // ("host:port"). producers: the target's, shared by every fleet on it (only
 // queue workloads use them). data: the run's data files, which the op's
-// templates may name (none on an agent: fleets on hosts use none). Throws
+// templates may name (none on an agent: fleets on hosts use none).
+// http_streams: how an http fleet connects (http_stream.hpp; empty: plain
+// TCP); the run passes TLS streams for an HTTPS target. Throws
 // std::invalid_argument when the address cannot be used.
 DriverPtr make_driver(const FleetSpec& fleet, Protocol protocol, const std::string& address,
-                      QueueProducers& producers, const DataCatalog& data = {});
+                      QueueProducers& producers, const DataCatalog& data = {},
+                      HttpStreamMaker http_streams = {});
 
 }  // namespace drover

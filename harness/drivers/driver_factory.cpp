@@ -10,7 +10,8 @@
 namespace drover {
 
 DriverPtr make_driver(const FleetSpec& fleet, Protocol protocol, const std::string& address,
-                      QueueProducers& producers, const DataCatalog& data) {
+                      QueueProducers& producers, const DataCatalog& data,
+                      HttpStreamMaker http_streams) {
   auto target = resolve_endpoint(address);
   if (!target) {
     throw std::invalid_argument("fleet \"" + fleet.name + "\": target address \"" + address +
@@ -20,7 +21,8 @@ DriverPtr make_driver(const FleetSpec& fleet, Protocol protocol, const std::stri
   // a mix of ops only for echo.
   switch (fleet.first_op().workload) {
     case Workload::kEcho:
-      if (protocol == Protocol::kHttp) return make_http_driver(fleet.ops, *target, address, data);
+      if (protocol == Protocol::kHttp)
+        return make_http_driver(fleet.ops, *target, address, data, std::move(http_streams));
       return protocol == Protocol::kUdp ? make_udp_driver(fleet.ops, *target, data)
                                         : make_tcp_driver(fleet.ops, *target, data);
     case Workload::kBuy:

@@ -52,7 +52,8 @@ std::string unanswered_rule(Outcome outcome, Duration timeout, std::string_view 
     case Outcome::kConnectTimeout:
       return with_error("could not connect within " + format_duration(timeout), error);
     case Outcome::kTlsError:
-      return with_error("TLS failed", error);
+      // The handshake's own words name the target and the reason.
+      return error.empty() ? "the TLS handshake failed" : std::string(error);
     case Outcome::kReset:
       return with_error("the connection was closed before the whole reply came", error);
     case Outcome::kMalformedReply:

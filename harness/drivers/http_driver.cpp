@@ -41,15 +41,11 @@ struct HttpOps {
   std::vector<std::string> names;
   OpMix mix;
   tcp::endpoint target;
+  HttpStreamMaker make_stream;  // plain TCP, or TLS: every connection's stream
   Duration shortest_timeout;    // how often an idle deadline watcher wakes
   std::size_t connections = 0;  // shared by the fleet's clients; 0: one each
   std::size_t pipeline = 1;
 };
-
-// Every connection's stream is made here.
-HttpStreamPtr new_stream(asio::io_context& io) {
-  return make_tcp_http_stream(io);
-}
 
 // The failure example of an exchange that ended in outcome.
 void describe_failure(FailureExample& e, const HttpPlan& plan, const HttpExchange& x,
@@ -82,6 +78,7 @@ class HttpClient : public ClientSession {
  public:
   asio::awaitable<void> iterate(std::uint64_t seq, TimePoint intended_start) final {
     std::size_t op = draws_.next();
+    op_ = op;
     const HttpPlan& plan = ops_.plans[op];
     Outcome outcome = render(plan, seq) ? co_await send(plan) : Outcome::kDataExhausted;
     if (outcome == Outcome::kOk) {
@@ -110,11 +107,15 @@ class HttpClient : public ClientSession {
   // reply came (which iterate() then judges).
   virtual asio::awaitable<Outcome> send(const HttpPlan& plan) = 0;
 
+  // A connection opened for the op under way: its TLS handshake, if any,
+  // is recorded for that op, apart from the request's latency.
+  void connected(const HttpStream::Connected& r) {
+    if (r.handshook) log_.handshake(op_, r.handshake_time, r.resumed);
+  }
+
  private:
   bool render(const HttpPlan& plan, std::uint64_t seq) {
-    std::string wire = std::move(last_.wire);  // its capacity is kept
-    last_ = HttpExchange{};
-    last_.wire = std::move(wire);
+    last_.reset();
     rows_.clear();
     return plan.request.render(last_.wire, scratch_, client_, seq, random_state_, &rows_);
   }
@@ -128,6 +129,7 @@ class HttpClient : public ClientSession {
  private:
   OpDraws draws_;
   std::uint64_t client_;
+  std::size_t op_ = 0;  // the op under way, whose connect a handshake counts for
   std::uint64_t random_state_;
   RowsTaken rows_;
   std::string scratch_;  // rendering buffer of the request's templates
@@ -138,7 +140,7 @@ class HttpSession final : public HttpClient {
  public:
   HttpSession(asio::io_context& io, const HttpOps& ops, ClientLog log)
       : HttpClient(ops, std::move(log)),
-        stream_(new_stream(io)),
+        stream_(ops.make_stream(io)),
         pause_(io),
         deadline_(io, ops.shortest_timeout) {
     deadline_.start(io, [this] { stream_->close(); });
@@ -181,16 +183,20 @@ class HttpSession final : public HttpClient {
     if (closed_) co_return Outcome::kIoError;
     buffer_.clear();
     deadline_.arm(Clock::now() + plan.connect_timeout);
-    HttpStream::Result r = co_await stream_->connect(ops_.target);
+    HttpStream::Connected r = co_await stream_->connect(ops_.target);
     bool expired = deadline_.expired();
     deadline_.disarm();
-    if (!r.ec) co_return Outcome::kOk;
-    last_.error = expired ? std::string() : error_text(r.ec);
+    if (!r.ec && r.tls_error.empty()) {
+      connected(r);
+      co_return Outcome::kOk;
+    }
+    Outcome outcome = http_connect_failure(r, expired);
+    last_.error = http_connect_error(r, expired);
     stream_->close();
     pause_.expires_after(kHttpReconnectPause);
     boost::system::error_code ignored;
     co_await pause_.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
-    co_return expired ? Outcome::kConnectTimeout : Outcome::kConnectError;
+    co_return outcome;
   }
 
   asio::awaitable<Outcome> send_and_read(const HttpPlan& plan) {
@@ -240,7 +246,9 @@ class PooledHttpSession final : public HttpClient {
  public:
   PooledHttpSession(asio::io_context& io, const HttpOps& ops,
                     std::shared_ptr<HttpConnectionPool> pool, ClientLog log)
-      : HttpClient(ops, std::move(log)), pool_(io, std::move(pool), ops.shortest_timeout) {}
+      : HttpClient(ops, std::move(log)),
+        pool_(io, std::move(pool), ops.shortest_timeout,
+              [this](const HttpStream::Connected& r) { connected(r); }) {}
 
   void close() override { pool_.close(); }
 
@@ -272,8 +280,8 @@ class HttpDriver final : public Driver {
     std::erase_if(pools_, [](const auto& p) { return p.second.expired(); });
     for (const auto& [owner, pool] : pools_)
       if (owner == &io) return pool.lock();
-    auto pool = std::make_shared<HttpConnectionPool>(
-        io, ops_.target, ops_.pipeline, [](asio::io_context& on) { return new_stream(on); });
+    auto pool =
+        std::make_shared<HttpConnectionPool>(io, ops_.target, ops_.pipeline, ops_.make_stream);
     pools_.emplace_back(&io, pool);
     const std::size_t n = ops_.connections;
     const std::size_t threads = pools_.size();
@@ -304,8 +312,15 @@ HttpPlan http_plan_for(const OpSpec& op, const std::string& host, const DataCata
 }  // namespace
 
 DriverPtr make_http_driver(const std::vector<OpSpec>& ops, const Endpoint& target,
-                           const std::string& host, const DataCatalog& data) {
-  HttpOps out{{}, {}, OpMix({}), tcp::endpoint(target.address, target.port), ops.front().timeout};
+                           const std::string& host, const DataCatalog& data,
+                           HttpStreamMaker streams) {
+  if (!streams) streams = make_tcp_http_stream;
+  HttpOps out{{},
+              {},
+              OpMix({}),
+              tcp::endpoint(target.address, target.port),
+              std::move(streams),
+              ops.front().timeout};
   std::vector<std::int64_t> weights;
   for (const OpSpec& op : ops) {
     out.plans.push_back(http_plan_for(op, host, data));

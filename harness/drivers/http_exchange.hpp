@@ -19,7 +19,9 @@
 #include "harness/core/clock.hpp"
 #include "harness/core/outcome.hpp"
 #include "harness/core/shown_bytes.hpp"
+#include "harness/drivers/failure_rule.hpp"
 #include "harness/drivers/http_reply.hpp"
+#include "harness/drivers/http_stream.hpp"
 
 namespace drover {
 
@@ -43,6 +45,17 @@ struct HttpExchange {
   // Shared connections: why a request failed with another one sent before
   // it on the same connection (empty: it failed on its own account).
   std::string behind;
+
+  // For the next exchange, keeping the strings' capacity: the request is
+  // rendered into wire and the reply read into reply (its fields reused).
+  void reset() {
+    raw.clear();
+    error.clear();
+    rule.clear();
+    replied = false;
+    waited = false;
+    behind.clear();
+  }
 };
 
 // How long a request may take, and how its reply is read.
@@ -61,6 +74,17 @@ inline Outcome http_stream_failure(const boost::system::error_code& ec, bool tim
       ec == asio::error::broken_pipe)
     return Outcome::kReset;
   return Outcome::kIoError;
+}
+
+// The class of a connect that failed: connect_timeout when the deadline
+// ended it, connect_error when TCP failed, tls_error when the handshake did.
+inline Outcome http_connect_failure(const HttpStream::Connected& r, bool expired) {
+  return expired ? Outcome::kConnectTimeout : r.ec ? Outcome::kConnectError : Outcome::kTlsError;
+}
+
+// What the failure example says of it (nothing more for a timeout).
+inline std::string http_connect_error(const HttpStream::Connected& r, bool expired) {
+  return expired ? std::string() : r.ec ? error_text(r.ec) : r.tls_error;
 }
 
 // Appends the last n bytes committed to buffer to raw, while it has room.

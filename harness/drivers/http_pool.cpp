@@ -48,7 +48,7 @@ void wake(HttpConnectionPool::Request& req) {
 }  // namespace
 
 HttpConnectionPool::HttpConnectionPool(asio::io_context& io, asio::ip::tcp::endpoint target,
-                                       std::size_t pipeline, StreamMaker make_stream)
+                                       std::size_t pipeline, HttpStreamMaker make_stream)
     : io_(io), target_(target), pipeline_(pipeline), make_stream_(std::move(make_stream)) {}
 
 HttpConnectionPool::~HttpConnectionPool() = default;
@@ -174,8 +174,9 @@ void HttpConnectionPool::leave() {
 }
 
 HttpPoolClient::HttpPoolClient(asio::io_context& io, std::shared_ptr<HttpConnectionPool> pool,
-                               Duration deadline_period)
+                               Duration deadline_period, Connected connected)
     : pool_(std::move(pool)),
+      connected_(std::move(connected)),
       request_(std::make_unique<HttpConnectionPool::Request>()),
       wake_(io),
       pause_(io),
@@ -217,10 +218,7 @@ asio::awaitable<Outcome> HttpPoolClient::exchange(HttpExchange& x, const HttpLim
 
 asio::awaitable<Outcome> HttpPoolClient::once(HttpExchange& x, const HttpLimits& limits) {
   HttpConnectionPool::Request& req = *request_;
-  x.raw.clear();
-  x.error.clear();
-  x.behind.clear();
-  x.replied = false;
+  x.reset();
   req = HttpConnectionPool::Request{&x, &wake_};
   if (!pool_->try_assign(req)) {
     pool_->enqueue(req);
@@ -249,21 +247,25 @@ asio::awaitable<Outcome> HttpPoolClient::once(HttpExchange& x, const HttpLimits&
 
 asio::awaitable<Outcome> HttpPoolClient::connect(HttpExchange& x, const HttpLimits& limits) {
   HttpConnectionPool::Connection& c = *request_->conn;
-  if (closed_) co_return Outcome::kIoError;
+  if (closed_) {
+    pool_->release(c);
+    co_return Outcome::kIoError;
+  }
   phase_ = Phase::kConnecting;
   deadline_.arm(Clock::now() + limits.connect_timeout);
-  HttpStream::Result r = co_await c.stream->connect(pool_->target_);
+  HttpStream::Connected r = co_await c.stream->connect(pool_->target_);
   bool expired = deadline_.expired();
   deadline_.disarm();
   phase_ = Phase::kIdle;
-  if (!r.ec) {
+  if (!r.ec && r.tls_error.empty()) {
+    if (connected_) connected_(r);
     c.open = true;
     c.buffer.clear();
     c.reply_bytes = 0;
     pool_->grant();  // pipelined requests may follow this one now
     co_return Outcome::kOk;
   }
-  x.error = expired ? std::string() : error_text(r.ec);
+  x.error = http_connect_error(r, expired);
   c.stream->close();
   // The connection stays taken for the pause, so no other client tries it
   // again at once.
@@ -271,7 +273,7 @@ asio::awaitable<Outcome> HttpPoolClient::connect(HttpExchange& x, const HttpLimi
   boost::system::error_code ignored;
   co_await pause_.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
   pool_->release(c);
-  co_return expired ? Outcome::kConnectTimeout : Outcome::kConnectError;
+  co_return http_connect_failure(r, expired);
 }
 
 asio::awaitable<void> HttpPoolClient::flush() {

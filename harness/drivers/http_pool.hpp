@@ -46,10 +46,8 @@ namespace drover {
 
 class HttpConnectionPool {
  public:
-  using StreamMaker = std::function<HttpStreamPtr(asio::io_context&)>;
-
   HttpConnectionPool(asio::io_context& io, asio::ip::tcp::endpoint target, std::size_t pipeline,
-                     StreamMaker make_stream);
+                     HttpStreamMaker make_stream);
   HttpConnectionPool(const HttpConnectionPool&) = delete;
   HttpConnectionPool& operator=(const HttpConnectionPool&) = delete;
   ~HttpConnectionPool();
@@ -85,7 +83,7 @@ class HttpConnectionPool {
   asio::io_context& io_;
   asio::ip::tcp::endpoint target_;
   std::size_t pipeline_;
-  StreamMaker make_stream_;
+  HttpStreamMaker make_stream_;
   std::vector<std::unique_ptr<Connection>> connections_;
   std::deque<Request*> waiting_;
   std::size_t clients_ = 0;
@@ -93,12 +91,15 @@ class HttpConnectionPool {
 
 // One client's side of a pool: one request at a time, bounded by its own
 // deadline (a watcher per client, as a client with its own connection has).
-// close() ends its timers; the last client to close closes the pool's
-// connections.
+// A connection this client opens is told to connected (for its TLS
+// handshake's figures). close() ends its timers; the last client to close
+// closes the pool's connections.
 class HttpPoolClient {
  public:
+  using Connected = std::function<void(const HttpStream::Connected&)>;
+
   HttpPoolClient(asio::io_context& io, std::shared_ptr<HttpConnectionPool> pool,
-                 Duration deadline_period);
+                 Duration deadline_period, Connected connected = {});
   ~HttpPoolClient();
   HttpPoolClient(const HttpPoolClient&) = delete;
   HttpPoolClient& operator=(const HttpPoolClient&) = delete;
@@ -118,6 +119,7 @@ class HttpPoolClient {
   void expired();
 
   std::shared_ptr<HttpConnectionPool> pool_;
+  Connected connected_;
   std::unique_ptr<HttpConnectionPool::Request> request_;
   asio::steady_timer wake_;
   asio::steady_timer pause_;

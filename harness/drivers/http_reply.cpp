@@ -94,14 +94,25 @@ HttpReplyReader::Status HttpReplyReader::end_of_stream(HttpReply& reply) {
 }
 
 HttpReplyReader::Status HttpReplyReader::finish(HttpReply& reply) {
-  const auto& message = parser_->get();
+  auto& message = parser_->get();
   reply.status = static_cast<int>(message.result_int());
-  reply.reason = std::string(message.reason());
-  reply.headers.clear();
-  for (const auto& field : message)
-    reply.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
-  reply.body = message.body();
+  auto reason = message.reason();
+  reply.reason.assign(reason.data(), reason.size());
+  // Reuses the strings of the last reply read into reply: most replies of
+  // one op carry the same headers, so reading one allocates little.
+  std::size_t n = 0;
+  for (const auto& field : message) {
+    if (n == reply.headers.size()) reply.headers.emplace_back();
+    auto name = field.name_string();
+    auto value = field.value();
+    reply.headers[n].first.assign(name.data(), name.size());
+    reply.headers[n].second.assign(value.data(), value.size());
+    ++n;
+  }
+  reply.headers.resize(n);
   reply.keep_alive = message.keep_alive() && !parser_->need_eof();
+  // The parser is done with it: start() makes a new one.
+  reply.body = std::move(message.body());
   return Status::kDone;
 }
 
@@ -119,7 +130,7 @@ HttpReplyReader::Status read_http_reply(std::string_view bytes, std::size_t max_
   reader.start(max_body, false);
   boost::beast::flat_buffer buffer;
   auto space = buffer.prepare(bytes.size());
-  std::memcpy(space.data(), bytes.data(), bytes.size());
+  if (!bytes.empty()) std::memcpy(space.data(), bytes.data(), bytes.size());
   buffer.commit(bytes.size());
   HttpReplyReader::Status status = reader.feed(buffer, reply);
   if (status != HttpReplyReader::Status::kNeedMore) return status;

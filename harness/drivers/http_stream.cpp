@@ -9,9 +9,9 @@ class TcpHttpStream final : public HttpStream {
  public:
   explicit TcpHttpStream(asio::io_context& io) : socket_(io) {}
 
-  asio::awaitable<Result> connect(const tcp::endpoint& target) override {
+  asio::awaitable<Connected> connect(const tcp::endpoint& target) override {
     close();
-    Result r;
+    Connected r;
     co_await socket_.async_connect(target, asio::redirect_error(asio::use_awaitable, r.ec));
     if (!r.ec) {
       boost::system::error_code ignored;

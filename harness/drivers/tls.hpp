@@ -51,6 +51,7 @@
 #include "harness/core/asio.hpp"
 #include "harness/core/clock.hpp"
 #include "harness/core/expected.hpp"
+#include "harness/scenario/scenario.hpp"
 
 namespace drover {
 
@@ -60,13 +61,8 @@ inline constexpr std::string_view kInsecureWarning =
     "TLS certificates and server names are not verified (insecure: true): the server "
     "measured may not be the one meant";
 
-struct TlsOptions {
-  std::string ca_file;
-  std::string cert_file;
-  std::string key_file;
-  bool insecure = false;
-  std::string server_name;
-};
+// The scenario's "tls", its paths resolved.
+using TlsOptions = TlsSpec;
 
 class TlsClient {
  public:

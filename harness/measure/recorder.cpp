@@ -40,6 +40,7 @@ void append_recording(Recording& into, const Recording& from, std::size_t second
   for (std::size_t i = 0; i < from.slots.size(); ++i) {
     into.slots[i].totals += from.slots[i].totals;
     into.slots[i].latency.merge(from.slots[i].latency);
+    into.slots[i].handshakes.merge(from.slots[i].handshakes);
     // The steps follow each other: one fixed state per step keeps a
     // repeated search's examples the same.
     std::uint64_t random = second_offset;
@@ -62,6 +63,7 @@ void Recorder::add_totals_to(std::vector<SlotRecording>& slots) const {
   for (std::size_t i = 0; i < slots_.size(); ++i) {
     slots[i].totals += slots_[i].totals;
     slots[i].latency.merge(slots_[i].latency);
+    slots[i].handshakes.merge(slots_[i].handshakes);
     slots[i].inflight += slots_[i].inflight;
   }
 }
@@ -72,6 +74,7 @@ void Recorder::merge_into(Recording& into) {
   for (std::size_t i = 0; i < slots_.size(); ++i) {
     into.slots[i].totals += slots_[i].totals;
     into.slots[i].latency.merge(slots_[i].latency);
+    into.slots[i].handshakes.merge(slots_[i].handshakes);
     merge_failures(into.slots[i], slots_[i], sample_random_);
   }
   if (into.seconds.size() < seconds_.size()) into.seconds.resize(seconds_.size());

@@ -25,7 +25,8 @@ namespace drover {
 
 struct SlotRecording {
   OpTotals totals;
-  LatencyHistogram latency;  // answered operations (ok and wrong replies)
+  LatencyHistogram latency;     // answered operations (ok and wrong replies)
+  LatencyHistogram handshakes;  // TLS handshakes that succeeded
   // Live figures only (LoadRun::snapshot): operations begun and not yet
   // finished when the totals were taken. Zero once the load has stopped.
   std::uint64_t inflight = 0;
@@ -94,6 +95,15 @@ class Recorder {
   void record_status_class(std::size_t slot, int status_class) {
     if (status_class >= 1 && status_class <= 5)
       ++slots_[slot].totals.status_classes[static_cast<std::size_t>(status_class - 1)];
+  }
+
+  // A TLS handshake that succeeded, on a connection opened for an
+  // operation of slot.
+  void record_handshake(std::size_t slot, Duration took, bool resumed) {
+    SlotRecording& s = slots_[slot];
+    ++s.totals.tls_handshakes;
+    if (resumed) ++s.totals.tls_resumed;
+    s.handshakes.record(static_cast<std::uint64_t>(took.count() < 0 ? 0 : took.count()));
   }
 
   // Adds this recorder's figures to into (which it sizes on first use).

@@ -76,6 +76,28 @@ MetricFamily http_responses(const RunResult& run) {
   return responses;
 }
 
+// HTTPS: each op's TLS handshakes that succeeded, full and resumed.
+MetricFamily tls_handshakes(const RunResult& run) {
+  MetricFamily handshakes = family(
+      "drover_tls_handshakes_total",
+      "TLS handshakes that succeeded, full or resumed (resumed=\"true\")", MetricType::Counter);
+  for (const FleetResult& fleet : run.fleets) {
+    for (const OpResult& op : fleet.ops) {
+      if (op.totals.tls_handshakes == 0) continue;
+      const std::uint64_t resumed = op.totals.tls_resumed;
+      for (bool r : {false, true}) {
+        ClientMetric m = labelled({{"scenario", run.scenario},
+                                   {"fleet", fleet.name},
+                                   {"op", op.name},
+                                   {"resumed", r ? "true" : "false"}});
+        m.counter.value = static_cast<double>(r ? resumed : op.totals.tls_handshakes - resumed);
+        handshakes.metric.push_back(std::move(m));
+      }
+    }
+  }
+  return handshakes;
+}
+
 std::vector<MetricFamily> run_metric_families(const RunResult& run, const std::string& version) {
   MetricFamily ops =
       family("drover_operations_total", "Operations finished, by outcome", MetricType::Counter);
@@ -148,8 +170,10 @@ std::vector<MetricFamily> run_metric_families(const RunResult& run, const std::s
       {{"scenario", run.scenario}, {"version", version}, {"seed", std::to_string(run.seed)}}, 1));
 
   MetricFamily http = http_responses(run);
+  MetricFamily tls = tls_handshakes(run);
   std::vector<MetricFamily> out;
-  for (MetricFamily* f : {&ops, &latency, &inflight, &http, &up, &invariants, &undecided, &info}) {
+  for (MetricFamily* f :
+       {&ops, &latency, &inflight, &http, &tls, &up, &invariants, &undecided, &info}) {
     if (!f->metric.empty()) out.push_back(std::move(*f));
   }
   return out;

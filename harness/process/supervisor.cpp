@@ -40,7 +40,7 @@ std::string on_host(const std::string& address, const std::string& host) {
   return fmt::format("{}{}{}:{}", v6 ? "[" : "", host, v6 ? "]" : "", parsed->port);
 }
 
-void replace_all(std::string& text, const std::string& from, const std::string& to) {
+void replace_all(std::string& text, std::string_view from, const std::string& to) {
   for (auto at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size())) {
     text.replace(at, from.size(), to);
   }
@@ -171,22 +171,22 @@ Readiness wait_until_ready(Process& process, const TargetSpec& spec, const Ready
 // folder of the run folder (work/NAME), made before it starts, with its
 // files written there.
 void write_work_folder(TargetSpec& spec, const std::string& run_dir) {
-  auto uses_dir = [](const std::string& s) { return s.find("{dir}") != std::string::npos; };
+  auto uses_dir = [](const std::string& s) { return s.find(kDirPlaceholder) != std::string::npos; };
   bool in_env = std::any_of(spec.env.begin(), spec.env.end(),
                             [&](const auto& e) { return uses_dir(e.second); });
   if (spec.files.empty() && !in_env && std::none_of(spec.argv.begin(), spec.argv.end(), uses_dir))
     return;
-  const fs::path dir = fs::path(run_dir) / "work" / spec.name;
+  const fs::path dir = target_folder(run_dir, spec.name);
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) {
     throw TargetStartError(fmt::format("target \"{}\": cannot make its folder {}: {}", spec.name,
                                        dir.string(), ec.message()));
   }
-  for (auto& arg : spec.argv) replace_all(arg, "{dir}", dir.string());
-  for (auto& e : spec.env) replace_all(e.second, "{dir}", dir.string());
+  for (auto& arg : spec.argv) replace_all(arg, kDirPlaceholder, dir.string());
+  for (auto& e : spec.env) replace_all(e.second, kDirPlaceholder, dir.string());
   for (auto& [name, text] : spec.files) {
-    replace_all(text, "{dir}", dir.string());
+    replace_all(text, kDirPlaceholder, dir.string());
     std::ofstream out(dir / name, std::ios::binary | std::ios::trunc);
     out << text;
     out.close();
@@ -198,6 +198,16 @@ void write_work_folder(TargetSpec& spec, const std::string& run_dir) {
 }
 
 }  // namespace
+
+std::filesystem::path target_folder(const std::string& run_dir, const std::string& target) {
+  return std::filesystem::path(run_dir) / "work" / target;
+}
+
+std::string with_target_folder(std::string text, const std::string& run_dir,
+                               const std::string& target) {
+  replace_all(text, kDirPlaceholder, target_folder(run_dir, target).string());
+  return text;
+}
 
 struct TargetSupervisor::Running {
   TargetSpec spec;  // as started: "{port}" substituted

@@ -3,6 +3,7 @@
 // after the target's grace. Not thread-safe: the runner's main thread owns it.
 #pragma once
 
+#include <filesystem>
 #include <memory>
 #include <optional>
 #include <string>
@@ -94,6 +95,12 @@ class TargetSupervisor {
   SupervisorOptions options_;
   std::vector<std::unique_ptr<Running>> running_;
 };
+
+// A command target's folder of the run folder (work/NAME), what "{dir}"
+// stands for; and text with "{dir}" replaced by it.
+std::filesystem::path target_folder(const std::string& run_dir, const std::string& target);
+std::string with_target_folder(std::string text, const std::string& run_dir,
+                               const std::string& target);
 
 // Picks a free loopback port for the protocol (binds port 0, reads it, closes).
 int pick_free_port(Protocol protocol);

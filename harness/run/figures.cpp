@@ -53,6 +53,7 @@ void fill_figures(RunResult& run, const Recording& recording, const std::vector<
              b.count});
       }
       op.latency_sum_s = static_cast<double>(slot.latency.sum()) / 1e9;
+      op.handshake = summarize(slot.handshakes);
       fr.totals += slot.totals;
       fr.inflight += slot.inflight;
       fleet_latency.merge(slot.latency);

@@ -1,5 +1,10 @@
 // The run's third phase: what every fleet drives with and records into,
 // here and, through agents, on hosts.
+#include <stdexcept>
+
+#include <fmt/format.h>
+
+#include "harness/drivers/http_tls_stream.hpp"
 #include "harness/load/load_model.hpp"
 #include "harness/run/run.hpp"
 
@@ -31,10 +36,10 @@ std::vector<FleetPlan> Run::make_plans() {
   std::uint32_t client = 0;
   for (const FleetSpec& fleet : scenario_.fleets) {
     const TargetSpec* target = scenario_.find_target(fleet.target);
-    FleetPlan plan{
-        &fleet,
-        make_driver(fleet, target->protocol, address_of(fleet), producers_[target->name], data_),
-        slot, client};
+    FleetPlan plan{&fleet,
+                   make_driver(fleet, target->protocol, address_of(fleet), producers_[target->name],
+                               data_, http_streams(*target)),
+                   slot, client};
     slot += plan.driver->op_names().size();
     client += static_cast<std::uint32_t>(fleet.clients);
     plans.push_back(std::move(plan));
@@ -45,6 +50,28 @@ std::vector<FleetPlan> Run::make_plans() {
 std::vector<FleetPlan> Run::local_only(std::vector<FleetPlan> plans) {
   std::erase_if(plans, [](const FleetPlan& p) { return !p.spec->hosts.empty(); });
   return plans;
+}
+
+// How an http fleet connects to target: over TLS with one TlsClient per
+// target, made once (a capacity search's steps, like reconnecting clients,
+// resume its sessions), or plainly.
+HttpStreamMaker Run::http_streams(const TargetSpec& target) {
+  if (!target.tls) return {};
+  std::shared_ptr<TlsClient>& client = tls_clients_[target.name];
+  if (!client) {
+    TlsSpec options = *target.tls;
+    for (std::string* file : {&options.ca_file, &options.cert_file, &options.key_file})
+      *file = with_target_folder(*file, options_.run_dir, target.name);
+    Expected<std::shared_ptr<TlsClient>> made = TlsClient::make(options);
+    if (!made) {
+      throw std::invalid_argument(
+          fmt::format("target \"{}\": its \"tls\": {}", target.name, made.error()));
+    }
+    client = std::move(*made);
+    if (options.insecure) notify_("target " + target.name, std::string(kInsecureWarning));
+  }
+  return tls_http_streams(
+      client, fmt::format("target \"{}\" at {}", target.name, supervisor_.address_of(target.name)));
 }
 
 // How the fleet reaches its target: through the target's fault proxy when

@@ -22,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include "harness/drivers/http_stream.hpp"
 #include "harness/drivers/queue_producers.hpp"
 #include "harness/faults/fault_proxies.hpp"
 #include "harness/faults/partitions.hpp"
@@ -35,6 +36,8 @@
 #include "harness/run/runner.hpp"
 
 namespace drover {
+
+class TlsClient;
 
 class Run {
  public:
@@ -83,6 +86,7 @@ class Run {
   void run_setup();
 
   std::vector<FleetPlan> make_plans();
+  HttpStreamMaker http_streams(const TargetSpec& target);
   // Those of the plans that run on this machine.
   static std::vector<FleetPlan> local_only(std::vector<FleetPlan> plans);
   std::string address_of(const FleetSpec& fleet) const;
@@ -119,7 +123,8 @@ class Run {
   TargetSupervisor supervisor_;
   std::unique_ptr<Partitions> partitions_;  // when the scenario partitions
   std::unique_ptr<FaultProxies> proxies_;
-  std::map<std::string, QueueProducers> producers_;  // per target; stable addresses
+  std::map<std::string, QueueProducers> producers_;                // per target; stable addresses
+  std::map<std::string, std::shared_ptr<TlsClient>> tls_clients_;  // per HTTPS target
   // The scenario's data files, whose rows are handed out over the whole
   // run (every capacity step's drivers share them).
   DataCatalog data_;

@@ -221,6 +221,7 @@ const Object& reference_target();  // "kind": a variant per reference target
 const Object& command_target();
 const Object& address_target();
 const Object& ready();
+const Object& tls();
 const Object& fleet();
 const Object& op();      // "workload": a variant per workload
 const Object& mix_op();  // an op of "ops": op() with "name" and "weight"

@@ -79,6 +79,34 @@ ObjectPtr ready_object() {
   return kReady;
 }
 
+ObjectPtr tls_object() {
+  static const ObjectPtr kTls = std::make_shared<const Object>(Object{
+      {
+          optional("ca_file", text())
+              .default_string("the system's store")
+              .about(R"(PEM certificate authorities to trust; relative to the scenario's )"
+                     R"(folder, or "{dir}/..." in a command target's folder of the run folder.)"),
+          optional("cert_file", text())
+              .about(R"(A PEM client certificate, for servers that ask for one; with "key_file".)"),
+          optional("key_file", text()).about(R"(The client certificate's PEM private key.)"),
+          optional("insecure", boolean())
+              .default_string("false")
+              .about("true: verify neither the certificate nor its name (drover warns)."),
+          optional("server_name", text("^[^\\s/]+$"))
+              .default_string("the url's or the address's host")
+              .about("The name the certificate must carry, sent as SNI when it is a host name."),
+      },
+      {requires_key("cert_file", "key_file"), requires_key("key_file", "cert_file")},
+      {},
+      {}});
+  return kTls;
+}
+
+Value tls_value() {
+  return named("tls", object(tls_object()))
+      .about(R"(HTTPS: speak TLS to this "http" target (OpenSSL); an https:// url implies it.)");
+}
+
 // "protocol" and "address" come from ready.udp or ready.tcp when not given;
 // ready.udp fits only "udp", ready.tcp every other protocol.
 std::vector<Rule> command_rules() {
@@ -114,6 +142,7 @@ ObjectPtr command_target_object() {
               .about(R"(Files written before it starts into its folder of the run folder, )"
                      R"("{dir}" in its command: name -> text, or its lines; "{port}" and )"
                      R"("{dir}" in them are substituted.)"),
+          optional("tls", tls_value()),
           optional("stop_grace", duration())
               .default_string("3s")
               .about("How long it has to exit after SIGTERM before SIGKILL."),
@@ -134,9 +163,10 @@ ObjectPtr address_target_object() {
                  optional("address", host_port()),
                  optional("protocol", protocol()),
                  optional("url", text("^https?://"))
-                     .about(R"(Instead of "address" and "protocol": an http:// url, )"
-                            R"("http://127.0.0.1:8080/base"; its path goes before every op's )"
-                            "path. https:// is not supported yet."),
+                     .about(R"(Instead of "address" and "protocol": an http:// or https:// )"
+                            R"(url, "https://127.0.0.1:8443/base"; its path goes before every )"
+                            "op's path."),
+                 optional("tls", tls_value()),
                  // Known so the parser can say the address already places the server.
                  refused("host"),
              },
@@ -180,6 +210,10 @@ const Object& address_target() {
 
 const Object& ready() {
   return *ready_object();
+}
+
+const Object& tls() {
+  return *tls_object();
 }
 
 }  // namespace drover::format

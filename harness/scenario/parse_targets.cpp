@@ -1,6 +1,9 @@
 // "targets": reference, command and address targets.
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
+#include <fstream>
+#include <system_error>
 
 #include <fmt/format.h>
 
@@ -284,10 +287,7 @@ void parse_url(ObjectReader& r, TargetSpec& t, DeclaredTarget& declared) {
     r.problems().at(r.at("url"), url.error());
     return;
   }
-  if (url->scheme == "https") {
-    r.problems().at(r.at("url"), "https is not supported yet: use an http:// url");
-    return;
-  }
+  if (url->scheme == "https") t.tls = TlsSpec{};
   t.url_scheme = url->scheme;
   t.url_host = url->host;
   t.base_path = url->path;
@@ -295,6 +295,67 @@ void parse_url(ObjectReader& r, TargetSpec& t, DeclaredTarget& declared) {
   t.address = url->address;
   t.protocol = Protocol::kHttp;
   declared.protocol = t.protocol;
+}
+
+// A file of "tls": absolute, or relative to the scenario's folder, or (a
+// command target's) "{dir}/...", which is read once the target runs; the
+// others must be readable now.
+void parse_tls_file(ObjectReader& tr, const ParseContext& ctx, const TargetSpec& t,
+                    std::string_view key, std::string& into) {
+  std::optional<std::string> text = tr.string(key, Need::kOptional);
+  if (!text) return;
+  if (text->starts_with(kDirPlaceholder)) {
+    if (t.source != TargetSpec::Source::kCommand)
+      tr.problems().at(tr.at(key), "\"{dir}\" is a command target's folder: not here");
+    into = *text;
+    return;
+  }
+  into = (ctx.folder / *text).lexically_normal().string();
+  if (std::ifstream in(into); !in) {
+    tr.problems().at(tr.at(key),
+                     fmt::format("cannot read \"{}\" ({})", *text,
+                                 std::error_code(errno, std::generic_category()).message()));
+  }
+}
+
+// "tls": HTTPS to an "http" target; an https:// url has set the defaults.
+void parse_tls(ObjectReader& r, const ParseContext& ctx, TargetSpec& t) {
+  const Json* value = r.get("tls");
+  if (value == nullptr) return;
+  if (t.url_scheme == "http") {
+    r.problems().at(r.at("tls"), "an http:// url speaks plain HTTP: give an https:// url");
+  }
+  ObjectReader tr(r.problems(), *value, r.at("tls"), format::tls().known_keys());
+  if (!tr.ok()) return;
+  TlsSpec tls;
+  parse_tls_file(tr, ctx, t, "ca_file", tls.ca_file);
+  parse_tls_file(tr, ctx, t, "cert_file", tls.cert_file);
+  parse_tls_file(tr, ctx, t, "key_file", tls.key_file);
+  if (tr.has("cert_file") != tr.has("key_file")) {
+    bool cert = tr.has("cert_file");
+    tr.problems().at(tr.at(cert ? "key_file" : "cert_file"),
+                     cert ? "missing: \"cert_file\" needs the key beside it"
+                          : "missing: \"key_file\" needs the certificate beside it");
+  }
+  tls.insecure = tr.boolean("insecure", Need::kOptional).value_or(false);
+  tls.server_name = tr.string("server_name", Need::kOptional).value_or("");
+  t.tls = std::move(tls);
+}
+
+// Once the protocol and address are known: TLS is for HTTP, and checks the
+// address's host (the url's), unless told another name.
+void finish_tls(Problems& problems, const std::string& at, TargetSpec& t) {
+  if (!t.tls) return;
+  if (t.protocol != Protocol::kHttp) {
+    problems.at(child(at, "tls"),
+                fmt::format("TLS is for \"http\" targets, not \"{}\"", protocol_name(t.protocol)));
+  }
+  if (!t.tls->server_name.empty()) return;
+  std::string_view host = t.address;
+  if (std::size_t colon = host.rfind(':'); colon != host.npos) host = host.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
+  t.tls->server_name = std::string(host);
 }
 
 void parse_address(ObjectReader& r, TargetSpec& t, DeclaredTarget& declared) {
@@ -381,11 +442,13 @@ std::vector<TargetSpec> parse_targets(const Json& value, ParseContext& ctx) {
     } else if (command && !kind) {
       ObjectReader r(problems, spec, at, format::command_target().known_keys());
       parse_command(r, ctx, t, declared);
+      parse_tls(r, ctx, t);
       parse_target_host(r, ctx, t);
       declared.host = t.host;
     } else if (address && !kind && !command) {
       ObjectReader r(problems, spec, at, format::address_target().known_keys());
       parse_address(r, t, declared);
+      parse_tls(r, ctx, t);
       if (r.has("host")) {
         problems.at(r.at("host"),
                     "not with \"address\": the address already says where the server runs "
@@ -401,6 +464,7 @@ std::vector<TargetSpec> parse_targets(const Json& value, ParseContext& ctx) {
                          format::address_target().known_keys());
       }
     }
+    finish_tls(problems, at, t);
     ctx.targets.push_back(declared);
     out.push_back(std::move(t));
   }

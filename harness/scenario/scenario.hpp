@@ -111,6 +111,24 @@ struct DataFileSpec {
   }
 };
 
+// In a command target's command, env, files and tls paths: its folder of
+// the run folder (work/NAME).
+inline constexpr std::string_view kDirPlaceholder = "{dir}";
+
+// HTTPS: how drover's clients speak TLS to a target ("tls", or an https://
+// url). Paths are absolute, or hold "{dir}" (a command target's folder of
+// the run folder, known once it runs). server_name: the name the
+// certificate must carry, sent as SNI when it is a host name.
+struct TlsSpec {
+  std::string ca_file;    // empty: the system's store
+  std::string cert_file;  // a client certificate, with key_file
+  std::string key_file;
+  bool insecure = false;  // verify nothing (drover warns)
+  std::string server_name;
+
+  bool operator==(const TlsSpec&) const = default;
+};
+
 struct TargetSpec {
   enum class Source {
     kReference,  // one of drover's reference targets ("kind")
@@ -147,6 +165,8 @@ struct TargetSpec {
   std::string url_scheme;
   std::string url_host;
   std::string base_path;
+  // HTTP targets spoken to over TLS (HTTPS); absent: plain HTTP.
+  std::optional<TlsSpec> tls;
 
   bool operator==(const TargetSpec&) const = default;
 };

@@ -32,7 +32,7 @@ class FakeStream final : public HttpStream {
  public:
   FakeStream(asio::io_context& io, FakeServer& server) : timer_(io), server_(server) {}
 
-  asio::awaitable<Result> connect(const asio::ip::tcp::endpoint&) override {
+  asio::awaitable<Connected> connect(const asio::ip::tcp::endpoint&) override {
     ++server_.connects;
     open_ = true;
     reset_ = eof_ = false;
@@ -40,7 +40,7 @@ class FakeStream final : public HttpStream {
     out_.clear();
     waiting_.clear();
     came_ = replies_ = 0;
-    co_return Result{};
+    co_return Connected{};
   }
 
   asio::awaitable<Result> write(std::string_view bytes) override {

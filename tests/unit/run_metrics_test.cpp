@@ -68,6 +68,21 @@ TEST(RunMetricsTest, HttpResponsesAreCountedByStatusClassOnlyForOpsThatHadAny) {
   EXPECT_EQ(fifth.counter.value, 3);
 }
 
+TEST(RunMetricsTest, TlsHandshakesAreCountedFullAndResumedOnlyForOpsThatHadAny) {
+  RunResult run = a_run();
+  EXPECT_EQ(find(run_metric_families(run, "0.1.0"), "drover_tls_handshakes_total"), nullptr);
+  run.fleets[0].ops[0].totals.tls_handshakes = 10;
+  run.fleets[0].ops[0].totals.tls_resumed = 7;
+  auto families = run_metric_families(run, "0.1.0");
+  const auto* handshakes = find(families, "drover_tls_handshakes_total");
+  ASSERT_TRUE(handshakes);
+  ASSERT_EQ(handshakes->metric.size(), 2u);
+  EXPECT_EQ(handshakes->metric[0].label[3].value, "false");
+  EXPECT_EQ(handshakes->metric[0].counter.value, 3);
+  EXPECT_EQ(handshakes->metric[1].label[3].name, "resumed");
+  EXPECT_EQ(handshakes->metric[1].counter.value, 7);
+}
+
 TEST(RunMetricsTest, FamiliesCarryTheRunsFiguresWithLowCardinalityLabels) {
   auto families = run_metric_families(a_run(), "0.1.0");
   const auto* ops = find(families, "drover_operations_total");

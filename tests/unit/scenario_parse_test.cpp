@@ -135,6 +135,29 @@ TEST(ScenarioParse, CommandTargetFiles) {
                   testing::HasSubstr("/targets/srv/files/lines/1: must be a string")));
 }
 
+// "tls", or an https:// url, makes an http target HTTPS; the name checked
+// defaults to the url's or the address's host.
+TEST(ScenarioParse, HttpsTargets) {
+  const std::string get = R"({"path": "/"})";
+  Scenario s =
+      parse_ok(scenario(R"({"web": {"url": "https://localhost:8443/api"}})", fleet(get, "web")));
+  ASSERT_TRUE(s.targets.at(0).tls);
+  EXPECT_EQ(*s.targets[0].tls, (TlsSpec{"", "", "", false, "localhost"}));
+  EXPECT_EQ(s.targets[0].address, "localhost:8443");
+  s = parse_ok(scenario(R"({"web": {"address": "[::1]:8443", "protocol": "http",
+                                    "tls": {"ca_file": "/dev/null", "insecure": true}}})",
+                        fleet(get, "web")));
+  EXPECT_EQ(*s.targets.at(0).tls, (TlsSpec{"/dev/null", "", "", true, "::1"}));
+  s = parse_ok(scenario(R"({"web": {"command": ["srv"], "protocol": "http",
+                                    "address": "127.0.0.1:{port}",
+                                    "tls": {"ca_file": "{dir}/ca.pem", "server_name": "web.test"}}})",
+                        fleet(get, "web")));
+  EXPECT_EQ(*s.targets.at(0).tls, (TlsSpec{"{dir}/ca.pem", "", "", false, "web.test"}));
+  EXPECT_FALSE(parse_ok(scenario(R"({"web": {"url": "http://localhost:8080"}})", fleet(get, "web")))
+                   .targets.at(0)
+                   .tls);
+}
+
 TEST(ScenarioParse, CommandTargetWithUdpProbeAndOwnAddress) {
   Scenario s = parse_ok(scenario(
       R"({"srv": {"command": ["./udp-server"], "protocol": "udp", "address": "localhost:9000",

@@ -108,6 +108,10 @@ class FullRun {
     op.totals = totals();
     op.latency = latency();
     op.rate_per_s = f_.next();
+    // An HTTPS op's handshakes are its own: not in its fleet's totals.
+    op.totals.tls_handshakes = f_.count();
+    op.totals.tls_resumed = f_.count();
+    op.handshake = latency();
     op.failures = {failures(Outcome::kWrongReply, name), failures(Outcome::kTimeout, name)};
     return op;
   }
