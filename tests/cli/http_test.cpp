@@ -8,7 +8,8 @@
 // class with an example a user can read. Clients sharing a pool of
 // connections use exactly that many, wait for a free one (which their
 // latency shows), pipeline requests on them with replies matched in order,
-// and each fail when a connection is reset under them.
+// each fail when a connection is reset under them, and send again what a
+// Connection: close left unanswered.
 //
 // Other tests run beside these: they assert outcomes as shares of the
 // operations that ran, never rates or times.
@@ -242,6 +243,22 @@ TEST_F(HttpTest, AResetMidPipelineFailsEveryRequestOnTheConnection) {
   const json& totals = op_named(s, "request")["totals"];
   EXPECT_GT(totals["ops"].get<double>(), 8) << totals.dump();
   all_failed_with(s, "request", "reset", "closed before the whole reply came");
+}
+
+// /close ends its connection after each reply (Connection: close, the body
+// running to the close): the request pipelined behind it, which the server
+// never reads, is sent again on a new connection, so every request is
+// answered and the server accepts a connection per request.
+TEST_F(HttpTest, RequestsBehindAConnectionCloseAreSentAgain) {
+  fs::path stats = dir_.path() / "stats.json";
+  json s = run(one_op_scenario(counting_target(stats), 4,
+                               R"({"path": "/close", "connections": 2, "pipeline": 2,
+                                   "expect": {"body": {"equals": "ok close"}}})"));
+  EXPECT_EQ(last_.exit_code, 0) << last_.err;
+  const json& totals = op_named(s, "request")["totals"];
+  EXPECT_GT(totals["ops"].get<double>(), 8) << totals.dump();
+  EXPECT_EQ(totals["ok"], totals["ops"]) << totals.dump();
+  EXPECT_GE(json::parse(read_file(stats))["accepted"].get<double>(), totals["ops"].get<double>());
 }
 
 // A listening socket whose accept queue is full, so the kernel drops
