@@ -18,7 +18,7 @@ struct HttpConnectionPool::Request {
   State state = State::kWaiting;
   Connection* conn = nullptr;
   Outcome outcome = Outcome::kOk;
-  bool reused = false;               // its connection was open when it took its place
+  bool reused = false;               // its connection had answered before it took its place
   std::uint64_t bytes_at_start = 0;  // its connection's reply bytes then
   bool unanswered = false;           // no reply byte came on its connection since
 };
