@@ -1,11 +1,14 @@
 #include "harness/drivers/http_driver.hpp"
 
 #include <algorithm>
+#include <mutex>
 
+#include "harness/core/duration.hpp"
 #include "harness/core/shown_bytes.hpp"
 #include "harness/drivers/deadline.hpp"
 #include "harness/drivers/failure_rule.hpp"
 #include "harness/drivers/http_expectation.hpp"
+#include "harness/drivers/http_pool.hpp"
 #include "harness/drivers/http_reply.hpp"
 #include "harness/drivers/http_request.hpp"
 #include "harness/drivers/http_stream.hpp"
@@ -16,12 +19,6 @@ namespace {
 
 using tcp = asio::ip::tcp;
 
-// After a failed connect a client waits this long before its next attempt,
-// so a dead target is not hammered by a busy loop of refused connects.
-constexpr auto kReconnectPause = std::chrono::milliseconds(10);
-constexpr std::size_t kReadChunk = 16 * 1024;
-// What of a reply's raw bytes a failure example may show.
-constexpr std::size_t kRawKept = 4 * kShownBytesLimit;
 // An HTTP reply's headers alone often pass kShownBytesLimit: its example
 // shows this much, so the body's start is there too.
 constexpr std::size_t kReplyShown = 4 * kShownBytesLimit;
@@ -35,6 +32,8 @@ struct HttpPlan {
   std::size_t max_body;
   bool keep_alive;
   bool head;  // a HEAD's response has no body
+
+  HttpLimits limits() const { return {timeout, connect_timeout, max_body, head}; }
 };
 
 struct HttpOps {
@@ -42,47 +41,50 @@ struct HttpOps {
   std::vector<std::string> names;
   OpMix mix;
   tcp::endpoint target;
-  HttpStreamMaker make_stream;  // plain TCP, or TLS
+  HttpStreamMaker make_stream;  // plain TCP, or TLS: every connection's stream
   Duration shortest_timeout;    // how often an idle deadline watcher wakes
+  std::size_t connections = 0;  // shared by the fleet's clients; 0: one each
+  std::size_t pipeline = 1;
 };
 
-// How one exchange ended, beyond its outcome: for the failure example.
-struct Exchange {
-  std::string wire;      // the request as sent
-  std::string raw;       // the reply's first bytes as received
-  HttpReply reply;       // when a whole reply came
-  std::string error;     // what error_text() or the parser said
-  std::string rule;      // the expectation's, for a wrong reply
-  bool replied = false;  // a whole reply came
-
-  // For the next exchange, keeping the strings' capacity: the request is
-  // rendered into wire and the reply read into reply (its fields reused).
-  void reset() {
-    raw.clear();
-    error.clear();
-    rule.clear();
-    replied = false;
+// The failure example of an exchange that ended in outcome.
+void describe_failure(FailureExample& e, const HttpPlan& plan, const HttpExchange& x,
+                      Outcome outcome) {
+  e.request = show_bytes(x.wire);
+  if (outcome == Outcome::kWrongReply) {
+    e.received = show_bytes(x.reply.text(), kReplyShown);
+    e.rule = x.rule;
+    return;
   }
-};
+  if (!x.raw.empty()) e.received = show_bytes(x.raw, kReplyShown);
+  if (outcome == Outcome::kReplyTooLarge) {
+    e.rule =
+        "the reply was too large: " + x.error + " (" + std::to_string(plan.max_body) + " bytes)";
+  } else if (x.waited) {
+    e.rule = "waited more than " + format_duration(plan.timeout) +
+             " for a free connection (all of the pool's connections were busy)";
+  } else {
+    Duration timeout = outcome == Outcome::kConnectTimeout ? plan.connect_timeout : plan.timeout;
+    e.rule = unanswered_rule(outcome, timeout, x.error, plan.max_body);
+  }
+  if (!x.behind.empty()) e.rule += "; " + x.behind;
+}
 
-class HttpSession final : public ClientSession {
+// What every http client does with an op, whichever connection carries
+// it: draws the op, renders its request, judges the reply and records the
+// outcome, with a failure example when it failed. send() carries the
+// request.
+class HttpClient : public ClientSession {
  public:
-  HttpSession(asio::io_context& io, const HttpOps& ops, ClientLog log)
-      : log_(std::move(log)),
-        ops_(ops),
-        stream_(ops.make_stream(io)),
-        pause_(io),
-        deadline_(io, ops.shortest_timeout),
-        draws_(ops.mix, log_.op_draw_seed()),
-        client_(log_.index_in_fleet()),
-        random_state_(log_.random_seed()) {
-    deadline_.start(io, [this] { stream_->close(); });
-  }
-
-  asio::awaitable<void> iterate(std::uint64_t seq, TimePoint intended_start) override {
+  asio::awaitable<void> iterate(std::uint64_t seq, TimePoint intended_start) final {
     std::size_t op = draws_.next();
     op_ = op;
-    Outcome outcome = co_await perform(ops_.plans[op], seq);
+    const HttpPlan& plan = ops_.plans[op];
+    Outcome outcome = render(plan, seq) ? co_await send(plan) : Outcome::kDataExhausted;
+    if (outcome == Outcome::kOk) {
+      last_.rule = plan.check.judge(last_.reply);
+      if (!last_.rule.empty()) outcome = Outcome::kWrongReply;
+    }
     if (last_.replied) log_.status_class(op, status_class(last_.reply.status));
     TimePoint ended = Clock::now();
     if (outcome == Outcome::kOk) {
@@ -90,7 +92,58 @@ class HttpSession final : public ClientSession {
       co_return;
     }
     log_.failed(op, outcome, intended_start, ended,
-                [&](FailureExample& e) { describe(e, ops_.plans[op], outcome); });
+                [&](FailureExample& e) { describe_failure(e, plan, last_, outcome); });
+  }
+
+ protected:
+  HttpClient(const HttpOps& ops, ClientLog log)
+      : log_(std::move(log)),
+        ops_(ops),
+        draws_(ops.mix, log_.op_draw_seed()),
+        client_(log_.index_in_fleet()),
+        random_state_(log_.random_seed()) {}
+
+  // Sends last_.wire and reads its reply into last_: ok when a whole
+  // reply came (which iterate() then judges).
+  virtual asio::awaitable<Outcome> send(const HttpPlan& plan) = 0;
+
+  // A connection opened for the op under way: its TLS handshake, if any,
+  // is recorded for that op, apart from the request's latency.
+  void connected(const HttpStream::Connected& r) {
+    if (r.handshook) log_.handshake(op_, r.handshake_time, r.resumed);
+  }
+
+ private:
+  bool render(const HttpPlan& plan, std::uint64_t seq) {
+    last_.reset();
+    rows_.clear();
+    return plan.request.render(last_.wire, scratch_, client_, seq, random_state_, &rows_);
+  }
+
+  ClientLog log_;
+
+ protected:
+  const HttpOps& ops_;
+  HttpExchange last_;
+
+ private:
+  OpDraws draws_;
+  std::uint64_t client_;
+  std::size_t op_ = 0;  // the op under way, whose connect a handshake counts for
+  std::uint64_t random_state_;
+  RowsTaken rows_;
+  std::string scratch_;  // rendering buffer of the request's templates
+};
+
+// A client with a connection of its own.
+class HttpSession final : public HttpClient {
+ public:
+  HttpSession(asio::io_context& io, const HttpOps& ops, ClientLog log)
+      : HttpClient(ops, std::move(log)),
+        stream_(ops.make_stream(io)),
+        pause_(io),
+        deadline_(io, ops.shortest_timeout) {
+    deadline_.start(io, [this] { stream_->close(); });
   }
 
   void close() override {
@@ -101,11 +154,7 @@ class HttpSession final : public ClientSession {
   }
 
  private:
-  asio::awaitable<Outcome> perform(const HttpPlan& plan, std::uint64_t seq) {
-    last_.reset();
-    rows_.clear();
-    if (!plan.request.render(last_.wire, scratch_, client_, seq, random_state_, &rows_))
-      co_return Outcome::kDataExhausted;
+  asio::awaitable<Outcome> send(const HttpPlan& plan) override {
     bool reused = stream_->is_open();
     Outcome outcome = co_await exchange(plan);
     // A kept-alive connection the server had closed: no reply began, so
@@ -115,10 +164,8 @@ class HttpSession final : public ClientSession {
       last_.error.clear();
       outcome = co_await exchange(plan);
     }
-    if (outcome != Outcome::kOk) co_return outcome;
-    if (!plan.keep_alive || !last_.reply.keep_alive) stream_->close();
-    last_.rule = plan.check.judge(last_.reply);
-    co_return last_.rule.empty() ? Outcome::kOk : Outcome::kWrongReply;
+    if (outcome == Outcome::kOk && (!plan.keep_alive || !last_.reply.keep_alive)) stream_->close();
+    co_return outcome;
   }
 
   asio::awaitable<Outcome> exchange(const HttpPlan& plan) {
@@ -140,15 +187,13 @@ class HttpSession final : public ClientSession {
     bool expired = deadline_.expired();
     deadline_.disarm();
     if (!r.ec && r.tls_error.empty()) {
-      if (r.handshook) log_.handshake(op_, r.handshake_time, r.resumed);
+      connected(r);
       co_return Outcome::kOk;
     }
-    Outcome outcome = expired ? Outcome::kConnectTimeout
-                      : r.ec  ? Outcome::kConnectError
-                              : Outcome::kTlsError;
-    last_.error = expired ? std::string() : r.ec ? error_text(r.ec) : r.tls_error;
+    Outcome outcome = http_connect_failure(r, expired);
+    last_.error = http_connect_error(r, expired);
     stream_->close();
-    pause_.expires_after(kReconnectPause);
+    pause_.expires_after(kHttpReconnectPause);
     boost::system::error_code ignored;
     co_await pause_.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
     co_return outcome;
@@ -161,9 +206,9 @@ class HttpSession final : public ClientSession {
     for (;;) {
       HttpReplyReader::Status status = reader_.feed(buffer_, last_.reply);
       if (status == HttpReplyReader::Status::kNeedMore) {
-        HttpStream::Result r = co_await stream_->read_some(buffer_.prepare(kReadChunk));
+        HttpStream::Result r = co_await stream_->read_some(buffer_.prepare(kHttpReadChunk));
         buffer_.commit(r.bytes);
-        keep_raw(r.bytes);
+        keep_raw_reply(last_.raw, buffer_, r.bytes);
         if (!r.ec) continue;
         if (r.ec == asio::error::eof && !deadline_.expired())
           status = reader_.end_of_stream(last_.reply);
@@ -180,58 +225,39 @@ class HttpSession final : public ClientSession {
     }
   }
 
-  // The bytes just committed to buffer_, while the example has room.
-  void keep_raw(std::size_t n) {
-    if (n == 0 || last_.raw.size() >= kRawKept) return;
-    auto data = buffer_.data();
-    std::string_view all(static_cast<const char*>(data.data()), data.size());
-    std::string_view fresh = all.substr(all.size() - n);
-    last_.raw.append(fresh.substr(0, kRawKept - last_.raw.size()));
-  }
-
   Outcome failed(const boost::system::error_code& ec) {
     bool timed_out = deadline_.expired();
     last_.error = timed_out ? std::string() : error_text(ec);
     stream_->close();
-    if (timed_out) return Outcome::kTimeout;
-    if (ec == asio::error::eof || ec == asio::error::connection_reset ||
-        ec == asio::error::broken_pipe)
-      return Outcome::kReset;
-    return Outcome::kIoError;
+    return http_stream_failure(ec, timed_out);
   }
 
-  void describe(FailureExample& e, const HttpPlan& plan, Outcome outcome) const {
-    e.request = show_bytes(last_.wire);
-    if (outcome == Outcome::kWrongReply) {
-      e.received = show_bytes(last_.reply.text(), kReplyShown);
-      e.rule = last_.rule;
-      return;
-    }
-    if (!last_.raw.empty()) e.received = show_bytes(last_.raw, kReplyShown);
-    if (outcome == Outcome::kReplyTooLarge) {
-      e.rule = "the reply was too large: " + last_.error + " (" + std::to_string(plan.max_body) +
-               " bytes)";
-      return;
-    }
-    Duration timeout = outcome == Outcome::kConnectTimeout ? plan.connect_timeout : plan.timeout;
-    e.rule = unanswered_rule(outcome, timeout, last_.error, plan.max_body);
-  }
-
-  ClientLog log_;
-  const HttpOps& ops_;
   HttpStreamPtr stream_;
   asio::steady_timer pause_;
   Deadline deadline_;
-  OpDraws draws_;
-  std::uint64_t client_;
-  std::size_t op_ = 0;  // the op under way, whose connect a handshake counts for
-  std::uint64_t random_state_;
-  RowsTaken rows_;
-  std::string scratch_;               // rendering buffer of the request's templates
   boost::beast::flat_buffer buffer_;  // the connection's unread bytes
   HttpReplyReader reader_;
-  Exchange last_;
   bool closed_ = false;
+};
+
+// A client of a fleet whose clients share a thread's pool of connections
+// ("connections"): it sends on whichever connection of the pool has room.
+class PooledHttpSession final : public HttpClient {
+ public:
+  PooledHttpSession(asio::io_context& io, const HttpOps& ops,
+                    std::shared_ptr<HttpConnectionPool> pool, ClientLog log)
+      : HttpClient(ops, std::move(log)),
+        pool_(io, std::move(pool), ops.shortest_timeout,
+              [this](const HttpStream::Connected& r) { connected(r); }) {}
+
+  void close() override { pool_.close(); }
+
+ private:
+  asio::awaitable<Outcome> send(const HttpPlan& plan) override {
+    co_return co_await pool_.exchange(last_, plan.limits());
+  }
+
+  HttpPoolClient pool_;
 };
 
 class HttpDriver final : public Driver {
@@ -239,11 +265,36 @@ class HttpDriver final : public Driver {
   explicit HttpDriver(HttpOps ops) : ops_(std::move(ops)) {}
   const std::vector<std::string>& op_names() const override { return ops_.names; }
   ClientSessionPtr open(asio::io_context& io, ClientLog log) override {
-    return std::make_unique<HttpSession>(io, ops_, std::move(log));
+    if (ops_.connections == 0) return std::make_unique<HttpSession>(io, ops_, std::move(log));
+    return std::make_unique<PooledHttpSession>(io, ops_, pool_for(io), std::move(log));
   }
 
  private:
+  // The pool of io's load thread. The fleet's connections are split as
+  // evenly as they go over the threads holding its clients (the first
+  // ones one more), at least one each: every client is opened (by
+  // LoadRun::start) before the load threads run, so each pool has its
+  // size before its first request.
+  std::shared_ptr<HttpConnectionPool> pool_for(asio::io_context& io) {
+    std::lock_guard lock(mutex_);
+    std::erase_if(pools_, [](const auto& p) { return p.second.expired(); });
+    for (const auto& [owner, pool] : pools_)
+      if (owner == &io) return pool.lock();
+    auto pool =
+        std::make_shared<HttpConnectionPool>(io, ops_.target, ops_.pipeline, ops_.make_stream);
+    pools_.emplace_back(&io, pool);
+    const std::size_t n = ops_.connections;
+    const std::size_t threads = pools_.size();
+    for (std::size_t k = 0; k < threads; ++k)
+      pools_[k].second.lock()->resize(std::max<std::size_t>(1, n / threads + (k < n % threads)));
+    return pool;
+  }
+
   HttpOps ops_;
+  std::mutex mutex_;  // pools_, in open()
+  // Each load thread's pool, owned by its clients (so it goes before its
+  // io_context does).
+  std::vector<std::pair<asio::io_context*, std::weak_ptr<HttpConnectionPool>>> pools_;
 };
 
 HttpPlan http_plan_for(const OpSpec& op, const std::string& host, const DataCatalog& data) {
@@ -279,6 +330,9 @@ DriverPtr make_http_driver(const std::vector<OpSpec>& ops, const Endpoint& targe
         std::min({out.shortest_timeout, op.timeout, op.http.connect_timeout.value_or(op.timeout)});
   }
   out.mix = OpMix(weights);
+  // A mix refuses them: the fleet's one op says.
+  out.connections = static_cast<std::size_t>(ops.front().http.connections);
+  out.pipeline = static_cast<std::size_t>(std::max(1, ops.front().http.pipeline));
   return std::make_unique<HttpDriver>(std::move(out));
 }
 

@@ -11,6 +11,10 @@
 // TCP connect and the handshake, within connect_timeout; a handshake that
 // fails is tls_error, and each that succeeds is recorded with its time
 // (ClientLog::handshake), apart from the request's latency.
+//
+// With the op's "connections", the fleet's clients share that many
+// connections instead, a pool per load thread (http_pool.hpp), each
+// connection carrying up to "pipeline" requests at once.
 #pragma once
 
 #include "harness/drivers/driver.hpp"

@@ -257,6 +257,7 @@ inline constexpr std::int64_t kMaxFleetInflight = 1'000'000;
 inline constexpr std::int64_t kMaxPort = 65'535;
 inline constexpr std::int64_t kMaxOpInflight = 1024;
 inline constexpr std::int64_t kMaxClientsPerConnection = 100'000;
+inline constexpr std::int64_t kMaxHttpPipeline = 64;  // "pipeline", as wrk's scripts go
 inline constexpr std::int64_t kMaxOpWeight = 1'000'000;
 inline constexpr std::int64_t kMaxReplyLimit = std::int64_t{1} << 30;  // "max_reply": 1GiB
 // n*n must fit an int64: floor(sqrt(2^63 - 1)).

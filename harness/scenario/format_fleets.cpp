@@ -181,6 +181,17 @@ std::vector<Key> http_keys() {
           .default_boolean(true)
           .about("http targets only: false sends Connection: close and connects for each "
                  "request."),
+      optional("connections", integer(1, kMaxClients))
+          .about("http targets only: how many keep-alive connections the fleet's clients "
+                 "share, split over the load threads (each has at least one); a client that "
+                 "finds none free waits, and the wait counts in its latency (default: a "
+                 "connection per client). At most the fleet's clients; the same in every op "
+                 "of a mix; not with keep_alive false."),
+      optional("pipeline", integer(1, kMaxHttpPipeline))
+          .default_number(1)
+          .about("http targets only, with connections: how many requests one connection "
+                 "carries at once, replies read in order (HTTP/1.1 pipelining); 1: one at a "
+                 "time."),
       optional("max_body", byte_size())
           .default_string("1MiB")
           .about("http targets only: the largest body read; a larger one is a "

@@ -148,6 +148,23 @@ void check_shared_connections(const Scenario& s, scenario_json::Problems& proble
   }
 }
 
+// An http fleet's shared connections are each used by a client at least:
+// more would be opened and never used, which a user would not expect.
+void check_http_connections(const Scenario& s, scenario_json::Problems& problems) {
+  using scenario_json::child;
+  for (std::size_t i = 0; i < s.fleets.size(); ++i) {
+    const FleetSpec& fleet = s.fleets[i];
+    const int connections = fleet.first_op().http.connections;  // a mix's ops agree
+    if (connections <= fleet.clients) continue;
+    const std::string op = fleet.is_mix() ? child(child(child("/fleets", i), "ops"), 0)
+                                          : child(child("/fleets", i), "op");
+    problems.at(child(op, "connections"),
+                fmt::format("{} connections for {} clients: each connection needs a client to "
+                            "use it (lower connections or raise /fleets/{}/clients)",
+                            connections, fleet.clients, i));
+  }
+}
+
 // A closed-model stage runs at most each fleet's clients: a stage asking for
 // more would be silently capped, so it is an error naming both.
 void check_stage_clients(const Scenario& s, scenario_json::Problems& problems) {
@@ -233,6 +250,7 @@ void parse_document(const Json& doc, ParseContext& ctx, Scenario& s) {
     check_shared_connections(s, problems);
   }
   check_fleet_hosts(s, problems);
+  check_http_connections(s, problems);
   if (const Json* thresholds = r.get("thresholds")) {
     s.thresholds = scenario_json::parse_thresholds(*thresholds, ctx);
     check_abort_on_fail(s, problems);

@@ -74,6 +74,15 @@ std::vector<OpSpec> parse_mix(ObjectReader& r, const DeclaredTarget* target,
                   "not in a mix: the clients of a mix each keep their own connection");
       op.clients_per_connection = 1;  // said once, here
     }
+    if (!ops.empty() && (op.http.connections != ops.front().http.connections ||
+                         op.http.pipeline != ops.front().http.pipeline)) {
+      const char* key =
+          op.http.connections != ops.front().http.connections ? "connections" : "pipeline";
+      problems.at(child(at, key),
+                  fmt::format("must be the same in every op of a mix (see {}): the fleet's "
+                              "clients share one pool of connections",
+                              child(child(r.at("ops"), 0), key)));
+    }
     ops.push_back(std::move(op));
   }
   return ops;

@@ -13,8 +13,9 @@ namespace drover::scenario_json {
 namespace {
 
 // The keys only http ops have, and those only other echo ops have.
-constexpr const char* kHttpKeys[] = {"method",    "path",       "headers",  "body",
-                                     "body_file", "keep_alive", "max_body", "connect_timeout"};
+constexpr const char* kHttpKeys[] = {"method",      "path",       "headers",  "body",
+                                     "body_file",   "keep_alive", "max_body", "connect_timeout",
+                                     "connections", "pipeline"};
 constexpr const char* kStreamKeys[] = {"send", "framing", "clients_per_connection"};
 
 // RFC 9110's token: what a method and a header name are made of.
@@ -205,6 +206,24 @@ void parse_http_expectation(Problems& problems, const Json& value, const std::st
   if (const Json* body = r.get("body")) parse_body_check(problems, *body, r.at("body"), out.body);
 }
 
+// "connections" and "pipeline": the pool's keys, which need keep-alive
+// connections, and pipelining a pool (one client has one request at a time).
+void parse_shared_connections(ObjectReader& r, HttpRequestSpec& http) {
+  if (auto n = r.positive_integer("connections", Need::kOptional, format::kMaxClients)) {
+    http.connections = static_cast<int>(*n);
+    if (!http.keep_alive)
+      r.problems().at(r.at("connections"),
+                      "not with \"keep_alive\": false (shared connections are kept alive)");
+  }
+  if (auto n = r.positive_integer("pipeline", Need::kOptional, format::kMaxHttpPipeline)) {
+    http.pipeline = static_cast<int>(*n);
+    if (*n > 1 && http.connections == 0)
+      r.problems().at(r.at("pipeline"),
+                      "only with \"connections\": a client sends one request at a time, so "
+                      "only clients sharing a connection can pipeline on it");
+  }
+}
+
 }  // namespace
 
 void parse_http_op(ObjectReader& r, const std::filesystem::path& folder, OpSpec& op) {
@@ -227,6 +246,7 @@ void parse_http_op(ObjectReader& r, const std::filesystem::path& folder, OpSpec&
   parse_request_headers(r, http);
   parse_body(r, folder, http);
   http.keep_alive = r.boolean("keep_alive", Need::kOptional).value_or(true);
+  parse_shared_connections(r, http);
   http.connect_timeout = r.duration("connect_timeout", Need::kOptional, Zero::kRefused);
   if (const Json* max = r.get("max_body"))
     http.max_body = read_byte_size(r.problems(), *max, r.at("max_body")).value_or(http.max_body);

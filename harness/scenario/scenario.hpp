@@ -272,6 +272,12 @@ struct HttpRequestSpec {
   bool body_from_file = false;              // body holds "body_file"'s bytes, sent as they are
   std::optional<Duration> connect_timeout;  // none: the op's timeout
   bool keep_alive = true;
+  // Keep-alive connections the fleet's clients share, split over the load
+  // threads; 0: a connection per client.
+  int connections = 0;
+  // Requests in flight on one shared connection, replies read in order
+  // (HTTP/1.1 pipelining); 1: one at a time.
+  int pipeline = 1;
   std::size_t max_body = kMaxReplyBytes;
   HttpExpectation expect;
 

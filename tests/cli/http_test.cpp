@@ -5,7 +5,11 @@
 // (a 500, a header, a body, a JSON value, a server that never answers, a
 // reset, a reply cut short, bytes that are not HTTP, a body past max_body,
 // a port nobody listens on, a server too busy to accept) ends in its own
-// class with an example a user can read.
+// class with an example a user can read. Clients sharing a pool of
+// connections use exactly that many, wait for a free one (which their
+// latency shows), pipeline requests on them with replies matched in order,
+// each fail when a connection is reset under them, and send again what a
+// Connection: close left unanswered.
 //
 // Other tests run beside these: they assert outcomes as shares of the
 // operations that ran, never rates or times.
@@ -34,6 +38,23 @@ std::string server_target() {
              "ready": {"stdout": "^READY http"}})";
 }
 
+// The server, keeping the count of connections it accepted in stats.
+std::string counting_target(const fs::path& stats) {
+  std::string target = server_target();
+  const std::string port = R"("--port", "{port}")";
+  target.replace(target.find(port), port.size(),
+                 port + R"(, "--stats", ")" + stats.string() + "\"");
+  return target;
+}
+
+// One http fleet of `clients` clients running op (an object) in load.
+std::string one_op_scenario(const std::string& target, int clients, const std::string& op,
+                            const std::string& load = R"({"model": "closed", "duration": "1s"})") {
+  return R"({"name": "http", "targets": {"web": )" + target +
+         R"(}, "fleets": [{"name": "c", "target": "web", "require_answer": false, "clients": )" +
+         std::to_string(clients) + R"(, "op": )" + op + R"(}], "load": )" + load + "}";
+}
+
 std::string scenario(const std::string& target, const std::string& ops,
                      const std::string& thresholds = "{}") {
   return R"({"name": "http", "targets": {"web": )" + target +
@@ -45,11 +66,12 @@ std::string scenario(const std::string& target, const std::string& ops,
 
 class HttpTest : public ::testing::Test {
  protected:
-  json run(const std::string& text) {
+  json run(const std::string& text, const std::vector<std::string>& flags = {}) {
     fs::path run_dir = dir_.path() / ("run" + std::to_string(runs_++));
-    last_ = run_drover(
-        {"run", dir_.write("s.json", text).string(), "--out", run_dir.string(), "--quiet"},
-        dir_.path());
+    std::vector<std::string> args{"run", dir_.write("s.json", text).string(), "--out",
+                                  run_dir.string(), "--quiet"};
+    args.insert(args.end(), flags.begin(), flags.end());
+    last_ = run_drover(args, dir_.path());
     return read_summary(run_dir);
   }
 
@@ -167,6 +189,98 @@ TEST_F(HttpTest, TheOpenModelRunsEachClientsOwnSession) {
   EXPECT_GT(totals["ops"].get<double>(), 0);
   EXPECT_EQ(totals["ok"], totals["ops"]) << totals.dump();
   EXPECT_EQ(totals["status_classes"]["2xx"], totals["ops"]) << totals.dump();
+}
+
+// Eight clients share two keep-alive connections: the server accepts two
+// and no more, and every request is answered.
+TEST_F(HttpTest, ClientsShareExactlyTheirFleetsConnections) {
+  fs::path stats = dir_.path() / "stats.json";
+  json s = run(one_op_scenario(counting_target(stats), 8,
+                               R"({"path": "/ok", "connections": 2, "timeout": "5s"})"));
+  EXPECT_EQ(last_.exit_code, 0) << last_.err;
+  const json& totals = op_named(s, "request")["totals"];
+  EXPECT_GT(totals["ops"].get<double>(), 8);
+  EXPECT_EQ(totals["ok"], totals["ops"]) << totals.dump();
+  EXPECT_EQ(json::parse(read_file(stats))["accepted"], 2);
+}
+
+// Four clients on one load thread share one connection, each reply taking
+// 50 ms, at a rate the connection cannot keep: a client waits for the
+// connection, and its latency (from the intended start, in the open model)
+// shows the wait on top of the server's 50 ms.
+TEST_F(HttpTest, WaitingForAFreeConnectionShowsInLatency) {
+  json s = run(one_op_scenario(server_target(), 4,
+                               R"({"path": "/sleep/50", "connections": 1, "timeout": "3s"})",
+                               R"({"model": "open", "rate": 80, "duration": "1s"})"),
+               {"--threads", "1"});
+  EXPECT_EQ(last_.exit_code, 0) << last_.err;
+  const json& op = op_named(s, "request");
+  EXPECT_EQ(op["totals"]["ok"], op["totals"]["ops"]) << op.dump();
+  EXPECT_GT(op["latency_ms"]["p50"].get<double>(), 100) << op.dump();
+}
+
+// The server answers /hold/2 only once two requests came on the connection,
+// so only pipelined requests are answered; each reply's body is its own
+// request's path, which the op expects back in order.
+TEST_F(HttpTest, PipelinedRequestsAreAnsweredInOrder) {
+  json s = run(one_op_scenario(server_target(), 4,
+                               R"({"path": "/hold/2/{client}", "connections": 2, "pipeline": 2,
+                                   "timeout": "500ms",
+                                   "expect": {"body": {"regex": "^/hold/2/[0-3]$"}}})"));
+  const json& op = op_named(s, "request");
+  const json& totals = op["totals"];
+  EXPECT_GT(totals["ok"].get<double>(), 20) << op.dump();
+  EXPECT_EQ(totals["errors_by_class"].value("wrong_reply", 0), 0) << op.dump();
+  // At most each client's last request, held when the load ended.
+  EXPECT_LE(totals["ops"].get<double>() - totals["ok"].get<double>(), 4) << op.dump();
+}
+
+// A server that resets a connection once two requests are on it: both
+// fail as reset, each with its example (the one behind saying the one
+// before it ended the connection), and the run goes on.
+TEST_F(HttpTest, AResetMidPipelineFailsEveryRequestOnTheConnection) {
+  json s = run(one_op_scenario(server_target(), 4,
+                               R"({"path": "/cut/2", "connections": 2, "pipeline": 2})"));
+  EXPECT_TRUE(last_.exit_code == 0 || last_.exit_code == 1) << last_.err;
+  const json& op = op_named(s, "request");
+  const json& totals = op["totals"];
+  const double ops = totals["ops"].get<double>();
+  const double reset = totals["errors_by_class"]["reset"].get<double>();
+  EXPECT_GT(ops, 8) << op.dump();
+  // Besides, at most each client's last request, alone on its connection
+  // when the load ended, which the server never reads past.
+  EXPECT_EQ(reset + totals["errors_by_class"]["timeout"].get<double>(), ops) << op.dump();
+  EXPECT_GE(reset, ops - 4) << op.dump();
+  bool front = false, behind = false;
+  for (const json& f : op["failures"]) {
+    if (f["class"] != "reset") continue;
+    json examples = f["first"];
+    for (const json& e : f.value("sampled", json::array())) examples.push_back(e);
+    for (const json& e : examples) {
+      const std::string rule = e["rule"];
+      EXPECT_NE(rule.find("closed before the whole reply came"), std::string::npos) << rule;
+      bool after = rule.find("a request sent before it on the same connection ended it") !=
+                   std::string::npos;
+      (after ? behind : front) = true;
+    }
+  }
+  EXPECT_TRUE(front && behind) << op.dump();
+}
+
+// /close ends its connection after each reply (Connection: close, the body
+// running to the close): the request pipelined behind it, which the server
+// never reads, is sent again on a new connection, so every request is
+// answered and the server accepts a connection per request.
+TEST_F(HttpTest, RequestsBehindAConnectionCloseAreSentAgain) {
+  fs::path stats = dir_.path() / "stats.json";
+  json s = run(one_op_scenario(counting_target(stats), 4,
+                               R"({"path": "/close", "connections": 2, "pipeline": 2,
+                                   "expect": {"body": {"equals": "ok close"}}})"));
+  EXPECT_EQ(last_.exit_code, 0) << last_.err;
+  const json& totals = op_named(s, "request")["totals"];
+  EXPECT_GT(totals["ops"].get<double>(), 8) << totals.dump();
+  EXPECT_EQ(totals["ok"], totals["ops"]) << totals.dump();
+  EXPECT_GE(json::parse(read_file(stats))["accepted"].get<double>(), totals["ops"].get<double>());
 }
 
 // A listening socket whose accept queue is full, so the kernel drops

@@ -191,10 +191,10 @@ TEST(ScenarioWorkload, EachWorkloadHasItsOwnKeys) {
                   "/fleets/2/op/inflight: unknown key (known keys: workload, timeout)",
                   "/fleets/3/op/search: unknown key (known keys: workload, send, expect, framing, "
                   "clients_per_connection, timeout, method, path, headers, body, body_file, "
-                  "connect_timeout, keep_alive, max_body)",
+                  "connect_timeout, keep_alive, connections, pipeline, max_body)",
                   "/fleets/3/op/n_max: unknown key (known keys: workload, send, expect, framing, "
                   "clients_per_connection, timeout, method, path, headers, body, body_file, "
-                  "connect_timeout, keep_alive, max_body)",
+                  "connect_timeout, keep_alive, connections, pipeline, max_body)",
                   "/fleets/3/op/send: required"));
 }
 

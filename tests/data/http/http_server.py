@@ -12,13 +12,35 @@ way, so a scenario can meet every kind of reply and every error.
   /reset     resets the connection (RST)
   /cut       closes the connection halfway through a body
   /garbage   bytes that are not an HTTP response
+  /sleep/MS  200 after MS milliseconds
+  /hold/K/.. answers only once K requests came on the connection (so only a
+             client that pipelines them is answered): each reply's body is
+             its own request's path, in order
+  /cut/K/..  reads K requests on the connection, then resets it
+
+--stats FILE keeps {"accepted": N} in FILE: the connections accepted so far.
 """
 import argparse
 import json
+import os
 import socket
 import struct
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+STATS = {"file": None, "accepted": 0}
+STATS_LOCK = threading.Lock()
+
+
+def count_connection():
+    with STATS_LOCK:
+        STATS["accepted"] += 1
+        if STATS["file"]:
+            with open(STATS["file"] + ".tmp", "w") as f:
+                json.dump({"accepted": STATS["accepted"]}, f)
+            os.replace(STATS["file"] + ".tmp", STATS["file"])
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -30,6 +52,28 @@ class Handler(BaseHTTPRequestHandler):
 
     def log_message(self, *args):
         pass
+
+    def setup(self):
+        super().setup()
+        count_connection()
+
+    def next_path(self):
+        """Reads the next request on the connection (a GET): its path."""
+        line = self.rfile.readline()
+        if not line:
+            return None
+        while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+            pass
+        return line.split()[1].decode()
+
+    def read_pipelined(self, count):
+        paths = [self.path]
+        while len(paths) < count:
+            path = self.next_path()
+            if path is None:
+                return None
+            paths.append(path)
+        return paths
 
     def reply(self, status, body, content_type="text/plain"):
         self.send_response(status)
@@ -70,6 +114,24 @@ class Handler(BaseHTTPRequestHandler):
             self.reply(200, json.dumps(echoed).encode(), "application/json")
         elif path == "/big":
             self.reply(200, b"x" * (2 << 20))
+        elif path.startswith("/sleep/"):
+            time.sleep(int(path.split("/")[2]) / 1000)
+            self.reply(200, b"slept")
+        elif path.startswith("/hold/"):
+            paths = self.read_pipelined(int(path.split("/")[2]))
+            if paths is None:
+                self.close_connection = True
+                return
+            out = b""
+            for p in paths:
+                out += (b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s"
+                        % (len(p), p.encode()))
+            self.wfile.write(out)
+        elif path.startswith("/cut/"):
+            self.read_pipelined(int(path.split("/")[2]))
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                                       struct.pack("ii", 1, 0))
+            self.close_connection = True
         elif path == "/slow":
             threading.Event().wait()
         elif path == "/reset":
@@ -93,7 +155,9 @@ class Handler(BaseHTTPRequestHandler):
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--stats")
     args = parser.parse_args()
+    STATS["file"] = args.stats
     ThreadingHTTPServer.daemon_threads = True
     server = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
     print(f"READY http 127.0.0.1:{server.server_address[1]}", flush=True)
