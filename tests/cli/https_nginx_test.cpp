@@ -6,7 +6,8 @@
 // naming the target and the reason; trusted through "ca_file"; a name the
 // certificate does not carry refused; "insecure" passing with a warning; a
 // server that asks for a client certificate answered with "cert_file"; and
-// sessions resumed on every reconnect. Skipped, naming the package, when
+// sessions resumed on every reconnect; clients sharing pipelined
+// connections over TLS. Skipped, naming the package, when
 // nginx is missing.
 #include <unistd.h>
 
@@ -67,11 +68,13 @@ class HttpsNginxTest : public ::testing::Test {
     return s;
   }
 
-  json run(const json& scenario) {
+  json run(const json& scenario, const std::vector<std::string>& flags = {}) {
     fs::path run_dir = dir_.path() / ("run" + std::to_string(runs_++));
     guards_.push_back(std::make_unique<StrayProcessGuard>("DROVER_RUN_DIR", run_dir.string()));
     fs::path file = dir_.write("s" + std::to_string(runs_) + ".json", scenario.dump(2));
-    last_ = run_drover({"run", file.string(), "--out", run_dir.string()}, dir_.path());
+    std::vector<std::string> args{"run", file.string(), "--out", run_dir.string()};
+    args.insert(args.end(), flags.begin(), flags.end());
+    last_ = run_drover(args, dir_.path());
     EXPECT_TRUE(leftover_processes(run_dir).empty()) << "nginx left behind";
     return read_summary(run_dir);
   }
@@ -162,6 +165,23 @@ TEST_F(HttpsNginxTest, AServerThatAsksForAClientCertificateGetsOne) {
   summary = run(signed_by_test_authority({{"ca_file", certs_.ca_cert.string()}}, ask));
   EXPECT_EQ(last_.exit_code, 1) << last_.out << last_.err;
   EXPECT_EQ(summary["totals"]["ok"], 0) << summary["totals"];
+}
+
+// Clients sharing pipelined connections: those connections handshake,
+// never more at once than the pool holds.
+TEST_F(HttpsNginxTest, SharedPipelinedConnectionsSpeakTlsToo) {
+  json s = signed_by_test_authority({{"ca_file", certs_.ca_cert.string()}});
+  s["fleets"][0]["clients"] = 8;
+  s["fleets"][0]["op"]["connections"] = 2;
+  s["fleets"][0]["op"]["pipeline"] = 4;
+  // Two load threads: a connection each.
+  json summary = run(s, {"--threads", "2"});
+  expect_all_answered(summary);
+  const json& tls = summary["fleets"][0]["ops"][0]["tls"];
+  EXPECT_GE(tls["handshakes"].get<int>(), 2) << tls;
+  // nginx ends a connection after 1000 requests: one handshake for each.
+  EXPECT_LE(tls["handshakes"].get<double>(), 2 + 2 * summary["totals"]["ops"].get<double>() / 1000)
+      << tls << summary["totals"];
 }
 
 // Every request on a new connection: after the first, each handshake
