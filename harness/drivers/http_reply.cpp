@@ -33,14 +33,76 @@ std::string HttpReply::text() const {
   return out.append("\r\n").append(body);
 }
 
+HttpReplyReader::Parser::Parser(std::size_t max_body, bool head)
+    : max_body_(max_body), head_(head) {
+  header_limit(static_cast<std::uint32_t>(kMaxHeaderBytes));
+  // Beast 1.74 checks a Content-Length against it (none would refuse every
+  // one: its check compares with an optional); append() bounds the rest.
+  body_limit(max_body);
+  eager(true);
+  skip(head);
+}
+
+void HttpReplyReader::Parser::on_request_impl(http::verb, boost::beast::string_view,
+                                              boost::beast::string_view, int,
+                                              boost::system::error_code& ec) {
+  ec = http::error::bad_version;  // never called: this parser reads responses
+}
+
+void HttpReplyReader::Parser::on_response_impl(int code, boost::beast::string_view reason, int,
+                                               boost::system::error_code&) {
+  into->status = code;
+  into->reason.assign(reason.data(), reason.size());
+  into->body.clear();
+  fields_ = 0;
+}
+
+// Reuses the strings of the last reply read into *into: most replies of one
+// op carry the same headers, so reading one allocates little.
+void HttpReplyReader::Parser::on_field_impl(http::field, boost::beast::string_view name,
+                                            boost::beast::string_view value,
+                                            boost::system::error_code&) {
+  if (fields_ == into->headers.size()) into->headers.emplace_back();
+  into->headers[fields_].first.assign(name.data(), name.size());
+  into->headers[fields_].second.assign(value.data(), value.size());
+  ++fields_;
+}
+
+void HttpReplyReader::Parser::on_header_impl(boost::system::error_code&) {
+  into->headers.resize(fields_);
+}
+
+void HttpReplyReader::Parser::on_body_init_impl(const boost::optional<std::uint64_t>& length,
+                                                boost::system::error_code& ec) {
+  // A HEAD's response announces a length it does not send.
+  if (!head_ && length && *length > max_body_) ec = http::error::body_limit;
+}
+
+std::size_t HttpReplyReader::Parser::on_body_impl(boost::beast::string_view body,
+                                                  boost::system::error_code& ec) {
+  return append(body, ec);
+}
+
+std::size_t HttpReplyReader::Parser::on_chunk_body_impl(std::uint64_t,
+                                                        boost::beast::string_view body,
+                                                        boost::system::error_code& ec) {
+  return append(body, ec);
+}
+
+std::size_t HttpReplyReader::Parser::append(boost::beast::string_view bytes,
+                                            boost::system::error_code& ec) {
+  if (into->body.size() + bytes.size() > max_body_) {
+    ec = http::error::body_limit;
+    return 0;
+  }
+  into->body.append(bytes.data(), bytes.size());
+  return bytes.size();
+}
+
 void HttpReplyReader::start(std::size_t max_body, bool head) {
-  parser_.emplace();
-  parser_->header_limit(static_cast<std::uint32_t>(kMaxHeaderBytes));
-  parser_->body_limit(max_body);
+  parser_.emplace(max_body, head);
   max_body_ = max_body;
   head_ = head;
-  parser_->eager(true);
-  parser_->skip(head);
   started_ = false;
   error_.clear();
 }
@@ -59,6 +121,7 @@ HttpReplyReader::Status HttpReplyReader::feed(boost::beast::flat_buffer& buffer,
 
 HttpReplyReader::Status HttpReplyReader::feed_message(boost::beast::flat_buffer& buffer,
                                                       HttpReply& reply) {
+  parser_->into = &reply;
   while (buffer.size() > 0 && !parser_->is_done()) {
     started_ = true;
     boost::system::error_code ec;
@@ -66,27 +129,14 @@ HttpReplyReader::Status HttpReplyReader::feed_message(boost::beast::flat_buffer&
     buffer.consume(used);
     if (ec == http::error::need_more) break;
     if (ec) return failed(ec);
-    // Boost 1.74's parser lets a body past its body_limit through (its
-    // check compares with an optional): the bound is kept here.
-    if (past_max_body()) {
-      error_ = "the body is longer than max_body";
-      return Status::kTooLarge;
-    }
     if (used == 0) break;
   }
   return parser_->is_done() ? finish(reply) : Status::kNeedMore;
 }
 
-bool HttpReplyReader::past_max_body() const {
-  if (!parser_->is_header_done()) return false;
-  auto length = parser_->content_length();
-  // A HEAD's response announces a length it does not send.
-  return (length && *length > max_body_ && !parser_->is_done()) ||
-         parser_->get().body().size() > max_body_;
-}
-
 HttpReplyReader::Status HttpReplyReader::end_of_stream(HttpReply& reply) {
   if (!started_ || !parser_->is_header_done() || !parser_->need_eof()) return Status::kNeedMore;
+  parser_->into = &reply;
   boost::system::error_code ec;
   parser_->put_eof(ec);
   if (ec) return failed(ec);
@@ -94,25 +144,7 @@ HttpReplyReader::Status HttpReplyReader::end_of_stream(HttpReply& reply) {
 }
 
 HttpReplyReader::Status HttpReplyReader::finish(HttpReply& reply) {
-  auto& message = parser_->get();
-  reply.status = static_cast<int>(message.result_int());
-  auto reason = message.reason();
-  reply.reason.assign(reason.data(), reason.size());
-  // Reuses the strings of the last reply read into reply: most replies of
-  // one op carry the same headers, so reading one allocates little.
-  std::size_t n = 0;
-  for (const auto& field : message) {
-    if (n == reply.headers.size()) reply.headers.emplace_back();
-    auto name = field.name_string();
-    auto value = field.value();
-    reply.headers[n].first.assign(name.data(), name.size());
-    reply.headers[n].second.assign(value.data(), value.size());
-    ++n;
-  }
-  reply.headers.resize(n);
-  reply.keep_alive = message.keep_alive() && !parser_->need_eof();
-  // The parser is done with it: start() makes a new one.
-  reply.body = std::move(message.body());
+  reply.keep_alive = parser_->keep_alive() && !parser_->need_eof();
   return Status::kDone;
 }
 

@@ -1,5 +1,7 @@
 // Reads one HTTP/1.1 response from a connection's bytes, incrementally:
-// Beast's response parser, bounded by max_body (a bigger body, or a
+// Beast's response parser (its basic_parser, whose callbacks write the
+// status, headers and body straight into the HttpReply, reusing its
+// strings: no allocation per reply once they have grown), bounded by max_body (a bigger body, or a
 // header section over kMaxHeaderBytes, is kTooLarge) and framed as the
 // response says (Content-Length, chunked, or the end of the connection).
 // Bytes that are not a response are kMalformed, with the parser's reason.
@@ -9,9 +11,9 @@
 #pragma once
 
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/http/parser.hpp>
-#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/basic_parser.hpp>
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <utility>
@@ -55,12 +57,41 @@ class HttpReplyReader {
   const std::string& error() const { return error_; }
 
  private:
+  // Beast's parser with callbacks that write into the reply being read.
+  class Parser final : public boost::beast::http::basic_parser<false> {
+   public:
+    Parser(std::size_t max_body, bool head);
+    HttpReply* into = nullptr;  // set before each put()
+
+   private:
+    void on_request_impl(boost::beast::http::verb, boost::beast::string_view,
+                         boost::beast::string_view, int, boost::system::error_code& ec) override;
+    void on_response_impl(int code, boost::beast::string_view reason, int,
+                          boost::system::error_code&) override;
+    void on_field_impl(boost::beast::http::field, boost::beast::string_view name,
+                       boost::beast::string_view value, boost::system::error_code&) override;
+    void on_header_impl(boost::system::error_code&) override;
+    void on_body_init_impl(const boost::optional<std::uint64_t>& length,
+                           boost::system::error_code& ec) override;
+    std::size_t on_body_impl(boost::beast::string_view body,
+                             boost::system::error_code& ec) override;
+    void on_chunk_header_impl(std::uint64_t, boost::beast::string_view,
+                              boost::system::error_code&) override {}
+    std::size_t on_chunk_body_impl(std::uint64_t, boost::beast::string_view body,
+                                   boost::system::error_code& ec) override;
+    void on_finish_impl(boost::system::error_code&) override {}
+    std::size_t append(boost::beast::string_view bytes, boost::system::error_code& ec);
+
+    std::size_t max_body_;
+    bool head_;
+    std::size_t fields_ = 0;
+  };
+
   Status feed_message(boost::beast::flat_buffer& buffer, HttpReply& reply);
   Status finish(HttpReply& reply);
   Status failed(const boost::system::error_code& ec);
-  bool past_max_body() const;
 
-  std::optional<boost::beast::http::response_parser<boost::beast::http::string_body>> parser_;
+  std::optional<Parser> parser_;
   std::size_t max_body_ = 0;
   bool head_ = false;
   bool started_ = false;
