@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "harness/core/host_port.hpp"
 #include "harness/core/regex.hpp"
 #include "harness/scenario/parse_sections.hpp"
 #include "harness/scenario/reference_targets.hpp"
@@ -351,11 +352,11 @@ void finish_tls(Problems& problems, const std::string& at, TargetSpec& t) {
                 fmt::format("TLS is for \"http\" targets, not \"{}\"", protocol_name(t.protocol)));
   }
   if (!t.tls->server_name.empty()) return;
-  std::string_view host = t.address;
-  if (std::size_t colon = host.rfind(':'); colon != host.npos) host = host.substr(0, colon);
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
-    host = host.substr(1, host.size() - 2);
-  t.tls->server_name = std::string(host);
+  // Only the host matters: a "{port}" drover picks later reads as any port.
+  std::string address = t.address;
+  if (std::size_t at = address.rfind(kPortPlaceholder); at != address.npos)
+    address.replace(at, kPortPlaceholder.size(), "1");
+  if (std::optional<HostPort> parsed = parse_host_port(address)) t.tls->server_name = parsed->host;
 }
 
 void parse_address(ObjectReader& r, TargetSpec& t, DeclaredTarget& declared) {
