@@ -41,8 +41,8 @@ std::string encode_compressed_histogram(const LatencyHistogram& histogram);
 Expected<LatencyHistogram> decode_histogram(std::string_view base64, double to_nanos = 1.0);
 
 struct LogInterval {
-  std::string tag;  // empty when the line has none
-  double start_s = 0;   // from the log's base time (or its start time)
+  std::string tag;     // empty when the line has none
+  double start_s = 0;  // from the log's base time (or its start time)
   double length_s = 0;
   LatencyHistogram histogram;
 };
