@@ -20,8 +20,9 @@ class ConsoleSink final : public Sink {
       fmt::print(out_, "\n{}\n", bold("thresholds"));
       for (const ThresholdResult& t : run.thresholds) {
         std::string name = threshold_key(t.metric, t.fleet, t.op);
-        fmt::print(out_, "  {} {:<32} {:<12} value {}{}\n", mark(t.ok), name, t.limit,
-                   format_value(t.value, t.unit),
+        std::string window = format_worst_window(t);
+        fmt::print(out_, "  {} {:<32} {:<12} value {}{}{}\n", mark(t.ok), name, t.limit,
+                   format_value(t.value, t.unit), window.empty() ? "" : "  " + window,
                    t.aborted ? fmt::format("  aborted the run at {:.1f}s (value then {})",
                                            t.aborted_at_s, format_value(t.aborted_value, t.unit))
                              : "");

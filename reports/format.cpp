@@ -26,6 +26,12 @@ std::string format_count(double v) {
   return fmt::format("{:.0f}", v);
 }
 
+std::string format_worst_window(const ThresholdResult& t) {
+  if (t.window_s <= 0 || t.worst_window_value <= 0) return "";
+  return fmt::format("worst {:.0f}s window from {:.0f}s: {}", t.window_s, t.worst_window_start_s,
+                     format_value(t.worst_window_value, t.unit));
+}
+
 std::string format_value(double v, const std::string& unit) {
   if (unit == "ms") return format_ms(v);
   if (unit == "ratio") return fmt::format("{:.4g}", v);

@@ -19,6 +19,10 @@ std::string format_count(double v);
 // A threshold's figure in its unit ("ms", "ratio", "ops/s", "count").
 std::string format_value(double v, const std::string& unit);
 
+// A windowed threshold's worst window, "worst 30s window from 40s: 35.0ms";
+// empty for other thresholds and for one no window was judged in.
+std::string format_worst_window(const ThresholdResult& t);
+
 // The verdict as the console and report.html headline it: "PASS", "FAIL",
 // "UNKNOWN", "ERROR" (verdict_name() in capitals).
 std::string format_verdict(Verdict v);

@@ -332,7 +332,7 @@ void thresholds(std::string& out, const RunResult& run) {
     std::string aborted = t.aborted
                               ? fmt::format("aborted the run at {:.1f} s (value then {})",
                                             t.aborted_at_s, format_value(t.aborted_value, t.unit))
-                              : "";
+                              : format_worst_window(t);
     out += fmt::format(
         "<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"text\">{}</td>"
         "<td class=\"text bad\">{}</td></tr>\n",

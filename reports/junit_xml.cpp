@@ -157,6 +157,7 @@ TestCase threshold_case(const RunResult& run, const ThresholdResult& t) {
   limit.erase(0, limit.find_first_not_of(' '));
   TestCase c{run.scenario + ".thresholds", threshold_key(t.metric, t.fleet, t.op) + " " + limit};
   std::string verdict = fmt::format("value {}, limit {}", with_unit(t.value, t.unit), limit);
+  if (std::string window = format_worst_window(t); !window.empty()) verdict += "; " + window;
   if (t.aborted) {
     verdict += fmt::format("; aborted the run at {} s (value then {})", rounded(t.aborted_at_s),
                            with_unit(t.aborted_value, t.unit));

@@ -86,7 +86,8 @@ void from_json(const json& j, ErrorsByClass& e) {
     e.by_outcome[i] = field_or<std::uint64_t>(j, kOutcomeNames[i]);
 }
 
-// A threshold's "aborted": when it stopped the load, and its value then.
+// A threshold's "aborted": when it stopped the load, and its value then;
+// also a windowed threshold's "worst_window": its start and value.
 struct ThresholdAbort {
   double at_s = 0;
   double value = 0;
@@ -280,6 +281,10 @@ void to_json(ordered_json& j, const ThresholdResult& t) {
        {"unit", t.unit},
        {"ok", t.ok}};
   if (t.aborted) j["aborted"] = ThresholdAbort{t.aborted_at_s, t.aborted_value};
+  if (t.window_s > 0) {
+    j["window_s"] = t.window_s;
+    j["worst_window"] = ThresholdAbort{t.worst_window_start_s, t.worst_window_value};
+  }
 }
 
 void from_json(const json& j, ThresholdResult& t) {
@@ -298,6 +303,12 @@ void from_json(const json& j, ThresholdResult& t) {
     t.aborted = true;
     t.aborted_at_s = at_s;
     t.aborted_value = value;
+  }
+  if (j.contains("window_s")) {
+    t.window_s = field<double>(j, "window_s");
+    auto [at_s, value] = field<ThresholdAbort>(j, "worst_window");
+    t.worst_window_start_s = at_s;
+    t.worst_window_value = value;
   }
 }
 

@@ -86,6 +86,12 @@ const char* metric_unit(const std::string& metric) {
   return "count";
 }
 
+std::string result_metric_name(const ThresholdSpec& spec) {
+  if (spec.window <= Duration::zero()) return spec.metric;
+  auto seconds = std::chrono::duration_cast<std::chrono::seconds>(spec.window).count();
+  return spec.metric + "[" + std::to_string(seconds) + "s]";
+}
+
 bool compare(double value, Comparison comparison, double limit) {
   switch (comparison) {
     case Comparison::kLess:
@@ -105,7 +111,8 @@ std::vector<ThresholdResult> evaluate_thresholds(const std::vector<ThresholdSpec
   std::vector<ThresholdResult> results;
   for (const ThresholdSpec& spec : specs) {
     ThresholdResult r;
-    r.metric = spec.metric;
+    r.metric = result_metric_name(spec);
+    r.window_s = to_seconds(spec.window);
     r.fleet = spec.fleet;
     r.op = spec.op;
     r.comparison = comparison_text(spec.comparison);

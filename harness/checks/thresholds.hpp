@@ -24,6 +24,10 @@ std::optional<double> latency_figure(const LatencySummary& latency, const std::s
 // The unit a metric is written and reported in: "ms", "ratio", "ops/s", "count".
 const char* metric_unit(const std::string& metric);
 
+// The metric as results name it: "latency.p99", or "latency.p99[30s]" for
+// a windowed threshold.
+std::string result_metric_name(const ThresholdSpec& spec);
+
 bool compare(double value, Comparison comparison, double limit);
 
 std::vector<ThresholdResult> evaluate_thresholds(const std::vector<ThresholdSpec>& specs,

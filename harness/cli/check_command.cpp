@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -12,9 +13,11 @@
 
 #include "harness/checks/history_checks.hpp"
 #include "harness/checks/verdict.hpp"
+#include "harness/checks/windowed_thresholds.hpp"
 #include "harness/core/exit_code.hpp"
 #include "harness/core/run_result.hpp"
 #include "harness/history/history_log.hpp"
+#include "harness/measure/seconds_log.hpp"
 #include "harness/scenario/parse.hpp"
 #include "reports/sink.hpp"
 
@@ -110,6 +113,7 @@ class RunFolderCheck {
     scenario_ = std::move(*parsed);
     if (auto read = read_live_result(); !read) return bad_input(read.error());
     if (auto checked = check_history(); !checked) return bad_input(checked.error());
+    if (auto windows = check_windows(); !windows) return bad_input(windows.error());
     judge_run(run_);
     print();
     return to_int(run_.exit_code);
@@ -250,9 +254,40 @@ class RunFolderCheck {
     return nullptr;
   }
 
+  // The windowed thresholds judged again from latency-seconds.hlog: a
+  // window that fails there fails its threshold; a run without
+  // summary.json gets them from the log alone.
+  Expected<void> check_windows() {
+    bool any = std::any_of(scenario_.thresholds.begin(), scenario_.thresholds.end(),
+                           [](const ThresholdSpec& t) { return t.window > Duration::zero(); });
+    const fs::path log = dir_ / std::string(kSecondsLogFile);
+    if (!any || !fs::exists(log)) return {};
+    auto judged = judge_windows_from_log(scenario_.thresholds, log.string());
+    if (!judged) return unexpected(judged.error());
+    for (const ThresholdResult& w : *judged) {
+      auto same = std::find_if(run_.thresholds.begin(), run_.thresholds.end(),
+                               [&](const ThresholdResult& t) {
+                                 return t.metric == w.metric && t.fleet == w.fleet && t.op == w.op;
+                               });
+      if (same == run_.thresholds.end()) {
+        run_.thresholds.push_back(w);
+        continue;
+      }
+      same->ok = same->ok && w.ok;
+      same->worst_window_start_s = w.worst_window_start_s;
+      same->worst_window_value = w.worst_window_value;
+      if (!w.ok) same->value = w.value;
+    }
+    windows_checked_ = true;
+    return {};
+  }
+
   void print() const {
     make_console_sink(stdout, isatty(STDOUT_FILENO) != 0)->write(run_);
     print_evidence();
+    if (windows_checked_) {
+      fmt::print("windowed thresholds judged again from {}\n", kSecondsLogFile);
+    }
     if (live_) {
       bool agrees = run_.verdict == live_->verdict;
       fmt::print("{} the live verdict ({})\n", agrees ? "agrees with" : "DIFFERS from",
@@ -298,6 +333,7 @@ class RunFolderCheck {
   }
 
   std::string run_dir_;
+  bool windows_checked_ = false;
   fs::path dir_;
   std::string scenario_file_;
   Scenario scenario_;

@@ -154,19 +154,27 @@ void Run::abort_on_threshold(Watch& w) {
   for (const ThresholdSpec& t : scenario_.thresholds) {
     if (t.abort_on_fail && elapsed >= t.delay_abort_eval) due.push_back(t);
   }
+  if (auto failing = windows_->failing_abort(elapsed)) {
+    abort_with(w, *windows_->worst(*failing), elapsed);
+    return;
+  }
   if (due.empty()) return;
   RunResult so_far;
   fill_figures(so_far, live_recording(w.load), slots_, elapsed);
   for (ThresholdResult& r : evaluate_thresholds(due, so_far)) {
     if (r.ok) continue;
-    r.aborted = true;
-    r.aborted_at_s = to_seconds(elapsed);
-    r.aborted_value = r.value;
-    aborts_.push_back(r);
-    result_.aborted = true;
-    w.load.stop();
+    abort_with(w, r, elapsed);
     return;
   }
+}
+
+void Run::abort_with(Watch& w, ThresholdResult r, Duration elapsed) {
+  r.aborted = true;
+  r.aborted_at_s = to_seconds(elapsed);
+  r.aborted_value = r.value;
+  aborts_.push_back(r);
+  result_.aborted = true;
+  w.load.stop();
 }
 
 // The figures so far of the fleets here and, a second old at most, of those

@@ -73,6 +73,7 @@ std::vector<int> Run::wait_for_reaping(const std::string& target) {
 
 void Run::check_thresholds() {
   result_.thresholds = evaluate_thresholds(scenario_.thresholds, result_);
+  if (windows_) windows_->apply(result_.thresholds);
   // A threshold that aborted the run fails it, even if the figures of the
   // shortened run would pass: the load the scenario asked for never ran.
   for (const ThresholdResult& abort : aborts_) {

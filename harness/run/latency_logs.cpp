@@ -28,6 +28,11 @@ void Run::plan_seconds_log() {
       tags[fleet.first_slot + i] = fleet.name + "/" + fleet.op_names[i];
   }
   seconds_ = std::make_unique<SecondsLog>(std::move(tags));
+  windows_ = std::make_unique<WindowedThresholds>(
+      scenario_.thresholds, [this](const ThresholdSpec& t) { return slots_of(t); });
+  seconds_->on_closed([this](std::size_t second, const std::vector<LatencyHistogram>& slots) {
+    windows_->add_second(second, slots);
+  });
   // Agents send their seconds when their load ends: with fleets on hosts,
   // the run's seconds close only then.
   for (const FleetSpec& fleet : scenario_.fleets) streams_seconds_ &= fleet.hosts.empty();
@@ -52,8 +57,21 @@ void Run::take_seconds(LoadRun& load, TimePoint now) {
   if (current > 0) seconds_->close_before(second_offset_ + current - 1);
 }
 
+// The slots a threshold's scope covers: the run's, a fleet's, or one op's.
+std::vector<std::size_t> Run::slots_of(const ThresholdSpec& t) const {
+  std::vector<std::size_t> out;
+  for (const FleetSlots& fleet : slots_) {
+    if (!t.fleet.empty() && fleet.name != t.fleet) continue;
+    for (std::size_t i = 0; i < fleet.op_names.size(); ++i) {
+      if (t.op.empty() || fleet.op_names[i] == t.op) out.push_back(fleet.first_slot + i);
+    }
+  }
+  return out;
+}
+
 void Run::write_run_log() {
   seconds_->close_all();
+  windows_->finish();
   result_.series = seconds_->series();
   const std::string path = options_.run_dir + "/" + std::string(kRunLogFile);
   auto writer = IntervalLogWriter::open(path, unix_now() - to_seconds(load_duration_));

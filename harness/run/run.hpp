@@ -24,6 +24,7 @@
 
 #include "harness/drivers/http_stream.hpp"
 #include "harness/drivers/queue_producers.hpp"
+#include "harness/checks/windowed_thresholds.hpp"
 #include "harness/faults/fault_proxies.hpp"
 #include "harness/faults/partitions.hpp"
 #include "harness/history/history_log.hpp"
@@ -98,6 +99,7 @@ class Run {
   void watch(Watch& w);
   void stop_load_when_due(Watch& w);
   void abort_on_threshold(Watch& w);
+  void abort_with(Watch& w, ThresholdResult failed, Duration elapsed);
   const RunResult& figures_now(Watch& w, TimePoint now);
   void publish_figures(Watch& w, TimePoint now);
   void show_progress(Watch& w, TimePoint now);
@@ -108,6 +110,7 @@ class Run {
   void open_seconds_log();
   void take_seconds(LoadRun& load, TimePoint now);
   void write_run_log();
+  std::vector<std::size_t> slots_of(const ThresholdSpec& threshold) const;
 
   void add_failure_examples();
   void add_host_figures();
@@ -147,6 +150,7 @@ class Run {
   // second_offset_ is where the current load phase's seconds start (a
   // capacity search's steps follow each other).
   std::unique_ptr<SecondsLog> seconds_;
+  std::unique_ptr<WindowedThresholds> windows_;  // fed each closed second
   bool streams_seconds_ = true;  // false with fleets on hosts: closed at the end
   std::size_t second_offset_ = 0;
   TimePoint last_seconds_taken_{};

@@ -147,7 +147,8 @@ ObjectPtr threshold_object(const Value& condition) {
 }
 
 // "^(latency\.p50|...)(\{(fleet:NAME(,op:NAME)?|op:NAME)\})?$": the metrics
-// of `unit`, for the whole run, one fleet, or one op of one fleet.
+// of `unit`, for the whole run, one fleet, or one op of one fleet; latency
+// metrics with an optional window ("[30s]") before the scope.
 std::string metric_pattern(MetricUnit unit) {
   std::string names;
   for (const ThresholdMetric& m : threshold_metrics()) {
@@ -157,7 +158,10 @@ std::string metric_pattern(MetricUnit unit) {
   }
   std::string fleet = name_pattern(kNameExtras);  // ^...$
   std::string name = fleet.substr(1, fleet.size() - 2);
-  return fmt::format(R"(^({})(\{{(fleet:{}(,op:{})?|op:{})\}})?$)", names, name, name, name);
+  // Latency metrics may be windowed: "latency.p99[30s]".
+  std::string window = unit == MetricUnit::kDuration ? R"((\[[1-9][0-9]*(s|m|h)\])?)" : "";
+  return fmt::format(R"(^({}){}(\{{(fleet:{}(,op:{})?|op:{})\}})?$)", names, window, name, name,
+                     name);
 }
 
 // "http.status{class:5xx}", "http.status{fleet:NAME,class:5xx}", ...: HTTP

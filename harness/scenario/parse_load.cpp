@@ -191,6 +191,11 @@ void parse_capacity(const ObjectReader& r, ParseContext& ctx, LoadSpec& out) {
   read_max_inflight(r, out);
   if (const Json* slo = r.get("slo", Need::kRequired)) {
     out.slo = parse_thresholds(*slo, ctx, r.at("slo"));
+    std::erase_if(out.slo, [&](const ThresholdSpec& t) {
+      if (t.window == Duration::zero()) return false;
+      problems.at(r.at("slo"), "a step is judged whole: its objectives have no windows");
+      return true;
+    });
     if (slo->is_object() && slo->empty()) {
       problems.at(r.at("slo"),
                   R"(must hold at least one objective, e.g. {"latency.p99": "< 5ms"})");

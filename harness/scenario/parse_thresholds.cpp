@@ -184,6 +184,29 @@ Expected<std::string> take_status_class(std::string_view scope, ThresholdSpec& t
   return std::string(scope.substr(0, at - 1)) + "}";
 }
 
+// "latency.p99[30s]": takes the window out of t.metric into t.window.
+Expected<void> take_window(ThresholdSpec& t) {
+  std::size_t open = t.metric.find('[');
+  if (open == std::string::npos) return {};
+  std::string written = t.metric.substr(open);
+  t.metric.resize(open);
+  auto bad = [&](std::string_view why) {
+    return unexpected(fmt::format("window \"{}\" of {}: {}", written, t.metric, why));
+  };
+  if (written.size() < 3 || written.back() != ']') {
+    return bad("write it as a duration in brackets, before any scope: \"latency.p99[30s]\"");
+  }
+  if (t.metric.rfind("latency.", 0) != 0) return bad("only latency metrics have windows");
+  std::optional<Duration> window = parse_duration(written.substr(1, written.size() - 2));
+  if (!window || *window < std::chrono::seconds(1) ||
+      *window % std::chrono::seconds(1) != Duration::zero()) {
+    return bad("windows are whole seconds, at least 1s (e.g. [30s], [5m])");
+  }
+  if (*window > std::chrono::hours(24)) return bad("at most 24h");
+  t.window = *window;
+  return {};
+}
+
 }  // namespace
 
 std::vector<ThresholdSpec> parse_thresholds(const Json& value, ParseContext& ctx,
@@ -202,6 +225,10 @@ std::vector<ThresholdSpec> parse_thresholds(const Json& value, ParseContext& ctx
     ThresholdSpec t;
     std::size_t brace = key.find('{');
     t.metric = key.substr(0, brace);
+    if (Expected<void> w = take_window(t); !w) {
+      problems.at(at, w.error());
+      continue;
+    }
     auto metric =
         std::find_if(metrics.begin(), metrics.end(),
                      [&](const format::ThresholdMetric& m) { return m.name == t.metric; });
