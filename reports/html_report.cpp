@@ -132,6 +132,27 @@ void warnings(std::string& out, const RunResult& run) {
   }
   out += "</table>\n";
 }
+// The whole run's latency by percentile, and each op's when there are
+// several.
+std::vector<ChartLine> distribution_lines(const RunResult& run) {
+  static constexpr const char* kOpColors[] = {"#0969da", "#1a7f37", "#bc4c00",
+                                              "#cf222e", "#6e7781", "#bf3989"};
+  auto line = [](const std::string& name, const char* color, const std::vector<Percentile>& ps) {
+    ChartLine l{name, color, {}};
+    for (const Percentile& p : ps) {
+      l.points.push_back({p.percentile, p.value_ms,
+                          fmt::format("{} p{:g}: {}", name, p.percentile, format_ms(p.value_ms))});
+    }
+    return l;
+  };
+  std::vector<ChartLine> lines{line("latency", "#8250df", run.distribution)};
+  if (run.op_distributions.size() < 2) return lines;
+  for (std::size_t i = 0; i < run.op_distributions.size() && i < std::size(kOpColors); ++i) {
+    const OpDistribution& op = run.op_distributions[i];
+    if (!op.points.empty()) lines.push_back(line(op.name, kOpColors[i], op.points));
+  }
+  return lines;
+}
 
 void charts(std::string& out, const RunResult& run) {
   auto tip = [](const SecondSample& s, const std::string& what) {
@@ -157,11 +178,7 @@ void charts(std::string& out, const RunResult& run) {
       max.points.push_back({x, s.max_ms, tip(s, "max " + format_ms(s.max_ms))});
     }
   }
-  ChartLine distribution{"latency", "#8250df", {}};
-  for (const Percentile& p : run.distribution) {
-    distribution.points.push_back(
-        {p.percentile, p.value_ms, fmt::format("p{:g}: {}", p.percentile, format_ms(p.value_ms))});
-  }
+  std::vector<ChartLine> distributions = distribution_lines(run);
   auto ms = [](double v) { return format_ms(v); };
   // The nemesis's faults, as bands on every chart over time.
   std::vector<ChartBand> bands;
@@ -188,7 +205,7 @@ void charts(std::string& out, const RunResult& run) {
   out += render_line_chart({"latency-distribution",
                             "percentile",
                             "latency by percentile, whole run",
-                            {distribution},
+                            distributions,
                             ms,
                             true,
                             {}});

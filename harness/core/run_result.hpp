@@ -70,6 +70,12 @@ struct Percentile {
   double value_ms;
 };
 
+// One op's latency by percentile, named "fleet/op".
+struct OpDistribution {
+  std::string name;
+  std::vector<Percentile> points;
+};
+
 // One bucket of an op's latency histogram: how many answered operations
 // took at most max_ns nanoseconds (and more than the previous bucket's).
 struct LatencyBucketCount {
@@ -323,6 +329,9 @@ struct RunResult {
   LatencySummary latency;
   double rate_per_s = 0;
   std::vector<Percentile> distribution;  // latency by percentile, for plots
+  // Each op's ("fleet/op"), for report.html: from the recording live, from
+  // latency-run.hlog for `drover report`; not in summary.json.
+  std::vector<OpDistribution> op_distributions;
   std::vector<FleetResult> fleets;
   std::vector<SecondSample> series;
   std::vector<ThresholdResult> thresholds;

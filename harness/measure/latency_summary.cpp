@@ -24,4 +24,14 @@ LatencySummary summarize(const LatencyHistogram& h) {
   return s;
 }
 
+std::vector<Percentile> percentile_points(const LatencyHistogram& h) {
+  std::vector<Percentile> out;
+  if (h.count() == 0) return out;
+  for (double p : {0.0, 10.0, 20.0, 30.0, 40.0, 50.0, 60.0, 70.0, 75.0, 80.0, 90.0, 95.0, 99.0,
+                   99.9, 99.99, 99.999, 100.0}) {
+    out.push_back({p, ms(p == 0.0 ? h.min() : h.percentile(p))});
+  }
+  return out;
+}
+
 }  // namespace drover

@@ -8,4 +8,8 @@ namespace drover {
 
 LatencySummary summarize(const LatencyHistogram& histogram);
 
+// The histogram's latency at the percentiles report.html plots (0 is the
+// minimum), in ms; empty for an empty histogram.
+std::vector<Percentile> percentile_points(const LatencyHistogram& histogram);
+
 }  // namespace drover

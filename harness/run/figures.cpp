@@ -3,10 +3,6 @@
 namespace drover {
 namespace {
 
-double ms(std::uint64_t nanos) {
-  return static_cast<double>(nanos) / 1e6;
-}
-
 double rate(std::uint64_t ops, Duration d) {
   double s = to_seconds(d);
   return s > 0 ? static_cast<double>(ops) / s : 0.0;
@@ -20,6 +16,7 @@ void fill_figures(RunResult& run, const Recording& recording, const std::vector<
   LatencyHistogram all;
   run.totals = {};
   run.fleets.clear();
+  run.op_distributions.clear();
   for (const FleetSlots& f : fleets) {
     FleetResult fr;
     fr.name = f.name;
@@ -43,6 +40,7 @@ void fill_figures(RunResult& run, const Recording& recording, const std::vector<
       fr.totals += slot.totals;
       fr.inflight += slot.inflight;
       fleet_latency.merge(slot.latency);
+      run.op_distributions.push_back({f.name + "/" + op.name, percentile_points(slot.latency)});
       fr.ops.push_back(std::move(op));
     }
     fr.latency = summarize(fleet_latency);
@@ -54,13 +52,7 @@ void fill_figures(RunResult& run, const Recording& recording, const std::vector<
   run.latency = summarize(all);
   run.rate_per_s = rate(run.totals.ops(), load_duration);
 
-  run.distribution.clear();
-  if (all.count() > 0) {
-    for (double p : {0.0, 10.0, 20.0, 30.0, 40.0, 50.0, 60.0, 70.0, 75.0, 80.0, 90.0, 95.0, 99.0,
-                     99.9, 99.99, 99.999, 100.0}) {
-      run.distribution.push_back({p, ms(p == 0.0 ? all.min() : all.percentile(p))});
-    }
-  }
+  run.distribution = percentile_points(all);
 }
 
 }  // namespace drover

@@ -3,6 +3,7 @@
 // abort_on_fail, and again by `drover check` from the log alone.
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <map>
 
 #include "harness/measure/hdr_log.hpp"
@@ -86,6 +87,18 @@ TEST_F(LatencyLogsTest, TheLogsHoldEveryAnsweredOperationOfEachOp) {
     EXPECT_EQ(whole[tag], count) << tag << ": the whole run's line";
   }
   EXPECT_EQ(whole["u"], answered["u/short"] + answered["u/long"]) << "the fleet's line";
+
+  // drover report draws each op's distribution from latency-run.hlog.
+  fs::path folder = dir_.path() / "mix";
+  fs::remove(folder / "report.html");
+  ASSERT_EQ(run_drover({"report", folder.string()}, dir_.path()).exit_code, 0);
+  std::string html = read_file(folder / "report.html");
+  EXPECT_NE(html.find("u/short p50"), std::string::npos);
+  EXPECT_NE(html.find("u/long p99:"), std::string::npos);
+  std::ofstream(folder / "latency-run.hlog", std::ios::app) << "Tag=u/x,0,1,0,HISTFnotbase64\n";
+  Finished broken = run_drover({"report", folder.string()}, dir_.path());
+  EXPECT_EQ(broken.exit_code, 2);
+  EXPECT_NE(broken.err.find("latency-run.hlog:"), std::string::npos) << broken.err;
 }
 
 TEST_F(LatencyLogsTest, AWindowedThresholdFailsOnAStretchTheWholeRunHides) {
