@@ -21,6 +21,7 @@
 #include "harness/history/history_log.hpp"
 #include "harness/load/load_model.hpp"
 #include "harness/load/load_run.hpp"
+#include "harness/load/load_threads.hpp"
 
 namespace drover {
 namespace {
@@ -157,7 +158,9 @@ void AgentRun::open_clients() {
   std::vector<FleetPlan> plans;
   plans.push_back({&job_.fleet, std::move(driver), 0, job_.first_client, job_.first_index});
   model_ = make_load_model(job_.load);
-  const std::size_t threads = job_.threads ? job_.threads : std::thread::hardware_concurrency();
+  const std::size_t threads =
+      job_.threads ? job_.threads
+                   : default_load_threads(std::thread::hardware_concurrency(), job_.local_targets);
   load_ = std::make_unique<LoadRun>(std::move(plans), *model_, op_names_.size(), threads,
                                     history_.get(), job_.seed);
 }

@@ -11,7 +11,7 @@ namespace {
 
 using Json = nlohmann::json;
 
-constexpr int kFormat = 2;  // 2: a fleet's "ops", each with a name and weight
+constexpr int kFormat = 3;  // 2: a fleet's "ops", each with a name and weight; 3: local_targets
 
 std::int64_t ns(Duration d) {
   return d.count();
@@ -240,6 +240,7 @@ std::string job_to_json(const AgentJob& job) {
             {"seed", job.seed},
             {"record_history", job.record_history},
             {"threads", job.threads},
+            {"local_targets", job.local_targets},
             {"go_timeout_ns", ns(job.go_timeout)},
             {"producers_elsewhere_for_ns", ns(job.producers_elsewhere_for)},
             {"bound_ns", ns(job.bound)}};
@@ -272,6 +273,7 @@ AgentJob job_from_json(std::string_view text) {
   job.seed = r.get<std::uint64_t>("seed");
   job.record_history = r.get<bool>("record_history");
   job.threads = r.get<std::size_t>("threads");
+  job.local_targets = r.get<std::size_t>("local_targets");
   job.go_timeout = r.duration("go_timeout_ns");
   job.producers_elsewhere_for = r.duration("producers_elsewhere_for_ns");
   job.bound = r.duration("bound_ns");

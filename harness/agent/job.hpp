@@ -25,7 +25,8 @@ struct AgentJob {
   std::uint64_t first_index = 0;
   std::uint64_t seed = 1;
   bool record_history = false;
-  std::size_t threads = 0;  // 0: one per core of the host
+  std::size_t threads = 0;        // 0: default_load_threads of the host's cores
+  std::size_t local_targets = 0;  // the scenario's targets on this host (local_targets)
   // From READY: how long the agent waits for drover's go before giving up.
   Duration go_timeout = std::chrono::seconds(120);
   // Consume fleets: the target's producers that run elsewhere count as

@@ -305,7 +305,9 @@ CLI::App* add_run_command(CLI::App& app, RunFlags& flags) {
                   "auto: lines per fleet on stderr (in place on a terminal); json: one JSON "
                   "object per line every second, for programs")
       ->check(CLI::IsMember({"auto", "json"}));
-  run->add_option("--threads", flags.threads, "Load threads (default: one per core)")
+  run->add_option("--threads", flags.threads,
+                  "Load threads (default: one per core less one per target on this machine, "
+                  "those drover starts here and address targets on loopback; at least 1)")
       ->check(CLI::Range(1, 256));
   run->add_option("--seed", flags.seed,
                   "Seed of all randomness (payloads, task sizes); printed in every summary, "

@@ -8,6 +8,7 @@
 #include "harness/checks/thresholds.hpp"
 #include "harness/faults/nemesis.hpp"
 #include "harness/load/load_model.hpp"
+#include "harness/load/load_threads.hpp"
 #include "harness/run/run.hpp"
 
 namespace drover {
@@ -59,7 +60,9 @@ Run::LoadPhase Run::run_load(const LoadSpec& spec, std::vector<FleetPlan> plans,
                              std::uint64_t seed) {
   LoadModelPtr model = make_load_model(spec);
   const std::size_t threads =
-      options_.threads ? options_.threads : std::thread::hardware_concurrency();
+      options_.threads
+          ? options_.threads
+          : default_load_threads(std::thread::hardware_concurrency(), local_targets(scenario_));
   LoadRun load(std::move(plans), *model, slot_count_, threads, history_.get(), seed);
   load.start();
   remote_fleets_->go(load.load_start(), producers_);

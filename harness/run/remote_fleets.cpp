@@ -14,6 +14,7 @@
 
 #include "harness/core/host_port.hpp"
 #include "harness/load/load_model.hpp"
+#include "harness/load/load_threads.hpp"
 
 namespace drover {
 namespace {
@@ -149,6 +150,7 @@ AgentJob RemoteFleets::job_for(const Agent& a, const std::string& address) const
   job.first_index = a.share.first_index;
   job.seed = options_.seed;
   job.record_history = options_.record_history;
+  job.local_targets = local_targets(scenario_, a.share.host);
   job.bound = options_.bound;
   job.producers_elsewhere_for = producers_elsewhere_for(scenario_, *a.fleet);
   return job;

@@ -36,7 +36,7 @@ struct RunOptions {
   std::string run_dir;      // created by the caller; logs/ goes inside
   std::string targets_dir;  // reference target executables
   std::string agent_path;   // drover-agent, uploaded to hosts that run fleets
-  std::size_t threads = 0;  // io threads; 0: one per core
+  std::size_t threads = 0;  // io threads; 0: default_load_threads (load_threads.hpp)
   Duration progress_interval = std::chrono::milliseconds(500);
   std::function<void(const LiveStatus&)> on_progress;
   // The figures so far (totals, per-op histograms, targets), every

@@ -49,6 +49,7 @@ AgentJob a_job() {
   job.seed = 0xFFFF'FFFF'FFFF'FFF0ULL;
   job.record_history = true;
   job.threads = 3;
+  job.local_targets = 2;
   job.go_timeout = 90s;
   job.producers_elsewhere_for = 12s;
   job.bound = 5min;
@@ -104,6 +105,7 @@ TEST(AgentJobTest, AJobReadsBackAsWritten) {
   EXPECT_EQ(back.seed, job.seed);
   EXPECT_TRUE(back.record_history);
   EXPECT_EQ(back.threads, 3u);
+  EXPECT_EQ(back.local_targets, 2u);
   EXPECT_EQ(back.go_timeout, 90s);
   EXPECT_EQ(back.producers_elsewhere_for, 12s);
   EXPECT_EQ(back.bound, 5min);
@@ -121,7 +123,7 @@ TEST(AgentJobTest, ABrokenJobIsRefusedNamingWhatIsWrong) {
     EXPECT_THAT(e.what(), HasSubstr("/fleet is missing"));
   }
   std::string other_format = text;
-  other_format.replace(other_format.find("\"format\": 2"), 11, "\"format\": 9");
+  other_format.replace(other_format.find("\"format\": 3"), 11, "\"format\": 9");
   try {
     job_from_json(other_format);
     FAIL() << "accepted a job of another format";
