@@ -154,29 +154,30 @@ class HttpSession final : public HttpClient {
   }
 
  private:
+  // One coroutine per request beside iterate()'s: each nested one costs a
+  // frame allocation and a resumption.
   asio::awaitable<Outcome> send(const HttpPlan& plan) override {
     bool reused = stream_->is_open();
-    Outcome outcome = co_await exchange(plan);
-    // A kept-alive connection the server had closed: no reply began, so
-    // the request is sent again, once, on a new connection.
-    if (reused && (outcome == Outcome::kReset || outcome == Outcome::kIoError) &&
-        !reader_.started()) {
-      last_.error.clear();
-      outcome = co_await exchange(plan);
+    for (;;) {
+      if (!stream_->is_open()) {
+        Outcome connected = co_await connect(plan);
+        if (connected != Outcome::kOk) co_return connected;
+      }
+      deadline_.arm(Clock::now() + plan.timeout);
+      Outcome outcome = co_await send_and_read(plan);
+      deadline_.disarm();
+      // A kept-alive connection the server had closed: no reply began, so
+      // the request is sent again, once, on a new connection.
+      if (reused && (outcome == Outcome::kReset || outcome == Outcome::kIoError) &&
+          !reader_.started()) {
+        reused = false;
+        last_.error.clear();
+        continue;
+      }
+      if (outcome == Outcome::kOk && (!plan.keep_alive || !last_.reply.keep_alive))
+        stream_->close();
+      co_return outcome;
     }
-    if (outcome == Outcome::kOk && (!plan.keep_alive || !last_.reply.keep_alive)) stream_->close();
-    co_return outcome;
-  }
-
-  asio::awaitable<Outcome> exchange(const HttpPlan& plan) {
-    if (!stream_->is_open()) {
-      Outcome connected = co_await connect(plan);
-      if (connected != Outcome::kOk) co_return connected;
-    }
-    deadline_.arm(Clock::now() + plan.timeout);
-    Outcome outcome = co_await send_and_read(plan);
-    deadline_.disarm();
-    co_return outcome;
   }
 
   asio::awaitable<Outcome> connect(const HttpPlan& plan) {
