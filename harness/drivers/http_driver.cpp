@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <mutex>
+#include <optional>
 
 #include "harness/core/duration.hpp"
 #include "harness/core/shown_bytes.hpp"
@@ -154,8 +155,8 @@ class HttpSession final : public HttpClient {
   }
 
  private:
-  // One coroutine per request beside iterate()'s: each nested one costs a
-  // frame allocation and a resumption.
+  // Sends the request and reads its reply in one coroutine beside
+  // iterate()'s: each nested one costs a frame allocation and a resumption.
   asio::awaitable<Outcome> send(const HttpPlan& plan) override {
     bool reused = stream_->is_open();
     for (;;) {
@@ -164,7 +165,15 @@ class HttpSession final : public HttpClient {
         if (connected != Outcome::kOk) co_return connected;
       }
       deadline_.arm(Clock::now() + plan.timeout);
-      Outcome outcome = co_await send_and_read(plan);
+      reader_.start(plan.max_body, plan.head);
+      HttpStream::Result r = co_await stream_->write(last_.wire);
+      std::optional<Outcome> outcome = r.ec ? failed(r.ec) : take_reply({});
+      while (!outcome) {
+        r = co_await stream_->read_some(buffer_.prepare(kHttpReadChunk));
+        buffer_.commit(r.bytes);
+        keep_raw_reply(last_.raw, buffer_, r.bytes);
+        outcome = take_reply(r.ec);
+      }
       deadline_.disarm();
       // A kept-alive connection the server had closed: no reply began, so
       // the request is sent again, once, on a new connection.
@@ -176,7 +185,7 @@ class HttpSession final : public HttpClient {
       }
       if (outcome == Outcome::kOk && (!plan.keep_alive || !last_.reply.keep_alive))
         stream_->close();
-      co_return outcome;
+      co_return *outcome;
     }
   }
 
@@ -200,30 +209,26 @@ class HttpSession final : public HttpClient {
     co_return outcome;
   }
 
-  asio::awaitable<Outcome> send_and_read(const HttpPlan& plan) {
-    reader_.start(plan.max_body, plan.head);
-    HttpStream::Result w = co_await stream_->write(last_.wire);
-    if (w.ec) co_return failed(w.ec);
-    for (;;) {
-      HttpReplyReader::Status status = reader_.feed(buffer_, last_.reply);
-      if (status == HttpReplyReader::Status::kNeedMore) {
-        HttpStream::Result r = co_await stream_->read_some(buffer_.prepare(kHttpReadChunk));
-        buffer_.commit(r.bytes);
-        keep_raw_reply(last_.raw, buffer_, r.bytes);
-        if (!r.ec) continue;
-        if (r.ec == asio::error::eof && !deadline_.expired())
-          status = reader_.end_of_stream(last_.reply);
-        if (status == HttpReplyReader::Status::kNeedMore) co_return failed(r.ec);
-      }
-      if (status == HttpReplyReader::Status::kDone) {
-        last_.replied = true;
-        co_return Outcome::kOk;
-      }
-      last_.error = reader_.error();
-      stream_->close();
-      co_return status == HttpReplyReader::Status::kTooLarge ? Outcome::kReplyTooLarge
-                                                             : Outcome::kMalformedReply;
+  // What the reply read so far comes to after a read that ended with ec:
+  // nothing while it needs more bytes.
+  std::optional<Outcome> take_reply(const boost::system::error_code& ec) {
+    using Status = HttpReplyReader::Status;
+    Status status = Status::kNeedMore;
+    if (!ec) {
+      status = reader_.feed(buffer_, last_.reply);
+      if (status == Status::kNeedMore) return std::nullopt;
+    } else {
+      if (ec == asio::error::eof && !deadline_.expired())
+        status = reader_.end_of_stream(last_.reply);
+      if (status == Status::kNeedMore) return failed(ec);
     }
+    if (status == Status::kDone) {
+      last_.replied = true;
+      return Outcome::kOk;
+    }
+    last_.error = reader_.error();
+    stream_->close();
+    return status == Status::kTooLarge ? Outcome::kReplyTooLarge : Outcome::kMalformedReply;
   }
 
   Outcome failed(const boost::system::error_code& ec) {
