@@ -191,6 +191,11 @@ Expected<PayloadTemplate::DataValue> PayloadTemplate::bind_data(PayloadTemplate&
   return DataValue{source, *index, static_cast<std::size_t>(known - t.files_.begin())};
 }
 
+bool PayloadTemplate::literal() const {
+  return std::all_of(pieces_.begin(), pieces_.end(),
+                     [](const Piece& p) { return p.kind == Piece::Kind::kLiteral; });
+}
+
 bool PayloadTemplate::render(std::string& out, std::uint64_t client, std::uint64_t seq,
                              std::uint64_t& random_state, RowsTaken* rows) const {
   out.clear();

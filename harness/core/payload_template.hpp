@@ -66,6 +66,8 @@ class PayloadTemplate {
   std::size_t max_size() const { return max_size_; }
   bool uses_seq() const { return uses_seq_; }
   bool uses_data() const { return !data_.empty(); }
+  // Renders the same text every time: no placeholder, only literal text.
+  bool literal() const;
   const std::string& text() const { return text_; }
 
  private:

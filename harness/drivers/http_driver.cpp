@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <mutex>
+#include <optional>
 
 #include "harness/core/duration.hpp"
 #include "harness/core/shown_bytes.hpp"
@@ -154,29 +155,38 @@ class HttpSession final : public HttpClient {
   }
 
  private:
+  // Sends the request and reads its reply in one coroutine beside
+  // iterate()'s: each nested one costs a frame allocation and a resumption.
   asio::awaitable<Outcome> send(const HttpPlan& plan) override {
     bool reused = stream_->is_open();
-    Outcome outcome = co_await exchange(plan);
-    // A kept-alive connection the server had closed: no reply began, so
-    // the request is sent again, once, on a new connection.
-    if (reused && (outcome == Outcome::kReset || outcome == Outcome::kIoError) &&
-        !reader_.started()) {
-      last_.error.clear();
-      outcome = co_await exchange(plan);
+    for (;;) {
+      if (!stream_->is_open()) {
+        Outcome connected = co_await connect(plan);
+        if (connected != Outcome::kOk) co_return connected;
+      }
+      deadline_.arm(Clock::now() + plan.timeout);
+      reader_.start(plan.max_body, plan.head);
+      HttpStream::Result r = co_await stream_->write(last_.wire);
+      std::optional<Outcome> outcome = r.ec ? failed(r.ec) : take_reply({});
+      while (!outcome) {
+        r = co_await stream_->read_some(buffer_.prepare(kHttpReadChunk));
+        buffer_.commit(r.bytes);
+        keep_raw_reply(last_.raw, buffer_, r.bytes);
+        outcome = take_reply(r.ec);
+      }
+      deadline_.disarm();
+      // A kept-alive connection the server had closed: no reply began, so
+      // the request is sent again, once, on a new connection.
+      if (reused && (outcome == Outcome::kReset || outcome == Outcome::kIoError) &&
+          !reader_.started()) {
+        reused = false;
+        last_.error.clear();
+        continue;
+      }
+      if (outcome == Outcome::kOk && (!plan.keep_alive || !last_.reply.keep_alive))
+        stream_->close();
+      co_return *outcome;
     }
-    if (outcome == Outcome::kOk && (!plan.keep_alive || !last_.reply.keep_alive)) stream_->close();
-    co_return outcome;
-  }
-
-  asio::awaitable<Outcome> exchange(const HttpPlan& plan) {
-    if (!stream_->is_open()) {
-      Outcome connected = co_await connect(plan);
-      if (connected != Outcome::kOk) co_return connected;
-    }
-    deadline_.arm(Clock::now() + plan.timeout);
-    Outcome outcome = co_await send_and_read(plan);
-    deadline_.disarm();
-    co_return outcome;
   }
 
   asio::awaitable<Outcome> connect(const HttpPlan& plan) {
@@ -199,30 +209,26 @@ class HttpSession final : public HttpClient {
     co_return outcome;
   }
 
-  asio::awaitable<Outcome> send_and_read(const HttpPlan& plan) {
-    reader_.start(plan.max_body, plan.head);
-    HttpStream::Result w = co_await stream_->write(last_.wire);
-    if (w.ec) co_return failed(w.ec);
-    for (;;) {
-      HttpReplyReader::Status status = reader_.feed(buffer_, last_.reply);
-      if (status == HttpReplyReader::Status::kNeedMore) {
-        HttpStream::Result r = co_await stream_->read_some(buffer_.prepare(kHttpReadChunk));
-        buffer_.commit(r.bytes);
-        keep_raw_reply(last_.raw, buffer_, r.bytes);
-        if (!r.ec) continue;
-        if (r.ec == asio::error::eof && !deadline_.expired())
-          status = reader_.end_of_stream(last_.reply);
-        if (status == HttpReplyReader::Status::kNeedMore) co_return failed(r.ec);
-      }
-      if (status == HttpReplyReader::Status::kDone) {
-        last_.replied = true;
-        co_return Outcome::kOk;
-      }
-      last_.error = reader_.error();
-      stream_->close();
-      co_return status == HttpReplyReader::Status::kTooLarge ? Outcome::kReplyTooLarge
-                                                             : Outcome::kMalformedReply;
+  // What the reply read so far comes to after a read that ended with ec:
+  // nothing while it needs more bytes.
+  std::optional<Outcome> take_reply(const boost::system::error_code& ec) {
+    using Status = HttpReplyReader::Status;
+    Status status = Status::kNeedMore;
+    if (!ec) {
+      status = reader_.feed(buffer_, last_.reply);
+      if (status == Status::kNeedMore) return std::nullopt;
+    } else {
+      if (ec == asio::error::eof && !deadline_.expired())
+        status = reader_.end_of_stream(last_.reply);
+      if (status == Status::kNeedMore) return failed(ec);
     }
+    if (status == Status::kDone) {
+      last_.replied = true;
+      return Outcome::kOk;
+    }
+    last_.error = reader_.error();
+    stream_->close();
+    return status == Status::kTooLarge ? Outcome::kReplyTooLarge : Outcome::kMalformedReply;
   }
 
   Outcome failed(const boost::system::error_code& ec) {

@@ -27,12 +27,31 @@ Expected<HttpRequestBuilder> HttpRequestBuilder::make(const HttpRequestSpec& spe
     if (!body) return unexpected("body: " + body.error());
     b.body_ = std::move(*body);
   }
+  bool literal = b.path_.literal() && (!b.body_ || b.body_->literal()) &&
+                 std::all_of(b.headers_.begin(), b.headers_.end(),
+                             [](const Header& h) { return h.value.literal(); });
+  if (literal) {
+    std::string wire, scratch;
+    std::uint64_t random_state = 1;  // a literal template draws nothing
+    b.compose(wire, scratch, 0, 0, random_state, nullptr);
+    b.fixed_ = std::move(wire);
+  }
   return b;
 }
 
 bool HttpRequestBuilder::render(std::string& wire, std::string& scratch, std::uint64_t client,
                                 std::uint64_t seq, std::uint64_t& random_state,
                                 RowsTaken* rows) const {
+  if (fixed_) {
+    wire = *fixed_;
+    return true;
+  }
+  return compose(wire, scratch, client, seq, random_state, rows);
+}
+
+bool HttpRequestBuilder::compose(std::string& wire, std::string& scratch, std::uint64_t client,
+                                 std::uint64_t seq, std::uint64_t& random_state,
+                                 RowsTaken* rows) const {
   wire.clear();
   if (!path_.render(scratch, client, seq, random_state, rows)) return false;
   wire.append(method_).append(" ").append(base_path_).append(scratch).append(" HTTP/1.1\r\n");

@@ -6,11 +6,15 @@
 // one set of data rows. A line break a header's value renders (from a data
 // file) is sent as a space, so no value can add a header of its own.
 //
+// A request without placeholders is rendered once, when it is made, and
+// copied from then on.
+//
 // Immutable after construction and shared by a fleet's threads; render()
 // writes only into the caller's buffers.
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -37,6 +41,9 @@ class HttpRequestBuilder {
   const std::string& method() const { return method_; }
 
  private:
+  bool compose(std::string& wire, std::string& scratch, std::uint64_t client, std::uint64_t seq,
+               std::uint64_t& random_state, RowsTaken* rows) const;
+
   struct Header {
     std::string name;
     PayloadTemplate value;
@@ -49,6 +56,7 @@ class HttpRequestBuilder {
   std::optional<PayloadTemplate> body_;  // none: body_bytes_ is sent as it is
   std::string body_bytes_;
   bool keep_alive_ = true;
+  std::optional<std::string> fixed_;  // the whole request, when it has no placeholder
 };
 
 }  // namespace drover

@@ -16,14 +16,23 @@ class TcpHttpStream final : public HttpStream {
     if (!r.ec) {
       boost::system::error_code ignored;
       socket_.set_option(tcp::no_delay(true), ignored);
+      socket_.non_blocking(true, ignored);
     }
     co_return r;
   }
 
+  // A request fits the socket's send buffer nearly always: it is written
+  // at once, without a trip through the io_context, and only what the
+  // buffer refused waits for the socket to drain.
   asio::awaitable<Result> write(std::string_view bytes) override {
     Result r;
-    r.bytes = co_await asio::async_write(socket_, asio::buffer(bytes.data(), bytes.size()),
-                                         asio::redirect_error(asio::use_awaitable, r.ec));
+    r.bytes = socket_.write_some(asio::buffer(bytes.data(), bytes.size()), r.ec);
+    if (r.ec == asio::error::would_block) r.ec.clear();
+    if (r.ec || r.bytes == bytes.size()) co_return r;
+    bytes.remove_prefix(r.bytes);
+    std::size_t rest = co_await asio::async_write(socket_, asio::buffer(bytes.data(), bytes.size()),
+                                                  asio::redirect_error(asio::use_awaitable, r.ec));
+    r.bytes += rest;
     co_return r;
   }
 

@@ -151,6 +151,26 @@ TEST_F(HttpNginxTest, AChunkedBodyIsReadWhole) {
   EXPECT_GT(summary["totals"]["ok"].get<double>(), 10);
 }
 
+// A request larger than a socket's send buffer: what the first write
+// leaves is sent as the socket drains, and every request is answered (a
+// body cut short would be read by nginx as the start of the next request's
+// body, which then times out).
+TEST_F(HttpNginxTest, ARequestLargerThanTheSendBufferGoesOutWhole) {
+  fs::path body = dir_.write("body.bin", std::string(4 << 20, 'x'));
+  json s = with_op({{"method", "POST"},
+                    {"path", "/sink"},
+                    {"body_file", body.string()},
+                    {"timeout", "500ms"},
+                    {"expect", {{"status", 200}, {"body", {{"equals", "ok"}}}}}});
+  s["fleets"][0]["clients"] = 2;
+  s["load"]["duration"] = "2s";
+  add_locations(s, {"    location = /sink { client_max_body_size 16m; return 200 'ok'; }"});
+  json summary = run(s);
+  EXPECT_EQ(last_.exit_code, 0) << last_.out << last_.err;
+  EXPECT_EQ(summary["totals"]["errors"], 0) << summary["totals"];
+  EXPECT_GT(summary["totals"]["ok"].get<double>(), 10);
+}
+
 // nginx's "return 444" closes the connection without a reply.
 TEST_F(HttpNginxTest, AConnectionClosedWithoutAReplyIsAReset) {
   json s = with_op({{"path", "/drop"}});

@@ -35,6 +35,32 @@ TEST(HttpRequest, PathHeadersAndBodyAreTemplates) {
             "X-Client: c3\r\nAccept: application/json\r\nContent-Length: 7\r\n\r\nhello 9");
 }
 
+// A request without placeholders is composed once and copied: every
+// rendering is the whole request, whatever the buffer held, and a
+// templated one still renders per request.
+TEST(HttpRequest, RenderingAgainGivesTheWholeRequestEachTime) {
+  for (const char* path : {"/fixed", "/{seq}"}) {
+    HttpRequestSpec spec;
+    spec.method = "POST";
+    spec.path = path;
+    spec.headers = {{"Accept", "text/plain"}};
+    spec.body = "hi";
+    auto builder = HttpRequestBuilder::make(spec, "h:1", "", nullptr);
+    ASSERT_TRUE(builder.has_value());
+    std::string wire = "left over", scratch;
+    std::uint64_t random = 1;
+    for (std::uint64_t seq : {7, 8}) {
+      ASSERT_TRUE(builder->render(wire, scratch, 0, seq, random, nullptr));
+      std::string line =
+          std::string("POST ") + (path[1] == 'f' ? "/fixed" : "/" + std::to_string(seq));
+      EXPECT_EQ(wire, line +
+                          " HTTP/1.1\r\nHost: h:1\r\nAccept: text/plain\r\n"
+                          "Content-Length: 2\r\n\r\nhi");
+    }
+    EXPECT_EQ(random, 1u);  // nothing random was drawn
+  }
+}
+
 TEST(HttpRequest, AnEmptyPostStillSaysItsLength) {
   HttpRequestSpec spec;
   spec.method = "POST";

@@ -62,6 +62,13 @@ TEST(PayloadTemplate, DoubledBracesAreLiteral) {
   EXPECT_EQ(out, "{\"seq\": 5}");
 }
 
+TEST(PayloadTemplate, OnlyATemplateWithoutPlaceholdersIsLiteral) {
+  EXPECT_TRUE(compile_ok("").literal());
+  EXPECT_TRUE(compile_ok("/hello {{x}}").literal());
+  EXPECT_FALSE(compile_ok("/hello/{client}").literal());
+  EXPECT_FALSE(compile_ok("{random:4}").literal());
+}
+
 TEST(PayloadTemplate, RejectsUnknownAndMalformedPlaceholders) {
   EXPECT_EQ(compile_error("a {sq}"),
             "unknown placeholder {sq} (known: {client}, {seq}, {random:N}, {key:uniform:N}, "
