@@ -137,10 +137,7 @@ class ConsoleSink final : public Sink {
   }
 
   void print_capacity(const CapacityResult& c) {
-    fmt::print(out_, "\n{} {}\n", bold("capacity"),
-               c.capacity_per_s > 0
-                   ? fmt::format("{:.0f} ops/s within the objective", c.capacity_per_s)
-                   : std::string("none: the first step already missed the objective"));
+    fmt::print(out_, "\n{} {}\n", bold("capacity"), format_capacity(c));
     fmt::print(out_, "  {:>10} {:>10} {:>9} {:>10}  {}\n", "offered/s", "answered/s", "p99",
                "errors", "");
     for (const CapacityStep& s : c.curve) {

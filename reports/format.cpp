@@ -32,6 +32,26 @@ std::string format_worst_window(const ThresholdResult& t) {
                      format_value(t.worst_window_value, t.unit));
 }
 
+std::string format_capacity(const CapacityResult& c) {
+  if (c.capacity_per_s > 0 && c.upper_bound_per_s > 0) {
+    return fmt::format(
+        "between {:.0f} and {:.0f} ops/s: {:.0f} met the objective, {:.0f} missed it (within "
+        "{:.1f}%)",
+        c.capacity_per_s, c.upper_bound_per_s, c.capacity_per_s, c.upper_bound_per_s,
+        c.resolution * 100);
+  }
+  if (c.capacity_per_s > 0) {
+    return fmt::format(
+        "at least {:.0f} ops/s: the highest rate tried, and no step missed the objective",
+        c.capacity_per_s);
+  }
+  if (!c.curve.empty() && !c.curve.front().ok) {
+    return fmt::format("none: the first step ({:.0f} ops/s) already missed the objective",
+                       c.curve.front().offered_per_s);
+  }
+  return "none: no step was measured";
+}
+
 std::string format_value(double v, const std::string& unit) {
   if (unit == "ms") return format_ms(v);
   if (unit == "ratio") return fmt::format("{:.4g}", v);

@@ -27,6 +27,11 @@ std::string format_worst_window(const ThresholdResult& t);
 // "UNKNOWN", "ERROR" (verdict_name() in capitals).
 std::string format_verdict(Verdict v);
 
+// A capacity search's outcome in one line, as the console and report.html
+// headline it: the knee's interval ("between 2000 and 2125 ops/s: ..."), a
+// lower bound when no step above the capacity missed, or why there is none.
+std::string format_capacity(const CapacityResult& c);
+
 // A command's arguments joined by spaces, as report.html and junit.xml show
 // a setup step.
 std::string format_command(const std::vector<std::string>& argv);

@@ -306,20 +306,48 @@ void failure_examples(std::string& out, const RunResult& run) {
   }
 }
 
+// p99 against the offered rate, the steps in order of rate (bisection
+// steps fall between the rising ones), the knee's interval marked.
+void capacity_chart(std::string& out, const CapacityResult& c) {
+  std::vector<CapacityStep> by_rate = c.curve;
+  std::stable_sort(by_rate.begin(), by_rate.end(),
+                   [](const CapacityStep& a, const CapacityStep& b) {
+                     return a.offered_per_s < b.offered_per_s;
+                   });
+  ChartLine p99{"p99", "#bc4c00", {}};
+  for (const CapacityStep& s : by_rate) {
+    p99.points.push_back({s.offered_per_s, s.p99_ms,
+                          fmt::format("{:.0f}/s offered: p99 {}, {}", s.offered_per_s,
+                                      format_ms(s.p99_ms), s.ok ? "met" : "missed: " + s.why)});
+  }
+  std::vector<ChartBand> knee;
+  if (c.capacity_per_s > 0 && c.upper_bound_per_s > 0) {
+    knee.push_back({c.capacity_per_s, c.upper_bound_per_s, format_capacity(c)});
+  }
+  out += render_line_chart({"capacity-curve",
+                            "offered operations per second",
+                            "p99 latency per step (ms)",
+                            {std::move(p99)},
+                            [](double ms) { return format_ms(ms); },
+                            false,
+                            std::move(knee)});
+}
+
 void capacity(std::string& out, const CapacityResult& c) {
   if (!c.searched) return;
-  out += "<h2>Capacity</h2>\n<p>" +
-         (c.capacity_per_s > 0
-              ? fmt::format("<b>{:.0f} ops/s</b> within the objective", c.capacity_per_s)
-              : std::string("none: the first step already missed the objective")) +
-         "</p>\n<table id=\"capacity\"><tr><th>offered/s</th><th>answered/s</th><th>p99</th>"
-         "<th>error rate</th><th>missed starts</th><th class=\"text\">objective</th></tr>\n";
+  out += "<h2>Capacity</h2>\n<p id=\"capacity-knee\"><b>" + h(format_capacity(c)) + "</b></p>\n";
+  capacity_chart(out, c);
+  out +=
+      "<table id=\"capacity\"><tr><th>step</th><th>offered/s</th><th>answered/s</th>"
+      "<th>p99</th><th>error rate</th><th>missed starts</th>"
+      "<th class=\"text\">objective</th></tr>\n";
+  std::size_t step = 0;
   for (const CapacityStep& s : c.curve) {
     out += fmt::format(
-        "<tr><td>{:.0f}</td><td>{:.0f}</td><td>{}</td><td>{:.4g}</td><td>{}</td>"
+        "<tr><td>{}</td><td>{:.0f}</td><td>{:.0f}</td><td>{}</td><td>{:.4g}</td><td>{}</td>"
         "<td class=\"text\">{} {}</td></tr>\n",
-        s.offered_per_s, s.answered_per_s, format_ms(s.p99_ms), s.error_rate, s.missed_starts,
-        mark(s.ok), h(s.why));
+        ++step, s.offered_per_s, s.answered_per_s, format_ms(s.p99_ms), s.error_rate,
+        s.missed_starts, mark(s.ok), h(s.why));
   }
   out += "</table>\n";
 }

@@ -507,13 +507,18 @@ void from_json(const json& j, CapacityStep& c) {
 }
 
 void to_json(ordered_json& j, const CapacityResult& c) {
-  j = {{"capacity_per_s", round3(c.capacity_per_s)}, {"curve", c.curve}};
+  j = {{"capacity_per_s", round3(c.capacity_per_s)},
+       {"upper_bound_per_s", round3(c.upper_bound_per_s)},
+       {"resolution", c.resolution},
+       {"curve", c.curve}};
 }
 
 void from_json(const json& j, CapacityResult& c) {
   expect_object(j);
   c.searched = true;
   c.capacity_per_s = field_or<double>(j, "capacity_per_s");
+  c.upper_bound_per_s = field_or<double>(j, "upper_bound_per_s");
+  c.resolution = field_or<double>(j, "resolution");
   c.curve = field_or<std::vector<CapacityStep>>(j, "curve");
 }
 

@@ -297,10 +297,17 @@ struct CapacityStep {
   std::string why;  // the objectives it missed
 };
 
+// The knee the search found: the capacity and, once a step above it
+// missed, the lowest such rate, so the true knee lies between the two.
 struct CapacityResult {
   bool searched = false;
   double capacity_per_s = 0;  // the highest offered rate that met the objective; 0 if none
-  std::vector<CapacityStep> curve;
+  // The lowest offered rate above the capacity that missed the objective;
+  // 0 if none did (the search reached `to`: the capacity is a lower bound).
+  double upper_bound_per_s = 0;
+  // (upper_bound_per_s - capacity_per_s) / capacity_per_s when both are known.
+  double resolution = 0;
+  std::vector<CapacityStep> curve;  // every step, in the order run
 };
 
 // kUnknown: nothing failed, but an invariant could not be decided (its

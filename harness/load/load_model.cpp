@@ -2,6 +2,7 @@
 
 #include "harness/load/closed_loop.hpp"
 #include "harness/load/open_loop.hpp"
+#include "harness/scenario/capacity_steps.hpp"
 
 namespace drover {
 
@@ -19,11 +20,8 @@ LoadModelPtr make_load_model(const LoadSpec& spec) {
 
 Duration longest_load(const LoadSpec& spec) {
   if (spec.model != LoadSpec::Model::kCapacity) return spec.duration;
-  Duration total{};
-  // As the capacity search walks its rates (harness/run/runner.cpp).
-  for (double rate = spec.from; rate <= spec.to * 1.000001 && spec.factor > 1; rate *= spec.factor)
-    total += spec.step_duration;
-  return total;
+  // Every step the search may take, its bisection included.
+  return spec.step_duration * max_capacity_steps(spec);
 }
 
 }  // namespace drover

@@ -7,6 +7,7 @@
 
 #include "harness/checks/thresholds.hpp"
 #include "harness/run/run.hpp"
+#include "harness/scenario/capacity_steps.hpp"
 
 namespace drover {
 
@@ -46,24 +47,30 @@ void Run::search_capacity() {
   const LoadSpec& spec = scenario_.load;
   result_.capacity.searched = true;
   std::size_t second_offset = 0;
-  std::uint64_t step_index = 0;
-  for (double rate = spec.from; rate <= spec.to * 1.000001; rate *= spec.factor, ++step_index) {
+  std::vector<RateTried> tried;
+  while (std::optional<double> rate = next_capacity_rate(spec, tried)) {
+    const std::uint64_t step_index = tried.size();
     std::vector<FleetPlan> plans =
         step_index == 0 ? std::move(first_plans_) : local_only(make_plans());
     second_offset_ = second_offset;
     LoadPhase step =
-        run_load(capacity_step_load(spec, rate), std::move(plans), options_.seed + step_index);
+        run_load(capacity_step_load(spec, *rate), std::move(plans), options_.seed + step_index);
     load_duration_ += step.took;
     append_recording(recording_, step.recording, second_offset);
     second_offset += static_cast<std::size_t>(std::ceil(to_seconds(step.took)));
 
     RunResult figures;
     fill_figures(figures, step.recording, slots_, step.took);
-    CapacityStep point = judge_capacity_step(spec, scenario_.fleets.size(), rate, figures);
+    CapacityStep point = judge_capacity_step(spec, scenario_.fleets.size(), *rate, figures);
     result_.capacity.curve.push_back(point);
-    if (!point.ok || result_.interrupted) break;
-    result_.capacity.capacity_per_s = point.offered_per_s;
+    tried.push_back({*rate, point.ok});
+    if (step.cut_short || result_.interrupted) break;
   }
+  const double fleets = static_cast<double>(scenario_.fleets.size());
+  const CapacityBracket knee = capacity_bracket(tried);
+  result_.capacity.capacity_per_s = knee.met * fleets;
+  result_.capacity.upper_bound_per_s = knee.missed * fleets;
+  result_.capacity.resolution = knee.width();
 }
 
 }  // namespace drover

@@ -1,7 +1,9 @@
-// The capacity search's steps: open-model loads of rising rate, each held
-// for the step duration, until a step misses the objective (the scenario's
-// slo), the target dies or the user interrupts. The capacity is the highest
-// offered rate whose step met the objective.
+// The capacity search's steps: open-model loads, each held for the step
+// duration, at the rates harness/scenario/capacity_steps.hpp chooses
+// (rising, then bisecting the interval between the highest rate met and the
+// lowest missed) until that interval is within the resolution, the target
+// dies or the user interrupts. The capacity is the highest offered rate
+// whose step met the objective (the scenario's slo).
 //
 // Pure functions of the search's spec and a step's figures; the run drives
 // the steps (Run::search_capacity).

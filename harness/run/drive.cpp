@@ -83,6 +83,7 @@ Run::LoadPhase Run::run_load(const LoadSpec& spec, std::vector<FleetPlan> plans,
     nemesis_errors_ = nemesis->errors();
   }
   LoadPhase phase;
+  phase.cut_short = load.stopping();
   phase.recording = load.finish();
   RemoteRecording remote = remote_fleets_->collect(slots_, history_.get());
   append_recording(phase.recording, remote.merged, 0);

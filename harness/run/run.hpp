@@ -81,6 +81,9 @@ class Run {
   struct LoadPhase {
     Recording recording;  // here and on hosts, in the run's slots
     Duration took{};
+    // Stopped before its end (a target exited, an interrupt, the watchdog,
+    // a data file ran out): no later step can measure more.
+    bool cut_short = false;
   };
   struct Watch;
 

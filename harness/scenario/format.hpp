@@ -264,6 +264,7 @@ inline constexpr std::int64_t kMaxReplyLimit = std::int64_t{1} << 30;  // "max_r
 inline constexpr std::int64_t kMaxN = 3'037'000'499;
 inline constexpr std::int64_t kMaxBandwidth = 10'000'000'000;  // bytes per second
 inline constexpr double kMaxFactor = 10;
+inline constexpr double kMinResolution = 0.001, kMaxResolution = 0.5;
 // A data file's name in "data" and in placeholders: a path without the
 // characters that end a placeholder or its parts.
 inline constexpr std::string_view kDataFileNamePattern = "^[^:{}]{1,255}$";

@@ -79,8 +79,10 @@ Variant stages() {
 Variant capacity() {
   return {"capacity",
           "Open-model steps at from, from*factor, ... up to to, each held for step_duration; "
-          "the capacity is the highest rate whose step met the slo and answered at least 95% of "
-          "what it offered.",
+          "after the first step that misses, steps halve the interval between the highest rate "
+          "met and the lowest missed until it is within resolution. The capacity is the highest "
+          "rate whose step met the slo and answered at least 95% of what it offered; the lowest "
+          "rate missed above it bounds it from above.",
           {
               required("slo", thresholds_value().at_least(1))
                   .about("The objective each step must meet, written as thresholds."),
@@ -92,6 +94,10 @@ Variant capacity() {
               optional("step_duration", duration())
                   .default_string("5s")
                   .about("How long each rate is held."),
+              optional("resolution", number(kMinResolution, kMaxResolution))
+                  .default_number(0.05)
+                  .about("The search ends when (lowest rate missed - highest met) / highest met "
+                         "is at most this fraction."),
               max_inflight(),
           },
           {}};

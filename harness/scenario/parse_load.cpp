@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "harness/scenario/capacity_steps.hpp"
 #include "harness/scenario/parse_sections.hpp"
 
 namespace drover::scenario_json {
@@ -166,6 +167,19 @@ void parse_stages(const ObjectReader& r, LoadSpec& out) {
 // Steps beyond this many would make a run of hours: a sign of a typo.
 constexpr int kMaxSteps = 100;
 
+void read_resolution(const ObjectReader& r, LoadSpec& out) {
+  const Json* value = r.get("resolution");
+  if (!value) return;
+  if (value->is_number() && value->get<double>() >= format::kMinResolution &&
+      value->get<double>() <= format::kMaxResolution) {
+    out.resolution = value->get<double>();
+  } else {
+    r.problems().at(r.at("resolution"),
+                    fmt::format("must be a number from {} to {}", format::kMinResolution,
+                                format::kMaxResolution));
+  }
+}
+
 void parse_capacity(const ObjectReader& r, ParseContext& ctx, LoadSpec& out) {
   Problems& problems = r.problems();
   auto rate = [&](const char* key) -> double {
@@ -201,18 +215,14 @@ void parse_capacity(const ObjectReader& r, ParseContext& ctx, LoadSpec& out) {
                   R"(must hold at least one objective, e.g. {"latency.p99": "< 5ms"})");
     }
   }
-  int steps = 0;
-  if (out.from > 0 && out.to >= out.from) {
-    for (double rate = out.from; rate <= out.to * 1.000001 && steps <= kMaxSteps;
-         rate *= out.factor) {
-      ++steps;
-    }
-  }
-  if (steps > kMaxSteps) {
+  read_resolution(r, out);
+  if (rising_capacity_steps(out, kMaxSteps) > kMaxSteps) {
     problems.at(r.at("factor"), fmt::format("from {} to {} would take more than {} steps", out.from,
                                             out.to, kMaxSteps));
+    return;
   }
-  out.duration = out.step_duration * std::max(steps, 1);
+  // Bisection steps included, so plans and timeouts bound the whole search.
+  out.duration = out.step_duration * std::max(max_capacity_steps(out), 1);
 }
 
 }  // namespace

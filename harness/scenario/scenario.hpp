@@ -450,8 +450,12 @@ struct LoadSpec {
   double start_rate = 0;  // stages: the rate at the start of the first stage
   std::vector<Stage> stages;
   // capacity: rates from, from*factor, ... up to `to`, each held for
-  // step_duration; the capacity is the highest rate whose step met the slo.
+  // step_duration, then halving the interval between the highest rate met
+  // and the lowest missed until (missed - met) / met <= resolution
+  // (harness/scenario/capacity_steps.hpp); the capacity is the highest rate
+  // whose step met the slo.
   double from = 0, to = 0, factor = 2;
+  double resolution = 0.05;
   Duration step_duration = std::chrono::seconds(5);
   std::vector<ThresholdSpec> slo;
 

@@ -3,12 +3,16 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <fmt/format.h>
+
 #include "harness/run/capacity_search.hpp"
+#include "harness/scenario/capacity_steps.hpp"
 
 namespace drover {
 namespace {
 
 using namespace std::chrono_literals;
+using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
 LoadSpec a_search() {
@@ -80,6 +84,105 @@ TEST(CapacitySearchTest, EveryObjectiveMissedIsNamed) {
   CapacityStep step = judge_capacity_step(a_search(), 1, 100, figures(40, 0, 35));
   EXPECT_FALSE(step.ok);
   EXPECT_EQ(step.why, "latency.p99 < 20ms; answered 10/s of 100/s offered");
+}
+
+// The rates a search walks against a target whose steps meet the
+// objective up to `knee` (per fleet) and miss it above.
+std::vector<RateTried> search_against(const LoadSpec& search, double knee) {
+  std::vector<RateTried> tried;
+  while (std::optional<double> rate = next_capacity_rate(search, tried)) {
+    tried.push_back({*rate, *rate <= knee});
+    if (tried.size() > 1000) break;  // a search that never ends fails below
+  }
+  return tried;
+}
+
+std::vector<double> rates_of(const std::vector<RateTried>& tried) {
+  std::vector<double> rates;
+  for (const RateTried& t : tried) rates.push_back(t.rate);
+  return rates;
+}
+
+TEST(CapacityStepsTest, RatesRiseByTheFactorThenBisectTheKnee) {
+  LoadSpec search = a_search();  // 100 to 800, doubling
+  search.resolution = 0.1;
+  // 100, 200 met; 400 missed; then 300 met, 350 missed, 325 missed: 300
+  // and 325 are within 10%.
+  std::vector<RateTried> tried = search_against(search, 310);
+  EXPECT_THAT(rates_of(tried), ElementsAre(100, 200, 400, 300, 350, 325));
+  CapacityBracket knee = capacity_bracket(tried);
+  EXPECT_EQ(knee.met, 300);
+  EXPECT_EQ(knee.missed, 325);
+  EXPECT_DOUBLE_EQ(knee.width(), 25.0 / 300);
+}
+
+TEST(CapacityStepsTest, AFirstStepThatMissesEndsTheSearchWithNoCapacity) {
+  std::vector<RateTried> tried = search_against(a_search(), 50);
+  EXPECT_THAT(rates_of(tried), ElementsAre(100));
+  EXPECT_EQ(capacity_bracket(tried).met, 0);
+  EXPECT_EQ(capacity_bracket(tried).width(), 0);
+}
+
+TEST(CapacityStepsTest, ReachingToWithoutAMissLeavesALowerBound) {
+  std::vector<RateTried> tried = search_against(a_search(), 1e9);
+  EXPECT_THAT(rates_of(tried), ElementsAre(100, 200, 400, 800));
+  CapacityBracket knee = capacity_bracket(tried);
+  EXPECT_EQ(knee.met, 800);
+  EXPECT_EQ(knee.missed, 0);
+  // Nor beyond `to` when it is not a step of its own.
+  LoadSpec search = a_search();
+  search.to = 700;
+  EXPECT_THAT(rates_of(search_against(search, 1e9)), ElementsAre(100, 200, 400));
+}
+
+TEST(CapacityStepsTest, AMissAtTheLastRisingStepIsStillBisected) {
+  std::vector<RateTried> tried = search_against(a_search(), 790);
+  EXPECT_EQ(tried[3].rate, 800);
+  EXPECT_FALSE(tried[3].ok);
+  EXPECT_EQ(tried[4].rate, 600);
+  CapacityBracket knee = capacity_bracket(tried);
+  EXPECT_LE(knee.met, 790);
+  EXPECT_GT(knee.missed, 790);
+}
+
+// Whatever the knee, factor and resolution: the search ends with the knee
+// between the highest rate met and the lowest missed, within the
+// resolution, in no more steps than the search plans for.
+TEST(CapacityStepsTest, TheKneeIsBracketedWithinTheResolutionInThePlannedSteps) {
+  for (double factor : {1.1, 2.0, 3.7, 10.0}) {
+    for (double resolution : {0.001, 0.05, 0.125, 0.5}) {
+      for (double knee : {100.0, 101.0, 150.0, 333.3, 799.0, 799.99}) {
+        LoadSpec search = a_search();
+        search.factor = factor;
+        search.resolution = resolution;
+        SCOPED_TRACE(fmt::format("factor {} resolution {} knee {}", factor, resolution, knee));
+        std::vector<RateTried> tried = search_against(search, knee);
+        CapacityBracket b = capacity_bracket(tried);
+        EXPECT_LE(static_cast<int>(tried.size()), max_capacity_steps(search));
+        EXPECT_LE(b.met, knee);
+        if (b.missed == 0) {  // only when `to` was met
+          EXPECT_GT(b.met * factor, search.to);
+          continue;
+        }
+        EXPECT_GT(b.missed, knee);
+        EXPECT_LE(b.width(), resolution * 1.000001);
+      }
+    }
+  }
+}
+
+TEST(CapacityStepsTest, ThePlannedStepsCountEveryBisection) {
+  LoadSpec search = a_search();  // 100, 200, 400, 800
+  search.resolution = 0.05;
+  // The interval halves from 100% to 3.125%: five bisections.
+  EXPECT_EQ(max_capacity_steps(search), 4 + 5);
+  search.resolution = 0.5;
+  EXPECT_EQ(max_capacity_steps(search), 4 + 1);
+  search.factor = 1.5;
+  EXPECT_EQ(rising_capacity_steps(search, 100), 6);  // 100 ... 759.4
+  EXPECT_EQ(max_capacity_steps(search), 6);          // 50% apart already: no bisection
+  search.from = 900;
+  EXPECT_EQ(max_capacity_steps(search), 0);
 }
 
 }  // namespace

@@ -175,5 +175,42 @@ TEST(Console, ShowsTheFirstOffendingOperationOfAViolatedInvariant) {
   EXPECT_EQ(text.find("serial 3"), std::string::npos) << text;
 }
 
+// The capacity headline: the knee's interval, a lower bound when no step
+// above the capacity missed, or none when the first step missed.
+TEST(Console, ShowsTheCapacityWithItsInterval) {
+  RunResult run = failed_run();
+  run.capacity.searched = true;
+  run.capacity.curve = {{1000, 1000, 2, 0, 0, true, ""},
+                        {2000, 2000, 3, 0, 0, true, ""},
+                        {4000, 2414, 90, 0, 0, false, "latency.p99 < 20ms"},
+                        {3000, 2414, 40, 0, 0, false, "latency.p99 < 20ms"},
+                        {2500, 2414, 30, 0, 0, false, "latency.p99 < 20ms"},
+                        {2250, 2250, 9, 0, 0, true, ""},
+                        {2375, 2375, 15, 0, 0, true, ""}};
+  run.capacity.capacity_per_s = 2375;
+  run.capacity.upper_bound_per_s = 2500;
+  run.capacity.resolution = 125.0 / 2375;
+  std::string text = console_text(run);
+  EXPECT_NE(text.find("capacity between 2375 and 2500 ops/s: 2375 met the objective, 2500 "
+                      "missed it (within 5.3%)"),
+            std::string::npos)
+      << text;
+  // Every step, in the order run.
+  EXPECT_LT(text.find("4000"), text.find("3000")) << text;
+  EXPECT_LT(text.find("2250"), text.rfind("2375")) << text;
+
+  run.capacity.upper_bound_per_s = 0;
+  run.capacity.resolution = 0;
+  EXPECT_NE(console_text(run).find("capacity at least 2375 ops/s: the highest rate tried"),
+            std::string::npos);
+
+  run.capacity.capacity_per_s = 0;
+  run.capacity.upper_bound_per_s = 1000;
+  run.capacity.curve = {{1000, 500, 90, 0, 0, false, "latency.p99 < 20ms"}};
+  EXPECT_NE(console_text(run).find(
+                "capacity none: the first step (1000 ops/s) already missed the objective"),
+            std::string::npos);
+}
+
 }  // namespace
 }  // namespace drover

@@ -117,6 +117,38 @@ TEST(ReportHtml, DrawsEachChartWithALine) {
   }
 }
 
+// The capacity curve: the chart by rate (bisection steps between the
+// rising ones), the knee's interval shaded, the table in the order run.
+TEST(ReportHtml, DrawsTheCapacityCurveByRateAndListsTheStepsInTheOrderRun) {
+  RunResult run = sample_run();
+  run.capacity.searched = true;
+  run.capacity.curve = {{1000, 1000, 2, 0, 0, true, ""},
+                        {2000, 2000, 3, 0, 0, true, ""},
+                        {4000, 2414, 90, 0, 0, false, "latency.p99 < 20ms"},
+                        {3000, 2414, 40, 0, 0, false, "latency.p99 < 20ms"},
+                        {2500, 2450, 19, 0, 0, true, ""}};
+  run.capacity.capacity_per_s = 2500;
+  run.capacity.upper_bound_per_s = 3000;
+  run.capacity.resolution = 0.2;
+  std::string html = render_report_html(run);
+  EXPECT_NE(html.find("between 2500 and 3000 ops/s"), std::string::npos);
+  std::size_t chart = html.find("<svg class=\"chart\" id=\"capacity-curve\"");
+  ASSERT_NE(chart, std::string::npos);
+  std::string svg = html.substr(chart, html.find("</svg>", chart) - chart);
+  EXPECT_NE(svg.find("<rect class=\"band\""), std::string::npos) << svg;
+  std::size_t last = 0;
+  for (const char* rate : {"1000/s", "2000/s", "2500/s", "3000/s", "4000/s"}) {
+    std::size_t at = svg.find(std::string("<title>") + rate + " offered");
+    ASSERT_NE(at, std::string::npos) << rate << svg;
+    EXPECT_GT(at, last) << rate;
+    last = at;
+  }
+  std::size_t table = html.find("<table id=\"capacity\">");
+  ASSERT_NE(table, std::string::npos);
+  EXPECT_LT(html.find("<td>4000</td>", table), html.find("<td>3000</td>", table));
+  EXPECT_LT(html.find("<td>3000</td>", table), html.find("<td>2500</td>", table));
+}
+
 // A violated history invariant: the operations around where it first broke.
 TEST(ReportHtml, DrawsATimelineAroundTheFirstAnomaly) {
   RunResult run = sample_run();

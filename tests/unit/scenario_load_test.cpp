@@ -226,6 +226,35 @@ TEST(ScenarioLoad, ClosedStagesCannotAskForMoreClientsThanAFleetHas) {
                           "/fleets/0/clients)"));
 }
 
+TEST(ScenarioLoad, Capacity) {
+  LoadSpec l = load_of(R"({"model": "capacity", "from": 100, "to": 800, "step_duration": "2s",
+                           "resolution": 0.1, "slo": {"latency.p99": "< 20ms"}})");
+  EXPECT_EQ(l.model, LoadSpec::Model::kCapacity);
+  EXPECT_EQ(l.factor, 2);
+  EXPECT_EQ(l.resolution, 0.1);
+  // 100, 200, 400, 800, then at most four bisections (100% to 6.25%): the
+  // planned duration bounds the whole search.
+  EXPECT_EQ(l.duration, 2s * (4 + 4));
+  EXPECT_EQ(load_of(R"({"model": "capacity", "from": 1, "to": 1, "slo": {"errors.count": "< 1"}})")
+                .resolution,
+            0.05);
+}
+
+TEST(ScenarioLoad, CapacityResolutionOutOfRange) {
+  for (const char* resolution : {"0", "0.0009", "0.51", "-0.1", "\"5%\"", "null"}) {
+    SCOPED_TRACE(resolution);
+    EXPECT_THAT(
+        errors_of(
+            std::string(R"({"model": "capacity", "from": 1, "to": 2, "slo": {"errors.count": "< 1"},
+                                  "resolution": )") +
+            resolution + "}"),
+        ElementsAre("/load/resolution: must be a number from 0.001 to 0.5"));
+  }
+  EXPECT_THAT(errors_of(R"({"model": "open", "rate": 5, "resolution": 0.1})"),
+              ElementsAre("/load/resolution: unknown key (known keys: model, rate, duration, "
+                          "max_inflight)"));
+}
+
 TEST(ScenarioLoad, UnknownModel) {
   EXPECT_THAT(
       errors_of(R"({"model": "opn", "rate": 5})"),

@@ -214,6 +214,8 @@ TEST(SummaryJson, ReadsBackWhatTheHtmlReportShows) {
   run.distribution = {{0, 0.125}, {50, 1.25}, {99.9, 8.5}, {100, 9.25}};
   run.capacity.searched = true;
   run.capacity.capacity_per_s = 1000;
+  run.capacity.upper_bound_per_s = 1031.25;
+  run.capacity.resolution = 0.03125;
   run.capacity.curve = {{1000, 990.5, 4.5, 0.001, 3, true, ""},
                         {2000, 1500, 50.25, 0.02, 40, false, "p99 50.25ms >= 20ms"}};
 
@@ -287,6 +289,8 @@ TEST(SummaryJson, ReadsBackWhatTheHtmlReportShows) {
 
   ASSERT_TRUE(back->capacity.searched);
   EXPECT_DOUBLE_EQ(back->capacity.capacity_per_s, 1000);
+  EXPECT_DOUBLE_EQ(back->capacity.upper_bound_per_s, 1031.25);
+  EXPECT_DOUBLE_EQ(back->capacity.resolution, 0.03125);
   ASSERT_EQ(back->capacity.curve.size(), 2u);
   EXPECT_DOUBLE_EQ(back->capacity.curve[1].p99_ms, 50.25);
   EXPECT_EQ(back->capacity.curve[1].missed_starts, 40u);

@@ -345,6 +345,8 @@ class FullRun {
     CapacityResult c;
     c.searched = true;
     c.capacity_per_s = f_.next();
+    c.upper_bound_per_s = c.capacity_per_s + f_.next();
+    c.resolution = f_.next() / 1000;
     const LoadSpec& load = s_.load;
     if (load.model == LoadSpec::Model::kCapacity) {
       for (double rate = load.from; rate <= load.to; rate *= load.factor)
