@@ -19,7 +19,7 @@ struct Block {
 using RunBlocks = std::vector<Block>;
 
 std::size_t block_length(std::size_t seconds) {
-  auto by_root = static_cast<std::size_t>(std::ceil(std::cbrt(static_cast<double>(seconds))));
+  auto by_root = static_cast<std::size_t>(std::floor(std::cbrt(static_cast<double>(seconds))));
   std::size_t by_count = (seconds + 99) / 100;
   return std::max<std::size_t>({1, by_root, by_count});
 }

@@ -3,7 +3,7 @@
 // interval from a seeded, two-level block bootstrap:
 //
 // - the seconds of each run are merged into consecutive blocks (length
-//   max(cbrt(n), n/100) seconds), so autocorrelated seconds stay together
+//   max(1, floor(cbrt(n)), ceil(n/100)) seconds), so autocorrelated seconds stay together
 //   and a long run still has at most ~100 blocks to draw;
 // - one replicate of a side draws its runs with replacement (when it has
 //   repeats), then, within each drawn run, as many blocks as it has with

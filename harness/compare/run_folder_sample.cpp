@@ -1,4 +1,5 @@
 // A run folder as a RunSample (sample_io.hpp).
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -87,6 +88,25 @@ Expected<void> add_latencies(const fs::path& log_file, RunSample& run) {
   }
 }
 
+void merge_into(SampleSecond& into, const SampleSecond& from) {
+  into.buckets.insert(into.buckets.end(), from.buckets.begin(), from.buckets.end());
+  into.answered += from.answered;
+  into.ops += from.ops;
+  into.errors += from.errors;
+}
+
+// Every op gets one entry per whole second of the load; what ended after
+// its last whole second (replies still in flight) counts in that second.
+void fit_seconds(RunSample& run) {
+  auto seconds = static_cast<std::size_t>(std::max(1.0, std::round(run.duration_s)));
+  for (OpSeries& s : run.ops) {
+    for (std::size_t i = seconds; i < s.seconds.size(); ++i) {
+      merge_into(s.seconds[seconds - 1], s.seconds[i]);
+    }
+    s.seconds.resize(seconds);
+  }
+}
+
 }  // namespace
 
 Expected<RunSample> load_run_folder(const std::string& dir) {
@@ -118,9 +138,7 @@ Expected<RunSample> load_run_folder(const std::string& dir) {
   }
   auto latencies = add_latencies(folder / "latency-seconds.hlog", run);
   if (!latencies) return unexpected(latencies.error());
-  std::size_t seconds = 0;
-  for (const OpSeries& s : run.ops) seconds = std::max(seconds, s.seconds.size());
-  for (OpSeries& s : run.ops) s.seconds.resize(seconds);
+  fit_seconds(run);
   return run;
 }
 

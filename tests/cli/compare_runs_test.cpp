@@ -1,0 +1,65 @@
+// drover compare on real runs: the same UDP echo scenario with and without
+// the fault proxy adding 2 ms to every request. The runs with it are a
+// regression named in the output (exit 1); two sets of runs without it are
+// not (exit 0). The base is a folder of repeats (drover run --repeat 2).
+#include <gtest/gtest.h>
+
+#include "tests/cli/drover_cli.hpp"
+
+namespace drover::test {
+namespace {
+
+using nlohmann::json;
+
+// Open model, so the fault changes latency and not the rate; 4 s each.
+std::string scenario(bool slow) {
+  std::string faults = slow ? R"(, "faults": [{"at": "0s", "target": "echo", "action": "network",
+                                  "mode": "latency", "latency": "2ms"}])"
+                            : "";
+  return R"({"name": "compare-e2e", "targets": {"echo": {"kind": "udp_echo"}},
+    "fleets": [{"name": "clients", "target": "echo", "clients": 16,
+                "op": {"send": "hello {client}-{seq}", "expect": "upper", "timeout": "1s"}}],
+    "load": {"model": "open", "rate": 400, "duration": "4s"})" +
+         faults + "}";
+}
+
+class CompareRunsTest : public ::testing::Test {
+ protected:
+  fs::path run(const std::string& name, bool slow, std::vector<std::string> extra = {}) {
+    fs::path file = dir_.write(name + ".json", scenario(slow));
+    std::vector<std::string> args{"run", file.string(), "--out", (dir_.path() / name).string(),
+                                  "--quiet"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    Finished f = run_drover(args, dir_.path());
+    EXPECT_EQ(f.exit_code, 0) << f.out << f.err;
+    return dir_.path() / name;
+  }
+  Finished compare(const fs::path& base, const fs::path& now) {
+    return run_drover({"compare", base.string(), now.string()}, dir_.path());
+  }
+  TempDir dir_;
+};
+
+TEST_F(CompareRunsTest, TwoMillisecondsAddedByTheFaultProxyIsARegression) {
+  fs::path base = run("base", false, {"--repeat", "2"});
+  ASSERT_TRUE(fs::exists(base / "repeat-1" / "summary.json"));
+  ASSERT_TRUE(fs::exists(base / "repeat-2" / "summary.json"));
+  fs::path slow = run("slow", true);
+  Finished f = compare(base, slow);
+  EXPECT_EQ(f.exit_code, 1) << f.out << f.err;
+  EXPECT_NE(f.out.find("REGRESSION"), std::string::npos) << f.out;
+  json result = json::parse(read_file(slow / "compare" / "compare.json"));
+  const json& p99 = result["ops"][0]["metrics"][2];
+  EXPECT_EQ(p99["metric"], "p99");
+  EXPECT_TRUE(p99["regression"].get<bool>()) << p99;
+  EXPECT_GE(p99["new"].get<double>() - p99["base"].get<double>(), 1.5) << p99;
+  EXPECT_NE(read_file(slow / "compare" / "junit.xml").find("clients/datagram p99"), std::string::npos);
+
+  fs::path same = run("same", false);
+  Finished g = compare(base, same);
+  EXPECT_EQ(g.exit_code, 0) << g.out << g.err;
+  EXPECT_NE(g.out.find("no regression"), std::string::npos) << g.out;
+}
+
+}  // namespace
+}  // namespace drover::test
