@@ -288,7 +288,7 @@ bool RunCommand::write_combined_junit() const {
 }
 
 void RunCommand::print_overview(ExitCode code) const {
-  fmt::print("\n{} scenarios:\n", results_.size());
+  fmt::print("\n{} {}:\n", results_.size(), files_.size() > 1 ? "scenarios" : "runs");
   for (const RunResult& r : results_) {
     fmt::print("  {:<7} {:<28} exit {:<3} {}\n", verdict_name(r.verdict), r.scenario,
                to_int(r.exit_code), r.run_dir);

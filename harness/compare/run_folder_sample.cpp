@@ -115,8 +115,8 @@ Expected<RunSample> load_run_folder(const std::string& dir) {
     return unexpected(fmt::format("{}: not a run folder (no summary.json)", dir));
   }
   if (!fs::exists(folder / "latency-seconds.hlog")) {
-    return unexpected(fmt::format(
-        "{}: has no latency-seconds.hlog (written by runs of this drover and later)", dir));
+    return unexpected(
+        fmt::format("{}: has no latency-seconds.hlog (a run folder of an older drover)", dir));
   }
   auto summary = read_json(folder / "summary.json");
   if (!summary) return unexpected(summary.error());
