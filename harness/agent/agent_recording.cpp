@@ -135,8 +135,12 @@ std::string recording_to_json(const AgentRecording& r) {
                      {"failures", failures_json(s)}});
   }
   Json seconds = Json::array();
-  for (const SecondRecording& s : r.recording.seconds) {
-    seconds.push_back({{"ops", s.ops}, {"errors", s.errors}, {"latency", buckets_json(s.latency)}});
+  for (const auto& [second, s] : r.recording.seconds) {
+    Json latency = Json::array();
+    for (const SlotSecond& slot : s.latency)
+      latency.push_back({{"slot", slot.slot}, {"buckets", buckets_json(slot.latency)}});
+    seconds.push_back(
+        {{"second", second}, {"ops", s.ops}, {"errors", s.errors}, {"latency", latency}});
   }
   Json j = {{"slots", slots},
             {"seconds", seconds},
@@ -182,8 +186,14 @@ AgentRecording recording_from_json(std::string_view text) {
     SecondRecording s;
     s.ops = field<std::uint64_t>(seconds[i], "ops", at);
     s.errors = field<std::uint64_t>(seconds[i], "errors", at);
-    s.latency = buckets_from(field<Json>(seconds[i], "latency", at), at + "/latency");
-    r.recording.seconds.push_back(std::move(s));
+    const Json& latency = field<Json>(seconds[i], "latency", at);
+    if (!latency.is_array()) throw std::runtime_error(at + "/latency must be an array");
+    for (std::size_t k = 0; k < latency.size(); ++k) {
+      const std::string here = fmt::format("{}/latency/{}", at, k);
+      s.latency.push_back({field<std::uint32_t>(latency[k], "slot", here),
+                           buckets_from(field<Json>(latency[k], "buckets", here), here)});
+    }
+    add_second(r.recording.seconds[field<std::size_t>(seconds[i], "second", at)], s);
   }
   r.load_duration = Duration(field<std::int64_t>(j, "load_ns", ""));
   r.go_to_start = Duration(field<std::int64_t>(j, "go_to_start_ns", ""));

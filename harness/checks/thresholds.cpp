@@ -60,6 +60,11 @@ std::uint64_t answered(const RunResult& run, const std::string& fleet, const std
 
 }  // namespace
 
+std::optional<double> latency_figure(const LatencySummary& latency, const std::string& metric) {
+  if (metric.rfind("latency.", 0) != 0) return std::nullopt;
+  return latency_value(latency, metric.substr(8));
+}
+
 std::optional<double> metric_value(const RunResult& run, const std::string& metric,
                                    const std::string& fleet, const std::string& op) {
   if (!op.empty()) {

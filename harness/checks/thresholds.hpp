@@ -17,6 +17,10 @@ namespace drover {
 std::optional<double> metric_value(const RunResult& run, const std::string& metric,
                                    const std::string& fleet, const std::string& op = "");
 
+// A latency metric's figure ("latency.p99") from a histogram's summary;
+// nullopt for any other metric.
+std::optional<double> latency_figure(const LatencySummary& latency, const std::string& metric);
+
 // The unit a metric is written and reported in: "ms", "ratio", "ops/s", "count".
 const char* metric_unit(const std::string& metric);
 

@@ -181,6 +181,12 @@ struct ThresholdResult {
   double aborted_at_s = 0;
   double aborted_value = 0;  // the value that failed it then
   std::string op;            // non-empty: that op's figures alone
+  // A windowed threshold ("latency.p99[30s]", its metric then so named):
+  // the window's length, and the worst window's start (seconds since the
+  // load started) and value; window_s 0 for the others.
+  double window_s = 0;
+  double worst_window_start_s = 0;
+  double worst_window_value = 0;
 };
 
 // One history event shown around an invariant's first anomaly.

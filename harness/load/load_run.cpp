@@ -377,8 +377,7 @@ asio::awaitable<void> LoadRun::run_arrival(Worker& worker, FleetShare& share, Cl
   worker.recorder->operation_ended(share.slot);
 }
 
-Recording LoadRun::snapshot() {
-  Recording out;
+void LoadRun::on_each_recorder(const std::function<void(Recorder&)>& use) {
   std::mutex mutex;
   std::vector<char> taken(workers_.size(), 0);  // by the worker's own thread
   for (std::size_t i = 0; i < workers_.size(); ++i) {
@@ -386,10 +385,10 @@ Recording LoadRun::snapshot() {
     if (w.done.load(std::memory_order_acquire)) continue;
     // Handed to the worker's thread. A thread that finishes before running
     // it never will (io.run() has returned), and then its recorder is
-    // read here instead: it records nothing any more.
-    asio::post(w.io, [&out, &mutex, &taken, &w, i] {
+    // used here instead: it records nothing any more.
+    asio::post(w.io, [&use, &mutex, &taken, &w, i] {
       std::lock_guard lock(mutex);
-      w.recorder->add_totals_to(out.slots);
+      use(*w.recorder);
       taken[i] = 1;
     });
   }
@@ -402,13 +401,24 @@ Recording LoadRun::snapshot() {
       }
       if (w.done.load(std::memory_order_acquire)) {
         std::lock_guard lock(mutex);
-        if (!taken[i]) w.recorder->add_totals_to(out.slots);
+        if (!taken[i]) use(*w.recorder);
         taken[i] = 1;
         break;
       }
       std::this_thread::sleep_for(std::chrono::microseconds(200));
     }
   }
+}
+
+Recording LoadRun::snapshot() {
+  Recording out;
+  on_each_recorder([&out](Recorder& r) { r.add_totals_to(out.slots); });
+  return out;
+}
+
+std::map<std::size_t, SecondRecording> LoadRun::take_seconds_before(std::size_t second) {
+  std::map<std::size_t, SecondRecording> out;
+  on_each_recorder([&out, second](Recorder& r) { r.take_seconds_before(second, out); });
   return out;
 }
 

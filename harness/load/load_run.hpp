@@ -7,6 +7,8 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
+#include <map>
 #include <memory>
 #include <thread>
 #include <vector>
@@ -47,6 +49,10 @@ class LoadRun {
   // thread between two of its operations. For judging a run while it goes
   // (abort_on_fail); call from one thread at a time, not a load thread.
   Recording snapshot();
+  // The seconds (since load_start) before `second` that the threads have
+  // recorded and not yet given up, taken from them as snapshot() takes
+  // totals; each second is given once.
+  std::map<std::size_t, SecondRecording> take_seconds_before(std::size_t second);
   TimePoint load_start() const { return load_start_; }
 
   // Joins the threads (after stop() or the load's natural end) and merges
@@ -79,6 +85,10 @@ class LoadRun {
   // Whether the fleet's clients share connections in a batch, in the
   // closed model as in the open ones (clients_per_connection above 1).
   bool shares_connections(const FleetPlan& fleet) const;
+  // Runs use on every worker's recorder, on the worker's thread between two
+  // of its operations (or here, once that thread has finished); returns
+  // when each has run.
+  void on_each_recorder(const std::function<void(Recorder&)>& use);
   // One share of the fleet per thread, appended to each worker's shares.
   void add_shares(const FleetPlan& fleet);
   // Opens the clients of w's newest fleet share, in one batch if the

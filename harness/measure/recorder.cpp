@@ -3,7 +3,10 @@
 namespace drover {
 
 Recorder::Recorder(std::size_t slot_count, const TimePoint& load_start, std::uint64_t sample_seed)
-    : slots_(slot_count), load_start_(&load_start), sample_random_(sample_seed) {}
+    : slots_(slot_count),
+      load_start_(&load_start),
+      sample_random_(sample_seed),
+      current_latency_(slot_count) {}
 
 namespace {
 
@@ -17,17 +20,22 @@ void merge_failures(SlotRecording& into, const SlotRecording& from, std::uint64_
 }  // namespace
 
 void Recorder::flush_second() {
-  if (seconds_.size() <= current_second_) seconds_.resize(current_second_ + 1);
   SecondRecording& s = seconds_[current_second_];
   s.ops += current_ops_;
   s.errors += current_errors_;
-  if (current_latency_.count() > 0) {
-    auto buckets = current_latency_.nonzero_buckets();
-    s.latency.insert(s.latency.end(), buckets.begin(), buckets.end());
-    current_latency_.clear();
+  for (std::uint32_t slot : current_slots_) {
+    s.latency.push_back({slot, current_latency_[slot].nonzero_buckets()});
+    current_latency_[slot].clear();
   }
+  current_slots_.clear();
   current_ops_ = 0;
   current_errors_ = 0;
+}
+
+void add_second(SecondRecording& into, const SecondRecording& from) {
+  into.ops += from.ops;
+  into.errors += from.errors;
+  into.latency.insert(into.latency.end(), from.latency.begin(), from.latency.end());
 }
 
 void Recorder::roll_to(std::size_t second) {
@@ -46,16 +54,7 @@ void append_recording(Recording& into, const Recording& from, std::size_t second
     std::uint64_t random = second_offset;
     merge_failures(into.slots[i], from.slots[i], random);
   }
-  if (into.seconds.size() < second_offset + from.seconds.size()) {
-    into.seconds.resize(second_offset + from.seconds.size());
-  }
-  for (std::size_t i = 0; i < from.seconds.size(); ++i) {
-    SecondRecording& s = into.seconds[second_offset + i];
-    s.ops += from.seconds[i].ops;
-    s.errors += from.seconds[i].errors;
-    s.latency.insert(s.latency.end(), from.seconds[i].latency.begin(),
-                     from.seconds[i].latency.end());
-  }
+  for (const auto& [second, s] : from.seconds) add_second(into.seconds[second_offset + second], s);
 }
 
 void Recorder::add_totals_to(std::vector<SlotRecording>& slots) const {
@@ -77,13 +76,16 @@ void Recorder::merge_into(Recording& into) {
     into.slots[i].handshakes.merge(slots_[i].handshakes);
     merge_failures(into.slots[i], slots_[i], sample_random_);
   }
-  if (into.seconds.size() < seconds_.size()) into.seconds.resize(seconds_.size());
-  for (std::size_t i = 0; i < seconds_.size(); ++i) {
-    into.seconds[i].ops += seconds_[i].ops;
-    into.seconds[i].errors += seconds_[i].errors;
-    into.seconds[i].latency.insert(into.seconds[i].latency.end(), seconds_[i].latency.begin(),
-                                   seconds_[i].latency.end());
-  }
+  for (const auto& [second, s] : seconds_) add_second(into.seconds[second], s);
+  seconds_.clear();
+}
+
+void Recorder::take_seconds_before(std::size_t second,
+                                   std::map<std::size_t, SecondRecording>& into) {
+  if (current_second_ < second && current_ops_ > 0) flush_second();
+  auto end = seconds_.lower_bound(second);
+  for (auto it = seconds_.begin(); it != end; ++it) add_second(into[it->first], it->second);
+  seconds_.erase(seconds_.begin(), end);
 }
 
 }  // namespace drover

@@ -13,6 +13,7 @@
 
 #include <array>
 #include <cstdint>
+#include <map>
 #include <vector>
 
 #include "harness/core/clock.hpp"
@@ -35,16 +36,28 @@ struct SlotRecording {
   std::array<FailureSamples, kOutcomeCount> failures{};
 };
 
+// One slot's answered operations in one second, as sparse buckets.
+struct SlotSecond {
+  std::uint32_t slot = 0;
+  std::vector<LatencyHistogram::Bucket> latency;
+};
+
 struct SecondRecording {
   std::uint64_t ops = 0;
   std::uint64_t errors = 0;
-  std::vector<LatencyHistogram::Bucket> latency;  // sparse, to keep long runs small
+  std::vector<SlotSecond> latency;  // the slots with answered operations
 };
+
+// Adds from's figures to into (its slots' buckets after into's).
+void add_second(SecondRecording& into, const SecondRecording& from);
 
 // Everything recorded in a run, merged across threads.
 struct Recording {
   std::vector<SlotRecording> slots;
-  std::vector<SecondRecording> seconds;  // index = seconds since the load started
+  // By second since the load started; seconds without operations are left
+  // out. A run streams its seconds out as it goes (SecondsLog), so this
+  // holds only those not yet taken.
+  std::map<std::size_t, SecondRecording> seconds;
 };
 
 // Adds one recording to another, its seconds shifted by second_offset (the
@@ -71,7 +84,11 @@ class Recorder {
     auto second = static_cast<std::size_t>((finished - *load_start_) / std::chrono::seconds(1));
     if (second != current_second_) roll_to(second);
     ++current_ops_;
-    if (answered) current_latency_.record(nanos);
+    if (answered) {
+      LatencyHistogram& h = current_latency_[slot];
+      if (h.count() == 0) current_slots_.push_back(static_cast<std::uint32_t>(slot));
+      h.record(nanos);
+    }
     if (outcome != Outcome::kOk) ++current_errors_;
   }
 
@@ -109,6 +126,10 @@ class Recorder {
   // Adds this recorder's figures to into (which it sizes on first use).
   // Call once the owning thread has stopped recording.
   void merge_into(Recording& into);
+  // Moves the seconds before `second` (since the load started) into into,
+  // and forgets them, so that a long run's recorder stays small. Call on
+  // the owning thread, between records.
+  void take_seconds_before(std::size_t second, std::map<std::size_t, SecondRecording>& into);
   // Adds the totals so far, without the per-second series, to slots (which
   // it sizes on first use). Call on the owning thread, between records.
   void add_totals_to(std::vector<SlotRecording>& slots) const;
@@ -123,8 +144,9 @@ class Recorder {
   std::size_t current_second_ = 0;
   std::uint64_t current_ops_ = 0;
   std::uint64_t current_errors_ = 0;
-  LatencyHistogram current_latency_;
-  std::vector<SecondRecording> seconds_;
+  std::vector<LatencyHistogram> current_latency_;  // per slot
+  std::vector<std::uint32_t> current_slots_;       // those with answered operations
+  std::map<std::size_t, SecondRecording> seconds_;
 };
 
 }  // namespace drover

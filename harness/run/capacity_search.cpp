@@ -50,6 +50,7 @@ void Run::search_capacity() {
   for (double rate = spec.from; rate <= spec.to * 1.000001; rate *= spec.factor, ++step_index) {
     std::vector<FleetPlan> plans =
         step_index == 0 ? std::move(first_plans_) : local_only(make_plans());
+    second_offset_ = second_offset;
     LoadPhase step =
         run_load(capacity_step_load(spec, rate), std::move(plans), options_.seed + step_index);
     load_duration_ += step.took;

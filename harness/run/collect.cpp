@@ -9,6 +9,7 @@ namespace drover {
 
 void Run::collect() {
   fill_figures(result_, recording_, slots_, load_duration_);
+  write_run_log();
   add_failure_examples();
   add_host_figures();
   if (history_) {

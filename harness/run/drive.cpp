@@ -63,7 +63,10 @@ Run::LoadPhase Run::run_load(const LoadSpec& spec, std::vector<FleetPlan> plans,
   LoadRun load(std::move(plans), *model, slot_count_, threads, history_.get(), seed);
   load.start();
   remote_fleets_->go(load.load_start(), producers_);
-  if (load_start_ == TimePoint{}) load_start_ = load.load_start();
+  if (load_start_ == TimePoint{}) {
+    load_start_ = load.load_start();
+    open_seconds_log();
+  }
   std::optional<Nemesis> nemesis;
   if (!scenario_.faults.empty()) {
     nemesis.emplace(scenario_, supervisor_, proxies_.get(), partitions_.get(),
@@ -80,6 +83,8 @@ Run::LoadPhase Run::run_load(const LoadSpec& spec, std::vector<FleetPlan> plans,
   phase.recording = load.finish();
   RemoteRecording remote = remote_fleets_->collect(slots_, history_.get());
   append_recording(phase.recording, remote.merged, 0);
+  seconds_->add_all(phase.recording.seconds, second_offset_);
+  phase.recording.seconds.clear();
   shares_ = std::move(remote.shares);
   phase.took =
       std::max<Duration>(load.load_end() - load.load_start(), remote_fleets_->longest_load());
@@ -97,6 +102,7 @@ void Run::watch(Watch& w) {
     if (w.nemesis) w.nemesis->tick(Clock::now());
     stop_load_when_due(w);
     const TimePoint now = Clock::now();
+    take_seconds(w.load, now);
     if (!result_.aborted && now - w.last_abort_check >= kAbortCheckInterval) {
       w.last_abort_check = now;
       abort_on_threshold(w);

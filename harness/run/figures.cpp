@@ -14,20 +14,6 @@ double rate(std::uint64_t ops, Duration d) {
 
 }  // namespace
 
-LatencySummary summarize(const LatencyHistogram& h) {
-  LatencySummary s;
-  s.count = h.count();
-  if (s.count == 0) return s;
-  s.min_ms = ms(h.min());
-  s.mean_ms = h.mean() / 1e6;
-  s.p50_ms = ms(h.percentile(50));
-  s.p90_ms = ms(h.percentile(90));
-  s.p99_ms = ms(h.percentile(99));
-  s.p999_ms = ms(h.percentile(99.9));
-  s.max_ms = ms(h.max());
-  return s;
-}
-
 void fill_figures(RunResult& run, const Recording& recording, const std::vector<FleetSlots>& fleets,
                   Duration load_duration) {
   run.duration_s = to_seconds(load_duration);
@@ -74,24 +60,6 @@ void fill_figures(RunResult& run, const Recording& recording, const std::vector<
                      99.9, 99.99, 99.999, 100.0}) {
       run.distribution.push_back({p, ms(p == 0.0 ? all.min() : all.percentile(p))});
     }
-  }
-
-  run.series.clear();
-  LatencyHistogram second;
-  for (std::size_t i = 0; i < recording.seconds.size(); ++i) {
-    const SecondRecording& s = recording.seconds[i];
-    second.clear();
-    second.add_buckets(s.latency);
-    SecondSample sample;
-    sample.second = static_cast<int>(i);
-    sample.ops = s.ops;
-    sample.errors = s.errors;
-    if (second.count() > 0) {
-      sample.p50_ms = ms(second.percentile(50));
-      sample.p99_ms = ms(second.percentile(99));
-      sample.max_ms = ms(second.percentile(100));
-    }
-    run.series.push_back(sample);
   }
 }
 

@@ -1,17 +1,18 @@
 // Turns what the recorders saw into the run result's figures: totals,
 // latency percentiles (always from merged histograms, never averaged
-// percentiles), per-fleet and per-op figures and the per-second series.
+// percentiles), per-fleet and per-op figures. The per-second series is the
+// SecondsLog's (harness/measure/seconds_log.hpp), made as seconds close.
 #pragma once
 
 #include <string>
 #include <vector>
 
 #include "harness/core/run_result.hpp"
+#include "harness/measure/latency_summary.hpp"
 #include "harness/measure/recorder.hpp"
 
 namespace drover {
 
-LatencySummary summarize(const LatencyHistogram& histogram);
 
 struct FleetSlots {
   std::string name;

@@ -23,6 +23,7 @@ void Run::plan_fleets() {
     slot_count_ += plan.driver->op_names().size();
   }
   first_plans_ = local_only(std::move(plans));
+  plan_seconds_log();
   if (wants_history && options_.record_history) open_history();
   start_agents();
 }

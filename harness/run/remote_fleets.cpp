@@ -356,6 +356,10 @@ RemoteRecording RemoteFleets::collect(const std::vector<FleetSlots>& slots, Hist
       share.recording.slots[fleet_slots->first_slot + i] = std::move(got.recording.slots[i]);
     }
     share.recording.seconds = std::move(got.recording.seconds);
+    for (auto& [second, recorded] : share.recording.seconds) {
+      for (SlotSecond& s : recorded.latency)
+        s.slot += static_cast<std::uint32_t>(fleet_slots->first_slot);
+    }
     const auto second_offset = static_cast<std::size_t>(std::max<Duration>(shift, {}) / 1s);
     append_recording(collected.merged, share.recording, second_offset);
     longest_ = std::max(longest_, shift + got.load_duration);

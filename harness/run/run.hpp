@@ -28,6 +28,7 @@
 #include "harness/faults/partitions.hpp"
 #include "harness/history/history_log.hpp"
 #include "harness/load/load_run.hpp"
+#include "harness/measure/seconds_log.hpp"
 #include "harness/process/supervisor.hpp"
 #include "harness/run/figures.hpp"
 #include "harness/run/remote_fleets.hpp"
@@ -102,6 +103,11 @@ class Run {
   void show_progress(Watch& w, TimePoint now);
   Recording live_recording(LoadRun& load) const;
   void search_capacity();
+  // The latency logs in the run folder (latency_logs.cpp).
+  void plan_seconds_log();
+  void open_seconds_log();
+  void take_seconds(LoadRun& load, TimePoint now);
+  void write_run_log();
 
   void add_failure_examples();
   void add_host_figures();
@@ -136,6 +142,14 @@ class Run {
   std::vector<FleetPlan> first_plans_;
   std::unique_ptr<HistoryLog> history_;  // when a fleet records one and the options want it
   std::unique_ptr<RemoteFleets> remote_fleets_;
+
+  // The run's seconds, streamed to latency-seconds.hlog as they close;
+  // second_offset_ is where the current load phase's seconds start (a
+  // capacity search's steps follow each other).
+  std::unique_ptr<SecondsLog> seconds_;
+  bool streams_seconds_ = true;  // false with fleets on hosts: closed at the end
+  std::size_t second_offset_ = 0;
+  TimePoint last_seconds_taken_{};
 
   // What the load left, for collect and judge.
   Recording recording_;

@@ -413,6 +413,10 @@ struct ThresholdSpec {
   // Non-empty: one op's figures ("latency.p99{op:get}"): of `fleet`, or of
   // the one fleet that has an op of that name when fleet is empty.
   std::string op;
+  // Non-zero: a windowed latency threshold ("latency.p99[30s]"), which
+  // must hold in every window of this many whole seconds as well as over
+  // the whole run.
+  Duration window{0};
 
   bool operator==(const ThresholdSpec&) const = default;
 };

@@ -183,8 +183,8 @@ TEST(AgentRecordingTest, ARecordingReadsBackExactly) {
   SecondRecording second;
   second.ops = 10;
   second.errors = 1;
-  second.latency = buy.latency.nonzero_buckets();
-  r.recording.seconds = {SecondRecording{}, second};
+  second.latency = {{1, buy.latency.nonzero_buckets()}};
+  r.recording.seconds = {{0, SecondRecording{}}, {1, second}};
   r.load_duration = 2500ms;
   r.go_to_start = 3ms;
   r.history_events = 1234;
@@ -206,7 +206,9 @@ TEST(AgentRecordingTest, ARecordingReadsBackExactly) {
   EXPECT_EQ(back.recording.slots[0].latency.count(), 0u);
   ASSERT_EQ(back.recording.seconds.size(), 2u);
   EXPECT_EQ(back.recording.seconds[1].ops, 10u);
-  EXPECT_EQ(back.recording.seconds[1].latency.size(), second.latency.size());
+  ASSERT_EQ(back.recording.seconds[1].latency.size(), 1u);
+  EXPECT_EQ(back.recording.seconds[1].latency[0].slot, 1u);
+  EXPECT_EQ(back.recording.seconds[1].latency[0].latency.size(), second.latency[0].latency.size());
   EXPECT_EQ(back.load_duration, 2500ms);
   EXPECT_EQ(back.go_to_start, 3ms);
   EXPECT_EQ(back.history_events, 1234u);

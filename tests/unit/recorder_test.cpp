@@ -52,11 +52,13 @@ TEST(Recorder, SplitsOperationsIntoSecondsByCompletionTime) {
 
   Recording rec;
   r.merge_into(rec);
-  ASSERT_EQ(rec.seconds.size(), 3u);
-  EXPECT_EQ(rec.seconds[0].ops, 2u);
-  EXPECT_EQ(rec.seconds[1].ops, 0u);
-  EXPECT_EQ(rec.seconds[2].ops, 2u);
-  EXPECT_EQ(rec.seconds[2].errors, 1u);
+  ASSERT_EQ(rec.seconds.size(), 2u);  // second 1 had none
+  EXPECT_EQ(rec.seconds.at(0).ops, 2u);
+  EXPECT_EQ(rec.seconds.count(1), 0u);
+  EXPECT_EQ(rec.seconds.at(2).ops, 2u);
+  EXPECT_EQ(rec.seconds.at(2).errors, 1u);
+  ASSERT_EQ(rec.seconds.at(2).latency.size(), 1u);  // the timeout is not a latency
+  EXPECT_EQ(rec.seconds.at(2).latency[0].latency.size(), 1u);
 }
 
 TEST(Recorder, MergingTwoThreadsAddsTheirFigures) {
@@ -71,8 +73,45 @@ TEST(Recorder, MergingTwoThreadsAddsTheirFigures) {
   EXPECT_EQ(rec.slots[0].totals.ok(), 3u);
   EXPECT_EQ(rec.slots[0].latency.count(), 3u);
   ASSERT_EQ(rec.seconds.size(), 2u);
-  EXPECT_EQ(rec.seconds[0].ops, 1u);
-  EXPECT_EQ(rec.seconds[1].ops, 2u);
+  EXPECT_EQ(rec.seconds.at(0).ops, 1u);
+  EXPECT_EQ(rec.seconds.at(1).ops, 2u);
+}
+
+TEST(Recorder, KeepsEachSlotsSecondsApart) {
+  TimePoint start = Clock::now();
+  Recorder r(3, start);
+  r.record(2, Outcome::kOk, milliseconds(5), start + milliseconds(100));
+  r.record(0, Outcome::kOk, milliseconds(1), start + milliseconds(200));
+  r.record(2, Outcome::kOk, milliseconds(5), start + milliseconds(300));
+  Recording rec;
+  r.merge_into(rec);
+  const auto& slots = rec.seconds.at(0).latency;
+  ASSERT_EQ(slots.size(), 2u);
+  EXPECT_EQ(slots[0].slot, 2u);  // in the order each first answered
+  EXPECT_EQ(slots[0].latency.at(0).count, 2u);
+  EXPECT_EQ(slots[1].slot, 0u);
+}
+
+TEST(Recorder, GivesUpFinishedSecondsAndForgetsThem) {
+  TimePoint start = Clock::now();
+  Recorder r(1, start);
+  r.record(0, Outcome::kOk, milliseconds(1), start + milliseconds(100));
+  r.record(0, Outcome::kOk, milliseconds(1), start + milliseconds(1100));
+  r.record(0, Outcome::kOk, milliseconds(1), start + milliseconds(2100));
+  std::map<std::size_t, SecondRecording> taken;
+  r.take_seconds_before(2, taken);
+  ASSERT_EQ(taken.size(), 2u);
+  EXPECT_EQ(taken.at(0).ops, 1u);
+  EXPECT_EQ(taken.at(1).ops, 1u);
+  // The current second is given up once it is over, and each only once.
+  taken.clear();
+  r.take_seconds_before(3, taken);
+  ASSERT_EQ(taken.size(), 1u);
+  EXPECT_EQ(taken.at(2).ops, 1u);
+  Recording rec;
+  r.merge_into(rec);
+  EXPECT_TRUE(rec.seconds.empty());
+  EXPECT_EQ(rec.slots[0].totals.ok(), 3u);
 }
 
 }  // namespace
