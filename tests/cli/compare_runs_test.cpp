@@ -34,8 +34,10 @@ class CompareRunsTest : public ::testing::Test {
     EXPECT_EQ(f.exit_code, 0) << f.out << f.err;
     return dir_.path() / name;
   }
-  Finished compare(const fs::path& base, const fs::path& now) {
-    return run_drover({"compare", base.string(), now.string()}, dir_.path());
+  Finished compare(const fs::path& base, const fs::path& now, std::vector<std::string> extra = {}) {
+    std::vector<std::string> args{"compare", base.string(), now.string()};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return run_drover(args, dir_.path());
   }
   TempDir dir_;
 };
@@ -45,18 +47,24 @@ TEST_F(CompareRunsTest, TwoMillisecondsAddedByTheFaultProxyIsARegression) {
   ASSERT_TRUE(fs::exists(base / "repeat-1" / "summary.json"));
   ASSERT_TRUE(fs::exists(base / "repeat-2" / "summary.json"));
   fs::path slow = run("slow", true);
-  Finished f = compare(base, slow);
+  // p50 judged as well: on a loaded machine (other tests, other builds) a
+  // run's p99 can be scheduling stalls of tens of ms, which hide 2 ms; the
+  // median moves by the 2 ms whatever else runs.
+  Finished f = compare(base, slow, {"--max-regression", "p50=100%,p99=10%,throughput=5%"});
   EXPECT_EQ(f.exit_code, 1) << f.out << f.err;
   EXPECT_NE(f.out.find("REGRESSION"), std::string::npos) << f.out;
   json result = json::parse(read_file(slow / "compare" / "compare.json"));
-  const json& p99 = result["ops"][0]["metrics"][2];
-  EXPECT_EQ(p99["metric"], "p99");
-  EXPECT_TRUE(p99["regression"].get<bool>()) << p99;
-  EXPECT_GE(p99["new"].get<double>() - p99["base"].get<double>(), 1.5) << p99;
-  EXPECT_NE(read_file(slow / "compare" / "junit.xml").find("clients/datagram p99"), std::string::npos);
+  const json& p50 = result["ops"][0]["metrics"][0];
+  EXPECT_EQ(p50["metric"], "p50");
+  EXPECT_TRUE(p50["regression"].get<bool>()) << p50;
+  EXPECT_GE(p50["new"].get<double>() - p50["base"].get<double>(), 1.5) << p50;
+  EXPECT_GT(p50["ci95"][0].get<double>(), 1.0) << p50;
+  std::string junit = read_file(slow / "compare" / "junit.xml");
+  EXPECT_NE(junit.find("<failure message=\"clients/datagram p50: base "), std::string::npos)
+      << junit;
 
   fs::path same = run("same", false);
-  Finished g = compare(base, same);
+  Finished g = compare(base, same);  // the default limits: p99=10%, throughput=5%
   EXPECT_EQ(g.exit_code, 0) << g.out << g.err;
   EXPECT_NE(g.out.find("no regression"), std::string::npos) << g.out;
 }
