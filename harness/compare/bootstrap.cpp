@@ -163,9 +163,9 @@ MetricComparison judge_metric(Metric m, double base, double now, std::vector<dou
   out.limit = options.max_regression.limit(m);
   out.significant = out.ci_low > 0 || out.ci_high < 0;
   if (out.limit) {
-    bool worse = higher_is_worse(m) ? out.ci_low > 0 && out.change > *out.limit
-                                    : out.ci_high < 0 && -out.change > *out.limit;
-    out.regression = worse;
+    // The whole interval past the limit: worse beyond it with 97.5 %
+    // confidence, not only a point estimate past it.
+    out.regression = higher_is_worse(m) ? out.ci_low > *out.limit : out.ci_high < -*out.limit;
   }
   return out;
 }

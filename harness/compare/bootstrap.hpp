@@ -12,6 +12,12 @@
 // - each replicate pairs one draw of each side; the interval is the 2.5th
 //   and 97.5th percentile of the replicates' changes.
 //
+// A judged metric is a regression when its whole interval lies past the
+// limit in the worse direction: the change is significant and larger than
+// the minimum effect with 97.5 % confidence, so neither a long run (every
+// tiny change significant) nor a noisy one (a point estimate far off) turns
+// noise into a failure.
+//
 // Pure functions of their inputs and the seed: the same inputs and seed give
 // the same intervals on any machine.
 #pragma once
@@ -65,7 +71,7 @@ struct MetricComparison {
   double ci_low = 0, ci_high = 0;
   std::optional<double> limit;  // judged only with a limit
   bool significant = false;     // the interval excludes no change
-  bool regression = false;      // significant, worse, and past the limit
+  bool regression = false;      // the whole interval worse than the limit
 };
 
 struct OpComparison {

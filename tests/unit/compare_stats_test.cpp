@@ -85,6 +85,18 @@ TEST(CompareStatsTest, ASignificantShiftBelowTheMinimumEffectIsNoRegression) {
   EXPECT_TRUE(compare_samples(base, now, strict).regression());
 }
 
+TEST(CompareStatsTest, AChangePastTheLimitWhoseIntervalReachesBelowItIsNoRegression) {
+  // A few seconds of few operations: p99 moves past 10 %, significantly, but the interval
+  // also holds changes under 10 %, so it is not shown to be worse than that.
+  Sample base = sample_of({make_run(1, 0, 5, 60)});
+  Sample now = sample_of({make_run(2, 0.8, 5, 60)});
+  const MetricComparison& p99 = metric(compare_samples(base, now, {}), Metric::kP99);
+  EXPECT_GT(p99.change, 0.10);
+  EXPECT_LT(p99.ci_low, 0.10);
+  EXPECT_GT(p99.ci_low, 0) << "significant: the interval excludes no change";
+  EXPECT_FALSE(p99.regression);
+}
+
 TEST(CompareStatsTest, FewerOperationsPerSecondIsAThroughputRegression) {
   Sample base = sample_of({make_run(1, 0, 30, 400)});
   Sample now = sample_of({make_run(2, 0, 30, 300)});
