@@ -10,6 +10,8 @@
 
 #include "harness/compare/sample_io.hpp"
 #include "harness/measure/hdr_log.hpp"
+#include "harness/scenario/json_reading.hpp"
+#include "harness/scenario/parse_sections.hpp"
 
 namespace drover {
 namespace {
@@ -33,6 +35,23 @@ std::string load_model_of(const json& scenario) {
   json load = scenario.value("load", json::object());
   if (load.is_object()) load.erase("duration");
   return load.dump();
+}
+
+// scenario.json's load section with the run's --set overrides (inputs.json)
+// applied, as the run read it.
+Expected<std::string> load_model_in(const fs::path& folder) {
+  auto scenario = read_json(folder / "scenario.json");
+  if (!scenario) return unexpected(scenario.error());
+  std::vector<std::string> overrides;
+  if (fs::exists(folder / "inputs.json")) {
+    auto inputs = read_json(folder / "inputs.json");
+    if (!inputs) return unexpected(inputs.error());
+    overrides = inputs->value("overrides", std::vector<std::string>{});
+  }
+  scenario_json::Json doc = scenario_json::Json::parse(scenario->dump());
+  scenario_json::Problems problems;
+  scenario_json::apply_overrides(doc, overrides, problems);
+  return load_model_of(json::parse(doc.dump()));
 }
 
 double share(double part, double whole) {
@@ -125,13 +144,9 @@ Expected<RunSample> load_run_folder(const std::string& dir) {
   try {
     run.scenario = summary->at("scenario").get<std::string>();
     run.duration_s = summary->at("duration_s").get<double>();
-    if (summary->contains("load")) {
-      run.load_model = load_model_of(*summary);
-    } else {
-      auto scenario = read_json(folder / "scenario.json");
-      if (!scenario) return unexpected(scenario.error());
-      run.load_model = load_model_of(*scenario);
-    }
+    auto model = load_model_in(folder);
+    if (!model) return unexpected(model.error());
+    run.load_model = *model;
     add_ops(*summary, run);
   } catch (const json::exception& e) {
     return unexpected(fmt::format("{}/summary.json: {}", dir, e.what()));

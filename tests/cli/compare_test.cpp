@@ -138,6 +138,16 @@ TEST_F(CompareTest, RunsThatCannotBeComparedExitTwoNamingWhy) {
   }
 }
 
+TEST_F(CompareTest, TheLoadModelIsTheOneTheRunReadWithItsOverrides) {
+  fs::path base = run("base", {});
+  fs::path now = run("new", {.seed = 2});
+  json inputs = {{"scenario_file", "svc.json"}, {"overrides", {"load.rate=900"}}};
+  std::ofstream(now / "inputs.json") << inputs.dump();
+  Finished f = drover({"compare", base.string(), now.string()});
+  EXPECT_EQ(f.exit_code, 2) << f.out << f.err;
+  EXPECT_NE(f.err.find("\"rate\":900"), std::string::npos) << f.err;
+}
+
 TEST_F(CompareTest, WhatIsNotARunOrABadFlagExitsTwoNamingIt) {
   fs::path base = run("base", {});
   fs::create_directories(dir_.path() / "empty");
