@@ -122,7 +122,7 @@ std::string compare_junit(const CompareInputs& in) {
                       format_change(m), limit_text(m));
       cases += ">\n      <failure message=\"";
       append_markup(cases, message, true);
-      cases += "\">";
+      cases += "\" type=\"regression\">";
       append_markup(cases, message, false);
       cases += "</failure>\n    </testcase>\n";
     }

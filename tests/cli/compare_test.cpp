@@ -2,6 +2,7 @@
 // made here (summary.json, scenario.json and latency-seconds.hlog written
 // as a run writes them): exit codes, messages naming what is wrong, and the
 // files compare writes.
+#include <cstdlib>
 #include <random>
 
 #include <gtest/gtest.h>
@@ -90,6 +91,9 @@ TEST_F(CompareTest, TwoMillisecondsSlowerIsARegressionNamedEverywhere) {
   EXPECT_GT(p99["ci95"][0].get<double>(), 0.1) << p99;
   std::string junit = read_file(out / "junit.xml");
   EXPECT_NE(junit.find("<failure message=\"clients/ping p99: base "), std::string::npos) << junit;
+  std::string validate = std::string("xmllint --noout --schema ") + DROVER_SOURCE_DIR +
+                         "/tests/data/junit.xsd " + (out / "junit.xml").string();
+  EXPECT_EQ(std::system(validate.c_str()), 0) << validate;
   std::string html = read_file(out / "compare.html");
   EXPECT_NE(html.find("id=\"spectrum-0\""), std::string::npos);
   EXPECT_NE(html.find(">REGRESSION<"), std::string::npos);
