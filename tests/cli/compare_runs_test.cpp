@@ -69,5 +69,24 @@ TEST_F(CompareRunsTest, TwoMillisecondsAddedByTheFaultProxyIsARegression) {
   EXPECT_NE(g.out.find("no regression"), std::string::npos) << g.out;
 }
 
+// Every run kept, each a whole run folder, and the worst exit code: here a
+// threshold no run can meet.
+TEST_F(CompareRunsTest, RepeatKeepsEveryRunAndExitsWithTheWorst) {
+  std::string text = scenario(false);
+  text.insert(text.rfind('}'), R"(, "thresholds": {"latency.p99": "< 1ns"})");
+  fs::path file = dir_.write("failing.json", text);
+  fs::path out = dir_.path() / "failing";
+  Finished f = run_drover({"run", file.string(), "--out", out.string(), "--quiet", "--repeat", "2",
+                           "--set", "load.duration=1s"},
+                          dir_.path());
+  EXPECT_EQ(f.exit_code, 1) << f.out << f.err;
+  for (const char* repeat : {"repeat-1", "repeat-2"}) {
+    EXPECT_EQ(read_summary(out / repeat)["result"], "fail") << repeat;
+    EXPECT_TRUE(fs::exists(out / repeat / "latency-seconds.hlog")) << repeat;
+  }
+  EXPECT_FALSE(fs::exists(out / "repeat-3"));
+  EXPECT_NE(f.out.find("2 runs:"), std::string::npos) << f.out;
+}
+
 }  // namespace
 }  // namespace drover::test
