@@ -23,6 +23,10 @@ svg .grid{stroke:#eee}svg .axis{stroke:#888}svg .line{stroke-width:1.8}
 svg text{font-size:11px;fill:#555}svg .label{font-size:12px;fill:#222}svg .empty{font-size:16px;fill:#999}
 )";
 
+std::string runs_text(const Sample& side) {
+  return fmt::format("{} run{}", side.runs.size(), side.runs.size() == 1 ? "" : "s");
+}
+
 LatencyHistogram merged(const Sample& side, std::size_t op) {
   LatencyHistogram h;
   for (const RunSample& run : side.runs) {
@@ -75,11 +79,11 @@ std::string compare_html(const CompareInputs& in) {
   std::string out = fmt::format(
       "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
       "<title>drover compare: {0}</title><style>{1}</style></head><body>\n"
-      "<h1>{0}: {2}</h1>\n<p>base <b>{3}</b> ({4} runs), new <b>{5}</b> ({6} runs); 95% "
+      "<h1>{0}: {2}</h1>\n<p>base <b>{3}</b> ({4}), new <b>{5}</b> ({6}); 95% "
       "intervals from a block bootstrap of {7} resamples, seed {8}</p>\n",
       escape_html(scenario), kStyle, in.result.regression() ? "REGRESSION" : "no regression",
-      escape_html(in.base.source), in.base.runs.size(), escape_html(in.now.source),
-      in.now.runs.size(), in.options.resamples, in.options.seed);
+      escape_html(in.base.source), runs_text(in.base), escape_html(in.now.source),
+      runs_text(in.now), in.options.resamples, in.options.seed);
   out += table(in);
   for (std::size_t i = 0; i < in.result.ops.size(); ++i) {
     const OpComparison& op = in.result.ops[i];
