@@ -142,6 +142,10 @@ Expected<RunSample> load_run_folder(const std::string& dir) {
   RunSample run;
   run.source = dir;
   try {
+    if (summary->value("result", "") == "error") {
+      return unexpected(
+          fmt::format("{}: the run could not be carried out (result \"error\")", dir));
+    }
     run.scenario = summary->at("scenario").get<std::string>();
     run.duration_s = summary->at("duration_s").get<double>();
     auto model = load_model_in(folder);

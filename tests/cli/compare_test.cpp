@@ -166,6 +166,15 @@ TEST_F(CompareTest, WhatIsNotARunOrABadFlagExitsTwoNamingIt) {
   EXPECT_EQ(flag.exit_code, 2);
   EXPECT_NE(flag.err.find("--max-regression: unknown metric \"p95\""), std::string::npos)
       << flag.err;
+  fs::path broken = run("broken", {});
+  json summary = json::parse(read_file(broken / "summary.json"));
+  summary["result"] = "error";
+  std::ofstream(broken / "summary.json") << summary.dump();
+  Finished error = drover({"compare", base.string(), broken.string()});
+  EXPECT_EQ(error.exit_code, 2);
+  EXPECT_NE(error.err.find(broken.string() + ": the run could not be carried out"),
+            std::string::npos)
+      << error.err;
   std::ofstream(dir_.path() / "junk.json") << "{}";
   Finished junk = drover({"compare", (dir_.path() / "junk.json").string(), base.string()});
   EXPECT_EQ(junk.exit_code, 2);
