@@ -7,6 +7,7 @@
 #include <CLI/CLI.hpp>
 
 #include "harness/cli/check_command.hpp"
+#include "harness/cli/compare_command.hpp"
 #include "harness/cli/report_command.hpp"
 #include "harness/cli/run_command.hpp"
 #include "harness/cli/schema_command.hpp"
@@ -88,6 +89,7 @@ int main(int argc, char** argv) {
   OtherCommands other;
   add_other_commands(app, other);
   SchemaCommand schema(app);
+  CompareCommands compare(app);
 
   try {
     app.parse(argc, argv);
@@ -97,6 +99,7 @@ int main(int argc, char** argv) {
   }
   if (other.targets->parsed()) return list_targets();
   if (schema.chosen()) return schema.run();
+  if (compare.chosen()) return compare.run();
   if (other.validate->parsed()) return validate(other.validate_file, other.validate_sets);
   if (other.check->parsed()) return check_run_folder(other.check_dir);
   if (other.report->parsed()) return report_run_folder(other.report_dir);

@@ -13,6 +13,7 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include "harness/cli/run_folder.hpp"
 #include "harness/cli/scenario_run.hpp"
 #include "harness/core/duration.hpp"
 #include "harness/core/exit_code.hpp"
@@ -127,18 +128,20 @@ class RunCommand {
     run_each();
     hold_final_metrics();
     if (!write_combined_junit()) return to_int(ExitCode::kInfrastructure);
+    if (bad_out_) return to_int(ExitCode::kBadInput);
     const ExitCode code = combined_exit_code(results_);
     if (several()) print_overview(code);
     return to_int(code);
   }
 
  private:
-  bool several() const { return files_.size() > 1; }
+  bool several() const { return files_.size() > 1 || flags_.repeat > 1; }
   bool read_scenarios();
   bool read_flags();
   bool start_metrics();
   void warn_without_history() const;
   void run_each();
+  bool run_repeats(const RunContext& context, std::size_t i, const std::string& out);
   void hold_final_metrics() const;
   std::string combined_junit_path() const;
   bool write_combined_junit() const;
@@ -152,6 +155,7 @@ class RunCommand {
   std::shared_ptr<RunCollector> collector_;
   std::unique_ptr<MetricsListener> listener_;
   std::vector<RunResult> results_;
+  bool bad_out_ = false;  // --repeat's folder could not be made
 };
 
 bool RunCommand::read_scenarios() {
@@ -218,19 +222,41 @@ void RunCommand::warn_without_history() const {
 }
 
 // With several scenarios and --out DIR, each runs in DIR/<name> (a repeated
-// name gets -2, -3, ...). An interrupted run ends the sequence.
+// name gets -2, -3, ...); with --repeat N, each run of it in
+// <its folder>/repeat-1 ... repeat-N. An interrupted run ends the sequence.
 void RunCommand::run_each() {
   const RunContext context{flags_, interrupt_, collector_};
   std::map<std::string, int> seen;
   for (std::size_t i = 0; i < scenarios_.size(); ++i) {
     std::string out = flags_.out;
-    if (several() && !out.empty()) {
+    if (files_.size() > 1 && !out.empty()) {
       int n = ++seen[scenarios_[i].name];
       out += "/" + scenarios_[i].name + (n > 1 ? "-" + std::to_string(n) : "");
     }
-    results_.push_back(ScenarioRun(context, files_[i], scenarios_[i], out).execute());
-    if (results_.back().exit_code == ExitCode::kInterrupted) break;
+    if (flags_.repeat > 1 && !run_repeats(context, i, out)) return;
+    if (flags_.repeat <= 1) {
+      results_.push_back(ScenarioRun(context, files_[i], scenarios_[i], out).execute());
+    }
+    if (!results_.empty() && results_.back().exit_code == ExitCode::kInterrupted) break;
   }
+}
+
+// false when the repeats' folder cannot be made, or a repeat was interrupted.
+bool RunCommand::run_repeats(const RunContext& context, std::size_t i, const std::string& out) {
+  std::string root;
+  try {
+    root = create_run_folder(out, scenarios_[i].name);
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "error: --out: {}\n", e.what());
+    bad_out_ = true;
+    return false;
+  }
+  for (int r = 1; r <= flags_.repeat; ++r) {
+    std::string dir = fmt::format("{}/repeat-{}", root, r);
+    results_.push_back(ScenarioRun(context, files_[i], scenarios_[i], dir).execute());
+    if (results_.back().exit_code == ExitCode::kInterrupted) return false;
+  }
+  return true;
 }
 
 void RunCommand::hold_final_metrics() const {
@@ -262,7 +288,7 @@ bool RunCommand::write_combined_junit() const {
 }
 
 void RunCommand::print_overview(ExitCode code) const {
-  fmt::print("\n{} scenarios:\n", results_.size());
+  fmt::print("\n{} {}:\n", results_.size(), files_.size() > 1 ? "scenarios" : "runs");
   for (const RunResult& r : results_) {
     fmt::print("  {:<7} {:<28} exit {:<3} {}\n", verdict_name(r.verdict), r.scenario,
                to_int(r.exit_code), r.run_dir);
@@ -321,6 +347,10 @@ CLI::App* add_run_command(CLI::App& app, RunFlags& flags) {
   run->add_option("--max-run-time", flags.max_run_time_text,
                   "Stop each run after this long, as an infrastructure failure (exit 3); "
                   "default: its load, targets' timeouts and 2 min of room");
+  run->add_option("--repeat", flags.repeat,
+                  "Run each scenario N times, into <out>/repeat-1 ... repeat-N (for drover "
+                  "compare); the exit code is the worst run's")
+      ->check(CLI::Range(1, 1000));
   run->add_flag("--no-history", flags.no_history,
                 "Record no history.jsonl (to measure its cost); history invariants are then "
                 "not checked");

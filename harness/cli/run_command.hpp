@@ -31,6 +31,7 @@ struct RunFlags {
   bool quiet = false;
   std::string progress = "auto";
   bool no_history = false;
+  int repeat = 1;  // --repeat N: runs of each scenario
   std::optional<std::uint64_t> seed;
   std::size_t threads = 0;
   std::string metrics_listen;            // HOST:PORT, empty: off
