@@ -189,10 +189,9 @@ TEST(CapacityTest, TheFinderReportsACapacityForEachModelAndWorkersSustainMore) {
 // search doubles 25, 50, 100, ... to the first miss, then bisects until the
 // interval is within 10%; the reported interval must hold the steps that
 // set it and be that narrow. A first step sunk by a busy machine (no
-// capacity at all) is tried again, up to three times. Each step's clients
-// number their tasks afresh, so task ids repeat from step to step: n_max 1
-// makes every answer 1, which pool_complete accepts whichever step's task
-// an id names.
+// capacity at all) is tried again, up to three times. Task ids never
+// repeat across steps, so a task a step left unanswered (open in the
+// history) is never submitted again by a later step.
 TEST(CapacityTest, TheSearchBisectsTheKneeToWithinItsResolution) {
   TempDir dir;
   fs::path file = dir.write("knee.json", R"({"name": "knee",
