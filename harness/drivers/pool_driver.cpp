@@ -2,7 +2,6 @@
 // connection and awaits their RESULTs, which may come in any order. A task
 // whose answer never comes is recorded as unknown (info): the pool_complete
 // checker counts it as unanswered.
-#include <atomic>
 #include <deque>
 #include <unordered_map>
 
@@ -26,9 +25,6 @@ struct PoolPlan {
 // second answer to one of them is recorded against the right n.
 constexpr std::size_t kSettledMemory = 4096;
 
-// Where every session's task numbers come from.
-std::atomic<std::uint32_t> pool_task_numbers{0};
-
 class SubmitterSession final : public ClientSession {
  public:
   SubmitterSession(asio::io_context& io, const PoolPlan& plan, ClientLog log)
@@ -42,12 +38,13 @@ class SubmitterSession final : public ClientSession {
     std::string batch;
     for (int i = 0; i < plan_.inflight; ++i) {
       // Task ids are unique across the run: the client's id in the high bits,
-      // a number no other session of this process drew in the low ones (a
-      // capacity search opens fresh sessions every step, and a task a step
-      // left unanswered stays open in the history).
+      // its own count in the low ones. The count starts where the client's
+      // random seed says (as repeatable as the rest of the run): a capacity
+      // search opens fresh sessions every step, each from a seed of its own,
+      // and a task a step left unanswered stays open in the history, so a
+      // later step must not number from the same place.
       std::int64_t id =
-          static_cast<std::int64_t>((std::uint64_t{log_.client()} << 32) |
-                                    pool_task_numbers.fetch_add(1, std::memory_order_relaxed));
+          static_cast<std::int64_t>((std::uint64_t{log_.client()} << 32) | next_task_++);
       std::int64_t n =
           1 + static_cast<std::int64_t>(next_random() % static_cast<std::uint64_t>(plan_.n_max));
       outstanding_[id] = {n, i == 0 ? intended_start : Clock::now()};
@@ -163,6 +160,7 @@ class SubmitterSession final : public ClientSession {
   const PoolPlan& plan_;
   LineChannel channel_;
   std::uint64_t random_state_;
+  std::uint32_t next_task_ = static_cast<std::uint32_t>(log_.random_seed() >> 32);
   std::unordered_map<std::int64_t, Task> outstanding_;
   std::unordered_map<std::int64_t, std::int64_t> settled_;
   std::deque<std::int64_t> settled_order_;
