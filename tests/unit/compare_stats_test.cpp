@@ -90,7 +90,8 @@ TEST(CompareStatsTest, AChangePastTheLimitWhoseIntervalReachesBelowItIsNoRegress
   // also holds changes under 10 %, so it is not shown to be worse than that.
   Sample base = sample_of({make_run(1, 0, 5, 60)});
   Sample now = sample_of({make_run(2, 0.8, 5, 60)});
-  const MetricComparison& p99 = metric(compare_samples(base, now, {}), Metric::kP99);
+  const CompareResult result = compare_samples(base, now, {});
+  const MetricComparison& p99 = metric(result, Metric::kP99);
   EXPECT_GT(p99.change, 0.10);
   EXPECT_LT(p99.ci_low, 0.10);
   EXPECT_GT(p99.ci_low, 0) << "significant: the interval excludes no change";
@@ -100,7 +101,8 @@ TEST(CompareStatsTest, AChangePastTheLimitWhoseIntervalReachesBelowItIsNoRegress
 TEST(CompareStatsTest, FewerOperationsPerSecondIsAThroughputRegression) {
   Sample base = sample_of({make_run(1, 0, 30, 400)});
   Sample now = sample_of({make_run(2, 0, 30, 300)});
-  const MetricComparison& t = metric(compare_samples(base, now, {}), Metric::kThroughput);
+  const CompareResult result = compare_samples(base, now, {});
+  const MetricComparison& t = metric(result, Metric::kThroughput);
   EXPECT_NEAR(t.change, -0.25, 1e-9);
   EXPECT_TRUE(t.regression);
 }
