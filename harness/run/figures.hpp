@@ -13,7 +13,6 @@
 
 namespace drover {
 
-
 struct FleetSlots {
   std::string name;
   std::string target;

@@ -22,9 +22,9 @@
 #include <string>
 #include <vector>
 
+#include "harness/checks/windowed_thresholds.hpp"
 #include "harness/drivers/http_stream.hpp"
 #include "harness/drivers/queue_producers.hpp"
-#include "harness/checks/windowed_thresholds.hpp"
 #include "harness/faults/fault_proxies.hpp"
 #include "harness/faults/partitions.hpp"
 #include "harness/history/history_log.hpp"
@@ -154,7 +154,7 @@ class Run {
   // capacity search's steps follow each other).
   std::unique_ptr<SecondsLog> seconds_;
   std::unique_ptr<WindowedThresholds> windows_;  // fed each closed second
-  bool streams_seconds_ = true;  // false with fleets on hosts: closed at the end
+  bool streams_seconds_ = true;                  // false with fleets on hosts: closed at the end
   std::size_t second_offset_ = 0;
   TimePoint last_seconds_taken_{};
 
