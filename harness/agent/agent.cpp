@@ -158,7 +158,8 @@ void AgentRun::open_clients() {
   std::vector<FleetPlan> plans;
   plans.push_back({&job_.fleet, std::move(driver), 0, job_.first_client, job_.first_index});
   model_ = make_load_model(job_.load);
-  const std::size_t threads =
+  LoadThreads threads;
+  threads.count =
       job_.threads ? job_.threads
                    : default_load_threads(std::thread::hardware_concurrency(), job_.local_targets);
   load_ = std::make_unique<LoadRun>(std::move(plans), *model_, op_names_.size(), threads,

@@ -335,6 +335,10 @@ CLI::App* add_run_command(CLI::App& app, RunFlags& flags) {
                   "Load threads (default: one per core less one per target on this machine, "
                   "those drover starts here and address targets on loopback; at least 1)")
       ->check(CLI::Range(1, 256));
+  run->add_flag("--busy-poll", flags.busy_poll,
+                "Load threads never sleep: each polls for replies and due arrivals without "
+                "pause, as sockperf does, and takes a whole core; no wake-up adds to latency "
+                "(fleets on SSH hosts wait as usual)");
   run->add_option("--seed", flags.seed,
                   "Seed of all randomness (payloads, task sizes); printed in every summary, "
                   "so a run can be repeated (default: a fresh one)");

@@ -34,6 +34,7 @@ struct RunFlags {
   int repeat = 1;  // --repeat N: runs of each scenario
   std::optional<std::uint64_t> seed;
   std::size_t threads = 0;
+  bool busy_poll = false;
   std::string metrics_listen;            // HOST:PORT, empty: off
   std::string push_gateway;              // URL, empty: off
   std::string max_run_time_text;         // --max-run-time as given

@@ -91,6 +91,7 @@ RunOptions ScenarioRun::run_options(const Watchdog& watchdog, ProgressPrinter& p
   options.targets_dir = programs.targets_dir;
   options.agent_path = programs.agent_path;
   options.threads = flags.threads;
+  options.busy_poll = flags.busy_poll;
   options.interrupt = &context_.interrupt;
   options.overrun = &watchdog.fired();
   options.record_history = !flags.no_history;

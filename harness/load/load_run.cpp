@@ -65,19 +65,21 @@ struct LoadRun::Worker {
   std::vector<std::unique_ptr<Client>> clients;
   std::vector<std::unique_ptr<FleetShare>> shares;  // open models
   TimePoint finished_at{};
-  std::atomic<bool> done{false};  // io.run() has returned: nothing records any more
+  std::atomic<bool> done{false};  // its io loop has returned: nothing records any more
 };
 
 LoadRun::LoadRun(std::vector<FleetPlan> fleets, LoadModel& model, std::size_t slot_count,
-                 std::size_t threads, HistoryLog* history, std::uint64_t seed)
+                 LoadThreads load_threads, HistoryLog* history, std::uint64_t seed)
     : fleets_(std::move(fleets)),
       model_(model),
       slot_count_(slot_count),
       history_(history),
-      seed_(seed) {
+      seed_(seed),
+      busy_poll_(load_threads.busy_poll) {
   std::size_t total_clients = 0;
   for (const auto& f : fleets_) total_clients += static_cast<std::size_t>(f.spec->clients);
-  threads = std::clamp<std::size_t>(threads, 1, std::max<std::size_t>(total_clients, 1));
+  const std::size_t threads =
+      std::clamp<std::size_t>(load_threads.count, 1, std::max<std::size_t>(total_clients, 1));
   for (std::size_t i = 0; i < threads; ++i) {
     workers_.push_back(std::make_unique<Worker>());
     // Failure samples draw from the run's seed, a different stream per thread.
@@ -162,7 +164,13 @@ void LoadRun::start() {
       if (!arrivals && c->session) asio::co_spawn(w.io, run_client(w, *c), asio::detached);
     }
     threads_.emplace_back([this, &w] {
-      w.io.run();
+      if (busy_poll_) {
+        // poll() runs what is ready, timers that are due and the reactor
+        // without waiting; it stops the context once no work is left.
+        while (!w.io.stopped()) w.io.poll();
+      } else {
+        w.io.run();
+      }
       w.finished_at = Clock::now();
       w.done.store(true, std::memory_order_release);
       running_threads_.fetch_sub(1);
@@ -256,14 +264,21 @@ asio::awaitable<void> LoadRun::dispatch(Worker& worker, FleetShare& share) {
     // that the replies waiting to free their clients are never read.
     if (Clock::now() < *intended) {
       without_yield = 0;
-      TimePoint wake =
-          std::max(*intended, last_wake + (share.batch ? kBatchWakeQuantum : kWakeQuantum));
       flush();
-      while (Clock::now() < wake && !stop_.load(std::memory_order_relaxed)) {
-        wait.expires_at(std::min<TimePoint>(wake, Clock::now() + kStopCheck));
-        co_await wait.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      if (busy_poll_) {
+        // Due to the microsecond: the thread reads replies meanwhile.
+        while (Clock::now() < *intended && !stop_.load(std::memory_order_relaxed)) {
+          co_await yield();
+        }
+      } else {
+        TimePoint wake =
+            std::max(*intended, last_wake + (share.batch ? kBatchWakeQuantum : kWakeQuantum));
+        while (Clock::now() < wake && !stop_.load(std::memory_order_relaxed)) {
+          wait.expires_at(std::min<TimePoint>(wake, Clock::now() + kStopCheck));
+          co_await wait.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+        }
+        last_wake = Clock::now();
       }
-      last_wake = Clock::now();
     } else if (++without_yield == kArrivalsPerYield) {
       without_yield = 0;
       flush();
@@ -384,7 +399,7 @@ void LoadRun::on_each_recorder(const std::function<void(Recorder&)>& use) {
     Worker& w = *workers_[i];
     if (w.done.load(std::memory_order_acquire)) continue;
     // Handed to the worker's thread. A thread that finishes before running
-    // it never will (io.run() has returned), and then its recorder is
+    // it never will (its io loop has returned), and then its recorder is
     // used here instead: it records nothing any more.
     asio::post(w.io, [&use, &mutex, &taken, &w, i] {
       std::lock_guard lock(mutex);

@@ -17,6 +17,7 @@
 #include "harness/drivers/driver.hpp"
 #include "harness/history/history_log.hpp"
 #include "harness/load/load_model.hpp"
+#include "harness/load/load_threads.hpp"
 #include "harness/measure/recorder.hpp"
 
 namespace drover {
@@ -37,7 +38,7 @@ class LoadRun {
  public:
   // history: where correctness workloads record their events (null: none).
   LoadRun(std::vector<FleetPlan> fleets, LoadModel& model, std::size_t slot_count,
-          std::size_t threads, HistoryLog* history, std::uint64_t seed);
+          LoadThreads threads, HistoryLog* history, std::uint64_t seed);
   ~LoadRun();
 
   void start();
@@ -106,6 +107,7 @@ class LoadRun {
   std::size_t slot_count_;
   HistoryLog* history_;
   std::uint64_t seed_;
+  bool busy_poll_;
   std::vector<std::unique_ptr<Worker>> workers_;
   std::vector<std::thread> threads_;
   std::atomic<bool> stop_{false};

@@ -13,6 +13,21 @@
 
 namespace drover {
 
+// The load threads of one machine: how many, and how they wait for what
+// comes next (a reply, a due arrival, a timer).
+struct LoadThreads {
+  std::size_t count = 1;
+  // false: a thread with nothing to do sleeps in the kernel until a reply
+  // or a timer wakes it, and the wake-up (tens to hundreds of microseconds
+  // on a virtual machine) shows in the latency of the operation it was for;
+  // an open model sends what fell due within a short quantum together.
+  // true: each thread polls without pause, never sleeping, as sockperf
+  // does: it takes a whole core each however light the load, and every
+  // arrival goes out at its due time. For measuring a server's latency
+  // floor, on cores the server does not need.
+  bool busy_poll = false;
+};
+
 // max(1, cores - local_targets); cores 0 (unknown) counts as one core.
 std::size_t default_load_threads(std::size_t cores, std::size_t local_targets);
 

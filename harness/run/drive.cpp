@@ -59,10 +59,11 @@ void Run::drive() {
 Run::LoadPhase Run::run_load(const LoadSpec& spec, std::vector<FleetPlan> plans,
                              std::uint64_t seed) {
   LoadModelPtr model = make_load_model(spec);
-  const std::size_t threads =
-      options_.threads
-          ? options_.threads
-          : default_load_threads(std::thread::hardware_concurrency(), local_targets(scenario_));
+  LoadThreads threads;
+  threads.count = options_.threads ? options_.threads
+                                   : default_load_threads(std::thread::hardware_concurrency(),
+                                                          local_targets(scenario_));
+  threads.busy_poll = options_.busy_poll;
   LoadRun load(std::move(plans), *model, slot_count_, threads, history_.get(), seed);
   load.start();
   remote_fleets_->go(load.load_start(), producers_);

@@ -37,6 +37,7 @@ struct RunOptions {
   std::string targets_dir;  // reference target executables
   std::string agent_path;   // drover-agent, uploaded to hosts that run fleets
   std::size_t threads = 0;  // io threads; 0: default_load_threads (load_threads.hpp)
+  bool busy_poll = false;   // LoadThreads::busy_poll, for the threads on this machine
   Duration progress_interval = std::chrono::milliseconds(500);
   std::function<void(const LiveStatus&)> on_progress;
   // The figures so far (totals, per-op histograms, targets), every
