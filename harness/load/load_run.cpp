@@ -163,19 +163,21 @@ void LoadRun::start() {
     for (auto& c : w.clients) {
       if (!arrivals && c->session) asio::co_spawn(w.io, run_client(w, *c), asio::detached);
     }
-    threads_.emplace_back([this, &w] {
-      if (busy_poll_) {
-        // poll() runs what is ready, timers that are due and the reactor
-        // without waiting; it stops the context once no work is left.
-        while (!w.io.stopped()) w.io.poll();
-      } else {
-        w.io.run();
-      }
-      w.finished_at = Clock::now();
-      w.done.store(true, std::memory_order_release);
-      running_threads_.fetch_sub(1);
-    });
+    threads_.emplace_back([this, &w] { run_worker(w); });
   }
+}
+
+void LoadRun::run_worker(Worker& w) {
+  if (busy_poll_) {
+    // poll() runs what is ready, timers that are due and the reactor
+    // without waiting; it stops the context once no work is left.
+    while (!w.io.stopped()) w.io.poll();
+  } else {
+    w.io.run();
+  }
+  w.finished_at = Clock::now();
+  w.done.store(true, std::memory_order_release);
+  running_threads_.fetch_sub(1);
 }
 
 bool LoadRun::shares_connections(const FleetPlan& fleet) const {

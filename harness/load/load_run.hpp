@@ -86,6 +86,9 @@ class LoadRun {
   // Whether the fleet's clients share connections in a batch, in the
   // closed model as in the open ones (clients_per_connection above 1).
   bool shares_connections(const FleetPlan& fleet) const;
+  // A load thread: runs w's io_context until its work is done (busy_poll_:
+  // polling it without pause), then marks w finished.
+  void run_worker(Worker& w);
   // Runs use on every worker's recorder, on the worker's thread between two
   // of its operations (or here, once that thread has finished); returns
   // when each has run.
