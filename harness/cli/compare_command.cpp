@@ -35,7 +35,7 @@ CompareCommands::CompareCommands(CLI::App& app) {
   compare_->add_option("--max-regression", max_regression_,
                        "Largest change tolerated per metric, e.g. p99=10%,throughput=5%,"
                        "error_rate=0.5pp (metrics: p50, p90, p99, p99.9, throughput, error_rate; "
-                       "default p99=10%,throughput=5%)");
+                       "default p50=10%,p99=10%,throughput=5%)");
   compare_->add_option("--out", out_,
                        "Folder for compare.html, compare.json, junit.xml (default: NEW/compare)");
   compare_->add_option("--seed", seed_, "Seed of the bootstrap (default 1)");

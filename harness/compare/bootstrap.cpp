@@ -142,6 +142,29 @@ double change_of(Metric m, double base, double now) {
   return now / base - 1;
 }
 
+// Student's t, 97.5th percentile, for df >= 1: exact to three decimals up
+// to 30, then the Cornish-Fisher expansion around the normal's 1.95996.
+double t975(std::size_t df) {
+  static constexpr std::array<double, 30> table = {
+      12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228,
+      2.201,  2.179, 2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086,
+      2.080,  2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042};
+  if (df <= table.size()) return table[df - 1];
+  const double z = 1.959964, n = static_cast<double>(df);
+  return z + (z * z * z + z) / (4 * n) +
+         (5 * std::pow(z, 5) + 16 * z * z * z + 3 * z) / (96 * n * n);
+}
+
+}  // namespace
+
+double expanded_tail(std::size_t units) {
+  if (units < 2) return 0;
+  const double n = static_cast<double>(units);
+  return 0.5 * std::erfc(std::sqrt(n / (n - 1)) * t975(units - 1) / std::sqrt(2.0));
+}
+
+namespace {
+
 double quantile(std::vector<double>& sorted, double q) {
   double pos = q * static_cast<double>(sorted.size() - 1);
   auto lo = static_cast<std::size_t>(std::floor(pos));
@@ -151,16 +174,23 @@ double quantile(std::vector<double>& sorted, double q) {
 }
 
 MetricComparison judge_metric(Metric m, double base, double now, std::vector<double>& changes,
-                              const CompareOptions& options) {
+                              std::size_t units, const CompareOptions& options) {
   MetricComparison out;
   out.metric = m;
   out.base = base;
   out.now = now;
   out.change = change_of(m, base, now);
-  std::sort(changes.begin(), changes.end());
-  out.ci_low = quantile(changes, 0.025);
-  out.ci_high = quantile(changes, 0.975);
   out.limit = options.max_regression.limit(m);
+  if (units < kMinUnits) {
+    // Too few units for any resampled interval to reach 95 %: no interval.
+    out.ci_low = -std::numeric_limits<double>::infinity();
+    out.ci_high = std::numeric_limits<double>::infinity();
+    return out;
+  }
+  std::sort(changes.begin(), changes.end());
+  const double tail = expanded_tail(units);
+  out.ci_low = quantile(changes, tail);
+  out.ci_high = quantile(changes, 1 - tail);
   out.significant = out.ci_low > 0 || out.ci_high < 0;
   if (out.limit) {
     // The whole interval past the limit: worse beyond it with 97.5 %
@@ -176,12 +206,18 @@ std::vector<RunBlocks> blocks_of(const Sample& side, std::size_t op) {
   return runs;
 }
 
+// What a side's replicates draw at their top level: its runs, or the blocks
+// of its one run.
+std::size_t units_of(const std::vector<RunBlocks>& runs) {
+  return runs.size() > 1 ? runs.size() : runs.front().size();
+}
+
 OpComparison compare_op(const Sample& base, const Sample& now, std::size_t op,
                         const CompareOptions& options) {
   const OpSeries& series = base.runs.front().ops[op];
-  OpComparison out{series.fleet, series.op, {}};
   std::vector<RunBlocks> base_runs = blocks_of(base, op);
   std::vector<RunBlocks> now_runs = blocks_of(now, op);
+  OpComparison out{series.fleet, series.op, std::min(units_of(base_runs), units_of(now_runs)), {}};
   Accumulator acc;
   Figures base_fig = observed(base_runs, acc);
   Figures now_fig = observed(now_runs, acc);
@@ -196,7 +232,8 @@ OpComparison compare_op(const Sample& base, const Sample& now, std::size_t op,
     }
   }
   for (std::size_t i = 0; i < kMetrics.size(); ++i) {
-    out.metrics.push_back(judge_metric(kMetrics[i], base_fig[i], now_fig[i], changes[i], options));
+    out.metrics.push_back(
+        judge_metric(kMetrics[i], base_fig[i], now_fig[i], changes[i], out.units, options));
   }
   return out;
 }

@@ -9,8 +9,15 @@
 //   repeats), then, within each drawn run, as many blocks as it has with
 //   replacement; the histograms and counts of the drawn blocks are merged
 //   and the metrics computed on the merge (never averaged percentiles);
-// - each replicate pairs one draw of each side; the interval is the 2.5th
-//   and 97.5th percentile of the replicates' changes.
+// - each replicate pairs one draw of each side; the interval is the
+//   expanded percentile interval of the replicates' changes: instead of
+//   their 2.5th and 97.5th percentiles, the percentiles at
+//   Phi(-sqrt(n/(n-1)) * t(n-1, 0.975)) and its complement, n being the
+//   fewer top-level units of the two sides (runs when a side has repeats,
+//   else the blocks of its run). A plain percentile interval from n units is
+//   too narrow by about sqrt((n-1)/n) * t/z, which for a 4 s run's 4 blocks
+//   is nearly half; this widens it as Student's t widens a mean's interval.
+//   With fewer than kMinUnits units there is no interval and no verdict.
 //
 // A judged metric is a regression when its whole interval lies past the
 // limit in the worse direction: the change is significant and larger than
@@ -56,7 +63,9 @@ struct MaxRegression {
 // "p99=10%,throughput=5%,error_rate=0.5" (error_rate in percentage points,
 // with or without "pp"); an error names the item that is wrong.
 Expected<MaxRegression> parse_max_regression(const std::string& text);
-MaxRegression default_max_regression();  // p99=10%, throughput=5%
+// p50=10%, p99=10%, throughput=5%: the median is the steadiest sign that
+// the typical request got slower, the tail the noisiest.
+MaxRegression default_max_regression();
 
 struct CompareOptions {
   std::uint64_t seed = 1;
@@ -76,8 +85,23 @@ struct MetricComparison {
 
 struct OpComparison {
   std::string fleet, op;
+  // The fewer of the two sides' top-level units (runs, or one run's blocks);
+  // under kMinUnits, no interval and no verdict.
+  std::size_t units = 0;
   std::vector<MetricComparison> metrics;  // in kMetrics' order
 };
+
+// The fewest top-level units a side may have for an interval. Resampling
+// n units, no interval is wider than the replicates' range, and two sides
+// of n unchanged units still fall wholly apart, making even that range
+// exclude no change, with probability 2 / C(2n, n): 33 % for 2, 10 % for 3,
+// 2.9 % for 4. From 4 on, a 95 % interval is within reach.
+inline constexpr std::size_t kMinUnits = 4;
+
+// The lower tail of the expanded percentile interval for `units`
+// independent units: Phi(-sqrt(n/(n-1)) * t(n-1, 0.975)). 0.025 for many
+// units, 0.0086 for 10, 0.00012 for 4; 0 under 2.
+double expanded_tail(std::size_t units);
 
 struct CompareResult {
   std::vector<OpComparison> ops;

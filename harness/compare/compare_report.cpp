@@ -64,6 +64,13 @@ std::string compare_console(const CompareInputs& in) {
       regressions += m.regression ? 1 : 0;
     }
   }
+  for (const OpComparison& op : in.result.ops) {
+    if (op.units < kMinUnits)
+      out += fmt::format(
+          "{}/{}: not judged: a side has {} unit{} to resample (its runs, or one run's blocks of "
+          "seconds), and an interval needs {}: run longer, or --repeat {}\n",
+          op.fleet, op.op, op.units, op.units == 1 ? "" : "s", kMinUnits, kMinUnits);
+  }
   out += regressions ? fmt::format("REGRESSION: {} metric{} worse beyond the allowed change\n",
                                    regressions, regressions == 1 ? "" : "s")
                      : std::string("no regression\n");
@@ -88,7 +95,8 @@ std::string compare_json(const CompareInputs& in) {
                          {"significant", m.significant},
                          {"regression", m.regression}});
     }
-    ops.push_back({{"fleet", op.fleet}, {"op", op.op}, {"metrics", std::move(metrics)}});
+    ops.push_back(
+        {{"fleet", op.fleet}, {"op", op.op}, {"units", op.units}, {"metrics", std::move(metrics)}});
   }
   json out = {{"scenario", in.base.runs.front().scenario},
               {"base", {{"source", in.base.source}, {"runs", in.base.runs.size()}}},

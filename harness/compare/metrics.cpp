@@ -50,7 +50,7 @@ std::optional<double> MaxRegression::limit(Metric m) const {
 }
 
 MaxRegression default_max_regression() {
-  return MaxRegression{{{Metric::kP99, 0.10}, {Metric::kThroughput, 0.05}}};
+  return MaxRegression{{{Metric::kP50, 0.10}, {Metric::kP99, 0.10}, {Metric::kThroughput, 0.05}}};
 }
 
 namespace {

@@ -11,15 +11,21 @@ namespace drover {
 namespace {
 
 // seconds x per_second latencies around 1 ms (lognormal), plus shift_ms.
-RunSample make_run(std::uint64_t seed, double shift_ms, int seconds = 30, int per_second = 400) {
+// With second_spread, each second's latencies are scaled by a factor of its
+// own (lognormal, that sigma), as a machine's state moves from second to
+// second.
+RunSample make_run(std::uint64_t seed, double shift_ms, int seconds = 30, int per_second = 400,
+                   double second_spread = 0) {
   std::mt19937_64 rng(seed);
   std::lognormal_distribution<double> latency_ms(0.0, 0.35);
+  std::normal_distribution<double> level(0.0, 1.0);
   RunSample run{"run-" + std::to_string(seed), "s", "{\"model\":\"closed\"}", double(seconds), {}};
   OpSeries series{"f", "op", {}};
   for (int s = 0; s < seconds; ++s) {
     LatencyHistogram h;
+    const double factor = std::exp(second_spread * level(rng));
     for (int i = 0; i < per_second; ++i) {
-      h.record(static_cast<std::uint64_t>((latency_ms(rng) + shift_ms) * 1e6));
+      h.record(static_cast<std::uint64_t>((latency_ms(rng) * factor + shift_ms) * 1e6));
     }
     SampleSecond second{h.nonzero_buckets(), h.count(), double(per_second), 0};
     series.seconds.push_back(std::move(second));
@@ -108,8 +114,8 @@ TEST(CompareStatsTest, FewerOperationsPerSecondIsAThroughputRegression) {
 }
 
 TEST(CompareStatsTest, TheSameSeedGivesTheSameIntervals) {
-  Sample base = sample_of({make_run(1, 0), make_run(3, 0)});
-  Sample now = sample_of({make_run(2, 0.2), make_run(4, 0.2)});
+  Sample base = sample_of({make_run(1, 0)});
+  Sample now = sample_of({make_run(2, 0.2)});
   CompareOptions one, other;
   other.seed = 99;
   const MetricComparison a = metric(compare_samples(base, now, one), Metric::kP99);
@@ -121,14 +127,68 @@ TEST(CompareStatsTest, TheSameSeedGivesTheSameIntervals) {
 }
 
 TEST(CompareStatsTest, RepeatsWidenTheIntervalByTheirOwnSpread) {
-  // Two base runs that differ by 0.5 ms: resampling runs first sees it.
+  // Base runs that differ by 0.5 ms: resampling runs first sees it.
   Sample one = sample_of({make_run(1, 0)});
-  Sample spread = sample_of({make_run(1, 0), make_run(3, 0.5)});
+  Sample spread = sample_of({make_run(1, 0), make_run(3, 0.5), make_run(5, 0), make_run(7, 0.5)});
   Sample now = sample_of({make_run(2, 0.25)});
   const MetricComparison narrow = metric(compare_samples(one, one, {}), Metric::kP50);
   const MetricComparison wide = metric(compare_samples(spread, now, {}), Metric::kP50);
+  ASSERT_TRUE(std::isfinite(wide.ci_low) && std::isfinite(wide.ci_high));
   EXPECT_GT(wide.ci_high - wide.ci_low, 2 * (narrow.ci_high - narrow.ci_low));
   EXPECT_FALSE(wide.significant);
+}
+
+// Four-second runs whose seconds differ by more than their operations
+// explain: resampling their 4 blocks, a plain percentile interval (2.5th and
+// 97.5th) is too narrow and calls twice as many unchanged pairs significant
+// as the expanded interval, which keeps to its 5 %.
+TEST(CompareStatsTest, FewBlocksGetAnIntervalWideEnoughForTheirNoise) {
+  int significant = 0;
+  const int pairs = 200;
+  for (int i = 0; i < pairs; ++i) {
+    Sample a = sample_of({make_run(2 * i + 1, 0, 4, 200, 0.15)});
+    Sample b = sample_of({make_run(2 * i + 2, 0, 4, 200, 0.15)});
+    const CompareResult c = compare_samples(a, b, {});
+    EXPECT_EQ(c.ops.at(0).units, 4u);
+    significant += metric(c, Metric::kP50).significant;
+  }
+  // Here 10 of 200; the plain interval, 24.
+  EXPECT_LE(significant, 15) << "of " << pairs << " unchanged pairs";
+}
+
+TEST(CompareStatsTest, TheExpandedTailFollowsStudentsT) {
+  EXPECT_EQ(expanded_tail(0), 0);
+  EXPECT_EQ(expanded_tail(1), 0);
+  EXPECT_NEAR(expanded_tail(4), 1.19e-4, 1e-6);
+  EXPECT_NEAR(expanded_tail(10), 8.55e-3, 1e-4);
+  EXPECT_NEAR(expanded_tail(31), 0.0190, 2e-4);  // past the table: the expansion
+  EXPECT_NEAR(expanded_tail(100000), 0.025, 1e-4);
+}
+
+// A three-second run has three blocks, too few for an interval: none, and
+// no verdict, however far the point estimate moved. Three repeats a side
+// are too few as well.
+TEST(CompareStatsTest, FewerThanFourUnitsASideJudgeNothing) {
+  Sample base = sample_of({make_run(1, 0, 3)});
+  Sample now = sample_of({make_run(2, 2.0, 3)});
+  const CompareResult c = compare_samples(base, now, {});
+  EXPECT_EQ(c.ops.at(0).units, 3u);
+  EXPECT_FALSE(c.regression());
+  const MetricComparison& p99 = metric(c, Metric::kP99);
+  EXPECT_GT(p99.change, 0.5);
+  EXPECT_TRUE(std::isinf(p99.ci_low) && std::isinf(p99.ci_high));
+  EXPECT_FALSE(p99.significant);
+  const CompareResult repeats =
+      compare_samples(sample_of({make_run(1, 0), make_run(3, 0), make_run(5, 0)}),
+                      sample_of({make_run(2, 2.0), make_run(4, 2.0), make_run(6, 2.0)}), {});
+  EXPECT_EQ(repeats.ops.at(0).units, 3u);
+  EXPECT_FALSE(repeats.regression());
+  // A fourth repeat on each side makes it judged, and a regression.
+  const CompareResult four = compare_samples(
+      sample_of({make_run(1, 0), make_run(3, 0), make_run(5, 0), make_run(7, 0)}),
+      sample_of({make_run(2, 2.0), make_run(4, 2.0), make_run(6, 2.0), make_run(8, 2.0)}), {});
+  EXPECT_EQ(four.ops.at(0).units, 4u);
+  EXPECT_TRUE(four.regression());
 }
 
 TEST(CompareStatsTest, MaxRegressionParsesAndNamesWhatIsWrong) {
