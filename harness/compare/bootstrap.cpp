@@ -187,6 +187,7 @@ MetricComparison judge_metric(Metric m, double base, double now, std::vector<dou
     out.ci_high = std::numeric_limits<double>::infinity();
     return out;
   }
+  out.judged = out.limit.has_value();
   std::sort(changes.begin(), changes.end());
   const double tail = expanded_tail(units);
   out.ci_low = quantile(changes, tail);

@@ -79,6 +79,7 @@ struct MetricComparison {
   double change = 0;         // relative (0.1 = +10 %), or percentage points
   double ci_low = 0, ci_high = 0;
   std::optional<double> limit;  // judged only with a limit
+  bool judged = false;          // a limit, and enough units for an interval
   bool significant = false;     // the interval excludes no change
   bool regression = false;      // the whole interval worse than the limit
 };

@@ -34,7 +34,7 @@ std::string limit_text(const MetricComparison& m) {
 const char* verdict_of(const MetricComparison& m) {
   if (m.regression) return "REGRESSION";
   if (!m.limit) return "";
-  return "ok";
+  return m.judged ? "ok" : "not judged";
 }
 
 std::string sources(const CompareInputs& in) {
@@ -92,6 +92,7 @@ std::string compare_json(const CompareInputs& in) {
                          {"change_unit", change_in_points(m.metric) ? "pp" : "ratio"},
                          {"ci95", {number(m.ci_low), number(m.ci_high)}},
                          {"max_regression", limit},
+                         {"judged", m.judged},
                          {"significant", m.significant},
                          {"regression", m.regression}});
     }
@@ -110,7 +111,7 @@ std::string compare_json(const CompareInputs& in) {
 
 std::string compare_junit(const CompareInputs& in) {
   std::string cases;
-  int tests = 0, failures = 0;
+  int tests = 0, failures = 0, skipped = 0;
   for (const OpComparison& op : in.result.ops) {
     for (const MetricComparison& m : op.metrics) {
       if (!m.limit) continue;
@@ -119,6 +120,11 @@ std::string compare_junit(const CompareInputs& in) {
       cases += "    <testcase classname=\"drover.compare\" name=\"";
       append_markup(cases, name, true);
       cases += "\"";
+      if (!m.judged) {
+        ++skipped;
+        cases += ">\n      <skipped message=\"too few units for an interval\"/>\n    </testcase>\n";
+        continue;
+      }
       if (!m.regression) {
         cases += "/>\n";
         continue;
@@ -139,7 +145,8 @@ std::string compare_junit(const CompareInputs& in) {
   out += fmt::format("<testsuites tests=\"{0}\" failures=\"{1}\">\n  <testsuite name=\"", tests,
                      failures);
   append_markup(out, "compare " + in.base.runs.front().scenario, true);
-  out += fmt::format("\" tests=\"{}\" failures=\"{}\" errors=\"0\">\n", tests, failures);
+  out += fmt::format("\" tests=\"{}\" failures=\"{}\" errors=\"0\" skipped=\"{}\">\n", tests,
+                     failures, skipped);
   return out + cases + "  </testsuite>\n</testsuites>\n";
 }
 

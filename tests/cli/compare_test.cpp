@@ -21,12 +21,14 @@ struct FakeRun {
   std::string model = "closed";
   double shift_ms = 0;
   std::uint64_t seed = 1;
+  int seconds = 20;
 };
 
-// A 20-second run of 300 operations a second, latencies around 1 ms.
+// A run of r.seconds (20) seconds of 300 operations a second, latencies
+// around 1 ms.
 void write_run(const fs::path& dir, const FakeRun& r) {
   fs::create_directories(dir);
-  const int seconds = 20, per_second = 300;
+  const int seconds = r.seconds, per_second = 300;
   json series = json::array();
   for (int s = 0; s < seconds; ++s) {
     series.push_back({{"second", s}, {"ops", per_second}, {"errors", 0}});
@@ -97,6 +99,32 @@ TEST_F(CompareTest, TwoMillisecondsSlowerIsARegressionNamedEverywhere) {
   std::string html = read_file(out / "compare.html");
   EXPECT_NE(html.find("id=\"spectrum-0\""), std::string::npos);
   EXPECT_NE(html.find(">REGRESSION<"), std::string::npos);
+}
+
+// Three seconds a side are three blocks: too few for an interval. However
+// far p99 moved, nothing is judged, and every output says so.
+TEST_F(CompareTest, RunsTooShortForAnIntervalAreNotJudgedAndSaySo) {
+  fs::path base = run("base", {.seconds = 3});
+  fs::path now = run("new", {.shift_ms = 2, .seed = 2, .seconds = 3});
+  Finished f = drover({"compare", base.string(), now.string()});
+  EXPECT_EQ(f.exit_code, 0) << f.out << f.err;
+  EXPECT_NE(f.out.find("clients/ping: not judged: a side has 3 units to resample"),
+            std::string::npos)
+      << f.out;
+  EXPECT_NE(f.out.find("not judged\n"), std::string::npos) << f.out;
+  json result = json::parse(read_file(now / "compare" / "compare.json"));
+  EXPECT_EQ(result["ops"][0]["units"], 3);
+  const json& p99 = result["ops"][0]["metrics"][2];
+  EXPECT_FALSE(p99["judged"].get<bool>()) << p99;
+  EXPECT_FALSE(p99["regression"].get<bool>()) << p99;
+  EXPECT_TRUE(p99["ci95"][0].is_null()) << p99;
+  EXPECT_GT(p99["change"].get<double>(), 0.5) << p99;
+  fs::path junit = now / "compare" / "junit.xml";
+  EXPECT_NE(read_file(junit).find("<skipped message=\"too few units"), std::string::npos)
+      << read_file(junit);
+  std::string validate = std::string("xmllint --noout --schema ") + DROVER_SOURCE_DIR +
+                         "/tests/data/junit.xsd " + junit.string();
+  EXPECT_EQ(std::system(validate.c_str()), 0) << validate;
 }
 
 TEST_F(CompareTest, ABaselineFileComparesAsItsRunDoes) {
