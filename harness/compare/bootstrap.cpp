@@ -223,7 +223,8 @@ OpComparison compare_op(const Sample& base, const Sample& now, std::size_t op,
   Figures base_fig = observed(base_runs, acc);
   Figures now_fig = observed(now_runs, acc);
   Rng rng(options.seed ^ (0x9e3779b97f4a7c15ULL * (op + 1)));
-  int resamples = std::max(options.resamples, 1);
+  // Too few units: no interval is given, so nothing is drawn.
+  int resamples = out.units < kMinUnits ? 0 : std::max(options.resamples, 1);
   std::array<std::vector<double>, kMetrics.size()> changes;
   for (int r = 0; r < resamples; ++r) {
     Figures b = draw(base_runs, rng, acc);
