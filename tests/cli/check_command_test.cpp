@@ -9,7 +9,7 @@
 
 #include "tests/cli/drover_cli.hpp"
 
-namespace drover::test {
+namespace drover::test::check_command_test {
 namespace {
 
 using nlohmann::json;
@@ -231,4 +231,4 @@ TEST_F(CheckCommandTest, AFolderWithoutTheSavedScenarioIsStillBadInput) {
 }
 
 }  // namespace
-}  // namespace drover::test
+}  // namespace drover::test::check_command_test

@@ -6,7 +6,7 @@
 
 #include "tests/cli/drover_cli.hpp"
 
-namespace drover::test {
+namespace drover::test::compare_runs_test {
 namespace {
 
 using nlohmann::json;
@@ -98,4 +98,4 @@ TEST_F(CompareRunsTest, RepeatKeepsEveryRunAndExitsWithTheWorst) {
 }
 
 }  // namespace
-}  // namespace drover::test
+}  // namespace drover::test::compare_runs_test

@@ -10,7 +10,7 @@
 #include "harness/measure/hdr_log.hpp"
 #include "tests/cli/drover_cli.hpp"
 
-namespace drover::test {
+namespace drover::test::compare_test {
 namespace {
 
 using nlohmann::json;
@@ -210,4 +210,4 @@ TEST_F(CompareTest, WhatIsNotARunOrABadFlagExitsTwoNamingIt) {
 }
 
 }  // namespace
-}  // namespace drover::test
+}  // namespace drover::test::compare_test

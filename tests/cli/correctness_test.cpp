@@ -8,7 +8,7 @@
 #include "reports/sink.hpp"
 #include "tests/cli/drover_cli.hpp"
 
-namespace drover::test {
+namespace drover::test::correctness_test {
 namespace {
 
 using nlohmann::json;
@@ -115,9 +115,9 @@ TEST(CheckCommand, AFolderThatIsNotARunIsBadInput) {
 }
 
 }  // namespace
-}  // namespace drover::test
+}  // namespace drover::test::correctness_test
 
-namespace drover::test {
+namespace drover::test::correctness_test {
 namespace {
 
 // The submitted tasks (task id and n, from the history), in a stable order.
@@ -152,4 +152,4 @@ TEST(Seed, TheSameSeedRepeatsTheRunsRandomChoicesAndAnotherChangesThem) {
 }
 
 }  // namespace
-}  // namespace drover::test
+}  // namespace drover::test::correctness_test

@@ -7,7 +7,7 @@
 
 #include "tests/cli/drover_cli.hpp"
 
-namespace drover::test {
+namespace drover::test::data_files_test {
 namespace {
 
 using nlohmann::json;
@@ -93,4 +93,4 @@ TEST_F(DataFilesTest, AOnceFileThatRunsOutStopsTheRun) {
 }
 
 }  // namespace
-}  // namespace drover::test
+}  // namespace drover::test::data_files_test

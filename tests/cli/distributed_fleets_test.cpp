@@ -16,7 +16,7 @@
 #include "tests/cli/drover_cli.hpp"
 #include "tests/support/ssh_hosts.hpp"
 
-namespace drover::test {
+namespace drover::test::distributed_fleets_test {
 namespace {
 
 using namespace std::chrono_literals;
@@ -346,4 +346,4 @@ TEST_F(DistributedFleetsTest, AFleetOnAHostCannotDriveATargetOnThisMachinesLoopb
 }
 
 }  // namespace
-}  // namespace drover::test
+}  // namespace drover::test::distributed_fleets_test

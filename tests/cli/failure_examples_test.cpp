@@ -15,7 +15,7 @@
 #include "tests/cli/drover_cli.hpp"
 #include "tests/support/loopback.hpp"
 
-namespace drover::test {
+namespace drover::test::failure_examples_test {
 namespace {
 
 using nlohmann::json;
@@ -194,4 +194,4 @@ TEST_F(FailureExamplesTest, APortNobodyListensOnLeavesConnectErrorExamples) {
 }
 
 }  // namespace
-}  // namespace drover::test
+}  // namespace drover::test::failure_examples_test

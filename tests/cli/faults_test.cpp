@@ -6,7 +6,7 @@
 
 #include "tests/cli/drover_cli.hpp"
 
-namespace drover::test {
+namespace drover::test::faults_test {
 namespace {
 
 using nlohmann::json;
@@ -154,4 +154,4 @@ TEST_F(FaultsTest, BrokenTwinsAreStillCaughtUnderFaults) {
 }
 
 }  // namespace
-}  // namespace drover::test
+}  // namespace drover::test::faults_test

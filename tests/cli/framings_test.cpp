@@ -9,7 +9,7 @@
 
 #include "tests/cli/drover_cli.hpp"
 
-namespace drover::test {
+namespace drover::test::framings_test {
 namespace {
 
 using nlohmann::json;
@@ -87,4 +87,4 @@ TEST_F(FramingsTest, AServerFramingOtherwiseFails) {
 }
 
 }  // namespace
-}  // namespace drover::test
+}  // namespace drover::test::framings_test

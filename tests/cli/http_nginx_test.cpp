@@ -20,7 +20,7 @@
 #include "tests/cli/drover_cli.hpp"
 #include "tests/support/loopback.hpp"
 
-namespace drover::test {
+namespace drover::test::http_nginx_test {
 namespace {
 
 using nlohmann::json;
@@ -214,4 +214,4 @@ TEST_F(HttpNginxTest, APortNobodyListensOnIsAConnectError) {
 }
 
 }  // namespace
-}  // namespace drover::test
+}  // namespace drover::test::http_nginx_test

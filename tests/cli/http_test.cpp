@@ -26,7 +26,7 @@
 #include "tests/cli/drover_cli.hpp"
 #include "tests/support/loopback.hpp"
 
-namespace drover::test {
+namespace drover::test::http_test {
 namespace {
 
 using nlohmann::json;
@@ -336,4 +336,4 @@ TEST_F(HttpTest, APortNobodyListensOnIsAConnectError) {
 }
 
 }  // namespace
-}  // namespace drover::test
+}  // namespace drover::test::http_test

@@ -21,7 +21,7 @@
 #include "tests/cli/drover_cli.hpp"
 #include "tests/support/tls_certs.hpp"
 
-namespace drover::test {
+namespace drover::test::https_nginx_test {
 namespace {
 
 using nlohmann::json;
@@ -200,4 +200,4 @@ TEST_F(HttpsNginxTest, SessionsAreResumedOnReconnect) {
 }
 
 }  // namespace
-}  // namespace drover::test
+}  // namespace drover::test::https_nginx_test

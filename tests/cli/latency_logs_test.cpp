@@ -10,7 +10,7 @@
 #include "tests/cli/drover_cli.hpp"
 #include "tests/support/memory.hpp"
 
-namespace drover::test {
+namespace drover::test::latency_logs_test {
 namespace {
 
 using nlohmann::json;
@@ -187,4 +187,4 @@ TEST_F(LatencyLogsTest, AWindowKeyThatDoesNotReadIsABadInput) {
 }
 
 }  // namespace
-}  // namespace drover::test
+}  // namespace drover::test::latency_logs_test

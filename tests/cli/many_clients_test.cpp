@@ -21,7 +21,7 @@
 #include "tests/cli/drover_cli.hpp"
 #include "tests/support/memory.hpp"
 
-namespace drover::test {
+namespace drover::test::many_clients_test {
 namespace {
 
 using nlohmann::json;
@@ -97,4 +97,4 @@ TEST(TcpForkEchoManyClients, TenThousandClosedClientsRunTenSecondsWithDroverUnde
 }
 
 }  // namespace
-}  // namespace drover::test
+}  // namespace drover::test::many_clients_test

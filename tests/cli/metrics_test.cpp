@@ -20,7 +20,7 @@
 #include "tests/support/eventually.hpp"
 #include "tests/support/loopback.hpp"
 
-namespace drover::test {
+namespace drover::test::metrics_test {
 namespace {
 
 using nlohmann::json;
@@ -342,4 +342,4 @@ TEST_F(MetricsTest, APushGatewayThatIsNotAUrlExitsTwo) {
 }
 
 }  // namespace
-}  // namespace drover::test
+}  // namespace drover::test::metrics_test

@@ -13,7 +13,7 @@
 #include "tests/cli/drover_cli.hpp"
 #include "tests/support/memory.hpp"
 
-namespace drover::test {
+namespace drover::test::misbehaving_pool_test {
 namespace {
 
 using nlohmann::json;
@@ -86,4 +86,4 @@ TEST(MisbehavingPool, AnswersToTasksNeverSubmittedAreReportedWithMemoryBounded) 
 }
 
 }  // namespace
-}  // namespace drover::test
+}  // namespace drover::test::misbehaving_pool_test

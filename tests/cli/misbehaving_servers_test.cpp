@@ -18,7 +18,7 @@
 #include "tests/cli/drover_cli.hpp"
 #include "tests/support/memory.hpp"
 
-namespace drover::test {
+namespace drover::test::misbehaving_servers_test {
 namespace {
 
 using nlohmann::json;
@@ -227,4 +227,4 @@ TEST_F(MisbehavingServersTest, AProperReadyLineAfterAMultiMegabyteOneIsFound) {
 }
 
 }  // namespace
-}  // namespace drover::test
+}  // namespace drover::test::misbehaving_servers_test

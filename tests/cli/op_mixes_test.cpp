@@ -13,7 +13,7 @@
 
 #include "tests/cli/drover_cli.hpp"
 
-namespace drover::test {
+namespace drover::test::op_mixes_test {
 namespace {
 
 using nlohmann::json;
@@ -170,4 +170,4 @@ TEST_F(OpMixTest, AnOpsErrorsAndFailureExamplesAreItsOwn) {
 }
 
 }  // namespace
-}  // namespace drover::test
+}  // namespace drover::test::op_mixes_test

@@ -9,7 +9,7 @@
 
 #include "tests/cli/drover_cli.hpp"
 
-namespace drover::test {
+namespace drover::test::open_loop_test {
 namespace {
 
 using nlohmann::json;
@@ -171,9 +171,9 @@ TEST_F(OpenLoopTest, StartsThatFindNoIdleClientAreCountedAndCanBeThresholded) {
 }
 
 }  // namespace
-}  // namespace drover::test
+}  // namespace drover::test::open_loop_test
 
-namespace drover::test {
+namespace drover::test::open_loop_test {
 namespace {
 
 // The question the classic UDP lesson leaves open, answered for both of
@@ -271,4 +271,4 @@ TEST(CapacityTest, TheSearchBisectsTheKneeToWithinItsResolution) {
 }
 
 }  // namespace
-}  // namespace drover::test
+}  // namespace drover::test::open_loop_test

@@ -19,7 +19,7 @@
 #include "tests/cli/drover_cli.hpp"
 #include "tests/support/ssh_hosts.hpp"
 
-namespace drover::test {
+namespace drover::test::partition_test {
 namespace {
 
 // A system tool run here to its end: whether it succeeded, and its output.
@@ -356,4 +356,4 @@ TEST_F(PartitionTest, AHostOutsideTheNamespacesIsRefusedAtStart) {
 }
 
 }  // namespace
-}  // namespace drover::test
+}  // namespace drover::test::partition_test

@@ -11,6 +11,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+namespace drover::test::portable_binaries_test {
 namespace {
 
 namespace fs = std::filesystem;
@@ -72,3 +73,4 @@ TEST(PortableBinariesTest, ReferenceTargetsNeedOnlyTheCAndCxxRuntimes) {
 }
 
 }  // namespace
+}  // namespace drover::test::portable_binaries_test

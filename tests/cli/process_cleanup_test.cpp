@@ -5,7 +5,7 @@
 
 #include "tests/cli/drover_cli.hpp"
 
-namespace drover::test {
+namespace drover::test::process_cleanup_test {
 namespace {
 
 using std::chrono::seconds;
@@ -102,4 +102,4 @@ TEST_F(ProcessCleanupTest, ABadMaxRunTimeIsBadInput) {
 }
 
 }  // namespace
-}  // namespace drover::test
+}  // namespace drover::test::process_cleanup_test

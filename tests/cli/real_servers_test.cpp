@@ -15,7 +15,7 @@
 
 #include "tests/cli/drover_cli.hpp"
 
-namespace drover::test {
+namespace drover::test::real_servers_test {
 namespace {
 
 using nlohmann::json;
@@ -124,4 +124,4 @@ TEST_F(RealServersTest, LengthPrefixedScenarioPassesAgainstItsServer) {
 }
 
 }  // namespace
-}  // namespace drover::test
+}  // namespace drover::test::real_servers_test

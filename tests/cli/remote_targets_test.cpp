@@ -12,7 +12,7 @@
 #include "tests/cli/drover_cli.hpp"
 #include "tests/support/ssh_hosts.hpp"
 
-namespace drover::test {
+namespace drover::test::remote_targets_test {
 namespace {
 
 using namespace std::chrono_literals;
@@ -213,4 +213,4 @@ TEST_F(RemoteTargetsTest, AnUnknownHostKeyIsExit3WithItsFingerprint) {
 }
 
 }  // namespace
-}  // namespace drover::test
+}  // namespace drover::test::remote_targets_test

@@ -8,7 +8,7 @@
 #include "tests/cli/drover_cli.hpp"
 #include "tests/support/loopback.hpp"
 
-namespace drover::test {
+namespace drover::test::run_test {
 namespace {
 
 using nlohmann::json;
@@ -407,4 +407,4 @@ INSTANTIATE_TEST_SUITE_P(Scenarios, ShippedScenarioTest,
                          });
 
 }  // namespace
-}  // namespace drover::test
+}  // namespace drover::test::run_test

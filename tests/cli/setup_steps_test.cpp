@@ -15,7 +15,7 @@
 #include "tests/cli/drover_cli.hpp"
 #include "tests/support/ssh_hosts.hpp"
 
-namespace drover::test {
+namespace drover::test::setup_steps_test {
 namespace {
 
 using namespace std::chrono_literals;
@@ -397,4 +397,4 @@ TEST_F(RemoteSetupStepsTest, ACommandTargetOnAHostPassesAndLeavesNothingBehind) 
 }
 
 }  // namespace
-}  // namespace drover::test
+}  // namespace drover::test::setup_steps_test

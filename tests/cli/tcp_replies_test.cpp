@@ -20,7 +20,7 @@
 #include "tests/cli/drover_cli.hpp"
 #include "tests/support/loopback.hpp"
 
-namespace drover::test {
+namespace drover::test::tcp_replies_test {
 namespace {
 
 using nlohmann::json;
@@ -272,4 +272,4 @@ TEST_F(TcpRepliesTest, ClosedModelClientsShareTheirConnectionsAndTimeOutTogether
 }
 
 }  // namespace
-}  // namespace drover::test
+}  // namespace drover::test::tcp_replies_test

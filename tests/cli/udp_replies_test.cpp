@@ -20,7 +20,7 @@
 #include "tests/cli/drover_cli.hpp"
 #include "tests/support/loopback.hpp"
 
-namespace drover::test {
+namespace drover::test::udp_replies_test {
 namespace {
 
 using nlohmann::json;
@@ -163,4 +163,4 @@ TEST_F(UdpRepliesTest, ReorderedDuplicatedAndLateRepliesAreToldApart) {
 }
 
 }  // namespace
-}  // namespace drover::test
+}  // namespace drover::test::udp_replies_test

@@ -19,7 +19,7 @@
 #include "tests/support/eventually.hpp"
 #include "tests/support/loopback.hpp"
 
-namespace drover::test {
+namespace drover::test::fault_proxy_test {
 namespace {
 
 using namespace std::chrono_literals;
@@ -517,4 +517,4 @@ TEST(FaultProxy, RejectsABadListenAddressOrFault) {
 }
 
 }  // namespace
-}  // namespace drover::test
+}  // namespace drover::test::fault_proxy_test

@@ -15,7 +15,7 @@
 #include "harness/measure/hdr_log.hpp"
 #include "tests/support/temp_dir.hpp"
 
-namespace drover::test {
+namespace drover::test::hdr_interop_test {
 namespace {
 
 constexpr const char* kHdrJar = "/usr/share/java/hdrhistogram.jar";
@@ -118,4 +118,4 @@ TEST(HdrInterop, HdrHistogramsJavaProcessorReadsALogDroverWrote) {
 }
 
 }  // namespace
-}  // namespace drover::test
+}  // namespace drover::test::hdr_interop_test

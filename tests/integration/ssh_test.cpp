@@ -27,7 +27,7 @@
 #include "tests/support/ssh_hosts.hpp"
 #include "tests/temp_dir.hpp"
 
-namespace drover {
+namespace drover::ssh_test {
 namespace {
 
 using namespace std::chrono_literals;
@@ -877,4 +877,4 @@ TEST_F(SshHostTest, ZombieChildrenSeenThroughProc) {
 }
 
 }  // namespace
-}  // namespace drover
+}  // namespace drover::ssh_test

@@ -16,7 +16,7 @@
 #include "tests/support/temp_dir.hpp"
 #include "tests/support/tls_certs.hpp"
 
-namespace drover::test {
+namespace drover::test::tls_test {
 namespace {
 
 using namespace std::chrono_literals;
@@ -434,4 +434,4 @@ TEST_F(TlsTest, VerifyingNeedsAServerName) {
 }
 
 }  // namespace
-}  // namespace drover::test
+}  // namespace drover::test::tls_test

@@ -25,7 +25,7 @@
 #include "tests/targets/running_target.hpp"
 #include "tests/targets/target_process.hpp"
 
-namespace drover::test {
+namespace drover::test::queue_broker_test {
 namespace {
 
 using namespace std::chrono_literals;
@@ -390,4 +390,4 @@ TEST(QueueBroker, BadFlagsExitTwoWithoutServing) {
 }
 
 }  // namespace
-}  // namespace drover::test
+}  // namespace drover::test::queue_broker_test

@@ -19,7 +19,7 @@
 #include "tests/targets/running_target.hpp"
 #include "tests/targets/target_process.hpp"
 
-namespace drover::test {
+namespace drover::test::targets_test {
 namespace {
 
 using namespace std::chrono_literals;
@@ -293,4 +293,4 @@ TEST(PythonServers, TcpServerUpperCases) {
 }
 
 }  // namespace
-}  // namespace drover::test
+}  // namespace drover::test::targets_test

@@ -18,7 +18,7 @@
 #include "tests/targets/echo_client.hpp"
 #include "tests/targets/running_target.hpp"
 
-namespace drover::test {
+namespace drover::test::tcp_fork_echo_async_test {
 namespace {
 
 using namespace std::chrono_literals;
@@ -202,4 +202,4 @@ TEST(TcpForkEchoAsync, RefusesTheFlagsAboutChildrenWithStatusTwo) {
 }
 
 }  // namespace
-}  // namespace drover::test
+}  // namespace drover::test::tcp_fork_echo_async_test

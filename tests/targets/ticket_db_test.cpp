@@ -33,7 +33,7 @@
 #include "tests/targets/target_process.hpp"
 #include "tests/targets/tickets_client.hpp"
 
-namespace drover::test {
+namespace drover::test::ticket_db_test {
 namespace {
 
 using namespace std::chrono_literals;
@@ -392,4 +392,4 @@ TEST(TicketDb, RejectsABadFlagWithStatusTwoNamingIt) {
 }
 
 }  // namespace
-}  // namespace drover::test
+}  // namespace drover::test::ticket_db_test

@@ -24,7 +24,7 @@
 #include "tests/targets/running_target.hpp"
 #include "tests/targets/target_process.hpp"
 
-namespace drover::test {
+namespace drover::test::worker_pool_test {
 namespace {
 
 using namespace std::chrono_literals;
@@ -344,4 +344,4 @@ TEST(WorkerPool, RejectsABadFlagWithStatusTwoNamingIt) {
 }
 
 }  // namespace
-}  // namespace drover::test
+}  // namespace drover::test::worker_pool_test

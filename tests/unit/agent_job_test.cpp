@@ -6,7 +6,7 @@
 #include "harness/agent/agent_recording.hpp"
 #include "harness/agent/job.hpp"
 
-namespace drover {
+namespace drover::agent_job_test {
 namespace {
 
 using namespace std::chrono_literals;
@@ -232,4 +232,4 @@ TEST(AgentRecordingTest, ABrokenRecordingIsRefused) {
 }
 
 }  // namespace
-}  // namespace drover
+}  // namespace drover::agent_job_test

@@ -26,7 +26,7 @@
 #include "harness/core/exit_code.hpp"
 #include "tests/temp_dir.hpp"
 
-namespace drover {
+namespace drover::agent_test {
 namespace {
 
 using namespace std::chrono_literals;
@@ -163,7 +163,7 @@ TEST(AgentTest, AfterGoItRunsItsJobAndLeavesItsRecording) {
   EXPECT_FALSE(got.stopped_early);
 }
 
-TEST(AgentRecordingTest, FailureExamplesSurviveTheFile) {
+TEST(AgentRunRecordingTest, FailureExamplesSurviveTheFile) {
   AgentRecording r;
   r.op_names = {"message"};
   r.recording.slots.resize(1);
@@ -191,4 +191,4 @@ TEST(AgentRecordingTest, FailureExamplesSurviveTheFile) {
 }
 
 }  // namespace
-}  // namespace drover
+}  // namespace drover::agent_test

@@ -7,7 +7,7 @@
 #include "tests/support/temp_dir.hpp"
 #include "tests/unit/history_test_util.hpp"
 
-namespace drover {
+namespace drover::anomaly_timeline_test {
 namespace {
 
 using test::TempDir;
@@ -173,4 +173,4 @@ TEST(AnomalyTimeline, AHeldInvariantNamesNoCandidates) {
 }
 
 }  // namespace
-}  // namespace drover
+}  // namespace drover::anomaly_timeline_test

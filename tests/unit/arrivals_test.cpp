@@ -4,7 +4,7 @@
 
 #include <cmath>
 
-namespace drover {
+namespace drover::arrivals_test {
 namespace {
 
 using std::chrono::seconds;
@@ -64,4 +64,4 @@ TEST(Arrivals, AZeroRateStageHasNoArrivals) {
 }
 
 }  // namespace
-}  // namespace drover
+}  // namespace drover::arrivals_test

@@ -8,7 +8,7 @@
 #include "harness/run/capacity_search.hpp"
 #include "harness/scenario/capacity_steps.hpp"
 
-namespace drover {
+namespace drover::capacity_search_test {
 namespace {
 
 using namespace std::chrono_literals;
@@ -186,4 +186,4 @@ TEST(CapacityStepsTest, ThePlannedStepsCountEveryBisection) {
 }
 
 }  // namespace
-}  // namespace drover
+}  // namespace drover::capacity_search_test

@@ -6,7 +6,7 @@
 
 #include <gtest/gtest.h>
 
-namespace drover {
+namespace drover::channel_output_test {
 namespace {
 
 TEST(ChannelOutputTest, KeepsBothStreamsAsTheyCome) {
@@ -82,4 +82,4 @@ TEST(ChannelOutputTest, DescribesHowACommandEnded) {
 }
 
 }  // namespace
-}  // namespace drover
+}  // namespace drover::channel_output_test

@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-namespace drover {
+namespace drover::closed_loop_test {
 namespace {
 
 using std::chrono::milliseconds;
@@ -105,4 +105,4 @@ TEST(ClosedLoop, PlannedDurationIsTheScenarioDuration) {
 }
 
 }  // namespace
-}  // namespace drover
+}  // namespace drover::closed_loop_test

@@ -7,7 +7,7 @@
 
 #include "harness/compare/bootstrap.hpp"
 
-namespace drover {
+namespace drover::compare_stats_test {
 namespace {
 
 // seconds x per_second latencies around 1 ms (lognormal), plus shift_ms.
@@ -222,4 +222,4 @@ TEST(CompareStatsTest, DifferentScenariosOrOpsCannotBeCompared) {
 }
 
 }  // namespace
-}  // namespace drover
+}  // namespace drover::compare_stats_test

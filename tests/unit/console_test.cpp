@@ -7,7 +7,7 @@
 
 #include "reports/sink.hpp"
 
-namespace drover {
+namespace drover::console_test {
 namespace {
 
 std::string console_text(const RunResult& run) {
@@ -213,4 +213,4 @@ TEST(Console, ShowsTheCapacityWithItsInterval) {
 }
 
 }  // namespace
-}  // namespace drover
+}  // namespace drover::console_test

@@ -17,7 +17,7 @@
 #include "harness/checks/history_checks.hpp"
 #include "tests/support/temp_dir.hpp"
 
-namespace drover {
+namespace drover::crafted_histories_test {
 namespace {
 
 enum class Workload { kTickets, kQueue, kPool };
@@ -485,4 +485,4 @@ INSTANTIATE_TEST_SUITE_P(NoOversell, CraftedHistory, ::testing::ValuesIn(kNoOver
 INSTANTIATE_TEST_SUITE_P(WellFormed, CraftedHistory, ::testing::ValuesIn(kWellFormed), name_of);
 
 }  // namespace
-}  // namespace drover
+}  // namespace drover::crafted_histories_test

@@ -7,7 +7,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-namespace drover {
+namespace drover::data_source_test {
 namespace {
 
 using ::testing::ElementsAre;
@@ -94,4 +94,4 @@ TEST(DataSource, OnceNeverGivesARowTwiceAcrossThreads) {
 }
 
 }  // namespace
-}  // namespace drover
+}  // namespace drover::data_source_test

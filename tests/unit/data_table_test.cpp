@@ -7,7 +7,7 @@
 
 #include "tests/support/temp_dir.hpp"
 
-namespace drover {
+namespace drover::data_table_test {
 namespace {
 
 using ::testing::ElementsAre;
@@ -126,4 +126,4 @@ TEST(DataTable, RefusesAFileLargerThanItReadsIntoMemory) {
 }
 
 }  // namespace
-}  // namespace drover
+}  // namespace drover::data_table_test

@@ -9,7 +9,7 @@
 
 #include <vector>
 
-namespace drover {
+namespace drover::descriptors_test {
 namespace {
 
 // Descriptors opened without O_CLOEXEC, closed when the test ends.
@@ -78,4 +78,4 @@ TEST(Descriptors, CloseRangeOrItsFallbackMarksEveryOpenDescriptor) {
 }
 
 }  // namespace
-}  // namespace drover
+}  // namespace drover::descriptors_test

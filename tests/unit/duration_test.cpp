@@ -5,7 +5,7 @@
 
 #include <gtest/gtest.h>
 
-namespace drover {
+namespace drover::duration_test {
 namespace {
 
 using namespace std::chrono_literals;
@@ -103,4 +103,4 @@ TEST(FormatDuration, RoundTripsThroughParse) {
 }
 
 }  // namespace
-}  // namespace drover
+}  // namespace drover::duration_test

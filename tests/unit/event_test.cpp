@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-namespace drover {
+namespace drover::event_test {
 namespace {
 
 Event round_trip(const Event& e) {
@@ -115,4 +115,4 @@ TEST(Event, NothingOfTheEventBeforeShowsThrough) {
 }
 
 }  // namespace
-}  // namespace drover
+}  // namespace drover::event_test

@@ -3,7 +3,7 @@
 #include "harness/checks/checker.hpp"
 #include "tests/unit/history_test_util.hpp"
 
-namespace drover {
+namespace drover::exactly_once_test {
 namespace {
 
 using namespace testing_history;
@@ -85,4 +85,4 @@ TEST(ExactlyOnce, DepthAboveMaxsizeAndAnEarlyJoinAreViolations) {
 }
 
 }  // namespace
-}  // namespace drover
+}  // namespace drover::exactly_once_test

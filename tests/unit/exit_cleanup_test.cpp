@@ -12,7 +12,7 @@
 
 #include "harness/core/exit_cleanup.hpp"
 
-namespace drover {
+namespace drover::exit_cleanup_test {
 namespace {
 
 using namespace std::chrono_literals;
@@ -122,4 +122,4 @@ TEST(ExitCleanupTest, ASecondCallerWaitsUntilTheFirstHasFinished) {
 }
 
 }  // namespace
-}  // namespace drover
+}  // namespace drover::exit_cleanup_test

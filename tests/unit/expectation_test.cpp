@@ -6,7 +6,7 @@
 
 #include "harness/scenario/format.hpp"
 
-namespace drover {
+namespace drover::expectation_test {
 namespace {
 
 Expectation expect(Expectation::Kind kind, std::string text = "") {
@@ -129,9 +129,9 @@ TEST(ReplyCheckExplain, ALongReplyIsCutInTheRule) {
 }
 
 }  // namespace
-}  // namespace drover
+}  // namespace drover::expectation_test
 
-namespace drover {
+namespace drover::expectation_test {
 namespace {
 
 RespValueSpec text_value(std::string text) {
@@ -223,9 +223,9 @@ TEST(ReplyCheckResp, EveryTypeTheParserNamesIsOneAScenarioMayName) {
 }
 
 }  // namespace
-}  // namespace drover
+}  // namespace drover::expectation_test
 
-namespace drover {
+namespace drover::expectation_test {
 namespace {
 
 TEST(ReplyCheckResp, TheRuleSaysWhichTypeAndValueWereWantedAndWhichCame) {
@@ -250,4 +250,4 @@ TEST(ReplyCheckResp, TheRuleSaysWhichTypeAndValueWereWantedAndWhichCame) {
 }
 
 }  // namespace
-}  // namespace drover
+}  // namespace drover::expectation_test

@@ -5,7 +5,7 @@
 #include <map>
 #include <vector>
 
-namespace drover {
+namespace drover::failure_samples_test {
 namespace {
 
 constexpr SampleSizes kSizes{3, 5};
@@ -129,4 +129,4 @@ TEST(FailureSamples, MergingIsUniformOverAllThreadsFailures) {
 }
 
 }  // namespace
-}  // namespace drover
+}  // namespace drover::failure_samples_test

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-namespace drover {
+namespace drover::framing_test {
 namespace {
 
 FramingSpec framing(Framing kind) {
@@ -264,4 +264,4 @@ TEST(FrameRequest, ARequestFramedIsReadBackAsItsPayload) {
 }
 
 }  // namespace
-}  // namespace drover
+}  // namespace drover::framing_test

@@ -17,6 +17,7 @@
 #include "tests/fuzz/entry_points.hpp"
 #include "tests/support/temp_dir.hpp"
 
+namespace drover::fuzz_regressions_test {
 namespace {
 
 namespace fs = std::filesystem;
@@ -119,3 +120,4 @@ INSTANTIATE_TEST_SUITE_P(Targets, FuzzRegressionsTest, testing::ValuesIn(kTarget
                          });
 
 }  // namespace
+}  // namespace drover::fuzz_regressions_test

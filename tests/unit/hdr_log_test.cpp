@@ -7,7 +7,7 @@
 
 #include "tests/support/temp_dir.hpp"
 
-namespace drover {
+namespace drover::hdr_log_test {
 namespace {
 
 LatencyHistogram spread(std::uint64_t seed, int n) {
@@ -141,4 +141,4 @@ TEST(HdrLog, AbsoluteStartsWithoutABaseTimeAreMadeRelative) {
 }
 
 }  // namespace
-}  // namespace drover
+}  // namespace drover::hdr_log_test

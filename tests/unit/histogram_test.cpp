@@ -7,7 +7,7 @@
 
 #include <gtest/gtest.h>
 
-namespace drover {
+namespace drover::histogram_test {
 namespace {
 
 // The exact percentile by the histogram's definition: the smallest value
@@ -117,4 +117,4 @@ TEST(LatencyHistogram, EmptyHistogramReportsZero) {
 }
 
 }  // namespace
-}  // namespace drover
+}  // namespace drover::histogram_test

@@ -10,7 +10,7 @@
 #include "tests/support/files.hpp"
 #include "tests/support/temp_dir.hpp"
 
-namespace drover {
+namespace drover::history_log_test {
 namespace {
 
 using test::TempDir;
@@ -104,4 +104,4 @@ TEST(HistoryLog, AMissingFileIsAnErrorNamingIt) {
 }
 
 }  // namespace
-}  // namespace drover
+}  // namespace drover::history_log_test

@@ -7,7 +7,7 @@
 
 #include <string>
 
-namespace drover {
+namespace drover::http_expectation_test {
 namespace {
 
 HttpReply reply(int status, std::string body = "",
@@ -99,4 +99,4 @@ TEST(HttpExpectation, TheStatusIsJudgedFirst) {
 }
 
 }  // namespace
-}  // namespace drover
+}  // namespace drover::http_expectation_test

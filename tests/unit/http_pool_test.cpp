@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-namespace drover {
+namespace drover::http_pool_test {
 namespace {
 
 using namespace std::chrono_literals;
@@ -233,4 +233,4 @@ TEST_F(HttpPoolTest, ARequestOnAConnectionTheServerClosedWhileIdleIsSentAgainOnc
 }
 
 }  // namespace
-}  // namespace drover
+}  // namespace drover::http_pool_test

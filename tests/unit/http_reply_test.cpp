@@ -9,7 +9,7 @@
 #include <cstring>
 #include <string>
 
-namespace drover {
+namespace drover::http_reply_test {
 namespace {
 
 using Status = HttpReplyReader::Status;
@@ -113,4 +113,4 @@ TEST(HttpReply, AResponseCutShortNeedsMore) {
 }
 
 }  // namespace
-}  // namespace drover
+}  // namespace drover::http_reply_test

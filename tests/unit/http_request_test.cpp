@@ -7,7 +7,7 @@
 
 #include <string>
 
-namespace drover {
+namespace drover::http_request_test {
 namespace {
 
 std::string render(const HttpRequestSpec& spec, std::uint64_t client = 3, std::uint64_t seq = 9,
@@ -91,4 +91,4 @@ TEST(HttpRequest, AnInvalidTemplateIsAnError) {
 }
 
 }  // namespace
-}  // namespace drover
+}  // namespace drover::http_request_test

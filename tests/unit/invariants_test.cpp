@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-namespace drover {
+namespace drover::invariants_test {
 namespace {
 
 TEST(RepliesCorrect, HoldsWhenNoReplyWasWrong) {
@@ -77,4 +77,4 @@ TEST(TargetAlive, ReportsHowTheTargetEnded) {
 }
 
 }  // namespace
-}  // namespace drover
+}  // namespace drover::invariants_test

@@ -12,7 +12,7 @@
 #include "reports/sink.hpp"
 #include "tests/temp_dir.hpp"
 
-namespace drover {
+namespace drover::junit_xml_test {
 namespace {
 
 using test_files::TempDir;
@@ -446,4 +446,4 @@ TEST_F(JunitXmlTest, AViolatedInvariantListsItsOffendingOperations) {
 }
 
 }  // namespace
-}  // namespace drover
+}  // namespace drover::junit_xml_test

@@ -5,7 +5,7 @@
 
 #include <gtest/gtest.h>
 
-namespace drover {
+namespace drover::key_distribution_test {
 namespace {
 
 KeyDistribution parse_ok(std::string_view spec) {
@@ -132,4 +132,4 @@ TEST(KeyDistribution, RefusesWhatItCannotDraw) {
 }
 
 }  // namespace
-}  // namespace drover
+}  // namespace drover::key_distribution_test

@@ -10,7 +10,7 @@
 
 #include "tests/temp_dir.hpp"
 
-namespace drover {
+namespace drover::known_hosts_test {
 namespace {
 
 namespace fs = std::filesystem;
@@ -206,4 +206,4 @@ TEST(KnownHostsTest, TellsPrivateKeyTypes) {
 }
 
 }  // namespace
-}  // namespace drover
+}  // namespace drover::known_hosts_test

@@ -11,7 +11,7 @@
 
 #include "harness/scenario/scenario.hpp"
 
-namespace drover {
+namespace drover::line_channel_test {
 namespace {
 
 using tcp = asio::ip::tcp;
@@ -231,4 +231,4 @@ TEST_F(LineChannelTest, ALengthPastTheCapIsTooLargeWithoutReadingThePayload) {
 }
 
 }  // namespace
-}  // namespace drover
+}  // namespace drover::line_channel_test

@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-namespace drover {
+namespace drover::load_threads_test {
 namespace {
 
 TargetSpec started(std::string name, std::string host = {}) {
@@ -58,4 +58,4 @@ TEST(LoadThreads, CountsTargetsStartedHereAndAddressesOnLoopback) {
 }
 
 }  // namespace
-}  // namespace drover
+}  // namespace drover::load_threads_test

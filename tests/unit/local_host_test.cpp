@@ -24,7 +24,7 @@
 #include "tests/support/processes.hpp"
 #include "tests/support/temp_dir.hpp"
 
-namespace drover {
+namespace drover::local_host_test {
 namespace {
 
 namespace fs = std::filesystem;
@@ -532,4 +532,4 @@ TEST(ExitStatusDescribe, NamesStatusOrSignal) {
 }
 
 }  // namespace
-}  // namespace drover
+}  // namespace drover::local_host_test

@@ -3,7 +3,7 @@
 #include "harness/checks/checker.hpp"
 #include "tests/unit/history_test_util.hpp"
 
-namespace drover {
+namespace drover::no_oversell_test {
 namespace {
 
 using namespace testing_history;
@@ -73,4 +73,4 @@ TEST(NoOversell, IgnoresOtherTargetsFleets) {
 }
 
 }  // namespace
-}  // namespace drover
+}  // namespace drover::no_oversell_test

@@ -7,7 +7,7 @@
 
 #include "harness/drivers/client_log.hpp"
 
-namespace drover {
+namespace drover::op_mix_test {
 namespace {
 
 std::vector<std::size_t> counts(const OpMix& mix, std::uint64_t seed, int draws) {
@@ -72,4 +72,4 @@ TEST(OpMix, ClientsDrawFromTheirOwnStreamApartFromThePayloads) {
 }
 
 }  // namespace
-}  // namespace drover
+}  // namespace drover::op_mix_test

@@ -5,7 +5,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-namespace drover {
+namespace drover::partition_rules_test {
 namespace {
 
 using ::testing::ElementsAre;
@@ -102,4 +102,4 @@ TEST(PartitionRules, ToolsRunByAbsolutePath) {
 }
 
 }  // namespace
-}  // namespace drover
+}  // namespace drover::partition_rules_test

@@ -5,7 +5,7 @@
 
 #include <gtest/gtest.h>
 
-namespace drover {
+namespace drover::payload_template_test {
 namespace {
 
 PayloadTemplate compile_ok(std::string_view text) {
@@ -144,9 +144,9 @@ TEST(PayloadTemplate, MaxSizeBoundsEveryRendering) {
 }
 
 }  // namespace
-}  // namespace drover
+}  // namespace drover::payload_template_test
 
-namespace drover {
+namespace drover::payload_template_test {
 namespace {
 
 DataCatalog users_and_words(DataSource::Order users_order, DataSource::Order words_order) {
@@ -246,4 +246,4 @@ TEST(PayloadTemplateData, UnboundPlaceholdersNeverRender) {
 }
 
 }  // namespace
-}  // namespace drover
+}  // namespace drover::payload_template_test

@@ -3,7 +3,7 @@
 #include "harness/checks/checker.hpp"
 #include "tests/unit/history_test_util.hpp"
 
-namespace drover {
+namespace drover::pool_complete_test {
 namespace {
 
 using namespace testing_history;
@@ -62,4 +62,4 @@ TEST(PoolComplete, AnErrorAnswerCountsAsAnswered) {
 }
 
 }  // namespace
-}  // namespace drover
+}  // namespace drover::pool_complete_test

@@ -12,7 +12,7 @@
 
 #include "harness/cli/progress.hpp"
 
-namespace drover {
+namespace drover::progress_test {
 namespace {
 
 // Everything written to a file, as text.
@@ -93,4 +93,4 @@ TEST(Progress, OnATerminalTheInPlaceLinesGiveWayToAWarningAndComeBackBelowIt) {
 }
 
 }  // namespace
-}  // namespace drover
+}  // namespace drover::progress_test

@@ -14,7 +14,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-namespace drover {
+namespace drover::push_gateway_test {
 namespace {
 
 using namespace std::chrono_literals;
@@ -116,4 +116,4 @@ TEST(MetricsPusher, AFailedPushIsReportedToTheNotifyAndTheFinalOneAsItsError) {
 }
 
 }  // namespace
-}  // namespace drover
+}  // namespace drover::push_gateway_test

@@ -8,7 +8,7 @@
 
 #include "harness/drivers/queue_producers.hpp"
 
-namespace drover {
+namespace drover::queue_producers_test {
 namespace {
 
 TEST(QueueProducersTest, NoProducersMeansAllDone) {
@@ -46,4 +46,4 @@ TEST(QueueProducersTest, ProducersOnManyThreadsAllEnd) {
 }
 
 }  // namespace
-}  // namespace drover
+}  // namespace drover::queue_producers_test

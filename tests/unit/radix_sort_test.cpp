@@ -6,7 +6,7 @@
 
 #include <gtest/gtest.h>
 
-namespace drover {
+namespace drover::radix_sort_test {
 namespace {
 
 TEST(RadixSort, OrdersSignedNumbersAsStdSortDoes) {
@@ -61,4 +61,4 @@ TEST(RadixSort, EmptyOneAndAllEqualListsAreLeftAlone) {
 }
 
 }  // namespace
-}  // namespace drover
+}  // namespace drover::radix_sort_test

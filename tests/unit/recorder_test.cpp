@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-namespace drover {
+namespace drover::recorder_test {
 namespace {
 
 using std::chrono::milliseconds;
@@ -115,9 +115,9 @@ TEST(Recorder, GivesUpFinishedSecondsAndForgetsThem) {
 }
 
 }  // namespace
-}  // namespace drover
+}  // namespace drover::recorder_test
 
-namespace drover {
+namespace drover::recorder_test {
 namespace {
 
 TEST(Recorder, KeepsExamplesOfFailuresPerSlotAndClassAndMergesThreads) {
@@ -152,4 +152,4 @@ TEST(Recorder, KeepsExamplesOfFailuresPerSlotAndClassAndMergesThreads) {
 }
 
 }  // namespace
-}  // namespace drover
+}  // namespace drover::recorder_test

@@ -14,7 +14,7 @@
 
 #include "harness/scenario/reference_targets.hpp"
 
-namespace drover {
+namespace drover::reference_targets_test {
 namespace {
 
 // One flag as --help shows it: "--threads INT:INT in [1 - 256]=2".
@@ -152,4 +152,4 @@ TEST(ReferenceTargets, DefaultChecksTakeTheirParameterFromAnArg) {
 }
 
 }  // namespace
-}  // namespace drover
+}  // namespace drover::reference_targets_test

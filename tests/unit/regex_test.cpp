@@ -7,7 +7,7 @@
 
 #include <string>
 
-namespace drover {
+namespace drover::regex_test {
 namespace {
 
 Regex compiled(const std::string& pattern) {
@@ -59,4 +59,4 @@ TEST(Regex, ASearchGivesTheGroupsOfTheLine) {
 }
 
 }  // namespace
-}  // namespace drover
+}  // namespace drover::regex_test

@@ -4,7 +4,7 @@
 
 #include <string>
 
-namespace drover {
+namespace drover::reply_matcher_test {
 namespace {
 
 using Kind = ReplyMatcher::Match::Kind;
@@ -111,4 +111,4 @@ TEST(ReplyMatcher, TheTableStaysCorrectOverManyRoundsOfCollidingInsertsAndErases
 }
 
 }  // namespace
-}  // namespace drover
+}  // namespace drover::reply_matcher_test

@@ -7,7 +7,7 @@
 #include "reports/sink.hpp"
 #include "tests/temp_dir.hpp"
 
-namespace drover {
+namespace drover::report_html_test {
 namespace {
 
 using test_files::TempDir;
@@ -275,4 +275,4 @@ TEST(ReportHtml, ListsTheOffendingOperationsOfAViolatedInvariant) {
 }
 
 }  // namespace
-}  // namespace drover
+}  // namespace drover::report_html_test

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-namespace drover {
+namespace drover::resp_test {
 namespace {
 
 using Status = RespParser::Status;
@@ -182,4 +182,4 @@ TEST(Resp, TypeNames) {
 }
 
 }  // namespace
-}  // namespace drover
+}  // namespace drover::resp_test

@@ -9,7 +9,7 @@
 
 #include "tests/support/temp_dir.hpp"
 
-namespace drover {
+namespace drover::run_folder_test {
 namespace {
 
 namespace fs = std::filesystem;
@@ -55,4 +55,4 @@ TEST_F(RunFolderTest, OutIsTakenAsGiven) {
 }
 
 }  // namespace
-}  // namespace drover
+}  // namespace drover::run_folder_test

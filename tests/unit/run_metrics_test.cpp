@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <cmath>
 
-namespace drover {
+namespace drover::run_metrics_test {
 namespace {
 
 TEST(RunMetricsTest, DroverBucketsCountUnderTheFirstBoundNotBelowTheirHighestValue) {
@@ -208,4 +208,4 @@ TEST(RunMetricsTest, AnUndecidedInvariantIsNotHeldAndIsToldApartFromAViolation) 
 }
 
 }  // namespace
-}  // namespace drover
+}  // namespace drover::run_metrics_test

@@ -9,7 +9,7 @@
 
 #include "harness/run/run_warnings.hpp"
 
-namespace drover {
+namespace drover::run_warnings_test {
 namespace {
 
 using namespace std::chrono_literals;
@@ -65,4 +65,4 @@ TEST(RunWarningsTest, WarningsFromManyThreadsAreAllKeptAndPassedOn) {
 }
 
 }  // namespace
-}  // namespace drover
+}  // namespace drover::run_warnings_test

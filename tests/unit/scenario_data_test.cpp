@@ -8,7 +8,7 @@
 #include "tests/support/temp_dir.hpp"
 #include "tests/unit/input_error_lines.hpp"
 
-namespace drover {
+namespace drover::scenario_data_test {
 namespace {
 
 using ::testing::ElementsAre;
@@ -146,4 +146,4 @@ TEST_F(ScenarioDataTest, FleetsOnHostsUseNoDataFiles) {
 }
 
 }  // namespace
-}  // namespace drover
+}  // namespace drover::scenario_data_test

@@ -5,7 +5,7 @@
 #include "harness/scenario/parse.hpp"
 #include "tests/unit/input_error_lines.hpp"
 
-namespace drover {
+namespace drover::scenario_faults_test {
 namespace {
 
 using namespace std::chrono_literals;
@@ -171,4 +171,4 @@ TEST(ScenarioFaults, NamesEachPartitionMistakeWhereItIs) {
 }
 
 }  // namespace
-}  // namespace drover
+}  // namespace drover::scenario_faults_test

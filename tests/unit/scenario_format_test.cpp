@@ -22,7 +22,7 @@
 #include "harness/scenario/reference_targets.hpp"
 #include "tests/unit/input_error_lines.hpp"
 
-namespace drover {
+namespace drover::scenario_format_test {
 namespace {
 
 using Json = nlohmann::ordered_json;
@@ -437,4 +437,4 @@ TEST(ScenarioFormat, EveryDefaultIsTheParsersDefault) {
 }
 
 }  // namespace
-}  // namespace drover
+}  // namespace drover::scenario_format_test

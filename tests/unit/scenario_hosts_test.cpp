@@ -7,7 +7,7 @@
 #include "harness/scenario/parse.hpp"
 #include "tests/unit/input_error_lines.hpp"
 
-namespace drover {
+namespace drover::scenario_hosts_test {
 namespace {
 
 using namespace std::chrono_literals;
@@ -209,4 +209,4 @@ TEST(ScenarioHostsTest, FleetsOnHostsDoNotSearchForCapacity) {
 }
 
 }  // namespace
-}  // namespace drover
+}  // namespace drover::scenario_hosts_test

@@ -6,7 +6,7 @@
 #include "harness/scenario/parse.hpp"
 #include "tests/unit/input_error_lines.hpp"
 
-namespace drover {
+namespace drover::scenario_load_test {
 namespace {
 
 using namespace std::chrono_literals;
@@ -282,4 +282,4 @@ TEST(ScenarioLoad, OverridesSwitchTheModel) {
 }
 
 }  // namespace
-}  // namespace drover
+}  // namespace drover::scenario_load_test

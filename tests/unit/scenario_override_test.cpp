@@ -4,7 +4,7 @@
 
 #include "harness/scenario/parse.hpp"
 
-namespace drover {
+namespace drover::scenario_override_test {
 namespace {
 
 using namespace std::chrono_literals;
@@ -219,4 +219,4 @@ TEST(ScenarioOverride, InvalidJsonIsReportedBeforeAnyOverride) {
 }
 
 }  // namespace
-}  // namespace drover
+}  // namespace drover::scenario_override_test

@@ -8,7 +8,7 @@
 #include "harness/scenario/parse.hpp"
 #include "tests/unit/input_error_lines.hpp"
 
-namespace drover {
+namespace drover::scenario_parse_test {
 namespace {
 
 using namespace std::chrono_literals;
@@ -922,4 +922,4 @@ TEST(ScenarioParse, BadFixturesReportTheirExpectedLines) {
 }
 
 }  // namespace
-}  // namespace drover
+}  // namespace drover::scenario_parse_test

@@ -6,7 +6,7 @@
 #include "harness/scenario/parse.hpp"
 #include "tests/unit/input_error_lines.hpp"
 
-namespace drover {
+namespace drover::scenario_setup_test {
 namespace {
 
 using namespace std::chrono_literals;
@@ -110,4 +110,4 @@ TEST(ScenarioSetupTest, AStepCanBeChangedWithSet) {
 }
 
 }  // namespace
-}  // namespace drover
+}  // namespace drover::scenario_setup_test

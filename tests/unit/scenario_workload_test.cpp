@@ -6,7 +6,7 @@
 #include "harness/scenario/parse.hpp"
 #include "tests/unit/input_error_lines.hpp"
 
-namespace drover {
+namespace drover::scenario_workload_test {
 namespace {
 
 using namespace std::chrono_literals;
@@ -309,4 +309,4 @@ TEST(ScenarioChecks, InvariantMustFitTheTarget) {
 }
 
 }  // namespace
-}  // namespace drover
+}  // namespace drover::scenario_workload_test

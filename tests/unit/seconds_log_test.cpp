@@ -4,7 +4,7 @@
 
 #include "tests/support/temp_dir.hpp"
 
-namespace drover {
+namespace drover::seconds_log_test {
 namespace {
 
 SecondRecording second_of(std::uint32_t slot, std::uint64_t nanos, int n,
@@ -94,4 +94,4 @@ TEST(SecondsLog, OffsetsPlaceALaterPhasesSecondsAfterTheFirsts) {
 }
 
 }  // namespace
-}  // namespace drover
+}  // namespace drover::seconds_log_test

@@ -13,7 +13,7 @@
 
 #include "tests/temp_dir.hpp"
 
-namespace drover {
+namespace drover::shell_quote_test {
 namespace {
 
 // What sh receives as separate arguments, one per line (printf '%s\n').
@@ -59,4 +59,4 @@ TEST(ShellQuoteTest, NoInjection) {
 }
 
 }  // namespace
-}  // namespace drover
+}  // namespace drover::shell_quote_test

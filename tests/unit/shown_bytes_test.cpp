@@ -4,7 +4,7 @@
 
 #include <string>
 
-namespace drover {
+namespace drover::shown_bytes_test {
 namespace {
 
 using namespace std::string_literals;
@@ -42,4 +42,4 @@ TEST(ShownBytes, NothingCutReadsAsItIs) {
 }
 
 }  // namespace
-}  // namespace drover
+}  // namespace drover::shown_bytes_test

@@ -11,7 +11,7 @@
 #include "reports/sink.hpp"
 #include "tests/temp_dir.hpp"
 
-namespace drover {
+namespace drover::summary_json_test {
 namespace {
 
 using test_files::TempDir;
@@ -474,4 +474,4 @@ TEST(SummaryJson, AWrongFieldIsRefusedNamingItsPath) {
 }
 
 }  // namespace
-}  // namespace drover
+}  // namespace drover::summary_json_test

@@ -17,7 +17,7 @@
 #include "reports/sink.hpp"
 #include "tests/temp_dir.hpp"
 
-namespace drover {
+namespace drover::summary_round_trip_test {
 namespace {
 
 namespace fs = std::filesystem;
@@ -431,4 +431,4 @@ TEST(SummaryRoundTripOfAnEmptyRun, ComesBackAsItWasWritten) {
 }
 
 }  // namespace
-}  // namespace drover
+}  // namespace drover::summary_round_trip_test

@@ -30,7 +30,7 @@
 #include "tests/support/processes.hpp"
 #include "tests/support/temp_dir.hpp"
 
-namespace drover {
+namespace drover::supervisor_test {
 namespace {
 
 namespace fs = std::filesystem;
@@ -462,4 +462,4 @@ TEST(Probes, PickFreePortGivesABindablePort) {
 }
 
 }  // namespace
-}  // namespace drover
+}  // namespace drover::supervisor_test

@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-namespace drover {
+namespace drover::thresholds_test {
 namespace {
 
 RunResult sample_run() {
@@ -127,4 +127,4 @@ TEST(Thresholds, BoundariesFollowTheOperator) {
 }
 
 }  // namespace
-}  // namespace drover
+}  // namespace drover::thresholds_test

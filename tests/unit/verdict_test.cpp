@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-namespace drover {
+namespace drover::verdict_test {
 namespace {
 
 InvariantResult holds(Invariant i) {
@@ -148,4 +148,4 @@ TEST(InvariantNames, RoundTripAndRejectUnknownNames) {
 }
 
 }  // namespace
-}  // namespace drover
+}  // namespace drover::verdict_test

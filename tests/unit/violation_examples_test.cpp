@@ -5,7 +5,7 @@
 #include "tests/support/temp_dir.hpp"
 #include "tests/unit/history_test_util.hpp"
 
-namespace drover {
+namespace drover::violation_examples_test {
 namespace {
 
 using test::TempDir;
@@ -71,4 +71,4 @@ TEST(ViolationExamples, NoCandidatesNoExamples) {
 }
 
 }  // namespace
-}  // namespace drover
+}  // namespace drover::violation_examples_test

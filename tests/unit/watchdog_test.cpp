@@ -9,7 +9,7 @@
 #include "harness/cli/watchdog.hpp"
 #include "tests/support/eventually.hpp"
 
-namespace drover {
+namespace drover::watchdog_test {
 namespace {
 
 using namespace std::chrono_literals;
@@ -58,4 +58,4 @@ TEST(WatchdogDeathTest, ARunThatDoesNotStopIsEndedWithExitCode3AfterTheGrace) {
 }
 
 }  // namespace
-}  // namespace drover
+}  // namespace drover::watchdog_test

@@ -4,7 +4,7 @@
 
 #include "harness/checks/thresholds.hpp"
 
-namespace drover {
+namespace drover::windowed_thresholds_test {
 namespace {
 
 using std::chrono::seconds;
@@ -95,4 +95,4 @@ TEST(WindowedThresholds, ApplyFailsTheWholeRunsResultAndAbortSeesTheLatestWindow
 }
 
 }  // namespace
-}  // namespace drover
+}  // namespace drover::windowed_thresholds_test
