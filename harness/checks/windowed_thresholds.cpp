@@ -45,18 +45,22 @@ void WindowedThresholds::add_second(std::size_t second,
       auto more = slots[slot].nonzero_buckets();
       buckets.insert(buckets.end(), more.begin(), more.end());
     }
+    t.answered_seconds += !buckets.empty();
     t.window.push_back(std::move(buckets));
     if (t.window.size() > t.seconds) {
+      t.answered_seconds -= !t.window.front().empty();
       t.window.pop_front();
       ++t.window_start;
     }
-    if (t.window.size() == t.seconds) judge(t);
+    // A window that answered nothing is skipped (judge), here at no cost:
+    // a log may leave hours without lines.
+    if (t.window.size() == t.seconds && t.answered_seconds > 0) judge(t);
   }
 }
 
 void WindowedThresholds::finish() {
   for (Tracker& t : trackers_) {
-    if (!t.judged && !t.window.empty()) judge(t);
+    if (!t.judged && t.answered_seconds > 0) judge(t);
   }
 }
 
@@ -172,7 +176,8 @@ Expected<std::vector<ThresholdResult>> judge_windows_from_log(
     std::size_t at = *next ? static_cast<std::size_t>((*next)->start_s + 0.5) : current + 1;
     while (current < at) {
       windows.add_second(current++, second);
-      for (LatencyHistogram& h : second) h.clear();
+      for (LatencyHistogram& h : second)
+        if (h.count() > 0) h.clear();
     }
     if (!*next) break;
     auto slot = std::find(tags->begin(), tags->end(), (*next)->tag) - tags->begin();

@@ -51,8 +51,9 @@ class WindowedThresholds {
     std::vector<std::size_t> slots;
     std::size_t seconds = 1;  // the window's length
     std::deque<std::vector<LatencyHistogram::Bucket>> window;
-    std::size_t window_start = 0;  // the second the deque's front is
-    bool judged = false;           // a window was judged
+    std::size_t answered_seconds = 0;  // seconds of window with answers
+    std::size_t window_start = 0;      // the second the deque's front is
+    bool judged = false;               // a window was judged
     bool latest_failed = false;
     bool failed = false;
     double worst_value = 0;

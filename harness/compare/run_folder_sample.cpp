@@ -95,7 +95,10 @@ Expected<void> add_latencies(const fs::path& log_file, RunSample& run) {
       return unexpected(fmt::format("{}: tag \"{}\" names no fleet/op of summary.json",
                                     log_file.string(), interval.tag));
     }
-    auto second = static_cast<std::size_t>(std::max(0.0, std::floor(interval.start_s + 1e-6)));
+    // What ended after the run's last whole second counts in that second
+    // (fit_seconds), so no later second needs a place of its own.
+    auto second = static_cast<std::size_t>(
+        std::min(std::floor(interval.start_s + 1e-6), std::max(0.0, run.duration_s)));
     std::vector<SampleSecond>& seconds = it->second->seconds;
     if (second >= seconds.size()) seconds.resize(second + 1);
     SampleSecond& s = seconds[second];
@@ -112,6 +115,16 @@ void merge_into(SampleSecond& into, const SampleSecond& from) {
   into.answered += from.answered;
   into.ops += from.ops;
   into.errors += from.errors;
+}
+
+// A run lasts no longer than its series (a figure per second) says, or a
+// year when it has none: every op gets an entry per second of it.
+Expected<void> check_duration(const json& summary, double duration_s) {
+  const std::size_t series = summary.value("series", json::array()).size();
+  const double longest = series > 0 ? static_cast<double>(series) + 2 : 365.0 * 24 * 3600;
+  if (duration_s >= 0 && duration_s <= longest) return {};
+  return unexpected(fmt::format("duration_s is {}; want 0 to {} s (its series has {} seconds)",
+                                duration_s, longest, series));
 }
 
 // Every op gets one entry per whole second of the load; what ended after
@@ -148,6 +161,8 @@ Expected<RunSample> load_run_folder(const std::string& dir) {
     }
     run.scenario = summary->at("scenario").get<std::string>();
     run.duration_s = summary->at("duration_s").get<double>();
+    auto duration = check_duration(*summary, run.duration_s);
+    if (!duration) return unexpected(fmt::format("{}/summary.json: {}", dir, duration.error()));
     auto model = load_model_in(folder);
     if (!model) return unexpected(model.error());
     run.load_model = *model;

@@ -1,5 +1,6 @@
 // HdrHistogram's interval log: writing and reading one line at a time
 // (the format is in hdr_log.hpp).
+#include <cmath>
 #include <ctime>
 
 #include <fmt/format.h>
@@ -25,11 +26,14 @@ std::string utc_text(double unix_s) {
   return text;
 }
 
-// The number after `key` in a header comment such as "#[StartTime: 12.5 ...]".
+// The number after `key` in a header comment such as "#[StartTime: 12.5 ...]";
+// none when it is not a finite number.
 std::optional<double> header_number(const std::string& line, std::string_view key) {
   if (line.rfind(key, 0) != 0) return std::nullopt;
   try {
-    return std::stod(line.substr(key.size()));
+    const double v = std::stod(line.substr(key.size()));
+    if (!std::isfinite(v)) return std::nullopt;
+    return v;
   } catch (const std::exception&) {
     return std::nullopt;
   }
@@ -47,11 +51,12 @@ std::vector<std::string_view> fields(std::string_view line) {
   }
 }
 
+// The whole of text as a finite number ("nan" and "inf" are none).
 std::optional<double> number(std::string_view text) {
   try {
     std::size_t used = 0;
     double v = std::stod(std::string(text), &used);
-    if (used != text.size()) return std::nullopt;
+    if (used != text.size() || !std::isfinite(v)) return std::nullopt;
     return v;
   } catch (const std::exception&) {
     return std::nullopt;
@@ -132,6 +137,12 @@ Expected<std::optional<LogInterval>> IntervalLogReader::next() {
   if (!start || !length || *length < 0) return fail("start and length must be numbers");
   // Without a BaseTime, a start that reads as absolute is made relative.
   if (!has_base_time_ && *start >= kRelativeBelow) *start -= start_time_s_;
+  // Readers lay intervals out second by second: a start outside the log's
+  // first year is no run's, and would make them walk or hold that many.
+  if (*start < 0 || *start > kRelativeBelow) {
+    return fail(fmt::format("an interval starts {} s from the log's base time; want 0 to {} s",
+                            *start, kRelativeBelow));
+  }
   interval.start_s = *start;
   interval.length_s = *length;
   auto histogram = decode_histogram(parts[3]);

@@ -209,5 +209,34 @@ TEST_F(CompareTest, WhatIsNotARunOrABadFlagExitsTwoNamingIt) {
   EXPECT_NE(junk.err.find("not a drover baseline file"), std::string::npos) << junk.err;
 }
 
+// A run folder that claims a longer run than its seconds show, or whose
+// latency log puts a second far past the run's end, must not make compare
+// lay out that many seconds: the claim is an error naming the file, the
+// late second counts in the run's last, as replies still in flight do.
+TEST_F(CompareTest, ARunFolderClaimingMoreSecondsThanItHasIsNoReasonToHoldThem) {
+  fs::path base = run("base", {});
+  fs::path claims = run("claims", {});
+  json summary = json::parse(read_file(claims / "summary.json"));
+  summary["duration_s"] = 3.0e7;
+  std::ofstream(claims / "summary.json") << summary.dump();
+  Finished f = drover({"compare", base.string(), claims.string()});
+  EXPECT_EQ(f.exit_code, 2) << f.out << f.err;
+  EXPECT_NE(f.err.find(claims.string() + "/summary.json: duration_s is 30000000"),
+            std::string::npos)
+      << f.err;
+  fs::path late = run("late", {});
+  {
+    auto log = IntervalLogWriter::open((late / "latency-seconds.hlog").string(), 1.7e9);
+    ASSERT_TRUE(log) << log.error();
+    LatencyHistogram h;
+    for (int i = 0; i < 300; ++i) h.record(1'000'000);
+    for (int s = 0; s < 20; ++s) log->write("clients/ping", s, 1, h);
+    log->write("clients/ping", 30.0e6, 1, h);
+  }
+  Finished g = drover({"compare", base.string(), late.string()});
+  EXPECT_EQ(g.exit_code, 0) << g.out << g.err;
+  EXPECT_LT(g.seconds, 30) << "seconds past the run's end were laid out one by one";
+}
+
 }  // namespace
 }  // namespace drover::test::compare_test

@@ -4,8 +4,8 @@
 // InvariantBroken. libFuzzer runs one per executable (fuzz_main.cpp, where
 // the uncaught exception aborts: a crash it keeps); the regression test
 // (tests/unit/fuzz_regressions_test.cpp) replays the kept inputs through the
-// same functions in the normal build. Not thread-safe: summary_json reuses
-// one in-memory file.
+// same functions in the normal build. Not thread-safe: summary_json and
+// hdr_log reuse one in-memory file (memory_file.hpp).
 #pragma once
 
 #include <cstddef>
@@ -44,6 +44,9 @@ int http_reply(const std::uint8_t* data, std::size_t size);
 // DataTable::parse on the input as CSV and as lines; CSV it accepts must
 // survive being written back out quoted.
 int data_file(const std::uint8_t* data, std::size_t size);
+// IntervalLogReader on the input as an HdrHistogram interval log; each
+// interval it accepts must round-trip through drover's own encoding.
+int hdr_log(const std::uint8_t* data, std::size_t size);
 
 }  // namespace drover::fuzz
 

@@ -40,6 +40,7 @@ const FuzzTarget kTargets[] = {
     {"resp", drover::fuzz::resp},
     {"data_file", drover::fuzz::data_file},
     {"http_reply", drover::fuzz::http_reply},
+    {"hdr_log", drover::fuzz::hdr_log},
 };
 
 std::vector<fs::path> inputs_in(const fs::path& folder) {

@@ -4,6 +4,8 @@
 
 #include <fstream>
 #include <random>
+#include <string>
+#include <vector>
 
 #include "tests/support/temp_dir.hpp"
 
@@ -138,6 +140,31 @@ TEST(HdrLog, AbsoluteStartsWithoutABaseTimeAreMadeRelative) {
   ASSERT_TRUE(next) << next.error();
   ASSERT_TRUE(*next);
   EXPECT_NEAR((*next)->start_s, 2.5, 1e-6);
+}
+
+// Readers lay intervals out second by second (windowed thresholds, drover
+// compare): a start that is no number, negative or beyond a year would
+// make them walk, or hold, that many seconds. Each is an error naming the
+// line, and the lines before it still read.
+TEST(HdrLog, StartsAndLengthsOutsideAYearOrNotFiniteAreErrorsNamingTheLine) {
+  test::TempDir dir;
+  const std::string h = encode_compressed_histogram(spread(5, 10));
+  const std::vector<std::string> bad = {"nan,1.000",   "inf,1.000",    "0.000,nan",
+                                        "0.000,-inf",  "-1.000,1.000", "31536001.000,1.000",
+                                        "1e300,1.000", "0.000,-1.000"};
+  for (std::size_t i = 0; i < bad.size(); ++i) {
+    std::string path = (dir.path() / ("bad" + std::to_string(i) + ".hlog")).string();
+    std::ofstream(path) << "#[BaseTime: 1700000000.000 (seconds since epoch)]\n"
+                        << "0.000,1.000,1.0," << h << "\n"
+                        << bad[i] << ",1.0," << h << "\n";
+    auto reader = IntervalLogReader::open(path);
+    ASSERT_TRUE(reader) << reader.error();
+    auto first = reader->next();
+    ASSERT_TRUE(first && *first) << bad[i];
+    auto next = reader->next();
+    ASSERT_FALSE(next) << bad[i] << " was read as an interval";
+    EXPECT_NE(next.error().find(".hlog:3:"), std::string::npos) << next.error();
+  }
 }
 
 }  // namespace
