@@ -117,11 +117,11 @@ void merge_into(SampleSecond& into, const SampleSecond& from) {
   into.errors += from.errors;
 }
 
-// A run lasts no longer than its series (a figure per second) says, or a
-// year when it has none: every op gets an entry per second of it.
+// A run lasts no longer than its series (a figure per second) says, or
+// than a latency log covers when it has none: every op gets an entry per second of it.
 Expected<void> check_duration(const json& summary, double duration_s) {
   const std::size_t series = summary.value("series", json::array()).size();
-  const double longest = series > 0 ? static_cast<double>(series) + 2 : 365.0 * 24 * 3600;
+  const double longest = series > 0 ? static_cast<double>(series) + 2 : kLongestLogS;
   if (duration_s >= 0 && duration_s <= longest) return {};
   return unexpected(fmt::format("duration_s is {}; want 0 to {} s (its series has {} seconds)",
                                 duration_s, longest, series));

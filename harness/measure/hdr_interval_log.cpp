@@ -15,7 +15,7 @@ namespace {
 constexpr double kMaxValueDivisor = 1e6;
 // A start below a year of seconds is relative to the log's start time, as
 // HdrHistogram's reader decides when a log has no BaseTime.
-constexpr double kRelativeBelow = 365.0 * 24 * 3600;
+constexpr double kRelativeBelow = kLongestLogS;
 
 std::string utc_text(double unix_s) {
   auto t = static_cast<std::time_t>(unix_s);

@@ -40,6 +40,10 @@ std::string encode_compressed_histogram(const LatencyHistogram& histogram);
 // Values are scaled by to_nanos (1 when the writer's unit was nanoseconds).
 Expected<LatencyHistogram> decode_histogram(std::string_view base64, double to_nanos = 1.0);
 
+// The longest stretch a log covers, in seconds: a year. An interval starts
+// within it, and a start below it is relative (IntervalLogReader).
+inline constexpr double kLongestLogS = 365.0 * 24 * 3600;
+
 struct LogInterval {
   std::string tag;     // empty when the line has none
   double start_s = 0;  // from the log's base time (or its start time)
