@@ -90,9 +90,8 @@ class HttpNginxTest : public ::testing::Test {
 };
 
 TEST_F(HttpNginxTest, TheShippedScenarioPasses) {
-  json s = shipped();
-  s["load"]["duration"] = "1s";
-  json summary = run(s);
+  // Its own 3 s, so that its p99 threshold judges more than a start-up.
+  json summary = run(shipped());
   EXPECT_EQ(last_.exit_code, 0) << last_.out << last_.err;
   EXPECT_EQ(summary["totals"]["errors"], 0) << summary["totals"];
   for (const json& op : summary["fleets"][0]["ops"])

@@ -102,9 +102,10 @@ class HttpsNginxTest : public ::testing::Test {
 };
 
 TEST_F(HttpsNginxTest, TheShippedScenarioPassesAndReportsItsHandshakes) {
-  json s = scenario_file("https-nginx.json");
-  s["load"]["duration"] = "1s";
-  json summary = run(s);
+  // Its own 3 s: in a shorter run, each client's first request (queued
+  // behind the other clients' handshakes in nginx's one worker) can be 1 %
+  // of the answers on a busy machine, and its p99 threshold would judge them.
+  json summary = run(scenario_file("https-nginx.json"));
   expect_all_answered(summary);
   for (const json& op : summary["fleets"][0]["ops"]) {
     ASSERT_TRUE(op.contains("tls")) << op;
