@@ -70,7 +70,7 @@ Json framing_json(const FramingSpec& f) {
 
 FramingSpec framing_from(const Reader& r) {
   FramingSpec f;
-  f.kind = r.enumerated<Framing>("kind", static_cast<int>(Framing::kResp));
+  f.kind = r.enumerated<Framing>("kind", static_cast<int>(Framing::kMemcached));
   f.delimiter = r.get<std::string>("delimiter");
   f.keep_delimiter = r.get<bool>("keep_delimiter");
   if (r.get<Json>("request_end").is_string()) f.request_end = r.get<std::string>("request_end");

@@ -5,6 +5,12 @@
 //   delimiter        up to the delimiter, with or without it
 //   length_prefixed  the payload after a 1-, 2-, 4- or 8-byte length
 //   resp             one whole RESP value (resp.hpp): all its bytes, parsed
+//   memcached        one whole reply of memcached's text protocol: a line
+//                    (STORED, a number, HD ...), VALUE blocks up to END, STAT
+//                    lines up to END, or a meta VA block; all of its bytes
+//                    but the "\r\n" that ends it. Data blocks are skipped
+//                    by their byte count, so a value may hold any bytes
+//                    ("END\r\n" too).
 // and how drover frames a request the same way. Pure: no I/O, the caller
 // owns the buffer.
 //
@@ -30,6 +36,9 @@
 namespace drover {
 
 enum class FrameStatus { kReply, kNeedMore, kTooLarge, kMalformed };
+
+// What the lines of a memcached reply read so far were.
+enum class McContext { kFirst, kValues, kStats };
 
 struct Frame {
   FrameStatus status = FrameStatus::kNeedMore;
@@ -66,6 +75,8 @@ class Framer {
   Frame delimited(std::string_view data);
   Frame length_prefixed(std::string_view data);
   Frame resp_value(std::string_view data);
+  Frame memcached(std::string_view data);
+  Frame memcached_reply(std::string_view data, std::size_t text_end, std::size_t consumed);
   Frame malformed(std::string why);
 
   FramingSpec spec_;
@@ -73,6 +84,10 @@ class Framer {
   // The bytes at the start of the reply already scanned, so known to hold
   // no terminator (line) or no whole delimiter (delimiter).
   std::size_t scanned_ = 0;
+  // memcached: where the line being read starts, and what the reply's
+  // lines so far were (none, VALUE blocks, STAT lines).
+  std::size_t line_start_ = 0;
+  McContext context_ = McContext::kFirst;
   std::string error_;
 };
 
@@ -82,7 +97,8 @@ std::size_t largest_wire_reply(const FramingSpec& spec);
 
 // The request as drover writes it under spec: the payload and "\n" (line),
 // the payload and the delimiter (delimiter), a length header and the
-// payload (length_prefixed), the payload alone (fixed, resp). Fails when
+// payload (length_prefixed), the payload and "\r\n" (memcached), the payload
+// alone (fixed, resp). Fails when
 // the payload's length does not fit in the header.
 Expected<std::string> frame_request(const FramingSpec& spec, std::string_view payload);
 

@@ -72,6 +72,13 @@ ObjectPtr framing_object() {
            "as written.",
            {},
            {}},
+          {"memcached",
+           "A reply is one reply of memcached's text protocol (a line; VALUE blocks, or STAT "
+           "lines, up to END; a meta VA block), its data blocks read by their byte count; its "
+           "text is all of its bytes but the \\r\\n that ends it. The request is sent with "
+           "\\r\\n after it.",
+           {},
+           {}},
           {"delimiter",
            "A reply ends at the delimiter; the request is sent with the delimiter after it, "
            "or with request_end.",
@@ -210,10 +217,11 @@ Variant echo() {
                  R"(request upper-cased, ASCII only), {"equals": TEMPLATE} or )"
                  R"({"regex": REGEX}; for http targets {"status", "headers", "body"} )"
                  R"((default: status 2xx).)"),
-      optional("framing", one_of({choice({"line", "fixed", "resp"}), object(framing_object())}))
+      optional("framing",
+               one_of({choice({"line", "fixed", "resp", "memcached"}), object(framing_object())}))
           .default_string("line")
           .about("TCP targets only: how a reply ends and what its text is (see Framings): "
-                 R"("line", "fixed", "resp", or an object with "type" (also )"
+                 R"("line", "fixed", "resp", "memcached", or an object with "type" (also )"
                  R"("delimiter" or "length_prefixed") and "max_reply".)"),
       optional("clients_per_connection", integer(1, kMaxClientsPerConnection))
           .default_number(1)

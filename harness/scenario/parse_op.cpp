@@ -181,6 +181,7 @@ constexpr FramingName kFramingNames[] = {
     {Framing::kResp, "resp"},
     {Framing::kDelimiter, "delimiter"},
     {Framing::kLengthPrefixed, "length_prefixed"},
+    {Framing::kMemcached, "memcached"},
 };
 
 const FramingName* framing_named(const Json& value) {
@@ -230,7 +231,7 @@ void parse_framing_object(Problems& problems, const Json& value, const std::stri
 
 void parse_framing(Problems& problems, const Json& value, const std::string& at, FramingSpec& out) {
   constexpr const char* kMust =
-      R"(must be "line", "fixed", "resp" or an object with "type": {"type": "delimiter", )"
+      R"(must be "line", "fixed", "resp", "memcached" or an object with "type": {"type": "delimiter", )"
       R"("delimiter": "END\r\n"}, {"type": "length_prefixed", "bytes": 4})";
   if (value.is_object()) {
     parse_framing_object(problems, value, at, out);

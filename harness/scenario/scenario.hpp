@@ -215,6 +215,7 @@ enum class Framing {
   kDelimiter,       // payload + delimiter out, the bytes up to the delimiter back
   kLengthPrefixed,  // a length header, then the payload, both ways
   kResp,            // the payload as written out, one RESP value back
+  kMemcached,       // payload + "\r\n" out, one memcached text-protocol reply back
 };
 
 enum class Endian { kBig, kLittle };

@@ -119,6 +119,21 @@ TEST_F(RealServersTest, MemcachedRepliesOtherThanExpectedFailTheRun) {
                            R"(expected equals "NOT_STORED", received "STORED")");
 }
 
+// Values that hold "END\r\n", which would end a get's reply early were it
+// framed by a delimiter: memcached framing reads a data block by its count.
+TEST_F(RealServersTest, MemcachedValuesHoldingEndAreReadWhole) {
+  if (!on_path("memcached")) GTEST_SKIP() << "memcached is not installed (apt install memcached)";
+  json summary =
+      run("memcached.json",
+          {"--set", "fleets.0.ops.0.send=get key:{key:uniform:100}", "--set",
+           "fleets.0.ops.0.expect.regex=^(VALUE key:[0-9]+ 0 10\r\nEND\r\nEND\r\n\r\n)?END$",
+           "--set", "fleets.0.ops.1.send=set key:{key:uniform:100} 0 0 10\r\nEND\r\nEND\r\n"});
+  EXPECT_EQ(last_.exit_code, 0) << last_.out << last_.err;
+  EXPECT_GT(summary["totals"]["ok"].get<double>(), 100) << summary["totals"];
+  EXPECT_EQ(count(summary, "wrong_reply"), 0) << summary["totals"];
+  EXPECT_EQ(count(summary, "malformed_reply"), 0) << summary["totals"];
+}
+
 TEST_F(RealServersTest, LengthPrefixedScenarioPassesAgainstItsServer) {
   expect_pass("length-prefixed.json");
 }

@@ -27,7 +27,7 @@ Stream stream_of(std::string_view input) {
   if (input.size() < 3) return stream;
   const auto kind = static_cast<unsigned char>(input[0]);
   const auto options = static_cast<unsigned char>(input[1]);
-  stream.spec.kind = static_cast<Framing>(kind % 5);
+  stream.spec.kind = static_cast<Framing>(kind % 6);
   stream.spec.length_bytes = kWidths[options & 3];
   stream.spec.endian = options & 4 ? Endian::kLittle : Endian::kBig;
   stream.spec.length_includes_header = (options & 8) != 0;
@@ -72,6 +72,12 @@ void check_reply(const FramingSpec& spec, const Frame& frame, std::size_t reques
     case Framing::kResp:
       DROVER_FUZZ_CHECK(frame.text.size() == frame.consumed);
       DROVER_FUZZ_CHECK(frame.consumed <= spec.max_reply);
+      break;
+    case Framing::kMemcached:
+      // All of the reply's bytes but the "\n" or "\r\n" that ends it.
+      DROVER_FUZZ_CHECK(frame.consumed == frame.text.size() + 1 ||
+                        frame.consumed == frame.text.size() + 2);
+      DROVER_FUZZ_CHECK(frame.text.size() <= spec.max_reply);
       break;
   }
 }

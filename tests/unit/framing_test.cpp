@@ -208,6 +208,58 @@ TEST(Framer, BytesThatAreNotRespAreMalformedAndTooLargeRespIsRefused) {
   EXPECT_EQ(small.next("$100\r\n").status, FrameStatus::kTooLarge);
 }
 
+TEST(Framer, AMemcachedReplyIsOneLineOrItsValuesUpToEnd) {
+  const std::string bytes =
+      "STORED\r\nEND\r\nVALUE k 0 3\r\nabc\r\nEND\r\n"
+      "VALUE a 5 1 7\r\nx\r\nVALUE b 0 2 8\r\nyz\r\nEND\r\n42\r\nNOT_FOUND\r\nVAL";
+  expect_replies(framing(Framing::kMemcached), bytes,
+                 {"STORED", "END", "VALUE k 0 3\r\nabc\r\nEND",
+                  "VALUE a 5 1 7\r\nx\r\nVALUE b 0 2 8\r\nyz\r\nEND", "42", "NOT_FOUND"},
+                 3);
+}
+
+// Under delimiter framing, "END\r\n" in a value would end the reply early.
+TEST(Framer, AMemcachedValueMayHoldAnyBytesEvenEnd) {
+  using namespace std::string_literals;
+  const std::string value = "END\r\nEND\n\0\r"s;
+  const std::string reply =
+      "VALUE k 0 " + std::to_string(value.size()) + "\r\n" + value + "\r\nEND";
+  expect_replies(framing(Framing::kMemcached), reply + "\r\nSTORED\r\n", {reply, "STORED"});
+}
+
+TEST(Framer, MemcachedStatsRunToEndAndAMetaValueIsOneBlock) {
+  expect_replies(framing(Framing::kMemcached),
+                 "STAT pid 1\r\nSTAT items:1:number 2\r\nEND\r\nVA 2 f0 t-1\r\nhi\r\n"
+                 "HD\r\nEN\r\nMN\r\nVA 0\r\n\r\n",
+                 {"STAT pid 1\r\nSTAT items:1:number 2\r\nEND", "VA 2 f0 t-1\r\nhi", "HD", "EN",
+                  "MN", "VA 0\r\n"});
+}
+
+TEST(Framer, AMemcachedReplyThatBreaksTheProtocolIsMalformed) {
+  for (const char* bytes : {"VALUE k 0 x\r\n", "VALUE k 0\r\n", "VALUE k 0 3\r\nabcd\r\nEND\r\n",
+                            "VALUE k 0 1\r\na\r\nSTORED\r\n", "VA \r\n", "VA 2 f\r\nhi!!"}) {
+    Framer framer(framing(Framing::kMemcached));
+    Taken taken = take_all(framer, bytes);
+    EXPECT_EQ(taken.last, FrameStatus::kMalformed) << bytes;
+    EXPECT_TRUE(taken.replies.empty()) << bytes;
+    EXPECT_FALSE(framer.error().empty()) << bytes;
+  }
+}
+
+TEST(Framer, AMemcachedReplyPastTheCapIsTooLargeAsSoonAsACountSaysSo) {
+  const FramingSpec spec = capped(framing(Framing::kMemcached), 24);
+  expect_replies(spec, "VALUE k 0 4\r\nabcd\r\nEND\r\n", {"VALUE k 0 4\r\nabcd\r\nEND"});
+  Framer framer(spec);
+  EXPECT_EQ(framer.next("VALUE k 0 10\r\n").status, FrameStatus::kTooLarge);
+  EXPECT_EQ(framer.next("VALUE k 0 99999999999999999999999\r\n").status, FrameStatus::kTooLarge);
+  EXPECT_EQ(framer.next("VA 25\r\n").status, FrameStatus::kTooLarge);
+  EXPECT_EQ(framer.next("VALUE k 0 4\r\nabcd\r\nVALUE k 0").status, FrameStatus::kTooLarge);
+  Framer bytewise(spec);
+  EXPECT_EQ(take_bytewise(bytewise, std::string(30, 'x')).last, FrameStatus::kTooLarge);
+  Framer waiting(spec);
+  EXPECT_EQ(take_bytewise(waiting, std::string(25, 'x')).last, FrameStatus::kNeedMore);
+}
+
 TEST(Framer, ResetForgetsAReplyHalfRead) {
   Framer framer(delimited("END"));
   EXPECT_EQ(framer.next("abcdefEN").status, FrameStatus::kNeedMore);
@@ -223,6 +275,7 @@ TEST(Framer, TheLargestWireReplyIsTheCapAndTheFramingsOwnBytes) {
   EXPECT_EQ(largest_wire_reply(capped(delimited("END\r\n"), 10)), 15u);
   EXPECT_EQ(largest_wire_reply(capped(length_prefixed(8, Endian::kBig), 10)), 18u);
   EXPECT_EQ(largest_wire_reply(capped(framing(Framing::kResp), 10)), 10u);
+  EXPECT_EQ(largest_wire_reply(capped(framing(Framing::kMemcached), 10)), 12u);
 }
 
 TEST(FrameRequest, EachFramingWritesItsRequestAsItReadsReplies) {
@@ -232,6 +285,8 @@ TEST(FrameRequest, EachFramingWritesItsRequestAsItReadsReplies) {
   EXPECT_EQ(*frame_request(framing(Framing::kResp), "*1\r\n$4\r\nPING\r\n"),
             "*1\r\n$4\r\nPING\r\n");
   EXPECT_EQ(*frame_request(delimited("END\r\n"), "get k\r\n"), "get k\r\nEND\r\n");
+  EXPECT_EQ(*frame_request(framing(Framing::kMemcached), "set k 0 0 1\r\nv"),
+            "set k 0 0 1\r\nv\r\n");
   FramingSpec get = delimited("END\r\n");
   get.request_end = "\r\n";
   EXPECT_EQ(*frame_request(get, "get k"), "get k\r\n");

@@ -633,8 +633,9 @@ TEST(ScenarioErrors, FramingOnUdpTarget) {
       errors_of(scenario(kTargets, fleet(R"({"send": "x", "framing": "line"})"))),
       ElementsAre(R"(/fleets/0/op/framing: only for TCP targets ("echo" is a UDP target))"));
   EXPECT_THAT(errors_of(scenario(kTargets, fleet(R"({"send": "x", "framing": "lines"})", "tcp"))),
-              ElementsAre(R"(/fleets/0/op/framing: must be "line", "fixed", "resp" or an )"
-                          R"(object with "type": {"type": "delimiter", "delimiter": "END\r\n"}, )"
+              ElementsAre(R"(/fleets/0/op/framing: must be "line", "fixed", "resp", )"
+                          R"("memcached" or an object with "type": {"type": "delimiter", )"
+                          R"("delimiter": "END\r\n"}, )"
                           R"({"type": "length_prefixed", "bytes": 4})"));
 }
 
@@ -646,6 +647,8 @@ FramingSpec framing_of(const std::string& framing) {
 
 TEST(ScenarioParse, EachFramingWithItsOptions) {
   EXPECT_EQ(framing_of(R"("resp")").kind, Framing::kResp);
+  EXPECT_EQ(framing_of(R"("memcached")").kind, Framing::kMemcached);
+  EXPECT_EQ(framing_of(R"({"type": "memcached", "max_reply": "4KiB"})").max_reply, 4096u);
   EXPECT_EQ(framing_of(R"({"type": "line", "max_reply": 100})"),
             (FramingSpec{Framing::kLine, "", false, 4, Endian::kBig, false, 100, {}}));
   EXPECT_EQ(framing_of(R"({"type": "delimiter", "delimiter": "END\r\n", "keep": true})"),
