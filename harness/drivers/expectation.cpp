@@ -144,9 +144,12 @@ std::string in_quotes(std::string_view bytes) {
   return "\"" + shown_text(show_bytes(bytes)) + "\"";
 }
 
-// What a line framing did to the reply that the expected text did not
-// allow for: the '\r' before '\n' is stripped, and a '\n' ends the reply.
+// What a line or memcached framing did to the reply that the expected text
+// did not allow for: the '\r' before '\n' is stripped, a '\n' ends the
+// reply; memcached's reply loses the "\r\n" that ends it.
 std::string framing_note(std::string_view expected, std::optional<Framing> framing) {
+  if (framing == Framing::kMemcached && expected.ends_with("\r\n"))
+    return " (note: memcached framing cuts the \"\\r\\n\" that ends a reply)";
   if (framing != Framing::kLine) return {};
   if (!expected.empty() && expected.back() == '\r') return " (note: line framing strips \"\\r\")";
   if (expected.find('\n') != std::string_view::npos)

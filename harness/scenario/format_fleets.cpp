@@ -88,8 +88,7 @@ ObjectPtr framing_object() {
                 .about("true: the reply's text ends with the delimiter."),
             optional("request_end", text())
                 .about("The bytes sent after each request instead of the delimiter (\"\": "
-                       "none), e.g. \"\\r\\n\" for memcached's get, whose reply ends at "
-                       "\"END\\r\\n\".")},
+                       "none), for protocols whose requests and replies end differently.")},
            {}},
           {"length_prefixed",
            "A length header, then as many bytes; the request is sent with a header too.",

@@ -96,6 +96,13 @@ TEST(ReplyCheckExplain, EqualsWithANewlineUnderLineFramingSaysWhereARepliesEnds)
             R"x(expected equals "a\nb", received "a" (note: line framing ends a reply at "\n"))x");
 }
 
+TEST(ReplyCheckExplain, EqualsEndingInCrLfUnderMemcachedFramingSaysItIsCut) {
+  ReplyCheck c(expect(Expectation::Kind::kEquals, "STORED\r\n"));
+  EXPECT_EQ(c.explain("set k 0 0 1\r\nv", "STORED", 0, 0, 1, {}, Framing::kMemcached).rule,
+            R"x(expected equals "STORED\r\n", received "STORED" (note: memcached framing cuts )x"
+            R"x(the "\r\n" that ends a reply))x");
+}
+
 TEST(ReplyCheckExplain, EqualsExpectsTheTemplateRenderedForTheRequest) {
   ReplyCheck c(expect(Expectation::Kind::kEquals, "ok {client}-{seq}"));
   ReplyCheck::Mismatch m = c.explain("x", "ok 1-1", 3, 9, 1);
