@@ -134,6 +134,19 @@ TEST_F(RealServersTest, MemcachedValuesHoldingEndAreReadWhole) {
   EXPECT_EQ(count(summary, "malformed_reply"), 0) << summary["totals"];
 }
 
+// The meta protocol: ms answers HD; mg answers a VA line and its block, or EN.
+TEST_F(RealServersTest, MemcachedMetaCommandsAreFramedToo) {
+  if (!on_path("memcached")) GTEST_SKIP() << "memcached is not installed (apt install memcached)";
+  json summary =
+      run("memcached.json", {"--set", "fleets.0.ops.0.send=mg key:{key:uniform:1000} v", "--set",
+                             "fleets.0.ops.0.expect.regex=^(VA 8\r\n[A-Za-z0-9]{8}|EN)$", "--set",
+                             "fleets.0.ops.1.send=ms key:{key:uniform:1000} 8\r\n{random:8}",
+                             "--set", "fleets.0.ops.1.expect.equals=HD"});
+  EXPECT_EQ(last_.exit_code, 0) << last_.out << last_.err;
+  EXPECT_GT(summary["totals"]["ok"].get<double>(), 100) << summary["totals"];
+  EXPECT_EQ(count(summary, "wrong_reply"), 0) << summary["totals"];
+}
+
 TEST_F(RealServersTest, LengthPrefixedScenarioPassesAgainstItsServer) {
   expect_pass("length-prefixed.json");
 }
